@@ -1,0 +1,302 @@
+//! `schemactl check-compat`: the CI gate.
+
+use super::{Classify, Cli, FormatArg, Outcome, Output};
+use crate::Exit;
+use crate::catalog::{self, SchemaFile};
+use crate::compat::{self, Level, Metadata, Policy, Verdict, Version};
+use crate::report::{Case, Item, Report, Severity, render};
+use anyhow::anyhow;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `check-compat`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github"
+)]
+pub struct Args {
+    /// The proposed schema. With --contract it defaults to the newest version in the history.
+    pub proposal: Option<PathBuf>,
+    /// An earlier version to check against; repeat, oldest first.
+    #[arg(long, value_name = "OLD.json")]
+    pub against: Vec<PathBuf>,
+    /// Check against a contract's schema history, at its level and policy.
+    #[arg(long, value_name = "NAME", conflicts_with = "against")]
+    pub contract: Option<String>,
+    /// Compatibility level (default: the contract's, else BACKWARD).
+    #[arg(long, value_parser = parse_level)]
+    pub level: Option<Level>,
+    /// Compatibility policy (default: the contract's, else strict).
+    #[arg(long, value_enum)]
+    pub policy: Option<Policy>,
+    /// Metadata of the proposal (JSON with properties."confluent:reserved").
+    #[arg(long, value_name = "FILE")]
+    pub metadata: Option<PathBuf>,
+    /// Metadata of the versions checked against.
+    #[arg(long, value_name = "FILE")]
+    pub against_metadata: Option<PathBuf>,
+    /// Also fail when a version published at this git ref was edited or deleted.
+    #[arg(long, value_name = "REF", requires = "contract")]
+    pub base: Option<String>,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+fn parse_level(s: &str) -> Result<Level, String> {
+    s.parse()
+}
+
+fn read_metadata(path: &Path) -> Result<Metadata, anyhow::Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+    let value: Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}: invalid JSON at line {}, column {}: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    Metadata::from_json(&value).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+fn label(file: &SchemaFile) -> String {
+    if file.version > 0 {
+        format!("v{}", file.version)
+    } else {
+        file.path.display().to_string()
+    }
+}
+
+/// Turns a verdict into report items located in `file`.
+pub(crate) fn verdict_items(verdict: &Verdict, file: &Path) -> Vec<Item> {
+    verdict
+        .findings
+        .iter()
+        .map(|f| Item {
+            rule: f.change.kind.name().to_string(),
+            severity: if f.compatible {
+                Severity::Note
+            } else {
+                Severity::Error
+            },
+            file: Some(file.display().to_string()),
+            pointer: Some(f.change.path.clone()),
+            message: format!("{} (against {}, {:?})", f.message, f.against, f.direction)
+                .replace("Backward)", "backward)")
+                .replace("Forward)", "forward)"),
+            help: (!f.compatible).then(|| f.help.to_string()),
+        })
+        .collect()
+}
+
+/// Checks `proposal` against `history` and returns the verdict.
+pub(crate) fn check_files(
+    proposal: &SchemaFile,
+    proposal_meta: Option<&Metadata>,
+    history: &[SchemaFile],
+    history_meta: Option<&Metadata>,
+    level: Level,
+    policy: Policy,
+) -> Verdict {
+    let labels: Vec<String> = history.iter().map(label).collect();
+    let versions: Vec<Version<'_>> = history
+        .iter()
+        .zip(&labels)
+        .map(|(f, l)| Version {
+            label: l,
+            schema: &f.schema,
+            metadata: history_meta,
+        })
+        .collect();
+    let proposal_label = label(proposal);
+    let new = Version {
+        label: &proposal_label,
+        schema: &proposal.schema,
+        metadata: proposal_meta,
+    };
+    compat::check(&new, &versions, level, policy)
+}
+
+pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    let proposal_meta = args
+        .metadata
+        .as_deref()
+        .map(read_metadata)
+        .transpose()
+        .input()?;
+    let against_meta = args
+        .against_metadata
+        .as_deref()
+        .map(read_metadata)
+        .transpose()
+        .input()?;
+    let mut extra_items = Vec::new();
+    let mut extra_json = serde_json::Map::new();
+    let (proposal, history, level, policy) = if let Some(name) = &args.contract {
+        let contract = catalog::load_contract(&cli.root, name).input()?;
+        let mut history = catalog::load_history(&contract.schemas).input()?;
+        let proposal = match &args.proposal {
+            Some(path) => catalog::read_schema_file(path).input()?,
+            None => history
+                .pop()
+                .ok_or_else(|| anyhow!("empty history"))
+                .input()?,
+        };
+        if let Some(base) = &args.base {
+            let (items, json) = immutability(&contract.schemas, base).input()?;
+            extra_items = items;
+            extra_json.insert("published".into(), json);
+        }
+        extra_json.insert("contract".into(), json!(contract.name));
+        extra_json.insert("subject".into(), json!(contract.subject));
+        (
+            proposal,
+            history,
+            args.level.unwrap_or(contract.level),
+            args.policy.unwrap_or(contract.policy),
+        )
+    } else {
+        let Some(path) = &args.proposal else {
+            return Err(anyhow!("name the proposed schema (NEW.json) with --against OLD.json, or use --contract NAME"))
+                .input();
+        };
+        if args.against.is_empty() {
+            return Err(anyhow!("nothing to check {} against: pass --against OLD.json (repeat, oldest first) or --contract NAME", path.display())).input();
+        }
+        let proposal = catalog::read_schema_file(path).input()?;
+        let history = args
+            .against
+            .iter()
+            .map(|p| catalog::read_schema_file(p))
+            .collect::<Result<Vec<_>, _>>()
+            .input()?;
+        (
+            proposal,
+            history,
+            args.level.unwrap_or(Level::Backward),
+            args.policy.unwrap_or(Policy::Strict),
+        )
+    };
+    let verdict = check_files(
+        &proposal,
+        proposal_meta.as_ref(),
+        &history,
+        against_meta.as_ref(),
+        level,
+        policy,
+    );
+    let warnings: Vec<String> = std::iter::once(&proposal)
+        .chain(&history)
+        .flat_map(|f| {
+            f.schema
+                .warnings
+                .iter()
+                .map(move |w| format!("{}: {w}", f.path.display()))
+        })
+        .collect();
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    let published_ok = extra_items.is_empty();
+    let mut doc = serde_json::to_value(&verdict).unwrap_or_default();
+    if let Value::Object(map) = &mut doc {
+        map.insert(
+            "compatible".into(),
+            json!(verdict.compatible && published_ok),
+        );
+        map.insert(
+            "proposal".into(),
+            json!(proposal.path.display().to_string()),
+        );
+        map.insert(
+            "against".into(),
+            json!(
+                history
+                    .iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect::<Vec<_>>()
+            ),
+        );
+        map.insert("warnings".into(), json!(warnings));
+        map.extend(extra_json);
+    }
+    let against_names: Vec<String> = history.iter().map(label).collect();
+    let scope = if level.is_transitive() {
+        against_names.join(", ")
+    } else {
+        against_names.last().cloned().unwrap_or_default()
+    };
+    let mut cases = vec![Case {
+        name: format!(
+            "{} against {scope} at {level} ({})",
+            proposal.path.display(),
+            policy.name()
+        ),
+        items: verdict_items(&verdict, &proposal.path),
+    }];
+    if args.base.is_some() {
+        cases.push(Case {
+            name: format!(
+                "published versions unchanged since {}",
+                args.base.as_deref().unwrap_or("")
+            ),
+            items: extra_items,
+        });
+    }
+    let report = Report {
+        command: "check-compat",
+        header: vec![],
+        cases,
+        json: doc,
+    };
+    render(
+        &report,
+        args.format.format,
+        out.color,
+        &mut std::io::stdout().lock(),
+    )
+    .input()?;
+    Ok(if report.passed() {
+        Exit::Pass
+    } else {
+        Exit::Findings
+    })
+}
+
+/// Compares the history on disk with the one at `base`: edited or deleted versions are findings.
+fn immutability(dir: &Path, base: &str) -> Result<(Vec<Item>, Value), catalog::CatalogError> {
+    let published = catalog::git::history_at(dir, base)?;
+    let mut items = Vec::new();
+    let mut checked = Vec::new();
+    for old in &published {
+        let path = dir.join(format!("v{}.json", old.version));
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Err(_) => items.push(Item {
+                rule: "VERSION_DELETED".into(),
+                severity: Severity::Error,
+                file: Some(shown.clone()),
+                pointer: None,
+                message: format!("version {} was published at {base} and is gone", old.version),
+                help: Some("restore the file: published versions are immutable; add a new version instead".into()),
+            }),
+            Ok(now) if now != old.text => items.push(Item {
+                rule: "VERSION_REWRITTEN".into(),
+                severity: Severity::Error,
+                file: Some(shown.clone()),
+                pointer: None,
+                message: format!("version {} was published at {base} and has been edited in place", old.version),
+                help: Some(format!("restore it (`git checkout {base} -- {shown}`) and put the change in a new version")),
+            }),
+            Ok(_) => {}
+        }
+        checked.push(old.version);
+    }
+    let json = json!({
+        "base": base,
+        "versions": checked,
+        "findings": items.iter().map(|i| json!({"type": i.rule, "file": i.file, "message": i.message})).collect::<Vec<_>>(),
+    });
+    Ok((items, json))
+}

@@ -1,0 +1,163 @@
+//! `schemactl diff`: every change between two schemas with its verdicts, and a text diff.
+
+use super::{Classify, FormatArg, Outcome, Output};
+use crate::Exit;
+use crate::catalog;
+use crate::compat::{self, Policy};
+use crate::report::Format;
+use anstyle::{AnsiColor, Style};
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The earlier schema.
+    pub old: PathBuf,
+    /// The later schema.
+    pub new: PathBuf,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "compatible" } else { "BREAKING" }
+}
+
+pub fn run(args: &Args, out: Output) -> Outcome {
+    let old = catalog::read_schema_file(&args.old).input()?;
+    let new = catalog::read_schema_file(&args.new).input()?;
+    // Backward: the new schema reads old data. Forward: the old schema reads new data.
+    let backward = compat::diff(&old.schema, &new.schema, Policy::Strict);
+    let forward = compat::diff(&new.schema, &old.schema, Policy::Strict);
+    let rows = |changes: &[compat::Change], direction: &str| {
+        changes
+            .iter()
+            .map(|c| {
+                json!({
+                    "direction": direction,
+                    "type": c.kind.name(),
+                    "path": c.path,
+                    "old": c.old,
+                    "new": c.new,
+                    "strict": c.kind.is_compatible(Policy::Strict),
+                    "lenient": c.kind.is_compatible(Policy::Lenient),
+                    "message": compat::explain::message(c),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let old_pretty = serde_json::to_string_pretty(old.schema.document()).unwrap_or_default();
+    let new_pretty = serde_json::to_string_pretty(new.schema.document()).unwrap_or_default();
+    let text_diff = similar::TextDiff::from_lines(&old_pretty, &new_pretty);
+    let mut stdout = std::io::stdout().lock();
+    match args.format.format {
+        Format::Json => {
+            let mut changes = rows(&backward, "backward");
+            changes.extend(rows(&forward, "forward"));
+            let unified = text_diff
+                .unified_diff()
+                .header(
+                    &args.old.display().to_string(),
+                    &args.new.display().to_string(),
+                )
+                .to_string();
+            let doc = json!({
+                "old": args.old.display().to_string(),
+                "new": args.new.display().to_string(),
+                "identical": backward.is_empty() && forward.is_empty(),
+                "backward": {"strict": backward.iter().all(|c| c.kind.is_compatible(Policy::Strict)), "lenient": backward.iter().all(|c| c.kind.is_compatible(Policy::Lenient))},
+                "forward": {"strict": forward.iter().all(|c| c.kind.is_compatible(Policy::Strict)), "lenient": forward.iter().all(|c| c.kind.is_compatible(Policy::Lenient))},
+                "changes": changes,
+                "unified_diff": unified,
+            });
+            writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+            .input()?;
+        }
+        Format::Text => {
+            let paint = |style: Style, s: &str| {
+                if out.color {
+                    format!("{style}{s}{style:#}")
+                } else {
+                    s.to_string()
+                }
+            };
+            let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+            let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+            let bold = Style::new().bold();
+            for (title, changes) in [
+                ("backward (new schema reads old data)", &backward),
+                ("forward (old schema reads new data)", &forward),
+            ] {
+                writeln!(stdout, "{}", paint(bold, &format!("Changes, {title}:"))).input()?;
+                if changes.is_empty() {
+                    writeln!(stdout, "  none").input()?;
+                }
+                for c in changes.iter() {
+                    let (s, l) = (
+                        c.kind.is_compatible(Policy::Strict),
+                        c.kind.is_compatible(Policy::Lenient),
+                    );
+                    let tag = format!("strict: {}, lenient: {}", verdict(s), verdict(l));
+                    let tag = if s {
+                        paint(green, &tag)
+                    } else {
+                        paint(red, &tag)
+                    };
+                    writeln!(stdout, "  {} {} [{tag}]", c.kind.name(), c.path).input()?;
+                    writeln!(stdout, "      {}", compat::explain::message(c)).input()?;
+                }
+            }
+            writeln!(
+                stdout,
+                "{}",
+                paint(
+                    bold,
+                    &format!("--- {}\n+++ {}", args.old.display(), args.new.display())
+                )
+            )
+            .input()?;
+            for group in text_diff.grouped_ops(3) {
+                for op in group {
+                    for change in text_diff.iter_changes(&op) {
+                        let line = change.to_string_lossy();
+                        let line = line.trim_end_matches('\n');
+                        match change.tag() {
+                            similar::ChangeTag::Delete => {
+                                writeln!(stdout, "{}", paint(red, &format!("-{line}")))
+                            }
+                            similar::ChangeTag::Insert => {
+                                writeln!(stdout, "{}", paint(green, &format!("+{line}")))
+                            }
+                            similar::ChangeTag::Equal => writeln!(stdout, " {line}"),
+                        }
+                        .input()?;
+                    }
+                }
+                writeln!(stdout, "{}", paint(Style::new().dimmed(), "...")).input()?;
+            }
+        }
+        other => {
+            return Err(anyhow::anyhow!(
+                "diff prints text or json, not {other:?}; use check-compat for CI formats"
+            ))
+            .input();
+        }
+    }
+    // diff informs; it reports findings only when the change breaks backward compatibility.
+    Ok(
+        if backward
+            .iter()
+            .all(|c| c.kind.is_compatible(Policy::Strict))
+        {
+            Exit::Pass
+        } else {
+            Exit::Findings
+        },
+    )
+}

@@ -1,0 +1,334 @@
+//! The diff: walks an original and an updated schema side by side and reports every
+//! difference as a [`Change`]. One walker per kind of node lives in the submodules; this module
+//! holds the shared context and the dispatch.
+//!
+//! The diff only *reports*; the verdict comes from the table in [`super::change`]. The one place
+//! where the policy reaches inside the walk is where Confluent's does: deciding whether a
+//! subschema "fits" (a union member, a partially open content model, a `not`), which is itself
+//! a compatibility question.
+
+mod array;
+mod combined;
+mod object;
+mod scalar;
+
+use super::change::{ChangeType, Policy};
+use super::schema::{Kind, NodeId, Schema};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// One difference between two schemas.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// What changed.
+    #[serde(rename = "type")]
+    pub kind: ChangeType,
+    /// Where, as Confluent writes it (`#/properties/fuel`).
+    pub path: String,
+    /// The old value, where there is one worth showing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    /// The new value, where there is one worth showing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+/// Compares `original` with `update` and lists what changed.
+pub fn diff(original: &Schema, update: &Schema, policy: Policy) -> Vec<Change> {
+    let mut ctx = Ctx::new(original, update, policy);
+    ctx.compare(original.root(), update.root());
+    ctx.changes
+}
+
+type Key = (bool, NodeId, NodeId);
+
+pub(crate) struct Ctx<'s> {
+    schemas: [&'s Schema; 2],
+    /// When set, "original" nodes live in the update document and vice versa (inside `not`).
+    flipped: bool,
+    policy: Policy,
+    path: Vec<String>,
+    changes: Vec<Change>,
+    memo: HashMap<Key, Vec<Change>>,
+    in_progress: HashSet<Key>,
+}
+
+impl<'s> Ctx<'s> {
+    fn new(original: &'s Schema, update: &'s Schema, policy: Policy) -> Self {
+        Ctx {
+            schemas: [original, update],
+            flipped: false,
+            policy,
+            path: Vec::new(),
+            changes: Vec::new(),
+            memo: HashMap::new(),
+            in_progress: HashSet::new(),
+        }
+    }
+
+    /// The document the original side's node ids index.
+    fn orig(&self) -> &'s Schema {
+        self.schemas[usize::from(self.flipped)]
+    }
+
+    /// The document the update side's node ids index.
+    fn upd(&self) -> &'s Schema {
+        self.schemas[usize::from(!self.flipped)]
+    }
+
+    fn path_string(&self) -> String {
+        format!("#/{}", self.path.join("/"))
+    }
+
+    pub(crate) fn add(&mut self, kind: ChangeType) {
+        let path = self.path_string();
+        self.changes.push(Change {
+            kind,
+            path,
+            old: None,
+            new: None,
+        });
+    }
+
+    pub(crate) fn add_values(
+        &mut self,
+        kind: ChangeType,
+        old: Option<String>,
+        new: Option<String>,
+    ) {
+        let path = self.path_string();
+        self.changes.push(Change {
+            kind,
+            path,
+            old,
+            new,
+        });
+    }
+
+    /// Adds a change at `attribute` below the current path.
+    pub(crate) fn add_at(
+        &mut self,
+        attribute: &str,
+        kind: ChangeType,
+        old: Option<String>,
+        new: Option<String>,
+    ) {
+        self.path.push(attribute.to_string());
+        self.add_values(kind, old, new);
+        self.path.pop();
+    }
+
+    pub(crate) fn enter(&mut self, segment: impl Into<String>) {
+        self.path.push(segment.into());
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.path.pop();
+    }
+
+    fn compatible(&self, changes: &[Change]) -> bool {
+        changes.iter().all(|c| c.kind.is_compatible(self.policy))
+    }
+
+    /// Runs `f` aside: its changes are returned rather than recorded, with whether they are
+    /// all compatible.
+    pub(crate) fn trial(&mut self, f: impl FnOnce(&mut Self)) -> (Vec<Change>, bool) {
+        let mark = self.changes.len();
+        f(self);
+        let changes = self.changes.split_off(mark);
+        let ok = self.compatible(&changes);
+        (changes, ok)
+    }
+
+    pub(crate) fn extend(&mut self, changes: Vec<Change>) {
+        self.changes.extend(changes);
+    }
+
+    /// Compares two optional subschemas (e.g. `items`).
+    pub(crate) fn compare_opt(&mut self, original: Option<NodeId>, update: Option<NodeId>) {
+        match (original, update) {
+            (None, None) => {}
+            (None, Some(_)) => self.add(ChangeType::SCHEMA_ADDED),
+            (Some(_), None) => self.add(ChangeType::SCHEMA_REMOVED),
+            (Some(o), Some(u)) => self.compare(o, u),
+        }
+    }
+
+    /// Compares an original node with an update node, memoising per pair so that recursive
+    /// schemas terminate and shared subschemas are compared once.
+    pub(crate) fn compare(&mut self, original: NodeId, update: NodeId) {
+        let o = self.orig().resolve(original);
+        let u = self.upd().resolve(update);
+        let key = (self.flipped, o, u);
+        if let Some(relative) = self.memo.get(&key) {
+            let rebased = self.rebase(relative);
+            self.changes.extend(rebased);
+            return;
+        }
+        if !self.in_progress.insert(key) {
+            // A cycle: the pair is being compared further up; assume it matches.
+            return;
+        }
+        let saved_path = std::mem::take(&mut self.path);
+        let mark = self.changes.len();
+        self.compare_resolved(o, u);
+        let relative = self.changes.split_off(mark);
+        self.path = saved_path;
+        self.in_progress.remove(&key);
+        let rebased = self.rebase(&relative);
+        self.changes.extend(rebased);
+        self.memo.insert(key, relative);
+    }
+
+    fn rebase(&self, relative: &[Change]) -> Vec<Change> {
+        if self.path.is_empty() {
+            return relative.to_vec();
+        }
+        let prefix = self.path_string();
+        relative
+            .iter()
+            .map(|c| {
+                let path = match c.path.strip_prefix("#/") {
+                    Some("") | None => prefix.clone(),
+                    Some(rest) => format!("{prefix}/{rest}"),
+                };
+                Change { path, ..c.clone() }
+            })
+            .collect()
+    }
+
+    fn compare_resolved(&mut self, o: NodeId, u: NodeId) {
+        let (orig, upd) = (self.orig(), self.upd());
+        let (ok, uk) = (&orig.node(o).kind, &upd.node(u).kind);
+        match (ok, uk) {
+            (Kind::Combined(..), Kind::Combined(..)) => {}
+            (_, Kind::Combined(criterion, subs)) => {
+                if let [only] = subs[..] {
+                    let (changes, ok) = self.trial(|c| c.compare(o, only));
+                    if ok {
+                        self.extend(changes);
+                        return;
+                    }
+                } else if *criterion != super::schema::Criterion::All {
+                    for &sub in subs {
+                        let (changes, ok) = self.trial(|c| c.compare(o, sub));
+                        if ok {
+                            self.extend(changes);
+                            self.add(ChangeType::SUM_TYPE_EXTENDED);
+                            return;
+                        }
+                    }
+                }
+            }
+            (Kind::Combined(criterion, subs), _) => {
+                if let [only] = subs[..] {
+                    let (changes, ok) = self.trial(|c| c.compare(only, u));
+                    if ok {
+                        self.extend(changes);
+                        return;
+                    }
+                } else if *criterion == super::schema::Criterion::All {
+                    for &sub in subs {
+                        let (changes, ok) = self.trial(|c| c.compare(sub, u));
+                        if ok {
+                            self.extend(changes);
+                            self.add(ChangeType::PRODUCT_TYPE_NARROWED);
+                            return;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        if ok.class() != uk.class() {
+            // Anything may become the empty schema, and `false` may become anything.
+            let accepts_anything = matches!(uk, Kind::Empty | Kind::True);
+            if !matches!(ok, Kind::False) && !accepts_anything {
+                self.add_values(
+                    ChangeType::TYPE_CHANGED,
+                    Some(describe(ok)),
+                    Some(describe(uk)),
+                );
+            }
+            return;
+        }
+        let (on, un) = (orig.node(o), upd.node(u));
+        let annotations = [
+            (&on.id, &un.id, ChangeType::ID_CHANGED),
+            (&on.title, &un.title, ChangeType::TITLE_CHANGED),
+            (
+                &on.description,
+                &un.description,
+                ChangeType::DESCRIPTION_CHANGED,
+            ),
+            (&on.default, &un.default, ChangeType::DEFAULT_CHANGED),
+        ];
+        for (a, b, kind) in annotations {
+            if a != b {
+                self.add_values(kind, a.as_ref().map(show), b.as_ref().map(show));
+            }
+        }
+        match (ok, uk) {
+            (Kind::String(a), Kind::String(b)) => scalar::string(self, a, b),
+            (Kind::Number(a), Kind::Number(b)) => scalar::number(self, a, b),
+            (Kind::Enum(a), Kind::Enum(b)) => scalar::enumeration(self, a, b),
+            (Kind::Const(a), Kind::Const(b)) => scalar::constant(self, a, b),
+            (Kind::Not(a), Kind::Not(b)) => scalar::not(self, *a, *b),
+            (Kind::Combined(ac, a), Kind::Combined(bc, b)) => {
+                combined::compare(self, (*ac, a), (*bc, b))
+            }
+            (Kind::Object(a), Kind::Object(b)) => object::compare(self, a, b),
+            (Kind::Array(a), Kind::Array(b)) => array::compare(self, a, b),
+            _ => {}
+        }
+    }
+
+    /// Whether a node (on the given side) accepts anything: `{}` or `true`.
+    pub(crate) fn is_empty(&self, update_side: bool, id: NodeId) -> bool {
+        let schema = if update_side { self.upd() } else { self.orig() };
+        matches!(
+            schema.node(schema.resolve(id)).kind,
+            Kind::Empty | Kind::True
+        )
+    }
+
+    /// Whether a node (on the given side) is `false`.
+    pub(crate) fn is_false(&self, update_side: bool, id: NodeId) -> bool {
+        let schema = if update_side { self.upd() } else { self.orig() };
+        matches!(schema.node(schema.resolve(id)).kind, Kind::False)
+    }
+
+    /// Whether a node (on the update side) carries a `default`.
+    pub(crate) fn has_default(&self, id: NodeId) -> bool {
+        let schema = self.upd();
+        schema.node(id).default.is_some() || schema.node(schema.resolve(id)).default.is_some()
+    }
+}
+
+/// A short rendering of a JSON value for messages.
+pub(crate) fn show(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 60 {
+        let cut: String = text.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+/// A number as JSON Schema users write it (`10`, not `10.0`).
+pub(crate) fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+fn describe(kind: &Kind) -> String {
+    match kind {
+        Kind::Number(n) if n.requires_integer => "integer".to_string(),
+        Kind::Combined(c, subs) => format!("{} of {}", c.keyword(), subs.len()),
+        other => other.class().to_string(),
+    }
+}

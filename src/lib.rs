@@ -1,0 +1,27 @@
+//! schemactl: schema governance and contract testing for IoT telemetry over MQTT and Kafka,
+//! with JSON Schemas in a Confluent Schema Registry.
+//!
+//! # Layout
+//! Data flows one way: files → registry → engine → validation → transports → report.
+//! - [`catalog`]: `schemas/` and `contracts/` on disk (schema histories, contracts, git bases).
+//! - [`compat`]: the compatibility engine; pure functions over parsed schemas.
+//! - [`report`]: findings rendered as text, JSON, JUnit, SARIF or GitHub annotations.
+//! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
+
+pub mod catalog;
+pub mod cli;
+pub mod compat;
+pub mod report;
+
+/// The process exit codes, the same for every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything checked passed.
+    Pass = 0,
+    /// The check ran and found problems (incompatible, violations).
+    Findings = 1,
+    /// The command line or an input file is wrong.
+    Usage = 2,
+    /// A registry or broker could not be reached, or refused us.
+    Infrastructure = 3,
+}
