@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod compat;
+pub mod registry;
 pub mod report;
 
 /// The process exit codes, the same for every command.

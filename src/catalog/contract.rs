@@ -186,10 +186,9 @@ impl Contract {
                 schemas.display()
             )));
         }
-        let convert = |list: Vec<RawExample>,
-                       must_fail: bool|
-         -> Result<Vec<Example>, CatalogError> {
-            list.into_iter()
+        let convert =
+            |list: Vec<RawExample>, must_fail: bool| -> Result<Vec<Example>, CatalogError> {
+                list.into_iter()
                 .map(|e| {
                     let payload = match (e.payload, e.raw) {
                         (Some(v), None) => serde_json::to_vec(&v)
@@ -221,7 +220,7 @@ impl Contract {
                     })
                 })
                 .collect()
-        };
+            };
         Ok(Contract {
             name,
             file: path.to_path_buf(),

@@ -141,7 +141,9 @@ impl Metadata {
                 .map(str::to_string)
                 .collect(),
             Some(_) => {
-                return Err("properties.confluent:reserved must be a comma-separated string".into());
+                return Err(
+                    "properties.confluent:reserved must be a comma-separated string".into(),
+                );
             }
         };
         Ok(Metadata { reserved })

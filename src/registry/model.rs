@@ -1,0 +1,179 @@
+//! Wire types of the Confluent Schema Registry REST API. Unknown fields are ignored on input
+//! (newer servers and clients add `metadata`, `ruleSet`, `guid`, ...); the `schema` field is
+//! the schema as a string.
+
+use serde::{Deserialize, Serialize};
+
+/// The registry's content type.
+pub const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+
+/// A reference from one schema to another registered schema.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaReference {
+    /// The name the referring schema uses.
+    pub name: String,
+    /// The referenced subject.
+    pub subject: String,
+    /// The referenced version.
+    pub version: i32,
+}
+
+/// Body of `POST /subjects/{s}/versions`, `POST /subjects/{s}` and the compatibility checks.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterRequest {
+    /// `JSON`, `AVRO` or `PROTOBUF`; absent means AVRO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_type: Option<String>,
+    /// The schema text.
+    pub schema: String,
+    /// References to other subjects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
+    /// Opaque metadata (kept, and read for `confluent:reserved`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+    /// Opaque rule set (kept as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<serde_json::Value>,
+}
+
+/// Answer of `POST /subjects/{s}/versions`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// The global schema id.
+    pub id: i32,
+}
+
+/// A registered schema under a subject (`GET /subjects/{s}/versions/{v}`, lookup).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectVersion {
+    /// The subject.
+    pub subject: String,
+    /// The version within the subject.
+    pub version: i32,
+    /// The global id.
+    pub id: i32,
+    /// The schema type (absent means AVRO).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_type: Option<String>,
+    /// The schema text.
+    pub schema: String,
+    /// References.
+    #[serde(default)]
+    pub references: Vec<SchemaReference>,
+    /// Metadata, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// `GET /schemas/ids/{id}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchemaById {
+    /// The schema type (absent means AVRO).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_type: Option<String>,
+    /// The schema text.
+    pub schema: String,
+    /// References.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<SchemaReference>,
+}
+
+/// Answer of the compatibility endpoints. `messages` are shown, never parsed: they are not JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompatibilityResponse {
+    /// The registry's verdict.
+    pub is_compatible: bool,
+    /// Reasons, with `?verbose=true`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<String>,
+}
+
+/// `GET /config[/{s}]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigResponse {
+    /// The level (note: GET answers `compatibilityLevel`).
+    pub compatibility_level: String,
+}
+
+/// `PUT /config[/{s}]` (note: PUT takes `compatibility`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRequest {
+    /// The level.
+    pub compatibility: String,
+}
+
+/// `GET|PUT /mode[/{s}]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModeBody {
+    /// READWRITE, READONLY, READONLY_OVERRIDE or IMPORT.
+    pub mode: String,
+}
+
+/// Every error body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The Confluent error code; the HTTP status is its first three digits.
+    pub error_code: i32,
+    /// The message.
+    pub message: String,
+}
+
+/// Confluent error codes.
+pub mod codes {
+    /// Subject not found.
+    pub const SUBJECT_NOT_FOUND: i32 = 40401;
+    /// Version not found.
+    pub const VERSION_NOT_FOUND: i32 = 40402;
+    /// Schema not found.
+    pub const SCHEMA_NOT_FOUND: i32 = 40403;
+    /// Subject soft-deleted.
+    pub const SUBJECT_SOFT_DELETED: i32 = 40404;
+    /// Subject not soft-deleted before a permanent delete.
+    pub const SUBJECT_NOT_SOFT_DELETED: i32 = 40405;
+    /// Version soft-deleted.
+    pub const VERSION_SOFT_DELETED: i32 = 40406;
+    /// Version not soft-deleted before a permanent delete.
+    pub const VERSION_NOT_SOFT_DELETED: i32 = 40407;
+    /// No subject-level compatibility configured.
+    pub const SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: i32 = 40408;
+    /// Incompatible schema (older servers answer plain 409).
+    pub const INCOMPATIBLE_SCHEMA: i32 = 40901;
+    /// Invalid schema.
+    pub const INVALID_SCHEMA: i32 = 42201;
+    /// Invalid version.
+    pub const INVALID_VERSION: i32 = 42202;
+    /// Invalid compatibility level.
+    pub const INVALID_COMPATIBILITY_LEVEL: i32 = 42203;
+    /// Invalid mode.
+    pub const INVALID_MODE: i32 = 42204;
+    /// Operation not permitted.
+    pub const OPERATION_NOT_PERMITTED: i32 = 42205;
+    /// Reference exists.
+    pub const REFERENCE_EXISTS: i32 = 42206;
+    /// Schema too large.
+    pub const SCHEMA_TOO_LARGE: i32 = 42209;
+    /// Store error.
+    pub const STORE_ERROR: i32 = 50001;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let v: SubjectVersion = serde_json::from_str(
+            r#"{"subject":"s","version":1,"id":7,"schemaType":"JSON","schema":"{}","guid":"x","ruleSet":{}}"#,
+        )
+        .unwrap();
+        assert_eq!(v.id, 7);
+        let r: RegisterResponse =
+            serde_json::from_str(r#"{"id":3,"version":1,"schema":"{}"}"#).unwrap();
+        assert_eq!(r.id, 3);
+    }
+}
