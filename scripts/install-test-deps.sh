@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs, idempotently: services the integration tests start
+# (Mosquitto, Tansu) and client libraries used by interoperability tests.
+# Run as root on Debian (CI runs it from .ci/run). Each step skips itself when already done.
+set -euo pipefail
+
+need_apt=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+command -v git >/dev/null 2>&1 || need_apt+=(git)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# A real Kafka-protocol broker for the integration tests (about 15 minutes the first time).
+if ! command -v tansu >/dev/null 2>&1 || ! tansu --version 2>/dev/null | grep -q '0\.6\.0'; then
+  cargo install tansu --version 0.6.0 --locked --features dynostore
+fi
