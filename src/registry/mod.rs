@@ -2,3 +2,4 @@
 //! The REST contract is the one in `docs/confluent-registry-api.md` (see the README).
 
 pub mod model;
+pub mod server;
