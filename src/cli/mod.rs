@@ -3,6 +3,7 @@
 
 mod check_compat;
 mod diff;
+mod registry_serve;
 mod test;
 
 use crate::Exit;
@@ -50,6 +51,17 @@ pub enum Command {
     /// Run the offline contract tests: histories compatible, examples pass or fail as declared.
     #[command(after_help = EXIT_CODES)]
     Test(test::Args),
+    /// Schema registry commands.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+/// `schemactl registry ...`.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Serve an embedded Confluent-compatible schema registry (JSON Schema) over HTTP.
+    #[command(after_help = EXIT_CODES)]
+    Serve(registry_serve::Args),
 }
 
 /// Why a command could not finish; the variant picks the exit code.
@@ -114,6 +126,7 @@ pub fn main() -> Exit {
         Command::CheckCompat(args) => check_compat::run(&cli, args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Test(args) => test::run(&cli, args, out),
+        Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(args, out),
     };
     match result {
         Ok(exit) => exit,
