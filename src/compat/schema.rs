@@ -30,6 +30,17 @@ pub enum Draft {
 }
 
 impl Draft {
+    /// The draft's usual name (`draft-07`, `2020-12`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Draft::Draft4 => "draft-04",
+            Draft::Draft6 => "draft-06",
+            Draft::Draft7 => "draft-07",
+            Draft::Draft201909 => "2019-09",
+            Draft::Draft202012 => "2020-12",
+        }
+    }
+
     /// Recognises a `$schema` URL; `None` for a URL that names no known draft.
     fn from_url(url: &str) -> Option<(Draft, bool)> {
         let canonical = |s: &str| {
@@ -376,7 +387,8 @@ impl Schema {
                 Some((draft, true)) => draft,
                 Some((draft, false)) => {
                     warnings.push(format!(
-                        "$schema \"{url}\" is not a canonical meta-schema URL; read as {draft:?}"
+                        "$schema \"{url}\" is not a canonical meta-schema URL; read as {}",
+                        draft.name()
                     ));
                     draft
                 }
