@@ -23,7 +23,8 @@ pub struct Args {
     /// Check against a contract's schema history, at its level and policy.
     #[arg(long, value_name = "NAME", conflicts_with = "against")]
     pub contract: Option<String>,
-    /// Compatibility level (default: the contract's, else BACKWARD).
+    /// Compatibility level: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
+    /// FULL or FULL_TRANSITIVE (default: the contract's, else BACKWARD).
     #[arg(long, value_parser = parse_level)]
     pub level: Option<Level>,
     /// Compatibility policy (default: the contract's, else strict).
