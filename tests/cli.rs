@@ -685,3 +685,26 @@ fn diff_speaks_the_ci_formats() {
         run.stdout
     );
 }
+
+#[test]
+fn a_payload_passed_as_a_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = write(
+        dir.path(),
+        "payload.json",
+        r#"{"generatorID": "gen-1", "fuel": 40}"#,
+    );
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &payload,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &[
+            "payload.json",
+            "without any JSON Schema keyword",
+            "generatorID",
+        ],
+    );
+}
