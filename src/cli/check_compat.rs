@@ -228,12 +228,20 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     } else {
         against_names.last().cloned().unwrap_or_default()
     };
-    let mut cases = vec![Case {
-        name: format!(
+    let name = if history.is_empty() {
+        format!(
+            "{}: first version, nothing to check against",
+            proposal.path.display()
+        )
+    } else {
+        format!(
             "{} against {scope} at {level} ({})",
             proposal.path.display(),
             policy.name()
-        ),
+        )
+    };
+    let mut cases = vec![Case {
+        name,
         items: verdict_items(&verdict, &proposal.path),
     }];
     if args.base.is_some() {
