@@ -13,6 +13,7 @@ pub mod cli;
 pub mod compat;
 pub mod registry;
 pub mod report;
+pub mod validate;
 
 /// The process exit codes, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
