@@ -90,6 +90,9 @@ pub fn run(args: &Args, out: Output) -> Outcome {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))
             .infra()?;
+        let shutdown = shutdown_signal()
+            .context("cannot install signal handlers")
+            .infra()?;
         let url = server.url().infra()?;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "schemactl registry listening on {url}")
@@ -107,7 +110,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
             tracing::info!("basic authentication required (user {})", c.user());
         }
         server
-            .run(shutdown_signal())
+            .run(shutdown)
             .await
             .map_err(|e| anyhow!("registry server failed: {e}"))
             .infra()
@@ -115,25 +118,27 @@ pub fn run(args: &Args, out: Output) -> Outcome {
     Ok(Exit::Pass)
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future completing on Ctrl-C or SIGTERM. The handlers are installed before it returns, so
+/// a signal sent as soon as the listening line is printed is not lost.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+            tracing::info!("shutting down");
+        })
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
 }
