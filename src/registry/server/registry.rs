@@ -212,13 +212,17 @@ struct Keys {
     normalized: String,
 }
 
+/// The content key: type, references and text.
+fn content_key(schema_type: &str, references: &[SchemaReference], text: &str) -> String {
+    let refs = serde_json::to_string(references).unwrap_or_default();
+    format!("{schema_type}\n{refs}\n{text}")
+}
+
 impl Keys {
     fn new(schema_type: &str, references: &[SchemaReference], text: &str, doc: &Value) -> Keys {
-        let refs = serde_json::to_string(references).unwrap_or_default();
-        let normalized = serde_json::to_string(&normalize(doc)).unwrap_or_default();
         Keys {
-            content: format!("{schema_type}\n{refs}\n{text}"),
-            normalized: format!("{schema_type}\n{refs}\n{normalized}"),
+            content: content_key(schema_type, references, text),
+            normalized: content_key(schema_type, references, &normalize(doc).to_string()),
         }
     }
 
@@ -250,7 +254,9 @@ struct Proposal {
     schema_type: String,
     text: String,
     doc: Value,
-    keys: Keys,
+    /// The content key of `text`; with `normalize`, `text` is normalised, so this is also the
+    /// key of the normalised index.
+    key: String,
     references: Vec<SchemaReference>,
     metadata: Option<Value>,
     rule_set: Option<Value>,
@@ -283,25 +289,17 @@ impl Proposal {
             doc
         };
         let text = doc.to_string();
-        let keys = Keys::new(&schema_type, &req.references, &text, &doc);
+        let key = content_key(&schema_type, &req.references, &text);
         Ok(Proposal {
             schema_type,
             text,
             doc,
-            keys,
+            key,
             references: req.references,
             metadata: req.metadata,
             rule_set: req.rule_set,
             normalize,
         })
-    }
-
-    fn key(&self) -> &str {
-        if self.normalize {
-            &self.keys.normalized
-        } else {
-            &self.keys.content
-        }
     }
 
     /// Parses the schema with the engine; its message is the 42201 message.
@@ -487,7 +485,7 @@ impl State {
         };
         let rows = self.subjects.get(subject)?;
         index
-            .get(proposal.key())?
+            .get(&proposal.key)?
             .iter()
             .filter_map(|id| self.schemas.get(id))
             .filter(|s| proposal.metadata.is_none() || s.metadata == proposal.metadata)
@@ -949,9 +947,13 @@ impl Registry {
             }
             return Ok(existing.id);
         }
-        let identity = proposal
-            .keys
-            .identity(&proposal.metadata, &proposal.rule_set);
+        let keys = Keys::new(
+            &proposal.schema_type,
+            &proposal.references,
+            &proposal.text,
+            &proposal.doc,
+        );
+        let identity = keys.identity(&proposal.metadata, &proposal.rule_set);
         let existing_id = state.by_identity.get(&identity).copied();
         let next_version = state
             .subjects
@@ -1025,7 +1027,6 @@ impl Registry {
             let Proposal {
                 schema_type,
                 text,
-                keys,
                 references,
                 metadata,
                 rule_set,
