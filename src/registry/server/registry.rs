@@ -646,15 +646,13 @@ impl Registry {
     pub fn open(dir: Option<&Path>) -> Result<Registry, StoreError> {
         let db = Db::open(dir)?;
         let location = db.location().to_string();
-        let sqlite = |source| StoreError::Sqlite {
+        let snapshot = db.load().map_err(|source| StoreError::Sqlite {
             path: location.clone(),
             source,
-        };
-        let snapshot = db.load().map_err(sqlite)?;
-        let state = State::load(snapshot).map_err(|e| {
-            sqlite(rusqlite::Error::InvalidParameterName(format!(
-                "corrupt registry data: {e}"
-            )))
+        })?;
+        let state = State::load(snapshot).map_err(|reason| StoreError::Corrupt {
+            path: location.clone(),
+            reason,
         })?;
         Ok(Registry {
             durable: db.is_durable(),
@@ -1267,5 +1265,90 @@ impl Registry {
         db.set_subject_mode(subject, None)?;
         self.write().subject_modes.remove(subject);
         Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn req(schema: &Value) -> RegisterRequest {
+        RegisterRequest {
+            schema_type: Some(JSON.into()),
+            schema: schema.to_string(),
+            ..RegisterRequest::default()
+        }
+    }
+
+    #[test]
+    fn versions_are_1_to_2_31_minus_1_or_latest() {
+        for ok in ["1", "2147483647"] {
+            assert!(matches!(VersionSpec::parse(ok), Ok(VersionSpec::Number(_))));
+        }
+        for latest in ["latest", "LATEST", "-1"] {
+            assert_eq!(VersionSpec::parse(latest).unwrap(), VersionSpec::Latest);
+        }
+        for bad in ["0", "-2", "abc", "2147483648", "", "1.0", " 1"] {
+            assert!(
+                matches!(VersionSpec::parse(bad), Err(ApiError::InvalidVersion(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn normalize_sorts_keys_at_every_depth_and_keeps_array_order() {
+        let doc = json!({"type": "object", "properties": {"b": {"type": "string", "$comment": "x"}, "a": {}}, "required": ["b", "a"]});
+        assert_eq!(
+            normalize(&doc).to_string(),
+            r#"{"properties":{"a":{},"b":{"$comment":"x","type":"string"}},"required":["b","a"],"type":"object"}"#
+        );
+    }
+
+    #[test]
+    fn a_reopened_store_rebuilds_ids_versions_and_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let v1 = json!({"type": "object", "properties": {"fuel": {"type": "number"}}});
+        let id = {
+            let registry = Registry::open(Some(dir.path())).unwrap();
+            let id = registry.register("gen-value", req(&v1), false).unwrap();
+            registry
+                .set_config(
+                    Some("gen-value"),
+                    ConfigRequest {
+                        compatibility: "FULL".into(),
+                        compatibility_policy: Some("lenient".into()),
+                    },
+                )
+                .unwrap();
+            id
+        };
+        let registry = Registry::open(Some(dir.path())).unwrap();
+        assert_eq!(registry.register("gen-value", req(&v1), false).unwrap(), id);
+        assert_eq!(registry.versions("gen-value", false).unwrap(), vec![1]);
+        let found = registry.lookup("gen-value", req(&v1), true, false).unwrap();
+        assert_eq!((found.id, found.version), (id, 1));
+        assert_eq!(
+            registry.config(Some("gen-value"), false).unwrap(),
+            ConfigResponse {
+                compatibility_level: "FULL".into(),
+                compatibility_policy: Some("LENIENT".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn concurrent_identical_registrations_serialise_to_one_version() {
+        let registry = Arc::new(Registry::open(None).unwrap());
+        let v1 = json!({"type": "string", "maxLength": 36});
+        let ids: Vec<i32> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| registry.register("id-value", req(&v1), false).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|&id| id == ids[0]), "{ids:?}");
+        assert_eq!(registry.versions("id-value", false).unwrap(), vec![1]);
     }
 }

@@ -74,6 +74,14 @@ pub enum StoreError {
         /// Its format version.
         found: i64,
     },
+    /// The data does not make sense (edited by hand?).
+    #[error("{path}: corrupt registry data: {reason}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// SQLite failed.
     #[error("{path}: {source}")]
     Sqlite {
