@@ -245,6 +245,36 @@ pub fn diff_versions(original: &Version<'_>, update: &Version<'_>, policy: Polic
     changes
 }
 
+/// Changes between `old` and `proposal` as `direction` reads them: backward diffs old → proposal
+/// (the new schema reads old data), forward the other way round.
+fn changes_in(
+    direction: Direction,
+    old: &Version<'_>,
+    proposal: &Version<'_>,
+    policy: Policy,
+) -> Vec<Change> {
+    match direction {
+        Direction::Backward => diff_versions(old, proposal, policy),
+        Direction::Forward => diff_versions(proposal, old, policy),
+    }
+}
+
+/// [`check`]'s verdict against one version, without building findings and stopping at the
+/// first direction that breaks. The embedded registry's hot path: a transitive registration is
+/// checked against every earlier version, and messages are only needed for one that fails.
+pub fn compatible_with(
+    proposal: &Version<'_>,
+    old: &Version<'_>,
+    level: Level,
+    policy: Policy,
+) -> bool {
+    level.directions().iter().all(|&direction| {
+        changes_in(direction, old, proposal, policy)
+            .iter()
+            .all(|c| c.kind.is_compatible(policy))
+    })
+}
+
 /// Checks `proposal` against `history` (oldest first) at `level`: the latest version only, or
 /// every version for transitive levels, in each direction the level asks for.
 pub fn check(
@@ -261,10 +291,7 @@ pub fn check(
     let mut findings = Vec::new();
     for old in against.iter().rev() {
         for &direction in level.directions() {
-            let changes = match direction {
-                Direction::Backward => diff_versions(old, proposal, policy),
-                Direction::Forward => diff_versions(proposal, old, policy),
-            };
+            let changes = changes_in(direction, old, proposal, policy);
             findings.extend(changes.into_iter().map(|change| Finding {
                 compatible: change.kind.is_compatible(policy),
                 message: explain::message(&change),
@@ -280,5 +307,40 @@ pub fn check(
         level,
         policy,
         findings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compatible_with_agrees_with_check_at_every_level() {
+        let schemas = [
+            r#"{"type":"object","properties":{"fuel":{"type":"number"}},"additionalProperties":false}"#,
+            r#"{"type":"object","properties":{"fuel":{"type":"number"},"rpm":{"type":"integer"}},"additionalProperties":false}"#,
+            r#"{"type":"object","properties":{"fuel":{"type":"string"}},"additionalProperties":false}"#,
+            r#"{"type":"object","properties":{"fuel":{"type":"number"}},"description":"v4"}"#,
+        ]
+        .map(|s| Schema::from_json_text(s).unwrap());
+        let version = |schema| Version {
+            label: "v",
+            schema,
+            metadata: None,
+        };
+        for old in &schemas {
+            for new in &schemas {
+                for level in Level::ALL {
+                    for policy in [Policy::Strict, Policy::Lenient] {
+                        let (old, new) = (version(old), version(new));
+                        assert_eq!(
+                            compatible_with(&new, &old, level, policy),
+                            check(&new, &[old], level, policy).compatible,
+                            "{level} {policy:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

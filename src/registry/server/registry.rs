@@ -590,10 +590,10 @@ fn incompatibilities(
             schema: old.schema()?,
             metadata: old.compat_metadata.as_ref(),
         };
-        let verdict = compat::check(&new, &[old_version], level, policy);
-        if verdict.compatible {
+        if compat::compatible_with(&new, &old_version, level, policy) {
             continue;
         }
+        let verdict = compat::check(&new, &[old_version], level, policy);
         let mut messages: Vec<String> = verdict
             .findings
             .iter()
