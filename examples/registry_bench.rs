@@ -3,11 +3,12 @@
 //!
 //! ```text
 //! cargo run --release --example registry_bench -- [--requests N] [--concurrency C]
-//!     [--versions V] [--server-threads T] [--client-threads T] [--url URL]
+//!     [--versions V] [--server-threads T] [--client-threads T] [--in-memory] [--url URL]
 //! ```
 //!
 //! Starts the registry in-process on 127.0.0.1:0 with its SQLite store in a temporary
-//! directory (or drives `--url`, e.g. a `schemactl registry serve` process), then measures:
+//! directory (`--in-memory`: no store, to see what the fsyncs cost), or drives `--url` (e.g. a
+//! `schemactl registry serve` process), then measures:
 //! 1. `GET /schemas/ids/{id}` and 2. `POST /subjects/{s}` (lookup): N requests each from C
 //!    concurrent keep-alive connections, reporting requests/s and latency percentiles;
 //! 3. registering V versions of one subject under FULL_TRANSITIVE, one after another (each
@@ -25,6 +26,7 @@ struct Args {
     versions: usize,
     server_threads: usize,
     client_threads: usize,
+    in_memory: bool,
     url: Option<String>,
 }
 
@@ -35,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         versions: 1000,
         server_threads: 2,
         client_threads: 2,
+        in_memory: false,
         url: None,
     };
     let mut it = std::env::args().skip(1);
@@ -48,10 +51,13 @@ fn parse_args() -> Result<Args, String> {
             "--server-threads" => args.server_threads = number(value()?)?.max(1),
             "--client-threads" => args.client_threads = number(value()?)?.max(1),
             "--url" => args.url = Some(value()?),
+            "--in-memory" => args.in_memory = true,
             "-h" | "--help" => {
-                return Err("usage: registry_bench [--requests N] [--concurrency C] [--versions V] \
-                     [--server-threads T] [--client-threads T] [--url URL]"
-                    .into());
+                return Err(
+                    "usage: registry_bench [--requests N] [--concurrency C] [--versions V] \
+                     [--server-threads T] [--client-threads T] [--in-memory] [--url URL]"
+                        .into(),
+                );
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -158,7 +164,8 @@ fn main() {
     let url = match &args.url {
         Some(url) => url.trim_end_matches('/').to_string(),
         None => {
-            let registry = Arc::new(Registry::open(Some(dir.path())).expect("open store"));
+            let store = (!args.in_memory).then_some(dir.path());
+            let registry = Arc::new(Registry::open(store).expect("open store"));
             let server = server_rt
                 .block_on(Server::bind(
                     "127.0.0.1:0".parse().unwrap(),
@@ -175,6 +182,10 @@ fn main() {
         "registry at {url} ({}), {} CPUs; client: {} threads",
         match &args.url {
             Some(_) => "external".to_string(),
+            None if args.in_memory => format!(
+                "in-process, {} server threads, in memory",
+                args.server_threads
+            ),
             None => format!(
                 "in-process, {} server threads, SQLite in {}",
                 args.server_threads,
