@@ -60,7 +60,7 @@ pub enum ApiError {
     )]
     InvalidVersion(String),
     /// An unknown compatibility level or policy.
-    #[error("Invalid compatibility level. {0}")]
+    #[error("{0}")]
     InvalidCompatibility(String),
     /// An unknown mode.
     #[error("Invalid mode {0}. Valid values are: READWRITE, READONLY, READONLY_OVERRIDE, IMPORT")]

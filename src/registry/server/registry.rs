@@ -559,7 +559,7 @@ fn parse_policy(s: &str) -> Result<Policy, ApiError> {
 fn parse_level(s: &str) -> Result<Level, ApiError> {
     s.parse().map_err(|_| {
         ApiError::InvalidCompatibility(format!(
-            "Valid values are: {} (got \"{s}\")",
+            "Invalid compatibility level {s}. Valid values are: {}",
             Level::ALL.map(Level::name).join(", ")
         ))
     })
@@ -1163,7 +1163,7 @@ impl Registry {
             .transpose()?;
         if level.is_none() && policy.is_none() {
             return Err(ApiError::InvalidCompatibility(
-                "the body sets neither \"compatibility\" nor \"compatibilityPolicy\"".into(),
+                "Invalid compatibility level: the body sets neither \"compatibility\" nor \"compatibilityPolicy\"".into(),
             ));
         }
         let mut db = self.db();
