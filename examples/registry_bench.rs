@@ -90,12 +90,15 @@ fn body(schema: &Value) -> String {
 
 const VND: &str = "application/vnd.schemaregistry.v1+json";
 
+/// Builds one request of a load phase.
+type MakeRequest = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>;
+
 /// Sends `total` requests from `concurrency` tasks; returns the wall time and each latency.
 async fn drive(
     client: &reqwest::Client,
     total: usize,
     concurrency: usize,
-    request: Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>,
+    request: MakeRequest,
 ) -> (Duration, Vec<Duration>) {
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
@@ -218,11 +221,9 @@ fn main() {
         let id = resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
 
         let by_id = format!("{url}/schemas/ids/{id}");
-        let get: Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync> =
-            Arc::new(move |c| c.get(&by_id));
+        let get: MakeRequest = Arc::new(move |c| c.get(&by_id));
         let lookup_url = format!("{url}/subjects/{subject}");
-        let lookup: Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync> =
-            Arc::new(move |c| {
+        let lookup: MakeRequest = Arc::new(move |c| {
                 c.post(&lookup_url)
                     .header("content-type", VND)
                     .body(schema.clone())

@@ -917,12 +917,8 @@ impl Registry {
         let (schema, meta) = proposal.parse()?;
         let mut db = self.db();
         let state = self.read();
-        let mode = state.mode(subject);
-        if mode.is_read_only() {
-            return Err(ApiError::NotPermitted(format!(
-                "Subject {subject} is in read-only mode"
-            )));
-        }
+        Self::writable(&state, subject)?;
+        let import = state.mode(subject) == Mode::Import;
         for r in &proposal.references {
             let exists = state
                 .subjects
@@ -962,7 +958,7 @@ impl Registry {
                     ApiError::NotPermitted(format!("Subject {subject} has no versions left"))
                 })
             })?;
-        if mode != Mode::Import {
+        if !import {
             let explicit =
                 |wanted: Option<i32>, would: Option<i32>| wanted.is_some_and(|w| Some(w) != would);
             if explicit(wanted_id, existing_id) || explicit(wanted_version, Some(next_version)) {
