@@ -181,8 +181,13 @@ fn main() {
             url
         }
     };
+    // Other processes share the CPUs: the load average says how much the figures can be trusted.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into());
     println!(
-        "registry at {url} ({}), {} CPUs; client: {} threads",
+        "registry at {url} ({}), {} CPUs (load average {load}); client: {} threads",
         match &args.url {
             Some(_) => "external".to_string(),
             None if args.in_memory => format!(
