@@ -1,0 +1,7 @@
+//! The reference producer: a fleet of generators whose payloads are valid against the
+//! contract's newest schema, some of them turned into misbehaving producers, with the ground
+//! truth written down.
+
+pub mod fault;
+
+pub use fault::{Fault, FaultPlan};
