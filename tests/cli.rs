@@ -658,3 +658,53 @@ fn base_ref_catches_rewritten_and_deleted_versions() {
     );
     assert_input_error(&run, &["no-such-ref"]);
 }
+
+#[test]
+fn diff_speaks_the_ci_formats() {
+    let run = schemactl(&[
+        "diff",
+        "schemas/generator/v1.json",
+        "schemas/generator/v2.json",
+        "--format",
+        "github",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Forward-breaking changes are warnings: the exit code follows the backward verdict.
+    assert!(run.stdout.starts_with("::warning file=schemas/generator/v2.json,title=PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"), "{}", run.stdout);
+    let run = schemactl(&[
+        "diff",
+        "schemas/generator/v3.json",
+        "tests/fixtures/generator/tightens-fuel-range.json",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("<failure") && run.stdout.contains("MAXIMUM_DECREASED"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_payload_passed_as_a_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = write(
+        dir.path(),
+        "payload.json",
+        r#"{"generatorID": "gen-1", "fuel": 40}"#,
+    );
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &payload,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &[
+            "payload.json",
+            "without any JSON Schema keyword",
+            "generatorID",
+        ],
+    );
+}

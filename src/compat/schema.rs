@@ -95,12 +95,12 @@ impl Draft {
 #[derive(Debug, Error)]
 pub enum SchemaError {
     /// The document is not a schema (an object or a boolean) at the given pointer.
-    #[error("not a JSON Schema at {pointer}: expected an object or a boolean, found {found}")]
+    #[error("not a JSON Schema at {pointer}: {found}")]
     NotASchema {
         /// JSON pointer of the offending value.
         pointer: String,
         /// What was found instead.
-        found: &'static str,
+        found: String,
     },
     /// A keyword has a value of the wrong shape.
     #[error("invalid `{keyword}` at {pointer}: {reason}")]
@@ -401,6 +401,19 @@ impl Schema {
             },
             _ => Draft::Draft7,
         };
+        if let Value::Object(map) = &doc
+            && !map.is_empty()
+            && !map.keys().any(|k| is_keyword(k))
+        {
+            let keys: Vec<&str> = map.keys().take(5).map(String::as_str).collect();
+            return Err(SchemaError::NotASchema {
+                pointer: "#".into(),
+                found: format!(
+                    "it is an object without any JSON Schema keyword (keys: {}); is it a payload?",
+                    keys.join(", ")
+                ),
+            });
+        }
         let mut loader = Loader {
             doc: &doc,
             draft,
@@ -496,6 +509,54 @@ impl Schema {
     }
 }
 
+const ANNOTATION_KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "id",
+    "$ref",
+    "$defs",
+    "definitions",
+    "$anchor",
+    "$comment",
+    "$vocabulary",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "type",
+    "enum",
+    "const",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "contentEncoding",
+    "contentMediaType",
+];
+
+/// Whether `key` is a JSON Schema keyword of any draft.
+fn is_keyword(key: &str) -> bool {
+    [
+        ANNOTATION_KEYWORDS,
+        ARRAY_KEYWORDS,
+        OBJECT_KEYWORDS,
+        NUMBER_KEYWORDS,
+        STRING_KEYWORDS,
+    ]
+    .iter()
+    .any(|list| list.contains(&key))
+}
+
 /// Reading a schema from text failed.
 #[derive(Debug, Error)]
 pub enum ParseError {
@@ -560,7 +621,7 @@ impl Loader<'_> {
             .pointer(pointer)
             .ok_or_else(|| SchemaError::NotASchema {
                 pointer: format!("#{pointer}"),
-                found: "nothing",
+                found: "nothing there".into(),
             })?;
         let id = match value {
             Value::Bool(true) => self.push(Some(pointer.to_string()), Kind::True),
@@ -581,7 +642,10 @@ impl Loader<'_> {
             other => {
                 return Err(SchemaError::NotASchema {
                     pointer: format!("#{pointer}"),
-                    found: type_name(other),
+                    found: format!(
+                        "expected an object or a boolean, found {}",
+                        type_name(other)
+                    ),
                 });
             }
         };
