@@ -4,6 +4,7 @@
 mod check_compat;
 mod diff;
 mod test;
+mod validate;
 
 use crate::Exit;
 use crate::report::Format;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Run the offline contract tests: histories compatible, examples pass or fail as declared.
     #[command(after_help = EXIT_CODES)]
     Test(test::Args),
+    /// Validate JSON-lines payloads (fixtures, captured traffic) as the audit would, offline.
+    #[command(after_help = EXIT_CODES)]
+    Validate(validate::Args),
 }
 
 /// Why a command could not finish; the variant picks the exit code.
@@ -114,6 +118,7 @@ pub fn main() -> Exit {
         Command::CheckCompat(args) => check_compat::run(&cli, args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Test(args) => test::run(&cli, args, out),
+        Command::Validate(args) => validate::run(&cli, args, out),
     };
     match result {
         Ok(exit) => exit,

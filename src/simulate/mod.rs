@@ -3,5 +3,6 @@
 //! truth written down.
 
 pub mod fault;
+pub mod fleet;
 
 pub use fault::{Fault, FaultPlan};
