@@ -399,18 +399,18 @@ mod tests {
         let v = PayloadValidator::new(&schema).unwrap();
         let mut fleet = Fleet::new(&schema, 5, 7, &FaultPlan { rules: vec![] }, 1 << 20).unwrap();
         let mut refills = 0;
-        let mut last = vec![f64::MAX; 5];
+        let mut last = [f64::MAX; 5];
         for _ in 0..2000 {
-            for i in 0..fleet.len() {
+            for (i, last) in last.iter_mut().enumerate() {
                 let r = fleet.read(i);
                 let out = fleet.apply(&r, TransportKind::Kafka, true);
                 assert_eq!(out.fault, None);
                 assert!(v.check(&out.bytes).is_empty(), "{}", r.payload);
                 let fuel = r.payload["fuel"].as_f64().unwrap();
-                if fuel > last[i] + 1.0 {
+                if fuel > *last + 1.0 {
                     refills += 1;
                 }
-                last[i] = fuel;
+                *last = fuel;
             }
         }
         assert!(refills > 0, "fuel is never refilled");
