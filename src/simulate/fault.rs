@@ -102,10 +102,14 @@ impl Fault {
     /// Whether a reported violation is this fault's signature: the kind, and for faults sharing
     /// a kind, the keyword that tells them apart.
     pub fn matches(self, v: &Violation) -> bool {
-        if v.kind != self.expected_kind() {
+        self.matches_kind(v.kind, v.keyword.as_deref())
+    }
+
+    /// [`Fault::matches`] over a violation's kind and keyword.
+    pub fn matches_kind(self, kind: ViolationKind, keyword: Option<&str>) -> bool {
+        if kind != self.expected_kind() {
             return false;
         }
-        let keyword = v.keyword.as_deref();
         match self {
             Fault::MissingField => keyword == Some("required"),
             Fault::WrongType => keyword == Some("type"),

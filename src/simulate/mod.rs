@@ -4,5 +4,7 @@
 
 pub mod fault;
 pub mod fleet;
+pub mod manifest;
+pub mod run;
 
 pub use fault::{Fault, FaultPlan};

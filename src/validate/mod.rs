@@ -9,11 +9,11 @@ pub mod resolver;
 pub mod wire;
 
 use crate::compat::{Draft, Schema};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The kinds of violation a payload can show, with stable ids.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[allow(non_camel_case_types)]
 pub enum ViolationKind {
     /// The payload is not valid UTF-8.

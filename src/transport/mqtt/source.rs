@@ -98,9 +98,12 @@ impl MqttSource {
         }
     }
 
-    async fn subscribe_all(&self) -> Result<(), TransportError> {
-        for filter in &self.filters {
-            self.client.subscribe(filter, self.cfg.qos).await?;
+    /// Queues a SUBSCRIBE per filter. Takes its parts rather than `&self`: the event loop is not
+    /// `Sync`, and the source must stay `Send` across this await.
+    async fn subscribe_all(&mut self) -> Result<(), TransportError> {
+        let (client, filters, qos) = (self.client.clone(), self.filters.clone(), self.cfg.qos);
+        for filter in &filters {
+            client.subscribe(filter, qos).await?;
         }
         Ok(())
     }
