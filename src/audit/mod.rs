@@ -176,6 +176,7 @@ pub async fn run<L: SchemaLookup + 'static>(
     mqtt_validator: Option<PayloadValidator>,
     lookup: Option<L>,
     progress: Arc<Progress>,
+    ready: Option<tokio::sync::oneshot::Sender<()>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<Scorecard, AuditError> {
     let stop = Stop::new(plan.max_messages);
@@ -251,6 +252,9 @@ pub async fn run<L: SchemaLookup + 'static>(
         _ => None,
     };
 
+    if let Some(ready) = ready {
+        let _ = ready.send(());
+    }
     let mut stopped = stop.tx.subscribe();
     let timer = async {
         match plan.duration {

@@ -192,9 +192,27 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .block_on(async {
             let ticker =
                 live.then(|| tokio::spawn(show_progress(progress.clone(), audited.clone())));
-            let result = run(plan, Some(validator), lookup, progress.clone(), async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+            let watched: Vec<String> = audited.iter().map(|t| t.to_string()).collect();
+            tokio::spawn(async move {
+                if ready_rx.await.is_ok() {
+                    // Tests and scripts wait for this line before producing.
+                    eprintln!(
+                        "schemactl audit: connected, auditing {}",
+                        watched.join(" and ")
+                    );
+                }
+            });
+            let result = run(
+                plan,
+                Some(validator),
+                lookup,
+                progress.clone(),
+                Some(ready_tx),
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
             .await;
             if let Some(t) = ticker {
                 t.abort();
