@@ -1,7 +1,7 @@
-//! Starting the services integration tests talk to, each on a free loopback port and never a
-//! fixed one. Include with `#[path = "../services/mod.rs"] mod services;` from a test crate.
-//!
-//! - [`Registry`]: the real `schemactl registry serve` binary, in memory or on a data directory.
+//! The embedded registry for integration tests: the real `schemactl registry serve` binary on a
+//! free loopback port (`--listen 127.0.0.1:0`, the URL read from its first stdout line), in
+//! memory or on a data directory. Include with
+//! `#[path = "../services/registry.rs"] mod registry_service;`.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
