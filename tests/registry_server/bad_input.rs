@@ -103,22 +103,18 @@ async fn subject_names_are_stored_verbatim() {
         .ok();
 }
 
-#[tokio::test]
-async fn the_same_schema_from_20_concurrent_clients_gets_one_id_and_one_version() {
-    let api = Api::start();
-    let url = api.registry.url.clone();
-    let schema = generator_v1();
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let url = url.clone();
-            let req = body(&schema).to_string();
+/// Registers each body under `subject` from its own client, all at once; the ids in order.
+async fn register_concurrently(url: &str, subject: &str, bodies: Vec<Value>) -> Vec<i64> {
+    let tasks: Vec<_> = bodies
+        .into_iter()
+        .map(|req| {
+            let url = format!("{url}/subjects/{subject}/versions");
             tokio::spawn(async move {
                 // One client each: separate connections, as separate producers would have.
-                let client = reqwest::Client::new();
-                let resp = client
-                    .post(format!("{url}/subjects/gen-value/versions"))
+                let resp = reqwest::Client::new()
+                    .post(url)
                     .header("content-type", crate::VND)
-                    .body(req)
+                    .body(req.to_string())
                     .send()
                     .await
                     .unwrap();
@@ -131,6 +127,14 @@ async fn the_same_schema_from_20_concurrent_clients_gets_one_id_and_one_version(
     for t in tasks {
         ids.push(t.await.unwrap());
     }
+    ids
+}
+
+#[tokio::test]
+async fn the_same_schema_from_20_concurrent_clients_gets_one_id_and_one_version() {
+    let api = Api::start();
+    let bodies = vec![body(&generator_v1()); 20];
+    let ids = register_concurrently(&api.registry.url, "gen-value", bodies).await;
     assert!(ids.iter().all(|&id| id == ids[0]), "{ids:?}");
     assert_eq!(
         api.get("/subjects/gen-value/versions").await.ok(),
@@ -142,30 +146,14 @@ async fn the_same_schema_from_20_concurrent_clients_gets_one_id_and_one_version(
 async fn distinct_schemas_from_20_concurrent_clients_get_distinct_ids_and_dense_versions() {
     let api = Api::start();
     api.set_level("gen-value", "NONE").await;
-    let url = api.registry.url.clone();
-    let tasks: Vec<_> = (0..20)
+    let bodies = (0..20)
         .map(|i| {
-            let url = url.clone();
             let mut schema = generator("number", json!({}));
             schema["description"] = json!(format!("revision {i}"));
-            let req = body(&schema).to_string();
-            tokio::spawn(async move {
-                let resp = reqwest::Client::new()
-                    .post(format!("{url}/subjects/gen-value/versions"))
-                    .header("content-type", crate::VND)
-                    .body(req)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(resp.status(), 200);
-                resp.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
-            })
+            body(&schema)
         })
         .collect();
-    let mut ids = Vec::new();
-    for t in tasks {
-        ids.push(t.await.unwrap());
-    }
+    let mut ids = register_concurrently(&api.registry.url, "gen-value", bodies).await;
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 20);

@@ -257,11 +257,11 @@ async fn verbose_messages_and_the_409_look_like_confluents() {
     );
 }
 
-#[tokio::test]
-async fn transitive_checks_name_the_first_incompatible_version_newest_first() {
-    let api = Api::start();
+/// History v1 (fuel a number), v2 (fuel a string) under `gen-value` at BACKWARD_TRANSITIVE, and
+/// a proposal that only retitles v2: compatible with v2, not with v1.
+async fn fuel_history(api: &Api) -> Value {
     history(
-        &api,
+        api,
         "gen-value",
         &[generator_v1(), generator("string", json!({}))],
         "BACKWARD_TRANSITIVE",
@@ -269,6 +269,13 @@ async fn transitive_checks_name_the_first_incompatible_version_newest_first() {
     .await;
     let mut retitled = generator("string", json!({}));
     retitled["title"] = json!("Reading");
+    retitled
+}
+
+#[tokio::test]
+async fn transitive_checks_name_the_first_incompatible_version_newest_first() {
+    let api = Api::start();
+    let retitled = fuel_history(&api).await;
     let verbose = api
         .post(
             "/compatibility/subjects/gen-value/versions?verbose=true",
@@ -289,15 +296,7 @@ async fn transitive_checks_name_the_first_incompatible_version_newest_first() {
 #[tokio::test]
 async fn soft_deleted_versions_take_no_part_in_checks() {
     let api = Api::start();
-    history(
-        &api,
-        "gen-value",
-        &[generator_v1(), generator("string", json!({}))],
-        "BACKWARD_TRANSITIVE",
-    )
-    .await;
-    let mut retitled = generator("string", json!({}));
-    retitled["title"] = json!("Reading");
+    let retitled = fuel_history(&api).await;
     let check = api
         .post(
             "/compatibility/subjects/gen-value/versions",

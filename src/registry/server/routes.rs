@@ -173,40 +173,26 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<
 /// The query flags the endpoints take. Booleans read as Java does: `true` in any case is
 /// true, anything else false (clients send `True`/`False`).
 #[derive(Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Flags {
-    normalize: Option<String>,
-    verbose: Option<String>,
-    deleted: Option<String>,
-    permanent: Option<String>,
-    default_to_global: Option<String>,
-    force: Option<String>,
+    #[serde(deserialize_with = "java_bool")]
+    normalize: bool,
+    #[serde(deserialize_with = "java_bool")]
+    verbose: bool,
+    #[serde(deserialize_with = "java_bool")]
+    deleted: bool,
+    #[serde(deserialize_with = "java_bool")]
+    permanent: bool,
+    #[serde(deserialize_with = "java_bool")]
+    default_to_global: bool,
+    #[serde(deserialize_with = "java_bool")]
+    force: bool,
     subject_prefix: Option<String>,
 }
 
-fn flag(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("true"))
-}
-
-impl Flags {
-    fn normalize(&self) -> bool {
-        flag(&self.normalize)
-    }
-    fn verbose(&self) -> bool {
-        flag(&self.verbose)
-    }
-    fn deleted(&self) -> bool {
-        flag(&self.deleted)
-    }
-    fn permanent(&self) -> bool {
-        flag(&self.permanent)
-    }
-    fn default_to_global(&self) -> bool {
-        flag(&self.default_to_global)
-    }
-    fn force(&self) -> bool {
-        flag(&self.force)
-    }
+fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    Ok(s.eq_ignore_ascii_case("true"))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Flags {
@@ -246,19 +232,19 @@ async fn schema_by_id_raw(State(r): Shared, Params(id): Params<String>) -> Answe
 }
 
 async fn schema_subjects(State(r): Shared, Params(id): Params<String>, q: Flags) -> Answer {
-    json(&r.schema_subjects(schema_id(&id)?, q.deleted())?)
+    json(&r.schema_subjects(schema_id(&id)?, q.deleted)?)
 }
 
 async fn schema_versions(State(r): Shared, Params(id): Params<String>, q: Flags) -> Answer {
-    json(&r.schema_versions(schema_id(&id)?, q.deleted())?)
+    json(&r.schema_versions(schema_id(&id)?, q.deleted)?)
 }
 
 async fn subjects(State(r): Shared, q: Flags) -> Answer {
-    json(&r.subjects(q.deleted(), q.subject_prefix.as_deref()))
+    json(&r.subjects(q.deleted, q.subject_prefix.as_deref()))
 }
 
 async fn versions(State(r): Shared, Params(subject): Params<String>, q: Flags) -> Answer {
-    json(&r.versions(&subject, q.deleted())?)
+    json(&r.versions(&subject, q.deleted)?)
 }
 
 async fn version(
@@ -266,7 +252,7 @@ async fn version(
     Params((subject, v)): Params<(String, String)>,
     q: Flags,
 ) -> Answer {
-    json(&r.version(&subject, VersionSpec::parse(&v)?, q.deleted())?)
+    json(&r.version(&subject, VersionSpec::parse(&v)?, q.deleted)?)
 }
 
 async fn version_raw(
@@ -274,7 +260,7 @@ async fn version_raw(
     Params((subject, v)): Params<(String, String)>,
     q: Flags,
 ) -> Answer {
-    let record = r.version(&subject, VersionSpec::parse(&v)?, q.deleted())?;
+    let record = r.version(&subject, VersionSpec::parse(&v)?, q.deleted)?;
     Ok(with_content_type(record.schema))
 }
 
@@ -288,7 +274,7 @@ async fn lookup(
     q: Flags,
     JsonBody(req): JsonBody<RegisterRequest>,
 ) -> Answer {
-    json(&r.lookup(&subject, req, q.normalize(), q.deleted())?)
+    json(&r.lookup(&subject, req, q.normalize, q.deleted)?)
 }
 
 async fn register(
@@ -297,7 +283,7 @@ async fn register(
     q: Flags,
     JsonBody(req): JsonBody<RegisterRequest>,
 ) -> Answer {
-    let normalize = q.normalize();
+    let normalize = q.normalize;
     let id = blocking(r, move |r| r.register(&subject, req, normalize)).await?;
     json(&RegisterResponse { id })
 }
@@ -309,9 +295,9 @@ async fn check_version(
     JsonBody(req): JsonBody<RegisterRequest>,
 ) -> Answer {
     let spec = VersionSpec::parse(&v)?;
-    let normalize = q.normalize();
+    let normalize = q.normalize;
     let outcome = blocking(r, move |r| r.check_version(&subject, spec, req, normalize)).await?;
-    compatibility(outcome, q.verbose())
+    compatibility(outcome, q.verbose)
 }
 
 async fn check_all(
@@ -320,9 +306,9 @@ async fn check_all(
     q: Flags,
     JsonBody(req): JsonBody<RegisterRequest>,
 ) -> Answer {
-    let normalize = q.normalize();
+    let normalize = q.normalize;
     let outcome = blocking(r, move |r| r.check_all(&subject, req, normalize)).await?;
-    compatibility(outcome, q.verbose())
+    compatibility(outcome, q.verbose)
 }
 
 fn compatibility(outcome: super::registry::CheckOutcome, verbose: bool) -> Answer {
@@ -337,7 +323,7 @@ fn compatibility(outcome: super::registry::CheckOutcome, verbose: bool) -> Answe
 }
 
 async fn delete_subject(State(r): Shared, Params(subject): Params<String>, q: Flags) -> Answer {
-    let permanent = q.permanent();
+    let permanent = q.permanent;
     json(&blocking(r, move |r| r.delete_subject(&subject, permanent)).await?)
 }
 
@@ -347,7 +333,7 @@ async fn delete_version(
     q: Flags,
 ) -> Answer {
     let spec = VersionSpec::parse(&v)?;
-    let permanent = q.permanent();
+    let permanent = q.permanent;
     json(&blocking(r, move |r| r.delete_version(&subject, spec, permanent)).await?)
 }
 
@@ -356,7 +342,7 @@ async fn global_config(State(r): Shared) -> Answer {
 }
 
 async fn subject_config(State(r): Shared, Params(subject): Params<String>, q: Flags) -> Answer {
-    json(&r.config(Some(&subject), q.default_to_global())?)
+    json(&r.config(Some(&subject), q.default_to_global)?)
 }
 
 async fn put_global_config(State(r): Shared, JsonBody(req): JsonBody<ConfigRequest>) -> Answer {
@@ -384,11 +370,11 @@ async fn global_mode(State(r): Shared) -> Answer {
 }
 
 async fn subject_mode(State(r): Shared, Params(subject): Params<String>, q: Flags) -> Answer {
-    json(&r.mode(Some(&subject), q.default_to_global())?)
+    json(&r.mode(Some(&subject), q.default_to_global)?)
 }
 
 async fn put_global_mode(State(r): Shared, q: Flags, JsonBody(req): JsonBody<ModeBody>) -> Answer {
-    let force = q.force();
+    let force = q.force;
     json(&blocking(r, move |r| r.set_mode(None, req, force)).await?)
 }
 
@@ -398,7 +384,7 @@ async fn put_subject_mode(
     q: Flags,
     JsonBody(req): JsonBody<ModeBody>,
 ) -> Answer {
-    let force = q.force();
+    let force = q.force;
     json(&blocking(r, move |r| r.set_mode(Some(&subject), req, force)).await?)
 }
 
