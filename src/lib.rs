@@ -4,6 +4,8 @@
 //! # Layout
 //! Data flows one way: files → registry → engine → validation → transports → report.
 //! - [`catalog`]: `schemas/` and `contracts/` on disk (schema histories, contracts, git bases).
+//! - [`config`]: `schemactl.toml` and the environment (registry URL, credentials, TLS).
+//! - [`registry`]: the Confluent Schema Registry REST client and wire types.
 //! - [`compat`]: the compatibility engine; pure functions over parsed schemas.
 //! - [`report`]: findings rendered as text, JSON, JUnit, SARIF or GitHub annotations.
 //! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
@@ -11,6 +13,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod compat;
+pub mod config;
 pub mod registry;
 pub mod report;
 
