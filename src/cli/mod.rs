@@ -2,7 +2,14 @@
 //! outcomes to exit codes. The only place that prints.
 
 mod check_compat;
+mod config;
+mod delete;
 mod diff;
+mod pull;
+mod register;
+mod registry;
+mod show;
+mod subjects;
 mod test;
 
 use crate::Exit;
@@ -23,6 +30,13 @@ pub struct Cli {
     /// Project root holding `contracts/` and `schemas/`.
     #[arg(long, global = true, env = "SCHEMACTL_ROOT", default_value = ".")]
     pub root: PathBuf,
+    /// Config file [default: <root>/schemactl.toml when it exists].
+    #[arg(long, global = true, env = "SCHEMACTL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log what happens to stderr (-v: registry requests and retries; -vv: HTTP detail).
+    /// Credentials are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -50,6 +64,24 @@ pub enum Command {
     /// Run the offline contract tests: histories compatible, examples pass or fail as declared.
     #[command(after_help = EXIT_CODES)]
     Test(test::Args),
+    /// Register contracts' schema histories in the registry, oldest first; idempotent.
+    #[command(after_help = EXIT_CODES)]
+    Register(register::Args),
+    /// List the registry's subjects with their versions, ids and compatibility levels.
+    #[command(after_help = EXIT_CODES)]
+    Subjects(subjects::Args),
+    /// Show one registered schema: id, version, references and the schema itself.
+    #[command(after_help = EXIT_CODES)]
+    Show(show::Args),
+    /// Write a subject's history from the registry as v1.json, v2.json, ... to adopt it.
+    #[command(after_help = EXIT_CODES)]
+    Pull(pull::Args),
+    /// Delete a subject or one version (soft; --permanent after the soft delete).
+    #[command(after_help = EXIT_CODES)]
+    Delete(delete::Args),
+    /// Read or set compatibility levels, global or per subject.
+    #[command(after_help = EXIT_CODES)]
+    Config(config::Args),
 }
 
 /// Why a command could not finish; the variant picks the exit code.
@@ -109,11 +141,18 @@ pub fn main() -> Exit {
                 && std::io::IsTerminal::is_terminal(&std::io::stdout())
         }
     };
+    init_logging(cli.verbose);
     let out = Output { color };
     let result = match &cli.command {
         Command::CheckCompat(args) => check_compat::run(&cli, args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Test(args) => test::run(&cli, args, out),
+        Command::Register(args) => register::run(&cli, args, out),
+        Command::Subjects(args) => subjects::run(&cli, args, out),
+        Command::Show(args) => show::run(&cli, args, out),
+        Command::Pull(args) => pull::run(&cli, args, out),
+        Command::Delete(args) => delete::run(&cli, args, out),
+        Command::Config(args) => config::run(&cli, args, out),
     };
     match result {
         Ok(exit) => exit,
@@ -126,6 +165,22 @@ pub fn main() -> Exit {
             Exit::Infrastructure
         }
     }
+}
+
+/// Sends log lines to stderr at the level `-v` asks for.
+fn init_logging(verbose: u8) {
+    let filter = match verbose {
+        0 => return,
+        1 => "schemactl=debug",
+        2 => "schemactl=trace,reqwest=debug,hyper_util=debug",
+        _ => "trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .without_time()
+        .try_init();
 }
 
 /// The `--format` flag as every reporting command takes it.

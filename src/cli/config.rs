@@ -1,0 +1,135 @@
+//! `schemactl config`: compatibility levels, global or per subject.
+
+use super::registry::{RegistryArgs, Session, TextOrJson, failure, print_json};
+use super::{Classify, Cli, Outcome, Output};
+use crate::Exit;
+use crate::compat::Level;
+use anyhow::anyhow;
+use serde_json::json;
+
+/// Arguments of `config`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+/// `config get` or `config set-level`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Show a subject's level (falling back to the global one), or the global level.
+    Get {
+        /// The subject; without it, the global level.
+        subject: Option<String>,
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Set a subject's level, or the global level when no subject is named.
+    #[command(
+        override_usage = "schemactl config set-level [OPTIONS] [SUBJECT] LEVEL",
+        after_long_help = "Levels: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.\n\nExamples:\n  schemactl config set-level generator-telemetry-value FULL_TRANSITIVE\n  schemactl config set-level BACKWARD"
+    )]
+    SetLevel {
+        /// The subject; or, alone, the level to set globally.
+        #[arg(value_name = "SUBJECT|LEVEL")]
+        first: String,
+        /// The level, when a subject is named.
+        #[arg(value_name = "LEVEL")]
+        second: Option<String>,
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+fn whose(subject: Option<&str>) -> String {
+    subject.map_or_else(|| "global".into(), |s| format!("subject \"{s}\""))
+}
+
+pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
+    match &args.action {
+        Action::Get {
+            subject,
+            registry,
+            format,
+        } => {
+            let session = Session::from_args(cli, registry)?;
+            let client = &session.client;
+            let (level, source) = session
+                .run(async {
+                    if let Some(s) = subject
+                        && let Some(own) = client.subject_level(s).await?
+                    {
+                        return Ok((own, "subject"));
+                    }
+                    Ok((client.global_level().await?, "global"))
+                })
+                .map_err(failure)?;
+            match format {
+                TextOrJson::Json => print_json(&json!({
+                    "registry": client.url(),
+                    "subject": subject,
+                    "level": level,
+                    "source": source,
+                }))?,
+                TextOrJson::Text => match (subject, source) {
+                    (Some(s), "global") => println!(
+                        "{level} (the global default; subject \"{s}\" has no level of its own)"
+                    ),
+                    (Some(s), _) => println!("{level} (set on subject \"{s}\")"),
+                    (None, _) => println!("{level} (global)"),
+                },
+            }
+        }
+        Action::SetLevel {
+            first,
+            second,
+            registry,
+            format,
+        } => {
+            let (subject, level) = match second {
+                None => (None, first),
+                Some(level) => (Some(first.as_str()), level),
+            };
+            let level: Level = level.parse().map_err(|e: String| anyhow!(e)).input()?;
+            let session = Session::from_args(cli, registry)?;
+            let client = &session.client;
+            let (before, source) = session
+                .run(async {
+                    if let Some(s) = subject
+                        && let Some(own) = client.subject_level(s).await?
+                    {
+                        client.set_level(subject, level).await?;
+                        return Ok((own, "subject"));
+                    }
+                    let global = client.global_level().await?;
+                    client.set_level(subject, level).await?;
+                    Ok((global, "global"))
+                })
+                .map_err(failure)?;
+            match format {
+                TextOrJson::Json => print_json(&json!({
+                    "registry": client.url(),
+                    "subject": subject,
+                    "level": level,
+                    "previous": before,
+                    "previous_source": source,
+                }))?,
+                TextOrJson::Text => {
+                    let was = match (subject, source) {
+                        (Some(_), "global") => format!("{before}, the global default"),
+                        _ => before.to_string(),
+                    };
+                    println!("{}: level {level} (was {was})", whose(subject));
+                }
+            }
+        }
+    }
+    Ok(Exit::Pass)
+}
