@@ -1,4 +1,6 @@
-//! `schemactl check-compat`: the CI gate.
+//! `schemactl check-compat`: the CI gate, against local files or a registry subject.
+
+mod remote;
 
 use super::{Classify, Cli, FormatArg, Outcome, Output};
 use crate::Exit;
@@ -12,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github"
+    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject generator-telemetry-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)"
 )]
 pub struct Args {
     /// The proposed schema. With --contract it defaults to the newest version in the history.
@@ -35,6 +37,17 @@ pub struct Args {
     /// Metadata of the versions checked against.
     #[arg(long, value_name = "FILE")]
     pub against_metadata: Option<PathBuf>,
+    /// Check against a registry subject instead of files: its versions and level, and the
+    /// registry's own verdict. Without a URL, the configured registry ($SCHEMA_REGISTRY_URL,
+    /// else url under [registry] in schemactl.toml).
+    #[arg(long, value_name = "URL", num_args = 0..=1, conflicts_with = "against")]
+    pub registry: Option<Option<String>>,
+    /// The registry subject to check against (default with --contract: the contract's).
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "against")]
+    pub subject: Option<String>,
+    /// Seconds one registry request may take [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
     /// Also fail when a version published at this git ref was edited or deleted.
     #[arg(long, value_name = "REF", requires = "contract")]
     pub base: Option<String>,
@@ -119,6 +132,9 @@ pub(crate) fn check_files(
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    if args.registry.is_some() || args.subject.is_some() {
+        return remote::run(cli, args, out);
+    }
     let proposal_meta = args
         .metadata
         .as_deref()
