@@ -16,6 +16,7 @@ pub mod compat;
 pub mod config;
 pub mod registry;
 pub mod report;
+pub mod validate;
 
 /// The process exit codes, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -30,6 +30,17 @@ pub enum Draft {
 }
 
 impl Draft {
+    /// The draft's usual name (`draft-07`, `2020-12`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Draft::Draft4 => "draft-04",
+            Draft::Draft6 => "draft-06",
+            Draft::Draft7 => "draft-07",
+            Draft::Draft201909 => "2019-09",
+            Draft::Draft202012 => "2020-12",
+        }
+    }
+
     /// Recognises a `$schema` URL; `None` for a URL that names no known draft.
     fn from_url(url: &str) -> Option<(Draft, bool)> {
         let canonical = |s: &str| {
@@ -84,12 +95,12 @@ impl Draft {
 #[derive(Debug, Error)]
 pub enum SchemaError {
     /// The document is not a schema (an object or a boolean) at the given pointer.
-    #[error("not a JSON Schema at {pointer}: expected an object or a boolean, found {found}")]
+    #[error("not a JSON Schema at {pointer}: {found}")]
     NotASchema {
         /// JSON pointer of the offending value.
         pointer: String,
         /// What was found instead.
-        found: &'static str,
+        found: String,
     },
     /// A keyword has a value of the wrong shape.
     #[error("invalid `{keyword}` at {pointer}: {reason}")]
@@ -376,7 +387,8 @@ impl Schema {
                 Some((draft, true)) => draft,
                 Some((draft, false)) => {
                     warnings.push(format!(
-                        "$schema \"{url}\" is not a canonical meta-schema URL; read as {draft:?}"
+                        "$schema \"{url}\" is not a canonical meta-schema URL; read as {}",
+                        draft.name()
                     ));
                     draft
                 }
@@ -389,6 +401,19 @@ impl Schema {
             },
             _ => Draft::Draft7,
         };
+        if let Value::Object(map) = &doc
+            && !map.is_empty()
+            && !map.keys().any(|k| is_keyword(k))
+        {
+            let keys: Vec<&str> = map.keys().take(5).map(String::as_str).collect();
+            return Err(SchemaError::NotASchema {
+                pointer: "#".into(),
+                found: format!(
+                    "it is an object without any JSON Schema keyword (keys: {}); is it a payload?",
+                    keys.join(", ")
+                ),
+            });
+        }
         let mut loader = Loader {
             doc: &doc,
             draft,
@@ -484,6 +509,54 @@ impl Schema {
     }
 }
 
+const ANNOTATION_KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "id",
+    "$ref",
+    "$defs",
+    "definitions",
+    "$anchor",
+    "$comment",
+    "$vocabulary",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "type",
+    "enum",
+    "const",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "contentEncoding",
+    "contentMediaType",
+];
+
+/// Whether `key` is a JSON Schema keyword of any draft.
+fn is_keyword(key: &str) -> bool {
+    [
+        ANNOTATION_KEYWORDS,
+        ARRAY_KEYWORDS,
+        OBJECT_KEYWORDS,
+        NUMBER_KEYWORDS,
+        STRING_KEYWORDS,
+    ]
+    .iter()
+    .any(|list| list.contains(&key))
+}
+
 /// Reading a schema from text failed.
 #[derive(Debug, Error)]
 pub enum ParseError {
@@ -548,7 +621,7 @@ impl Loader<'_> {
             .pointer(pointer)
             .ok_or_else(|| SchemaError::NotASchema {
                 pointer: format!("#{pointer}"),
-                found: "nothing",
+                found: "nothing there".into(),
             })?;
         let id = match value {
             Value::Bool(true) => self.push(Some(pointer.to_string()), Kind::True),
@@ -569,7 +642,10 @@ impl Loader<'_> {
             other => {
                 return Err(SchemaError::NotASchema {
                     pointer: format!("#{pointer}"),
-                    found: type_name(other),
+                    found: format!(
+                        "expected an object or a boolean, found {}",
+                        type_name(other)
+                    ),
                 });
             }
         };

@@ -5,7 +5,7 @@ use super::scalar::{MAX_PROPERTIES, MIN_PROPERTIES, bound};
 use super::{Ctx, show};
 use crate::compat::change::ChangeType::*;
 use crate::compat::schema::{Additional, NodeId, ObjectNode};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub(super) fn compare(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     required(ctx, a, b);
@@ -42,20 +42,27 @@ const UNEVALUATED: [crate::compat::change::ChangeType; 4] = [
     UNEVALUATED_PROPERTIES_NARROWED,
 ];
 
-fn property(o: &ObjectNode, name: &str) -> Option<NodeId> {
+/// Property schemas by name; objects can have tens of thousands of properties.
+fn by_name(o: &ObjectNode) -> HashMap<&str, NodeId> {
     o.properties
         .iter()
-        .find(|(n, _)| n == name)
-        .map(|&(_, id)| id)
+        .map(|(n, id)| (n.as_str(), *id))
+        .collect()
+}
+
+fn required_set(o: &ObjectNode) -> HashSet<&str> {
+    o.required.iter().map(String::as_str).collect()
 }
 
 fn required(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
+    let updated = by_name(b);
+    let (a_required, b_required) = (required_set(a), required_set(b));
     for (name, _) in &a.properties {
-        let Some(update) = property(b, name) else {
+        let Some(&update) = updated.get(name.as_str()) else {
             continue;
         };
-        let was = a.required.contains(name);
-        let is = b.required.contains(name);
+        let was = a_required.contains(name.as_str());
+        let is = b_required.contains(name.as_str());
         let kind = match (was, is) {
             (true, false) => REQUIRED_ATTRIBUTE_REMOVED,
             (false, true) if ctx.has_default(update) => REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED,
@@ -106,11 +113,13 @@ fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         .map(|(n, _)| n.as_str())
         .filter(|n| seen.insert(*n));
     let names: Vec<&str> = names.collect();
+    let (originals, updates) = (by_name(a), by_name(b));
+    let b_required = required_set(b);
     for name in names {
         ctx.enter(format!("properties/{name}"));
-        match (property(a, name), property(b, name)) {
+        match (originals.get(name).copied(), updates.get(name).copied()) {
             (Some(o), None) => removed(ctx, b, name, o),
-            (None, Some(u)) => added(ctx, a, b, name, u),
+            (None, Some(u)) => added(ctx, a, b_required.contains(name), name, u),
             (Some(o), Some(u)) => ctx.compare(o, u),
             (None, None) => {}
         }
@@ -137,8 +146,7 @@ fn removed(ctx: &mut Ctx<'_>, b: &ObjectNode, name: &str, original: NodeId) {
     }
 }
 
-fn added(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode, name: &str, update: NodeId) {
-    let required = b.required.iter().any(|r| r == name);
+fn added(ctx: &mut Ctx<'_>, a: &ObjectNode, required: bool, name: &str, update: NodeId) {
     let with_default = ctx.has_default(update);
     // Only the original's content model matters: it may have let old writers send anything.
     if is_open(ctx, false, a) {
