@@ -42,12 +42,6 @@ fn list(versions: &[i32]) -> String {
 }
 
 fn confirm(question: &str) -> Result<(), Failure> {
-    if !std::io::stdin().is_terminal() {
-        return Err(anyhow!(
-            "refusing to {question} without confirmation: there is no terminal to ask on\nhelp: pass --yes to confirm"
-        ))
-        .input();
-    }
     let mut err = std::io::stderr().lock();
     write!(err, "{question}? [y/N] ").infra()?;
     err.flush().infra()?;
@@ -62,6 +56,14 @@ fn confirm(question: &str) -> Result<(), Failure> {
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let (subject, version) = subject_at(&args.target);
+    // Without a terminal nobody can answer, so refuse before touching the registry.
+    if !args.yes && !std::io::stdin().is_terminal() {
+        return Err(anyhow!(
+            "refusing to delete \"{}\" without confirmation: there is no terminal to ask on\nhelp: pass --yes to confirm",
+            args.target
+        ))
+        .input();
+    }
     let session = Session::from_args(cli, &args.registry)?;
     let client = &session.client;
     let url = client.url();

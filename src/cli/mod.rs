@@ -141,7 +141,7 @@ pub fn main() -> Exit {
                 && std::io::IsTerminal::is_terminal(&std::io::stdout())
         }
     };
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, color);
     let out = Output { color };
     let result = match &cli.command {
         Command::CheckCompat(args) => check_compat::run(&cli, args, out),
@@ -168,7 +168,7 @@ pub fn main() -> Exit {
 }
 
 /// Sends log lines to stderr at the level `-v` asks for.
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8, color: bool) {
     let filter = match verbose {
         0 => return,
         1 => "schemactl=debug",
@@ -179,6 +179,7 @@ fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_target(false)
+        .with_ansi(color && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .try_init();
 }

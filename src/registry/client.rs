@@ -160,6 +160,20 @@ impl RegistryError {
         }
     }
 
+    /// A few words for a retry log line.
+    fn brief(&self) -> String {
+        match self {
+            RegistryError::Unreachable { reason, .. } => reason.clone(),
+            RegistryError::Api { status, code, .. } => format!("HTTP {status} (error {code})"),
+            other => other
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        }
+    }
+
     /// Whether asking again may help: connection errors (always, when the request was never
     /// sent), and 5xx and 429 for idempotent calls. Timeouts are not retried: one attempt
     /// already spent the whole budget, and a registry that hangs once usually hangs again.
@@ -713,14 +727,19 @@ impl RegistryClient {
                     done += 1;
                     tracing::info!(
                         "{op}: {}; retry {done} of {} in {} ms",
-                        failed.error.to_string().lines().next().unwrap_or_default(),
+                        failed.error.brief(),
                         self.retries,
                         wait.as_millis()
                     );
                     tokio::time::sleep(wait).await;
                 }
                 Err(failed) => {
-                    tracing::debug!("{op}: failed in {} ms", started.elapsed().as_millis());
+                    tracing::debug!(
+                        "{op}: {} (attempt {}, {} ms)",
+                        failed.error.brief(),
+                        done + 1,
+                        started.elapsed().as_millis()
+                    );
                     return Err(failed.error);
                 }
             }
