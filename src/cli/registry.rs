@@ -71,6 +71,7 @@ pub fn failure(e: RegistryError) -> Failure {
         | RegistryError::Setup(_)
         | RegistryError::UnaddressableSubject(_) => true,
         RegistryError::Unreachable { .. }
+        | RegistryError::Tls { .. }
         | RegistryError::Timeout { .. }
         | RegistryError::Unauthorized { .. }
         | RegistryError::Forbidden { .. }

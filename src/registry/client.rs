@@ -16,7 +16,10 @@ use super::model::{
     RegisterResponse, SchemaById, SchemaReference, SubjectVersion, VersionRef, codes,
 };
 use crate::compat::Level;
-use crate::config::{Auth, ENV_BASIC_AUTH, ENV_BEARER_TOKEN, ENV_CA_FILE, RegistrySettings};
+use crate::config::{
+    Auth, ENV_BASIC_AUTH, ENV_BEARER_TOKEN, ENV_CA_FILE, ENV_CLIENT_CERT, ENV_CLIENT_KEY,
+    RegistrySettings,
+};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use schema_registry_converter::async_impl::schema_registry::{self as sr, SrSettings};
@@ -70,6 +73,19 @@ pub enum RegistryError {
         help: String,
         /// Whether it failed while connecting (so the request was never sent).
         connecting: bool,
+    },
+    /// The TLS handshake failed: an untrusted server certificate, or a client certificate the
+    /// registry wants and did not get. Not retried: the next handshake fails the same way.
+    #[error("TLS with the schema registry at {url} failed ({op}): {reason}\nhelp: {help}")]
+    Tls {
+        /// The registry.
+        url: String,
+        /// The call.
+        op: String,
+        /// The underlying error chain.
+        reason: String,
+        /// What to check.
+        help: String,
     },
     /// The registry accepted the connection but did not answer in time.
     #[error(
@@ -163,7 +179,9 @@ impl RegistryError {
     /// A few words for a retry log line.
     fn brief(&self) -> String {
         match self {
-            RegistryError::Unreachable { reason, .. } => reason.clone(),
+            RegistryError::Unreachable { reason, .. } | RegistryError::Tls { reason, .. } => {
+                reason.clone()
+            }
             RegistryError::Api { status, code, .. } => format!("HTTP {status} (error {code})"),
             other => other
                 .to_string()
@@ -804,18 +822,40 @@ impl RegistryClient {
         let reason = e
             .source_chain()
             .unwrap_or_else(|| "the request could not be sent".into());
-        let help = if reason.contains("certificate") || reason.contains("handshake") {
-            format!(
-                "TLS failed: if the registry's certificate comes from a private CA, point {ENV_CA_FILE} or ca_file under [registry] at its PEM bundle"
-            )
-        } else {
-            "check the URL and that the registry is running and reachable from here (proxies: HTTPS_PROXY, NO_PROXY)".into()
-        };
+        let lower = reason.to_ascii_lowercase();
+        if ["ssl routines", "certificate", "handshake", "tls"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            let help = if lower.contains("verify failed") {
+                format!(
+                    "the registry's certificate is not trusted here: if it comes from a private CA, point {ENV_CA_FILE} or ca_file under [registry] at the CA's PEM bundle"
+                )
+            } else if lower.contains("certificate required")
+                || lower.contains("handshake failure")
+                || lower.contains("bad certificate")
+                || lower.contains("unknown ca")
+            {
+                format!(
+                    "the registry wants a client certificate it trusts: set {ENV_CLIENT_CERT} and {ENV_CLIENT_KEY} (or client_cert and client_key under [registry])"
+                )
+            } else {
+                format!(
+                    "check the registry's certificate ({ENV_CA_FILE}) and, for mTLS, the client certificate ({ENV_CLIENT_CERT}, {ENV_CLIENT_KEY})"
+                )
+            };
+            return RegistryError::Tls {
+                url: self.base.clone(),
+                op: op.to_string(),
+                reason,
+                help,
+            };
+        }
         RegistryError::Unreachable {
             url: self.base.clone(),
             op: op.to_string(),
             reason,
-            help,
+            help: "check the URL and that the registry is running and reachable from here (proxies: HTTPS_PROXY, NO_PROXY)".into(),
             connecting: e.is_connect(),
         }
     }

@@ -1,8 +1,10 @@
 //! Registries that misbehave, on free loopback ports: one that accepts connections and never
-//! answers, one that answers every request with the same status and body.
+//! answers, one that answers every request with the same status and body, and one behind TLS
+//! (a private CA, optionally requiring a client certificate).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// A listener that accepts and then says nothing.
@@ -65,9 +67,74 @@ impl Answering {
     }
 }
 
-fn serve(stream: TcpStream, status: u16, body: &str, log: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut writer = stream;
+/// The test certificates: `ca.pem`, `server.pem`/`.key`, `client.pem`/`.key`.
+pub fn tls_fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tls")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Per connection: the client certificate's subject, or why the handshake failed.
+type Handshakes = Arc<Mutex<Vec<Result<Option<String>, String>>>>;
+
+/// An HTTPS registry with a certificate from the test CA, answering every request with one
+/// status and body.
+pub struct Tls {
+    pub url: String,
+    handshakes: Handshakes,
+}
+
+impl Tls {
+    pub fn start(require_client_certificate: bool, body: &'static str) -> Tls {
+        use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVerifyMode};
+        let mut builder = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
+        builder
+            .set_private_key_file(tls_fixture("server.key"), SslFiletype::PEM)
+            .unwrap();
+        builder
+            .set_certificate_chain_file(tls_fixture("server.pem"))
+            .unwrap();
+        if require_client_certificate {
+            builder.set_ca_file(tls_fixture("ca.pem")).unwrap();
+            builder.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
+        }
+        let acceptor = Arc::new(builder.build());
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let handshakes = Arc::new(Mutex::new(Vec::new()));
+        let log = handshakes.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                let (acceptor, log) = (acceptor.clone(), log.clone());
+                std::thread::spawn(move || match acceptor.accept(stream) {
+                    Ok(tls) => {
+                        let peer = tls.ssl().peer_certificate().map(|c| {
+                            c.subject_name()
+                                .entries()
+                                .filter_map(|e| e.data().to_string().ok())
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        });
+                        log.lock().unwrap().push(Ok(peer));
+                        serve(tls, 200, body, &Mutex::new(Vec::new()));
+                    }
+                    Err(e) => log.lock().unwrap().push(Err(e.to_string())),
+                });
+            }
+        });
+        Tls { url, handshakes }
+    }
+
+    /// The handshakes so far.
+    pub fn handshakes(&self) -> Vec<Result<Option<String>, String>> {
+        self.handshakes.lock().unwrap().clone()
+    }
+}
+
+fn serve(stream: impl Read + Write, status: u16, body: &str, log: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream);
     loop {
         let mut head = String::new();
         let mut length = 0usize;
@@ -101,7 +168,12 @@ fn serve(stream: TcpStream, status: u16, body: &str, log: &Mutex<Vec<String>>) {
             "HTTP/1.1 {status} Whatever\r\ncontent-type: application/vnd.schemaregistry.v1+json\r\ncontent-length: {}\r\n\r\n{body}",
             body.len()
         );
-        if writer.write_all(answer.as_bytes()).is_err() {
+        let writer = reader.get_mut();
+        if writer
+            .write_all(answer.as_bytes())
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
             return;
         }
     }

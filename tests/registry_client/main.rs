@@ -281,3 +281,96 @@ fn delete_without_a_terminal_or_yes_refuses_with_exit_2() {
         "nothing is asked or deleted"
     );
 }
+
+#[test]
+fn a_private_ca_and_a_client_certificate_are_used() {
+    let dir = temp();
+    let registry = fake::Tls::start(true, r#"{"compatibilityLevel":"FULL_TRANSITIVE"}"#);
+    let (ca, cert, key) = (
+        fake::tls_fixture("ca.pem"),
+        fake::tls_fixture("client.pem"),
+        fake::tls_fixture("client.key"),
+    );
+    let args = ["config", "get", "--registry", registry.url.as_str()];
+
+    let run = schemactl_env(
+        dir.path(),
+        &args,
+        &[
+            ("SCHEMA_REGISTRY_CA_FILE", &ca),
+            ("SCHEMA_REGISTRY_CLIENT_CERT", &cert),
+            ("SCHEMA_REGISTRY_CLIENT_KEY", &key),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.stdout.trim(), "FULL_TRANSITIVE (global)");
+    assert_eq!(
+        registry.handshakes(),
+        [Ok(Some("fleet-ci".to_string()))],
+        "the client certificate was presented"
+    );
+
+    // Without the CA the server is not trusted: exit 3, not retried, and what to set.
+    let run = schemactl_env(
+        dir.path(),
+        &args,
+        &[
+            ("SCHEMA_REGISTRY_CLIENT_CERT", &cert),
+            ("SCHEMA_REGISTRY_CLIENT_KEY", &key),
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("TLS with the schema registry"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr
+            .contains("help: the registry's certificate is not trusted"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("SCHEMA_REGISTRY_CA_FILE"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        registry.handshakes().len(),
+        2,
+        "a TLS failure is not retried"
+    );
+
+    // Without the client certificate the registry refuses the handshake.
+    let run = schemactl_env(dir.path(), &args, &[("SCHEMA_REGISTRY_CA_FILE", &ca)]);
+    assert_eq!(run.code, 3, "{}", run.all());
+    assert!(
+        run.stderr.contains("TLS with the schema registry"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stderr.contains("SCHEMA_REGISTRY_CLIENT_CERT"),
+        "{}",
+        run.all()
+    );
+
+    // Paths in schemactl.toml are relative to the file.
+    std::fs::create_dir(dir.path().join("certs")).unwrap();
+    for name in ["ca.pem", "client.pem", "client.key"] {
+        std::fs::copy(fake::tls_fixture(name), dir.path().join("certs").join(name)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("schemactl.toml"),
+        format!(
+            "[registry]\nurl = \"{}\"\nca_file = \"certs/ca.pem\"\nclient_cert = \"certs/client.pem\"\nclient_key = \"certs/client.key\"\n",
+            registry.url
+        ),
+    )
+    .unwrap();
+    let elsewhere = temp();
+    let config = dir.path().join("schemactl.toml").display().to_string();
+    let run = schemactl(elsewhere.path(), &["--config", &config, "config", "get"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
