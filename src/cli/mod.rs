@@ -8,6 +8,7 @@ mod diff;
 mod pull;
 mod register;
 mod registry;
+mod registry_serve;
 mod show;
 mod subjects;
 mod test;
@@ -82,6 +83,17 @@ pub enum Command {
     /// Read or set compatibility levels, global or per subject.
     #[command(after_help = EXIT_CODES)]
     Config(config::Args),
+    /// Schema registry commands.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+/// `schemactl registry ...`.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Serve an embedded Confluent-compatible schema registry (JSON Schema) over HTTP.
+    #[command(after_help = EXIT_CODES)]
+    Serve(registry_serve::Args),
 }
 
 /// Why a command could not finish; the variant picks the exit code.
@@ -153,6 +165,7 @@ pub fn main() -> Exit {
         Command::Pull(args) => pull::run(&cli, args, out),
         Command::Delete(args) => delete::run(&cli, args, out),
         Command::Config(args) => config::run(&cli, args, out),
+        Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(args, out),
     };
     match result {
         Ok(exit) => exit,

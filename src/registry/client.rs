@@ -15,7 +15,7 @@ use super::model::{
     CONTENT_TYPE, CompatibilityResponse, ConfigRequest, ConfigResponse, ModeBody, RegisterRequest,
     RegisterResponse, SchemaById, SchemaReference, SubjectVersion, VersionRef, codes,
 };
-use crate::compat::Level;
+use crate::compat::{Level, Policy};
 use crate::config::{
     Auth, ENV_BASIC_AUTH, ENV_BEARER_TOKEN, ENV_CA_FILE, ENV_CLIENT_CERT, ENV_CLIENT_KEY,
     RegistrySettings,
@@ -236,6 +236,15 @@ pub struct CompatCheck {
     pub response: CompatibilityResponse,
     /// What was compared.
     pub scope: CompatScope,
+}
+
+/// A subject's or the global compatibility settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LevelConfig {
+    /// The level.
+    pub level: Level,
+    /// The policy, where the registry has one (schemactl's does, when set).
+    pub policy: Option<Policy>,
 }
 
 /// A Confluent Schema Registry client.
@@ -497,6 +506,8 @@ impl RegistryClient {
             schema_type: Some(type_name(&found.schema_type)),
             references: references(&found),
             metadata: metadata(&found),
+            // The converter does not return rule sets; nothing here reads them.
+            rule_set: None,
             schema: found.schema,
         })
     }
@@ -510,6 +521,8 @@ impl RegistryClient {
         Ok(SchemaById {
             schema_type: Some(type_name(&found.schema_type)),
             references: references(&found),
+            metadata: metadata(&found),
+            rule_set: None,
             schema: found.schema,
         })
     }
@@ -602,16 +615,18 @@ impl RegistryClient {
         }
     }
 
-    /// The subject's own level (`GET /config/{s}`), `None` when it has none and falls back to
-    /// the global level.
-    pub async fn subject_level(&self, subject: &str) -> Result<Option<Level>, RegistryError> {
-        let s = encode_subject(subject)?;
-        let path = format!("/config/{s}");
+    /// The subject's own level and policy (`GET /config/{s}`), `None` when it has no level of
+    /// its own and falls back to the global one.
+    pub async fn subject_config(
+        &self,
+        subject: &str,
+    ) -> Result<Option<LevelConfig>, RegistryError> {
+        let path = format!("/config/{}", encode_subject(subject)?);
         match self
             .call::<ConfigResponse, ()>(Method::GET, &path, None, true)
             .await
         {
-            Ok(c) => self.level(&path, &c.compatibility_level).map(Some),
+            Ok(c) => self.level_config(&path, &c).map(Some),
             Err(e)
                 if e.is_code(&[
                     codes::SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
@@ -624,10 +639,20 @@ impl RegistryClient {
         }
     }
 
-    /// The global level (`GET /config`).
-    pub async fn global_level(&self) -> Result<Level, RegistryError> {
+    /// The subject's own level, `None` when it falls back to the global one.
+    pub async fn subject_level(&self, subject: &str) -> Result<Option<Level>, RegistryError> {
+        Ok(self.subject_config(subject).await?.map(|c| c.level))
+    }
+
+    /// The global level and policy (`GET /config`).
+    pub async fn global_config(&self) -> Result<LevelConfig, RegistryError> {
         let c: ConfigResponse = self.call(Method::GET, "/config", None::<&()>, true).await?;
-        self.level("/config", &c.compatibility_level)
+        self.level_config("/config", &c)
+    }
+
+    /// The global level.
+    pub async fn global_level(&self) -> Result<Level, RegistryError> {
+        Ok(self.global_config().await?.level)
     }
 
     /// Sets the subject's level, or the global one (`PUT /config[/{s}]`).
@@ -636,12 +661,24 @@ impl RegistryClient {
         subject: Option<&str>,
         level: Level,
     ) -> Result<(), RegistryError> {
+        self.set_config(subject, level, None).await
+    }
+
+    /// Sets the level and, when given, the policy (`compatibilityPolicy`, which schemactl's
+    /// registry honours and Confluent's ignores), of a subject or globally.
+    pub async fn set_config(
+        &self,
+        subject: Option<&str>,
+        level: Level,
+        policy: Option<Policy>,
+    ) -> Result<(), RegistryError> {
         let path = match subject {
             Some(s) => format!("/config/{}", encode_subject(s)?),
             None => "/config".into(),
         };
         let body = ConfigRequest {
             compatibility: level.name().to_string(),
+            compatibility_policy: policy.map(|p| p.name().to_ascii_uppercase()),
         };
         let _: serde_json::Value = self.call(Method::PUT, &path, Some(&body), true).await?;
         Ok(())
@@ -713,9 +750,20 @@ impl RegistryClient {
         i32::try_from(id).map_err(|_| self.protocol(op, format!("schema id {id} out of range")))
     }
 
-    fn level(&self, op: &str, name: &str) -> Result<Level, RegistryError> {
-        name.parse()
-            .map_err(|_| self.protocol(op, format!("unknown compatibility level \"{name}\"")))
+    fn level_config(&self, op: &str, c: &ConfigResponse) -> Result<LevelConfig, RegistryError> {
+        let name = &c.compatibility_level;
+        let level = name
+            .parse()
+            .map_err(|_| self.protocol(op, format!("unknown compatibility level \"{name}\"")))?;
+        let policy = match c.compatibility_policy.as_deref() {
+            None => None,
+            Some(p) if p.eq_ignore_ascii_case("strict") => Some(Policy::Strict),
+            Some(p) if p.eq_ignore_ascii_case("lenient") => Some(Policy::Lenient),
+            Some(p) => {
+                return Err(self.protocol(op, format!("unknown compatibility policy \"{p}\"")));
+            }
+        };
+        Ok(LevelConfig { level, policy })
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retries are spent.
