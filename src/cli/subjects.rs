@@ -100,36 +100,38 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 println!("no subjects at {}; global level {global}", client.url());
                 return Ok(Exit::Pass);
             }
+            let levels: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    if r.level_source == "global" {
+                        format!("{} (global)", r.level)
+                    } else {
+                        r.level.to_string()
+                    }
+                })
+                .collect();
+            // Subjects may hold any character; pad by characters, not bytes.
             let width = rows
                 .iter()
-                .map(|r| r.subject.len())
+                .map(|r| r.subject.chars().count())
                 .max()
                 .unwrap_or(0)
                 .max(7);
-            println!(
-                "{}",
-                paint(
-                    out,
-                    styles::BOLD,
-                    &format!(
-                        "{:<width$}  {:<28}  VERSIONS (version:id)",
-                        "SUBJECT", "LEVEL"
-                    )
-                )
+            let level_width = levels.iter().map(String::len).max().unwrap_or(0).max(5);
+            let heading = format!(
+                "{:<width$}  {:<level_width$}  VERSIONS (version:id)",
+                "SUBJECT", "LEVEL"
             );
-            for r in &rows {
-                let level = if r.level_source == "global" {
-                    format!("{} (global)", r.level)
-                } else {
-                    r.level.to_string()
-                };
+            println!("{}", paint(out, styles::BOLD, &heading));
+            for (r, level) in rows.iter().zip(&levels) {
                 let versions = r
                     .versions
                     .iter()
                     .map(|v| format!("{}:{}", v.version, v.id))
                     .collect::<Vec<_>>()
                     .join("  ");
-                println!("{:<width$}  {level:<28}  {versions}", r.subject);
+                let pad = " ".repeat(width - r.subject.chars().count());
+                println!("{}{pad}  {level:<level_width$}  {versions}", r.subject);
             }
             println!(
                 "{} subject{} at {}; global level {global}",
