@@ -61,29 +61,36 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         } => {
             let session = Session::from_args(cli, registry)?;
             let client = &session.client;
-            let (level, source) = session
+            let (config, source) = session
                 .run(async {
                     if let Some(s) = subject
-                        && let Some(own) = client.subject_level(s).await?
+                        && let Some(own) = client.subject_config(s).await?
                     {
                         return Ok((own, "subject"));
                     }
-                    Ok((client.global_level().await?, "global"))
+                    Ok((client.global_config().await?, "global"))
                 })
                 .map_err(failure)?;
+            let level = config.level;
+            // Only schemactl's registry has policies; say nothing where none is reported.
+            let policy = config
+                .policy
+                .map(|p| format!(", policy {}", p.name()))
+                .unwrap_or_default();
             match format {
                 TextOrJson::Json => print_json(&json!({
                     "registry": client.url(),
                     "subject": subject,
                     "level": level,
+                    "policy": config.policy,
                     "source": source,
                 }))?,
                 TextOrJson::Text => match (subject, source) {
                     (Some(s), "global") => println!(
-                        "{level} (the global default; subject \"{s}\" has no level of its own)"
+                        "{level}{policy} (the global default; subject \"{s}\" has no level of its own)"
                     ),
-                    (Some(s), _) => println!("{level} (set on subject \"{s}\")"),
-                    (None, _) => println!("{level} (global)"),
+                    (Some(s), _) => println!("{level}{policy} (set on subject \"{s}\")"),
+                    (None, _) => println!("{level}{policy} (global)"),
                 },
             }
         }

@@ -8,7 +8,7 @@ use super::registry::{RegistryArgs, Session, TextOrJson, failure, paint, print_j
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::catalog::{self, Contract, SchemaFile};
-use crate::compat::Level;
+use crate::compat::{Level, Policy};
 use crate::registry::model::RegisterRequest;
 use crate::registry::{RegistryClient, RegistryError};
 use anyhow::anyhow;
@@ -77,12 +77,19 @@ enum LevelAction {
 struct LevelStep {
     /// The contract's level.
     contract: Level,
+    /// The contract's policy.
+    policy: Policy,
     /// The subject's own level before, if it had one.
     subject_level: Option<Level>,
     /// The global level, when the subject had none of its own.
     #[serde(skip_serializing_if = "Option::is_none")]
     global_level: Option<Level>,
+    /// The policy the registry applied before (strict when it reports none).
+    registry_policy: Policy,
     action: LevelAction,
+    /// Something the registry did not take as asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,30 +113,59 @@ async fn register_contract(
     };
     let context = format!("contract {} (subject \"{subject}\")", contract.name);
 
-    let subject_level = client
-        .subject_level(subject)
+    let own = client
+        .subject_config(subject)
         .await
         .map_err(|e| fail(e, &context))?;
-    let global_level = match subject_level {
-        Some(_) => None,
-        None => Some(client.global_level().await.map_err(|e| fail(e, &context))?),
-    };
-    let action = if subject_level == Some(contract.level) {
+    let global = client
+        .global_config()
+        .await
+        .map_err(|e| fail(e, &context))?;
+    let subject_level = own.map(|c| c.level);
+    // As the registry applies it: the subject's policy, else the global one, else strict.
+    let registry_policy = own
+        .and_then(|c| c.policy)
+        .or(global.policy)
+        .unwrap_or(Policy::Strict);
+    let policy_differs = registry_policy != contract.policy;
+    let mut warning = None;
+    let action = if subject_level == Some(contract.level) && !policy_differs {
         LevelAction::Unchanged
     } else if args.dry_run {
         LevelAction::WouldSet
     } else {
+        let policy = policy_differs.then_some(contract.policy);
         client
-            .set_level(Some(subject), contract.level)
+            .set_config(Some(subject), contract.level, policy)
             .await
             .map_err(|e| fail(e, &context))?;
+        if policy.is_some() {
+            // Registries without policies (Confluent's) ignore the field; say so rather than
+            // let new versions be judged by a policy the contract does not use.
+            let kept = client
+                .subject_config(subject)
+                .await
+                .map_err(|e| fail(e, &context))?
+                .and_then(|c| c.policy)
+                .unwrap_or(Policy::Strict);
+            if kept != contract.policy {
+                warning = Some(format!(
+                    "the registry keeps no compatibility policy: it judges new versions {}, the contract is {}",
+                    kept.name(),
+                    contract.policy.name()
+                ));
+            }
+        }
         LevelAction::Set
     };
     let level = LevelStep {
         contract: contract.level,
+        policy: contract.policy,
         subject_level,
-        global_level,
+        global_level: own.is_none().then_some(global.level),
+        registry_policy,
         action,
+        warning,
     };
 
     let mut versions = Vec::new();
@@ -204,17 +240,27 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
         if dry_run { " (dry run)" } else { "" }
     );
     let level = &result.level;
-    let before = match (level.subject_level, level.global_level) {
+    let mut before = match (level.subject_level, level.global_level) {
         (Some(l), _) => format!("{l} on the subject"),
         (None, Some(g)) => format!("{g}, the global default"),
         (None, None) => "unknown".into(),
     };
+    if level.registry_policy != level.policy {
+        before.push_str(&format!(", {}", level.registry_policy.name()));
+    }
     let said = match level.action {
         LevelAction::Unchanged => paint(out, DIM, "already set"),
         LevelAction::Set => paint(out, GREEN, &format!("set (was {before})")),
         LevelAction::WouldSet => paint(out, YELLOW, &format!("would set (now {before})")),
     };
-    println!("  level {:<22} {said}", level.contract.name());
+    println!(
+        "  level {} ({}): {said}",
+        level.contract,
+        level.policy.name()
+    );
+    if let Some(w) = &level.warning {
+        println!("    {}: {w}", paint(out, YELLOW, "warning"));
+    }
     let width = result
         .versions
         .iter()

@@ -44,6 +44,8 @@ impl RegistryVerdict {
 /// Everything read from the registry.
 struct Subject {
     level: Level,
+    /// The policy the registry applies (strict where it reports none).
+    policy: Policy,
     /// `subject` or `global`: where the level comes from.
     level_source: &'static str,
     /// The live version numbers.
@@ -60,11 +62,16 @@ async fn gather(
     proposal: &str,
     level_override: Option<Level>,
 ) -> Result<Option<Subject>, RegistryError> {
-    let own = client.subject_level(subject).await?;
+    let own = client.subject_config(subject).await?;
+    let global = client.global_config().await?;
     let (level, level_source) = match own {
-        Some(l) => (l, "subject"),
-        None => (client.global_level().await?, "global"),
+        Some(c) => (c.level, "subject"),
+        None => (global.level, "global"),
     };
+    let policy = own
+        .and_then(|c| c.policy)
+        .or(global.policy)
+        .unwrap_or(Policy::Strict);
     let numbers = match client.versions(subject).await {
         Ok(n) if n.is_empty() => return Ok(None),
         Ok(n) => n,
@@ -101,6 +108,7 @@ async fn gather(
     };
     Ok(Some(Subject {
         level,
+        policy,
         level_source,
         numbers,
         versions,
@@ -229,10 +237,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .map(read_metadata)
         .transpose()
         .input()?;
-    let policy = args
-        .policy
-        .or(contract.as_ref().map(|c| c.policy))
-        .unwrap_or(Policy::Strict);
+    let policy_override = args.policy.or(contract.as_ref().map(|c| c.policy));
     // The contract's level is its promise; without one, compare like with like.
     let level_override = args.level.or(contract.as_ref().map(|c| c.level));
     let (published_items, published_json) = match (&args.base, &contract) {
@@ -289,6 +294,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }
         Some(remote) => {
             let local_level = level_override.unwrap_or(remote.level);
+            let policy = policy_override.unwrap_or(remote.policy);
             let (verdict, more) = local_verdict(
                 &subject,
                 remote,
@@ -371,13 +377,14 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     }
                     match scope {
                         CompatScope::Level => (
-                            format!("the versions {} names", remote.level),
+                            format!("\"{subject}\" at {}, as registering would", remote.level),
                             "level",
                             messages.clone(),
                         ),
                         CompatScope::Latest => (
-                            "the latest version only (the server lacks the all-versions check)"
-                                .to_string(),
+                            format!(
+                                "the latest version of \"{subject}\" (the server lacks the all-versions check)"
+                            ),
                             "latest",
                             messages.clone(),
                         ),
@@ -395,7 +402,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                         ),
                     });
                     (
-                        "nothing: it refused the schema".to_string(),
+                        format!("\"{subject}\": it refused the schema itself"),
                         "invalid",
                         vec![message.clone()],
                     )
@@ -409,8 +416,12 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     )
                 } else if scope_json == "latest" && local_level.is_transitive() {
                     "the registry compared against the latest version only".to_string()
-                } else if policy == Policy::Lenient {
-                    "the local engine used the lenient policy; check with --policy strict".into()
+                } else if policy != remote.policy {
+                    format!(
+                        "the two used different policies ({} here, {} there)",
+                        policy.name(),
+                        remote.policy.name()
+                    )
                 } else {
                     "the engines read this change differently; please report it with both schemas"
                         .into()
@@ -430,7 +441,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 });
             }
             cases.push(Case {
-                name: format!("registry: {proposal_name} against {scope_text} of \"{subject}\""),
+                name: format!("registry: {proposal_name} against {scope_text}"),
                 items,
             });
             doc["first_version"] = json!(false);
