@@ -49,9 +49,11 @@ fn parse_args() -> Result<Args, String> {
             "--client-threads" => args.client_threads = number(value()?)?.max(1),
             "--url" => args.url = Some(value()?),
             "-h" | "--help" => {
-                return Err("usage: registry_bench [--requests N] [--concurrency C] [--versions V] \
+                return Err(
+                    "usage: registry_bench [--requests N] [--concurrency C] [--versions V] \
                      [--server-threads T] [--client-threads T] [--url URL]"
-                    .into());
+                        .into(),
+                );
             }
             other => return Err(format!("unknown argument {other}")),
         }
