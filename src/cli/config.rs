@@ -61,20 +61,23 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         } => {
             let session = Session::from_args(cli, registry)?;
             let client = &session.client;
-            let (config, source) = session
+            let (level, reported, source) = session
                 .run(async {
-                    if let Some(s) = subject
-                        && let Some(own) = client.subject_config(s).await?
-                    {
-                        return Ok((own, "subject"));
-                    }
-                    Ok((client.global_config().await?, "global"))
+                    Ok(match subject {
+                        Some(s) => {
+                            let settings = client.subject_settings(s).await?;
+                            let source = settings.level_source();
+                            (settings.level(), settings.reported_policy(), source)
+                        }
+                        None => {
+                            let global = client.global_config().await?;
+                            (global.level, global.policy, "global")
+                        }
+                    })
                 })
                 .map_err(failure)?;
-            let level = config.level;
             // Only schemactl's registry has policies; say nothing where none is reported.
-            let policy = config
-                .policy
+            let policy = reported
                 .map(|p| format!(", policy {}", p.name()))
                 .unwrap_or_default();
             match format {
@@ -82,7 +85,7 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
                     "registry": client.url(),
                     "subject": subject,
                     "level": level,
-                    "policy": config.policy,
+                    "policy": reported,
                     "source": source,
                 }))?,
                 TextOrJson::Text => match (subject, source) {
@@ -109,15 +112,16 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             let client = &session.client;
             let (before, source) = session
                 .run(async {
-                    if let Some(s) = subject
-                        && let Some(own) = client.subject_level(s).await?
-                    {
-                        client.set_level(subject, level).await?;
-                        return Ok((own, "subject"));
-                    }
-                    let global = client.global_level().await?;
+                    let before = match subject {
+                        Some(s) => {
+                            let settings = client.subject_settings(s).await?;
+                            let source = settings.level_source();
+                            (settings.level(), source)
+                        }
+                        None => (client.global_level().await?, "global"),
+                    };
                     client.set_level(subject, level).await?;
-                    Ok((global, "global"))
+                    Ok(before)
                 })
                 .map_err(failure)?;
             match format {

@@ -2,7 +2,7 @@
 //! it for good afterwards (Confluent refuses a permanent delete that no soft delete preceded).
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, failure, missing, paint, print_json, styles, subject_at,
+    RegistryArgs, Session, TextOrJson, missing, paint, print_json, styles, subject_at,
 };
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
@@ -150,11 +150,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             ))
             .input();
         }
-        return Err(if e.code().is_some() {
-            missing(e, client, &subject)
-        } else {
-            failure(e)
-        });
+        return Err(missing(e, client, &subject));
     }
     match args.format {
         TextOrJson::Json => print_json(&json!({

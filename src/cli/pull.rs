@@ -5,18 +5,17 @@
 //! (deleted versions), because a history on disk has none; the output names both numbers.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, failure, missing, paint, pretty, print_json, styles,
+    RegistryArgs, Session, TextOrJson, missing, paint, pretty, print_json, styles,
 };
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::catalog;
-use crate::registry::model::{SubjectVersion, VersionRef};
+use crate::registry::model::SubjectVersion;
 use crate::registry::{RegistryClient, RegistryError};
 use anyhow::anyhow;
-use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `pull`.
 #[derive(Debug, clap::Args)]
@@ -53,28 +52,17 @@ async fn history(
     subject: &str,
 ) -> Result<(Vec<SubjectVersion>, crate::compat::Level), RegistryError> {
     let numbers = client.versions(subject).await?;
-    let versions = stream::iter(numbers)
-        .map(|n| client.version(subject, VersionRef::Number(n)))
-        .buffered(4)
-        .try_collect()
-        .await?;
-    let level = match client.subject_level(subject).await? {
-        Some(l) => l,
-        None => client.global_level().await?,
-    };
+    let versions = client.versions_of(subject, &numbers).await?;
+    let level = client.subject_settings(subject).await?.level();
     Ok((versions, level))
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let session = Session::from_args(cli, &args.registry)?;
     let client = &session.client;
-    let (versions, level) = session.run(history(client, &args.subject)).map_err(|e| {
-        if e.code().is_some() {
-            missing(e, client, &args.subject)
-        } else {
-            failure(e)
-        }
-    })?;
+    let (versions, level) = session
+        .run(history(client, &args.subject))
+        .map_err(|e| missing(e, client, &args.subject))?;
     if let Some(other) = versions
         .iter()
         .find(|v| v.schema_type.as_deref() != Some("JSON"))
@@ -150,7 +138,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }))?,
         TextOrJson::Text => {
             for w in &written {
-                let name = w.file.rsplit(['/', '\\']).next().unwrap_or(&w.file);
+                let name = Path::new(&w.file)
+                    .file_name()
+                    .map_or(w.file.clone(), |n| n.to_string_lossy().into_owned());
                 let style = if w.action == "written" {
                     styles::GREEN
                 } else {

@@ -113,20 +113,12 @@ async fn register_contract(
     };
     let context = format!("contract {} (subject \"{subject}\")", contract.name);
 
-    let own = client
-        .subject_config(subject)
+    let settings = client
+        .subject_settings(subject)
         .await
         .map_err(|e| fail(e, &context))?;
-    let global = client
-        .global_config()
-        .await
-        .map_err(|e| fail(e, &context))?;
-    let subject_level = own.map(|c| c.level);
-    // As the registry applies it: the subject's policy, else the global one, else strict.
-    let registry_policy = own
-        .and_then(|c| c.policy)
-        .or(global.policy)
-        .unwrap_or(Policy::Strict);
+    let subject_level = settings.own.map(|c| c.level);
+    let registry_policy = settings.policy();
     let policy_differs = registry_policy != contract.policy;
     let mut warning = None;
     let action = if subject_level == Some(contract.level) && !policy_differs {
@@ -162,7 +154,7 @@ async fn register_contract(
         contract: contract.level,
         policy: contract.policy,
         subject_level,
-        global_level: own.is_none().then_some(global.level),
+        global_level: settings.own.is_none().then_some(settings.global.level),
         registry_policy,
         action,
         warning,
@@ -264,7 +256,7 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
     let width = result
         .versions
         .iter()
-        .map(|v| file_name(&v.file).len())
+        .map(|v| file_name(&v.file).chars().count())
         .max()
         .unwrap_or(0);
     for v in &result.versions {
@@ -297,8 +289,10 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
     }
 }
 
-fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {

@@ -4,14 +4,13 @@ use super::registry::{RegistryArgs, Session, TextOrJson, failure, paint, print_j
 use super::{Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
-use crate::registry::model::VersionRef;
 use crate::registry::{RegistryClient, RegistryError};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use serde_json::json;
 
-/// How many registry requests run at once.
-const IN_FLIGHT: usize = 4;
+/// How many subjects are read at once (each reads its versions a few at a time).
+const SUBJECTS_AT_ONCE: usize = 4;
 
 /// Arguments of `subjects`.
 #[derive(Debug, clap::Args)]
@@ -48,20 +47,15 @@ async fn row(
 ) -> Result<SubjectRow, RegistryError> {
     let own = client.subject_level(&subject).await?;
     let numbers = client.versions(&subject).await?;
-    let versions = stream::iter(numbers)
-        .map(|n| {
-            let subject = &subject;
-            async move {
-                let v = client.version(subject, VersionRef::Number(n)).await?;
-                Ok::<_, RegistryError>(VersionId {
-                    version: v.version,
-                    id: v.id,
-                })
-            }
+    let versions = client
+        .versions_of(&subject, &numbers)
+        .await?
+        .into_iter()
+        .map(|v| VersionId {
+            version: v.version,
+            id: v.id,
         })
-        .buffered(IN_FLIGHT)
-        .try_collect()
-        .await?;
+        .collect();
     Ok(SubjectRow {
         level: own.unwrap_or(global),
         level_source: if own.is_some() { "subject" } else { "global" },
@@ -83,7 +77,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             subjects.sort();
             let rows: Vec<SubjectRow> = stream::iter(subjects)
                 .map(|s| row(client, s, global))
-                .buffered(IN_FLIGHT)
+                .buffered(SUBJECTS_AT_ONCE)
                 .try_collect()
                 .await?;
             Ok((global, rows))

@@ -247,6 +247,45 @@ pub struct LevelConfig {
     pub policy: Option<Policy>,
 }
 
+/// What applies to a subject: its own settings, and the global ones it falls back to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubjectSettings {
+    /// The subject's own level and policy, if it has a level of its own.
+    pub own: Option<LevelConfig>,
+    /// The global level and policy.
+    pub global: LevelConfig,
+}
+
+impl SubjectSettings {
+    /// The level the registry applies.
+    pub fn level(&self) -> Level {
+        self.own.map_or(self.global.level, |c| c.level)
+    }
+
+    /// Where the level comes from: `subject` when the subject has one of its own, else `global`.
+    pub fn level_source(&self) -> &'static str {
+        if self.own.is_some() {
+            "subject"
+        } else {
+            "global"
+        }
+    }
+
+    /// The policy the registry reports for the subject: its own, else the global one. Only
+    /// schemactl's registry has policies.
+    pub fn reported_policy(&self) -> Option<Policy> {
+        self.own.and_then(|c| c.policy).or(self.global.policy)
+    }
+
+    /// The policy the registry applies: the reported one, else strict.
+    pub fn policy(&self) -> Policy {
+        self.reported_policy().unwrap_or(Policy::Strict)
+    }
+}
+
+/// How many requests a bulk read keeps in flight.
+const IN_FLIGHT: usize = 4;
+
 /// A Confluent Schema Registry client.
 #[derive(Clone, Debug)]
 pub struct RegistryClient {
@@ -512,6 +551,20 @@ impl RegistryClient {
         })
     }
 
+    /// These versions of a subject, in the order given, a few requests at a time.
+    pub async fn versions_of(
+        &self,
+        subject: &str,
+        numbers: &[i32],
+    ) -> Result<Vec<SubjectVersion>, RegistryError> {
+        use futures::{StreamExt, TryStreamExt, stream};
+        stream::iter(numbers)
+            .map(|&n| self.version(subject, VersionRef::Number(n)))
+            .buffered(IN_FLIGHT)
+            .try_collect()
+            .await
+    }
+
     /// A schema by its global id (`GET /schemas/ids/{id}`).
     pub async fn schema_by_id(&self, id: i32) -> Result<SchemaById, RegistryError> {
         let op = format!("GET /schemas/ids/{id}");
@@ -637,6 +690,14 @@ impl RegistryClient {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The subject's own settings and the global ones (two requests).
+    pub async fn subject_settings(&self, subject: &str) -> Result<SubjectSettings, RegistryError> {
+        Ok(SubjectSettings {
+            own: self.subject_config(subject).await?,
+            global: self.global_config().await?,
+        })
     }
 
     /// The subject's own level, `None` when it falls back to the global one.
@@ -867,8 +928,9 @@ impl RegistryClient {
                 secs: self.timeout.as_secs_f64(),
             };
         }
-        let reason = e
-            .source_chain()
+        // The causes below reqwest's own "error sending request for url (...)".
+        let reason = std::error::Error::source(e)
+            .map(chain)
             .unwrap_or_else(|| "the request could not be sent".into());
         let lower = reason.to_ascii_lowercase();
         if ["ssl routines", "certificate", "handshake", "tls"]
@@ -1013,17 +1075,6 @@ fn snippet(bytes: &[u8]) -> String {
         format!("\"{short}...\"")
     } else {
         format!("\"{short}\"")
-    }
-}
-
-trait SourceChain {
-    fn source_chain(&self) -> Option<String>;
-}
-
-impl SourceChain for reqwest::Error {
-    /// The causes below reqwest's own "error sending request for url (...)".
-    fn source_chain(&self) -> Option<String> {
-        std::error::Error::source(self).map(chain)
     }
 }
 

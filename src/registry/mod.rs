@@ -6,5 +6,6 @@ pub mod model;
 pub mod server;
 
 pub use client::{
-    CompatCheck, CompatScope, LevelConfig, RegistryClient, RegistryError, encode_subject,
+    CompatCheck, CompatScope, LevelConfig, RegistryClient, RegistryError, SubjectSettings,
+    encode_subject,
 };

@@ -3,17 +3,16 @@
 //! any disagreement flagged. A subject that does not exist yet passes ("first version"); a
 //! registry that cannot be reached never passes (exit 3).
 
-use super::{Args, immutability, read_metadata, verdict_items};
+use super::{Args, immutability, label, read_metadata, verdict_items};
 use crate::Exit;
 use crate::catalog::{self, SchemaFile};
 use crate::cli::registry::{Session, failure};
 use crate::cli::{Classify, Cli, Outcome, Output};
 use crate::compat::{self, Level, Metadata, Policy, Verdict, Version};
-use crate::registry::model::{RegisterRequest, SubjectVersion, VersionRef, codes};
+use crate::registry::model::{RegisterRequest, SubjectVersion, codes};
 use crate::registry::{CompatScope, RegistryClient, RegistryError};
 use crate::report::{Case, Item, Report, Severity, render};
 use anyhow::anyhow;
-use futures::{StreamExt, TryStreamExt, stream};
 use serde_json::json;
 use std::path::Path;
 
@@ -62,16 +61,10 @@ async fn gather(
     proposal: &str,
     level_override: Option<Level>,
 ) -> Result<Option<Subject>, RegistryError> {
-    let own = client.subject_config(subject).await?;
-    let global = client.global_config().await?;
-    let (level, level_source) = match own {
-        Some(c) => (c.level, "subject"),
-        None => (global.level, "global"),
-    };
-    let policy = own
-        .and_then(|c| c.policy)
-        .or(global.policy)
-        .unwrap_or(Policy::Strict);
+    let settings = client.subject_settings(subject).await?;
+    let level = settings.level();
+    let level_source = settings.level_source();
+    let policy = settings.policy();
     let numbers = match client.versions(subject).await {
         Ok(n) if n.is_empty() => return Ok(None),
         Ok(n) => n,
@@ -83,11 +76,7 @@ async fn gather(
     } else {
         numbers.last().copied().into_iter().collect()
     };
-    let versions = stream::iter(wanted)
-        .map(|n| client.version(subject, VersionRef::Number(n)))
-        .buffered(4)
-        .try_collect()
-        .await?;
+    let versions = client.versions_of(subject, &wanted).await?;
     let request = RegisterRequest {
         schema_type: Some("JSON".into()),
         schema: proposal.to_string(),
@@ -114,14 +103,6 @@ async fn gather(
         versions,
         verdict,
     }))
-}
-
-fn label(file: &SchemaFile) -> String {
-    if file.version > 0 {
-        format!("v{}", file.version)
-    } else {
-        file.path.display().to_string()
-    }
 }
 
 /// Runs the local engine on the registry's versions, each with its own metadata.
