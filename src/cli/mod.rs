@@ -1,17 +1,21 @@
 //! The command line: argument definitions, one module per command, and the mapping of
 //! outcomes to exit codes. The only place that prints.
 
+mod audit;
 mod check_compat;
 mod config;
 mod delete;
 mod diff;
+mod live;
 mod pull;
 mod register;
 mod registry;
 mod registry_serve;
 mod show;
+mod simulate;
 mod subjects;
 mod test;
+mod validate;
 
 use crate::Exit;
 use crate::report::Format;
@@ -86,6 +90,15 @@ pub enum Command {
     /// Schema registry commands.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Produce the fleet's telemetry (compliant, or misbehaving on purpose) to MQTT and Kafka.
+    #[command(after_help = EXIT_CODES)]
+    Simulate(simulate::Args),
+    /// Sniff MQTT and Kafka, check every message, and score each producer.
+    #[command(after_help = EXIT_CODES)]
+    Audit(audit::Args),
+    /// Validate JSON-lines payloads (fixtures, captured traffic) as the audit would, offline.
+    #[command(after_help = EXIT_CODES)]
+    Validate(validate::Args),
 }
 
 /// `schemactl registry ...`.
@@ -166,6 +179,9 @@ pub fn main() -> Exit {
         Command::Delete(args) => delete::run(&cli, args, out),
         Command::Config(args) => config::run(&cli, args, out),
         Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(args, out),
+        Command::Validate(args) => validate::run(&cli, args, out),
+        Command::Simulate(args) => simulate::run_command(&cli, args, out),
+        Command::Audit(args) => audit::run_command(&cli, args, out),
     };
     match result {
         Ok(exit) => exit,

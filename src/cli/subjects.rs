@@ -5,7 +5,7 @@ use super::{Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
 use crate::registry::{RegistryClient, RegistryError};
-use futures::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use serde_json::json;
 

@@ -121,6 +121,11 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
             });
         }
     }
+    if let Some((version, _, schema)) = newest {
+        let (case, sample) = simulator_sample(contract, version, schema);
+        cases.push(case);
+        examples.push(sample);
+    }
     let doc = json!({
         "name": contract.name,
         "subject": contract.subject,
@@ -130,6 +135,86 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
         "examples": examples,
     });
     Ok((cases, doc))
+}
+
+/// How many simulator payloads `test` checks per contract.
+const SIMULATOR_SAMPLE: usize = 1000;
+
+/// The reference producer must stay compliant as the schema evolves: a seeded sample of its
+/// payloads must validate against the newest version.
+fn simulator_sample(
+    contract: &Contract,
+    version: u32,
+    schema: &crate::compat::Schema,
+) -> (Case, Value) {
+    use crate::simulate::{FaultPlan, fleet::Fleet};
+    use crate::transport::TransportKind;
+    let name = format!(
+        "{}: a sample of {SIMULATOR_SAMPLE} simulator payloads validates against v{version}",
+        contract.name
+    );
+    let file = Some(contract.file.display().to_string());
+    let validator = match PayloadValidator::new(schema) {
+        Ok(v) => v,
+        Err(_) => {
+            return (
+                Case {
+                    name,
+                    items: vec![],
+                },
+                json!(null),
+            );
+        }
+    };
+    let mut fleet = match Fleet::new(schema, 10, 0, &FaultPlan { rules: vec![] }, 1 << 20) {
+        Ok(f) => f,
+        Err(why) => {
+            let item = Item {
+                rule: "SIMULATOR_NOT_APPLICABLE".into(),
+                severity: Severity::Note,
+                file,
+                pointer: None,
+                message: format!("not checked: {why}"),
+                help: None,
+            };
+            return (
+                Case {
+                    name,
+                    items: vec![item],
+                },
+                json!({ "name": "simulator sample", "applicable": false, "reason": why }),
+            );
+        }
+    };
+    let mut items = Vec::new();
+    for n in 0..SIMULATOR_SAMPLE {
+        let reading = fleet.read(n % fleet.len());
+        let bytes = fleet.apply(&reading, TransportKind::Mqtt, true).bytes;
+        if let Some(v) = validator.check(&bytes).into_iter().next() {
+            items.push(Item {
+                rule: v.kind.name().to_string(),
+                severity: Severity::Error,
+                file: file.clone(),
+                pointer: v.pointer.clone(),
+                message: format!(
+                    "simulator payload {} fails v{version}: {} ({})",
+                    n + 1,
+                    v.message,
+                    String::from_utf8_lossy(&bytes)
+                ),
+                help: Some(
+                    "update the simulator (src/simulate/fleet.rs) so the reference producer stays compliant"
+                        .into(),
+                ),
+            });
+            break;
+        }
+    }
+    let passed = items.is_empty();
+    (
+        Case { name, items },
+        json!({ "name": "simulator sample", "must_pass": true, "passed": passed, "payloads": SIMULATOR_SAMPLE }),
+    )
 }
 
 fn example_items(

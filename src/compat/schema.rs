@@ -419,9 +419,10 @@ impl Schema {
             draft,
             nodes: Vec::new(),
             by_pointer: HashMap::new(),
+            indexing: false,
             refs: Vec::new(),
         };
-        let root = loader.load("")?;
+        let root = loader.load_at("", &doc)?;
         loader.resolve_refs()?;
         let nodes = loader.nodes;
         let schema = Schema {
@@ -573,6 +574,8 @@ struct Loader<'a> {
     draft: Draft,
     nodes: Vec<Node>,
     by_pointer: HashMap<String, NodeId>,
+    /// Whether nodes are indexed by pointer as they load (true while resolving `$ref`s).
+    indexing: bool,
     refs: Vec<(NodeId, String, String)>,
 }
 
@@ -612,6 +615,7 @@ impl Loader<'_> {
         }
     }
 
+    /// Loads the schema at `pointer` (for `$ref` targets): once per pointer.
     fn load(&mut self, pointer: &str) -> Result<NodeId, SchemaError> {
         if let Some(&id) = self.by_pointer.get(pointer) {
             return Ok(id);
@@ -623,13 +627,21 @@ impl Loader<'_> {
                 pointer: format!("#{pointer}"),
                 found: "nothing there".into(),
             })?;
+        self.load_at(pointer, value)
+    }
+
+    /// Loads `value`, found at `pointer`. While the document's tree is first walked no pointer
+    /// is seen twice, so the pointer index is built afterwards, in one pass; once `$ref`s are
+    /// being resolved every node loaded is indexed as it is reserved, so cycles find it.
+    fn load_at(&mut self, pointer: &str, value: &Value) -> Result<NodeId, SchemaError> {
         let id = match value {
             Value::Bool(true) => self.push(Some(pointer.to_string()), Kind::True),
             Value::Bool(false) => self.push(Some(pointer.to_string()), Kind::False),
             Value::Object(map) => {
-                // Reserve the slot first so that a reference back to this pointer finds it.
                 let id = self.push(Some(pointer.to_string()), Kind::Empty);
-                self.by_pointer.insert(pointer.to_string(), id);
+                if self.indexing {
+                    self.by_pointer.insert(pointer.to_string(), id);
+                }
                 let kind = self.load_object(pointer, map)?;
                 let node = &mut self.nodes[id];
                 node.kind = kind;
@@ -637,7 +649,7 @@ impl Loader<'_> {
                 node.title = map.get("title").cloned();
                 node.description = map.get("description").cloned();
                 node.default = map.get("default").cloned();
-                id
+                return Ok(id);
             }
             other => {
                 return Err(SchemaError::NotASchema {
@@ -649,12 +661,20 @@ impl Loader<'_> {
                 });
             }
         };
-        self.by_pointer.insert(pointer.to_string(), id);
+        if self.indexing {
+            self.by_pointer.insert(pointer.to_string(), id);
+        }
         Ok(id)
     }
 
-    fn child(&mut self, pointer: &str, keyword: &str) -> Result<NodeId, SchemaError> {
-        self.load(&format!("{pointer}/{}", escape(keyword)))
+    fn child(
+        &mut self,
+        pointer: &str,
+        map: &Map<String, Value>,
+        keyword: &str,
+    ) -> Result<NodeId, SchemaError> {
+        let value = map.get(keyword).unwrap_or(&Value::Bool(true));
+        self.load_at(&format!("{pointer}/{}", escape(keyword)), value)
     }
 
     fn load_object(
@@ -693,13 +713,13 @@ impl Loader<'_> {
                 };
                 let base = format!("{pointer}/{}", criterion.keyword());
                 let ids = (0..subs.len())
-                    .map(|i| self.load(&format!("{base}/{i}")))
+                    .map(|i| self.load_at(&format!("{base}/{i}"), &subs[i]))
                     .collect::<Result<Vec<_>, _>>()?;
                 parts.push(Kind::Combined(criterion, ids));
             }
         }
         if map.contains_key("not") {
-            parts.push(Kind::Not(self.child(pointer, "not")?));
+            parts.push(Kind::Not(self.child(pointer, map, "not")?));
         }
         if let Some(value) = map.get("const") {
             parts.push(Kind::Const(value.clone()));
@@ -905,7 +925,7 @@ impl Loader<'_> {
             None => None,
             Some(Value::Bool(true)) => Some(Additional::Permitted),
             Some(Value::Bool(false)) => Some(Additional::Forbidden),
-            Some(Value::Object(_)) => Some(Additional::Schema(self.child(pointer, keyword)?)),
+            Some(Value::Object(_)) => Some(Additional::Schema(self.child(pointer, map, keyword)?)),
             Some(other) => {
                 return Err(self.bad(
                     keyword,
@@ -934,11 +954,11 @@ impl Loader<'_> {
         };
         let base = format!("{pointer}/{}", escape(keyword));
         members
-            .keys()
-            .map(|name| {
+            .iter()
+            .map(|(name, value)| {
                 Ok((
                     name.clone(),
-                    self.load(&format!("{base}/{}", escape(name)))?,
+                    self.load_at(&format!("{base}/{}", escape(name)), value)?,
                 ))
             })
             .collect()
@@ -991,7 +1011,8 @@ impl Loader<'_> {
                         self.string_list(pointer, dep, "dependencies")?,
                     ));
                 } else {
-                    let id = self.load(&format!("{pointer}/dependencies/{}", escape(name)))?;
+                    let id =
+                        self.load_at(&format!("{pointer}/dependencies/{}", escape(name)), dep)?;
                     schema_dependencies.push((name.clone(), id));
                 }
             }
@@ -1020,10 +1041,10 @@ impl Loader<'_> {
         schema_dependencies.extend(self.schema_map(pointer, map, "dependentSchemas")?);
         let unevaluated = match map.get("unevaluatedProperties") {
             None => None,
-            Some(_) => Some(self.child(pointer, "unevaluatedProperties")?),
+            Some(_) => Some(self.child(pointer, map, "unevaluatedProperties")?),
         };
         if map.contains_key("propertyNames") {
-            self.child(pointer, "propertyNames")?;
+            self.child(pointer, map, "propertyNames")?;
         }
         Ok(Kind::Object(Box::new(ObjectNode {
             properties,
@@ -1049,9 +1070,9 @@ impl Loader<'_> {
         };
         match map.get(tuple_keyword) {
             Some(Value::Array(items)) => {
-                for i in 0..items.len() {
+                for (i, item) in items.iter().enumerate() {
                     node.item_schemas
-                        .push(self.load(&format!("{pointer}/{tuple_keyword}/{i}"))?);
+                        .push(self.load_at(&format!("{pointer}/{tuple_keyword}/{i}"), item)?);
                 }
             }
             Some(other) if tuple_keyword == "prefixItems" => {
@@ -1069,12 +1090,12 @@ impl Loader<'_> {
             if let Some(items) = map.get("items")
                 && !items.is_array()
             {
-                node.all_items = Some(self.child(pointer, "items")?);
+                node.all_items = Some(self.child(pointer, map, "items")?);
             }
             node.additional = self.additional(pointer, map, "additionalItems")?;
         }
         if map.contains_key("contains") {
-            self.child(pointer, "contains")?;
+            self.child(pointer, map, "contains")?;
         }
         node.min_items = self.non_negative(pointer, map, "minItems")?;
         node.max_items = self.non_negative(pointer, map, "maxItems")?;
@@ -1092,12 +1113,22 @@ impl Loader<'_> {
             }
         };
         if map.contains_key("unevaluatedItems") {
-            node.unevaluated = Some(self.child(pointer, "unevaluatedItems")?);
+            node.unevaluated = Some(self.child(pointer, map, "unevaluatedItems")?);
         }
         Ok(Kind::Array(Box::new(node)))
     }
 
     fn resolve_refs(&mut self) -> Result<(), SchemaError> {
+        if self.refs.is_empty() {
+            return Ok(());
+        }
+        self.by_pointer = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(id, n)| Some((n.pointer.clone()?, id)))
+            .collect();
+        self.indexing = true;
         while let Some((id, reference, at)) = self.refs.pop() {
             let target = self.ref_pointer(&reference, &at)?;
             let target_id = self.load(&target)?;

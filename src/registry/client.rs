@@ -557,7 +557,7 @@ impl RegistryClient {
         subject: &str,
         numbers: &[i32],
     ) -> Result<Vec<SubjectVersion>, RegistryError> {
-        use futures::{StreamExt, TryStreamExt, stream};
+        use futures_util::{StreamExt, TryStreamExt, stream};
         stream::iter(numbers)
             .map(|&n| self.version(subject, VersionRef::Number(n)))
             .buffered(IN_FLIGHT)

@@ -1,12 +1,19 @@
 //! Payload validation: bytes from a file or the wire, checked against a schema, with
 //! violations of stable kinds.
+//!
+//! - [`wire`]: Confluent's wire format (V0 id, V1 GUID, id in a header);
+//! - [`resolver`]: schema ids → compiled validators, cached, checked against the contract's
+//!   subject, behind the small [`resolver::SchemaLookup`] seam to the registry.
+
+pub mod resolver;
+pub mod wire;
 
 use crate::compat::{Draft, Schema};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The kinds of violation a payload can show, with stable ids.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[allow(non_camel_case_types)]
 pub enum ViolationKind {
     /// The payload is not valid UTF-8.
@@ -78,7 +85,8 @@ pub struct Violation {
     /// Where in the payload (JSON pointer), for schema violations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
-    /// The JSON Schema keyword that failed, for schema violations.
+    /// The JSON Schema keyword that failed, for schema violations; for `NOT_JSON`, `eof` when the
+    /// payload ends early (truncated) rather than holding a syntax error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keyword: Option<String>,
     /// One sentence.
@@ -142,6 +150,19 @@ impl PayloadValidator {
         })
     }
 
+    /// Compiles a schema given as text, as the registry returns it.
+    pub fn from_text(text: &str) -> Result<PayloadValidator, String> {
+        let doc: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("schema is not JSON: {e}"))?;
+        let schema = Schema::parse(doc).map_err(|e| e.to_string())?;
+        PayloadValidator::new(&schema)
+    }
+
+    /// The size above which payloads are [`ViolationKind::OVERSIZE`].
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
     /// Changes the size above which payloads are [`ViolationKind::OVERSIZE`].
     pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
         self.max_bytes = max_bytes;
@@ -163,29 +184,63 @@ impl PayloadValidator {
 
     /// Checks raw payload bytes: size, UTF-8, JSON, then the schema.
     pub fn check(&self, bytes: &[u8]) -> Vec<Violation> {
-        if bytes.len() > self.max_bytes {
-            return vec![Violation::new(
+        match self.check_parsed(bytes) {
+            Ok(value) => self.check_value(&value),
+            Err(v) => vec![v],
+        }
+    }
+
+    /// Whether raw payload bytes pass every check; the fast path, without building messages.
+    pub fn is_valid(&self, bytes: &[u8]) -> bool {
+        match self.check_parsed(bytes) {
+            Ok(value) => self.validator.is_valid(&value),
+            Err(_) => false,
+        }
+    }
+
+    /// Checks raw bytes and returns the parsed value for further checks (such as identity), or
+    /// the violation that stopped parsing. Schema violations are left to [`Self::check_value`].
+    pub fn check_parsed(&self, bytes: &[u8]) -> Result<serde_json::Value, Violation> {
+        check_bytes(bytes, self.max_bytes)
+    }
+
+    /// Checks a parsed value that passed [`Self::check_parsed`], fast.
+    pub fn value_is_valid(&self, value: &serde_json::Value) -> bool {
+        self.validator.is_valid(value)
+    }
+}
+
+/// Size, UTF-8 and JSON checks that need no schema, returning the parsed value.
+pub fn check_bytes(bytes: &[u8], max_bytes: usize) -> Result<serde_json::Value, Violation> {
+    {
+        if bytes.len() > max_bytes {
+            return Err(Violation::new(
                 ViolationKind::OVERSIZE,
                 format!(
-                    "payload is {} bytes, more than the {} allowed",
+                    "payload is {} bytes, more than the {max_bytes} allowed",
                     bytes.len(),
-                    self.max_bytes
                 ),
-            )];
+            ));
         }
         if let Err(e) = std::str::from_utf8(bytes) {
-            return vec![Violation::new(
+            return Err(Violation::new(
                 ViolationKind::NOT_UTF8,
                 format!("invalid UTF-8 at byte offset {}", e.valid_up_to()),
-            )];
+            ));
         }
-        match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Err(e) => vec![Violation::new(
-                ViolationKind::NOT_JSON,
-                format!("not JSON: {e} (line {}, column {})", e.line(), e.column()),
-            )],
-            Ok(value) => self.check_value(&value),
-        }
+        serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| {
+            let eof = e.classify() == serde_json::error::Category::Eof;
+            Violation {
+                kind: ViolationKind::NOT_JSON,
+                pointer: None,
+                keyword: eof.then(|| "eof".to_string()),
+                message: if eof {
+                    format!("JSON ends early (truncated?) after {} bytes", bytes.len())
+                } else {
+                    format!("not JSON: {e}")
+                },
+            }
+        })
     }
 }
 
@@ -212,7 +267,12 @@ mod tests {
         assert_eq!(bad[0].kind, ViolationKind::SCHEMA_VIOLATION);
         assert_eq!(bad[0].pointer.as_deref(), Some("/fuel"));
         assert_eq!(bad[0].keyword.as_deref(), Some("maximum"));
-        assert_eq!(v.check(br#"{"fuel": 5"#)[0].kind, ViolationKind::NOT_JSON);
+        let truncated = &v.check(br#"{"fuel": 5"#)[0];
+        assert_eq!(truncated.kind, ViolationKind::NOT_JSON);
+        assert_eq!(truncated.keyword.as_deref(), Some("eof"));
+        assert_eq!(v.check(b"{fuel}")[0].keyword, None);
+        assert!(v.is_valid(br#"{"fuel": 50}"#));
+        assert!(!v.is_valid(br#"{"fuel": 500}"#));
         assert_eq!(v.check(&[0xff, 0xfe])[0].kind, ViolationKind::NOT_UTF8);
         assert_eq!(v.check(b"[1,2]")[0].keyword.as_deref(), Some("type"));
         let small = validator().with_max_bytes(4);
