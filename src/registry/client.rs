@@ -558,8 +558,9 @@ impl RegistryClient {
         numbers: &[i32],
     ) -> Result<Vec<SubjectVersion>, RegistryError> {
         use futures_util::{StreamExt, TryStreamExt, stream};
-        stream::iter(numbers)
-            .map(|&n| self.version(subject, VersionRef::Number(n)))
+        // Owned numbers: a closure over `&i32` makes the future not provably `Send`.
+        stream::iter(numbers.to_vec())
+            .map(|n| self.version(subject, VersionRef::Number(n)))
             .buffered(IN_FLIGHT)
             .try_collect()
             .await

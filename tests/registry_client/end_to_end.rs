@@ -555,3 +555,78 @@ fn a_lenient_contract_sets_the_registrys_policy_too() {
     ));
     assert_eq!(again.json()["contracts"][0]["level"]["action"], "unchanged");
 }
+
+#[test]
+fn kafka_traffic_resolves_schema_ids_through_the_registry() {
+    // The simulator registers the contract's schema and writes its id in the wire format; the
+    // audit resolves every id through the same client against the same registry.
+    let registry = Registry::start();
+    let broker = crate::brokers::Tansu::start();
+    broker.create_topic("emergency_generator", 2);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("truth.jsonl").display().to_string();
+    let simulated = ok(run(
+        &registry,
+        &[
+            "simulate",
+            "--kafka",
+            &broker.bootstrap(),
+            // One generator per fault kind and one well-behaved.
+            "--generators",
+            "12",
+            "--count",
+            "5",
+            "--rate",
+            "200",
+            "--faults",
+            "all:0.3",
+            "--seed",
+            "7",
+            "--manifest",
+            &manifest,
+        ],
+    ));
+    assert!(
+        simulated.stderr.contains("60 Kafka record(s)"),
+        "{}",
+        simulated.all()
+    );
+    assert!(
+        simulated.stderr.contains("Kafka values carry schema id 1"),
+        "{}",
+        simulated.all()
+    );
+    let subjects = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(subjects["subjects"][0]["subject"], SUBJECT, "{subjects}");
+
+    let audited = run(
+        &registry,
+        &[
+            "audit",
+            "--kafka",
+            &broker.bootstrap(),
+            "--from-beginning",
+            "--max-messages",
+            "60",
+            "--duration",
+            "60s",
+            "--expect",
+            &manifest,
+            "--format",
+            "json",
+        ],
+    );
+    // Faults were sent on purpose; with --expect the audit passes when it finds exactly them.
+    assert_eq!(audited.code, 0, "{}", audited.all());
+    let doc = audited.json();
+    assert_eq!(doc["expect"]["perfect"], true, "{}", audited.all());
+    assert_eq!(doc["expect"]["score"]["matched"], 60, "{}", audited.all());
+    // Ids the registry does not know, and ids registered under another subject, are told
+    // apart only by asking the registry.
+    let faults = doc["expect"]["score"]["faults"].as_array().unwrap();
+    for kind in ["unknown-schema-id", "foreign-schema-id"] {
+        let f = faults.iter().find(|f| f["fault"] == kind).unwrap();
+        assert!(f["sent"].as_u64().unwrap() > 0, "{kind}: {f}");
+        assert_eq!(f["detected"], f["sent"], "{kind}: {f}");
+    }
+}

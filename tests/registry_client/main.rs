@@ -4,6 +4,9 @@
 #[path = "../services/mod.rs"]
 mod services;
 
+#[path = "../services/brokers.rs"]
+mod brokers;
+
 mod bad_registries;
 mod end_to_end;
 mod fake;
