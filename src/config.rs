@@ -56,6 +56,15 @@ impl Secret {
     }
 }
 
+/// From a command-line value: parsed after clap, so a malformed value is never echoed in
+/// clap's error.
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret::new(s))
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
