@@ -3,10 +3,9 @@
 mod remote;
 
 use super::{Classify, Cli, FormatArg, Outcome, Output};
-use crate::Exit;
 use crate::catalog::{self, SchemaFile};
 use crate::compat::{self, Level, Metadata, Policy, Verdict, Version};
-use crate::report::{Case, Item, Report, Severity, render};
+use crate::report::{Case, Item, Report, Severity};
 use anyhow::anyhow;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -275,18 +274,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         cases,
         json: doc,
     };
-    render(
-        &report,
-        args.format.format,
-        out.color,
-        &mut std::io::stdout().lock(),
-    )
-    .input()?;
-    Ok(if report.passed() {
-        Exit::Pass
-    } else {
-        Exit::Findings
-    })
+    super::finish(&report, args.format.format, out)
 }
 
 /// Compares the history on disk with the one at `base`: edited or deleted versions are findings.

@@ -196,6 +196,16 @@ pub fn main() -> Exit {
     }
 }
 
+/// Writes `report` to stdout in `format`; findings when any of its checks failed.
+fn finish(report: &crate::report::Report, format: Format, out: Output) -> Outcome {
+    crate::report::render(report, format, out.color, &mut std::io::stdout().lock()).input()?;
+    Ok(if report.passed() {
+        Exit::Pass
+    } else {
+        Exit::Findings
+    })
+}
+
 /// Sends log lines to stderr at the level `-v` asks for.
 fn init_logging(verbose: u8, color: bool) {
     let filter = match verbose {

@@ -4,14 +4,13 @@
 //! registry that cannot be reached never passes (exit 3).
 
 use super::{Args, immutability, label, read_metadata, verdict_items};
-use crate::Exit;
 use crate::catalog::{self, SchemaFile};
 use crate::cli::registry::{Session, failure};
 use crate::cli::{Classify, Cli, Outcome, Output};
 use crate::compat::{self, Level, Metadata, Policy, Verdict, Version};
 use crate::registry::model::{RegisterRequest, SubjectVersion, codes};
 use crate::registry::{CompatScope, RegistryClient, RegistryError};
-use crate::report::{Case, Item, Report, Severity, render};
+use crate::report::{Case, Item, Report, Severity};
 use anyhow::anyhow;
 use serde_json::json;
 use std::path::Path;
@@ -465,16 +464,5 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         cases,
         json: doc,
     };
-    render(
-        &report,
-        args.format.format,
-        out.color,
-        &mut std::io::stdout().lock(),
-    )
-    .input()?;
-    Ok(if report.passed() {
-        Exit::Pass
-    } else {
-        Exit::Findings
-    })
+    crate::cli::finish(&report, args.format.format, out)
 }
