@@ -103,12 +103,13 @@ pub(crate) fn verdict_items(verdict: &Verdict, file: &Path) -> Vec<Item> {
         .collect()
 }
 
-/// Checks `proposal` against `history` and returns the verdict.
-pub(crate) fn check_files(
+/// Checks `proposal` against `history` and returns the verdict; `history_meta(i)` is the
+/// metadata of `history[i]`.
+pub(crate) fn check_files<'m>(
     proposal: &SchemaFile,
     proposal_meta: Option<&Metadata>,
     history: &[SchemaFile],
-    history_meta: Option<&Metadata>,
+    history_meta: impl Fn(usize) -> Option<&'m Metadata>,
     level: Level,
     policy: Policy,
 ) -> Verdict {
@@ -116,10 +117,11 @@ pub(crate) fn check_files(
     let versions: Vec<Version<'_>> = history
         .iter()
         .zip(&labels)
-        .map(|(f, l)| Version {
+        .enumerate()
+        .map(|(i, (f, l))| Version {
             label: l,
             schema: &f.schema,
-            metadata: history_meta,
+            metadata: history_meta(i),
         })
         .collect();
     let proposal_label = label(proposal);
@@ -198,7 +200,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         &proposal,
         proposal_meta.as_ref(),
         &history,
-        against_meta.as_ref(),
+        |_| against_meta.as_ref(),
         level,
         policy,
     );

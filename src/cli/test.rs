@@ -57,7 +57,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
             file,
             None,
             &history[..i],
-            None,
+            |_| None,
             contract.level,
             contract.policy,
         );

@@ -3,11 +3,11 @@
 //! any disagreement flagged. A subject that does not exist yet passes ("first version"); a
 //! registry that cannot be reached never passes (exit 3).
 
-use super::{Args, immutability, label, read_metadata, verdict_items};
+use super::{Args, check_files, immutability, read_metadata, verdict_items};
 use crate::catalog::{self, SchemaFile};
 use crate::cli::registry::{Session, failure};
 use crate::cli::{Classify, Cli, Outcome, Output};
-use crate::compat::{self, Level, Metadata, Policy, Verdict, Version};
+use crate::compat::{Level, Metadata, Policy, Verdict};
 use crate::registry::model::{RegisterRequest, SubjectVersion, codes};
 use crate::registry::{CompatScope, RegistryClient, RegistryError};
 use crate::report::{Case, Item, Report, Severity};
@@ -138,24 +138,14 @@ fn local_verdict(
                 .map_err(|e| anyhow!("{origin}: metadata: {e}"))?,
         );
     }
-    let labels: Vec<String> = files.iter().map(label).collect();
-    let history: Vec<Version<'_>> = files
-        .iter()
-        .zip(&metas)
-        .zip(&labels)
-        .map(|((f, m), l)| Version {
-            label: l,
-            schema: &f.schema,
-            metadata: m.as_ref(),
-        })
-        .collect();
-    let proposal_label = label(proposal);
-    let new = Version {
-        label: &proposal_label,
-        schema: &proposal.schema,
-        metadata: proposal_meta,
-    };
-    let verdict = compat::check(&new, &history, level, policy);
+    let verdict = check_files(
+        proposal,
+        proposal_meta,
+        &files,
+        |i| metas[i].as_ref(),
+        level,
+        policy,
+    );
     let warnings = remote
         .versions
         .iter()
