@@ -1,6 +1,6 @@
 //! `schemactl config`: compatibility levels, global or per subject.
 
-use super::registry::{RegistryArgs, Session, TextOrJson, failure, print_json};
+use super::registry::{RegistryArgs, Session, TextOrJson, failure, print_json, say};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
@@ -89,11 +89,11 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
                     "source": source,
                 }))?,
                 TextOrJson::Text => match (subject, source) {
-                    (Some(s), "global") => println!(
+                    (Some(s), "global") => say!(
                         "{level}{policy} (the global default; subject \"{s}\" has no level of its own)"
                     ),
-                    (Some(s), _) => println!("{level}{policy} (set on subject \"{s}\")"),
-                    (None, _) => println!("{level}{policy} (global)"),
+                    (Some(s), _) => say!("{level}{policy} (set on subject \"{s}\")"),
+                    (None, _) => say!("{level}{policy} (global)"),
                 },
             }
         }
@@ -137,7 +137,7 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
                         (Some(_), "global") => format!("{before}, the global default"),
                         _ => before.to_string(),
                     };
-                    println!("{}: level {level} (was {was})", whose(subject));
+                    say!("{}: level {level} (was {was})", whose(subject));
                 }
             }
         }

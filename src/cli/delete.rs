@@ -2,7 +2,7 @@
 //! it for good afterwards (Confluent refuses a permanent delete that no soft delete preceded).
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, missing, paint, print_json, styles, subject_at,
+    RegistryArgs, Session, TextOrJson, missing, paint, print_json, say, styles, subject_at,
 };
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
@@ -166,7 +166,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 None => format!("subject \"{subject}\""),
             };
             if !soft.is_empty() {
-                println!(
+                say!(
                     "{} {what}: version{} {}",
                     paint(out, styles::YELLOW, "soft-deleted"),
                     if soft.len() == 1 { "" } else { "s" },
@@ -174,14 +174,14 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 );
             }
             if args.permanent {
-                println!(
+                say!(
                     "{} {what}: version{} {}",
                     paint(out, styles::RED, "permanently deleted"),
                     if hard.len() == 1 { "" } else { "s" },
                     list(&hard)
                 );
             } else {
-                println!(
+                say!(
                     "ids still resolve for consumers; `schemactl delete {} --permanent` removes it for good",
                     args.target
                 );

@@ -5,7 +5,7 @@
 //! (deleted versions), because a history on disk has none; the output names both numbers.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, missing, paint, pretty, print_json, styles,
+    RegistryArgs, Session, TextOrJson, missing, paint, pretty, print_json, say, styles,
 };
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
@@ -146,21 +146,21 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 } else {
                     styles::DIM
                 };
-                println!(
+                say!(
                     "{name}  ← version {}, id {}  {}",
                     w.version,
                     w.id,
                     paint(out, style, w.action)
                 );
             }
-            println!(
+            say!(
                 "pulled {} version{} of \"{}\" into {}",
                 written.len(),
                 if written.len() == 1 { "" } else { "s" },
                 args.subject,
                 args.into.display()
             );
-            println!(
+            say!(
                 "help: adopt it with a contract, e.g. contracts/<name>.toml:\n  subject = {}\n  schemas = {}\n  level = \"{level}\"",
                 json!(args.subject),
                 json!(args.into.display().to_string()),

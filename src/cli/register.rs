@@ -4,7 +4,9 @@
 //! are posted. The subject's level is set from the contract before anything is registered, so
 //! the registry checks new versions at the level the contract promises.
 
-use super::registry::{RegistryArgs, Session, TextOrJson, failure, paint, print_json, styles};
+use super::registry::{
+    RegistryArgs, Session, TextOrJson, failure, paint, print_json, say, shorten, styles,
+};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::catalog::{self, Contract, SchemaFile};
@@ -224,7 +226,7 @@ async fn register_contract(
 
 fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
     use styles::*;
-    println!(
+    say!(
         "{} {} → subject \"{}\" at {url}{}",
         paint(out, BOLD, "contract"),
         paint(out, BOLD, &result.contract),
@@ -245,13 +247,13 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
         LevelAction::Set => paint(out, GREEN, &format!("set (was {before})")),
         LevelAction::WouldSet => paint(out, YELLOW, &format!("would set (now {before})")),
     };
-    println!(
+    say!(
         "  level {} ({}): {said}",
         level.contract,
         level.policy.name()
     );
     if let Some(w) = &level.warning {
-        println!("    {}: {w}", paint(out, YELLOW, "warning"));
+        say!("    {}: {w}", paint(out, YELLOW, "warning"));
     }
     let width = result
         .versions
@@ -275,15 +277,16 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
         };
         let said = paint(out, style, &format!("{label:<18}"));
         let line = format!("  {name}  {said}  {at}");
-        println!("{}", line.trim_end());
+        say!("{}", line.trim_end());
         for m in &v.messages {
-            println!("      {m}");
+            say!("      {}", shorten(m, 300));
         }
         if v.action == Action::Refused {
-            println!(
+            say!(
                 "    help: see each change with `schemactl check-compat --contract {} --registry`; \
                  published versions stay, so make the change compatible at {} or choose a new subject",
-                result.contract, level.contract
+                result.contract,
+                level.contract
             );
         }
     }
@@ -370,7 +373,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             } else {
                 styles::GREEN
             };
-            println!("{}", paint(out, style, &line));
+            say!("{}", paint(out, style, &line));
         }
     }
     Ok(if refused > 0 {

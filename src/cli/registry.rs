@@ -108,6 +108,20 @@ pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Fail
     Failure::Input(anyhow::anyhow!(what))
 }
 
+/// The registry's words for a person: at most `max` characters, saying how much was left out
+/// (the JSON output keeps them whole). Registries quote whole schemas in their messages.
+pub fn shorten(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max).collect();
+    format!(
+        "{kept}… ({} more characters; --format json has them all)",
+        total - max
+    )
+}
+
 /// Pretty-prints schema text that is JSON; other text is returned as it is.
 pub fn pretty(schema: &str) -> String {
     serde_json::from_str::<serde_json::Value>(schema)
@@ -128,16 +142,34 @@ pub fn subject_at(text: &str) -> (String, Option<crate::registry::model::Version
     (text.to_string(), None)
 }
 
-/// Writes a JSON document to stdout.
-pub fn print_json(doc: &serde_json::Value) -> Result<(), Failure> {
+/// Writes one line to stdout. When the reader has gone (`schemactl show S | head`), the process
+/// ends quietly with success, as a SIGPIPE would end a C tool, instead of panicking as
+/// `println!` does.
+pub fn say_line(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n"))
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `println!` for the registry commands, through [`say_line`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::registry::say_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Writes a JSON document to stdout.
+pub fn print_json(doc: &serde_json::Value) -> Result<(), Failure> {
+    say_line(format_args!(
         "{}",
         serde_json::to_string_pretty(doc).unwrap_or_default()
-    )
-    .infra()
+    ));
+    Ok(())
 }
 
 /// Colours `text` when the output is coloured.
@@ -170,6 +202,15 @@ pub mod styles {
 mod tests {
     use super::*;
     use crate::registry::model::VersionRef;
+
+    #[test]
+    fn long_registry_messages_are_shortened_by_characters() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(
+            shorten("ééééé", 2),
+            "éé… (3 more characters; --format json has them all)"
+        );
+    }
 
     #[test]
     fn subject_and_version_split_only_on_a_real_version() {

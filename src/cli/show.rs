@@ -1,7 +1,7 @@
 //! `schemactl show`: one registered schema, pretty-printed, with its id and references.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, missing, paint, pretty, print_json, styles, subject_at,
+    RegistryArgs, Session, TextOrJson, missing, paint, pretty, print_json, say, styles, subject_at,
 };
 use super::{Cli, Outcome, Output};
 use crate::Exit;
@@ -49,23 +49,23 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }
         TextOrJson::Text => {
             let key = |k: &str| paint(out, styles::BOLD, &format!("{k:<11}"));
-            println!("{}{}", key("subject"), found.subject);
+            say!("{}{}", key("subject"), found.subject);
             let latest = if wanted == VersionRef::Latest {
                 " (latest)"
             } else {
                 ""
             };
-            println!("{}{}{latest}", key("version"), found.version);
-            println!("{}{}", key("id"), found.id);
-            println!("{}{schema_type}", key("type"));
+            say!("{}{}{latest}", key("version"), found.version);
+            say!("{}{}", key("id"), found.id);
+            say!("{}{schema_type}", key("type"));
             if found.references.is_empty() {
-                println!("{}none", key("references"));
+                say!("{}none", key("references"));
             }
             for (i, r) in found.references.iter().enumerate() {
                 let k = if i == 0 { "references" } else { "" };
-                println!("{}{} → {}@{}", key(k), r.name, r.subject, r.version);
+                say!("{}{} → {}@{}", key(k), r.name, r.subject, r.version);
             }
-            println!("{}", pretty(&found.schema));
+            say!("{}", pretty(&found.schema));
         }
     }
     Ok(Exit::Pass)

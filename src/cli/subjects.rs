@@ -1,6 +1,6 @@
 //! `schemactl subjects`: the registry's subjects with their versions, ids and levels.
 
-use super::registry::{RegistryArgs, Session, TextOrJson, failure, paint, print_json, styles};
+use super::registry::{RegistryArgs, Session, TextOrJson, failure, paint, print_json, say, styles};
 use super::{Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
@@ -91,7 +91,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }))?,
         TextOrJson::Text => {
             if rows.is_empty() {
-                println!("no subjects at {}; global level {global}", client.url());
+                say!("no subjects at {}; global level {global}", client.url());
                 return Ok(Exit::Pass);
             }
             let levels: Vec<String> = rows
@@ -116,7 +116,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 "{:<width$}  {:<level_width$}  VERSIONS (version:id)",
                 "SUBJECT", "LEVEL"
             );
-            println!("{}", paint(out, styles::BOLD, &heading));
+            say!("{}", paint(out, styles::BOLD, &heading));
             for (r, level) in rows.iter().zip(&levels) {
                 let versions = r
                     .versions
@@ -125,9 +125,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     .collect::<Vec<_>>()
                     .join("  ");
                 let pad = " ".repeat(width - r.subject.chars().count());
-                println!("{}{pad}  {level:<level_width$}  {versions}", r.subject);
+                say!("{}{pad}  {level:<level_width$}  {versions}", r.subject);
             }
-            println!(
+            say!(
                 "{} subject{} at {}; global level {global}",
                 rows.len(),
                 if rows.len() == 1 { "" } else { "s" },

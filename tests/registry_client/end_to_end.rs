@@ -219,6 +219,35 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
         "{doc}"
     );
     assert_eq!(doc["versions"], serde_json::json!([1, 2, 3]));
+    let text = run(
+        &registry,
+        &[
+            "check-compat",
+            "tests/fixtures/generator/pressure-as-string.json",
+            "--contract",
+            "generator",
+            "--registry",
+        ],
+    );
+    assert_eq!(text.code, 1, "{}", text.all());
+    // One finding carrying the registry's messages as it wrote them, long ones shortened.
+    assert_eq!(
+        text.stdout.matches("error[REGISTRY_INCOMPATIBLE]").count(),
+        1,
+        "{}",
+        text.all()
+    );
+    assert!(
+        text.stdout.contains("errorType:\"TYPE_CHANGED\""),
+        "{}",
+        text.all()
+    );
+    assert!(
+        text.stdout
+            .contains("more characters; --format json has them all"),
+        "{}",
+        text.all()
+    );
 
     // The registry's level goes down to NONE; the contract still promises BACKWARD.
     ok(run(&registry, &["config", "set-level", SUBJECT, "NONE"]));
@@ -628,5 +657,27 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
         let f = faults.iter().find(|f| f["fault"] == kind).unwrap();
         assert!(f["sent"].as_u64().unwrap() > 0, "{kind}: {f}");
         assert_eq!(f["detected"], f["sent"], "{kind}: {f}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    // `schemactl show S | head -3`: the reader is gone before schemactl writes.
+    let registry = Registry::start();
+    ok(run(&registry, &["register", "--contract", "generator"]));
+    for args in [["show", SUBJECT], ["subjects", "--format=json"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(crate::services::schemactl())
+            .args(args)
+            .current_dir(repo())
+            .env("SCHEMA_REGISTRY_URL", &registry.url)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }

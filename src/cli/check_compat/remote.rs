@@ -5,7 +5,7 @@
 
 use super::{Args, check_files, immutability, read_metadata, verdict_items};
 use crate::catalog::{self, SchemaFile};
-use crate::cli::registry::{Session, failure};
+use crate::cli::registry::{Session, failure, shorten};
 use crate::cli::{Classify, Cli, Outcome, Output};
 use crate::compat::{Level, Metadata, Policy, Verdict};
 use crate::registry::model::{RegisterRequest, SubjectVersion, codes};
@@ -14,6 +14,9 @@ use crate::report::{Case, Item, Report, Severity};
 use anyhow::anyhow;
 use serde_json::json;
 use std::path::Path;
+
+/// How much of each registry message a report shows.
+const MESSAGE_WIDTH: usize = 300;
 
 /// What the registry said about the proposal.
 enum RegistryVerdict {
@@ -336,14 +339,18 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                         help: None,
                     };
                     if !compatible {
-                        // The messages are the registry's own words, shown as they are.
-                        items.extend(messages.iter().cloned().map(error));
-                        if messages.is_empty() {
-                            items.push(error(
-                                "the registry found the schema incompatible and gave no reasons"
-                                    .into(),
-                            ));
-                        }
+                        // The registry's own words, shown and never parsed: one finding, as
+                        // the messages mix reasons with context (the old schema, the level).
+                        items.push(error(if messages.is_empty() {
+                            "the registry found the schema incompatible and gave no reasons".into()
+                        } else {
+                            let shown: Vec<String> =
+                                messages.iter().map(|m| shorten(m, MESSAGE_WIDTH)).collect();
+                            format!(
+                                "the registry found the schema incompatible:\n      {}",
+                                shown.join("\n      ")
+                            )
+                        }));
                     }
                     match scope {
                         CompatScope::Level => (
