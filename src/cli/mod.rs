@@ -196,9 +196,13 @@ pub fn main() -> Exit {
     }
 }
 
-/// Writes `report` to stdout in `format`; findings when any of its checks failed.
+/// Writes `report` to stdout in `format`; findings when any of its checks failed. A reader
+/// that stopped reading (`| head`) does not change the verdict.
 fn finish(report: &crate::report::Report, format: Format, out: Output) -> Outcome {
-    crate::report::render(report, format, out.color, &mut std::io::stdout().lock()).input()?;
+    match crate::report::render(report, format, out.color, &mut std::io::stdout().lock()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e).input(),
+        _ => {}
+    }
     Ok(if report.passed() {
         Exit::Pass
     } else {
