@@ -4,8 +4,10 @@
 //! # Layout
 //! Data flows one way: files → registry → engine → validation → transports → report.
 //! - [`catalog`]: `schemas/` and `contracts/` on disk (schema histories, contracts, git bases).
-//! - [`registry`]: the Confluent registry's wire types, and [`registry::server`], the embedded
-//!   registry (`schemactl registry serve`: REST routes over an in-memory index and SQLite).
+//! - [`config`]: `schemactl.toml` and the environment (registry URL, credentials, TLS).
+//! - [`registry`]: the Confluent Schema Registry REST client and wire types, and
+//!   [`registry::server`], the embedded registry (`schemactl registry serve`: REST routes over an
+//!   in-memory index and SQLite).
 //! - [`compat`]: the compatibility engine; pure functions over parsed schemas.
 //! - [`validate`]: payloads checked against schemas; Confluent's wire format; schema ids
 //!   resolved through the registry and cached.
@@ -19,6 +21,7 @@ pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod compat;
+pub mod config;
 pub mod registry;
 pub mod report;
 pub mod simulate;

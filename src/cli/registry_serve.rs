@@ -2,6 +2,7 @@
 
 use super::{Classify, Outcome, Output};
 use crate::Exit;
+use crate::config::Secret;
 use crate::registry::server::{Credentials, Options, Registry, Server};
 use anyhow::{Context, anyhow};
 use std::io::Write;
@@ -38,24 +39,6 @@ pub struct Args {
     pub basic_auth: Option<Secret>,
 }
 
-/// A command-line value holding a secret: parsed after clap, so that a malformed value is
-/// never echoed in clap's error, and redacted in `Debug`.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(s.to_string()))
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
 pub fn run(args: &Args, out: Output) -> Outcome {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -69,7 +52,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
     let basic_auth = args
         .basic_auth
         .as_ref()
-        .map(|Secret(s)| s.parse::<Credentials>())
+        .map(|s| s.expose().parse::<Credentials>())
         .transpose()
         .map_err(|e| anyhow!("--basic-auth (or SCHEMACTL_REGISTRY_BASIC_AUTH): {e}"))
         .input()?;

@@ -151,6 +151,40 @@ pub struct ModeBody {
     pub mode: String,
 }
 
+/// A version as the REST API names it: a number 1..2^31-1, or `latest` (also written `-1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VersionRef {
+    /// The newest live version.
+    Latest,
+    /// One version number (1 or more).
+    Number(i32),
+}
+
+impl std::str::FromStr for VersionRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "latest" | "-1" => Ok(VersionRef::Latest),
+            _ => match s.parse::<i32>() {
+                Ok(n) if n >= 1 => Ok(VersionRef::Number(n)),
+                _ => Err(format!(
+                    "invalid version \"{s}\": expected a number from 1 to {} or \"latest\"",
+                    i32::MAX
+                )),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for VersionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionRef::Latest => f.write_str("latest"),
+            VersionRef::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
 /// Every error body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -214,5 +248,17 @@ mod tests {
         let r: RegisterResponse =
             serde_json::from_str(r#"{"id":3,"version":1,"schema":"{}"}"#).unwrap();
         assert_eq!(r.id, 3);
+    }
+
+    #[test]
+    fn versions_parse_as_the_api_names_them() {
+        assert_eq!("latest".parse(), Ok(VersionRef::Latest));
+        assert_eq!("-1".parse(), Ok(VersionRef::Latest));
+        assert_eq!("7".parse(), Ok(VersionRef::Number(7)));
+        assert_eq!("2147483647".parse(), Ok(VersionRef::Number(i32::MAX)));
+        for bad in ["0", "-2", "2147483648", "v1", "", "LATEST"] {
+            assert!(bad.parse::<VersionRef>().is_err(), "{bad}");
+        }
+        assert_eq!(VersionRef::Number(3).to_string(), "3");
     }
 }

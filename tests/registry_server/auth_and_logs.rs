@@ -1,6 +1,6 @@
 //! Basic authentication and the request log, which never holds a secret.
 
-use crate::registry_service::Registry;
+use crate::services::Registry;
 use crate::{Api, body, generator_v1};
 
 const SECRET: &str = "pr0pane-Tank-7781";
@@ -61,7 +61,7 @@ async fn the_secret_is_never_logged_or_printed() {
 
 #[test]
 fn a_malformed_credential_is_refused_without_echoing_it() {
-    let out = std::process::Command::new(crate::registry_service::schemactl())
+    let out = std::process::Command::new(crate::services::schemactl())
         .args(["registry", "serve", "--listen", "127.0.0.1:0"])
         .env("SCHEMACTL_REGISTRY_BASIC_AUTH", SECRET)
         .output()

@@ -1,6 +1,6 @@
 //! SQLite storage: acknowledged registrations survive `kill -9`; one server per data directory.
 
-use crate::registry_service::{Registry, schemactl};
+use crate::services::{Registry, schemactl};
 use crate::{Api, generator, generator_v1};
 use serde_json::json;
 

@@ -1,8 +1,8 @@
 //! `schemactl registry serve` tested through its REST API: the real binary on a free loopback
 //! port, driven with reqwest, and with Confluent's own clients.
 
-#[path = "../services/registry.rs"]
-mod registry_service;
+#[path = "../services/mod.rs"]
+mod services;
 
 mod api;
 mod auth_and_logs;
@@ -12,9 +12,9 @@ mod durability;
 mod errors;
 mod interop;
 
-use registry_service::Registry;
 use reqwest::Method;
 use serde_json::{Value, json};
+use services::Registry;
 
 /// The registry's content type.
 pub const VND: &str = "application/vnd.schemaregistry.v1+json";

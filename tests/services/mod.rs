@@ -1,7 +1,9 @@
-//! The embedded registry for integration tests: the real `schemactl registry serve` binary on a
-//! free loopback port (`--listen 127.0.0.1:0`, the URL read from its first stdout line), in
-//! memory or on a data directory. Include with
-//! `#[path = "../services/registry.rs"] mod registry_service;`.
+//! Starting the services integration tests talk to, each on a free loopback port and never a
+//! fixed one. Include with `#[path = "../services/mod.rs"] mod services;` from a test crate
+//! (the brokers are in `brokers.rs`, included the same way).
+//!
+//! - [`Registry`]: the real `schemactl registry serve` binary, in memory or on a data directory,
+//!   its URL read from the first line it prints (`--listen 127.0.0.1:0`).
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
