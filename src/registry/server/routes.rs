@@ -2,9 +2,10 @@
 //! that turn bad bodies, content types, paths and queries into Confluent error bodies.
 
 use super::error::ApiError;
-use super::registry::{JSON, Registry, VersionSpec};
+use super::registry::{JSON, Registry};
 use crate::registry::model::{
-    CONTENT_TYPE, CompatibilityResponse, ConfigRequest, ModeBody, RegisterRequest, RegisterResponse,
+    CONTENT_TYPE, CompatibilityResponse, ConfigRequest, ModeBody, RegisterRequest,
+    RegisterResponse, VersionRef,
 };
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -206,6 +207,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Flags {
     }
 }
 
+/// A version path segment (`model::VersionRef`); anything else is 42202.
+fn version_ref(raw: &str) -> Result<VersionRef, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::InvalidVersion(raw.to_string()))
+}
+
 fn schema_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::SchemaNotFound(raw.to_string()))
@@ -252,7 +259,7 @@ async fn version(
     Params((subject, v)): Params<(String, String)>,
     q: Flags,
 ) -> Answer {
-    json(&r.version(&subject, VersionSpec::parse(&v)?, q.deleted)?)
+    json(&r.version(&subject, version_ref(&v)?, q.deleted)?)
 }
 
 async fn version_raw(
@@ -260,12 +267,12 @@ async fn version_raw(
     Params((subject, v)): Params<(String, String)>,
     q: Flags,
 ) -> Answer {
-    let record = r.version(&subject, VersionSpec::parse(&v)?, q.deleted)?;
+    let record = r.version(&subject, version_ref(&v)?, q.deleted)?;
     Ok(with_content_type(record.schema))
 }
 
 async fn referenced_by(State(r): Shared, Params((subject, v)): Params<(String, String)>) -> Answer {
-    json(&r.referenced_by(&subject, VersionSpec::parse(&v)?)?)
+    json(&r.referenced_by(&subject, version_ref(&v)?)?)
 }
 
 async fn lookup(
@@ -294,7 +301,7 @@ async fn check_version(
     q: Flags,
     JsonBody(req): JsonBody<RegisterRequest>,
 ) -> Answer {
-    let spec = VersionSpec::parse(&v)?;
+    let spec = version_ref(&v)?;
     let normalize = q.normalize;
     let outcome = blocking(r, move |r| r.check_version(&subject, spec, req, normalize)).await?;
     compatibility(outcome, q.verbose)
@@ -332,7 +339,7 @@ async fn delete_version(
     Params((subject, v)): Params<(String, String)>,
     q: Flags,
 ) -> Answer {
-    let spec = VersionSpec::parse(&v)?;
+    let spec = version_ref(&v)?;
     let permanent = q.permanent;
     json(&blocking(r, move |r| r.delete_version(&subject, spec, permanent)).await?)
 }
