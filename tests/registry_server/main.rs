@@ -148,17 +148,9 @@ pub fn body(schema: &Value) -> Value {
     json!({ "schemaType": "JSON", "schema": schema.to_string() })
 }
 
-/// Percent-encodes a path segment (everything but RFC 3986 unreserved characters).
-pub fn enc(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// A subject as a path segment, encoded as schemactl's client encodes it.
+pub fn enc(subject: &str) -> String {
+    schemactl::registry::encode_subject(subject).expect("an addressable subject")
 }
 
 /// The generator reading schema, closed (`additionalProperties: false`), with `fuel` of the
