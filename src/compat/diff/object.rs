@@ -42,16 +42,9 @@ const UNEVALUATED: [crate::compat::change::ChangeType; 4] = [
     UNEVALUATED_PROPERTIES_NARROWED,
 ];
 
-fn property(o: &ObjectNode, name: &str) -> Option<NodeId> {
-    o.properties
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|&(_, id)| id)
-}
-
 fn required(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     for (name, _) in &a.properties {
-        let Some(update) = property(b, name) else {
+        let Some(update) = b.property(name) else {
             continue;
         };
         let was = a.required.contains(name);
@@ -62,7 +55,7 @@ fn required(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
             (false, true) => REQUIRED_ATTRIBUTE_ADDED,
             _ => continue,
         };
-        ctx.add_at(&format!("required/{name}"), kind, None, None);
+        ctx.add_at(format_args!("required/{name}"), kind, None, None);
     }
 }
 
@@ -98,23 +91,21 @@ fn partial_schema(ctx: &Ctx<'_>, update_side: bool, o: &ObjectNode, name: &str) 
 }
 
 fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
-    let mut seen = HashSet::new();
-    let names = a
-        .properties
-        .iter()
-        .chain(&b.properties)
-        .map(|(n, _)| n.as_str())
-        .filter(|n| seen.insert(*n));
-    let names: Vec<&str> = names.collect();
-    for name in names {
-        ctx.enter(format!("properties/{name}"));
-        match (property(a, name), property(b, name)) {
-            (Some(o), None) => removed(ctx, b, name, o),
-            (None, Some(u)) => added(ctx, a, b, name, u),
-            (Some(o), Some(u)) => ctx.compare(o, u),
-            (None, None) => {}
+    // The original's properties in order, then those only the update declares.
+    for (name, o) in &a.properties {
+        ctx.enter(format_args!("properties/{name}"));
+        match b.property(name) {
+            None => removed(ctx, b, name, *o),
+            Some(u) => ctx.compare(*o, u),
         }
         ctx.leave();
+    }
+    for (name, u) in &b.properties {
+        if a.property(name).is_none() {
+            ctx.enter(format_args!("properties/{name}"));
+            added(ctx, a, b, name, *u);
+            ctx.leave();
+        }
     }
 }
 
@@ -205,7 +196,7 @@ fn dependencies(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         };
         let render = |d: &Option<Vec<String>>| d.as_ref().map(|d| show(&serde_json::json!(d)));
         ctx.add_at(
-            &format!("dependencies/{name}"),
+            format_args!("dependencies/{name}"),
             kind,
             render(&old),
             render(&new),
@@ -223,7 +214,7 @@ fn dependencies(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         .filter(|n| seen.insert(n.clone()))
         .collect();
     for name in names {
-        ctx.enter(format!("dependencies/{name}"));
+        ctx.enter(format_args!("dependencies/{name}"));
         match (
             lookup(&a.schema_dependencies, &name),
             lookup(&b.schema_dependencies, &name),
