@@ -197,6 +197,15 @@ impl ObjectNode {
         self.by_name = by_name;
     }
 
+    /// The schema of the property called `name`, looked for first at position `hint`: two
+    /// versions of a schema usually list their properties in the same order.
+    pub fn property_near(&self, name: &str, hint: usize) -> Option<NodeId> {
+        match self.properties.get(hint) {
+            Some((n, id)) if n == name => Some(*id),
+            _ => self.property(name),
+        }
+    }
+
     /// The schema of the property called `name`, if the object declares it.
     pub fn property(&self, name: &str) -> Option<NodeId> {
         let at = self

@@ -43,8 +43,8 @@ const UNEVALUATED: [crate::compat::change::ChangeType; 4] = [
 ];
 
 fn required(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
-    for (name, _) in &a.properties {
-        let Some(update) = b.property(name) else {
+    for (i, (name, _)) in a.properties.iter().enumerate() {
+        let Some(update) = b.property_near(name, i) else {
             continue;
         };
         let was = a.required.contains(name);
@@ -92,16 +92,16 @@ fn partial_schema(ctx: &Ctx<'_>, update_side: bool, o: &ObjectNode, name: &str) 
 
 fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     // The original's properties in order, then those only the update declares.
-    for (name, o) in &a.properties {
+    for (i, (name, o)) in a.properties.iter().enumerate() {
         ctx.enter(format_args!("properties/{name}"));
-        match b.property(name) {
+        match b.property_near(name, i) {
             None => removed(ctx, b, name, *o),
             Some(u) => ctx.compare(*o, u),
         }
         ctx.leave();
     }
-    for (name, u) in &b.properties {
-        if a.property(name).is_none() {
+    for (i, (name, u)) in b.properties.iter().enumerate() {
+        if a.property_near(name, i).is_none() {
             ctx.enter(format_args!("properties/{name}"));
             added(ctx, a, b, name, *u);
             ctx.leave();
