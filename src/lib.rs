@@ -5,14 +5,23 @@
 //! Data flows one way: files → registry → engine → validation → transports → report.
 //! - [`catalog`]: `schemas/` and `contracts/` on disk (schema histories, contracts, git bases).
 //! - [`compat`]: the compatibility engine; pure functions over parsed schemas.
+//! - [`validate`]: payloads checked against schemas; Confluent's wire format; schema ids
+//!   resolved through the registry and cached.
+//! - [`transport`]: MQTT and Kafka sources (sniffing) and sinks (the simulator); raw bytes only.
+//! - [`audit`]: both transports → checks → attribution → per-producer scorecard.
+//! - [`simulate`]: the reference compliant fleet and its misbehaving producers.
 //! - [`report`]: findings rendered as text, JSON, JUnit, SARIF or GitHub annotations.
 //! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
 
+pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod compat;
 pub mod registry;
 pub mod report;
+pub mod simulate;
+pub mod transport;
+pub mod validate;
 
 /// The process exit codes, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -178,7 +178,12 @@ impl Contract {
                 "identity.pointer \"{pointer}\" is not a JSON pointer (it must start with '/')"
             )));
         }
-        let schemas = root.join(&raw.schemas);
+        // Keep paths as the user wrote them when working from the project root.
+        let schemas = if root == Path::new(".") {
+            raw.schemas.clone()
+        } else {
+            root.join(&raw.schemas)
+        };
         if !schemas.is_dir() {
             return Err(err(format!(
                 "schemas = \"{}\": no such folder ({})",

@@ -70,7 +70,12 @@ pub fn load_contracts(root: &Path) -> Result<Vec<Contract>, CatalogError> {
 
 /// Loads one contract by name (the file stem in `contracts/`).
 pub fn load_contract(root: &Path, name: &str) -> Result<Contract, CatalogError> {
-    let path = root.join("contracts").join(format!("{name}.toml"));
+    let path = if root == Path::new(".") {
+        PathBuf::from("contracts")
+    } else {
+        root.join("contracts")
+    }
+    .join(format!("{name}.toml"));
     if path.is_file() {
         return Contract::load(root, &path);
     }

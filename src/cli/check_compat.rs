@@ -23,7 +23,8 @@ pub struct Args {
     /// Check against a contract's schema history, at its level and policy.
     #[arg(long, value_name = "NAME", conflicts_with = "against")]
     pub contract: Option<String>,
-    /// Compatibility level (default: the contract's, else BACKWARD).
+    /// Compatibility level: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
+    /// FULL or FULL_TRANSITIVE (default: the contract's, else BACKWARD).
     #[arg(long, value_parser = parse_level)]
     pub level: Option<Level>,
     /// Compatibility policy (default: the contract's, else strict).
@@ -227,12 +228,20 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     } else {
         against_names.last().cloned().unwrap_or_default()
     };
-    let mut cases = vec![Case {
-        name: format!(
+    let name = if history.is_empty() {
+        format!(
+            "{}: first version, nothing to check against",
+            proposal.path.display()
+        )
+    } else {
+        format!(
             "{} against {scope} at {level} ({})",
             proposal.path.display(),
             policy.name()
-        ),
+        )
+    };
+    let mut cases = vec![Case {
+        name,
         items: verdict_items(&verdict, &proposal.path),
     }];
     if args.base.is_some() {

@@ -4,7 +4,7 @@ use super::{Classify, FormatArg, Outcome, Output};
 use crate::Exit;
 use crate::catalog;
 use crate::compat::{self, Policy};
-use crate::report::Format;
+use crate::report::{Case, Format, Item, Report, Severity, render};
 use anstyle::{AnsiColor, Style};
 use serde_json::json;
 use std::io::Write;
@@ -142,11 +142,37 @@ pub fn run(args: &Args, out: Output) -> Outcome {
                 writeln!(stdout, "{}", paint(Style::new().dimmed(), "...")).input()?;
             }
         }
-        other => {
-            return Err(anyhow::anyhow!(
-                "diff prints text or json, not {other:?}; use check-compat for CI formats"
-            ))
-            .input();
+        format => {
+            // CI formats: one case per direction. Breaking backward changes (strict policy) are
+            // errors, as they decide the exit code; breaking forward changes are warnings.
+            let case = |name: &str, changes: &[compat::Change]| Case {
+                name: format!("{name}: {} -> {}", args.old.display(), args.new.display()),
+                items: changes
+                    .iter()
+                    .map(|c| {
+                        let ok = c.kind.is_compatible(Policy::Strict);
+                        Item {
+                            rule: c.kind.name().to_string(),
+                            severity: match (ok, name) {
+                                (true, _) => Severity::Note,
+                                (false, "backward") => Severity::Error,
+                                (false, _) => Severity::Warning,
+                            },
+                            file: Some(args.new.display().to_string()),
+                            pointer: Some(c.path.clone()),
+                            message: compat::explain::message(c),
+                            help: (!ok).then(|| compat::explain::help(c.kind).to_string()),
+                        }
+                    })
+                    .collect(),
+            };
+            let report = Report {
+                command: "diff",
+                header: vec![],
+                cases: vec![case("backward", &backward), case("forward", &forward)],
+                json: serde_json::Value::Null,
+            };
+            render(&report, format, out.color, &mut stdout).input()?;
         }
     }
     // diff informs; it reports findings only when the change breaks backward compatibility.

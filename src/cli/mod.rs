@@ -1,9 +1,13 @@
 //! The command line: argument definitions, one module per command, and the mapping of
 //! outcomes to exit codes. The only place that prints.
 
+mod audit;
 mod check_compat;
 mod diff;
+mod live;
+mod simulate;
 mod test;
+mod validate;
 
 use crate::Exit;
 use crate::report::Format;
@@ -50,6 +54,15 @@ pub enum Command {
     /// Run the offline contract tests: histories compatible, examples pass or fail as declared.
     #[command(after_help = EXIT_CODES)]
     Test(test::Args),
+    /// Produce the fleet's telemetry (compliant, or misbehaving on purpose) to MQTT and Kafka.
+    #[command(after_help = EXIT_CODES)]
+    Simulate(simulate::Args),
+    /// Sniff MQTT and Kafka, check every message, and score each producer.
+    #[command(after_help = EXIT_CODES)]
+    Audit(audit::Args),
+    /// Validate JSON-lines payloads (fixtures, captured traffic) as the audit would, offline.
+    #[command(after_help = EXIT_CODES)]
+    Validate(validate::Args),
 }
 
 /// Why a command could not finish; the variant picks the exit code.
@@ -114,6 +127,9 @@ pub fn main() -> Exit {
         Command::CheckCompat(args) => check_compat::run(&cli, args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Test(args) => test::run(&cli, args, out),
+        Command::Validate(args) => validate::run(&cli, args, out),
+        Command::Simulate(args) => simulate::run_command(&cli, args, out),
+        Command::Audit(args) => audit::run_command(&cli, args, out),
     };
     match result {
         Ok(exit) => exit,

@@ -1,18 +1,299 @@
-//! `schemactl test`: the offline contract test.
+//! `schemactl test`: the offline contract test a CI job runs. For every contract: each version
+//! of the history is compatible with the earlier ones at the contract's level, must-pass
+//! examples validate against the newest version, and must-fail examples fail as declared.
 
+use super::check_compat::{check_files, verdict_items};
 use super::{Classify, Cli, FormatArg, Outcome, Output};
 use crate::Exit;
+use crate::catalog::{self, Contract, Example};
+use crate::report::{Case, Item, Report, Severity, render};
+use crate::validate::{PayloadValidator, Violation};
+use serde_json::{Value, json};
 
 /// Arguments of `test`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Test only this contract.
+    /// Test only this contract (default: every contract in `contracts/`).
     #[arg(long, value_name = "NAME")]
     pub contract: Option<String>,
     #[command(flatten)]
     pub format: FormatArg,
 }
 
-pub fn run(_cli: &Cli, _args: &Args, _out: Output) -> Outcome {
-    Err(anyhow::anyhow!("not yet")).input().map(|()| Exit::Pass)
+pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    let contracts = match &args.contract {
+        Some(name) => vec![catalog::load_contract(&cli.root, name).input()?],
+        None => catalog::load_contracts(&cli.root).input()?,
+    };
+    if contracts.is_empty() {
+        return Err(anyhow::anyhow!(
+            "no contracts in {}",
+            cli.root.join("contracts").display()
+        ))
+        .input();
+    }
+    let mut cases = Vec::new();
+    let mut docs = Vec::new();
+    for contract in &contracts {
+        let (mut contract_cases, doc) = test_contract(contract).input()?;
+        cases.append(&mut contract_cases);
+        docs.push(doc);
+    }
+    let passed = cases.iter().all(Case::passed);
+    let report = Report {
+        command: "test",
+        header: vec![],
+        cases,
+        json: json!({ "passed": passed, "contracts": docs }),
+    };
+    render(
+        &report,
+        args.format.format,
+        out.color,
+        &mut std::io::stdout().lock(),
+    )
+    .input()?;
+    Ok(if report.passed() {
+        Exit::Pass
+    } else {
+        Exit::Findings
+    })
+}
+
+fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::CatalogError> {
+    let history = catalog::load_history(&contract.schemas)?;
+    let mut cases = Vec::new();
+    let mut versions = Vec::new();
+    for (i, file) in history.iter().enumerate().skip(1) {
+        let verdict = check_files(
+            file,
+            None,
+            &history[..i],
+            None,
+            contract.level,
+            contract.policy,
+        );
+        cases.push(Case {
+            name: format!(
+                "{}: v{} is {} compatible ({})",
+                contract.name,
+                file.version,
+                contract.level,
+                contract.policy.name()
+            ),
+            items: verdict_items(&verdict, &file.path),
+        });
+        versions.push(json!({ "version": file.version, "file": file.path.display().to_string(), "verdict": verdict }));
+    }
+    let newest = history.last().map(|f| (f.version, &f.path, &f.schema));
+    let mut examples = Vec::new();
+    if let Some((version, path, schema)) = newest {
+        let validator =
+            PayloadValidator::new(schema).map_err(|message| catalog::CatalogError::Schema {
+                path: path.clone(),
+                message,
+            })?;
+        for (example, must_pass) in contract
+            .valid
+            .iter()
+            .map(|e| (e, true))
+            .chain(contract.invalid.iter().map(|e| (e, false)))
+        {
+            let violations = validator.check(&example.payload);
+            let items = example_items(contract, example, must_pass, &violations);
+            examples.push(json!({
+                "name": example.name,
+                "must_pass": must_pass,
+                "passed": items.iter().all(|i| i.severity != Severity::Error),
+                "violations": violations,
+            }));
+            let expectation = if must_pass {
+                "validates"
+            } else {
+                "is rejected"
+            };
+            cases.push(Case {
+                name: format!(
+                    "{}: example \"{}\" {expectation} by v{version}",
+                    contract.name, example.name
+                ),
+                items,
+            });
+        }
+    }
+    if let Some((version, _, schema)) = newest {
+        let (case, sample) = simulator_sample(contract, version, schema);
+        cases.push(case);
+        examples.push(sample);
+    }
+    let doc = json!({
+        "name": contract.name,
+        "subject": contract.subject,
+        "level": contract.level,
+        "policy": contract.policy,
+        "versions": versions,
+        "examples": examples,
+    });
+    Ok((cases, doc))
+}
+
+/// How many simulator payloads `test` checks per contract.
+const SIMULATOR_SAMPLE: usize = 1000;
+
+/// The reference producer must stay compliant as the schema evolves: a seeded sample of its
+/// payloads must validate against the newest version.
+fn simulator_sample(
+    contract: &Contract,
+    version: u32,
+    schema: &crate::compat::Schema,
+) -> (Case, Value) {
+    use crate::simulate::{FaultPlan, fleet::Fleet};
+    use crate::transport::TransportKind;
+    let name = format!(
+        "{}: a sample of {SIMULATOR_SAMPLE} simulator payloads validates against v{version}",
+        contract.name
+    );
+    let file = Some(contract.file.display().to_string());
+    let validator = match PayloadValidator::new(schema) {
+        Ok(v) => v,
+        Err(_) => {
+            return (
+                Case {
+                    name,
+                    items: vec![],
+                },
+                json!(null),
+            );
+        }
+    };
+    let mut fleet = match Fleet::new(schema, 10, 0, &FaultPlan { rules: vec![] }, 1 << 20) {
+        Ok(f) => f,
+        Err(why) => {
+            let item = Item {
+                rule: "SIMULATOR_NOT_APPLICABLE".into(),
+                severity: Severity::Note,
+                file,
+                pointer: None,
+                message: format!("not checked: {why}"),
+                help: None,
+            };
+            return (
+                Case {
+                    name,
+                    items: vec![item],
+                },
+                json!({ "name": "simulator sample", "applicable": false, "reason": why }),
+            );
+        }
+    };
+    let mut items = Vec::new();
+    for n in 0..SIMULATOR_SAMPLE {
+        let reading = fleet.read(n % fleet.len());
+        let bytes = fleet.apply(&reading, TransportKind::Mqtt, true).bytes;
+        if let Some(v) = validator.check(&bytes).into_iter().next() {
+            items.push(Item {
+                rule: v.kind.name().to_string(),
+                severity: Severity::Error,
+                file: file.clone(),
+                pointer: v.pointer.clone(),
+                message: format!(
+                    "simulator payload {} fails v{version}: {} ({})",
+                    n + 1,
+                    v.message,
+                    String::from_utf8_lossy(&bytes)
+                ),
+                help: Some(
+                    "update the simulator (src/simulate/fleet.rs) so the reference producer stays compliant"
+                        .into(),
+                ),
+            });
+            break;
+        }
+    }
+    let passed = items.is_empty();
+    (
+        Case { name, items },
+        json!({ "name": "simulator sample", "must_pass": true, "passed": passed, "payloads": SIMULATOR_SAMPLE }),
+    )
+}
+
+fn example_items(
+    contract: &Contract,
+    example: &Example,
+    must_pass: bool,
+    violations: &[Violation],
+) -> Vec<Item> {
+    let file = Some(contract.file.display().to_string());
+    let describe = |v: &Violation| match (&v.pointer, &v.keyword) {
+        (Some(p), Some(k)) => format!("{} at \"{p}\" ({k}): {}", v.kind, v.message),
+        _ => format!("{}: {}", v.kind, v.message),
+    };
+    if must_pass {
+        return violations
+            .iter()
+            .map(|v| Item {
+                rule: v.kind.name().to_string(),
+                severity: Severity::Error,
+                file: file.clone(),
+                pointer: v.pointer.clone(),
+                message: format!(
+                    "must-pass example \"{}\" fails: {}",
+                    example.name,
+                    describe(v)
+                ),
+                help: Some(
+                    "fix the example, or the schema if the example is what producers really send"
+                        .into(),
+                ),
+            })
+            .collect();
+    }
+    let Some(expected) = &example.violation else {
+        return Vec::new();
+    };
+    let matches = |v: &Violation| {
+        v.kind.name() == expected.kind
+            && expected
+                .pointer
+                .as_ref()
+                .is_none_or(|p| v.pointer.as_ref() == Some(p))
+            && expected
+                .keyword
+                .as_ref()
+                .is_none_or(|k| v.keyword.as_ref() == Some(k))
+    };
+    if violations.iter().any(matches) {
+        return Vec::new();
+    }
+    let wanted = format!(
+        "{}{}{}",
+        expected.kind,
+        expected
+            .pointer
+            .as_ref()
+            .map(|p| format!(" at \"{p}\""))
+            .unwrap_or_default(),
+        expected
+            .keyword
+            .as_ref()
+            .map(|k| format!(" ({k})"))
+            .unwrap_or_default()
+    );
+    let found = if violations.is_empty() {
+        "it validates".to_string()
+    } else {
+        violations
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    vec![Item {
+        rule: "EXAMPLE_NOT_REJECTED".into(),
+        severity: Severity::Error,
+        file,
+        pointer: None,
+        message: format!("must-fail example \"{}\" should be rejected with {wanted}, but {found}", example.name),
+        help: Some("the schema no longer rejects this payload as the contract promises: restore the constraint or update the example".into()),
+    }]
 }

@@ -122,6 +122,16 @@ pub enum Direction {
     Forward,
 }
 
+impl Direction {
+    /// The lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Backward => "backward",
+            Direction::Forward => "forward",
+        }
+    }
+}
+
 /// Schema metadata that takes part in the check: Confluent's reserved properties.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metadata {

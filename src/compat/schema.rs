@@ -30,6 +30,17 @@ pub enum Draft {
 }
 
 impl Draft {
+    /// The draft's usual name (`draft-07`, `2020-12`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Draft::Draft4 => "draft-04",
+            Draft::Draft6 => "draft-06",
+            Draft::Draft7 => "draft-07",
+            Draft::Draft201909 => "2019-09",
+            Draft::Draft202012 => "2020-12",
+        }
+    }
+
     /// Recognises a `$schema` URL; `None` for a URL that names no known draft. The bool says
     /// whether the URL is a canonical meta-schema URL (either scheme, trailing `#` optional).
     fn from_url(url: &str) -> Option<(Draft, bool)> {
@@ -75,12 +86,12 @@ impl Draft {
 #[derive(Debug, Error)]
 pub enum SchemaError {
     /// The document is not a schema (an object or a boolean) at the given pointer.
-    #[error("not a JSON Schema at {pointer}: expected an object or a boolean, found {found}")]
+    #[error("not a JSON Schema at {pointer}: {found}")]
     NotASchema {
         /// JSON pointer of the offending value.
         pointer: String,
         /// What was found instead.
-        found: &'static str,
+        found: String,
     },
     /// A keyword has a value of the wrong shape.
     #[error("invalid `{keyword}` at {pointer}: {reason}")]
@@ -188,13 +199,25 @@ pub struct ObjectNode {
     pub unevaluated: Option<NodeId>,
     /// Positions in `properties`, sorted by name: the diff looks every property up by name.
     by_name: Vec<usize>,
+    /// `required`, sorted, for the same reason: objects can have tens of thousands of both.
+    required_sorted: Vec<String>,
 }
 
 impl ObjectNode {
-    fn index_properties(&mut self) {
+    fn index(&mut self) {
         let mut by_name: Vec<usize> = (0..self.properties.len()).collect();
         by_name.sort_by(|&x, &y| self.properties[x].0.cmp(&self.properties[y].0));
         self.by_name = by_name;
+        let mut required = self.required.clone();
+        required.sort_unstable();
+        self.required_sorted = required;
+    }
+
+    /// Whether `required` lists `name`.
+    pub fn requires(&self, name: &str) -> bool {
+        self.required_sorted
+            .binary_search_by(|r| r.as_str().cmp(name))
+            .is_ok()
     }
 
     /// The schema of the property called `name`, looked for first at position `hint`: two
@@ -526,7 +549,8 @@ impl Schema {
                 Some((draft, true)) => draft,
                 Some((draft, false)) => {
                     warnings.push(format!(
-                        "$schema \"{url}\" is not a canonical meta-schema URL; read as {draft:?}"
+                        "$schema \"{url}\" is not a canonical meta-schema URL; read as {}",
+                        draft.name()
                     ));
                     draft
                 }
@@ -539,6 +563,19 @@ impl Schema {
             },
             _ => Draft::Draft7,
         };
+        if let Value::Object(map) = &doc
+            && !map.is_empty()
+            && !map.keys().any(|k| is_keyword(k))
+        {
+            let keys: Vec<&str> = map.keys().take(5).map(String::as_str).collect();
+            return Err(SchemaError::NotASchema {
+                pointer: "#".into(),
+                found: format!(
+                    "it is an object without any JSON Schema keyword (keys: {}); is it a payload?",
+                    keys.join(", ")
+                ),
+            });
+        }
         let mut loader = Loader {
             doc: &doc,
             draft,
@@ -634,6 +671,47 @@ impl Schema {
     }
 }
 
+/// Keywords the loader does not read but that still mark an object as a schema.
+const ANNOTATION_KEYWORDS: &[&str] = &[
+    "$schema",
+    "$id",
+    "id",
+    "$ref",
+    "$defs",
+    "definitions",
+    "$anchor",
+    "$comment",
+    "$vocabulary",
+    "$dynamicRef",
+    "$dynamicAnchor",
+    "$recursiveRef",
+    "$recursiveAnchor",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "type",
+    "enum",
+    "const",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "contentEncoding",
+    "contentMediaType",
+];
+
+/// Whether `key` is a JSON Schema keyword of any draft.
+fn is_keyword(key: &str) -> bool {
+    ANNOTATION_KEYWORDS.contains(&key) || Kw::of(key).is_some()
+}
+
 /// Reading a schema from text failed.
 #[derive(Debug, Error)]
 pub enum ParseError {
@@ -721,7 +799,7 @@ impl<'a> Loader<'a> {
             .pointer(pointer)
             .ok_or_else(|| SchemaError::NotASchema {
                 pointer: format!("#{pointer}"),
-                found: "nothing",
+                found: "nothing there".into(),
             })?;
         self.load_at(pointer.to_string(), value)
     }
@@ -755,7 +833,10 @@ impl<'a> Loader<'a> {
             other => {
                 return Err(SchemaError::NotASchema {
                     pointer: format!("#{pointer}"),
-                    found: type_name(other),
+                    found: format!(
+                        "expected an object or a boolean, found {}",
+                        type_name(other)
+                    ),
                 });
             }
         };
@@ -774,7 +855,7 @@ impl<'a> Loader<'a> {
     ) -> Result<NodeId, SchemaError> {
         let value = keywords.get(kw).ok_or_else(|| SchemaError::NotASchema {
             pointer: format!("#{pointer}/{}", kw.name()),
-            found: "nothing",
+            found: "nothing there".into(),
         })?;
         // No keyword name needs escaping.
         self.load_at(child_pointer(pointer, kw.name(), None), value)
@@ -1180,8 +1261,9 @@ impl<'a> Loader<'a> {
             schema_dependencies,
             unevaluated,
             by_name: Vec::new(),
+            required_sorted: Vec::new(),
         };
-        node.index_properties();
+        node.index();
         Ok(Kind::Object(Box::new(node)))
     }
 

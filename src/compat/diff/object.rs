@@ -47,8 +47,8 @@ fn required(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         let Some(update) = b.property_near(name, i) else {
             continue;
         };
-        let was = a.required.contains(name);
-        let is = b.required.contains(name);
+        let was = a.requires(name);
+        let is = b.requires(name);
         let kind = match (was, is) {
             (true, false) => REQUIRED_ATTRIBUTE_REMOVED,
             (false, true) if ctx.has_default(update) => REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED,
@@ -129,7 +129,7 @@ fn removed(ctx: &mut Ctx<'_>, b: &ObjectNode, name: &str, original: NodeId) {
 }
 
 fn added(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode, name: &str, update: NodeId) {
-    let required = b.required.iter().any(|r| r == name);
+    let required = b.requires(name);
     let with_default = ctx.has_default(update);
     // Only the original's content model matters: it may have let old writers send anything.
     if is_open(ctx, false, a) {

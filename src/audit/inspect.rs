@@ -1,0 +1,166 @@
+//! One message's checks: framing (Kafka), the schema, and who sent it. Attribution prefers the
+//! transport's word (the Kafka key, the MQTT topic level): that is the channel the message came
+//! through, and a payload naming someone else is itself the finding.
+
+use crate::catalog::Contract;
+use crate::validate::{PayloadValidator, Violation, ViolationKind};
+
+/// Where a contract says a producer's identity lives.
+#[derive(Clone, Debug, Default)]
+pub struct Attribution {
+    /// JSON pointer to the id in the payload.
+    pub pointer: Option<String>,
+    /// Whether the Kafka key names the producer.
+    pub kafka_key: bool,
+    /// The MQTT topic level naming the producer.
+    pub mqtt_topic_level: Option<usize>,
+}
+
+/// The producer name used when nothing identifies the sender.
+pub const UNKNOWN_PRODUCER: &str = "unknown";
+
+impl Attribution {
+    /// From a contract's `[identity]` and `[kafka] key`.
+    pub fn of(contract: &Contract) -> Attribution {
+        Attribution {
+            pointer: contract.identity.pointer.clone(),
+            kafka_key: contract.identity.kafka_key
+                && contract.kafka.as_ref().is_none_or(|k| k.key == "producer"),
+            mqtt_topic_level: contract.identity.mqtt_topic_level,
+        }
+    }
+
+    /// The producer an MQTT topic names.
+    pub fn from_topic<'a>(&self, topic: &'a str) -> Option<&'a str> {
+        let level = self.mqtt_topic_level?;
+        topic.split('/').nth(level).filter(|s| !s.is_empty())
+    }
+
+    /// The producer a Kafka key names.
+    pub fn from_key<'a>(&self, key: Option<&'a [u8]>) -> Option<&'a str> {
+        if !self.kafka_key {
+            return None;
+        }
+        key.and_then(|k| std::str::from_utf8(k).ok())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// What the checks concluded about one message.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    /// Who sent it.
+    pub producer: String,
+    /// Everything wrong.
+    pub violations: Vec<Violation>,
+}
+
+/// Checks a bare payload against `validator` and the identity the transport gave
+/// (`channel_id`). `early` is a violation found before the payload (framing, registry), which
+/// the payload checks then follow where it makes sense.
+pub fn check(
+    validator: Option<&PayloadValidator>,
+    max_bytes: usize,
+    payload: &[u8],
+    attribution: &Attribution,
+    channel_id: Option<&str>,
+    early: Option<Violation>,
+) -> Verdict {
+    let mut violations: Vec<Violation> = early.into_iter().collect();
+    let parsed = match validator {
+        Some(v) => v.check_parsed(payload),
+        None => crate::validate::check_bytes(payload, max_bytes),
+    };
+    let mut payload_id = None;
+    match parsed {
+        Err(v) => violations.push(v),
+        Ok(value) => {
+            if let Some(validator) = validator
+                && !validator.value_is_valid(&value)
+            {
+                violations.extend(validator.check_value(&value));
+            }
+            payload_id = attribution
+                .pointer
+                .as_deref()
+                .and_then(|p| value.pointer(p))
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
+        }
+    }
+    if let (Some(channel), Some(payload)) = (channel_id, payload_id.as_deref())
+        && channel != payload
+    {
+        violations.push(Violation::new(
+            ViolationKind::IDENTITY_MISMATCH,
+            format!("the topic or key names \"{channel}\" but the payload says \"{payload}\""),
+        ));
+    }
+    Verdict {
+        producer: channel_id
+            .map(str::to_string)
+            .or(payload_id)
+            .unwrap_or_else(|| UNKNOWN_PRODUCER.to_string()),
+        violations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compat::Schema;
+
+    fn validator() -> PayloadValidator {
+        let text = std::fs::read_to_string("schemas/generator/v3.json").unwrap();
+        PayloadValidator::new(&Schema::parse(serde_json::from_str(&text).unwrap()).unwrap())
+            .unwrap()
+    }
+
+    fn attribution() -> Attribution {
+        Attribution {
+            pointer: Some("/generatorID".into()),
+            kafka_key: true,
+            mqtt_topic_level: Some(1),
+        }
+    }
+
+    const OK: &[u8] =
+        br#"{"generatorID":"gen-0001","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+
+    #[test]
+    fn attributes_and_flags_disagreements() {
+        let a = attribution();
+        let v = validator();
+        assert_eq!(
+            a.from_topic("generators/gen-0001/telemetry"),
+            Some("gen-0001")
+        );
+        assert_eq!(a.from_topic("emergency_generator"), None);
+        let ok = check(Some(&v), 1 << 20, OK, &a, Some("gen-0001"), None);
+        assert!(ok.violations.is_empty());
+        assert_eq!(ok.producer, "gen-0001");
+        let from_payload = check(Some(&v), 1 << 20, OK, &a, None, None);
+        assert_eq!(from_payload.producer, "gen-0001");
+        let liar = check(Some(&v), 1 << 20, OK, &a, Some("gen-0002"), None);
+        assert_eq!(liar.producer, "gen-0002");
+        assert_eq!(liar.violations[0].kind, ViolationKind::IDENTITY_MISMATCH);
+        let junk = check(Some(&v), 1 << 20, b"\xff", &a, None, None);
+        assert_eq!(junk.producer, UNKNOWN_PRODUCER);
+        assert_eq!(junk.violations[0].kind, ViolationKind::NOT_UTF8);
+    }
+
+    #[test]
+    fn hostile_payloads_are_findings() {
+        let a = attribution();
+        let v = validator();
+        let deep = "[".repeat(100_000);
+        let r = check(Some(&v), 1 << 20, deep.as_bytes(), &a, None, None);
+        assert_eq!(r.violations[0].kind, ViolationKind::NOT_JSON);
+        let big = vec![b' '; 10 << 20];
+        let r = check(Some(&v), 1 << 20, &big, &a, None, None);
+        assert_eq!(r.violations[0].kind, ViolationKind::OVERSIZE);
+        let r = check(Some(&v), 1 << 20, b"[1,2,3]", &a, None, None);
+        assert_eq!(r.violations[0].kind, ViolationKind::SCHEMA_VIOLATION);
+        assert_eq!(r.violations[0].keyword.as_deref(), Some("type"));
+    }
+}

@@ -1,0 +1,379 @@
+//! What an audit found: totals per transport, one entry per producer and transport, and the
+//! violations themselves (capped, with payload excerpts). Scorecards from several audit
+//! instances merge into one.
+
+use crate::transport::TransportKind;
+use crate::validate::{Violation, ViolationKind};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many bytes of a payload a violation record keeps.
+pub const EXCERPT_BYTES: usize = 256;
+
+/// Where a message came from.
+#[derive(Clone, Debug, Default)]
+pub struct Origin<'a> {
+    /// The topic.
+    pub topic: &'a str,
+    /// Kafka partition.
+    pub partition: Option<i32>,
+    /// Kafka offset.
+    pub offset: Option<i64>,
+    /// When it was produced or received, in milliseconds since the epoch.
+    pub at_millis: i64,
+}
+
+/// Totals for one transport.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransportTotals {
+    /// Messages seen.
+    pub messages: u64,
+    /// Messages with at least one violation.
+    pub invalid: u64,
+    /// Violations per kind.
+    pub violations: BTreeMap<ViolationKind, u64>,
+    /// Times the transport was lost and regained.
+    #[serde(default)]
+    pub gaps: Vec<GapRecord>,
+}
+
+/// A time a transport could not be read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GapRecord {
+    /// When it ended, in milliseconds since the epoch.
+    pub regained_at_millis: i64,
+    /// How long, in milliseconds.
+    pub millis: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// One producer on one transport.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProducerCard {
+    /// The transport.
+    pub transport: TransportKind,
+    /// Who (generator id), or `unknown`.
+    pub producer: String,
+    /// Messages.
+    pub messages: u64,
+    /// Messages with at least one violation.
+    pub invalid: u64,
+    /// Violations per kind.
+    pub violations: BTreeMap<ViolationKind, u64>,
+    /// Schema versions its valid-framed messages used (Kafka: by id; MQTT: the newest).
+    pub schema_versions: BTreeSet<i32>,
+    /// First message, in milliseconds since the epoch.
+    pub first_seen_millis: i64,
+    /// Last message, in milliseconds since the epoch.
+    pub last_seen_millis: i64,
+}
+
+/// One violation as reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViolationRecord {
+    /// The transport.
+    pub transport: TransportKind,
+    /// The topic.
+    pub topic: String,
+    /// Kafka partition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<i32>,
+    /// Kafka offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    /// The producer it is attributed to.
+    pub producer: String,
+    /// The kind.
+    pub kind: ViolationKind,
+    /// JSON pointer into the payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Failing keyword.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// The first bytes of the payload, base64.
+    pub payload_excerpt: String,
+}
+
+/// A message as remembered for scoring against a manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Seen {
+    /// The transport.
+    pub transport: TransportKind,
+    /// The topic.
+    pub topic: String,
+    /// Kafka partition.
+    pub partition: Option<i32>,
+    /// Kafka offset.
+    pub offset: Option<i64>,
+    /// The violations' kinds and keywords.
+    pub found: Vec<(ViolationKind, Option<String>)>,
+}
+
+/// Everything an audit found.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    /// Totals per transport.
+    pub summary: BTreeMap<TransportKind, TransportTotals>,
+    /// One entry per producer and transport.
+    pub producers: Vec<ProducerCard>,
+    /// The violations, up to the cap.
+    pub violations: Vec<ViolationRecord>,
+    /// Violations not kept in `violations` because of the cap.
+    #[serde(default)]
+    pub violations_not_shown: u64,
+    /// Per-message records for `--expect` (not written to reports).
+    #[serde(skip)]
+    pub seen: Vec<Seen>,
+    #[serde(skip)]
+    index: BTreeMap<(TransportKind, String), usize>,
+    #[serde(skip)]
+    cap: usize,
+    #[serde(skip)]
+    keep_seen: bool,
+}
+
+impl Scorecard {
+    /// An empty scorecard keeping at most `cap` violations in detail, and per-message records
+    /// when `keep_seen`.
+    pub fn new(cap: usize, keep_seen: bool) -> Scorecard {
+        Scorecard {
+            cap,
+            keep_seen,
+            ..Scorecard::default()
+        }
+    }
+
+    /// Counts one message.
+    pub fn record(
+        &mut self,
+        transport: TransportKind,
+        origin: &Origin<'_>,
+        producer: &str,
+        version: Option<i32>,
+        payload: &[u8],
+        violations: &[Violation],
+    ) {
+        let totals = self.summary.entry(transport).or_default();
+        totals.messages += 1;
+        let invalid = !violations.is_empty();
+        if invalid {
+            totals.invalid += 1;
+        }
+        for v in violations {
+            *totals.violations.entry(v.kind).or_default() += 1;
+        }
+        let key = (transport, producer.to_string());
+        let i = match self.index.get(&key) {
+            Some(i) => *i,
+            None => {
+                self.producers.push(ProducerCard {
+                    transport,
+                    producer: producer.to_string(),
+                    messages: 0,
+                    invalid: 0,
+                    violations: BTreeMap::new(),
+                    schema_versions: BTreeSet::new(),
+                    first_seen_millis: origin.at_millis,
+                    last_seen_millis: origin.at_millis,
+                });
+                self.index.insert(key, self.producers.len() - 1);
+                self.producers.len() - 1
+            }
+        };
+        let card = &mut self.producers[i];
+        card.messages += 1;
+        card.invalid += u64::from(invalid);
+        card.first_seen_millis = card.first_seen_millis.min(origin.at_millis);
+        card.last_seen_millis = card.last_seen_millis.max(origin.at_millis);
+        if let Some(v) = version {
+            card.schema_versions.insert(v);
+        }
+        for v in violations {
+            *card.violations.entry(v.kind).or_default() += 1;
+            if self.violations.len() < self.cap {
+                let excerpt = &payload[..payload.len().min(EXCERPT_BYTES)];
+                self.violations.push(ViolationRecord {
+                    transport,
+                    topic: origin.topic.to_string(),
+                    partition: origin.partition,
+                    offset: origin.offset,
+                    producer: producer.to_string(),
+                    kind: v.kind,
+                    pointer: v.pointer.clone(),
+                    keyword: v.keyword.clone(),
+                    message: v.message.clone(),
+                    payload_excerpt: base64::engine::general_purpose::STANDARD.encode(excerpt),
+                });
+            } else {
+                self.violations_not_shown += 1;
+            }
+        }
+        if self.keep_seen {
+            self.seen.push(Seen {
+                transport,
+                topic: origin.topic.to_string(),
+                partition: origin.partition,
+                offset: origin.offset,
+                found: violations
+                    .iter()
+                    .map(|v| (v.kind, v.keyword.clone()))
+                    .collect(),
+            });
+        }
+    }
+
+    /// Notes a time a transport was lost.
+    pub fn gap(&mut self, transport: TransportKind, gap: GapRecord) {
+        self.summary.entry(transport).or_default().gaps.push(gap);
+    }
+
+    /// Adds another scorecard's counts to this one.
+    pub fn merge(&mut self, other: Scorecard) {
+        for (t, o) in other.summary {
+            let s = self.summary.entry(t).or_default();
+            s.messages += o.messages;
+            s.invalid += o.invalid;
+            for (k, n) in o.violations {
+                *s.violations.entry(k).or_default() += n;
+            }
+            s.gaps.extend(o.gaps);
+        }
+        if self.index.len() != self.producers.len() {
+            self.reindex();
+        }
+        for card in other.producers {
+            let key = (card.transport, card.producer.clone());
+            match self.index.get(&key) {
+                Some(i) => {
+                    let mine = &mut self.producers[*i];
+                    mine.messages += card.messages;
+                    mine.invalid += card.invalid;
+                    for (k, n) in card.violations {
+                        *mine.violations.entry(k).or_default() += n;
+                    }
+                    mine.schema_versions.extend(card.schema_versions);
+                    mine.first_seen_millis = mine.first_seen_millis.min(card.first_seen_millis);
+                    mine.last_seen_millis = mine.last_seen_millis.max(card.last_seen_millis);
+                }
+                None => {
+                    self.producers.push(card);
+                    self.index.insert(key, self.producers.len() - 1);
+                }
+            }
+        }
+        let room = self
+            .cap
+            .max(self.violations.len())
+            .saturating_sub(self.violations.len());
+        let mut rest = other.violations;
+        let overflow = rest.len().saturating_sub(room);
+        rest.truncate(room.min(rest.len()));
+        self.violations.extend(rest);
+        self.violations_not_shown += other.violations_not_shown + overflow as u64;
+        self.seen.extend(other.seen);
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .producers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.transport, c.producer.clone()), i))
+            .collect();
+    }
+
+    /// Sorts producers by transport and name, for stable output.
+    pub fn sort(&mut self) {
+        self.producers
+            .sort_by(|a, b| (a.transport, &a.producer).cmp(&(b.transport, &b.producer)));
+        self.reindex();
+    }
+
+    /// Allows `n` more detailed violations (merged reports keep everything they hold).
+    pub fn set_cap(&mut self, cap: usize) {
+        self.cap = cap;
+    }
+
+    /// Total messages over every transport.
+    pub fn messages(&self) -> u64 {
+        self.summary.values().map(|t| t.messages).sum()
+    }
+
+    /// Violations per kind over every transport.
+    pub fn violations_by_kind(&self) -> BTreeMap<ViolationKind, u64> {
+        let mut all = BTreeMap::new();
+        for t in self.summary.values() {
+            for (k, n) in &t.violations {
+                *all.entry(*k).or_default() += n;
+            }
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(kind: ViolationKind) -> Violation {
+        Violation::new(kind, "x")
+    }
+
+    #[test]
+    fn counts_per_transport_and_producer_and_merges() {
+        let mut a = Scorecard::new(1, false);
+        let o = Origin {
+            topic: "t",
+            at_millis: 5,
+            ..Origin::default()
+        };
+        a.record(TransportKind::Mqtt, &o, "gen-1", Some(3), b"{}", &[]);
+        a.record(
+            TransportKind::Mqtt,
+            &o,
+            "gen-1",
+            None,
+            b"x",
+            &[v(ViolationKind::NOT_JSON)],
+        );
+        let mut b = Scorecard::new(1, false);
+        b.record(
+            TransportKind::Kafka,
+            &o,
+            "gen-1",
+            None,
+            b"x",
+            &[v(ViolationKind::MISSING_WIRE_HEADER)],
+        );
+        b.record(
+            TransportKind::Mqtt,
+            &Origin {
+                at_millis: 9,
+                ..o.clone()
+            },
+            "gen-1",
+            None,
+            b"y",
+            &[v(ViolationKind::NOT_JSON)],
+        );
+        a.merge(b);
+        a.sort();
+        assert_eq!(a.messages(), 4);
+        assert_eq!(a.producers.len(), 2);
+        let mqtt = &a.producers[0];
+        assert_eq!(
+            (mqtt.messages, mqtt.invalid, mqtt.last_seen_millis),
+            (3, 2, 9)
+        );
+        assert_eq!(a.violations.len(), 1);
+        assert_eq!(a.violations_not_shown, 2);
+        let json = serde_json::to_value(&a).unwrap();
+        let back: Scorecard = serde_json::from_value(json).unwrap();
+        assert_eq!(back.messages(), 4);
+    }
+}

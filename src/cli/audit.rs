@@ -1,0 +1,364 @@
+//! `schemactl audit`: sniff MQTT and Kafka at once, check every message, attribute it to a
+//! producer, and print the per-producer scorecard.
+
+use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, scorecard_text};
+use super::validate::{newest_validator, pick_contract};
+use super::{Classify, Cli, Failure, Outcome, Output};
+use crate::Exit;
+use crate::audit::expect::{Score, score};
+use crate::audit::{Attribution, AuditError, KafkaPlan, MqttPlan, Plan, Progress, run};
+use crate::report::Format;
+use crate::simulate::manifest;
+use crate::transport::TransportKind;
+use crate::transport::kafka::StartAt;
+use crate::transport::mqtt::MqttVersion;
+use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
+use anyhow::{Context, anyhow};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// Arguments of `audit`.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Kafka is read-only: partitions are assigned directly and no offset is committed, unless --group \
+names a consumer group to join (offsets are then committed to that group only). With --group, \
+MQTT subscribes through a shared subscription ($share/GROUP/...), which needs --mqtt-version 5.
+
+Exit codes: 0 no violation of the --fail-on kinds (with --expect: the score is perfect), \
+1 violations (or an imperfect score), 2 usage, 3 a broker or the registry unreachable at start.
+
+Examples:
+  schemactl audit --mqtt mqtt://127.0.0.1 --duration 1m
+  schemactl audit --kafka 127.0.0.1:9092 --registry http://127.0.0.1:8081 --from-beginning \\
+      --max-messages 10000 --format json --report audit.json
+  schemactl audit --mqtt mqtt://127.0.0.1 --duration 30s --expect truth.jsonl")]
+pub struct Args {
+    /// The contract to audit (default: the only contract).
+    #[arg(long, value_name = "NAME")]
+    pub contract: Option<String>,
+    /// Stop after this long (e.g. 30s, 5m).
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Stop after this many messages over both transports.
+    #[arg(long, value_name = "N")]
+    pub max_messages: Option<u64>,
+    /// Read Kafka from the oldest retained record (default: only new records).
+    #[arg(long)]
+    pub from_beginning: bool,
+    /// Join this Kafka consumer group and MQTT shared subscription, to split the work between
+    /// audit instances.
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// Also write the JSON report here (input of `schemactl report merge`).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Score the run against a simulator manifest: precision and recall per fault kind.
+    #[arg(long, value_name = "MANIFEST")]
+    pub expect: Option<PathBuf>,
+    /// Violation kinds that fail the run: `any` (default), `none`, or a comma-separated list.
+    #[arg(long, value_name = "KINDS", default_value = "any")]
+    pub fail_on: String,
+    /// Payloads larger than this many bytes are OVERSIZE.
+    #[arg(long, default_value_t = DEFAULT_MAX_PAYLOAD, value_name = "BYTES")]
+    pub max_payload: usize,
+    /// Keep at most this many violations in detail (all are counted).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_violations: usize,
+    /// Seconds brokers and the registry may take to answer at start.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Output format: text (scorecard) or json.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub mqtt: MqttArgs,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure> {
+    match spec.trim() {
+        "any" => Ok(ViolationKind::ALL.into_iter().collect()),
+        "none" => Ok(BTreeSet::new()),
+        list => list
+            .split(',')
+            .map(|k| {
+                ViolationKind::from_name(k.trim()).ok_or_else(|| {
+                    Failure::Input(anyhow!(
+                        "--fail-on: unknown kind \"{k}\" (known: any, none, {})",
+                        ViolationKind::ALL.map(ViolationKind::name).join(", ")
+                    ))
+                })
+            })
+            .collect(),
+    }
+}
+
+pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    if !matches!(args.format, Format::Text | Format::Json) {
+        return Err(anyhow!("audit writes --format text or json")).input();
+    }
+    let fail_on = fail_kinds(&args.fail_on)?;
+    let contract = pick_contract(cli, args.contract.as_deref())?;
+    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let mqtt_cfg = args.mqtt.config();
+    let kafka_cfg = args.kafka.config()?;
+    if mqtt_cfg.is_none() && kafka_cfg.is_none() {
+        return Err(anyhow!(
+            "nothing to audit\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP"
+        ))
+        .input();
+    }
+    let mqtt = match mqtt_cfg {
+        Some(config) => {
+            let topics = contract
+                .mqtt
+                .as_ref()
+                .map(|m| m.topics.clone())
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| anyhow!("contract \"{}\" has no [mqtt] topics", contract.name))
+                .input()?;
+            let filters = match &args.group {
+                Some(g) if config.version == MqttVersion::V5 => {
+                    topics.iter().map(|t| format!("$share/{g}/{t}")).collect()
+                }
+                Some(_) => {
+                    return Err(anyhow!(
+                        "--group splits MQTT through a shared subscription, which needs MQTT 5\nhelp: add --mqtt-version 5"
+                    ))
+                    .input();
+                }
+                None => topics,
+            };
+            Some(MqttPlan {
+                config,
+                filters,
+                version: version as i32,
+            })
+        }
+        None => None,
+    };
+    let kafka = match kafka_cfg {
+        Some(config) => {
+            let k = contract
+                .kafka
+                .as_ref()
+                .ok_or_else(|| anyhow!("contract \"{}\" has no [kafka] section", contract.name))
+                .input()?;
+            Some(KafkaPlan {
+                config,
+                topic: k.topic.clone(),
+                start: if args.from_beginning {
+                    StartAt::Beginning
+                } else {
+                    StartAt::End
+                },
+                group: args.group.clone(),
+                subject: contract.subject.clone(),
+            })
+        }
+        None => None,
+    };
+    let audited: BTreeSet<TransportKind> = [
+        mqtt.as_ref().map(|_| TransportKind::Mqtt),
+        kafka.as_ref().map(|_| TransportKind::Kafka),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let lookup = lookup(&args.registry)?;
+    let plan = Plan {
+        mqtt,
+        kafka,
+        attribution: Attribution::of(&contract),
+        max_messages: args.max_messages,
+        duration: args.duration,
+        max_bytes: args.max_payload,
+        max_violations: args.max_violations,
+        keep_seen: args.expect.is_some(),
+        connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+    };
+    let progress = Arc::new(Progress::default());
+    let runtime = tokio::runtime::Runtime::new().infra()?;
+    let live = std::io::stderr().is_terminal();
+    let card = runtime
+        .block_on(async {
+            let ticker =
+                live.then(|| tokio::spawn(show_progress(progress.clone(), audited.clone())));
+            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+            let watched: Vec<String> = audited.iter().map(|t| t.to_string()).collect();
+            tokio::spawn(async move {
+                if ready_rx.await.is_ok() {
+                    // Tests and scripts wait for this line before producing.
+                    eprintln!(
+                        "schemactl audit: connected, auditing {}",
+                        watched.join(" and ")
+                    );
+                }
+            });
+            let result = run(
+                plan,
+                Some(validator),
+                lookup,
+                progress.clone(),
+                Some(ready_tx),
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await;
+            if let Some(t) = ticker {
+                t.abort();
+                eprint!("\r\x1b[2K");
+            }
+            result
+        })
+        .map_err(|e| match e {
+            AuditError::Input(m) => Failure::Input(anyhow!(m)),
+            AuditError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
+        })?;
+    // The manifest is read at the end: the audit usually starts before the simulator writes it.
+    let scored: Option<Score> = match &args.expect {
+        Some(path) => {
+            let m = manifest::read(path).map_err(|e| anyhow!(e)).input()?;
+            Some(score(&m, &card.seen, &audited))
+        }
+        None => None,
+    };
+    let mut doc = serde_json::to_value(&card).unwrap_or_default();
+    doc["contract"] = json!(contract.name);
+    doc["subject"] = json!(contract.subject);
+    if let Some(s) = &scored {
+        doc["expect"] = json!({ "perfect": s.perfect(), "score": s });
+    }
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
+            .with_context(|| format!("cannot write {}", path.display()))
+            .input()?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            );
+        }
+        _ => {
+            let title = format!(
+                "audit of contract \"{}\" (subject {})",
+                contract.name, contract.subject
+            );
+            let _ = write!(stdout, "{}", scorecard_text(&card, &title));
+            if card.violations_not_shown > 0 || !card.violations.is_empty() {
+                let _ = writeln!(
+                    stdout,
+                    "\n{} violation(s) kept in detail{}; see --format json or --report",
+                    card.violations.len(),
+                    if card.violations_not_shown > 0 {
+                        format!(", {} more counted", card.violations_not_shown)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+            if let Some(s) = &scored {
+                let _ = write!(stdout, "{}", score_text(s));
+            }
+            let _ = out;
+        }
+    }
+    let failing = card
+        .violations_by_kind()
+        .iter()
+        .any(|(k, n)| *n > 0 && fail_on.contains(k));
+    Ok(match &scored {
+        Some(s) if s.perfect() => Exit::Pass,
+        Some(_) => Exit::Findings,
+        None if failing => Exit::Findings,
+        None => Exit::Pass,
+    })
+}
+
+fn score_text(s: &Score) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nagainst the manifest: {} sent, {} seen, {} matched once, {} missing, {} unexpected, {} false alarm(s) on compliant messages",
+        s.sent, s.seen, s.matched, s.missing, s.unexpected, s.false_alarms
+    );
+    let _ = writeln!(
+        out,
+        "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
+        "FAULT", "SENT", "DETECTED", "FALSE+", "PRECISION", "RECALL"
+    );
+    for f in &s.faults {
+        let _ = writeln!(
+            out,
+            "{:<20} {:>8} {:>9} {:>9} {:>9.1}% {:>7.1}%",
+            f.fault.name(),
+            f.sent,
+            f.detected,
+            f.false_positives,
+            f.precision * 100.0,
+            f.recall * 100.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if s.perfect() {
+            "score: perfect"
+        } else {
+            "score: NOT perfect"
+        }
+    );
+    out
+}
+
+async fn show_progress(progress: Arc<Progress>, audited: BTreeSet<TransportKind>) {
+    let start = Instant::now();
+    let mut last = (0u64, 0u64, Instant::now());
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = Instant::now();
+        let mut parts = Vec::new();
+        let mut counts = (0, 0);
+        for t in &audited {
+            let ((m, i), down, prev) = match t {
+                TransportKind::Mqtt => (&progress.mqtt, &progress.mqtt_down, last.0),
+                TransportKind::Kafka => (&progress.kafka, &progress.kafka_down, last.1),
+            };
+            let (m, i) = (m.load(Ordering::Relaxed), i.load(Ordering::Relaxed));
+            let rate = (m - prev) as f64 / now.duration_since(last.2).as_secs_f64().max(0.001);
+            parts.push(format!(
+                "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
+                if down.load(Ordering::Relaxed) {
+                    ", RECONNECTING"
+                } else {
+                    ""
+                }
+            ));
+            match t {
+                TransportKind::Mqtt => counts.0 = m,
+                TransportKind::Kafka => counts.1 = m,
+            }
+        }
+        last = (counts.0, counts.1, now);
+        eprint!(
+            "\r\x1b[2K{:>5.0}s  {}",
+            start.elapsed().as_secs_f64(),
+            parts.join("  |  ")
+        );
+        let _ = std::io::stderr().flush();
+    }
+}

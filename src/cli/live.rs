@@ -1,0 +1,282 @@
+//! Flags and helpers shared by the commands that touch live traffic (`simulate`, `audit`):
+//! broker connections, the registry, durations, and the scorecard as text.
+
+use super::Failure;
+use crate::audit::Scorecard;
+use crate::transport::kafka::KafkaConfig;
+use crate::transport::mqtt::{MqttConfig, MqttVersion, Qos};
+use anyhow::anyhow;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How to reach the MQTT broker.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "MQTT")]
+pub struct MqttArgs {
+    /// Broker URL: mqtt://HOST[:1883] or mqtts://HOST[:8883].
+    #[arg(long, value_name = "URL")]
+    pub mqtt: Option<String>,
+    /// Protocol version.
+    #[arg(long, value_enum, default_value = "3.1.1", value_name = "VERSION")]
+    pub mqtt_version: MqttVersion,
+    /// Quality of service.
+    #[arg(long, value_enum, default_value = "1", value_name = "QOS")]
+    pub mqtt_qos: Qos,
+    /// User name (the password is read from MQTT_PASSWORD only).
+    #[arg(long, env = "MQTT_USERNAME", value_name = "NAME")]
+    pub mqtt_username: Option<String>,
+    /// PEM bundle of CAs to trust for mqtts:// (default: the system's).
+    #[arg(long, value_name = "FILE")]
+    pub mqtt_ca_file: Option<PathBuf>,
+    /// PEM client certificate for mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "mqtt_client_key")]
+    pub mqtt_client_cert: Option<PathBuf>,
+    /// PEM (PKCS#8) key of the client certificate.
+    #[arg(long, value_name = "FILE", requires = "mqtt_client_cert")]
+    pub mqtt_client_key: Option<PathBuf>,
+    /// Keep-alive interval in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub mqtt_keep_alive: u16,
+}
+
+impl MqttArgs {
+    /// The connection settings, if `--mqtt` was given.
+    pub fn config(&self) -> Option<MqttConfig> {
+        let url = self.mqtt.as_ref()?;
+        let mut c = MqttConfig::new(url.clone());
+        c.version = self.mqtt_version;
+        c.qos = self.mqtt_qos;
+        c.username = self.mqtt_username.clone();
+        c.ca_file = self.mqtt_ca_file.clone();
+        c.client_cert = self.mqtt_client_cert.clone();
+        c.client_key = self.mqtt_client_key.clone();
+        c.keep_alive_secs = self.mqtt_keep_alive;
+        Some(c.with_env())
+    }
+}
+
+/// A `-X key=value` librdkafka property; redacted in `Debug` (it may be a password).
+#[derive(Clone)]
+pub struct Property(pub String);
+
+impl std::str::FromStr for Property {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Property(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for Property {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.split_once('=') {
+            Some((k, _)) => write!(f, "{k}=<redacted>"),
+            None => f.write_str("<redacted>"),
+        }
+    }
+}
+
+/// How to reach the Kafka cluster.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Kafka")]
+pub struct KafkaArgs {
+    /// Bootstrap servers: HOST:PORT[,HOST:PORT...].
+    #[arg(long, value_name = "BOOTSTRAP")]
+    pub kafka: Option<String>,
+    /// A librdkafka property, as kcat takes it (repeatable): -X security.protocol=SASL_SSL
+    /// -X sasl.mechanism=PLAIN. Prefer KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD for credentials.
+    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    pub property: Vec<Property>,
+}
+
+impl KafkaArgs {
+    /// The connection settings, if `--kafka` was given.
+    pub fn config(&self) -> Result<Option<KafkaConfig>, Failure> {
+        let Some(bootstrap) = &self.kafka else {
+            return Ok(None);
+        };
+        KafkaConfig::new(bootstrap.clone())
+            .with_properties(self.property.iter().map(|p| p.0.as_str()))
+            .map(|c| Some(c.with_env()))
+            .map_err(|e| Failure::Input(e.into()))
+    }
+}
+
+/// Where the schema registry is.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Schema registry")]
+pub struct RegistryArgs {
+    /// Registry URL.
+    #[arg(long, env = "SCHEMA_REGISTRY_URL", value_name = "URL")]
+    pub registry: Option<String>,
+}
+
+/// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: f64 = n
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a duration (e.g. 500ms, 15s, 2m, 1h)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit \"{other}\" in \"{s}\" (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("\"{s}\" is not a duration"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// An instant in milliseconds since the epoch as RFC 3339 UTC.
+pub fn rfc3339(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let ms = millis.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+/// The scorecard as a person reads it.
+pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
+    if card.summary.is_empty() {
+        let _ = writeln!(out, "no messages seen");
+    }
+    for (t, s) in &card.summary {
+        let pct = if s.messages == 0 {
+            0.0
+        } else {
+            100.0 * s.invalid as f64 / s.messages as f64
+        };
+        let _ = writeln!(
+            out,
+            "{t:<6} {} messages, {} invalid ({pct:.1}%){}",
+            s.messages,
+            s.invalid,
+            if s.gaps.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} gap(s): {}",
+                    s.gaps.len(),
+                    s.gaps
+                        .iter()
+                        .map(|g| format!(
+                            "{:.1} s blind until {} ({})",
+                            g.millis as f64 / 1000.0,
+                            rfc3339(g.regained_at_millis),
+                            g.reason
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            }
+        );
+    }
+    if !card.producers.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<16} {:<9} {:>9} {:>8}  {:<10} {:<24} {:<24} VIOLATIONS",
+            "PRODUCER", "TRANSPORT", "MESSAGES", "INVALID", "VERSIONS", "FIRST SEEN", "LAST SEEN"
+        );
+        for p in &card.producers {
+            let pct = 100.0 * p.invalid as f64 / p.messages.max(1) as f64;
+            let versions = if p.schema_versions.is_empty() {
+                "-".to_string()
+            } else {
+                p.schema_versions
+                    .iter()
+                    .map(|v| format!("v{v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let kinds = if p.violations.is_empty() {
+                "-".to_string()
+            } else {
+                p.violations
+                    .iter()
+                    .map(|(k, n)| format!("{k}×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let _ = writeln!(
+                out,
+                "{:<16} {:<9} {:>9} {:>7.1}%  {:<10} {:<24} {:<24} {kinds}",
+                p.producer,
+                p.transport.name(),
+                p.messages,
+                pct,
+                versions,
+                rfc3339(p.first_seen_millis),
+                rfc3339(p.last_seen_millis),
+            );
+        }
+    }
+    out
+}
+
+/// The registry behind the [`SchemaLookup`](crate::validate::resolver::SchemaLookup) seam.
+///
+/// Interim: the shared registry client (`registry::client`) has not landed on this branch yet,
+/// and schemactl must not grow a second HTTP client, so a URL is refused with that reason until
+/// it does; the library paths are tested with the in-memory registry meanwhile.
+pub type Lookup = crate::validate::resolver::MemoryRegistry;
+
+/// The registry client for `args`, if a URL is configured.
+pub fn lookup(args: &RegistryArgs) -> Result<Option<Lookup>, Failure> {
+    match &args.registry {
+        None => Ok(None),
+        Some(_) => Err(Failure::Input(anyhow!(
+            "this build cannot talk to a schema registry yet: the registry client has not been wired in"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_dates() {
+        assert_eq!(parse_duration("15s").unwrap(), Duration::from_secs(15));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_000_000_123), "2026-11-18T11:06:40.123Z");
+    }
+
+    #[test]
+    fn properties_are_redacted_in_debug() {
+        let p: Property = "sasl.password=hunter2".parse().unwrap();
+        assert_eq!(format!("{p:?}"), "sasl.password=<redacted>");
+    }
+}

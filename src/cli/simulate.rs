@@ -1,0 +1,140 @@
+//! `schemactl simulate`: the reference compliant producer, with chosen generators turned into
+//! misbehaving producers and the ground truth written as a manifest.
+
+use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration};
+use super::validate::{newest_validator, pick_contract};
+use super::{Classify, Cli, Failure, Outcome, Output};
+use crate::Exit;
+use crate::simulate::FaultPlan;
+use crate::simulate::run::{Plan, SimulateError, run};
+use crate::validate::DEFAULT_MAX_PAYLOAD;
+use anyhow::{Context, anyhow};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Arguments of `simulate`.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Faults (--faults): missing-field, wrong-type, out-of-range, not-json, truncated, binary, \
+no-wire-header, unknown-schema-id, foreign-schema-id (Kafka only), identity-mismatch, oversize. \
+Write FAULT=GENERATOR[:SHARE] (comma-separated; SHARE of that generator's messages, default 0.5), \
+or all[:SHARE] to give each fault its own generator after the first.
+
+Examples:
+  schemactl simulate --mqtt mqtt://127.0.0.1:1883 --generators 5 --rate 2 --duration 30s
+  schemactl simulate --mqtt mqtt://127.0.0.1 --kafka 127.0.0.1:9092 --registry http://127.0.0.1:8081 \\
+      --faults all --count 100 --seed 7 --manifest truth.jsonl")]
+pub struct Args {
+    /// The contract to produce (default: the only contract).
+    #[arg(long, value_name = "NAME")]
+    pub contract: Option<String>,
+    /// Number of generators.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub generators: usize,
+    /// Readings per second per generator.
+    #[arg(long, default_value_t = 1.0, value_name = "R")]
+    pub rate: f64,
+    /// Readings per generator, then stop.
+    #[arg(long, value_name = "N", conflicts_with = "duration")]
+    pub count: Option<u64>,
+    /// Run this long (e.g. 30s, 5m), then stop.
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Seed of the stream: the same seed gives the same messages.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Misbehaving producers, e.g. `wrong-type=3:0.2,not-json=4` or `all`.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
+    /// Write the ground truth (one JSON line per message) here.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The audit's OVERSIZE limit that oversized payloads exceed.
+    #[arg(long, default_value_t = DEFAULT_MAX_PAYLOAD, value_name = "BYTES")]
+    pub max_payload: usize,
+    /// Seconds brokers and the registry may take to answer.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub mqtt: MqttArgs,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
+    let contract = pick_contract(cli, args.contract.as_deref())?;
+    let (_, schema_text, _) = newest_validator(&contract, args.max_payload)?;
+    let mqtt = args.mqtt.config();
+    let kafka = args.kafka.config()?;
+    if mqtt.is_none() && kafka.is_none() {
+        return Err(anyhow!(
+            "nothing to produce to\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP"
+        ))
+        .input();
+    }
+    let faults = match &args.faults {
+        Some(spec) => FaultPlan::parse(spec)
+            .map_err(|e| anyhow!("--faults: {e}"))
+            .input()?,
+        None => FaultPlan { rules: vec![] },
+    };
+    if !(args.rate > 0.0 && args.rate.is_finite()) {
+        return Err(anyhow!("--rate must be above 0")).input();
+    }
+    let manifest: Option<Box<dyn std::io::Write + Send>> = match &args.manifest {
+        Some(path) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))
+                .input()?,
+        ))),
+        None => None,
+    };
+    let lookup = lookup(&args.registry)?;
+    let plan = Plan {
+        contract,
+        schema_text,
+        mqtt: mqtt.clone(),
+        kafka: kafka.clone(),
+        generators: args.generators,
+        rate: args.rate,
+        count: args.count,
+        duration: args.duration,
+        seed: args.seed,
+        faults: faults.clone(),
+        oversize_bytes: args.max_payload,
+        connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+    };
+    let runtime = tokio::runtime::Runtime::new().infra()?;
+    let summary = runtime
+        .block_on(run(plan, lookup.as_ref(), manifest, async {
+            let _ = tokio::signal::ctrl_c().await;
+        }))
+        .map_err(|e| match e {
+            SimulateError::Input(m) => Failure::Input(anyhow!(m)),
+            SimulateError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
+        })?;
+    let faulty: Vec<String> = faults
+        .rules
+        .iter()
+        .map(|(g, f, p)| format!("gen-{:04} {f} ({:.0}%)", g + 1, p * 100.0))
+        .collect();
+    eprintln!(
+        "sent {} MQTT message(s) and {} Kafka record(s) in {:.1} s, {} with a fault{}{}",
+        summary.mqtt,
+        summary.kafka,
+        summary.elapsed.as_secs_f64(),
+        summary.faulty,
+        summary
+            .schema_id
+            .map(|id| format!("; Kafka values carry schema id {id}"))
+            .unwrap_or_default(),
+        if faulty.is_empty() {
+            String::new()
+        } else {
+            format!("\nmisbehaving: {}", faulty.join(", "))
+        }
+    );
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,251 @@
+//! `schemactl validate`: the audit's payload checks, offline, over JSON lines (fixtures,
+//! captured traffic). One payload per line; blank lines are skipped.
+
+use super::{Classify, Cli, FormatArg, Outcome, Output};
+use crate::Exit;
+use crate::catalog::{self, Contract};
+use crate::report::{Case, Item, Report, Severity, render};
+use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, ViolationKind};
+use anyhow::{Context, anyhow};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "\
+Each line of each file is one payload, checked as the audit checks a live message: size, UTF-8, \
+JSON, then the contract's newest schema.
+
+Examples:
+  schemactl validate captured.jsonl --contract generator
+  mosquitto_sub -t 'generators/+/telemetry' | schemactl validate - --format json")]
+pub struct Args {
+    /// JSON-lines files; `-` or none reads standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The contract whose newest schema payloads must satisfy (default: the only contract).
+    #[arg(long, value_name = "NAME")]
+    pub contract: Option<String>,
+    /// Payloads larger than this many bytes are OVERSIZE.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_PAYLOAD)]
+    pub max_payload: usize,
+    /// Report at most this many violations in detail (all are counted).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_findings: usize,
+    #[command(flatten)]
+    pub format: FormatArg,
+}
+
+/// Picks the contract named, or the only one there is.
+pub(crate) fn pick_contract(cli: &Cli, name: Option<&str>) -> Result<Contract, super::Failure> {
+    if let Some(name) = name {
+        return catalog::load_contract(&cli.root, name).input();
+    }
+    let mut all = catalog::load_contracts(&cli.root).input()?;
+    match all.len() {
+        1 => Ok(all.remove(0)),
+        0 => Err(anyhow!(
+            "no contracts in {}",
+            cli.root.join("contracts").display()
+        ))
+        .input(),
+        _ => Err(anyhow!(
+            "several contracts ({}): name one with --contract",
+            all.iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .input(),
+    }
+}
+
+/// The contract's newest schema, compiled, with its version.
+pub(crate) fn newest_validator(
+    contract: &Contract,
+    max_payload: usize,
+) -> Result<(u32, String, PayloadValidator), super::Failure> {
+    let history = catalog::load_history(&contract.schemas).input()?;
+    let newest = history
+        .last()
+        .ok_or_else(|| anyhow!("{} holds no schema", contract.schemas.display()))
+        .input()?;
+    let validator = PayloadValidator::new(&newest.schema)
+        .map_err(|e| anyhow!("{}: {e}", newest.path.display()))
+        .input()?
+        .with_max_bytes(max_payload);
+    Ok((newest.version, newest.text.clone(), validator))
+}
+
+#[derive(Default)]
+struct Tally {
+    payloads: u64,
+    invalid: u64,
+    by_kind: BTreeMap<ViolationKind, u64>,
+}
+
+pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    let contract = pick_contract(cli, args.contract.as_deref())?;
+    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let inputs: Vec<PathBuf> = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let mut cases = Vec::new();
+    let mut files_json = Vec::new();
+    let mut details = Vec::new();
+    let mut total = Tally::default();
+    for path in &inputs {
+        let name = path.display().to_string();
+        let reader: Box<dyn Read> = if name == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            Box::new(
+                std::fs::File::open(path)
+                    .with_context(|| format!("cannot read {name}"))
+                    .input()?,
+            )
+        };
+        let mut reader = BufReader::with_capacity(1 << 20, reader);
+        let mut tally = Tally::default();
+        let mut items = Vec::new();
+        let mut line = Vec::with_capacity(4096);
+        let mut number = 0u64;
+        loop {
+            line.clear();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .with_context(|| format!("cannot read {name}"))
+                .input()?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            let mut payload = line.as_slice();
+            while let Some((last, rest)) = payload.split_last()
+                && matches!(last, b'\n' | b'\r')
+            {
+                payload = rest;
+            }
+            if payload.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            tally.payloads += 1;
+            if validator.is_valid(payload) {
+                continue;
+            }
+            tally.invalid += 1;
+            let violations = validator.check(payload);
+            for v in &violations {
+                *tally.by_kind.entry(v.kind).or_default() += 1;
+            }
+            for v in violations {
+                if details.len() >= args.max_findings {
+                    break;
+                }
+                details.push(json!({
+                    "file": name, "line": number, "kind": v.kind, "pointer": v.pointer,
+                    "keyword": v.keyword, "message": v.message,
+                }));
+                items.push(Item {
+                    rule: v.kind.name().to_string(),
+                    severity: Severity::Error,
+                    file: Some(format!("{name}:{number}")),
+                    pointer: v.pointer.clone().filter(|p| !p.is_empty()),
+                    message: match (&v.pointer, &v.keyword) {
+                        (Some(p), Some(k)) => format!("at \"{p}\" ({k}): {}", v.message),
+                        _ => v.message,
+                    },
+                    help: Some(help(v.kind).into()),
+                });
+            }
+        }
+        let shown = items.len() as u64;
+        let counted: u64 = tally.by_kind.values().sum();
+        if counted > shown {
+            items.push(Item {
+                rule: "MORE_VIOLATIONS".into(),
+                severity: Severity::Warning,
+                file: Some(name.clone()),
+                pointer: None,
+                message: format!(
+                    "{} more violation(s) not shown (raise --max-findings to see them)",
+                    counted - shown
+                ),
+                help: None,
+            });
+        }
+        cases.push(Case {
+            name: format!(
+                "{name}: {} payload(s), {} invalid against {} v{version}",
+                tally.payloads, tally.invalid, contract.name
+            ),
+            items,
+        });
+        files_json.push(json!({
+            "file": name, "payloads": tally.payloads, "invalid": tally.invalid,
+            "violations": tally.by_kind,
+        }));
+        total.payloads += tally.payloads;
+        total.invalid += tally.invalid;
+        for (k, n) in tally.by_kind {
+            *total.by_kind.entry(k).or_default() += n;
+        }
+    }
+    let passed = total.invalid == 0;
+    let report = Report {
+        command: "validate",
+        header: vec![],
+        cases,
+        json: json!({
+            "passed": passed,
+            "contract": contract.name,
+            "schema_version": version,
+            "payloads": total.payloads,
+            "invalid": total.invalid,
+            "violations_by_kind": total.by_kind,
+            "files": files_json,
+            "violations": details,
+        }),
+    };
+    render(
+        &report,
+        args.format.format,
+        out.color,
+        &mut std::io::stdout().lock(),
+    )
+    .input()?;
+    Ok(if passed { Exit::Pass } else { Exit::Findings })
+}
+
+/// What to do about a violation kind.
+pub(crate) fn help(kind: ViolationKind) -> &'static str {
+    match kind {
+        ViolationKind::NOT_UTF8 => "the producer sends binary data; find it by its topic or key",
+        ViolationKind::NOT_JSON => {
+            "the producer does not send JSON, or a bridge cut the payload short"
+        }
+        ViolationKind::SCHEMA_VIOLATION => {
+            "fix the producer, or evolve the schema if this is what producers really send"
+        }
+        ViolationKind::MISSING_WIRE_HEADER => {
+            "produce with Confluent's JSONSerializer (or prefix 0x00 and the schema id)"
+        }
+        ViolationKind::UNKNOWN_SCHEMA_ID => {
+            "the producer uses a schema id this registry never issued: check its registry URL"
+        }
+        ViolationKind::WRONG_SUBJECT => {
+            "the producer serialises with another subject's schema: check its subject name strategy"
+        }
+        ViolationKind::IDENTITY_MISMATCH => {
+            "the payload names another producer than its topic or key: check the producer's id"
+        }
+        ViolationKind::OVERSIZE => "raise --max-payload if this size is expected",
+        ViolationKind::UNRESOLVED => {
+            "the registry could not be asked about this schema id: check that it is reachable"
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The ways a producer misbehaves, what each does to a message, and the violation an audit must
+//! report for it.
+
+use crate::transport::TransportKind;
+use crate::validate::{Violation, ViolationKind};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One kind of misbehaviour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// A required field is left out (`fuel`).
+    MissingField,
+    /// A field has the wrong type (`fuel` as a string, as old firmware sends it).
+    WrongType,
+    /// A value outside the schema's range (`fuel` above its maximum).
+    OutOfRange,
+    /// Not JSON at all (a rogue script's `key=value` line).
+    NotJson,
+    /// JSON cut short (a bridge with a small buffer).
+    Truncated,
+    /// Binary garbage, not even UTF-8.
+    Binary,
+    /// Kafka only: the JSON value without Confluent's wire header.
+    NoWireHeader,
+    /// Kafka only: a schema id the registry does not know.
+    UnknownSchemaId,
+    /// Kafka only: the schema id of another subject.
+    ForeignSchemaId,
+    /// The topic level or key names one generator, the payload another.
+    IdentityMismatch,
+    /// A payload larger than the audit's limit.
+    Oversize,
+}
+
+impl Fault {
+    /// Every fault.
+    pub const ALL: [Fault; 11] = [
+        Fault::MissingField,
+        Fault::WrongType,
+        Fault::OutOfRange,
+        Fault::NotJson,
+        Fault::Truncated,
+        Fault::Binary,
+        Fault::NoWireHeader,
+        Fault::UnknownSchemaId,
+        Fault::ForeignSchemaId,
+        Fault::IdentityMismatch,
+        Fault::Oversize,
+    ];
+
+    /// The kebab-case name used on the command line and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::MissingField => "missing-field",
+            Fault::WrongType => "wrong-type",
+            Fault::OutOfRange => "out-of-range",
+            Fault::NotJson => "not-json",
+            Fault::Truncated => "truncated",
+            Fault::Binary => "binary",
+            Fault::NoWireHeader => "no-wire-header",
+            Fault::UnknownSchemaId => "unknown-schema-id",
+            Fault::ForeignSchemaId => "foreign-schema-id",
+            Fault::IdentityMismatch => "identity-mismatch",
+            Fault::Oversize => "oversize",
+        }
+    }
+
+    /// Looks a fault up by name.
+    pub fn from_name(name: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Whether the fault can happen on `transport` (the wire-format faults are Kafka's).
+    pub fn applies_to(self, transport: TransportKind) -> bool {
+        !matches!(
+            (self, transport),
+            (
+                Fault::NoWireHeader | Fault::UnknownSchemaId | Fault::ForeignSchemaId,
+                TransportKind::Mqtt
+            )
+        )
+    }
+
+    /// The violation kind an audit must report for this fault.
+    pub fn expected_kind(self) -> ViolationKind {
+        match self {
+            Fault::MissingField | Fault::WrongType | Fault::OutOfRange => {
+                ViolationKind::SCHEMA_VIOLATION
+            }
+            Fault::NotJson | Fault::Truncated => ViolationKind::NOT_JSON,
+            Fault::Binary => ViolationKind::NOT_UTF8,
+            Fault::NoWireHeader => ViolationKind::MISSING_WIRE_HEADER,
+            Fault::UnknownSchemaId => ViolationKind::UNKNOWN_SCHEMA_ID,
+            Fault::ForeignSchemaId => ViolationKind::WRONG_SUBJECT,
+            Fault::IdentityMismatch => ViolationKind::IDENTITY_MISMATCH,
+            Fault::Oversize => ViolationKind::OVERSIZE,
+        }
+    }
+
+    /// Whether a reported violation is this fault's signature: the kind, and for faults sharing
+    /// a kind, the keyword that tells them apart.
+    pub fn matches(self, v: &Violation) -> bool {
+        self.matches_kind(v.kind, v.keyword.as_deref())
+    }
+
+    /// [`Fault::matches`] over a violation's kind and keyword.
+    pub fn matches_kind(self, kind: ViolationKind, keyword: Option<&str>) -> bool {
+        if kind != self.expected_kind() {
+            return false;
+        }
+        match self {
+            Fault::MissingField => keyword == Some("required"),
+            Fault::WrongType => keyword == Some("type"),
+            Fault::OutOfRange => matches!(
+                keyword,
+                Some("minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum")
+            ),
+            Fault::NotJson => keyword != Some("eof"),
+            Fault::Truncated => keyword == Some("eof"),
+            _ => true,
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Which generator misbehaves how, and how often.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FaultPlan {
+    /// (generator index, fault, share of its messages that are faulty).
+    pub rules: Vec<(usize, Fault, f64)>,
+}
+
+impl FaultPlan {
+    /// Parses `--faults`: `all[:P]`, or comma-separated `FAULT=GEN[:P]` where GEN is a 1-based
+    /// generator number and P the share of its messages that are faulty (default 0.5). `all`
+    /// gives each fault its own generator after the first, which stays compliant.
+    pub fn parse(spec: &str) -> Result<FaultPlan, String> {
+        let spec = spec.trim();
+        let share = |s: Option<&str>| -> Result<f64, String> {
+            match s {
+                None => Ok(0.5),
+                Some(p) => p
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| *p > 0.0 && *p <= 1.0)
+                    .ok_or_else(|| format!("share \"{p}\" must be a number in (0, 1]")),
+            }
+        };
+        if let Some(rest) = spec.strip_prefix("all") {
+            let p = share(rest.strip_prefix(':').filter(|s| !s.is_empty()))?;
+            if !rest.is_empty() && !rest.starts_with(':') {
+                return Err(format!("unknown fault \"{spec}\""));
+            }
+            return Ok(FaultPlan {
+                rules: Fault::ALL
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (i + 1, *f, p))
+                    .collect(),
+            });
+        }
+        let mut rules = Vec::new();
+        for part in spec.split(',').filter(|p| !p.trim().is_empty()) {
+            let (name, rest) = part.trim().split_once('=').ok_or_else(|| {
+                format!("\"{part}\": expected FAULT=GENERATOR[:SHARE], e.g. wrong-type=3:0.2")
+            })?;
+            let fault = Fault::from_name(name.trim()).ok_or_else(|| {
+                format!(
+                    "unknown fault \"{name}\" (known: {})",
+                    Fault::ALL.map(Fault::name).join(", ")
+                )
+            })?;
+            let (generator, p) = match rest.split_once(':') {
+                Some((g, p)) => (g, Some(p)),
+                None => (rest, None),
+            };
+            let generator: usize = generator
+                .trim()
+                .parse()
+                .ok()
+                .filter(|g| *g >= 1)
+                .ok_or_else(|| format!("\"{part}\": generator must be a number from 1"))?;
+            rules.push((generator - 1, fault, share(p)?));
+        }
+        Ok(FaultPlan { rules })
+    }
+
+    /// The highest generator number used, so the fleet is at least that large.
+    pub fn generators_needed(&self) -> usize {
+        self.rules.iter().map(|(g, _, _)| g + 1).max().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plans() {
+        let p = FaultPlan::parse("wrong-type=3:0.2, not-json=1").unwrap();
+        assert_eq!(
+            p.rules,
+            vec![(2, Fault::WrongType, 0.2), (0, Fault::NotJson, 0.5)]
+        );
+        assert_eq!(p.generators_needed(), 3);
+        let all = FaultPlan::parse("all:1").unwrap();
+        assert_eq!(all.rules.len(), Fault::ALL.len());
+        assert_eq!(all.generators_needed(), Fault::ALL.len() + 1);
+        assert!(FaultPlan::parse("wrong=1").unwrap_err().contains("known:"));
+        assert!(FaultPlan::parse("wrong-type=0").is_err());
+        assert!(FaultPlan::parse("wrong-type=1:2").is_err());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for f in Fault::ALL {
+            assert_eq!(Fault::from_name(f.name()), Some(f));
+            let json = serde_json::to_string(&f).unwrap();
+            assert_eq!(json, format!("\"{}\"", f.name()));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The simulator's ground truth: one JSON line per message sent, saying where it went, who sent
+//! it and which fault (if any) it carries.
+
+use super::Fault;
+use crate::transport::TransportKind;
+use crate::validate::ViolationKind;
+use serde::{Deserialize, Serialize};
+
+/// One message sent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestLine {
+    /// The transport.
+    pub transport: TransportKind,
+    /// The topic.
+    pub topic: String,
+    /// The Kafka key, as text.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Kafka partition, from the delivery report.
+    #[serde(default)]
+    pub partition: Option<i32>,
+    /// Kafka offset, from the delivery report.
+    #[serde(default)]
+    pub offset: Option<i64>,
+    /// The generator that sent it.
+    pub generator: String,
+    /// The fault it carries, or none.
+    pub fault: Option<Fault>,
+    /// The violation an audit must report, or none.
+    pub expect: Option<ViolationKind>,
+}
+
+/// Reads a manifest file.
+pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| format!("{}:{}: not a manifest line: {e}", path.display(), n + 1))
+        })
+        .collect()
+}

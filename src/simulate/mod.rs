@@ -1,0 +1,10 @@
+//! The reference producer: a fleet of generators whose payloads are valid against the
+//! contract's newest schema, some of them turned into misbehaving producers, with the ground
+//! truth written down.
+
+pub mod fault;
+pub mod fleet;
+pub mod manifest;
+pub mod run;
+
+pub use fault::{Fault, FaultPlan};

@@ -1,0 +1,338 @@
+//! Driving the fleet onto the brokers at a steady rate, writing the ground truth as it goes.
+
+use super::fleet::Fleet;
+use super::manifest::ManifestLine;
+use super::{Fault, FaultPlan};
+use crate::audit::Attribution;
+use crate::catalog::Contract;
+use crate::transport::kafka::{KafkaConfig, KafkaSink};
+use crate::transport::mqtt::{MqttConfig, MqttSink};
+use crate::transport::{TransportError, TransportKind};
+use crate::validate::resolver::SchemaLookup;
+use crate::validate::wire::encode_v0;
+use std::io::Write;
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// The subject the foreign-schema fault registers its decoy under.
+pub const FOREIGN_SUBJECT: &str = "schemactl-simulator-foreign-value";
+const FOREIGN_SCHEMA: &str = r#"{"$schema":"http://json-schema.org/draft-07/schema#","title":"NotAGenerator","type":"object","description":"Registered by schemactl simulate so that a misbehaving producer can use another subject's schema id"}"#;
+
+/// Why a simulation could not run.
+#[derive(Debug, Error)]
+pub enum SimulateError {
+    /// The settings or the contract are wrong (exit 2).
+    #[error("{0}")]
+    Input(String),
+    /// A broker or the registry failed (exit 3).
+    #[error("{0}")]
+    Infrastructure(String),
+}
+
+impl From<TransportError> for SimulateError {
+    fn from(e: TransportError) -> Self {
+        if e.is_config() {
+            SimulateError::Input(e.to_string())
+        } else {
+            SimulateError::Infrastructure(e.to_string())
+        }
+    }
+}
+
+/// What to simulate.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The contract.
+    pub contract: Contract,
+    /// The newest schema's text (registered for Kafka).
+    pub schema_text: String,
+    /// MQTT broker, if any.
+    pub mqtt: Option<MqttConfig>,
+    /// Kafka cluster, if any.
+    pub kafka: Option<KafkaConfig>,
+    /// Fleet size.
+    pub generators: usize,
+    /// Readings per second per generator.
+    pub rate: f64,
+    /// Readings per generator, if bounded.
+    pub count: Option<u64>,
+    /// How long, if bounded.
+    pub duration: Option<Duration>,
+    /// Seed of the stream.
+    pub seed: u64,
+    /// Misbehaving producers.
+    pub faults: FaultPlan,
+    /// The size an oversized payload exceeds.
+    pub oversize_bytes: usize,
+    /// How long brokers and the registry may take to answer.
+    pub connect_timeout: Duration,
+}
+
+/// What was sent.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    /// MQTT messages.
+    pub mqtt: u64,
+    /// Kafka records.
+    pub kafka: u64,
+    /// Messages carrying a fault.
+    pub faulty: u64,
+    /// The schema id used on Kafka.
+    pub schema_id: Option<u32>,
+    /// How long it ran.
+    pub elapsed: Duration,
+}
+
+/// The MQTT topic generator `id` publishes on: the contract's per-producer topic when the
+/// contract names a topic level, else its first topic without wildcards.
+pub fn mqtt_topic(contract: &Contract, id: &str) -> Option<String> {
+    let topics = &contract.mqtt.as_ref()?.topics;
+    if let Some(level) = contract.identity.mqtt_topic_level
+        && let Some(t) = topics
+            .iter()
+            .find(|t| t.split('/').nth(level) == Some("+") && !t.contains('#'))
+    {
+        return Some(
+            t.split('/')
+                .enumerate()
+                .map(|(i, part)| if i == level { id } else { part })
+                .collect::<Vec<_>>()
+                .join("/"),
+        );
+    }
+    topics
+        .iter()
+        .find(|t| !t.contains('+') && !t.contains('#'))
+        .cloned()
+}
+
+/// Runs the simulation until `count` or `duration` is reached or `shutdown` resolves, writing
+/// one manifest line per message to `manifest`.
+pub async fn run<L: SchemaLookup>(
+    plan: Plan,
+    lookup: Option<&L>,
+    mut manifest: Option<Box<dyn Write + Send>>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<Summary, SimulateError> {
+    let schema_doc = serde_json::from_str(&plan.schema_text)
+        .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
+    let schema = crate::compat::Schema::parse(schema_doc)
+        .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
+    let mut fleet = Fleet::new(
+        &schema,
+        plan.generators,
+        plan.seed,
+        &plan.faults,
+        plan.oversize_bytes,
+    )
+    .map_err(SimulateError::Input)?;
+    let contract = &plan.contract;
+    let attribution = Attribution::of(contract);
+
+    // The registry: the contract's id, and the ids the faults need.
+    let mut ids = (0u32, 0u32, 0u32);
+    let kafka_topic = match (&plan.kafka, &contract.kafka) {
+        (Some(_), Some(k)) => Some(k.topic.clone()),
+        (Some(_), None) => {
+            return Err(SimulateError::Input(format!(
+                "contract \"{}\" has no [kafka] section",
+                contract.name
+            )));
+        }
+        _ => None,
+    };
+    if kafka_topic.is_some() {
+        let lookup = lookup.ok_or_else(|| {
+            SimulateError::Input(
+                "producing to Kafka needs a schema registry (the wire format carries its schema id)\nhelp: pass --registry URL or set SCHEMA_REGISTRY_URL".into(),
+            )
+        })?;
+        let infra = |e: String| SimulateError::Infrastructure(e);
+        ids.0 = lookup
+            .register(&contract.subject, &plan.schema_text)
+            .await
+            .map_err(infra)?;
+        if plan
+            .faults
+            .rules
+            .iter()
+            .any(|r| r.1 == Fault::ForeignSchemaId)
+        {
+            ids.1 = lookup
+                .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
+                .await
+                .map_err(infra)?;
+        }
+        if plan
+            .faults
+            .rules
+            .iter()
+            .any(|r| r.1 == Fault::UnknownSchemaId)
+        {
+            let mut candidate = i32::MAX as u32;
+            while lookup
+                .schema_by_id(candidate)
+                .await
+                .map_err(infra)?
+                .is_some()
+            {
+                candidate -= 1;
+            }
+            ids.2 = candidate;
+        }
+    }
+    if plan.mqtt.is_some() && mqtt_topic(contract, "x").is_none() {
+        return Err(SimulateError::Input(format!(
+            "contract \"{}\" has no MQTT topic to publish on",
+            contract.name
+        )));
+    }
+
+    let mqtt = match &plan.mqtt {
+        Some(c) => Some(MqttSink::connect(c, plan.connect_timeout).await?),
+        None => None,
+    };
+    let kafka = match &plan.kafka {
+        Some(c) => {
+            let (c, t) = (c.clone(), plan.connect_timeout);
+            Some(
+                tokio::task::spawn_blocking(move || KafkaSink::open(&c, t))
+                    .await
+                    .map_err(|e| SimulateError::Infrastructure(e.to_string()))??,
+            )
+        }
+        None => None,
+    };
+
+    // Kafka manifest lines wait for their delivery report; a task writes every line in order.
+    type Pending = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<(i32, i64), TransportError>> + Send>,
+    >;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(ManifestLine, Option<Pending>)>(100_000);
+    let writer = tokio::spawn(async move {
+        let mut first_error = None;
+        while let Some((mut line, pending)) = rx.recv().await {
+            if let Some(p) = pending {
+                match p.await {
+                    Ok((partition, offset)) => {
+                        line.partition = Some(partition);
+                        line.offset = Some(offset);
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e.to_string());
+                        continue;
+                    }
+                }
+            }
+            if let Some(w) = manifest.as_mut()
+                && let Err(e) = serde_json::to_writer(&mut *w, &line)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| w.write_all(b"\n"))
+            {
+                first_error.get_or_insert(format!("cannot write the manifest: {e}"));
+            }
+        }
+        if let Some(w) = manifest.as_mut() {
+            let _ = w.flush();
+        }
+        first_error
+    });
+
+    let started = Instant::now();
+    let period = Duration::from_secs_f64(1.0 / plan.rate.max(0.001));
+    let mut ticker = tokio::time::interval(period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut summary = Summary {
+        schema_id: kafka_topic.as_ref().map(|_| ids.0),
+        ..Summary::default()
+    };
+    let key_is_uuid = contract.kafka.as_ref().is_some_and(|k| k.key == "uuid");
+    tokio::pin!(shutdown);
+    let mut tick = 0u64;
+    'ticks: loop {
+        if plan.count.is_some_and(|c| tick >= c)
+            || plan.duration.is_some_and(|d| started.elapsed() >= d)
+        {
+            break;
+        }
+        tokio::select! {
+            _ = &mut shutdown => break 'ticks,
+            _ = ticker.tick() => {}
+        }
+        tick += 1;
+        for g in 0..fleet.len() {
+            let reading = fleet.read(g);
+            if let Some(sink) = &mqtt {
+                let topic = mqtt_topic(contract, &reading.id).unwrap_or_default();
+                let identity = attribution.from_topic(&topic).is_some();
+                let out = fleet.apply(&reading, TransportKind::Mqtt, identity);
+                sink.publish(&topic, out.bytes).await?;
+                summary.mqtt += 1;
+                summary.faulty += u64::from(out.fault.is_some());
+                let line = ManifestLine {
+                    transport: TransportKind::Mqtt,
+                    topic,
+                    key: None,
+                    partition: None,
+                    offset: None,
+                    generator: reading.id.clone(),
+                    fault: out.fault,
+                    expect: out.fault.map(Fault::expected_kind),
+                };
+                if tx.send((line, None)).await.is_err() {
+                    break 'ticks;
+                }
+            }
+            if let (Some(sink), Some(topic)) = (&kafka, &kafka_topic) {
+                let out = fleet.apply(&reading, TransportKind::Kafka, attribution.kafka_key);
+                let key = if key_is_uuid {
+                    uuid::Uuid::from_u128(fleet.random_u128()).to_string()
+                } else {
+                    reading.id.clone()
+                };
+                let value = match out.fault {
+                    Some(Fault::NoWireHeader) => out.bytes,
+                    Some(Fault::UnknownSchemaId) => encode_v0(ids.2, &out.bytes),
+                    Some(Fault::ForeignSchemaId) => encode_v0(ids.1, &out.bytes),
+                    _ => encode_v0(ids.0, &out.bytes),
+                };
+                let delivery = sink.send(topic, Some(key.as_bytes()), &[], &value).await?;
+                summary.kafka += 1;
+                summary.faulty += u64::from(out.fault.is_some());
+                let pending: Pending =
+                    Box::pin(async move { delivery.await.map(|d| (d.partition, d.offset)) });
+                let line = ManifestLine {
+                    transport: TransportKind::Kafka,
+                    topic: topic.clone(),
+                    key: Some(key),
+                    partition: None,
+                    offset: None,
+                    generator: reading.id.clone(),
+                    fault: out.fault,
+                    expect: out.fault.map(Fault::expected_kind),
+                };
+                if tx.send((line, Some(pending))).await.is_err() {
+                    break 'ticks;
+                }
+            }
+        }
+    }
+    drop(tx);
+    let wait = plan.connect_timeout.max(Duration::from_secs(10));
+    if let Some(sink) = mqtt {
+        sink.close(wait).await?;
+    }
+    if let Some(sink) = kafka {
+        tokio::task::spawn_blocking(move || sink.flush(wait))
+            .await
+            .map_err(|e| SimulateError::Infrastructure(e.to_string()))??;
+    }
+    if let Some(e) = writer
+        .await
+        .map_err(|e| SimulateError::Infrastructure(e.to_string()))?
+    {
+        return Err(SimulateError::Infrastructure(e));
+    }
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}

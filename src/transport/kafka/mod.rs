@@ -1,0 +1,10 @@
+//! Kafka through rdkafka (librdkafka, OpenSSL for TLS and SCRAM): [`KafkaSource`] reads a topic
+//! without committing anything unless a group is named, [`KafkaSink`] produces.
+
+mod config;
+mod sink;
+mod source;
+
+pub use config::{ENV_SASL_PASSWORD, ENV_SASL_USERNAME, KafkaConfig, is_secret};
+pub use sink::{Delivered, KafkaSink};
+pub use source::{Gap, KafkaRecord, KafkaSource, StartAt};

@@ -1,0 +1,234 @@
+//! Sniffing Kafka, read-only: without a group the topic's partitions are assigned directly and
+//! no offset is ever committed; with a group (`--group`) the consumer joins it and commits to
+//! that group only. Records are lent out without copying.
+
+use super::KafkaConfig;
+use crate::transport::TransportError;
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{Offset, TopicPartitionList};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Where to start reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartAt {
+    /// The oldest retained record.
+    Beginning,
+    /// Only records produced from now on.
+    End,
+}
+
+/// A time the cluster could not be reached.
+#[derive(Clone, Debug)]
+pub struct Gap {
+    /// How long.
+    pub duration: Duration,
+    /// librdkafka's reason.
+    pub reason: String,
+}
+
+#[derive(Default)]
+struct Link {
+    down_since: Option<(Instant, String)>,
+    gaps: Vec<Gap>,
+}
+
+/// Watches librdkafka's global errors to tell when every broker was lost.
+#[derive(Clone, Default)]
+pub struct SourceContext {
+    link: Arc<Mutex<Link>>,
+}
+
+impl ClientContext for SourceContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown)
+            && let Ok(mut link) = self.link.lock()
+            && link.down_since.is_none()
+        {
+            link.down_since = Some((Instant::now(), reason.to_string()));
+        }
+        tracing::debug!("librdkafka: {error}: {reason}");
+    }
+}
+
+impl ConsumerContext for SourceContext {}
+
+/// One record, borrowed from the consumer.
+pub struct KafkaRecord<'a>(BorrowedMessage<'a>);
+
+impl KafkaRecord<'_> {
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        self.0.topic()
+    }
+    /// The partition.
+    pub fn partition(&self) -> i32 {
+        self.0.partition()
+    }
+    /// The offset.
+    pub fn offset(&self) -> i64 {
+        self.0.offset()
+    }
+    /// The key, if any.
+    pub fn key(&self) -> Option<&[u8]> {
+        self.0.key()
+    }
+    /// The value (empty for a tombstone).
+    pub fn payload(&self) -> &[u8] {
+        self.0.payload().unwrap_or_default()
+    }
+    /// The creation or log-append time, in milliseconds since the epoch.
+    pub fn timestamp_millis(&self) -> Option<i64> {
+        self.0.timestamp().to_millis()
+    }
+    /// The first header called `name`.
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        let headers = self.0.headers()?;
+        headers.iter().find(|h| h.key == name).and_then(|h| h.value)
+    }
+}
+
+/// A read-only consumer of one topic.
+pub struct KafkaSource {
+    consumer: BaseConsumer<SourceContext>,
+    context: SourceContext,
+    cfg: KafkaConfig,
+    group: Option<String>,
+    /// Partitions of the topic when opened.
+    pub partitions: usize,
+}
+
+impl KafkaSource {
+    /// Connects and starts reading `topic`; fails when the cluster does not answer a metadata
+    /// request within `timeout` or the topic does not exist.
+    pub fn open(
+        cfg: &KafkaConfig,
+        topic: &str,
+        start: StartAt,
+        group: Option<&str>,
+        timeout: Duration,
+    ) -> Result<KafkaSource, TransportError> {
+        let reset = match start {
+            StartAt::Beginning => "earliest",
+            StartAt::End => "latest",
+        };
+        let mut ours = vec![
+            ("enable.partition.eof", "false"),
+            ("auto.offset.reset", reset),
+            ("enable.auto.offset.store", "true"),
+            // Large enough that a batch of telemetry arrives in one fetch.
+            ("fetch.wait.max.ms", "100"),
+            ("queued.min.messages", "200000"),
+        ];
+        match group {
+            Some(g) => {
+                ours.push(("group.id", g));
+                ours.push(("enable.auto.commit", "true"));
+            }
+            None => {
+                // librdkafka wants a group id for any consumer; this one is never joined and no
+                // offset is ever committed to it.
+                ours.push(("group.id", "schemactl-audit-unused"));
+                ours.push(("enable.auto.commit", "false"));
+            }
+        }
+        let context = SourceContext::default();
+        let consumer: BaseConsumer<SourceContext> = cfg
+            .client_config(&ours)
+            .create_with_context(context.clone())
+            .map_err(|e| TransportError::Config(format!("Kafka consumer: {}", cfg.describe(&e))))?;
+        let metadata = consumer
+            .fetch_metadata(Some(topic), timeout)
+            .map_err(|e| {
+                TransportError::Connect(format!(
+                    "cannot reach the Kafka cluster at {}: {}\nhelp: check --kafka and -X security.protocol / sasl.* properties ({} / {} for credentials)",
+                    cfg.bootstrap_servers,
+                    cfg.describe(&e),
+                    super::ENV_SASL_USERNAME,
+                    super::ENV_SASL_PASSWORD
+                ))
+            })?;
+        let partitions = metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == topic)
+            .filter(|t| t.error().is_none())
+            .map(|t| t.partitions().len())
+            .unwrap_or(0);
+        if partitions == 0 {
+            return Err(TransportError::Connect(format!(
+                "topic \"{topic}\" does not exist on the Kafka cluster at {}\nhelp: create it, or start the producers first",
+                cfg.bootstrap_servers
+            )));
+        }
+        match group {
+            Some(_) => consumer.subscribe(&[topic]),
+            None => {
+                let mut tpl = TopicPartitionList::new();
+                let offset = match start {
+                    StartAt::Beginning => Offset::Beginning,
+                    StartAt::End => Offset::End,
+                };
+                for p in 0..partitions {
+                    tpl.add_partition_offset(topic, p as i32, offset)
+                        .map_err(|e| TransportError::Io(e.to_string()))?;
+                }
+                consumer.assign(&tpl)
+            }
+        }
+        .map_err(|e| {
+            TransportError::Io(format!("Kafka: reading \"{topic}\": {}", cfg.describe(&e)))
+        })?;
+        Ok(KafkaSource {
+            consumer,
+            context,
+            cfg: cfg.clone(),
+            group: group.map(str::to_string),
+            partitions,
+        })
+    }
+
+    /// The next record, waiting at most `timeout`; `None` when none arrived.
+    pub fn poll(&self, timeout: Duration) -> Option<Result<KafkaRecord<'_>, TransportError>> {
+        match self.consumer.poll(timeout)? {
+            Ok(m) => Some(Ok(KafkaRecord(m))),
+            Err(e) => Some(Err(TransportError::Io(self.cfg.describe(&e)))),
+        }
+    }
+
+    /// Ends a period of lost brokers when records flow again, and returns the gaps seen since
+    /// the last call.
+    pub fn take_gaps(&self, flowing: bool) -> Vec<Gap> {
+        let Ok(mut link) = self.context.link.lock() else {
+            return Vec::new();
+        };
+        if flowing && let Some((since, reason)) = link.down_since.take() {
+            link.gaps.push(Gap {
+                duration: since.elapsed(),
+                reason,
+            });
+        }
+        std::mem::take(&mut link.gaps)
+    }
+
+    /// Whether the brokers are currently lost.
+    pub fn is_down(&self) -> bool {
+        self.context
+            .link
+            .lock()
+            .map(|l| l.down_since.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Commits the last offsets to the named group (only with `--group`) and leaves it.
+    pub fn close(self) {
+        if self.group.is_some() {
+            let _ = self.consumer.commit_consumer_state(CommitMode::Sync);
+            self.consumer.unsubscribe();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Transports: MQTT and Kafka, each a small folder (`config`, `source` for sniffing, `sink` for
+//! the simulator). They move raw bytes with their metadata and know nothing of schemas.
+
+pub mod kafka;
+pub mod mqtt;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use thiserror::Error;
+
+/// Which transport a message travelled on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    /// MQTT (3.1.1 or 5).
+    Mqtt,
+    /// Kafka.
+    Kafka,
+}
+
+impl TransportKind {
+    /// The lowercase name used in reports and manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportKind::Mqtt => "mqtt",
+            TransportKind::Kafka => "kafka",
+        }
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A credential read from the environment or a config file: never printed, redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value, for handing to the library that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// What went wrong on a transport. Messages never contain credentials.
+#[derive(Debug, Error)]
+pub enum TransportError {
+    /// The settings are wrong (bad URL, unreadable certificate, unknown property).
+    #[error("{0}")]
+    Config(String),
+    /// The broker could not be reached or refused us.
+    #[error("{0}")]
+    Connect(String),
+    /// A send or receive failed after connecting.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl TransportError {
+    /// Whether the user's settings are at fault (exit 2) rather than the infrastructure (exit 3).
+    pub fn is_config(&self) -> bool {
+        matches!(self, TransportError::Config(_))
+    }
+}

@@ -1,0 +1,340 @@
+//! Schema ids → compiled validators, for payloads that name their schema (Kafka's wire format).
+//!
+//! The registry is asked through [`SchemaLookup`], a seam small enough to implement over the
+//! registry client or a fake. Answers are cached: an id registered under the contract's subject
+//! compiles once; an id of another subject is remembered as foreign; an id the registry does
+//! not know is remembered for a few seconds. When the registry cannot be asked, cached ids keep
+//! working and every other id is [`Resolution::Unresolved`], never counted valid, and the
+//! registry is not asked again for a moment so that an outage does not become a flood.
+
+use super::PayloadValidator;
+use super::wire::SchemaRef;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long an id the registry did not know is believed unknown.
+const UNKNOWN_TTL: Duration = Duration::from_secs(5);
+/// How long to stop asking after the registry failed to answer.
+const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
+
+/// One registered version of a subject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registered {
+    /// The version within the subject.
+    pub version: i32,
+    /// The global id.
+    pub id: u32,
+    /// The schema text.
+    pub schema: String,
+}
+
+/// What schemactl asks a schema registry. Errors are sentences naming the registry.
+pub trait SchemaLookup: Send + Sync {
+    /// Every version registered under `subject`, oldest first; empty when the subject is unknown.
+    fn subject_versions(
+        &self,
+        subject: &str,
+    ) -> impl Future<Output = Result<Vec<Registered>, String>> + Send;
+    /// The schema registered with `id`; `None` when the registry does not know the id.
+    fn schema_by_id(&self, id: u32) -> impl Future<Output = Result<Option<String>, String>> + Send;
+    /// Registers `schema` (JSON Schema) under `subject` and returns its id; registering a
+    /// schema that is already there returns the existing id.
+    fn register(
+        &self,
+        subject: &str,
+        schema: &str,
+    ) -> impl Future<Output = Result<u32, String>> + Send;
+}
+
+/// What the cache knows about an id.
+#[derive(Clone, Debug)]
+pub enum Known {
+    /// Registered under the contract's subject.
+    Ours {
+        /// The subject version.
+        version: i32,
+        /// Its compiled validator.
+        validator: Arc<PayloadValidator>,
+    },
+    /// Registered, but under another subject.
+    Foreign,
+}
+
+/// The answer for one schema reference.
+#[derive(Clone, Debug)]
+pub enum Resolution {
+    /// A known id.
+    Known(Known),
+    /// The registry does not know it.
+    Unknown,
+    /// The registry could not be asked; the reason.
+    Unresolved(String),
+}
+
+/// The cache in front of the registry for one subject.
+pub struct Resolver<L> {
+    lookup: L,
+    subject: String,
+    max_bytes: usize,
+    known: HashMap<u32, Known>,
+    unknown: HashMap<u32, Instant>,
+    paused_until: Option<(Instant, String)>,
+}
+
+impl<L: SchemaLookup> Resolver<L> {
+    /// Loads every version of `subject`; fails when the registry cannot be asked.
+    pub async fn load(lookup: L, subject: &str, max_bytes: usize) -> Result<Resolver<L>, String> {
+        let mut r = Resolver {
+            lookup,
+            subject: subject.to_string(),
+            max_bytes,
+            known: HashMap::new(),
+            unknown: HashMap::new(),
+            paused_until: None,
+        };
+        r.refresh().await?;
+        Ok(r)
+    }
+
+    async fn refresh(&mut self) -> Result<(), String> {
+        for reg in self.lookup.subject_versions(&self.subject).await? {
+            if matches!(self.known.get(&reg.id), Some(Known::Ours { .. })) {
+                continue;
+            }
+            let validator = PayloadValidator::from_text(&reg.schema)
+                .map_err(|e| {
+                    format!(
+                        "schema id {} (version {} of \"{}\") does not compile: {e}",
+                        reg.id, reg.version, self.subject
+                    )
+                })?
+                .with_max_bytes(self.max_bytes);
+            self.known.insert(
+                reg.id,
+                Known::Ours {
+                    version: reg.version,
+                    validator: Arc::new(validator),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// The cached answer for `id`, without asking anyone.
+    pub fn get(&self, id: u32) -> Option<&Known> {
+        self.known.get(&id)
+    }
+
+    /// The newest version of the subject known, if any.
+    pub fn newest(&self) -> Option<(i32, Arc<PayloadValidator>)> {
+        self.known
+            .values()
+            .filter_map(|k| match k {
+                Known::Ours { version, validator } => Some((*version, validator.clone())),
+                Known::Foreign => None,
+            })
+            .max_by_key(|(v, _)| *v)
+    }
+
+    /// Answers for `schema`, asking the registry on a cache miss.
+    pub async fn resolve(&mut self, schema: SchemaRef) -> Resolution {
+        let id = match schema {
+            SchemaRef::Id(id) => id,
+            SchemaRef::Guid(_) => {
+                return Resolution::Unresolved(format!(
+                    "the record names its schema by {schema}; looking schemas up by GUID is not supported yet"
+                ));
+            }
+        };
+        if let Some(k) = self.known.get(&id) {
+            return Resolution::Known(k.clone());
+        }
+        let now = Instant::now();
+        if let Some(until) = self.unknown.get(&id) {
+            if *until > now {
+                return Resolution::Unknown;
+            }
+            self.unknown.remove(&id);
+        }
+        if let Some((until, reason)) = &self.paused_until {
+            if *until > now {
+                return Resolution::Unresolved(reason.clone());
+            }
+            self.paused_until = None;
+        }
+        match self.lookup.schema_by_id(id).await {
+            Ok(None) => {
+                self.unknown.insert(id, now + UNKNOWN_TTL);
+                Resolution::Unknown
+            }
+            Ok(Some(_)) => {
+                // Perhaps a version registered after we started: ask the subject again.
+                if let Err(reason) = self.refresh().await {
+                    return self.fail(reason);
+                }
+                let known = self.known.entry(id).or_insert(Known::Foreign).clone();
+                Resolution::Known(known)
+            }
+            Err(reason) => self.fail(reason),
+        }
+    }
+
+    fn fail(&mut self, reason: String) -> Resolution {
+        self.paused_until = Some((Instant::now() + PAUSE_AFTER_FAILURE, reason.clone()));
+        Resolution::Unresolved(reason)
+    }
+}
+
+/// An in-memory registry, for tests and examples: ids are handed out in order, the same schema
+/// text gets the same id, and it can be switched off to act as an outage.
+#[derive(Clone, Default)]
+pub struct MemoryRegistry {
+    inner: Arc<std::sync::Mutex<MemoryInner>>,
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    schemas: Vec<String>,
+    subjects: HashMap<String, Vec<u32>>,
+    down: bool,
+}
+
+impl MemoryRegistry {
+    /// Simulates an outage (`true`) or recovery.
+    pub fn set_down(&self, down: bool) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.down = down;
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut MemoryInner) -> T) -> Result<T, String> {
+        let mut i = self.inner.lock().map_err(|e| e.to_string())?;
+        if i.down {
+            return Err("the in-memory registry is down".into());
+        }
+        Ok(f(&mut i))
+    }
+}
+
+impl SchemaLookup for MemoryRegistry {
+    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+        self.with(|i| {
+            i.subjects
+                .get(subject)
+                .map(|ids| {
+                    ids.iter()
+                        .enumerate()
+                        .map(|(n, id)| Registered {
+                            version: n as i32 + 1,
+                            id: *id,
+                            schema: i.schemas[*id as usize - 1].clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+        self.with(|i| {
+            (id as usize)
+                .checked_sub(1)
+                .and_then(|n| i.schemas.get(n).cloned())
+        })
+    }
+
+    async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+        self.with(|i| {
+            let id = match i.schemas.iter().position(|s| s == schema) {
+                Some(n) => n as u32 + 1,
+                None => {
+                    i.schemas.push(schema.to_string());
+                    i.schemas.len() as u32
+                }
+            };
+            let ids = i.subjects.entry(subject.to_string()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+            id
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OURS: &str = r#"{"type":"object","properties":{"fuel":{"type":"number","maximum":100}}}"#;
+    const OTHER: &str = r#"{"type":"object","title":"other"}"#;
+
+    fn block<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn resolves_ours_foreign_unknown_and_unresolved() {
+        block(async {
+            let reg = MemoryRegistry::default();
+            let ours = reg.register("gen-value", OURS).await.unwrap();
+            let other = reg.register("other-value", OTHER).await.unwrap();
+            let mut r = Resolver::load(reg.clone(), "gen-value", 1024)
+                .await
+                .unwrap();
+            assert!(matches!(
+                r.resolve(SchemaRef::Id(ours)).await,
+                Resolution::Known(Known::Ours { version: 1, .. })
+            ));
+            assert!(matches!(
+                r.resolve(SchemaRef::Id(other)).await,
+                Resolution::Known(Known::Foreign)
+            ));
+            assert!(matches!(
+                r.resolve(SchemaRef::Id(999)).await,
+                Resolution::Unknown
+            ));
+
+            // Registered after the start: found on a miss.
+            let v2 = reg
+                .register("gen-value", r#"{"type":"object","title":"v2"}"#)
+                .await
+                .unwrap();
+            assert!(matches!(
+                r.resolve(SchemaRef::Id(v2)).await,
+                Resolution::Known(Known::Ours { version: 2, .. })
+            ));
+
+            // An outage: cached ids keep working, others are unresolved.
+            reg.set_down(true);
+            assert!(matches!(
+                r.resolve(SchemaRef::Id(ours)).await,
+                Resolution::Known(Known::Ours { .. })
+            ));
+            assert!(matches!(
+                r.resolve(SchemaRef::Id(4242)).await,
+                Resolution::Unresolved(_)
+            ));
+            assert!(matches!(
+                r.resolve(SchemaRef::Guid([0; 16])).await,
+                Resolution::Unresolved(_)
+            ));
+        });
+    }
+
+    #[test]
+    fn load_fails_when_the_registry_is_down() {
+        let reg = MemoryRegistry::default();
+        reg.set_down(true);
+        assert!(block(Resolver::load(reg, "s", 1)).is_err());
+    }
+}

@@ -1,0 +1,710 @@
+//! Command-line tests against the real binary: outputs are snapshot-tested (colour off) together
+//! with their exit codes; bad input must exit 2 with an error naming the file and position.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn schemactl_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .args(args)
+        .arg("--color=never")
+        .current_dir(dir)
+        .env_remove("SCHEMACTL_ROOT")
+        .output()
+        .expect("run schemactl");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn schemactl(args: &[&str]) -> Run {
+    schemactl_in(&root(), args)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn contract_history_passes_the_gate() {
+    let run = schemactl(&["check-compat", "--contract", "generator"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    insta::assert_snapshot!("check_compat_contract_ok", run.stdout);
+}
+
+#[test]
+fn breaking_proposals_fail_with_reasons_and_help() {
+    for (file, change) in [
+        (
+            "adds-required-field",
+            "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+        ),
+        ("narrows-fuel-to-integer", "TYPE_NARROWED"),
+        ("tightens-fuel-range", "MAXIMUM_DECREASED"),
+        ("pressure-as-string", "TYPE_CHANGED"),
+    ] {
+        let path = format!("tests/fixtures/generator/{file}.json");
+        let run = schemactl(&["check-compat", &path, "--contract", "generator"]);
+        assert_eq!(run.code, 1, "{file}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.contains(&format!("error[{change}]")),
+            "{file}: {}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("help: "), "{file}: {}", run.stdout);
+        insta::assert_snapshot!(format!("check_compat_{file}"), run.stdout);
+    }
+}
+
+/// Whether a change was found against `schemas/generator/<version>.json`.
+fn against(change: &serde_json::Value, version: &str) -> bool {
+    change["against"]
+        .as_str()
+        .is_some_and(|a| a.ends_with(&format!("generator/{version}.json")))
+}
+
+#[test]
+fn json_output_carries_the_verdict_and_changes() {
+    let run = schemactl(&[
+        "check-compat",
+        "tests/fixtures/generator/tightens-fuel-range.json",
+        "--against",
+        "schemas/generator/v1.json",
+        "--against",
+        "schemas/generator/v3.json",
+        "--level",
+        "FULL_TRANSITIVE",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["compatible"], false);
+    assert_eq!(doc["level"], "FULL_TRANSITIVE");
+    assert_eq!(doc["policy"], "strict");
+    let changes = doc["changes"].as_array().unwrap();
+    let breaking: Vec<_> = changes
+        .iter()
+        .filter(|c| c["compatible"] == false)
+        .collect();
+    // Against v1 and v3, backward: the maximum shrank. Forward against v1: v1 is closed and
+    // lacks the properties added since, which the proposal's writers may send.
+    assert!(breaking.iter().any(|c| c["type"] == "MAXIMUM_DECREASED"
+        && against(c, "v3")
+        && c["direction"] == "backward"));
+    assert!(
+        breaking
+            .iter()
+            .any(|c| c["type"] == "MAXIMUM_DECREASED" && against(c, "v1"))
+    );
+    assert!(breaking.iter().any(
+        |c| c["type"] == "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"
+            && c["direction"] == "forward"
+    ));
+    for c in changes {
+        for field in [
+            "type",
+            "path",
+            "compatible",
+            "message",
+            "against",
+            "direction",
+        ] {
+            assert!(!c[field].is_null(), "{field} missing in {c}");
+        }
+    }
+}
+
+#[test]
+fn non_transitive_levels_check_only_the_latest_version() {
+    // Narrowing v3's temperature maximum back to v1's passes against v1 but not v3.
+    let args = [
+        "check-compat",
+        "tests/fixtures/generator/compatible-v4.json",
+        "--against",
+        "schemas/generator/v1.json",
+        "--against",
+        "schemas/generator/v3.json",
+    ];
+    let run = schemactl(&[&args[..], &["--level", "FORWARD", "--format", "json"]].concat());
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| against(c, "v3"))
+    );
+    let run = schemactl(
+        &[
+            &args[..],
+            &["--level", "FORWARD_TRANSITIVE", "--format", "json"],
+        ]
+        .concat(),
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| against(c, "v1"))
+    );
+}
+
+#[test]
+fn contract_test_passes_and_reports_every_check() {
+    let run = schemactl(&["test"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    insta::assert_snapshot!("test_all_contracts", run.stdout);
+    let run = schemactl(&["test", "--contract", "generator", "--format", "junit"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("<testsuite name=\"schemactl test\" tests=\"9\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn ci_formats_render_breaking_changes() {
+    let args = [
+        "check-compat",
+        "tests/fixtures/generator/tightens-fuel-range.json",
+        "--contract",
+        "generator",
+        "--format",
+    ];
+    let github = schemactl(&[&args[..], &["github"]].concat());
+    assert_eq!(github.code, 1);
+    assert!(
+        github.stdout.starts_with(
+            "::error file=tests/fixtures/generator/tightens-fuel-range.json,title=MAXIMUM_DECREASED"
+        ),
+        "{}",
+        github.stdout
+    );
+    let junit = schemactl(&[&args[..], &["junit"]].concat());
+    assert_eq!(junit.code, 1);
+    assert!(
+        junit.stdout.contains("<failure") && junit.stdout.contains("MAXIMUM_DECREASED"),
+        "{}",
+        junit.stdout
+    );
+    let sarif = schemactl(&[&args[..], &["sarif"]].concat());
+    let doc: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert_eq!(doc["runs"][0]["results"][0]["ruleId"], "MAXIMUM_DECREASED");
+}
+
+#[test]
+fn diff_shows_changes_verdicts_and_a_unified_diff() {
+    let run = schemactl(&[
+        "diff",
+        "schemas/generator/v2.json",
+        "schemas/generator/v3.json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("diff_v2_v3", run.stdout);
+    let run = schemactl(&[
+        "diff",
+        "schemas/generator/v3.json",
+        "tests/fixtures/generator/tightens-fuel-range.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["backward"]["strict"], false);
+    assert!(
+        doc["unified_diff"]
+            .as_str()
+            .unwrap()
+            .contains("-      \"maximum\": 100\n+      \"maximum\": 90")
+    );
+}
+
+#[test]
+fn lenient_policy_accepts_a_property_added_to_an_open_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(
+        dir.path(),
+        "old.json",
+        r#"{"type":"object","properties":{"fuel":{"type":"number"}}}"#,
+    );
+    let new = write(
+        dir.path(),
+        "new.json",
+        r#"{"type":"object","properties":{"fuel":{"type":"number"},"firmware":{"type":"string"}}}"#,
+    );
+    let strict = schemactl(&["check-compat", &new, "--against", &old]);
+    assert_eq!(strict.code, 1);
+    assert!(
+        strict
+            .stdout
+            .contains("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL")
+    );
+    let lenient = schemactl(&[
+        "check-compat",
+        &new,
+        "--against",
+        &old,
+        "--policy",
+        "lenient",
+    ]);
+    assert_eq!(lenient.code, 0, "{}", lenient.stdout);
+}
+
+#[test]
+fn reserved_properties_in_metadata_are_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(
+        dir.path(),
+        "old.json",
+        r#"{"type":"object","properties":{"fuel":{"type":"number"}},"additionalProperties":false}"#,
+    );
+    let new = write(
+        dir.path(),
+        "new.json",
+        r#"{"type":"object","properties":{"fuel":{"type":"number"},"cost":{"type":"number"}},"additionalProperties":false}"#,
+    );
+    let meta = write(
+        dir.path(),
+        "meta.json",
+        r#"{"properties":{"confluent:reserved":"cost"}}"#,
+    );
+    let run = schemactl(&[
+        "check-compat",
+        &new,
+        "--against",
+        &old,
+        "--metadata",
+        &meta,
+        "--against-metadata",
+        &meta,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY"),
+        "{}",
+        run.stdout
+    );
+}
+
+// ---- bad input: exit 2, the file and position named, no panic ----
+
+fn assert_input_error(run: &Run, needles: &[&str]) {
+    assert_eq!(
+        run.code, 2,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    for needle in needles {
+        assert!(
+            run.stderr.contains(needle),
+            "expected {needle:?} in: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn invalid_json_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.json",
+        "{\n  \"type\": \"object\",\n  \"properties\": {\n}",
+    );
+    let run = schemactl(&[
+        "check-compat",
+        &bad,
+        "--against",
+        "schemas/generator/v1.json",
+    ]);
+    assert_input_error(&run, &["bad.json", "line 4"]);
+}
+
+#[test]
+fn a_file_that_is_not_a_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let array = write(dir.path(), "array.json", "[1, 2, 3]");
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &array,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &["array.json", "not a JSON Schema at #"],
+    );
+    let bad_type = write(
+        dir.path(),
+        "bad-type.json",
+        r#"{"properties": {"fuel": {"type": "decimal"}}}"#,
+    );
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &bad_type,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &["bad-type.json", "#/properties/fuel/type", "decimal"],
+    );
+}
+
+#[test]
+fn unknown_schema_url_is_read_as_draft_07_with_a_warning() {
+    let run = schemactl(&[
+        "check-compat",
+        "tests/fixtures/generator/mirror-schema-url.json",
+        "--against",
+        "schemas/generator/v1.json",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("warning:") && run.stderr.contains("read as draft-07"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unresolvable_and_self_referencing_refs_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let dangling = write(
+        dir.path(),
+        "dangling.json",
+        r##"{"properties": {"fuel": {"$ref": "#/definitions/level"}}}"##,
+    );
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &dangling,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &[
+            "dangling.json",
+            "#/definitions/level",
+            "#/properties/fuel/$ref",
+        ],
+    );
+    let remote = write(
+        dir.path(),
+        "remote.json",
+        r#"{"$ref": "https://example.com/generator.json"}"#,
+    );
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &remote,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &["remote.json", "inline"],
+    );
+    let itself = write(dir.path(), "itself.json", r##"{"$ref": "#"}"##);
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &itself,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &["itself.json", "refers to itself"],
+    );
+}
+
+#[test]
+fn recursive_schemas_get_a_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = r##"{"definitions":{"node":{"type":"object","properties":{"name":{"type":"string"},"children":{"type":"array","items":{"$ref":"#/definitions/node"}}}}},"$ref":"#/definitions/node"}"##;
+    let old = write(dir.path(), "old.json", tree);
+    let new = write(
+        dir.path(),
+        "new.json",
+        &tree.replace(r#""name":{"type":"string"}"#, r#""name":{"type":"number"}"#),
+    );
+    let run = schemactl(&["check-compat", &new, "--against", &old, "--format", "json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["changes"][0]["type"], "TYPE_CHANGED");
+    assert_eq!(doc["changes"][0]["path"], "#/properties/name");
+    let same = schemactl(&["check-compat", &old, "--against", &old]);
+    assert_eq!(same.code, 0);
+}
+
+#[test]
+fn a_ten_megabyte_schema_gets_a_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut props = serde_json::Map::new();
+    // Each property serialises to about 120 bytes: 90,000 of them make a schema over 10 MB.
+    for i in 0..90_000 {
+        props.insert(format!("sensor_{i:07}"), serde_json::json!({"type": "number", "minimum": 0, "maximum": i, "description": "a reading of one of many sensors on the generator"}));
+    }
+    let old =
+        serde_json::json!({"type": "object", "properties": props, "additionalProperties": false});
+    let old_path = write(dir.path(), "big-old.json", &old.to_string());
+    let mut new = old.clone();
+    new["properties"]["sensor_0000005"]["maximum"] = serde_json::json!(1);
+    let new_path = write(dir.path(), "big-new.json", &new.to_string());
+    assert!(std::fs::metadata(&new_path).unwrap().len() >= 10_000_000);
+    let run = schemactl(&[
+        "check-compat",
+        &new_path,
+        "--against",
+        &old_path,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["changes"][0]["type"], "MAXIMUM_DECREASED");
+}
+
+#[test]
+fn missing_files_and_bad_contracts_are_input_errors() {
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            "nope.json",
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &["nope.json"],
+    );
+    assert_input_error(
+        &schemactl(&["check-compat", "--contract", "nope"]),
+        &["no contract named \"nope\"", "generator"],
+    );
+    assert_input_error(
+        &schemactl(&["check-compat", "schemas/generator/v1.json"]),
+        &["--against"],
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
+    write(
+        &dir.path().join("contracts"),
+        "missing.toml",
+        "subject = \"x-value\"\nschemas = \"schemas/missing\"\n",
+    );
+    assert_input_error(
+        &schemactl_in(dir.path(), &["test"]),
+        &["missing.toml", "schemas/missing", "no such folder"],
+    );
+    write(
+        &dir.path().join("contracts"),
+        "missing.toml",
+        "subject = \"x-value\"\nschemas = \"schemas\"\nlevle = \"FULL\"\n",
+    );
+    assert_input_error(
+        &schemactl_in(dir.path(), &["test"]),
+        &["missing.toml", "line 3", "levle"],
+    );
+    write(
+        &dir.path().join("contracts"),
+        "missing.toml",
+        "subject = \"x-value\"\nschemas = \"schemas\"\nlevel = \"SIDEWAYS\"\n",
+    );
+    assert_input_error(
+        &schemactl_in(dir.path(), &["test"]),
+        &["missing.toml", "SIDEWAYS", "BACKWARD_TRANSITIVE"],
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let run = schemactl(&["check-compat", "--levl", "FULL"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--levl"), "{}", run.stderr);
+    let run = schemactl(&[
+        "check-compat",
+        "a.json",
+        "--against",
+        "b.json",
+        "--level",
+        "SIDEWAYS",
+    ]);
+    assert_eq!(run.code, 2);
+    let help = schemactl(&["--help"]);
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout.contains("Exit codes: 0 pass, 1 findings"),
+        "{}",
+        help.stdout
+    );
+}
+
+// ---- published versions are immutable ----
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+#[test]
+fn base_ref_catches_rewritten_and_deleted_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("contracts")).unwrap();
+    std::fs::create_dir_all(d.join("schemas/generator")).unwrap();
+    std::fs::copy(
+        root().join("contracts/generator.toml"),
+        d.join("contracts/generator.toml"),
+    )
+    .unwrap();
+    for v in 1..=2 {
+        std::fs::copy(
+            root().join(format!("schemas/generator/v{v}.json")),
+            d.join(format!("schemas/generator/v{v}.json")),
+        )
+        .unwrap();
+    }
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "v1 and v2 published"]);
+
+    // A new compatible version passes.
+    std::fs::copy(
+        root().join("schemas/generator/v3.json"),
+        d.join("schemas/generator/v3.json"),
+    )
+    .unwrap();
+    let run = schemactl_in(
+        d,
+        &["check-compat", "--contract", "generator", "--base", "main"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // Editing a published version in place is caught even when it stays compatible.
+    let v2 = d.join("schemas/generator/v2.json");
+    let edited = std::fs::read_to_string(&v2)
+        .unwrap()
+        .replace("Controller firmware version", "Firmware");
+    std::fs::write(&v2, edited).unwrap();
+    let run = schemactl_in(
+        d,
+        &[
+            "check-compat",
+            "--contract",
+            "generator",
+            "--base",
+            "main",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["compatible"], false);
+    assert_eq!(doc["published"]["findings"][0]["type"], "VERSION_REWRITTEN");
+
+    // Deleting the newest published version is caught.
+    git(d, &["checkout", "-q", "--", "schemas/generator/v2.json"]);
+    std::fs::remove_file(d.join("schemas/generator/v3.json")).unwrap();
+    std::fs::remove_file(&v2).unwrap();
+    let run = schemactl_in(
+        d,
+        &["check-compat", "--contract", "generator", "--base", "main"],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("VERSION_DELETED"), "{}", run.stdout);
+
+    let run = schemactl_in(
+        d,
+        &[
+            "check-compat",
+            "--contract",
+            "generator",
+            "--base",
+            "no-such-ref",
+        ],
+    );
+    assert_input_error(&run, &["no-such-ref"]);
+}
+
+#[test]
+fn diff_speaks_the_ci_formats() {
+    let run = schemactl(&[
+        "diff",
+        "schemas/generator/v1.json",
+        "schemas/generator/v2.json",
+        "--format",
+        "github",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Forward-breaking changes are warnings: the exit code follows the backward verdict.
+    assert!(run.stdout.starts_with("::warning file=schemas/generator/v2.json,title=PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"), "{}", run.stdout);
+    let run = schemactl(&[
+        "diff",
+        "schemas/generator/v3.json",
+        "tests/fixtures/generator/tightens-fuel-range.json",
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout.contains("<failure") && run.stdout.contains("MAXIMUM_DECREASED"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_payload_passed_as_a_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = write(
+        dir.path(),
+        "payload.json",
+        r#"{"generatorID": "gen-1", "fuel": 40}"#,
+    );
+    assert_input_error(
+        &schemactl(&[
+            "check-compat",
+            &payload,
+            "--against",
+            "schemas/generator/v1.json",
+        ]),
+        &[
+            "payload.json",
+            "without any JSON Schema keyword",
+            "generatorID",
+        ],
+    );
+}
