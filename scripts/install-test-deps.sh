@@ -7,6 +7,8 @@ set -euo pipefail
 need_apt=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
@@ -15,4 +17,11 @@ fi
 # A real Kafka-protocol broker for the integration tests (about 15 minutes the first time).
 if ! command -v tansu >/dev/null 2>&1 || ! tansu --version 2>/dev/null | grep -q '0\.6\.0'; then
   cargo install tansu --version 0.6.0 --locked --features dynostore
+fi
+
+# Confluent's Python client for the registry interop test (tests/interop/confluent_python.py):
+# SchemaRegistryClient needs the `schemaregistry` extra (httpx, authlib, cachetools, attrs),
+# JSONSerializer/JSONDeserializer the `json` extra (jsonschema, referencing, orjson).
+if ! python3 -c 'import confluent_kafka.schema_registry.json_schema' >/dev/null 2>&1; then
+  python3 -m pip install --quiet 'confluent-kafka[schemaregistry,json]'
 fi
