@@ -708,3 +708,48 @@ fn a_payload_passed_as_a_schema_is_refused() {
         ],
     );
 }
+
+#[test]
+fn report_merge_refuses_bad_reports_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |run: &str, contract: &str, messages: u64| {
+        serde_json::json!({
+            "contract": contract, "subject": "emergency_generator-value", "group": "g",
+            "runs": [run],
+            "summary": {"mqtt": {"messages": messages, "invalid": 0, "violations": {}}},
+            "producers": [{
+                "transport": "mqtt", "producer": "gen-0001", "messages": messages,
+                "invalid": 0, "violations": {}, "schema_versions": [3],
+                "first_seen_millis": 1, "last_seen_millis": 2
+            }],
+            "violations": [], "violations_not_shown": 0
+        })
+        .to_string()
+    };
+    let a = write(dir.path(), "a.json", &report("run-a", "generator", 3));
+    let b = write(dir.path(), "b.json", &report("run-b", "generator", 4));
+    let ok = schemactl(&["report", "merge", &a, &b, "--format", "json"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let merged: serde_json::Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert_eq!(merged["summary"]["mqtt"]["messages"], 7);
+    assert_eq!(merged["producers"][0]["messages"], 7);
+
+    let missing = dir.path().join("missing.json").display().to_string();
+    let not_json = write(dir.path(), "notes.json", "scorecard: fine");
+    let not_report = write(dir.path(), "other.json", r#"{"passed": true}"#);
+    let other = write(
+        dir.path(),
+        "other-contract.json",
+        &report("run-c", "pump", 1),
+    );
+    for (bad, says) in [
+        (&missing, "cannot read"),
+        (&not_json, "not a schemactl audit report"),
+        (&not_report, "not a schemactl audit report"),
+        (&other, "contract \"pump\""),
+        (&a, "twice"),
+    ] {
+        let run = schemactl(&["report", "merge", &a, bad]);
+        assert_input_error(&run, &[bad.as_str(), says]);
+    }
+}

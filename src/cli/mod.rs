@@ -5,6 +5,7 @@ mod audit;
 mod check_compat;
 mod diff;
 mod live;
+mod report;
 mod simulate;
 mod test;
 mod validate;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Validate JSON-lines payloads (fixtures, captured traffic) as the audit would, offline.
     #[command(after_help = EXIT_CODES)]
     Validate(validate::Args),
+    /// Work with audit reports: merge the reports of instances that split a fleet.
+    #[command(after_help = EXIT_CODES)]
+    Report(report::Args),
 }
 
 /// Why a command could not finish; the variant picks the exit code.
@@ -130,6 +134,7 @@ pub fn main() -> Exit {
         Command::Validate(args) => validate::run(&cli, args, out),
         Command::Simulate(args) => simulate::run_command(&cli, args, out),
         Command::Audit(args) => audit::run_command(&cli, args, out),
+        Command::Report(args) => report::run(args),
     };
     match result {
         Ok(exit) => exit,

@@ -203,6 +203,7 @@ fn kafka_every_fault_is_found_through_tansu() {
         attribution: Attribution::of(&contract),
         max_messages: Some(summary.kafka),
         duration: Some(Duration::from_secs(60)),
+        idle: None,
         max_bytes: 64 * 1024,
         max_violations: 10_000,
         keep_seen: true,
@@ -364,4 +365,255 @@ fn a_broker_restart_is_reported_as_a_gap() {
         .unwrap_or_default();
     assert_eq!(gaps.len(), 1, "{doc:#}");
     assert!(gaps[0]["millis"].as_u64().is_some());
+}
+
+/// Two audit instances split one Kafka topic (a consumer group) and one Mosquitto (a shared
+/// subscription); their reports merge, through the CLI, into counts equal to what was sent, and
+/// the ground truth shows every message was seen by exactly one of them.
+#[test]
+fn two_instances_split_the_fleet_and_their_reports_merge() {
+    use schemactl::audit::{self, Attribution, AuditReport, KafkaPlan, MqttPlan, Plan, Progress};
+    use schemactl::simulate::{FaultPlan, run as sim};
+    use schemactl::transport::TransportKind;
+    use schemactl::transport::kafka::{KafkaConfig, StartAt};
+    use schemactl::transport::mqtt::{MqttConfig, MqttVersion};
+    use schemactl::validate::resolver::MemoryRegistry;
+    use std::sync::Arc;
+
+    let mosquitto = Mosquitto::start();
+    let tansu = Tansu::start();
+    tansu.create_topic("emergency_generator", 3);
+    let contract = schemactl::catalog::load_contract(&root(), "generator").unwrap();
+    let schema_text = std::fs::read_to_string(root().join("schemas/generator/v3.json")).unwrap();
+    let registry = MemoryRegistry::default();
+    let kafka = KafkaConfig::new(tansu.bootstrap());
+    let group = format!("split-{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let validator = || {
+        schemactl::validate::PayloadValidator::new(
+            &schemactl::compat::Schema::parse(serde_json::from_str(&schema_text).unwrap()).unwrap(),
+        )
+        .unwrap()
+        .with_max_bytes(64 * 1024)
+    };
+    // The contract must be registered before an audit loads its subject.
+    rt.block_on(async {
+        use schemactl::validate::resolver::SchemaLookup;
+        registry
+            .register(&contract.subject, &schema_text)
+            .await
+            .unwrap()
+    });
+    let mut mqtt = MqttConfig::new(mosquitto.url());
+    mqtt.version = MqttVersion::V5;
+    let plan = Plan {
+        mqtt: Some(MqttPlan {
+            config: mqtt,
+            filters: contract
+                .mqtt
+                .as_ref()
+                .unwrap()
+                .topics
+                .iter()
+                .map(|t| format!("$share/{group}/{t}"))
+                .collect(),
+            version: 3,
+        }),
+        kafka: Some(KafkaPlan {
+            config: kafka.clone(),
+            topic: "emergency_generator".into(),
+            start: StartAt::Beginning,
+            group: Some(group.clone()),
+            subject: contract.subject.clone(),
+        }),
+        attribution: Attribution::of(&contract),
+        max_messages: None,
+        duration: Some(Duration::from_secs(120)),
+        idle: None,
+        max_bytes: 64 * 1024,
+        max_violations: 100_000,
+        keep_seen: true,
+        connect_timeout: Duration::from_secs(30),
+    };
+    // Each instance stops when the test says so: once both together counted everything sent.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let start = |progress: Arc<Progress>| {
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let mut stop = stop_rx.clone();
+        let task = rt.spawn(audit::run(
+            plan.clone(),
+            Some(validator()),
+            Some(registry.clone()),
+            progress,
+            Some(ready_tx),
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        ));
+        rt.block_on(ready_rx)
+            .expect("the instance did not become ready");
+        task
+    };
+    let progress = [Arc::new(Progress::default()), Arc::new(Progress::default())];
+    let a = start(progress[0].clone());
+    let b = start(progress[1].clone());
+
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = dir.path().join("truth.jsonl");
+    let (generators, count) = (12, 25);
+    let summary = rt
+        .block_on(sim::run(
+            sim::Plan {
+                contract: contract.clone(),
+                schema_text: schema_text.clone(),
+                mqtt: Some(MqttConfig::new(mosquitto.url())),
+                kafka: Some(kafka.clone()),
+                generators,
+                rate: 200.0,
+                count: Some(count),
+                duration: None,
+                seed: 9,
+                faults: FaultPlan::parse("all:0.5").unwrap(),
+                oversize_bytes: 64 * 1024,
+                connect_timeout: Duration::from_secs(10),
+            },
+            Some(&registry),
+            Some(Box::new(std::fs::File::create(&manifest_path).unwrap())),
+            std::future::pending(),
+        ))
+        .expect("simulate");
+    let sent = summary.mqtt + summary.kafka;
+    assert_eq!(sent, 2 * generators as u64 * count);
+    rt.block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        while progress.iter().map(|p| p.messages()).sum::<u64>() < sent {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the instances counted {} of {sent} messages within 60 s",
+                progress.iter().map(|p| p.messages()).sum::<u64>()
+            );
+            tick.tick().await;
+        }
+    });
+    stop_tx.send_replace(true);
+    let cards: Vec<_> = [a, b]
+        .into_iter()
+        .map(|t| rt.block_on(t).unwrap().expect("audit"))
+        .collect();
+
+    // Each instance did part of the work on each transport.
+    for (i, card) in cards.iter().enumerate() {
+        for t in [TransportKind::Mqtt, TransportKind::Kafka] {
+            let n = card.summary.get(&t).map_or(0, |s| s.messages);
+            assert!(n > 0 && n < sent, "instance {i} saw {n} {t} messages");
+        }
+    }
+    // Kafka: every record seen by exactly one instance (matched by partition and offset), every
+    // fault found.
+    let manifest = schemactl::simulate::manifest::read(&manifest_path).unwrap();
+    let seen: Vec<_> = cards
+        .iter()
+        .flat_map(|c| c.seen.clone())
+        .filter(|s| s.transport == TransportKind::Kafka)
+        .collect();
+    let score = audit::expect::score(&manifest, &seen, &[TransportKind::Kafka].into());
+    assert!(score.perfect(), "{score:#?}");
+    assert_eq!(score.matched, summary.kafka);
+    // MQTT has no offsets, and a shared subscription interleaves each topic between the
+    // instances: compare each generator's messages and faulty messages with the ground truth.
+    let mut truth: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for line in manifest
+        .iter()
+        .filter(|l| l.transport == TransportKind::Mqtt)
+    {
+        let e = truth.entry(line.generator.clone()).or_default();
+        e.0 += 1;
+        e.1 += u64::from(line.fault.is_some());
+    }
+    let mut merged_mqtt = audit::Scorecard::new(0, false);
+    for card in &cards {
+        merged_mqtt.merge(card.clone());
+    }
+    merged_mqtt.sort();
+    let counted: std::collections::BTreeMap<String, (u64, u64)> = merged_mqtt
+        .producers
+        .iter()
+        .filter(|p| p.transport == TransportKind::Mqtt)
+        .map(|p| (p.producer.clone(), (p.messages, p.invalid)))
+        .collect();
+    assert_eq!(counted, truth);
+
+    // The offsets were committed to the named group, up to the end of every partition.
+    {
+        use rdkafka::TopicPartitionList;
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", tansu.bootstrap())
+            .set("group.id", &group)
+            .create()
+            .unwrap();
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..3 {
+            tpl.add_partition("emergency_generator", p);
+        }
+        let committed = consumer
+            .committed_offsets(tpl, Duration::from_secs(10))
+            .unwrap();
+        let total: i64 = committed
+            .elements()
+            .iter()
+            .map(|e| e.offset().to_raw().unwrap_or(0).max(0))
+            .sum();
+        assert_eq!(total as u64, summary.kafka, "{committed:?}");
+    }
+
+    // The reports merge through the CLI into what was sent.
+    let mut files = Vec::new();
+    for (i, card) in cards.into_iter().enumerate() {
+        let path = dir.path().join(format!("audit-{i}.json"));
+        let report = AuditReport {
+            contract: contract.name.clone(),
+            subject: contract.subject.clone(),
+            group: Some(group.clone()),
+            runs: vec![format!("run-{i}")],
+            card,
+            expect: None,
+        };
+        std::fs::write(&path, serde_json::to_string(&report).unwrap()).unwrap();
+        files.push(path.display().to_string());
+    }
+    let out = schemactl()
+        .args(["report", "merge", "--format", "json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "violations were sent: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(merged["summary"]["mqtt"]["messages"], summary.mqtt);
+    assert_eq!(merged["summary"]["kafka"]["messages"], summary.kafka);
+    let per_producer: u64 = merged["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["messages"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_producer, sent);
+    let invalid: u64 = ["mqtt", "kafka"]
+        .iter()
+        .map(|t| merged["summary"][t]["invalid"].as_u64().unwrap())
+        .sum();
+    assert_eq!(invalid, summary.faulty);
+    let text = schemactl()
+        .args(["report", "merge"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("2 report(s) merged"), "{text}");
 }
