@@ -10,6 +10,8 @@
 //! - [`transport`]: MQTT and Kafka sources (sniffing) and sinks (the simulator); raw bytes only.
 //! - [`audit`]: both transports → checks → attribution → per-producer scorecard.
 //! - [`simulate`]: the reference compliant fleet and its misbehaving producers.
+//! - [`demo`]: everything in one process on loopback (registry, MQTT broker, Kafka mock
+//!   cluster) for `schemactl demo`.
 //! - [`report`]: findings rendered as text, JSON, JUnit, SARIF or GitHub annotations.
 //! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
 
@@ -17,6 +19,7 @@ pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod compat;
+pub mod demo;
 pub mod registry;
 pub mod report;
 pub mod simulate;

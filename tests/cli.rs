@@ -753,3 +753,46 @@ fn report_merge_refuses_bad_reports_naming_the_file() {
         assert_input_error(&run, &[bad.as_str(), says]);
     }
 }
+
+#[test]
+fn demo_names_the_misbehaving_generators() {
+    let run = schemactl(&[
+        "demo",
+        "--duration",
+        "3s",
+        "--generators",
+        "6",
+        "--rate",
+        "20",
+        "--faults",
+        "wrong-type=2:0.5,unknown-schema-id=4:0.5,not-json=5:0.3",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let row = |producer: &str, transport: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(producer) && l.split_whitespace().nth(1) == Some(transport))
+            .unwrap_or_else(|| panic!("no {producer} {transport} row:\n{}", run.stdout))
+            .to_string()
+    };
+    for transport in ["mqtt", "kafka"] {
+        assert!(row("gen-0002", transport).ends_with(|c: char| c.is_ascii_digit()));
+        assert!(row("gen-0002", transport).contains("SCHEMA_VIOLATION×"));
+        assert!(row("gen-0005", transport).contains("NOT_JSON×"));
+        for compliant in ["gen-0001", "gen-0003", "gen-0006"] {
+            assert!(row(compliant, transport).ends_with(" -"), "{}", run.stdout);
+        }
+    }
+    assert!(row("gen-0004", "kafka").contains("UNKNOWN_SCHEMA_ID×"));
+    assert!(
+        row("gen-0004", "mqtt").ends_with(" -"),
+        "no schema ids on MQTT"
+    );
+    assert!(
+        run.stdout.contains(
+            "found 3 of 3 misbehaving generator(s): gen-0002 (wrong-type), gen-0004 (unknown-schema-id), gen-0005 (not-json)"
+        ),
+        "{}",
+        run.stdout
+    );
+}

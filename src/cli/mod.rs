@@ -3,6 +3,7 @@
 
 mod audit;
 mod check_compat;
+mod demo;
 mod diff;
 mod live;
 mod report;
@@ -46,6 +47,9 @@ pub enum Color {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Try it: registry, MQTT broker and Kafka in this process, a misbehaving fleet, its audit.
+    #[command(after_help = EXIT_CODES)]
+    Demo(demo::Args),
     /// Check a proposed schema against earlier versions, as a Confluent registry would.
     #[command(after_help = EXIT_CODES)]
     CheckCompat(check_compat::Args),
@@ -135,6 +139,7 @@ pub fn main() -> Exit {
         Command::Simulate(args) => simulate::run_command(&cli, args, out),
         Command::Audit(args) => audit::run_command(&cli, args, out),
         Command::Report(args) => report::run(args),
+        Command::Demo(args) => demo::run(&cli, args, out),
     };
     match result {
         Ok(exit) => exit,
