@@ -16,3 +16,10 @@ fi
 if ! command -v tansu >/dev/null 2>&1 || ! tansu --version 2>/dev/null | grep -q '0\.6\.0'; then
   cargo install tansu --version 0.6.0 --locked --features dynostore
 fi
+
+# Confluent's Python client for the registry interop test (tests/interop/confluent_python.py):
+# SchemaRegistryClient needs the `schemaregistry` extra (httpx, authlib, cachetools, attrs),
+# JSONSerializer/JSONDeserializer the `json` extra (jsonschema, referencing, orjson).
+if ! python3 -c 'import confluent_kafka.schema_registry.json_schema' >/dev/null 2>&1; then
+  python3 -m pip install --quiet 'confluent-kafka[schemaregistry,json]'
+fi

@@ -4,6 +4,8 @@
 //! # Layout
 //! Data flows one way: files → registry → engine → validation → transports → report.
 //! - [`catalog`]: `schemas/` and `contracts/` on disk (schema histories, contracts, git bases).
+//! - [`config`]: `schemactl.toml` and the environment (registry URL, credentials, TLS).
+//! - [`registry`]: the Confluent Schema Registry REST client and wire types.
 //! - [`compat`]: the compatibility engine; pure functions over parsed schemas.
 //! - [`validate`]: payloads checked against schemas; Confluent's wire format; schema ids
 //!   resolved through the registry and cached.
@@ -19,6 +21,7 @@ pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod compat;
+pub mod config;
 pub mod demo;
 pub mod registry;
 pub mod report;

@@ -6,7 +6,7 @@ pub mod git;
 mod history;
 
 pub use contract::{Contract, Example, ExpectedViolation, IdentitySpec, KafkaSpec, MqttSpec};
-pub use history::{SchemaFile, load_history, read_schema_file};
+pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;

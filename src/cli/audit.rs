@@ -181,7 +181,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     .into_iter()
     .flatten()
     .collect();
-    let lookup = lookup(&args.registry)?;
+    let lookup = lookup(cli, &args.registry)?;
     let plan = Plan {
         mqtt,
         kafka,

@@ -1,10 +1,11 @@
-//! `schemactl check-compat`: the CI gate.
+//! `schemactl check-compat`: the CI gate, against local files or a registry subject.
+
+mod remote;
 
 use super::{Classify, Cli, FormatArg, Outcome, Output};
-use crate::Exit;
 use crate::catalog::{self, SchemaFile};
 use crate::compat::{self, Level, Metadata, Policy, Verdict, Version};
-use crate::report::{Case, Item, Report, Severity, render};
+use crate::report::{Case, Item, Report, Severity};
 use anyhow::anyhow;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github"
+    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject generator-telemetry-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)"
 )]
 pub struct Args {
     /// The proposed schema. With --contract it defaults to the newest version in the history.
@@ -36,6 +37,17 @@ pub struct Args {
     /// Metadata of the versions checked against.
     #[arg(long, value_name = "FILE")]
     pub against_metadata: Option<PathBuf>,
+    /// Check against a registry subject instead of files: its versions and level, and the
+    /// registry's own verdict. Without a URL, the configured registry ($SCHEMA_REGISTRY_URL,
+    /// else url under [registry] in schemactl.toml).
+    #[arg(long, value_name = "URL", num_args = 0..=1, conflicts_with = "against")]
+    pub registry: Option<Option<String>>,
+    /// The registry subject to check against (default with --contract: the contract's).
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "against")]
+    pub subject: Option<String>,
+    /// Seconds one registry request may take [default: 10].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
     /// Also fail when a version published at this git ref was edited or deleted.
     #[arg(long, value_name = "REF", requires = "contract")]
     pub base: Option<String>,
@@ -91,12 +103,13 @@ pub(crate) fn verdict_items(verdict: &Verdict, file: &Path) -> Vec<Item> {
         .collect()
 }
 
-/// Checks `proposal` against `history` and returns the verdict.
-pub(crate) fn check_files(
+/// Checks `proposal` against `history` and returns the verdict; `history_meta(i)` is the
+/// metadata of `history[i]`.
+pub(crate) fn check_files<'m>(
     proposal: &SchemaFile,
     proposal_meta: Option<&Metadata>,
     history: &[SchemaFile],
-    history_meta: Option<&Metadata>,
+    history_meta: impl Fn(usize) -> Option<&'m Metadata>,
     level: Level,
     policy: Policy,
 ) -> Verdict {
@@ -104,10 +117,11 @@ pub(crate) fn check_files(
     let versions: Vec<Version<'_>> = history
         .iter()
         .zip(&labels)
-        .map(|(f, l)| Version {
+        .enumerate()
+        .map(|(i, (f, l))| Version {
             label: l,
             schema: &f.schema,
-            metadata: history_meta,
+            metadata: history_meta(i),
         })
         .collect();
     let proposal_label = label(proposal);
@@ -120,6 +134,9 @@ pub(crate) fn check_files(
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    if args.registry.is_some() || args.subject.is_some() {
+        return remote::run(cli, args, out);
+    }
     let proposal_meta = args
         .metadata
         .as_deref()
@@ -183,7 +200,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         &proposal,
         proposal_meta.as_ref(),
         &history,
-        against_meta.as_ref(),
+        |_| against_meta.as_ref(),
         level,
         policy,
     );
@@ -259,18 +276,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         cases,
         json: doc,
     };
-    render(
-        &report,
-        args.format.format,
-        out.color,
-        &mut std::io::stdout().lock(),
-    )
-    .input()?;
-    Ok(if report.passed() {
-        Exit::Pass
-    } else {
-        Exit::Findings
-    })
+    super::finish(&report, args.format.format, out)
 }
 
 /// Compares the history on disk with the one at `base`: edited or deleted versions are findings.

@@ -5,7 +5,6 @@ use super::Failure;
 use crate::audit::Scorecard;
 use crate::transport::kafka::KafkaConfig;
 use crate::transport::mqtt::{MqttConfig, MqttVersion, Qos};
-use anyhow::anyhow;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -243,20 +242,20 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
 }
 
 /// The registry behind the [`SchemaLookup`](crate::validate::resolver::SchemaLookup) seam.
-///
-/// Interim: the shared registry client (`registry::client`) has not landed on this branch yet,
-/// and schemactl must not grow a second HTTP client, so a URL is refused with that reason until
-/// it does; the library paths are tested with the in-memory registry meanwhile.
-pub type Lookup = crate::validate::resolver::MemoryRegistry;
+pub type Lookup = crate::registry::RegistryClient;
 
-/// The registry client for `args`, if a URL is configured.
-pub fn lookup(args: &RegistryArgs) -> Result<Option<Lookup>, Failure> {
-    match &args.registry {
-        None => Ok(None),
-        Some(_) => Err(Failure::Input(anyhow!(
-            "this build cannot talk to a schema registry yet: the registry client has not been wired in"
-        ))),
+/// The registry client, if a URL is configured: `--registry`, `SCHEMA_REGISTRY_URL`, or url
+/// under [registry] in schemactl.toml, with that file's credentials and TLS settings.
+pub fn lookup(cli: &super::Cli, args: &RegistryArgs) -> Result<Option<Lookup>, Failure> {
+    let config = crate::config::Config::load(&cli.root, cli.config.as_deref())
+        .map_err(|e| Failure::Input(e.into()))?;
+    let settings = config.registry.with_url_flag(args.registry.as_deref());
+    if settings.url.is_none() {
+        return Ok(None);
     }
+    crate::registry::RegistryClient::new(&settings)
+        .map(Some)
+        .map_err(super::registry::failure)
 }
 
 #[cfg(test)]

@@ -3,11 +3,19 @@
 
 mod audit;
 mod check_compat;
+mod config;
+mod delete;
 mod demo;
 mod diff;
 mod live;
+mod pull;
+mod register;
+mod registry;
+mod registry_serve;
 mod report;
+mod show;
 mod simulate;
+mod subjects;
 mod test;
 mod validate;
 
@@ -29,6 +37,13 @@ pub struct Cli {
     /// Project root holding `contracts/` and `schemas/`.
     #[arg(long, global = true, env = "SCHEMACTL_ROOT", default_value = ".")]
     pub root: PathBuf,
+    /// Config file [default: <root>/schemactl.toml when it exists].
+    #[arg(long, global = true, env = "SCHEMACTL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log what happens to stderr (-v: registry requests and retries; -vv: HTTP detail).
+    /// Credentials are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -59,6 +74,27 @@ pub enum Command {
     /// Run the offline contract tests: histories compatible, examples pass or fail as declared.
     #[command(after_help = EXIT_CODES)]
     Test(test::Args),
+    /// Register contracts' schema histories in the registry, oldest first; idempotent.
+    #[command(after_help = EXIT_CODES)]
+    Register(register::Args),
+    /// List the registry's subjects with their versions, ids and compatibility levels.
+    #[command(after_help = EXIT_CODES)]
+    Subjects(subjects::Args),
+    /// Show one registered schema: id, version, references and the schema itself.
+    #[command(after_help = EXIT_CODES)]
+    Show(show::Args),
+    /// Write a subject's history from the registry as v1.json, v2.json, ... to adopt it.
+    #[command(after_help = EXIT_CODES)]
+    Pull(pull::Args),
+    /// Delete a subject or one version (soft; --permanent after the soft delete).
+    #[command(after_help = EXIT_CODES)]
+    Delete(delete::Args),
+    /// Read or set compatibility levels, global or per subject.
+    #[command(after_help = EXIT_CODES)]
+    Config(config::Args),
+    /// Schema registry commands.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Produce the fleet's telemetry (compliant, or misbehaving on purpose) to MQTT and Kafka.
     #[command(after_help = EXIT_CODES)]
     Simulate(simulate::Args),
@@ -71,6 +107,14 @@ pub enum Command {
     /// Work with audit reports: merge the reports of instances that split a fleet.
     #[command(after_help = EXIT_CODES)]
     Report(report::Args),
+}
+
+/// `schemactl registry ...`.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Serve an embedded Confluent-compatible schema registry (JSON Schema) over HTTP.
+    #[command(after_help = EXIT_CODES)]
+    Serve(registry_serve::Args),
 }
 
 /// Why a command could not finish; the variant picks the exit code.
@@ -130,11 +174,19 @@ pub fn main() -> Exit {
                 && std::io::IsTerminal::is_terminal(&std::io::stdout())
         }
     };
+    init_logging(cli.verbose, color);
     let out = Output { color };
     let result = match &cli.command {
         Command::CheckCompat(args) => check_compat::run(&cli, args, out),
         Command::Diff(args) => diff::run(args, out),
         Command::Test(args) => test::run(&cli, args, out),
+        Command::Register(args) => register::run(&cli, args, out),
+        Command::Subjects(args) => subjects::run(&cli, args, out),
+        Command::Show(args) => show::run(&cli, args, out),
+        Command::Pull(args) => pull::run(&cli, args, out),
+        Command::Delete(args) => delete::run(&cli, args, out),
+        Command::Config(args) => config::run(&cli, args, out),
+        Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(args, out),
         Command::Validate(args) => validate::run(&cli, args, out),
         Command::Simulate(args) => simulate::run_command(&cli, args, out),
         Command::Audit(args) => audit::run_command(&cli, args, out),
@@ -152,6 +204,37 @@ pub fn main() -> Exit {
             Exit::Infrastructure
         }
     }
+}
+
+/// Writes `report` to stdout in `format`; findings when any of its checks failed. A reader
+/// that stopped reading (`| head`) does not change the verdict.
+fn finish(report: &crate::report::Report, format: Format, out: Output) -> Outcome {
+    match crate::report::render(report, format, out.color, &mut std::io::stdout().lock()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e).input(),
+        _ => {}
+    }
+    Ok(if report.passed() {
+        Exit::Pass
+    } else {
+        Exit::Findings
+    })
+}
+
+/// Sends log lines to stderr at the level `-v` asks for.
+fn init_logging(verbose: u8, color: bool) {
+    let filter = match verbose {
+        0 => return,
+        1 => "schemactl=debug",
+        2 => "schemactl=trace,reqwest=debug,hyper_util=debug",
+        _ => "trace",
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .with_ansi(color && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .without_time()
+        .try_init();
 }
 
 /// The `--format` flag as every reporting command takes it.

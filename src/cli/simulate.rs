@@ -91,7 +91,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         ))),
         None => None,
     };
-    let lookup = lookup(&args.registry)?;
+    let lookup = lookup(cli, &args.registry)?;
     let plan = Plan {
         contract,
         schema_text,

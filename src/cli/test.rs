@@ -4,9 +4,8 @@
 
 use super::check_compat::{check_files, verdict_items};
 use super::{Classify, Cli, FormatArg, Outcome, Output};
-use crate::Exit;
 use crate::catalog::{self, Contract, Example};
-use crate::report::{Case, Item, Report, Severity, render};
+use crate::report::{Case, Item, Report, Severity};
 use crate::validate::{PayloadValidator, Violation};
 use serde_json::{Value, json};
 
@@ -46,18 +45,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         cases,
         json: json!({ "passed": passed, "contracts": docs }),
     };
-    render(
-        &report,
-        args.format.format,
-        out.color,
-        &mut std::io::stdout().lock(),
-    )
-    .input()?;
-    Ok(if report.passed() {
-        Exit::Pass
-    } else {
-        Exit::Findings
-    })
+    super::finish(&report, args.format.format, out)
 }
 
 fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::CatalogError> {
@@ -69,7 +57,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
             file,
             None,
             &history[..i],
-            None,
+            |_| None,
             contract.level,
             contract.policy,
         );

@@ -1,4 +1,11 @@
-//! The Confluent Schema Registry: wire types shared by the client and the embedded server.
-//! The REST contract is the one in `docs/confluent-registry-api.md` (see the README).
+//! The Confluent Schema Registry: the wire types, the client, and the embedded server. Both
+//! sides follow the REST contract in `docs/confluent-registry-api.md` (see the README).
 
+pub mod client;
 pub mod model;
+pub mod server;
+
+pub use client::{
+    CompatCheck, CompatScope, LevelConfig, RegistryClient, RegistryError, SubjectSettings,
+    encode_subject,
+};

@@ -36,6 +36,12 @@ pub struct RegisterRequest {
     /// Opaque rule set (kept as is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_set: Option<serde_json::Value>,
+    /// The id to register under; honoured only in IMPORT mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i32>,
+    /// The version to register as; honoured only in IMPORT mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
 }
 
 /// Answer of `POST /subjects/{s}/versions`.
@@ -66,6 +72,9 @@ pub struct SubjectVersion {
     /// Metadata, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
+    /// Rule set, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<serde_json::Value>,
 }
 
 /// `GET /schemas/ids/{id}`.
@@ -80,6 +89,21 @@ pub struct SchemaById {
     /// References.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<SchemaReference>,
+    /// Metadata, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+    /// Rule set, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_set: Option<serde_json::Value>,
+}
+
+/// `GET /schemas/ids/{id}/versions`: one subject and version using an id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectAndVersion {
+    /// The subject.
+    pub subject: String,
+    /// The version.
+    pub version: i32,
 }
 
 /// Answer of the compatibility endpoints. `messages` are shown, never parsed: they are not JSON.
@@ -98,13 +122,26 @@ pub struct CompatibilityResponse {
 pub struct ConfigResponse {
     /// The level (note: GET answers `compatibilityLevel`).
     pub compatibility_level: String,
+    /// `STRICT` or `LENIENT` (schemactl's registry; others omit it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_policy: Option<String>,
 }
 
 /// `PUT /config[/{s}]` (note: PUT takes `compatibility`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ConfigRequest {
-    /// The level.
+    /// The level; empty when the update only sets the policy. Some clients send it as
+    /// `compatibilityLevel`.
+    #[serde(
+        default,
+        alias = "compatibilityLevel",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub compatibility: String,
+    /// `STRICT` or `LENIENT` (schemactl's registry; others ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility_policy: Option<String>,
 }
 
 /// `GET|PUT /mode[/{s}]`.
@@ -112,6 +149,40 @@ pub struct ConfigRequest {
 pub struct ModeBody {
     /// READWRITE, READONLY, READONLY_OVERRIDE or IMPORT.
     pub mode: String,
+}
+
+/// A version as the REST API names it: a number 1..2^31-1, or `latest` (also written `-1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VersionRef {
+    /// The newest live version.
+    Latest,
+    /// One version number (1 or more).
+    Number(i32),
+}
+
+impl std::str::FromStr for VersionRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "latest" | "-1" => Ok(VersionRef::Latest),
+            _ => match s.parse::<i32>() {
+                Ok(n) if n >= 1 => Ok(VersionRef::Number(n)),
+                _ => Err(format!(
+                    "invalid version \"{s}\": expected a number from 1 to {} or \"latest\"",
+                    i32::MAX
+                )),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for VersionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionRef::Latest => f.write_str("latest"),
+            VersionRef::Number(n) => write!(f, "{n}"),
+        }
+    }
 }
 
 /// Every error body.
@@ -141,6 +212,8 @@ pub mod codes {
     pub const VERSION_NOT_SOFT_DELETED: i32 = 40407;
     /// No subject-level compatibility configured.
     pub const SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED: i32 = 40408;
+    /// No subject-level mode configured.
+    pub const SUBJECT_LEVEL_MODE_NOT_CONFIGURED: i32 = 40409;
     /// Incompatible schema (older servers answer plain 409).
     pub const INCOMPATIBLE_SCHEMA: i32 = 40901;
     /// Invalid schema.
@@ -175,5 +248,17 @@ mod tests {
         let r: RegisterResponse =
             serde_json::from_str(r#"{"id":3,"version":1,"schema":"{}"}"#).unwrap();
         assert_eq!(r.id, 3);
+    }
+
+    #[test]
+    fn versions_parse_as_the_api_names_them() {
+        assert_eq!("latest".parse(), Ok(VersionRef::Latest));
+        assert_eq!("-1".parse(), Ok(VersionRef::Latest));
+        assert_eq!("7".parse(), Ok(VersionRef::Number(7)));
+        assert_eq!("2147483647".parse(), Ok(VersionRef::Number(i32::MAX)));
+        for bad in ["0", "-2", "2147483648", "v1", "", "LATEST"] {
+            assert!(bad.parse::<VersionRef>().is_err(), "{bad}");
+        }
+        assert_eq!(VersionRef::Number(3).to_string(), "3");
     }
 }

@@ -34,28 +34,8 @@ impl fmt::Display for TransportKind {
     }
 }
 
-/// A credential read from the environment or a config file: never printed, redacted in `Debug`.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The value, for handing to the library that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+/// A credential: never printed, redacted in `Debug` (the one type for every credential).
+pub use crate::config::Secret;
 
 /// What went wrong on a transport. Messages never contain credentials.
 #[derive(Debug, Error)]

@@ -192,6 +192,57 @@ impl<L: SchemaLookup> Resolver<L> {
     }
 }
 
+/// The real registry, through the shared client (its retries, timeouts, TLS and credentials).
+impl SchemaLookup for crate::registry::RegistryClient {
+    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+        use crate::registry::model::codes;
+        let numbers = match self.versions(subject).await {
+            Ok(numbers) => numbers,
+            Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => return Ok(Vec::new()),
+            Err(e) => return Err(e.to_string()),
+        };
+        let versions = self
+            .versions_of(subject, &numbers)
+            .await
+            .map_err(|e| e.to_string())?;
+        versions
+            .into_iter()
+            .map(|v| {
+                Ok(Registered {
+                    version: v.version,
+                    id: u32::try_from(v.id)
+                        .map_err(|_| format!("schema id {} out of range", v.id))?,
+                    schema: v.schema,
+                })
+            })
+            .collect()
+    }
+
+    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+        use crate::registry::model::codes;
+        let Ok(id) = i32::try_from(id) else {
+            return Ok(None);
+        };
+        match crate::registry::RegistryClient::schema_by_id(self, id).await {
+            Ok(found) => Ok(Some(found.schema)),
+            Err(e) if e.is_code(&[codes::SCHEMA_NOT_FOUND]) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+        let request = crate::registry::model::RegisterRequest {
+            schema_type: Some("JSON".into()),
+            schema: schema.to_string(),
+            ..Default::default()
+        };
+        let id = crate::registry::RegistryClient::register(self, subject, &request, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        u32::try_from(id).map_err(|_| format!("schema id {id} out of range"))
+    }
+}
+
 /// An in-memory registry, for tests and examples: ids are handed out in order, the same schema
 /// text gets the same id, and it can be switched off to act as an outage.
 #[derive(Clone, Default)]

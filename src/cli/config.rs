@@ -1,0 +1,146 @@
+//! `schemactl config`: compatibility levels, global or per subject.
+
+use super::registry::{RegistryArgs, Session, TextOrJson, failure, print_json, say};
+use super::{Classify, Cli, Outcome, Output};
+use crate::Exit;
+use crate::compat::Level;
+use anyhow::anyhow;
+use serde_json::json;
+
+/// Arguments of `config`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+/// `config get` or `config set-level`.
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// Show a subject's level (falling back to the global one), or the global level.
+    Get {
+        /// The subject; without it, the global level.
+        subject: Option<String>,
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Set a subject's level, or the global level when no subject is named.
+    #[command(
+        override_usage = "schemactl config set-level [OPTIONS] [SUBJECT] LEVEL",
+        after_long_help = "Levels: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.\n\nExamples:\n  schemactl config set-level generator-telemetry-value FULL_TRANSITIVE\n  schemactl config set-level BACKWARD"
+    )]
+    SetLevel {
+        /// The subject; or, alone, the level to set globally.
+        #[arg(value_name = "SUBJECT|LEVEL")]
+        first: String,
+        /// The level, when a subject is named.
+        #[arg(value_name = "LEVEL")]
+        second: Option<String>,
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+fn whose(subject: Option<&str>) -> String {
+    subject.map_or_else(|| "global".into(), |s| format!("subject \"{s}\""))
+}
+
+pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
+    match &args.action {
+        Action::Get {
+            subject,
+            registry,
+            format,
+        } => {
+            let session = Session::from_args(cli, registry)?;
+            let client = &session.client;
+            let (level, reported, source) = session
+                .run(async {
+                    Ok(match subject {
+                        Some(s) => {
+                            let settings = client.subject_settings(s).await?;
+                            let source = settings.level_source();
+                            (settings.level(), settings.reported_policy(), source)
+                        }
+                        None => {
+                            let global = client.global_config().await?;
+                            (global.level, global.policy, "global")
+                        }
+                    })
+                })
+                .map_err(failure)?;
+            // Only schemactl's registry has policies; say nothing where none is reported.
+            let policy = reported
+                .map(|p| format!(", policy {}", p.name()))
+                .unwrap_or_default();
+            match format {
+                TextOrJson::Json => print_json(&json!({
+                    "registry": client.url(),
+                    "subject": subject,
+                    "level": level,
+                    "policy": reported,
+                    "source": source,
+                }))?,
+                TextOrJson::Text => match (subject, source) {
+                    (Some(s), "global") => say!(
+                        "{level}{policy} (the global default; subject \"{s}\" has no level of its own)"
+                    ),
+                    (Some(s), _) => say!("{level}{policy} (set on subject \"{s}\")"),
+                    (None, _) => say!("{level}{policy} (global)"),
+                },
+            }
+        }
+        Action::SetLevel {
+            first,
+            second,
+            registry,
+            format,
+        } => {
+            let (subject, level) = match second {
+                None => (None, first),
+                Some(level) => (Some(first.as_str()), level),
+            };
+            let level: Level = level.parse().map_err(|e: String| anyhow!(e)).input()?;
+            let session = Session::from_args(cli, registry)?;
+            let client = &session.client;
+            let (before, source) = session
+                .run(async {
+                    let before = match subject {
+                        Some(s) => {
+                            let settings = client.subject_settings(s).await?;
+                            let source = settings.level_source();
+                            (settings.level(), source)
+                        }
+                        None => (client.global_level().await?, "global"),
+                    };
+                    client.set_level(subject, level).await?;
+                    Ok(before)
+                })
+                .map_err(failure)?;
+            match format {
+                TextOrJson::Json => print_json(&json!({
+                    "registry": client.url(),
+                    "subject": subject,
+                    "level": level,
+                    "previous": before,
+                    "previous_source": source,
+                }))?,
+                TextOrJson::Text => {
+                    let was = match (subject, source) {
+                        (Some(_), "global") => format!("{before}, the global default"),
+                        _ => before.to_string(),
+                    };
+                    say!("{}: level {level} (was {was})", whose(subject));
+                }
+            }
+        }
+    }
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,384 @@
+//! `schemactl register`: puts contracts' schema histories into the registry, oldest first.
+//!
+//! Idempotent: each version is first looked up, and only versions the subject does not hold
+//! are posted. The subject's level is set from the contract before anything is registered, so
+//! the registry checks new versions at the level the contract promises.
+
+use super::registry::{
+    RegistryArgs, Session, TextOrJson, failure, paint, print_json, say, shorten, styles,
+};
+use super::{Classify, Cli, Failure, Outcome, Output};
+use crate::Exit;
+use crate::catalog::{self, Contract, SchemaFile};
+use crate::compat::{Level, Policy};
+use crate::registry::model::RegisterRequest;
+use crate::registry::{RegistryClient, RegistryError};
+use anyhow::anyhow;
+use serde::Serialize;
+use serde_json::json;
+
+/// Arguments of `register`.
+#[derive(Debug, clap::Args)]
+#[command(
+    group(clap::ArgGroup::new("which").required(true).args(["contract", "all"])),
+    after_long_help = "Examples:\n  schemactl register --contract generator --registry http://localhost:8081\n  SCHEMA_REGISTRY_URL=https://psrc-abc.confluent.cloud SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO=KEY:SECRET schemactl register --all --dry-run"
+)]
+pub struct Args {
+    /// Register this contract's history (a file stem in contracts/).
+    #[arg(long, value_name = "NAME")]
+    pub contract: Option<String>,
+    /// Register every contract in contracts/.
+    #[arg(long)]
+    pub all: bool,
+    /// Say what would be registered and which levels set, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Have the registry normalize each schema before looking it up and registering it.
+    #[arg(long)]
+    pub normalize: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
+}
+
+/// What happened to one version file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Action {
+    AlreadyRegistered,
+    Registered,
+    WouldRegister,
+    Refused,
+    NotAttempted,
+}
+
+#[derive(Debug, Serialize)]
+struct VersionStep {
+    file: String,
+    file_version: u32,
+    action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<i32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    messages: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum LevelAction {
+    Unchanged,
+    Set,
+    WouldSet,
+}
+
+#[derive(Debug, Serialize)]
+struct LevelStep {
+    /// The contract's level.
+    contract: Level,
+    /// The contract's policy.
+    policy: Policy,
+    /// The subject's own level before, if it had one.
+    subject_level: Option<Level>,
+    /// The global level, when the subject had none of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    global_level: Option<Level>,
+    /// The policy the registry applied before (strict when it reports none).
+    registry_policy: Policy,
+    action: LevelAction,
+    /// Something the registry did not take as asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ContractResult {
+    contract: String,
+    subject: String,
+    level: LevelStep,
+    versions: Vec<VersionStep>,
+}
+
+async fn register_contract(
+    client: &RegistryClient,
+    contract: &Contract,
+    history: &[SchemaFile],
+    args: &Args,
+) -> Result<ContractResult, Failure> {
+    let subject = &contract.subject;
+    let fail = |e: RegistryError, what: &str| match failure(e) {
+        Failure::Input(e) => Failure::Input(e.context(what.to_string())),
+        Failure::Infrastructure(e) => Failure::Infrastructure(e.context(what.to_string())),
+    };
+    let context = format!("contract {} (subject \"{subject}\")", contract.name);
+
+    let settings = client
+        .subject_settings(subject)
+        .await
+        .map_err(|e| fail(e, &context))?;
+    let subject_level = settings.own.map(|c| c.level);
+    let registry_policy = settings.policy();
+    let policy_differs = registry_policy != contract.policy;
+    let mut warning = None;
+    let action = if subject_level == Some(contract.level) && !policy_differs {
+        LevelAction::Unchanged
+    } else if args.dry_run {
+        LevelAction::WouldSet
+    } else {
+        let policy = policy_differs.then_some(contract.policy);
+        client
+            .set_config(Some(subject), contract.level, policy)
+            .await
+            .map_err(|e| fail(e, &context))?;
+        if policy.is_some() {
+            // Registries without policies (Confluent's) ignore the field; say so rather than
+            // let new versions be judged by a policy the contract does not use.
+            let kept = client
+                .subject_config(subject)
+                .await
+                .map_err(|e| fail(e, &context))?
+                .and_then(|c| c.policy)
+                .unwrap_or(Policy::Strict);
+            if kept != contract.policy {
+                warning = Some(format!(
+                    "the registry keeps no compatibility policy: it judges new versions {}, the contract is {}",
+                    kept.name(),
+                    contract.policy.name()
+                ));
+            }
+        }
+        LevelAction::Set
+    };
+    let level = LevelStep {
+        contract: contract.level,
+        policy: contract.policy,
+        subject_level,
+        global_level: settings.own.is_none().then_some(settings.global.level),
+        registry_policy,
+        action,
+        warning,
+    };
+
+    let mut versions = Vec::new();
+    let mut refused = false;
+    for file in history {
+        let shown = file.path.display().to_string();
+        let mut step = VersionStep {
+            file: shown.clone(),
+            file_version: file.version,
+            action: Action::NotAttempted,
+            version: None,
+            id: None,
+            messages: Vec::new(),
+        };
+        if refused {
+            versions.push(step);
+            continue;
+        }
+        let what = format!("{context}, {shown}");
+        let request = RegisterRequest {
+            schema_type: Some("JSON".into()),
+            schema: file.text.clone(),
+            ..RegisterRequest::default()
+        };
+        let found = client
+            .lookup(subject, &request, args.normalize)
+            .await
+            .map_err(|e| fail(e, &what))?;
+        if let Some(found) = found {
+            step.action = Action::AlreadyRegistered;
+            step.version = Some(found.version);
+            step.id = Some(found.id);
+        } else if args.dry_run {
+            step.action = Action::WouldRegister;
+        } else {
+            match client.register(subject, &request, args.normalize).await {
+                Ok(id) => {
+                    step.action = Action::Registered;
+                    step.id = Some(id);
+                    // The register answer carries only the id; the lookup names the version.
+                    step.version = client
+                        .lookup(subject, &request, args.normalize)
+                        .await
+                        .map_err(|e| fail(e, &what))?
+                        .map(|v| v.version);
+                }
+                Err(e) if e.is_incompatible() => {
+                    step.action = Action::Refused;
+                    step.messages = e.message().map(str::to_string).into_iter().collect();
+                    refused = true;
+                }
+                Err(e) => return Err(fail(e, &what)),
+            }
+        }
+        versions.push(step);
+    }
+    Ok(ContractResult {
+        contract: contract.name.clone(),
+        subject: subject.clone(),
+        level,
+        versions,
+    })
+}
+
+fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
+    use styles::*;
+    say!(
+        "{} {} → subject \"{}\" at {url}{}",
+        paint(out, BOLD, "contract"),
+        paint(out, BOLD, &result.contract),
+        result.subject,
+        if dry_run { " (dry run)" } else { "" }
+    );
+    let level = &result.level;
+    let mut before = match (level.subject_level, level.global_level) {
+        (Some(l), _) => format!("{l} on the subject"),
+        (None, Some(g)) => format!("{g}, the global default"),
+        (None, None) => "unknown".into(),
+    };
+    if level.registry_policy != level.policy {
+        before.push_str(&format!(", {}", level.registry_policy.name()));
+    }
+    let said = match level.action {
+        LevelAction::Unchanged => paint(out, DIM, "already set"),
+        LevelAction::Set => paint(out, GREEN, &format!("set (was {before})")),
+        LevelAction::WouldSet => paint(out, YELLOW, &format!("would set (now {before})")),
+    };
+    say!(
+        "  level {} ({}): {said}",
+        level.contract,
+        level.policy.name()
+    );
+    if let Some(w) = &level.warning {
+        say!("    {}: {w}", paint(out, YELLOW, "warning"));
+    }
+    let width = result
+        .versions
+        .iter()
+        .map(|v| file_name(&v.file).chars().count())
+        .max()
+        .unwrap_or(0);
+    for v in &result.versions {
+        let name = format!("{:<width$}", file_name(&v.file));
+        let at = match (v.version, v.id) {
+            (Some(version), Some(id)) => format!("version {version}, id {id}"),
+            (None, Some(id)) => format!("id {id}"),
+            _ => String::new(),
+        };
+        let (label, style) = match v.action {
+            Action::AlreadyRegistered => ("already registered", DIM),
+            Action::Registered => ("registered", GREEN),
+            Action::WouldRegister => ("would register", YELLOW),
+            Action::Refused => ("REFUSED as incompatible by the registry", RED),
+            Action::NotAttempted => ("not attempted: an earlier version was refused", DIM),
+        };
+        let said = paint(out, style, &format!("{label:<18}"));
+        let line = format!("  {name}  {said}  {at}");
+        say!("{}", line.trim_end());
+        for m in &v.messages {
+            say!("      {}", shorten(m, 300));
+        }
+        if v.action == Action::Refused {
+            say!(
+                "    help: see each change with `schemactl check-compat --contract {} --registry`; \
+                 published versions stay, so make the change compatible at {} or choose a new subject",
+                result.contract,
+                level.contract
+            );
+        }
+    }
+}
+
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    // Every contract and history is read before the registry is touched, so a broken file
+    // stops the run before anything is half registered.
+    let contracts = match &args.contract {
+        Some(name) => vec![catalog::load_contract(&cli.root, name).input()?],
+        None => catalog::load_contracts(&cli.root).input()?,
+    };
+    if contracts.is_empty() {
+        return Err(anyhow!(
+            "no contracts in {}",
+            cli.root.join("contracts").display()
+        ))
+        .input();
+    }
+    let work = contracts
+        .into_iter()
+        .map(|c| {
+            let history = catalog::load_history(&c.schemas)?;
+            Ok((c, history))
+        })
+        .collect::<Result<Vec<_>, catalog::CatalogError>>()
+        .input()?;
+    let session = Session::from_args(cli, &args.registry)?;
+    let url = session.client.url().to_string();
+    let mut results = Vec::new();
+    for (contract, history) in &work {
+        let result = session.run(register_contract(&session.client, contract, history, args))?;
+        if args.format == TextOrJson::Text {
+            print_text(out, &url, &result, args.dry_run);
+        }
+        results.push(result);
+    }
+    let count = |a: Action| {
+        results
+            .iter()
+            .flat_map(|r| &r.versions)
+            .filter(|v| v.action == a)
+            .count()
+    };
+    let refused = count(Action::Refused);
+    let summary = json!({
+        "registered": count(Action::Registered),
+        "already_registered": count(Action::AlreadyRegistered),
+        "would_register": count(Action::WouldRegister),
+        "refused": refused,
+    });
+    match args.format {
+        TextOrJson::Json => print_json(&json!({
+            "registry": url,
+            "dry_run": args.dry_run,
+            "normalize": args.normalize,
+            "contracts": results,
+            "summary": summary,
+        }))?,
+        TextOrJson::Text => {
+            let line = format!(
+                "{} registered, {} already registered{}{}",
+                summary["registered"],
+                summary["already_registered"],
+                if args.dry_run {
+                    format!(", {} would register", summary["would_register"])
+                } else {
+                    String::new()
+                },
+                if refused > 0 {
+                    format!(", {refused} refused")
+                } else {
+                    String::new()
+                }
+            );
+            let style = if refused > 0 {
+                styles::RED
+            } else {
+                styles::GREEN
+            };
+            say!("{}", paint(out, style, &line));
+        }
+    }
+    Ok(if refused > 0 {
+        Exit::Findings
+    } else {
+        Exit::Pass
+    })
+}

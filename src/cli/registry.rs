@@ -1,0 +1,232 @@
+//! What the registry commands share: the flags, opening a session, and mapping registry errors
+//! to exit codes (refused or unreachable: 3; the user's input: 2).
+
+use super::{Classify, Cli, Failure};
+use crate::config::Config;
+use crate::registry::model::codes;
+use crate::registry::{RegistryClient, RegistryError};
+use std::future::Future;
+
+/// `--registry` and `--timeout`, as every registry command takes them.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct RegistryArgs {
+    /// Schema Registry URL [default: $SCHEMA_REGISTRY_URL, else url under [registry] in
+    /// schemactl.toml].
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// Seconds one registry request may take [default: 10, or timeout_secs under [registry]].
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+/// Text for people or one JSON document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    /// Lines for a person.
+    #[default]
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// A registry client with the runtime that drives it.
+pub struct Session {
+    /// The client.
+    pub client: RegistryClient,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Session {
+    /// Resolves flags, environment and config file, and builds the client.
+    pub fn open(cli: &Cli, url: Option<&str>, timeout: Option<f64>) -> Result<Session, Failure> {
+        let config = Config::load(&cli.root, cli.config.as_deref()).input()?;
+        let settings = config
+            .registry
+            .with_url_flag(url)
+            .with_timeout_flag(timeout)
+            .input()?;
+        let client = RegistryClient::new(&settings).map_err(failure)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .infra()?;
+        Ok(Session { client, runtime })
+    }
+
+    /// Opens a session from the common flags.
+    pub fn from_args(cli: &Cli, args: &RegistryArgs) -> Result<Session, Failure> {
+        Session::open(cli, args.registry.as_deref(), args.timeout)
+    }
+
+    /// Runs registry calls to completion.
+    pub fn run<F: Future>(&self, work: F) -> F::Output {
+        self.runtime.block_on(work)
+    }
+}
+
+/// Which exit code a registry error earns.
+pub fn failure(e: RegistryError) -> Failure {
+    let input = match &e {
+        RegistryError::NotConfigured
+        | RegistryError::Setup(_)
+        | RegistryError::UnaddressableSubject(_) => true,
+        RegistryError::Unreachable { .. }
+        | RegistryError::Tls { .. }
+        | RegistryError::Timeout { .. }
+        | RegistryError::Unauthorized { .. }
+        | RegistryError::Forbidden { .. }
+        | RegistryError::Protocol { .. } => false,
+        // Read-only mode is the registry refusing us, not a mistake in the input.
+        RegistryError::Api { status, code, .. } => {
+            *status < 500 && *status != 429 && *code != codes::OPERATION_NOT_PERMITTED
+        }
+    };
+    let e = anyhow::Error::new(e);
+    if input {
+        Failure::Input(e)
+    } else {
+        Failure::Infrastructure(e)
+    }
+}
+
+/// Like [`failure`], but says plainly when the subject or version does not exist.
+pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Failure {
+    let what = if e.is_code(&[codes::SUBJECT_NOT_FOUND, codes::SUBJECT_SOFT_DELETED]) {
+        format!(
+            "subject \"{subject}\" not found at {}\nhelp: list subjects with `schemactl subjects`",
+            client.url()
+        )
+    } else if e.is_code(&[codes::VERSION_NOT_FOUND, codes::VERSION_SOFT_DELETED]) {
+        format!(
+            "subject \"{subject}\" has no such version at {} ({})\nhelp: list its versions with `schemactl subjects --prefix {subject}`",
+            client.url(),
+            e.message().unwrap_or_default()
+        )
+    } else {
+        return failure(e);
+    };
+    Failure::Input(anyhow::anyhow!(what))
+}
+
+/// The registry's words for a person: at most `max` characters, saying how much was left out
+/// (the JSON output keeps them whole). Registries quote whole schemas in their messages.
+pub fn shorten(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max).collect();
+    format!(
+        "{kept}… ({} more characters; --format json has them all)",
+        total - max
+    )
+}
+
+/// Pretty-prints schema text that is JSON; other text is returned as it is.
+pub fn pretty(schema: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(schema)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| schema.to_string())
+}
+
+/// Parses `SUBJECT[@VERSION]`. A suffix that is not a version stays part of the subject, since
+/// subjects may contain `@`.
+pub fn subject_at(text: &str) -> (String, Option<crate::registry::model::VersionRef>) {
+    if let Some((subject, version)) = text.rsplit_once('@')
+        && !subject.is_empty()
+        && let Ok(v) = version.parse()
+    {
+        return (subject.to_string(), Some(v));
+    }
+    (text.to_string(), None)
+}
+
+/// Writes one line to stdout. When the reader has gone (`schemactl show S | head`), the process
+/// ends quietly with success, as a SIGPIPE would end a C tool, instead of panicking as
+/// `println!` does.
+pub fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n"))
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `println!` for the registry commands, through [`say_line`].
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::registry::say_line(format_args!($($arg)*))
+    };
+}
+pub(crate) use say;
+
+/// Writes a JSON document to stdout.
+pub fn print_json(doc: &serde_json::Value) -> Result<(), Failure> {
+    say_line(format_args!(
+        "{}",
+        serde_json::to_string_pretty(doc).unwrap_or_default()
+    ));
+    Ok(())
+}
+
+/// Colours `text` when the output is coloured.
+pub fn paint(out: super::Output, style: anstyle::Style, text: &str) -> String {
+    if out.color {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// Common styles.
+pub mod styles {
+    use anstyle::{AnsiColor, Style};
+    /// Something failed.
+    pub const RED: Style = Style::new()
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
+        .bold();
+    /// Something changed as asked.
+    pub const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+    /// Something would change.
+    pub const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+    /// Nothing to do.
+    pub const DIM: Style = Style::new().dimmed();
+    /// A heading.
+    pub const BOLD: Style = Style::new().bold();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::model::VersionRef;
+
+    #[test]
+    fn long_registry_messages_are_shortened_by_characters() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(
+            shorten("ééééé", 2),
+            "éé… (3 more characters; --format json has them all)"
+        );
+    }
+
+    #[test]
+    fn subject_and_version_split_only_on_a_real_version() {
+        assert_eq!(subject_at("a-value"), ("a-value".into(), None));
+        assert_eq!(
+            subject_at("a-value@3"),
+            ("a-value".into(), Some(VersionRef::Number(3)))
+        );
+        assert_eq!(
+            subject_at("a@b@latest"),
+            ("a@b".into(), Some(VersionRef::Latest))
+        );
+        assert_eq!(
+            subject_at("user@example.com"),
+            ("user@example.com".into(), None)
+        );
+        assert_eq!(subject_at("@3"), ("@3".into(), None));
+    }
+}

@@ -1,0 +1,72 @@
+//! `schemactl show`: one registered schema, pretty-printed, with its id and references.
+
+use super::registry::{
+    RegistryArgs, Session, TextOrJson, missing, paint, pretty, print_json, say, styles, subject_at,
+};
+use super::{Cli, Outcome, Output};
+use crate::Exit;
+use crate::registry::model::VersionRef;
+use serde_json::{Value, json};
+
+/// Arguments of `show`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_long_help = "Examples:\n  schemactl show generator-telemetry-value\n  schemactl show generator-telemetry-value@2 --format json"
+)]
+pub struct Args {
+    /// SUBJECT, or SUBJECT@VERSION with a version number or `latest` (the default).
+    #[arg(value_name = "SUBJECT[@VERSION]")]
+    pub subject: String,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
+}
+
+pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    let (subject, version) = subject_at(&args.subject);
+    let session = Session::from_args(cli, &args.registry)?;
+    let client = &session.client;
+    let wanted = version.unwrap_or(VersionRef::Latest);
+    let found = session
+        .run(client.version(&subject, wanted))
+        .map_err(|e| missing(e, client, &subject))?;
+    let schema_type = found.schema_type.as_deref().unwrap_or("AVRO");
+    match args.format {
+        TextOrJson::Json => {
+            let schema = serde_json::from_str::<Value>(&found.schema)
+                .unwrap_or_else(|_| Value::String(found.schema.clone()));
+            print_json(&json!({
+                "registry": client.url(),
+                "subject": found.subject,
+                "version": found.version,
+                "id": found.id,
+                "schemaType": schema_type,
+                "references": found.references,
+                "schema": schema,
+            }))?;
+        }
+        TextOrJson::Text => {
+            let key = |k: &str| paint(out, styles::BOLD, &format!("{k:<11}"));
+            say!("{}{}", key("subject"), found.subject);
+            let latest = if wanted == VersionRef::Latest {
+                " (latest)"
+            } else {
+                ""
+            };
+            say!("{}{}{latest}", key("version"), found.version);
+            say!("{}{}", key("id"), found.id);
+            say!("{}{schema_type}", key("type"));
+            if found.references.is_empty() {
+                say!("{}none", key("references"));
+            }
+            for (i, r) in found.references.iter().enumerate() {
+                let k = if i == 0 { "references" } else { "" };
+                say!("{}{} → {}@{}", key(k), r.name, r.subject, r.version);
+            }
+            say!("{}", pretty(&found.schema));
+        }
+    }
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,683 @@
+//! The registry commands end to end against schemactl's own registry (`schemactl registry
+//! serve`), each test on its own in-memory registry on a free loopback port. Text outputs are
+//! snapshot-tested with the registry URL replaced.
+
+use crate::services::Registry;
+use crate::{Run, schemactl_env};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The repository root, holding the generator contract and its history.
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const SUBJECT: &str = "emergency_generator-value";
+
+/// Runs `schemactl` in `dir` against `registry` (through `SCHEMA_REGISTRY_URL`).
+fn run_in(dir: &Path, registry: &Registry, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut all = vec![("SCHEMA_REGISTRY_URL", registry.url.as_str())];
+    all.extend_from_slice(env);
+    schemactl_env(dir, args, &all)
+}
+
+/// The output with the registry's URL (its port changes) replaced.
+fn shown(run: &Run, registry: &Registry) -> String {
+    run.stdout.replace(&registry.url, "http://REGISTRY")
+}
+
+fn run(registry: &Registry, args: &[&str]) -> Run {
+    run_in(&repo(), registry, args, &[])
+}
+
+#[track_caller]
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, 0, "{}", run.all());
+    run
+}
+
+/// A project with one contract `name` for `subject` at `level`, and these history files.
+fn project(name: &str, subject: &str, level: &str, history: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_project(dir.path(), name, subject, level, history);
+    dir
+}
+
+fn write_project(root: &Path, name: &str, subject: &str, level: &str, history: &[&str]) {
+    let schemas = root.join("schemas").join(name);
+    std::fs::create_dir_all(&schemas).unwrap();
+    std::fs::create_dir_all(root.join("contracts")).unwrap();
+    std::fs::write(
+        root.join("contracts").join(format!("{name}.toml")),
+        format!(
+            "subject = {}\nschemas = \"schemas/{name}\"\nlevel = \"{level}\"\n",
+            serde_json::json!(subject)
+        ),
+    )
+    .unwrap();
+    for (i, text) in history.iter().enumerate() {
+        std::fs::write(schemas.join(format!("v{}.json", i + 1)), text).unwrap();
+    }
+}
+
+const FUEL_NUMBER: &str = r#"{"type":"object","properties":{"generatorID":{"type":"string"},"fuel":{"type":"number"}},"required":["generatorID"]}"#;
+const FUEL_AND_STATUS: &str = r#"{"type":"object","properties":{"generatorID":{"type":"string"},"fuel":{"type":"number"},"status":{"type":"string"}},"required":["generatorID"]}"#;
+const FUEL_DESCRIBED: &str = r#"{"type":"object","description":"A generator's reading","properties":{"generatorID":{"type":"string"},"fuel":{"type":"number"}},"required":["generatorID"]}"#;
+const FUEL_STRING: &str = r#"{"type":"object","properties":{"generatorID":{"type":"string"},"fuel":{"type":"string"}},"required":["generatorID"]}"#;
+
+#[test]
+fn register_is_idempotent_and_sets_the_contracts_level() {
+    let registry = Registry::start();
+
+    let dry = ok(run(
+        &registry,
+        &["register", "--contract", "generator", "--dry-run"],
+    ));
+    insta::assert_snapshot!("register_dry_run", shown(&dry, &registry));
+    let subjects = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(
+        subjects["subjects"],
+        serde_json::json!([]),
+        "a dry run changes nothing"
+    );
+
+    let first = ok(run(&registry, &["register", "--contract", "generator"]));
+    insta::assert_snapshot!("register_first", shown(&first, &registry));
+
+    let again = ok(run(&registry, &["register", "--all", "--format", "json"])).json();
+    let versions = &again["contracts"][0]["versions"];
+    assert_eq!(versions.as_array().unwrap().len(), 3);
+    for (i, v) in versions.as_array().unwrap().iter().enumerate() {
+        assert_eq!(v["action"], "already_registered", "{again}");
+        assert_eq!(v["version"], i + 1, "{again}");
+        assert_eq!(v["file_version"], i + 1, "{again}");
+    }
+    assert_eq!(again["contracts"][0]["level"]["action"], "unchanged");
+    assert_eq!(again["summary"]["registered"], 0);
+    assert_eq!(again["summary"]["already_registered"], 3);
+
+    let level = ok(run(&registry, &["config", "get", SUBJECT]));
+    assert_eq!(
+        level.stdout.trim(),
+        "BACKWARD (set on subject \"emergency_generator-value\")"
+    );
+
+    // With --normalize the same versions are found, and nothing is posted again.
+    let normalized = ok(run(
+        &registry,
+        &["register", "--all", "--normalize", "--format", "json"],
+    ));
+    assert_eq!(
+        normalized.json()["summary"]["already_registered"],
+        3,
+        "{}",
+        normalized.all()
+    );
+}
+
+#[test]
+fn a_version_refused_as_incompatible_exits_1_with_the_registrys_reasons() {
+    let registry = Registry::start();
+    let dir = project("fleet", "fleet-value", "BACKWARD", &[FUEL_NUMBER]);
+    ok(run_in(dir.path(), &registry, &["register", "--all"], &[]));
+    // Later, someone rewrites the history with a breaking change and one more version after it.
+    write_project(
+        dir.path(),
+        "fleet",
+        "fleet-value",
+        "BACKWARD",
+        &[FUEL_NUMBER, FUEL_STRING, FUEL_AND_STATUS],
+    );
+    let refused = run_in(dir.path(), &registry, &["register", "--all"], &[]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    let text = shown(&refused, &registry);
+    assert!(text.contains("v1.json  already registered"), "{text}");
+    assert!(
+        text.contains("v2.json  REFUSED as incompatible by the registry"),
+        "{text}"
+    );
+    assert!(text.contains("incompatible"), "{text}");
+    assert!(
+        text.contains("help: see each change with `schemactl check-compat"),
+        "{text}"
+    );
+    assert!(text.contains("v3.json  not attempted"), "{text}");
+    assert!(text.contains("1 refused"), "{text}");
+
+    let json = run_in(
+        dir.path(),
+        &registry,
+        &["register", "--all", "--format", "json"],
+        &[],
+    );
+    assert_eq!(json.code, 1, "{}", json.all());
+    let doc = json.json();
+    let v2 = &doc["contracts"][0]["versions"][1];
+    assert_eq!(v2["action"], "refused");
+    assert!(!v2["messages"][0].as_str().unwrap().is_empty(), "{doc}");
+    assert_eq!(doc["summary"]["refused"], 1);
+}
+
+#[test]
+fn check_compat_against_the_registry_shows_both_verdicts() {
+    let registry = Registry::start();
+    // A subject that does not exist yet: the proposal is its first version.
+    let first = ok(run(
+        &registry,
+        &[
+            "check-compat",
+            "schemas/generator/v1.json",
+            "--registry",
+            &registry.url,
+            "--subject",
+            SUBJECT,
+        ],
+    ));
+    assert!(
+        first.stdout.contains("will be its first version"),
+        "{}",
+        first.all()
+    );
+
+    ok(run(&registry, &["register", "--contract", "generator"]));
+
+    let good = ok(run(
+        &registry,
+        &[
+            "check-compat",
+            "tests/fixtures/generator/compatible-v4.json",
+            "--contract",
+            "generator",
+            "--registry",
+        ],
+    ));
+    insta::assert_snapshot!("check_compat_registry_ok", shown(&good, &registry));
+
+    let bad = run(
+        &registry,
+        &[
+            "check-compat",
+            "tests/fixtures/generator/pressure-as-string.json",
+            "--registry",
+            &registry.url,
+            "--subject",
+            SUBJECT,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(bad.code, 1, "{}", bad.all());
+    let doc = bad.json();
+    assert_eq!(doc["compatible"], false);
+    assert_eq!(doc["agree"], true, "{doc}");
+    assert_eq!(doc["local"]["compatible"], false);
+    assert_eq!(doc["remote"]["is_compatible"], false);
+    assert_eq!(doc["remote"]["scope"], "level");
+    assert_eq!(doc["registry_level"], "BACKWARD");
+    assert!(
+        !doc["remote"]["messages"].as_array().unwrap().is_empty(),
+        "{doc}"
+    );
+    assert_eq!(doc["versions"], serde_json::json!([1, 2, 3]));
+    let text = run(
+        &registry,
+        &[
+            "check-compat",
+            "tests/fixtures/generator/pressure-as-string.json",
+            "--contract",
+            "generator",
+            "--registry",
+        ],
+    );
+    assert_eq!(text.code, 1, "{}", text.all());
+    // One finding carrying the registry's messages as it wrote them, long ones shortened.
+    assert_eq!(
+        text.stdout.matches("error[REGISTRY_INCOMPATIBLE]").count(),
+        1,
+        "{}",
+        text.all()
+    );
+    assert!(
+        text.stdout.contains("errorType:\"TYPE_CHANGED\""),
+        "{}",
+        text.all()
+    );
+    assert!(
+        text.stdout
+            .contains("more characters; --format json has them all"),
+        "{}",
+        text.all()
+    );
+
+    // The registry's level goes down to NONE; the contract still promises BACKWARD.
+    ok(run(&registry, &["config", "set-level", SUBJECT, "NONE"]));
+    let split = run(
+        &registry,
+        &[
+            "check-compat",
+            "tests/fixtures/generator/pressure-as-string.json",
+            "--contract",
+            "generator",
+            "--registry",
+        ],
+    );
+    assert_eq!(split.code, 1, "{}", split.all());
+    let text = shown(&split, &registry);
+    assert!(text.contains("warning[VERDICTS_DISAGREE]: the local engine says incompatible, the registry says compatible"), "{text}");
+    assert!(
+        text.contains("different levels (BACKWARD here, NONE there)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: the local engine checks at BACKWARD (contract generator"),
+        "{text}"
+    );
+}
+
+#[test]
+fn subjects_show_pull_and_delete_manage_versions() {
+    let registry = Registry::start();
+    ok(run(&registry, &["register", "--contract", "generator"]));
+    ok(run(&registry, &["config", "set-level", "FULL"]));
+
+    let listed = ok(run(&registry, &["subjects"]));
+    insta::assert_snapshot!("subjects", shown(&listed, &registry));
+    let doc = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(doc["global_level"], "FULL");
+    assert_eq!(doc["subjects"][0]["level"], "BACKWARD");
+    assert_eq!(doc["subjects"][0]["level_source"], "subject");
+
+    let shown = ok(run(&registry, &["show", &format!("{SUBJECT}@2")]));
+    assert!(
+        shown
+            .stdout
+            .starts_with("subject    emergency_generator-value\nversion    2\n"),
+        "{}",
+        shown.all()
+    );
+    assert!(
+        shown.stdout.contains("\n{\n  \"$schema\""),
+        "pretty-printed: {}",
+        shown.all()
+    );
+    let latest = ok(run(&registry, &["show", SUBJECT, "--format", "json"])).json();
+    assert_eq!(latest["version"], 3);
+    assert_eq!(latest["schemaType"], "JSON");
+    assert!(latest["schema"].is_object());
+    let missing = run(&registry, &["show", "no-such-value"]);
+    assert_eq!(missing.code, 2, "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("subject \"no-such-value\" not found"),
+        "{}",
+        missing.all()
+    );
+
+    // Adopt the subject in a new repository: pull, then register finds every version.
+    let adopt = tempfile::tempdir().unwrap();
+    let pulled = ok(run_in(
+        adopt.path(),
+        &registry,
+        &["pull", SUBJECT, "--into", "schemas/gen"],
+        &[],
+    ));
+    assert!(
+        pulled.stdout.contains("v3.json  ← version 3"),
+        "{}",
+        pulled.all()
+    );
+    assert!(
+        pulled.stdout.contains("schemas = \"schemas/gen\""),
+        "{}",
+        pulled.all()
+    );
+    for n in 1..=3 {
+        let ours: Value = serde_json::from_str(
+            &std::fs::read_to_string(repo().join(format!("schemas/generator/v{n}.json"))).unwrap(),
+        )
+        .unwrap();
+        let theirs: Value = serde_json::from_str(
+            &std::fs::read_to_string(adopt.path().join(format!("schemas/gen/v{n}.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(ours, theirs, "v{n}");
+    }
+    std::fs::create_dir(adopt.path().join("contracts")).unwrap();
+    std::fs::write(
+        adopt.path().join("contracts/gen.toml"),
+        format!("subject = \"{SUBJECT}\"\nschemas = \"schemas/gen\"\nlevel = \"BACKWARD\"\n"),
+    )
+    .unwrap();
+    let registered = ok(run_in(
+        adopt.path(),
+        &registry,
+        &["register", "--all", "--format", "json"],
+        &[],
+    ));
+    assert_eq!(
+        registered.json()["summary"]["already_registered"],
+        3,
+        "{}",
+        registered.all()
+    );
+    let again = ok(run_in(
+        adopt.path(),
+        &registry,
+        &["pull", SUBJECT, "--into", "schemas/gen"],
+        &[],
+    ));
+    assert_eq!(
+        again.stdout.matches("unchanged").count(),
+        3,
+        "{}",
+        again.all()
+    );
+
+    // Delete version 2: the next pull numbers the files 1..2 and says which version each is.
+    let deleted = ok(run(
+        &registry,
+        &["delete", &format!("{SUBJECT}@2"), "--yes"],
+    ));
+    assert!(
+        deleted
+            .stdout
+            .starts_with("soft-deleted version 2 of subject"),
+        "{}",
+        deleted.all()
+    );
+    let gap = tempfile::tempdir().unwrap();
+    let pulled = ok(run_in(
+        gap.path(),
+        &registry,
+        &["pull", SUBJECT, "--into", "h", "--format", "json"],
+        &[],
+    ));
+    let files = pulled.json()["files"].clone();
+    assert_eq!(files.as_array().unwrap().len(), 2);
+    assert_eq!(files[1]["version"], 3);
+    assert!(files[1]["file"].as_str().unwrap().ends_with("v2.json"));
+
+    // A pull over different files refuses unless forced.
+    let conflict = run_in(
+        adopt.path(),
+        &registry,
+        &["pull", SUBJECT, "--into", "schemas/gen"],
+        &[],
+    );
+    assert_eq!(conflict.code, 2, "{}", conflict.all());
+    assert!(conflict.stderr.contains("--force"), "{}", conflict.all());
+
+    // Permanent: soft first, then for good; then the subject is gone.
+    let gone = ok(run(
+        &registry,
+        &[
+            "delete",
+            SUBJECT,
+            "--permanent",
+            "--yes",
+            "--format",
+            "json",
+        ],
+    ))
+    .json();
+    assert_eq!(gone["soft_deleted"], serde_json::json!([1, 3]));
+    // The permanent delete takes the soft-deleted version 2 too.
+    assert_eq!(gone["permanently_deleted"], serde_json::json!([1, 2, 3]));
+    let doc = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(doc["subjects"], serde_json::json!([]));
+}
+
+#[test]
+fn subject_names_with_slashes_spaces_and_unicode_round_trip() {
+    let registry = Registry::start();
+    for subject in [
+        "fleet/gen 1 – température-value",
+        "a..b?c#d%20e-value",
+        "../etc-value",
+    ] {
+        let dir = project("odd", subject, "FULL", &[FUEL_NUMBER, FUEL_DESCRIBED]);
+        let first = ok(run_in(
+            dir.path(),
+            &registry,
+            &["register", "--all", "--format", "json"],
+            &[],
+        ));
+        assert_eq!(first.json()["contracts"][0]["subject"], subject);
+        assert_eq!(first.json()["summary"]["registered"], 2, "{}", first.all());
+
+        let shown = ok(run(
+            &registry,
+            &["show", &format!("{subject}@1"), "--format", "json"],
+        ))
+        .json();
+        assert_eq!(shown["subject"], subject);
+        let level = ok(run(&registry, &["config", "get", subject]));
+        assert!(
+            level.stdout.starts_with("FULL (set on subject"),
+            "{}",
+            level.all()
+        );
+        let checked = ok(run_in(
+            dir.path(),
+            &registry,
+            &[
+                "check-compat",
+                "--contract",
+                "odd",
+                "--registry",
+                "--format",
+                "json",
+            ],
+            &[],
+        ));
+        assert_eq!(checked.json()["subject"], subject);
+        assert_eq!(checked.json()["agree"], true);
+    }
+    let listed = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    let names: Vec<&str> = listed["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "../etc-value",
+            "a..b?c#d%20e-value",
+            "fleet/gen 1 – température-value"
+        ]
+    );
+    ok(run(
+        &registry,
+        &[
+            "delete",
+            "fleet/gen 1 – température-value",
+            "--yes",
+            "--permanent",
+        ],
+    ));
+}
+
+#[test]
+fn a_registry_requiring_credentials_gets_them_from_the_environment() {
+    let registry =
+        Registry::start_with(&[], &[("SCHEMACTL_REGISTRY_BASIC_AUTH", "fleet:s3cr3t-pw")]);
+    let refused = run(&registry, &["subjects"]);
+    assert_eq!(refused.code, 3, "{}", refused.all());
+    assert!(refused.stderr.contains("HTTP 401"), "{}", refused.all());
+    assert!(
+        refused.stderr.contains("no credentials were sent"),
+        "{}",
+        refused.all()
+    );
+
+    let wrong = run_in(
+        &repo(),
+        &registry,
+        &["-v", "register", "--all"],
+        &[("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "fleet:wr0ng-pw")],
+    );
+    assert_eq!(wrong.code, 3, "{}", wrong.all());
+    assert!(!wrong.all().contains("wr0ng-pw"), "{}", wrong.all());
+
+    let right = run_in(
+        &repo(),
+        &registry,
+        &["-v", "register", "--all"],
+        &[("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "fleet:s3cr3t-pw")],
+    );
+    assert_eq!(right.code, 0, "{}", right.all());
+    assert!(
+        right
+            .stderr
+            .contains("POST /subjects/emergency_generator-value/versions"),
+        "{}",
+        right.all()
+    );
+    assert!(!right.all().contains("s3cr3t-pw"), "{}", right.all());
+}
+
+#[test]
+fn a_lenient_contract_sets_the_registrys_policy_too() {
+    let registry = Registry::start();
+    // Adding a typed property to an open model breaks the strict policy, not the lenient one.
+    let strict = project(
+        "open",
+        "strict-value",
+        "BACKWARD",
+        &[FUEL_NUMBER, FUEL_AND_STATUS],
+    );
+    let refused = run_in(strict.path(), &registry, &["register", "--all"], &[]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+
+    let lenient = project(
+        "open",
+        "lenient-value",
+        "BACKWARD",
+        &[FUEL_NUMBER, FUEL_AND_STATUS],
+    );
+    let contract = lenient.path().join("contracts/open.toml");
+    let text = std::fs::read_to_string(&contract).unwrap() + "policy = \"lenient\"\n";
+    std::fs::write(&contract, text).unwrap();
+    let done = ok(run_in(
+        lenient.path(),
+        &registry,
+        &["register", "--all", "--format", "json"],
+        &[],
+    ));
+    let doc = done.json();
+    assert_eq!(doc["summary"]["registered"], 2, "{doc}");
+    assert_eq!(doc["contracts"][0]["level"]["action"], "set");
+    assert_eq!(doc["contracts"][0]["level"]["registry_policy"], "strict");
+    let level = ok(run(&registry, &["config", "get", "lenient-value"]));
+    assert_eq!(
+        level.stdout.trim(),
+        "BACKWARD, policy lenient (set on subject \"lenient-value\")"
+    );
+    let again = ok(run_in(
+        lenient.path(),
+        &registry,
+        &["register", "--all", "--format", "json"],
+        &[],
+    ));
+    assert_eq!(again.json()["contracts"][0]["level"]["action"], "unchanged");
+}
+
+#[test]
+fn kafka_traffic_resolves_schema_ids_through_the_registry() {
+    // The simulator registers the contract's schema and writes its id in the wire format; the
+    // audit resolves every id through the same client against the same registry.
+    let registry = Registry::start();
+    let broker = crate::brokers::Tansu::start();
+    broker.create_topic("emergency_generator", 2);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("truth.jsonl").display().to_string();
+    let simulated = ok(run(
+        &registry,
+        &[
+            "simulate",
+            "--kafka",
+            &broker.bootstrap(),
+            // One generator per fault kind and one well-behaved.
+            "--generators",
+            "12",
+            "--count",
+            "5",
+            "--rate",
+            "200",
+            "--faults",
+            "all:0.3",
+            "--seed",
+            "7",
+            "--manifest",
+            &manifest,
+        ],
+    ));
+    assert!(
+        simulated.stderr.contains("60 Kafka record(s)"),
+        "{}",
+        simulated.all()
+    );
+    assert!(
+        simulated.stderr.contains("Kafka values carry schema id 1"),
+        "{}",
+        simulated.all()
+    );
+    let subjects = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(subjects["subjects"][0]["subject"], SUBJECT, "{subjects}");
+
+    let audited = run(
+        &registry,
+        &[
+            "audit",
+            "--kafka",
+            &broker.bootstrap(),
+            "--from-beginning",
+            "--max-messages",
+            "60",
+            "--duration",
+            "60s",
+            "--expect",
+            &manifest,
+            "--format",
+            "json",
+        ],
+    );
+    // Faults were sent on purpose; with --expect the audit passes when it finds exactly them.
+    assert_eq!(audited.code, 0, "{}", audited.all());
+    let doc = audited.json();
+    assert_eq!(doc["expect"]["perfect"], true, "{}", audited.all());
+    assert_eq!(doc["expect"]["score"]["matched"], 60, "{}", audited.all());
+    // Ids the registry does not know, and ids registered under another subject, are told
+    // apart only by asking the registry.
+    let faults = doc["expect"]["score"]["faults"].as_array().unwrap();
+    for kind in ["unknown-schema-id", "foreign-schema-id"] {
+        let f = faults.iter().find(|f| f["fault"] == kind).unwrap();
+        assert!(f["sent"].as_u64().unwrap() > 0, "{kind}: {f}");
+        assert_eq!(f["detected"], f["sent"], "{kind}: {f}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    // `schemactl show S | head -3`: the reader is gone before schemactl writes.
+    let registry = Registry::start();
+    ok(run(&registry, &["register", "--contract", "generator"]));
+    for args in [["show", SUBJECT], ["subjects", "--format=json"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = std::process::Command::new(crate::services::schemactl())
+            .args(args)
+            .current_dir(repo())
+            .env("SCHEMA_REGISTRY_URL", &registry.url)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -1,0 +1,141 @@
+//! Confluent's own clients, unmodified, against the embedded registry: confluent-kafka-python
+//! (SchemaRegistryClient, JSONSerializer, JSONDeserializer) and the Rust
+//! `schema_registry_converter`.
+
+use crate::{Api, generator_v1};
+use schema_registry_converter::async_impl::json::{JsonDecoder, JsonEncoder};
+use schema_registry_converter::async_impl::schema_registry::{
+    SrSettings, get_all_subjects, get_all_versions, get_schema_by_id, get_schema_by_subject,
+    is_compatible_schema, post_schema,
+};
+use schema_registry_converter::schema_registry_common::{
+    SchemaType, SubjectNameStrategy, SuppliedSchema,
+};
+use serde_json::json;
+use std::path::Path;
+use std::process::Command;
+
+const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
+
+#[tokio::test]
+async fn confluent_kafka_python_client_serializer_and_deserializer() {
+    let api = Api::start();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/confluent_python.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&api.registry.url)
+        .arg("py")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => assert!(stdout.contains("all interop checks passed"), "{stdout}"),
+        // Never skip: a missing client is a failure with the command that fixes it.
+        Some(2) => panic!(
+            "confluent-kafka for Python is missing: run `{PIP_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
+        ),
+        _ => panic!(
+            "the Python interop checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
+            api.registry.stderr.text()
+        ),
+    }
+}
+
+fn supplied(schema: &serde_json::Value) -> SuppliedSchema {
+    SuppliedSchema::new(None, SchemaType::Json, schema.to_string())
+}
+
+#[tokio::test]
+async fn schema_registry_converter_registers_encodes_and_decodes() {
+    let api = Api::start();
+    let settings = SrSettings::new(api.registry.url.clone());
+    let v1 = generator_v1();
+
+    let registered = post_schema(&settings, "rs-value".into(), supplied(&v1))
+        .await
+        .expect("post_schema");
+    let by_id = get_schema_by_id(registered.id, &settings)
+        .await
+        .expect("get_schema_by_id");
+    assert_eq!(by_id.schema_type, SchemaType::Json);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&by_id.schema).unwrap(),
+        v1
+    );
+    let latest = get_schema_by_subject(
+        &settings,
+        &SubjectNameStrategy::TopicNameStrategy("rs".into(), false),
+    )
+    .await
+    .expect("latest by subject");
+    assert_eq!(latest.id, registered.id);
+    assert_eq!(latest.version, Some(1));
+    assert_eq!(get_all_subjects(&settings).await.unwrap(), vec!["rs-value"]);
+    assert_eq!(
+        get_all_versions(&settings, "rs-value".into())
+            .await
+            .unwrap(),
+        vec![1]
+    );
+    let mut broken = v1.clone();
+    broken["properties"]["fuel"] = json!({"type": "string"});
+    assert!(
+        !is_compatible_schema(&settings, "rs-value".into(), supplied(&broken))
+            .await
+            .unwrap()
+    );
+    let mut retitled = v1.clone();
+    retitled["title"] = json!("Reading");
+    assert!(
+        is_compatible_schema(&settings, "rs-value".into(), supplied(&retitled))
+            .await
+            .unwrap()
+    );
+
+    // Encode with the schema (registers it under "telemetry-value"), decode from the id.
+    let encoder = JsonEncoder::new(settings.clone());
+    let reading = json!({"generatorID": "gen-0042", "lat": 48.85, "lon": 2.35, "fuel": 63.0});
+    let bytes = encoder
+        .encode(
+            &reading,
+            SubjectNameStrategy::TopicNameStrategyWithSchema(
+                "telemetry".into(),
+                false,
+                supplied(&v1),
+            ),
+        )
+        .await
+        .expect("encode");
+    assert_eq!(bytes[0], 0);
+    assert_eq!(
+        u32::from_be_bytes(bytes[1..5].try_into().unwrap()),
+        registered.id,
+        "the same schema has the same id under another subject"
+    );
+    let decoder = JsonDecoder::new(settings);
+    let decoded = decoder
+        .decode(Some(&bytes))
+        .await
+        .expect("decode")
+        .expect("a value");
+    assert_eq!(decoded.value, reading);
+    assert_eq!(decoded.schema.id, registered.id);
+    // The encoder validates against the registered schema.
+    let invalid = json!({"generatorID": 42, "lat": 0, "lon": 0});
+    assert!(
+        encoder
+            .encode(
+                &invalid,
+                SubjectNameStrategy::TopicNameStrategyWithSchema(
+                    "telemetry".into(),
+                    false,
+                    supplied(&v1)
+                ),
+            )
+            .await
+            .is_err()
+    );
+}
