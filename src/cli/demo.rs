@@ -93,14 +93,36 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             .await
             .map_err(|e| anyhow!("cannot start the demo MQTT broker: {e}"))
             .infra()?;
-        let registry = crate::validate::resolver::MemoryRegistry::default();
+        // The embedded registry, in memory, served over HTTP on loopback like any other.
+        let store = crate::registry::server::Registry::open(None)
+            .map_err(|e| anyhow!("cannot open the in-memory registry: {e}"))
+            .infra()?;
+        let server = crate::registry::server::Server::bind(
+            ([127, 0, 0, 1], 0).into(),
+            std::sync::Arc::new(store),
+            crate::registry::server::Options::default(),
+        )
+        .await
+        .map_err(|e| anyhow!("cannot start the embedded registry: {e}"))
+        .infra()?;
+        let registry_url = server.url().infra()?;
+        let (stop_registry, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        let registry = crate::registry::RegistryClient::new(&crate::config::RegistrySettings {
+            url: Some(registry_url.clone()),
+            ..Default::default()
+        })
+        .map_err(|e| anyhow!("{e}"))
+        .infra()?;
         let services = Services {
             mqtt_url: broker.url(),
             kafka_bootstrap: cluster.bootstrap_servers(),
         };
         let _ = writeln!(
             err,
-            "schemactl demo: registry (in memory), MQTT broker {}, Kafka mock cluster {}",
+            "schemactl demo: schema registry {registry_url}, MQTT broker {}, Kafka mock cluster {}",
             services.mqtt_url, services.kafka_bootstrap
         );
         let misbehaving: Vec<String> = faults
@@ -138,6 +160,8 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             }
         };
         let result = demo::run(plan, &services, registry, validator, tick).await;
+        let _ = stop_registry.send(());
+        let _ = serving.await;
         if live {
             let _ = write!(err, "\r\x1b[2K");
         }
