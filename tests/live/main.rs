@@ -5,6 +5,8 @@
 
 #[path = "../services/brokers.rs"]
 mod brokers;
+#[path = "../services/mod.rs"]
+mod services;
 
 use brokers::{Mosquitto, Tansu, free_port};
 use serde_json::Value;
@@ -616,4 +618,171 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("2 report(s) merged"), "{text}");
+}
+
+/// The whole loop through the CLI: `schemactl registry serve` as a process, `simulate` on both
+/// transports registering the contract, `audit` on both resolving ids through the registry;
+/// scored against the manifest, every fault kind is found with full precision and recall.
+#[test]
+fn cli_simulate_and_audit_both_transports_through_the_registry() {
+    let registry = services::Registry::start();
+    let mosquitto = Mosquitto::start();
+    let tansu = Tansu::start();
+    tansu.create_topic("emergency_generator", 3);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("truth.jsonl");
+    let manifest = manifest.to_str().unwrap();
+    let (generators, count) = (12u64, 20u64);
+    let total = 2 * generators * count;
+    let audit = Audit::start(&[
+        "--mqtt",
+        &mosquitto.url(),
+        "--kafka",
+        &tansu.bootstrap(),
+        "--registry",
+        &registry.url,
+        "--from-beginning",
+        "--max-messages",
+        &total.to_string(),
+        "--duration",
+        "120s",
+        "--expect",
+        manifest,
+        "--format",
+        "json",
+    ]);
+    let sim = schemactl()
+        .args([
+            "simulate",
+            "--mqtt",
+            &mosquitto.url(),
+            "--kafka",
+            &tansu.bootstrap(),
+        ])
+        .args([
+            "--registry",
+            &registry.url,
+            "--faults",
+            "all:0.5",
+            "--seed",
+            "3",
+        ])
+        .args([
+            "--generators",
+            &generators.to_string(),
+            "--count",
+            &count.to_string(),
+        ])
+        .args(["--rate", "50", "--manifest", manifest])
+        .output()
+        .unwrap();
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    let (code, stdout, stderr) = audit.finish();
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    let score = &doc["expect"]["score"];
+    assert_eq!(doc["expect"]["perfect"], true, "{score:#}");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(score["sent"], total);
+    assert_eq!(score["matched"], total);
+    let faults = score["faults"].as_array().unwrap();
+    let sent: Vec<&str> = faults
+        .iter()
+        .filter(|f| f["sent"].as_u64() > Some(0))
+        .map(|f| f["fault"].as_str().unwrap())
+        .collect();
+    assert_eq!(sent.len(), 11, "every fault kind was sent: {score:#}");
+    for f in faults {
+        assert_eq!(f["precision"], 1.0, "{f}");
+        assert_eq!(f["recall"], 1.0, "{f}");
+    }
+    for t in ["mqtt", "kafka"] {
+        assert_eq!(doc["summary"][t]["messages"], generators * count, "{t}");
+    }
+}
+
+/// The registry dies in the middle of an audit: ids the audit already knew keep validating,
+/// an id it never saw is UNRESOLVED (never valid, never "unknown": nobody could be asked).
+#[test]
+fn registry_killed_mid_audit_cached_ids_work_unknown_ids_are_unresolved() {
+    use schemactl::transport::kafka::{KafkaConfig, KafkaSink};
+    use schemactl::validate::wire::encode_v0;
+
+    let registry = services::Registry::start();
+    let tansu = Tansu::start();
+    tansu.create_topic("emergency_generator", 1);
+    // The contract's schema gets its id by the simulator, before the audit starts.
+    let sim = schemactl()
+        .args([
+            "simulate",
+            "--kafka",
+            &tansu.bootstrap(),
+            "--registry",
+            &registry.url,
+        ])
+        .args(["--generators", "2", "--count", "5", "--rate", "100"])
+        .output()
+        .unwrap();
+    let sim_err = String::from_utf8_lossy(&sim.stderr);
+    assert!(sim.status.success(), "{sim_err}");
+    let id: u32 = sim_err
+        .split("schema id ")
+        .nth(1)
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no schema id in: {sim_err}"));
+    let (before, good, unknown) = (10u64, 30u64, 20u64);
+    let audit = Audit::start(&[
+        "--kafka",
+        &tansu.bootstrap(),
+        "--registry",
+        &registry.url,
+        "--from-beginning",
+        "--max-messages",
+        &(before + good + unknown).to_string(),
+        "--duration",
+        "120s",
+        "--format",
+        "json",
+    ]);
+    registry.kill();
+    let ok =
+        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sink = KafkaSink::open(
+            &KafkaConfig::new(tansu.bootstrap()),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        let mut acks = Vec::new();
+        for n in 0..good + unknown {
+            let schema = if n < good { id } else { id + 1000 };
+            let value = encode_v0(schema, ok);
+            acks.push(
+                sink.send("emergency_generator", Some(b"gen-0042"), &[], &value)
+                    .await
+                    .unwrap(),
+            );
+        }
+        for a in acks {
+            a.await.unwrap();
+        }
+    });
+    let (code, stdout, stderr) = audit.finish();
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    let kafka = &doc["summary"]["kafka"];
+    assert_eq!(kafka["messages"], before + good + unknown, "{doc:#}");
+    assert_eq!(kafka["invalid"], unknown, "{doc:#}");
+    assert_eq!(kafka["violations"]["UNRESOLVED"], unknown, "{doc:#}");
+    assert!(
+        kafka["violations"].get("UNKNOWN_SCHEMA_ID").is_none(),
+        "{doc:#}"
+    );
 }
