@@ -233,9 +233,11 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             AuditError::Input(m) => Failure::Input(anyhow!(m)),
             AuditError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
         })?;
-    // The manifest is read at the end: the audit usually starts before the simulator writes it.
+    // The manifest is read at the end: the audit usually starts before the simulator finishes,
+    // and the simulator only puts the manifest in place once it is complete.
     let scored: Option<Score> = match &args.expect {
         Some(path) => {
+            wait_for_manifest(path);
             let m = manifest::read(path).map_err(|e| anyhow!(e)).input()?;
             Some(score(&m, &card.seen, &audited))
         }
@@ -374,5 +376,25 @@ async fn show_progress(progress: Arc<Progress>, audited: BTreeSet<TransportKind>
             parts.join("  |  ")
         );
         let _ = std::io::stderr().flush();
+    }
+}
+
+/// How long the audit waits for the simulator to put its manifest in place.
+const MANIFEST_WAIT: Duration = Duration::from_secs(60);
+
+/// Waits (bounded) until the manifest exists; reading it then reports what is missing.
+fn wait_for_manifest(path: &std::path::Path) {
+    let deadline = std::time::Instant::now() + MANIFEST_WAIT;
+    let mut told = false;
+    while !path.exists() && std::time::Instant::now() < deadline {
+        if !told {
+            eprintln!(
+                "waiting up to {} s for the simulator to finish {}",
+                MANIFEST_WAIT.as_secs(),
+                path.display()
+            );
+            told = true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -83,7 +83,10 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         return Err(anyhow!("--rate must be above 0")).input();
     }
-    let manifest: Option<Box<dyn std::io::Write + Send>> = match &args.manifest {
+    // The manifest is written beside its final name and renamed once complete, so an audit
+    // waiting for it (`audit --expect`) never reads half of it.
+    let partial = args.manifest.as_ref().map(|p| partial_path(p));
+    let manifest: Option<Box<dyn std::io::Write + Send>> = match &partial {
         Some(path) => Some(Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("cannot write {}", path.display()))
@@ -115,6 +118,11 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             SimulateError::Input(m) => Failure::Input(anyhow!(m)),
             SimulateError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
         })?;
+    if let (Some(partial), Some(path)) = (&partial, &args.manifest) {
+        std::fs::rename(partial, path)
+            .with_context(|| format!("cannot write {}", path.display()))
+            .input()?;
+    }
     let faulty: Vec<String> = faults
         .rules
         .iter()
@@ -137,4 +145,11 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         }
     );
     Ok(Exit::Pass)
+}
+
+/// Where the manifest is written until it is complete.
+fn partial_path(path: &std::path::Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
 }

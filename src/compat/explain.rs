@@ -6,13 +6,31 @@ use super::diff::Change;
 /// One sentence naming the change, with old → new values where known.
 pub fn message(change: &Change) -> String {
     let purpose = change.kind.purpose().trim_end_matches('.');
-    let values = match (&change.old, &change.new) {
-        (Some(o), Some(n)) => format!(": {o} → {n}"),
-        (Some(o), None) => format!(": was {o}"),
-        (None, Some(n)) => format!(": now {n}"),
-        (None, None) => String::new(),
-    };
-    format!("{purpose} at {}{values}", change.path)
+    let (old, new) = (change.old.as_deref(), change.new.as_deref());
+    // Built in one allocation: a transitive check writes one message per finding.
+    let values = old.map_or(0, str::len) + new.map_or(0, str::len);
+    let mut message = String::with_capacity(purpose.len() + change.path.len() + values + 16);
+    message.push_str(purpose);
+    message.push_str(" at ");
+    message.push_str(&change.path);
+    match (old, new) {
+        (Some(o), Some(n)) => {
+            message.push_str(": ");
+            message.push_str(o);
+            message.push_str(" → ");
+            message.push_str(n);
+        }
+        (Some(o), None) => {
+            message.push_str(": was ");
+            message.push_str(o);
+        }
+        (None, Some(n)) => {
+            message.push_str(": now ");
+            message.push_str(n);
+        }
+        (None, None) => {}
+    }
+    message
 }
 
 /// What to do about a change that breaks compatibility (or a note when it does not).

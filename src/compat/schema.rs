@@ -8,7 +8,7 @@
 //! recursive schemas form cycles in the arena rather than infinite trees.
 
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::borrow::Cow;
 use thiserror::Error;
 
 /// Index of a node in a [`Schema`]'s arena.
@@ -41,53 +41,44 @@ impl Draft {
         }
     }
 
-    /// Recognises a `$schema` URL; `None` for a URL that names no known draft.
+    /// Recognises a `$schema` URL; `None` for a URL that names no known draft. The bool says
+    /// whether the URL is a canonical meta-schema URL (either scheme, trailing `#` optional).
     fn from_url(url: &str) -> Option<(Draft, bool)> {
-        let canonical = |s: &str| {
-            let t = url.trim_end_matches('#');
-            t == s || t == s.replacen("http://", "https://", 1)
-        };
-        let table = [
+        const TABLE: [(&str, &str, Draft); 5] = [
+            ("json-schema.org/draft-04/schema", "draft-04", Draft::Draft4),
+            ("json-schema.org/draft-06/schema", "draft-06", Draft::Draft6),
+            ("json-schema.org/draft-07/schema", "draft-07", Draft::Draft7),
             (
-                "http://json-schema.org/draft-04/schema",
-                "draft-04",
-                Draft::Draft4,
-            ),
-            (
-                "http://json-schema.org/draft-06/schema",
-                "draft-06",
-                Draft::Draft6,
-            ),
-            (
-                "http://json-schema.org/draft-07/schema",
-                "draft-07",
-                Draft::Draft7,
-            ),
-            (
-                "https://json-schema.org/draft/2019-09/schema",
+                "json-schema.org/draft/2019-09/schema",
                 "2019-09",
                 Draft::Draft201909,
             ),
             (
-                "https://json-schema.org/draft/2020-12/schema",
+                "json-schema.org/draft/2020-12/schema",
                 "2020-12",
                 Draft::Draft202012,
             ),
         ];
-        for (url_form, _, draft) in table {
-            if canonical(url_form) || canonical(&url_form.replacen("https://", "http://", 1)) {
-                return Some((draft, true));
-            }
+        let trimmed = url.trim_end_matches('#');
+        let location = trimmed
+            .strip_prefix("http://")
+            .or_else(|| trimmed.strip_prefix("https://"));
+        if let Some(&(_, _, draft)) = TABLE.iter().find(|(at, _, _)| location == Some(*at)) {
+            return Some((draft, true));
         }
-        table
+        TABLE
             .iter()
             .find(|(_, tag, _)| url.contains(tag))
             .map(|&(_, _, d)| (d, false))
     }
 
     /// The keyword naming a schema's identifier in this draft.
-    fn id_keyword(self) -> &'static str {
-        if self == Draft::Draft4 { "id" } else { "$id" }
+    fn id_keyword(self) -> Kw {
+        if self == Draft::Draft4 {
+            Kw::Id
+        } else {
+            Kw::DollarId
+        }
     }
 }
 
@@ -206,6 +197,46 @@ pub struct ObjectNode {
     pub schema_dependencies: Vec<(String, NodeId)>,
     /// `unevaluatedProperties`
     pub unevaluated: Option<NodeId>,
+    /// Positions in `properties`, sorted by name: the diff looks every property up by name.
+    by_name: Vec<usize>,
+    /// `required`, sorted, for the same reason: objects can have tens of thousands of both.
+    required_sorted: Vec<String>,
+}
+
+impl ObjectNode {
+    fn index(&mut self) {
+        let mut by_name: Vec<usize> = (0..self.properties.len()).collect();
+        by_name.sort_by(|&x, &y| self.properties[x].0.cmp(&self.properties[y].0));
+        self.by_name = by_name;
+        let mut required = self.required.clone();
+        required.sort_unstable();
+        self.required_sorted = required;
+    }
+
+    /// Whether `required` lists `name`.
+    pub fn requires(&self, name: &str) -> bool {
+        self.required_sorted
+            .binary_search_by(|r| r.as_str().cmp(name))
+            .is_ok()
+    }
+
+    /// The schema of the property called `name`, looked for first at position `hint`: two
+    /// versions of a schema usually list their properties in the same order.
+    pub fn property_near(&self, name: &str, hint: usize) -> Option<NodeId> {
+        match self.properties.get(hint) {
+            Some((n, id)) if n == name => Some(*id),
+            _ => self.property(name),
+        }
+    }
+
+    /// The schema of the property called `name`, if the object declares it.
+    pub fn property(&self, name: &str) -> Option<NodeId> {
+        let at = self
+            .by_name
+            .binary_search_by(|&i| self.properties[i].0.as_str().cmp(name))
+            .ok()?;
+        Some(self.properties[self.by_name[at]].1)
+    }
 }
 
 /// An array schema's constraints.
@@ -344,39 +375,170 @@ pub struct Schema {
     pub warnings: Vec<String>,
 }
 
-const ARRAY_KEYWORDS: &[&str] = &[
-    "items",
-    "additionalItems",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "contains",
-    "prefixItems",
-    "minContains",
-    "maxContains",
-    "unevaluatedItems",
+/// Declares the keywords the loader reads: an index per keyword and its name.
+macro_rules! keywords {
+    ($($kw:ident = $name:literal,)*) => {
+        /// A keyword the loader reads.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Kw {
+            $($kw,)*
+        }
+
+        impl Kw {
+            const COUNT: usize = [$($name,)*].len();
+
+            /// The keyword as written in a schema.
+            fn name(self) -> &'static str {
+                match self {
+                    $(Kw::$kw => $name,)*
+                }
+            }
+
+            fn of(name: &str) -> Option<Kw> {
+                match name {
+                    $($name => Some(Kw::$kw),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+keywords! {
+    Ref = "$ref",
+    DollarId = "$id",
+    Id = "id",
+    Title = "title",
+    Description = "description",
+    Default = "default",
+    Enum = "enum",
+    AllOf = "allOf",
+    AnyOf = "anyOf",
+    OneOf = "oneOf",
+    Not = "not",
+    Const = "const",
+    Type = "type",
+    Items = "items",
+    AdditionalItems = "additionalItems",
+    MinItems = "minItems",
+    MaxItems = "maxItems",
+    UniqueItems = "uniqueItems",
+    Contains = "contains",
+    PrefixItems = "prefixItems",
+    MinContains = "minContains",
+    MaxContains = "maxContains",
+    UnevaluatedItems = "unevaluatedItems",
+    Properties = "properties",
+    Required = "required",
+    AdditionalProperties = "additionalProperties",
+    MinProperties = "minProperties",
+    MaxProperties = "maxProperties",
+    Dependencies = "dependencies",
+    PatternProperties = "patternProperties",
+    PropertyNames = "propertyNames",
+    DependentRequired = "dependentRequired",
+    DependentSchemas = "dependentSchemas",
+    UnevaluatedProperties = "unevaluatedProperties",
+    Minimum = "minimum",
+    Maximum = "maximum",
+    ExclusiveMinimum = "exclusiveMinimum",
+    ExclusiveMaximum = "exclusiveMaximum",
+    MultipleOf = "multipleOf",
+    MinLength = "minLength",
+    MaxLength = "maxLength",
+    Pattern = "pattern",
+    Format = "format",
+}
+
+const ARRAY_KEYWORDS: &[Kw] = &[
+    Kw::Items,
+    Kw::AdditionalItems,
+    Kw::MinItems,
+    Kw::MaxItems,
+    Kw::UniqueItems,
+    Kw::Contains,
+    Kw::PrefixItems,
+    Kw::MinContains,
+    Kw::MaxContains,
+    Kw::UnevaluatedItems,
 ];
-const OBJECT_KEYWORDS: &[&str] = &[
-    "properties",
-    "required",
-    "additionalProperties",
-    "minProperties",
-    "maxProperties",
-    "dependencies",
-    "patternProperties",
-    "propertyNames",
-    "dependentRequired",
-    "dependentSchemas",
-    "unevaluatedProperties",
+const OBJECT_KEYWORDS: &[Kw] = &[
+    Kw::Properties,
+    Kw::Required,
+    Kw::AdditionalProperties,
+    Kw::MinProperties,
+    Kw::MaxProperties,
+    Kw::Dependencies,
+    Kw::PatternProperties,
+    Kw::PropertyNames,
+    Kw::DependentRequired,
+    Kw::DependentSchemas,
+    Kw::UnevaluatedProperties,
 ];
-const NUMBER_KEYWORDS: &[&str] = &[
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
+const NUMBER_KEYWORDS: &[Kw] = &[
+    Kw::Minimum,
+    Kw::Maximum,
+    Kw::ExclusiveMinimum,
+    Kw::ExclusiveMaximum,
+    Kw::MultipleOf,
 ];
-const STRING_KEYWORDS: &[&str] = &["minLength", "maxLength", "pattern", "format"];
+const STRING_KEYWORDS: &[Kw] = &[Kw::MinLength, Kw::MaxLength, Kw::Pattern, Kw::Format];
+
+/// The keywords of one schema object, found in a single pass over its members: the loader
+/// asks for some forty keywords per object, and each map lookup would hash the key again.
+struct Keywords<'a>([Option<&'a Value>; Kw::COUNT]);
+
+impl<'a> Keywords<'a> {
+    fn of(map: &'a Map<String, Value>) -> Self {
+        let mut found = [None; Kw::COUNT];
+        for (name, value) in map {
+            if let Some(kw) = Kw::of(name) {
+                found[kw as usize] = Some(value);
+            }
+        }
+        Keywords(found)
+    }
+
+    fn get(&self, kw: Kw) -> Option<&'a Value> {
+        self.0[kw as usize]
+    }
+
+    fn has(&self, kw: Kw) -> bool {
+        self.0[kw as usize].is_some()
+    }
+
+    fn has_any(&self, family: &[Kw]) -> bool {
+        family.iter().any(|&kw| self.has(kw))
+    }
+}
+
+/// The kinds of constraint one schema object carries, in the order the loader finds them;
+/// almost always one, so the first needs no allocation.
+#[derive(Default)]
+struct Parts {
+    first: Option<Kind>,
+    rest: Vec<Kind>,
+}
+
+impl Parts {
+    fn push(&mut self, kind: Kind) {
+        if self.first.is_none() {
+            self.first = Some(kind);
+        } else {
+            self.rest.push(kind);
+        }
+    }
+}
+
+/// The keyword families a `type` has already read, so that they are not read again as an
+/// untyped part (`{"type": "string", "maxLength": 3}` is one string schema, not two).
+#[derive(Default)]
+struct Consumed {
+    array: bool,
+    object: bool,
+    number: bool,
+    string: bool,
+}
 
 impl Schema {
     /// Parses a schema document.
@@ -418,11 +580,10 @@ impl Schema {
             doc: &doc,
             draft,
             nodes: Vec::new(),
-            by_pointer: HashMap::new(),
-            indexing: false,
+            by_pointer: None,
             refs: Vec::new(),
         };
-        let root = loader.load_at("", &doc)?;
+        let root = loader.load("")?;
         loader.resolve_refs()?;
         let nodes = loader.nodes;
         let schema = Schema {
@@ -510,6 +671,7 @@ impl Schema {
     }
 }
 
+/// Keywords the loader does not read but that still mark an object as a schema.
 const ANNOTATION_KEYWORDS: &[&str] = &[
     "$schema",
     "$id",
@@ -547,15 +709,7 @@ const ANNOTATION_KEYWORDS: &[&str] = &[
 
 /// Whether `key` is a JSON Schema keyword of any draft.
 fn is_keyword(key: &str) -> bool {
-    [
-        ANNOTATION_KEYWORDS,
-        ARRAY_KEYWORDS,
-        OBJECT_KEYWORDS,
-        NUMBER_KEYWORDS,
-        STRING_KEYWORDS,
-    ]
-    .iter()
-    .any(|list| list.contains(&key))
+    ANNOTATION_KEYWORDS.contains(&key) || Kw::of(key).is_some()
 }
 
 /// Reading a schema from text failed.
@@ -573,14 +727,34 @@ struct Loader<'a> {
     doc: &'a Value,
     draft: Draft,
     nodes: Vec<Node>,
-    by_pointer: HashMap<String, NodeId>,
-    /// Whether nodes are indexed by pointer as they load (true while resolving `$ref`s).
-    indexing: bool,
+    /// The node loaded from each pointer, so a pointer is loaded once. The tree walk never
+    /// reaches a pointer twice, so the index is built only when `$ref`s need resolving.
+    by_pointer: Option<foldhash::HashMap<String, NodeId>>,
     refs: Vec<(NodeId, String, String)>,
 }
 
-fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+/// `pointer/keyword` or `pointer/keyword/member` (an escaped member name or an index): built
+/// by hand, as `format!` costs more than the rest of loading a leaf schema.
+fn child_pointer(pointer: &str, keyword: &str, member: Option<&str>) -> String {
+    let extra = member.map_or(0, |m| m.len() + 1);
+    let mut at = String::with_capacity(pointer.len() + keyword.len() + extra + 1);
+    at.push_str(pointer);
+    at.push('/');
+    at.push_str(keyword);
+    if let Some(member) = member {
+        at.push('/');
+        at.push_str(member);
+    }
+    at
+}
+
+/// Escapes a member name for a JSON pointer, allocating only when it has to.
+fn escape(segment: &str) -> Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(segment)
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -594,7 +768,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-impl Loader<'_> {
+impl<'a> Loader<'a> {
     fn push(&mut self, pointer: Option<String>, kind: Kind) -> NodeId {
         self.nodes.push(Node {
             pointer,
@@ -615,9 +789,9 @@ impl Loader<'_> {
         }
     }
 
-    /// Loads the schema at `pointer` (for `$ref` targets): once per pointer.
+    /// Loads the schema at a JSON pointer into the document.
     fn load(&mut self, pointer: &str) -> Result<NodeId, SchemaError> {
-        if let Some(&id) = self.by_pointer.get(pointer) {
+        if let Some(&id) = self.by_pointer.as_ref().and_then(|m| m.get(pointer)) {
             return Ok(id);
         }
         let value = self
@@ -627,28 +801,33 @@ impl Loader<'_> {
                 pointer: format!("#{pointer}"),
                 found: "nothing there".into(),
             })?;
-        self.load_at(pointer, value)
+        self.load_at(pointer.to_string(), value)
     }
 
-    /// Loads `value`, found at `pointer`. While the document's tree is first walked no pointer
-    /// is seen twice, so the pointer index is built afterwards, in one pass; once `$ref`s are
-    /// being resolved every node loaded is indexed as it is reserved, so cycles find it.
-    fn load_at(&mut self, pointer: &str, value: &Value) -> Result<NodeId, SchemaError> {
+    /// Loads `value`, which lives at `pointer`; the walk hands values down rather than
+    /// looking each one up again from the document root.
+    fn load_at(&mut self, pointer: String, value: &'a Value) -> Result<NodeId, SchemaError> {
+        if let Some(&id) = self.by_pointer.as_ref().and_then(|m| m.get(&pointer)) {
+            return Ok(id);
+        }
         let id = match value {
-            Value::Bool(true) => self.push(Some(pointer.to_string()), Kind::True),
-            Value::Bool(false) => self.push(Some(pointer.to_string()), Kind::False),
+            Value::Bool(true) => self.push(Some(pointer.clone()), Kind::True),
+            Value::Bool(false) => self.push(Some(pointer.clone()), Kind::False),
             Value::Object(map) => {
-                let id = self.push(Some(pointer.to_string()), Kind::Empty);
-                if self.indexing {
-                    self.by_pointer.insert(pointer.to_string(), id);
+                // Reserve the slot first so that a reference back to this pointer finds it.
+                let id = self.push(None, Kind::Empty);
+                if let Some(by_pointer) = &mut self.by_pointer {
+                    by_pointer.insert(pointer.clone(), id);
                 }
-                let kind = self.load_object(pointer, map)?;
+                let keywords = Keywords::of(map);
+                let kind = self.load_object(&pointer, &keywords)?;
                 let node = &mut self.nodes[id];
+                node.pointer = Some(pointer);
                 node.kind = kind;
-                node.id = map.get(self.draft.id_keyword()).cloned();
-                node.title = map.get("title").cloned();
-                node.description = map.get("description").cloned();
-                node.default = map.get("default").cloned();
+                node.id = keywords.get(self.draft.id_keyword()).cloned();
+                node.title = keywords.get(Kw::Title).cloned();
+                node.description = keywords.get(Kw::Description).cloned();
+                node.default = keywords.get(Kw::Default).cloned();
                 return Ok(id);
             }
             other => {
@@ -661,28 +840,29 @@ impl Loader<'_> {
                 });
             }
         };
-        if self.indexing {
-            self.by_pointer.insert(pointer.to_string(), id);
+        if let Some(by_pointer) = &mut self.by_pointer {
+            by_pointer.insert(pointer, id);
         }
         Ok(id)
     }
 
+    /// Loads the schema under keyword `kw` of the object at `pointer`.
     fn child(
         &mut self,
         pointer: &str,
-        map: &Map<String, Value>,
-        keyword: &str,
+        kw: Kw,
+        keywords: &Keywords<'a>,
     ) -> Result<NodeId, SchemaError> {
-        let value = map.get(keyword).unwrap_or(&Value::Bool(true));
-        self.load_at(&format!("{pointer}/{}", escape(keyword)), value)
+        let value = keywords.get(kw).ok_or_else(|| SchemaError::NotASchema {
+            pointer: format!("#{pointer}/{}", kw.name()),
+            found: "nothing there".into(),
+        })?;
+        // No keyword name needs escaping.
+        self.load_at(child_pointer(pointer, kw.name(), None), value)
     }
 
-    fn load_object(
-        &mut self,
-        pointer: &str,
-        map: &Map<String, Value>,
-    ) -> Result<Kind, SchemaError> {
-        if let Some(reference) = map.get("$ref") {
+    fn load_object(&mut self, pointer: &str, keywords: &Keywords<'a>) -> Result<Kind, SchemaError> {
+        if let Some(reference) = keywords.get(Kw::Ref) {
             let Value::String(reference) = reference else {
                 return Err(self.bad(
                     "$ref",
@@ -695,15 +875,19 @@ impl Loader<'_> {
                 .push((id, reference.clone(), format!("#{pointer}/$ref")));
             return Ok(Kind::Ref(id));
         }
-        let mut parts: Vec<Kind> = Vec::new();
-        if let Some(values) = map.get("enum") {
+        let mut parts = Parts::default();
+        if let Some(values) = keywords.get(Kw::Enum) {
             let Value::Array(values) = values else {
                 return Err(self.bad("enum", pointer, "expected an array"));
             };
             parts.push(Kind::Enum(values.clone()));
         }
-        for criterion in [Criterion::All, Criterion::Any, Criterion::One] {
-            if let Some(subs) = map.get(criterion.keyword()) {
+        for (criterion, kw) in [
+            (Criterion::All, Kw::AllOf),
+            (Criterion::Any, Kw::AnyOf),
+            (Criterion::One, Kw::OneOf),
+        ] {
+            if let Some(subs) = keywords.get(kw) {
                 let Value::Array(subs) = subs else {
                     return Err(self.bad(
                         criterion.keyword(),
@@ -711,28 +895,34 @@ impl Loader<'_> {
                         "expected an array of schemas",
                     ));
                 };
-                let base = format!("{pointer}/{}", criterion.keyword());
-                let ids = (0..subs.len())
-                    .map(|i| self.load_at(&format!("{base}/{i}"), &subs[i]))
+                let ids = subs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, sub)| {
+                        self.load_at(child_pointer(pointer, kw.name(), Some(&i.to_string())), sub)
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 parts.push(Kind::Combined(criterion, ids));
             }
         }
-        if map.contains_key("not") {
-            parts.push(Kind::Not(self.child(pointer, map, "not")?));
+        if keywords.has(Kw::Not) {
+            parts.push(Kind::Not(self.child(pointer, Kw::Not, keywords)?));
         }
-        if let Some(value) = map.get("const") {
+        if let Some(value) = keywords.get(Kw::Const) {
             parts.push(Kind::Const(value.clone()));
         }
-        let mut consumed: Vec<&str> = Vec::new();
-        match map.get("type") {
+        let mut consumed = Consumed::default();
+        match keywords.get(Kw::Type) {
             None => {}
             Some(Value::String(t)) => {
-                let kind = self.typed(pointer, map, t, &mut consumed)?;
+                let kind = self.typed(pointer, keywords, t, &mut consumed)?;
                 parts.push(kind);
             }
             Some(Value::Array(types)) => {
                 let mut ids = Vec::new();
+                // A type listed twice reads the same subschemas again: reuse the first reading,
+                // so that each pointer is loaded once.
+                let (mut object, mut array) = (None, None);
                 for (i, t) in types.iter().enumerate() {
                     let Value::String(t) = t else {
                         return Err(self.bad(
@@ -741,7 +931,18 @@ impl Loader<'_> {
                             format!("entry {i} is not a string"),
                         ));
                     };
-                    let kind = self.typed(pointer, map, t, &mut consumed)?;
+                    let kind = match (t.as_str(), &object, &array) {
+                        ("object", Some(kind), _) | ("array", _, Some(kind)) => Kind::clone(kind),
+                        _ => {
+                            let kind = self.typed(pointer, keywords, t, &mut consumed)?;
+                            match t.as_str() {
+                                "object" => object = Some(kind.clone()),
+                                "array" => array = Some(kind.clone()),
+                                _ => {}
+                            }
+                            kind
+                        }
+                    };
                     ids.push(self.push(None, kind));
                 }
                 parts.push(Kind::Combined(Criterion::Any, ids));
@@ -754,28 +955,31 @@ impl Loader<'_> {
                 ));
             }
         }
-        let has = |keywords: &[&str]| {
-            keywords
-                .iter()
-                .any(|k| map.contains_key(*k) && !consumed.contains(k))
-        };
-        if has(ARRAY_KEYWORDS) {
-            parts.push(self.array(pointer, map)?);
+        if !consumed.array && keywords.has_any(ARRAY_KEYWORDS) {
+            parts.push(self.array(pointer, keywords)?);
         }
-        if has(OBJECT_KEYWORDS) {
-            parts.push(self.object(pointer, map)?);
+        if !consumed.object && keywords.has_any(OBJECT_KEYWORDS) {
+            parts.push(self.object(pointer, keywords)?);
         }
-        if has(NUMBER_KEYWORDS) {
-            parts.push(Kind::Number(self.number(pointer, map, false)?));
+        if !consumed.number && keywords.has_any(NUMBER_KEYWORDS) {
+            parts.push(Kind::Number(self.number(pointer, keywords, false)?));
         }
-        if has(STRING_KEYWORDS) {
-            parts.push(Kind::String(self.string(pointer, map)?));
+        if !consumed.string && keywords.has_any(STRING_KEYWORDS) {
+            parts.push(Kind::String(self.string(pointer, keywords)?));
         }
-        Ok(match parts.len() {
-            0 => Kind::Empty,
-            1 => parts.pop().unwrap_or(Kind::Empty),
-            _ => {
-                let ids = parts.into_iter().map(|k| self.push(None, k)).collect();
+        Ok(match parts {
+            Parts { first: None, .. } => Kind::Empty,
+            Parts {
+                first: Some(only),
+                rest,
+            } if rest.is_empty() => only,
+            Parts {
+                first: Some(first),
+                rest,
+            } => {
+                let mut ids = Vec::with_capacity(1 + rest.len());
+                ids.push(self.push(None, first));
+                ids.extend(rest.into_iter().map(|k| self.push(None, k)));
                 Kind::Combined(Criterion::All, ids)
             }
         })
@@ -784,26 +988,26 @@ impl Loader<'_> {
     fn typed(
         &mut self,
         pointer: &str,
-        map: &Map<String, Value>,
+        keywords: &Keywords<'a>,
         t: &str,
-        consumed: &mut Vec<&str>,
+        consumed: &mut Consumed,
     ) -> Result<Kind, SchemaError> {
         Ok(match t {
             "string" => {
-                consumed.extend(STRING_KEYWORDS);
-                Kind::String(self.string(pointer, map)?)
+                consumed.string = true;
+                Kind::String(self.string(pointer, keywords)?)
             }
             "number" | "integer" => {
-                consumed.extend(NUMBER_KEYWORDS);
-                Kind::Number(self.number(pointer, map, t == "integer")?)
+                consumed.number = true;
+                Kind::Number(self.number(pointer, keywords, t == "integer")?)
             }
             "object" => {
-                consumed.extend(OBJECT_KEYWORDS);
-                self.object(pointer, map)?
+                consumed.object = true;
+                self.object(pointer, keywords)?
             }
             "array" => {
-                consumed.extend(ARRAY_KEYWORDS);
-                self.array(pointer, map)?
+                consumed.array = true;
+                self.array(pointer, keywords)?
             }
             "boolean" => Kind::Boolean,
             "null" => Kind::Null,
@@ -820,21 +1024,21 @@ impl Loader<'_> {
     fn non_negative(
         &self,
         pointer: &str,
-        map: &Map<String, Value>,
-        keyword: &str,
+        keywords: &Keywords<'a>,
+        kw: Kw,
     ) -> Result<Option<f64>, SchemaError> {
-        match map.get(keyword) {
+        match keywords.get(kw) {
             None => Ok(None),
             Some(Value::Number(n)) => match n.as_f64() {
                 Some(x) if x >= 0.0 && x.fract() == 0.0 => Ok(Some(x)),
                 _ => Err(self.bad(
-                    keyword,
+                    kw.name(),
                     pointer,
                     format!("expected a non-negative integer, found {n}"),
                 )),
             },
             Some(other) => Err(self.bad(
-                keyword,
+                kw.name(),
                 pointer,
                 format!(
                     "expected a non-negative integer, found {}",
@@ -847,28 +1051,29 @@ impl Loader<'_> {
     fn number_kw(
         &self,
         pointer: &str,
-        map: &Map<String, Value>,
-        keyword: &str,
+        keywords: &Keywords<'a>,
+        kw: Kw,
     ) -> Result<Option<f64>, SchemaError> {
-        match map.get(keyword) {
+        match keywords.get(kw) {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64()),
             // draft-04 boolean exclusive bounds modify minimum/maximum; the diff ignores them.
             Some(Value::Bool(_))
-                if keyword.starts_with("exclusive") && self.draft == Draft::Draft4 =>
+                if matches!(kw, Kw::ExclusiveMinimum | Kw::ExclusiveMaximum)
+                    && self.draft == Draft::Draft4 =>
             {
                 Ok(None)
             }
             Some(other) => Err(self.bad(
-                keyword,
+                kw.name(),
                 pointer,
                 format!("expected a number, found {}", type_name(other)),
             )),
         }
     }
 
-    fn string(&self, pointer: &str, map: &Map<String, Value>) -> Result<StringNode, SchemaError> {
-        let pattern = match map.get("pattern") {
+    fn string(&self, pointer: &str, keywords: &Keywords<'a>) -> Result<StringNode, SchemaError> {
+        let pattern = match keywords.get(Kw::Pattern) {
             None => None,
             Some(Value::String(p)) => {
                 if let Err(e) = fancy_regex::Regex::new(p) {
@@ -889,8 +1094,8 @@ impl Loader<'_> {
             }
         };
         Ok(StringNode {
-            min_length: self.non_negative(pointer, map, "minLength")?,
-            max_length: self.non_negative(pointer, map, "maxLength")?,
+            min_length: self.non_negative(pointer, keywords, Kw::MinLength)?,
+            max_length: self.non_negative(pointer, keywords, Kw::MaxLength)?,
             pattern,
         })
     }
@@ -898,18 +1103,18 @@ impl Loader<'_> {
     fn number(
         &self,
         pointer: &str,
-        map: &Map<String, Value>,
+        keywords: &Keywords<'a>,
         integer: bool,
     ) -> Result<NumberNode, SchemaError> {
-        let multiple_of = self.number_kw(pointer, map, "multipleOf")?;
+        let multiple_of = self.number_kw(pointer, keywords, Kw::MultipleOf)?;
         if multiple_of.is_some_and(|m| m <= 0.0) {
             return Err(self.bad("multipleOf", pointer, "must be greater than 0"));
         }
         Ok(NumberNode {
-            minimum: self.number_kw(pointer, map, "minimum")?,
-            maximum: self.number_kw(pointer, map, "maximum")?,
-            exclusive_minimum: self.number_kw(pointer, map, "exclusiveMinimum")?,
-            exclusive_maximum: self.number_kw(pointer, map, "exclusiveMaximum")?,
+            minimum: self.number_kw(pointer, keywords, Kw::Minimum)?,
+            maximum: self.number_kw(pointer, keywords, Kw::Maximum)?,
+            exclusive_minimum: self.number_kw(pointer, keywords, Kw::ExclusiveMinimum)?,
+            exclusive_maximum: self.number_kw(pointer, keywords, Kw::ExclusiveMaximum)?,
             multiple_of,
             requires_integer: integer,
         })
@@ -918,17 +1123,17 @@ impl Loader<'_> {
     fn additional(
         &mut self,
         pointer: &str,
-        map: &Map<String, Value>,
-        keyword: &str,
+        keywords: &Keywords<'a>,
+        kw: Kw,
     ) -> Result<Option<Additional>, SchemaError> {
-        Ok(match map.get(keyword) {
+        Ok(match keywords.get(kw) {
             None => None,
             Some(Value::Bool(true)) => Some(Additional::Permitted),
             Some(Value::Bool(false)) => Some(Additional::Forbidden),
-            Some(Value::Object(_)) => Some(Additional::Schema(self.child(pointer, map, keyword)?)),
+            Some(Value::Object(_)) => Some(Additional::Schema(self.child(pointer, kw, keywords)?)),
             Some(other) => {
                 return Err(self.bad(
-                    keyword,
+                    kw.name(),
                     pointer,
                     format!("expected a schema, found {}", type_name(other)),
                 ));
@@ -939,27 +1144,24 @@ impl Loader<'_> {
     fn schema_map(
         &mut self,
         pointer: &str,
-        map: &Map<String, Value>,
-        keyword: &str,
+        keywords: &Keywords<'a>,
+        kw: Kw,
     ) -> Result<Vec<(String, NodeId)>, SchemaError> {
-        let Some(value) = map.get(keyword) else {
+        let Some(value) = keywords.get(kw) else {
             return Ok(Vec::new());
         };
         let Value::Object(members) = value else {
             return Err(self.bad(
-                keyword,
+                kw.name(),
                 pointer,
                 format!("expected an object of schemas, found {}", type_name(value)),
             ));
         };
-        let base = format!("{pointer}/{}", escape(keyword));
         members
             .iter()
-            .map(|(name, value)| {
-                Ok((
-                    name.clone(),
-                    self.load_at(&format!("{base}/{}", escape(name)), value)?,
-                ))
+            .map(|(name, schema)| {
+                let at = child_pointer(pointer, kw.name(), Some(&escape(name)));
+                Ok((name.clone(), self.load_at(at, schema)?))
             })
             .collect()
     }
@@ -987,13 +1189,13 @@ impl Loader<'_> {
             .collect()
     }
 
-    fn object(&mut self, pointer: &str, map: &Map<String, Value>) -> Result<Kind, SchemaError> {
-        let properties = self.schema_map(pointer, map, "properties")?;
-        let required = match map.get("required") {
+    fn object(&mut self, pointer: &str, keywords: &Keywords<'a>) -> Result<Kind, SchemaError> {
+        let properties = self.schema_map(pointer, keywords, Kw::Properties)?;
+        let required = match keywords.get(Kw::Required) {
             None => Vec::new(),
             Some(v) => self.string_list(pointer, v, "required")?,
         };
-        let patterns = self.schema_map(pointer, map, "patternProperties")?;
+        let patterns = self.schema_map(pointer, keywords, Kw::PatternProperties)?;
         let pattern_properties = patterns
             .into_iter()
             .map(|(p, id)| {
@@ -1003,7 +1205,7 @@ impl Loader<'_> {
             .collect();
         let mut property_dependencies = Vec::new();
         let mut schema_dependencies = Vec::new();
-        if let Some(Value::Object(deps)) = map.get("dependencies") {
+        if let Some(Value::Object(deps)) = keywords.get(Kw::Dependencies) {
             for (name, dep) in deps {
                 if dep.is_array() {
                     property_dependencies.push((
@@ -1011,19 +1213,19 @@ impl Loader<'_> {
                         self.string_list(pointer, dep, "dependencies")?,
                     ));
                 } else {
-                    let id =
-                        self.load_at(&format!("{pointer}/dependencies/{}", escape(name)), dep)?;
+                    let at = child_pointer(pointer, "dependencies", Some(&escape(name)));
+                    let id = self.load_at(at, dep)?;
                     schema_dependencies.push((name.clone(), id));
                 }
             }
-        } else if let Some(other) = map.get("dependencies") {
+        } else if let Some(other) = keywords.get(Kw::Dependencies) {
             return Err(self.bad(
                 "dependencies",
                 pointer,
                 format!("expected an object, found {}", type_name(other)),
             ));
         }
-        if let Some(value) = map.get("dependentRequired") {
+        if let Some(value) = keywords.get(Kw::DependentRequired) {
             let Value::Object(deps) = value else {
                 return Err(self.bad(
                     "dependentRequired",
@@ -1038,44 +1240,48 @@ impl Loader<'_> {
                 ));
             }
         }
-        schema_dependencies.extend(self.schema_map(pointer, map, "dependentSchemas")?);
-        let unevaluated = match map.get("unevaluatedProperties") {
+        schema_dependencies.extend(self.schema_map(pointer, keywords, Kw::DependentSchemas)?);
+        let unevaluated = match keywords.get(Kw::UnevaluatedProperties) {
             None => None,
-            Some(_) => Some(self.child(pointer, map, "unevaluatedProperties")?),
+            Some(_) => Some(self.child(pointer, Kw::UnevaluatedProperties, keywords)?),
         };
-        if map.contains_key("propertyNames") {
-            self.child(pointer, map, "propertyNames")?;
+        if keywords.has(Kw::PropertyNames) {
+            self.child(pointer, Kw::PropertyNames, keywords)?;
         }
-        Ok(Kind::Object(Box::new(ObjectNode {
+        let mut node = ObjectNode {
             properties,
             required,
             additional: self
-                .additional(pointer, map, "additionalProperties")?
+                .additional(pointer, keywords, Kw::AdditionalProperties)?
                 .unwrap_or(Additional::Permitted),
             pattern_properties,
-            min_properties: self.non_negative(pointer, map, "minProperties")?,
-            max_properties: self.non_negative(pointer, map, "maxProperties")?,
+            min_properties: self.non_negative(pointer, keywords, Kw::MinProperties)?,
+            max_properties: self.non_negative(pointer, keywords, Kw::MaxProperties)?,
             property_dependencies,
             schema_dependencies,
             unevaluated,
-        })))
+            by_name: Vec::new(),
+            required_sorted: Vec::new(),
+        };
+        node.index();
+        Ok(Kind::Object(Box::new(node)))
     }
 
-    fn array(&mut self, pointer: &str, map: &Map<String, Value>) -> Result<Kind, SchemaError> {
+    fn array(&mut self, pointer: &str, keywords: &Keywords<'a>) -> Result<Kind, SchemaError> {
         let mut node = ArrayNode::default();
         let tuple_keyword = if self.draft == Draft::Draft202012 {
-            "prefixItems"
+            Kw::PrefixItems
         } else {
-            "items"
+            Kw::Items
         };
-        match map.get(tuple_keyword) {
+        match keywords.get(tuple_keyword) {
             Some(Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
-                    node.item_schemas
-                        .push(self.load_at(&format!("{pointer}/{tuple_keyword}/{i}"), item)?);
+                    let at = child_pointer(pointer, tuple_keyword.name(), Some(&i.to_string()));
+                    node.item_schemas.push(self.load_at(at, item)?);
                 }
             }
-            Some(other) if tuple_keyword == "prefixItems" => {
+            Some(other) if tuple_keyword == Kw::PrefixItems => {
                 return Err(self.bad(
                     "prefixItems",
                     pointer,
@@ -1084,24 +1290,24 @@ impl Loader<'_> {
             }
             _ => {}
         }
-        if self.draft == Draft::Draft202012 && map.contains_key("prefixItems") {
-            node.additional = self.additional(pointer, map, "items")?;
+        if self.draft == Draft::Draft202012 && keywords.has(Kw::PrefixItems) {
+            node.additional = self.additional(pointer, keywords, Kw::Items)?;
         } else {
-            if let Some(items) = map.get("items")
+            if let Some(items) = keywords.get(Kw::Items)
                 && !items.is_array()
             {
-                node.all_items = Some(self.child(pointer, map, "items")?);
+                node.all_items = Some(self.child(pointer, Kw::Items, keywords)?);
             }
-            node.additional = self.additional(pointer, map, "additionalItems")?;
+            node.additional = self.additional(pointer, keywords, Kw::AdditionalItems)?;
         }
-        if map.contains_key("contains") {
-            self.child(pointer, map, "contains")?;
+        if keywords.has(Kw::Contains) {
+            self.child(pointer, Kw::Contains, keywords)?;
         }
-        node.min_items = self.non_negative(pointer, map, "minItems")?;
-        node.max_items = self.non_negative(pointer, map, "maxItems")?;
-        node.min_contains = self.non_negative(pointer, map, "minContains")?;
-        node.max_contains = self.non_negative(pointer, map, "maxContains")?;
-        node.unique_items = match map.get("uniqueItems") {
+        node.min_items = self.non_negative(pointer, keywords, Kw::MinItems)?;
+        node.max_items = self.non_negative(pointer, keywords, Kw::MaxItems)?;
+        node.min_contains = self.non_negative(pointer, keywords, Kw::MinContains)?;
+        node.max_contains = self.non_negative(pointer, keywords, Kw::MaxContains)?;
+        node.unique_items = match keywords.get(Kw::UniqueItems) {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
@@ -1112,8 +1318,8 @@ impl Loader<'_> {
                 ));
             }
         };
-        if map.contains_key("unevaluatedItems") {
-            node.unevaluated = Some(self.child(pointer, map, "unevaluatedItems")?);
+        if keywords.has(Kw::UnevaluatedItems) {
+            node.unevaluated = Some(self.child(pointer, Kw::UnevaluatedItems, keywords)?);
         }
         Ok(Kind::Array(Box::new(node)))
     }
@@ -1122,13 +1328,14 @@ impl Loader<'_> {
         if self.refs.is_empty() {
             return Ok(());
         }
-        self.by_pointer = self
-            .nodes
-            .iter()
-            .enumerate()
-            .filter_map(|(id, n)| Some((n.pointer.clone()?, id)))
-            .collect();
-        self.indexing = true;
+        // From here on every loaded node is indexed, as a reference may lead anywhere.
+        let mut by_pointer = foldhash::HashMap::default();
+        for (id, node) in self.nodes.iter().enumerate() {
+            if let Some(pointer) = &node.pointer {
+                by_pointer.entry(pointer.clone()).or_insert(id);
+            }
+        }
+        self.by_pointer = Some(by_pointer);
         while let Some((id, reference, at)) = self.refs.pop() {
             let target = self.ref_pointer(&reference, &at)?;
             let target_id = self.load(&target)?;
@@ -1193,6 +1400,63 @@ mod tests {
         assert!(
             matches!(s.node(s.root()).kind, Kind::Combined(Criterion::All, ref ids) if ids.len() == 2)
         );
+    }
+
+    #[test]
+    fn nodes_point_at_their_json() {
+        let s = Schema::parse(json!({"properties": {
+            "": {"type": "string"},
+            "a/b~c": {"type": "number"},
+            "t": {"items": [{"const": 1}, {"const": 2}]},
+        }}))
+        .unwrap();
+        let Kind::Object(o) = &s.node(s.root()).kind else {
+            panic!("object expected")
+        };
+        let pointers: Vec<_> = o
+            .properties
+            .iter()
+            .map(|&(_, id)| s.node(id).pointer.clone().unwrap())
+            .collect();
+        assert_eq!(
+            pointers,
+            ["/properties/", "/properties/a~1b~0c", "/properties/t"]
+        );
+        assert_eq!(s.raw(o.properties[1].1), Some(&json!({"type": "number"})));
+        let Kind::Array(t) = &s.node(o.properties[2].1).kind else {
+            panic!("array expected")
+        };
+        assert_eq!(s.raw(t.item_schemas[1]), Some(&json!({"const": 2})));
+        assert_eq!(o.property("a/b~c"), Some(o.properties[1].1));
+        assert_eq!(o.property("missing"), None);
+    }
+
+    #[test]
+    fn each_pointer_is_loaded_once() {
+        let s = Schema::parse(json!({
+            "type": ["object", "object"],
+            "properties": {"a": {"$ref": "#/properties/b"}, "b": {"type": "string"}},
+        }))
+        .unwrap();
+        let Kind::Combined(Criterion::Any, ids) = &s.node(s.root()).kind else {
+            panic!("anyOf expected")
+        };
+        let objects: Vec<&ObjectNode> = ids
+            .iter()
+            .map(|&id| match &s.node(id).kind {
+                Kind::Object(o) => &**o,
+                other => panic!("object expected, found {other:?}"),
+            })
+            .collect();
+        assert_eq!(objects[0].properties, objects[1].properties);
+        let (a, b) = (objects[0].properties[0].1, objects[0].properties[1].1);
+        assert_eq!(s.resolve(a), b);
+        let strings = s
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.kind, Kind::String(_)))
+            .count();
+        assert_eq!(strings, 1, "/properties/b was loaded more than once");
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod scalar;
 use super::change::{ChangeType, Policy};
 use super::schema::{Kind, NodeId, Schema};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::fmt::{self, Write as _};
 
 /// One difference between two schemas.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -47,10 +47,15 @@ pub(crate) struct Ctx<'s> {
     /// When set, "original" nodes live in the update document and vice versa (inside `not`).
     flipped: bool,
     policy: Policy,
-    path: Vec<String>,
+    /// The current path below `#/`, its segments joined by `/`.
+    path: String,
+    /// The length of `path` before each segment entered, so `leave` can truncate.
+    marks: Vec<usize>,
+    /// How many `compare` calls are under way; the outermost one needs no memo.
+    depth: usize,
     changes: Vec<Change>,
-    memo: HashMap<Key, Vec<Change>>,
-    in_progress: HashSet<Key>,
+    memo: foldhash::HashMap<Key, Vec<Change>>,
+    in_progress: foldhash::HashSet<Key>,
 }
 
 impl<'s> Ctx<'s> {
@@ -59,10 +64,12 @@ impl<'s> Ctx<'s> {
             schemas: [original, update],
             flipped: false,
             policy,
-            path: Vec::new(),
+            path: String::new(),
+            marks: Vec::new(),
+            depth: 0,
             changes: Vec::new(),
-            memo: HashMap::new(),
-            in_progress: HashSet::new(),
+            memo: foldhash::HashMap::default(),
+            in_progress: foldhash::HashSet::default(),
         }
     }
 
@@ -77,7 +84,10 @@ impl<'s> Ctx<'s> {
     }
 
     fn path_string(&self) -> String {
-        format!("#/{}", self.path.join("/"))
+        let mut path = String::with_capacity(2 + self.path.len());
+        path.push_str("#/");
+        path.push_str(&self.path);
+        path
     }
 
     pub(crate) fn add(&mut self, kind: ChangeType) {
@@ -108,22 +118,30 @@ impl<'s> Ctx<'s> {
     /// Adds a change at `attribute` below the current path.
     pub(crate) fn add_at(
         &mut self,
-        attribute: &str,
+        attribute: impl fmt::Display,
         kind: ChangeType,
         old: Option<String>,
         new: Option<String>,
     ) {
-        self.path.push(attribute.to_string());
+        self.enter(attribute);
         self.add_values(kind, old, new);
-        self.path.pop();
+        self.leave();
     }
 
-    pub(crate) fn enter(&mut self, segment: impl Into<String>) {
-        self.path.push(segment.into());
+    /// Descends into `segment` (which may hold several `/`-separated parts).
+    pub(crate) fn enter(&mut self, segment: impl fmt::Display) {
+        self.marks.push(self.path.len());
+        if self.marks.len() > 1 {
+            self.path.push('/');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(self.path, "{segment}");
     }
 
     pub(crate) fn leave(&mut self) {
-        self.path.pop();
+        if let Some(mark) = self.marks.pop() {
+            self.path.truncate(mark);
+        }
     }
 
     fn compatible(&self, changes: &[Change]) -> bool {
@@ -159,42 +177,59 @@ impl<'s> Ctx<'s> {
     pub(crate) fn compare(&mut self, original: NodeId, update: NodeId) {
         let o = self.orig().resolve(original);
         let u = self.upd().resolve(update);
+        if is_leaf(&self.orig().node(o).kind) && is_leaf(&self.upd().node(u).kind) {
+            // Nodes without subschemas can neither recurse nor be worth a memo: comparing them
+            // again costs less than storing and rebasing their changes.
+            self.compare_resolved(o, u);
+            return;
+        }
         let key = (self.flipped, o, u);
         if let Some(relative) = self.memo.get(&key) {
-            let rebased = self.rebase(relative);
-            self.changes.extend(rebased);
+            self.extend_rebased(relative.clone());
             return;
         }
         if !self.in_progress.insert(key) {
             // A cycle: the pair is being compared further up; assume it matches.
             return;
         }
+        if self.depth == 0 {
+            // The outermost pair is compared once, at the root: no memo, no rebasing.
+            self.depth += 1;
+            self.compare_resolved(o, u);
+            self.depth -= 1;
+            self.in_progress.remove(&key);
+            return;
+        }
         let saved_path = std::mem::take(&mut self.path);
+        let saved_marks = std::mem::take(&mut self.marks);
         let mark = self.changes.len();
+        self.depth += 1;
         self.compare_resolved(o, u);
+        self.depth -= 1;
         let relative = self.changes.split_off(mark);
         self.path = saved_path;
+        self.marks = saved_marks;
         self.in_progress.remove(&key);
-        let rebased = self.rebase(&relative);
-        self.changes.extend(rebased);
-        self.memo.insert(key, relative);
+        self.memo.insert(key, relative.clone());
+        self.extend_rebased(relative);
     }
 
-    fn rebase(&self, relative: &[Change]) -> Vec<Change> {
-        if self.path.is_empty() {
-            return relative.to_vec();
+    /// Records changes found relative to a pair at the current path.
+    fn extend_rebased(&mut self, mut relative: Vec<Change>) {
+        if !self.marks.is_empty() {
+            for change in &mut relative {
+                let rest = change.path.strip_prefix("#/").unwrap_or_default();
+                let mut path = String::with_capacity(3 + self.path.len() + rest.len());
+                path.push_str("#/");
+                path.push_str(&self.path);
+                if !rest.is_empty() {
+                    path.push('/');
+                    path.push_str(rest);
+                }
+                change.path = path;
+            }
         }
-        let prefix = self.path_string();
-        relative
-            .iter()
-            .map(|c| {
-                let path = match c.path.strip_prefix("#/") {
-                    Some("") | None => prefix.clone(),
-                    Some(rest) => format!("{prefix}/{rest}"),
-                };
-                Change { path, ..c.clone() }
-            })
-            .collect()
+        self.changes.extend(relative);
     }
 
     fn compare_resolved(&mut self, o: NodeId, u: NodeId) {
@@ -323,6 +358,22 @@ pub(crate) fn num(x: f64) -> String {
     } else {
         format!("{x}")
     }
+}
+
+/// Whether a node has no subschemas, so comparing it cannot recurse.
+fn is_leaf(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Empty
+            | Kind::True
+            | Kind::False
+            | Kind::Boolean
+            | Kind::Null
+            | Kind::String(_)
+            | Kind::Number(_)
+            | Kind::Enum(_)
+            | Kind::Const(_)
+    )
 }
 
 fn describe(kind: &Kind) -> String {

@@ -5,7 +5,7 @@ use super::scalar::{MAX_PROPERTIES, MIN_PROPERTIES, bound};
 use super::{Ctx, show};
 use crate::compat::change::ChangeType::*;
 use crate::compat::schema::{Additional, NodeId, ObjectNode};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 pub(super) fn compare(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     required(ctx, a, b);
@@ -42,34 +42,20 @@ const UNEVALUATED: [crate::compat::change::ChangeType; 4] = [
     UNEVALUATED_PROPERTIES_NARROWED,
 ];
 
-/// Property schemas by name; objects can have tens of thousands of properties.
-fn by_name(o: &ObjectNode) -> HashMap<&str, NodeId> {
-    o.properties
-        .iter()
-        .map(|(n, id)| (n.as_str(), *id))
-        .collect()
-}
-
-fn required_set(o: &ObjectNode) -> HashSet<&str> {
-    o.required.iter().map(String::as_str).collect()
-}
-
 fn required(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
-    let updated = by_name(b);
-    let (a_required, b_required) = (required_set(a), required_set(b));
-    for (name, _) in &a.properties {
-        let Some(&update) = updated.get(name.as_str()) else {
+    for (i, (name, _)) in a.properties.iter().enumerate() {
+        let Some(update) = b.property_near(name, i) else {
             continue;
         };
-        let was = a_required.contains(name.as_str());
-        let is = b_required.contains(name.as_str());
+        let was = a.requires(name);
+        let is = b.requires(name);
         let kind = match (was, is) {
             (true, false) => REQUIRED_ATTRIBUTE_REMOVED,
             (false, true) if ctx.has_default(update) => REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED,
             (false, true) => REQUIRED_ATTRIBUTE_ADDED,
             _ => continue,
         };
-        ctx.add_at(&format!("required/{name}"), kind, None, None);
+        ctx.add_at(format_args!("required/{name}"), kind, None, None);
     }
 }
 
@@ -105,25 +91,21 @@ fn partial_schema(ctx: &Ctx<'_>, update_side: bool, o: &ObjectNode, name: &str) 
 }
 
 fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
-    let mut seen = HashSet::new();
-    let names = a
-        .properties
-        .iter()
-        .chain(&b.properties)
-        .map(|(n, _)| n.as_str())
-        .filter(|n| seen.insert(*n));
-    let names: Vec<&str> = names.collect();
-    let (originals, updates) = (by_name(a), by_name(b));
-    let b_required = required_set(b);
-    for name in names {
-        ctx.enter(format!("properties/{name}"));
-        match (originals.get(name).copied(), updates.get(name).copied()) {
-            (Some(o), None) => removed(ctx, b, name, o),
-            (None, Some(u)) => added(ctx, a, b_required.contains(name), name, u),
-            (Some(o), Some(u)) => ctx.compare(o, u),
-            (None, None) => {}
+    // The original's properties in order, then those only the update declares.
+    for (i, (name, o)) in a.properties.iter().enumerate() {
+        ctx.enter(format_args!("properties/{name}"));
+        match b.property_near(name, i) {
+            None => removed(ctx, b, name, *o),
+            Some(u) => ctx.compare(*o, u),
         }
         ctx.leave();
+    }
+    for (i, (name, u)) in b.properties.iter().enumerate() {
+        if a.property_near(name, i).is_none() {
+            ctx.enter(format_args!("properties/{name}"));
+            added(ctx, a, b, name, *u);
+            ctx.leave();
+        }
     }
 }
 
@@ -146,7 +128,8 @@ fn removed(ctx: &mut Ctx<'_>, b: &ObjectNode, name: &str, original: NodeId) {
     }
 }
 
-fn added(ctx: &mut Ctx<'_>, a: &ObjectNode, required: bool, name: &str, update: NodeId) {
+fn added(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode, name: &str, update: NodeId) {
+    let required = b.requires(name);
     let with_default = ctx.has_default(update);
     // Only the original's content model matters: it may have let old writers send anything.
     if is_open(ctx, false, a) {
@@ -213,7 +196,7 @@ fn dependencies(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         };
         let render = |d: &Option<Vec<String>>| d.as_ref().map(|d| show(&serde_json::json!(d)));
         ctx.add_at(
-            &format!("dependencies/{name}"),
+            format_args!("dependencies/{name}"),
             kind,
             render(&old),
             render(&new),
@@ -231,7 +214,7 @@ fn dependencies(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         .filter(|n| seen.insert(n.clone()))
         .collect();
     for name in names {
-        ctx.enter(format!("dependencies/{name}"));
+        ctx.enter(format_args!("dependencies/{name}"));
         match (
             lookup(&a.schema_dependencies, &name),
             lookup(&b.schema_dependencies, &name),

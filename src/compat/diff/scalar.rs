@@ -65,10 +65,46 @@ pub(super) fn string(ctx: &mut Ctx<'_>, a: &StringNode, b: &StringNode) {
     ctx.add_at("pattern", kind, a.pattern.clone(), b.pattern.clone());
 }
 
-/// Whether `x` is a whole multiple of `y`.
+/// A finite number as an exact decimal `digits × 10^exponent`, read from its shortest
+/// round-trip text (`0.1` is `1 × 10^-1`, not the binary fraction nearest to it).
+fn decimal(x: f64) -> Option<(i128, i32)> {
+    let text = format!("{x:e}");
+    let (mantissa, exponent) = text.split_once('e')?;
+    let exponent: i32 = exponent.parse().ok()?;
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: i128 = format!("{whole}{fraction}").parse().ok()?;
+    Some((digits, exponent - i32::try_from(fraction.len()).ok()?))
+}
+
+/// Whether `x` is a whole multiple of `y`, decided on the decimals as written, as Confluent
+/// decides it with `BigDecimal#remainder`: a tolerance would call `2.0000000001` a multiple
+/// of `1`, and binary floating point would not call `0.3` a multiple of `0.1`.
 fn is_multiple(x: f64, y: f64) -> bool {
-    let q = x / y;
-    (q - q.round()).abs() < 1e-9
+    let (Some((a, p)), Some((b, q))) = (decimal(x), decimal(y)) else {
+        return (x / y).fract() == 0.0;
+    };
+    if b == 0 {
+        return false;
+    }
+    if p >= q {
+        // x = a·10^(p-q) units of 10^q and y = b units: reduce modulo b one power at a time.
+        // A double has at most 17 significant digits, so `r * 10` stays far inside i128.
+        let mut r = a % b;
+        for _ in q..p {
+            r = r * 10 % b;
+        }
+        r == 0
+    } else {
+        // y = b·10^(q-p) units of 10^p: a nonzero `a` shorter than that cannot be a multiple.
+        let unit = u32::try_from(q - p)
+            .ok()
+            .and_then(|k| 10i128.checked_pow(k))
+            .and_then(|scale| scale.checked_mul(b));
+        match unit {
+            Some(unit) => a % unit == 0,
+            None => a == 0,
+        }
+    }
 }
 
 pub(super) fn number(ctx: &mut Ctx<'_>, a: &NumberNode, b: &NumberNode) {
@@ -147,4 +183,53 @@ pub(super) fn not(ctx: &mut Ctx<'_>, a: NodeId, b: NodeId) {
         NOT_TYPE_EXTENDED
     });
     ctx.leave();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compat::{Policy, Schema, diff};
+    use serde_json::json;
+
+    fn multiple_of_change(old: f64, new: f64) -> Vec<ChangeType> {
+        let schema = |m: f64| Schema::parse(json!({"type": "number", "multipleOf": m})).unwrap();
+        diff(&schema(old), &schema(new), Policy::Strict)
+            .into_iter()
+            .map(|c| c.kind)
+            .collect()
+    }
+
+    #[test]
+    fn multiple_of_is_decided_on_exact_decimals() {
+        // Decimal fractions that binary floating point cannot divide exactly.
+        assert_eq!(multiple_of_change(0.1, 0.3), [MULTIPLE_OF_EXPANDED]);
+        assert_eq!(multiple_of_change(0.3, 0.1), [MULTIPLE_OF_REDUCED]);
+        assert_eq!(multiple_of_change(0.001, 0.0001), [MULTIPLE_OF_REDUCED]);
+        assert_eq!(multiple_of_change(0.25, 5.0), [MULTIPLE_OF_EXPANDED]);
+        // Near multiples are not multiples: 2.0000000001 is not a multiple of 1, so old data
+        // such as 2.0000000001 fails the new schema and the change must not pass as REDUCED.
+        assert_eq!(
+            multiple_of_change(2.000_000_000_1, 1.0),
+            [MULTIPLE_OF_CHANGED]
+        );
+        assert_eq!(
+            multiple_of_change(1.0, 1.000_000_000_1),
+            [MULTIPLE_OF_CHANGED]
+        );
+        assert_eq!(multiple_of_change(0.5, 0.2), [MULTIPLE_OF_CHANGED]);
+        assert_eq!(multiple_of_change(2.5, 2.5), []);
+    }
+
+    #[test]
+    fn decimals_read_as_written() {
+        assert_eq!(decimal(0.1), Some((1, -1)));
+        assert_eq!(decimal(2.5), Some((25, -1)));
+        assert_eq!(decimal(1500.0), Some((15, 2)));
+        assert_eq!(decimal(1e-300), Some((1, -300)));
+        // Operands too far apart for i128 still get an exact answer.
+        assert!(is_multiple(1e300, 1e-300));
+        assert!(is_multiple(3e300, 1e-300));
+        assert!(!is_multiple(1e-300, 1e300));
+        assert!(!is_multiple(1e300, 7.0));
+    }
 }
