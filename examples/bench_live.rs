@@ -126,7 +126,10 @@ fn kafka(records: u64) -> Result<()> {
         ("librdkafka defaults", &[][..]),
         (
             "the audit's fetch settings",
-            &[("fetch.wait.max.ms", "100"), ("queued.min.messages", "200000")][..],
+            &[
+                ("fetch.wait.max.ms", "100"),
+                ("queued.min.messages", "200000"),
+            ][..],
         ),
     ] {
         let rate = plain_consumer(&bootstrap, records, ours)?;
