@@ -786,3 +786,50 @@ fn registry_killed_mid_audit_cached_ids_work_unknown_ids_are_unresolved() {
         "{doc:#}"
     );
 }
+
+/// `--group` through the CLI: MQTT 5 shared subscription on Mosquitto, the group in the report;
+/// without MQTT 5 the flag is refused before anything connects.
+#[test]
+fn cli_group_subscribes_through_a_shared_subscription_and_reports_the_group() {
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("a.json");
+    let audit = Audit::start(&[
+        "--mqtt",
+        &broker.url(),
+        "--mqtt-version",
+        "5",
+        "--group",
+        "fleet-audit",
+        "--max-messages",
+        "3",
+        "--duration",
+        "60s",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let ok =
+        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+    publish(&broker.url(), vec![ok.to_vec(); 3]);
+    let (code, stdout, stderr) = audit.finish();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(doc["group"], "fleet-audit");
+    assert_eq!(doc["summary"]["mqtt"]["messages"], 3);
+    assert_eq!(doc["runs"].as_array().map(Vec::len), Some(1));
+
+    let refused = schemactl()
+        .args([
+            "audit",
+            "--mqtt",
+            &broker.url(),
+            "--group",
+            "g",
+            "--duration",
+            "1s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--mqtt-version 5"));
+}
