@@ -833,3 +833,26 @@ fn cli_group_subscribes_through_a_shared_subscription_and_reports_the_group() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--mqtt-version 5"));
 }
+
+/// `--idle`: the audit ends once nothing has arrived for that long, after counting what came.
+#[test]
+fn idle_ends_the_audit_once_traffic_stops() {
+    let broker = Mosquitto::start();
+    let audit = Audit::start(&[
+        "--mqtt",
+        &broker.url(),
+        "--idle",
+        "5s",
+        "--duration",
+        "120s",
+        "--format",
+        "json",
+    ]);
+    let ok =
+        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+    publish(&broker.url(), vec![ok.to_vec(); 5]);
+    let (code, stdout, stderr) = audit.finish();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["summary"]["mqtt"]["messages"], 5, "{doc:#}");
+}
