@@ -14,6 +14,8 @@
 //! - [`transport`]: MQTT and Kafka sources (sniffing) and sinks (the simulator); raw bytes only.
 //! - [`audit`]: both transports → checks → attribution → per-producer scorecard.
 //! - [`simulate`]: the reference compliant fleet and its misbehaving producers.
+//! - [`demo`]: everything in one process on loopback (registry, MQTT broker, Kafka mock
+//!   cluster) for `schemactl demo`.
 //! - [`report`]: findings rendered as text, JSON, JUnit, SARIF or GitHub annotations.
 //! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
 
@@ -22,6 +24,7 @@ pub mod catalog;
 pub mod cli;
 pub mod compat;
 pub mod config;
+pub mod demo;
 pub mod registry;
 pub mod report;
 pub mod simulate;

@@ -708,3 +708,91 @@ fn a_payload_passed_as_a_schema_is_refused() {
         ],
     );
 }
+
+#[test]
+fn report_merge_refuses_bad_reports_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |run: &str, contract: &str, messages: u64| {
+        serde_json::json!({
+            "contract": contract, "subject": "emergency_generator-value", "group": "g",
+            "runs": [run],
+            "summary": {"mqtt": {"messages": messages, "invalid": 0, "violations": {}}},
+            "producers": [{
+                "transport": "mqtt", "producer": "gen-0001", "messages": messages,
+                "invalid": 0, "violations": {}, "schema_versions": [3],
+                "first_seen_millis": 1, "last_seen_millis": 2
+            }],
+            "violations": [], "violations_not_shown": 0
+        })
+        .to_string()
+    };
+    let a = write(dir.path(), "a.json", &report("run-a", "generator", 3));
+    let b = write(dir.path(), "b.json", &report("run-b", "generator", 4));
+    let ok = schemactl(&["report", "merge", &a, &b, "--format", "json"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let merged: serde_json::Value = serde_json::from_str(&ok.stdout).unwrap();
+    assert_eq!(merged["summary"]["mqtt"]["messages"], 7);
+    assert_eq!(merged["producers"][0]["messages"], 7);
+
+    let missing = dir.path().join("missing.json").display().to_string();
+    let not_json = write(dir.path(), "notes.json", "scorecard: fine");
+    let not_report = write(dir.path(), "other.json", r#"{"passed": true}"#);
+    let other = write(
+        dir.path(),
+        "other-contract.json",
+        &report("run-c", "pump", 1),
+    );
+    for (bad, says) in [
+        (&missing, "cannot read"),
+        (&not_json, "not a schemactl audit report"),
+        (&not_report, "not a schemactl audit report"),
+        (&other, "contract \"pump\""),
+        (&a, "twice"),
+    ] {
+        let run = schemactl(&["report", "merge", &a, bad]);
+        assert_input_error(&run, &[bad.as_str(), says]);
+    }
+}
+
+#[test]
+fn demo_names_the_misbehaving_generators() {
+    let run = schemactl(&[
+        "demo",
+        "--duration",
+        "3s",
+        "--generators",
+        "6",
+        "--rate",
+        "20",
+        "--faults",
+        "wrong-type=2:0.5,unknown-schema-id=4:0.5,not-json=5:0.3",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let row = |producer: &str, transport: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with(producer) && l.split_whitespace().nth(1) == Some(transport))
+            .unwrap_or_else(|| panic!("no {producer} {transport} row:\n{}", run.stdout))
+            .to_string()
+    };
+    for transport in ["mqtt", "kafka"] {
+        assert!(row("gen-0002", transport).ends_with(|c: char| c.is_ascii_digit()));
+        assert!(row("gen-0002", transport).contains("SCHEMA_VIOLATION×"));
+        assert!(row("gen-0005", transport).contains("NOT_JSON×"));
+        for compliant in ["gen-0001", "gen-0003", "gen-0006"] {
+            assert!(row(compliant, transport).ends_with(" -"), "{}", run.stdout);
+        }
+    }
+    assert!(row("gen-0004", "kafka").contains("UNKNOWN_SCHEMA_ID×"));
+    assert!(
+        row("gen-0004", "mqtt").ends_with(" -"),
+        "no schema ids on MQTT"
+    );
+    assert!(
+        run.stdout.contains(
+            "found 3 of 3 misbehaving generator(s): gen-0002 (wrong-type), gen-0004 (unknown-schema-id), gen-0005 (not-json)"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -36,6 +36,13 @@ impl Attribution {
         topic.split('/').nth(level).filter(|s| !s.is_empty())
     }
 
+    /// The payload key naming the producer, when the pointer is one top-level key (the fast
+    /// path reads it while checking).
+    pub fn top_level_key(&self) -> Option<&str> {
+        let key = self.pointer.as_deref()?.strip_prefix('/')?;
+        (!key.contains(['/', '~'])).then_some(key)
+    }
+
     /// The producer a Kafka key names.
     pub fn from_key<'a>(&self, key: Option<&'a [u8]>) -> Option<&'a str> {
         if !self.kafka_key {
@@ -66,6 +73,14 @@ pub fn check(
     channel_id: Option<&str>,
     early: Option<Violation>,
 ) -> Verdict {
+    let capture = attribution.top_level_key();
+    if early.is_none()
+        && (capture.is_some() || attribution.pointer.is_none())
+        && let Some(v) = validator
+        && let Some(payload_id) = v.certify(payload, capture)
+    {
+        return verdict(channel_id, payload_id, Vec::new());
+    }
     let mut violations: Vec<Violation> = early.into_iter().collect();
     let parsed = match validator {
         Some(v) => v.check_parsed(payload),
@@ -88,6 +103,14 @@ pub fn check(
                 .map(str::to_string);
         }
     }
+    verdict(channel_id, payload_id, violations)
+}
+
+fn verdict(
+    channel_id: Option<&str>,
+    payload_id: Option<String>,
+    mut violations: Vec<Violation>,
+) -> Verdict {
     if let (Some(channel), Some(payload)) = (channel_id, payload_id.as_deref())
         && channel != payload
     {

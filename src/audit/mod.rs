@@ -7,9 +7,11 @@
 
 pub mod expect;
 pub mod inspect;
+pub mod report;
 pub mod scorecard;
 
 pub use inspect::Attribution;
+pub use report::AuditReport;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
 use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt};
@@ -84,6 +86,8 @@ pub struct Plan {
     pub max_messages: Option<u64>,
     /// Stop after this long.
     pub duration: Option<Duration>,
+    /// Stop once no message has arrived for this long (draining a topic, ending a batch).
+    pub idle: Option<Duration>,
     /// Payloads larger than this are OVERSIZE.
     pub max_bytes: usize,
     /// Violations kept in detail.
@@ -108,6 +112,11 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Messages counted so far over both transports.
+    pub fn messages(&self) -> u64 {
+        self.mqtt.0.load(Ordering::Relaxed) + self.kafka.0.load(Ordering::Relaxed)
+    }
+
     fn add(&self, t: TransportKind, invalid: bool) {
         let (m, i) = match t {
             TransportKind::Mqtt => &self.mqtt,
@@ -223,6 +232,9 @@ pub async fn run<L: SchemaLookup + 'static>(
         None => None,
     };
 
+    // A group member holds no partition until the group has balanced; say "ready" only then,
+    // so that what is produced afterwards is read by exactly one member.
+    let mut assignment = kafka.as_ref().map(|(source, _)| source.assignment());
     let kafka_thread = kafka.map(|(source, resolver)| {
         let stop = stop.clone();
         let progress = progress.clone();
@@ -252,6 +264,17 @@ pub async fn run<L: SchemaLookup + 'static>(
         _ => None,
     };
 
+    if let Some(assigned) = assignment.as_mut() {
+        let balanced =
+            tokio::time::timeout(plan.connect_timeout, assigned.wait_for(Option::is_some)).await;
+        if !matches!(balanced, Ok(Ok(_))) {
+            stop.trigger();
+            return Err(AuditError::Infrastructure(format!(
+                "the Kafka consumer group did not assign partitions within {} s\nhelp: check that the cluster supports consumer groups and that --group is not in use by a stuck member",
+                plan.connect_timeout.as_secs_f64()
+            )));
+        }
+    }
     if let Some(ready) = ready {
         let _ = ready.send(());
     }
@@ -262,8 +285,25 @@ pub async fn run<L: SchemaLookup + 'static>(
             None => std::future::pending().await,
         }
     };
+    let idle = async {
+        let Some(limit) = plan.idle else {
+            return std::future::pending().await;
+        };
+        let tick = (limit / 10).clamp(Duration::from_millis(10), Duration::from_millis(250));
+        let (mut last, mut since) = (progress.messages(), tokio::time::Instant::now());
+        loop {
+            tokio::time::sleep(tick).await;
+            let now = progress.messages();
+            if now != last {
+                (last, since) = (now, tokio::time::Instant::now());
+            } else if since.elapsed() >= limit {
+                return;
+            }
+        }
+    };
     tokio::select! {
         _ = timer => {}
+        _ = idle => {}
         _ = shutdown => {}
         _ = stopped.wait_for(|s| *s) => {}
     }

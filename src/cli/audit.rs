@@ -6,7 +6,9 @@ use super::validate::{newest_validator, pick_contract};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::audit::expect::{Score, score};
-use crate::audit::{Attribution, AuditError, KafkaPlan, MqttPlan, Plan, Progress, run};
+use crate::audit::{
+    Attribution, AuditError, AuditReport, KafkaPlan, MqttPlan, Plan, Progress, run,
+};
 use crate::report::Format;
 use crate::simulate::manifest;
 use crate::transport::TransportKind;
@@ -36,7 +38,10 @@ Examples:
   schemactl audit --mqtt mqtt://127.0.0.1 --duration 1m
   schemactl audit --kafka 127.0.0.1:9092 --registry http://127.0.0.1:8081 --from-beginning \\
       --max-messages 10000 --format json --report audit.json
-  schemactl audit --mqtt mqtt://127.0.0.1 --duration 30s --expect truth.jsonl")]
+  schemactl audit --mqtt mqtt://127.0.0.1 --duration 30s --expect truth.jsonl
+  # two of these split the fleet; then: schemactl report merge a.json b.json
+  schemactl audit --mqtt mqtt://127.0.0.1 --mqtt-version 5 --kafka 127.0.0.1:9092 \\
+      --registry http://127.0.0.1:8081 --group audit --duration 1h --report a.json")]
 pub struct Args {
     /// The contract to audit (default: the only contract).
     #[arg(long, value_name = "NAME")]
@@ -47,6 +52,9 @@ pub struct Args {
     /// Stop after this many messages over both transports.
     #[arg(long, value_name = "N")]
     pub max_messages: Option<u64>,
+    /// Stop once no message has arrived for this long (e.g. 10s): drain a topic, end a batch.
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    pub idle: Option<Duration>,
     /// Read Kafka from the oldest retained record (default: only new records).
     #[arg(long)]
     pub from_beginning: bool,
@@ -83,7 +91,7 @@ pub struct Args {
     pub registry: RegistryArgs,
 }
 
-fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure> {
+pub(crate) fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure> {
     match spec.trim() {
         "any" => Ok(ViolationKind::ALL.into_iter().collect()),
         "none" => Ok(BTreeSet::new()),
@@ -180,6 +188,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         attribution: Attribution::of(&contract),
         max_messages: args.max_messages,
         duration: args.duration,
+        idle: args.idle,
         max_bytes: args.max_payload,
         max_violations: args.max_violations,
         keep_seen: args.expect.is_some(),
@@ -234,12 +243,17 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }
         None => None,
     };
-    let mut doc = serde_json::to_value(&card).unwrap_or_default();
-    doc["contract"] = json!(contract.name);
-    doc["subject"] = json!(contract.subject);
-    if let Some(s) = &scored {
-        doc["expect"] = json!({ "perfect": s.perfect(), "score": s });
-    }
+    let doc = AuditReport {
+        contract: contract.name.clone(),
+        subject: contract.subject.clone(),
+        group: args.group.clone(),
+        runs: vec![uuid::Uuid::new_v4().to_string()],
+        card,
+        expect: scored
+            .as_ref()
+            .map(|s| json!({ "perfect": s.perfect(), "score": s })),
+    };
+    let card = &doc.card;
     if let Some(path) = &args.report {
         std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
             .with_context(|| format!("cannot write {}", path.display()))
@@ -259,7 +273,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 "audit of contract \"{}\" (subject {})",
                 contract.name, contract.subject
             );
-            let _ = write!(stdout, "{}", scorecard_text(&card, &title));
+            let _ = write!(stdout, "{}", scorecard_text(card, &title));
             if card.violations_not_shown > 0 || !card.violations.is_empty() {
                 let _ = writeln!(
                     stdout,

@@ -5,12 +5,14 @@ mod audit;
 mod check_compat;
 mod config;
 mod delete;
+mod demo;
 mod diff;
 mod live;
 mod pull;
 mod register;
 mod registry;
 mod registry_serve;
+mod report;
 mod show;
 mod simulate;
 mod subjects;
@@ -60,6 +62,9 @@ pub enum Color {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Try it: registry, MQTT broker and Kafka in this process, a misbehaving fleet, its audit.
+    #[command(after_help = EXIT_CODES)]
+    Demo(demo::Args),
     /// Check a proposed schema against earlier versions, as a Confluent registry would.
     #[command(after_help = EXIT_CODES)]
     CheckCompat(check_compat::Args),
@@ -99,6 +104,9 @@ pub enum Command {
     /// Validate JSON-lines payloads (fixtures, captured traffic) as the audit would, offline.
     #[command(after_help = EXIT_CODES)]
     Validate(validate::Args),
+    /// Work with audit reports: merge the reports of instances that split a fleet.
+    #[command(after_help = EXIT_CODES)]
+    Report(report::Args),
 }
 
 /// `schemactl registry ...`.
@@ -182,6 +190,8 @@ pub fn main() -> Exit {
         Command::Validate(args) => validate::run(&cli, args, out),
         Command::Simulate(args) => simulate::run_command(&cli, args, out),
         Command::Audit(args) => audit::run_command(&cli, args, out),
+        Command::Report(args) => report::run(args),
+        Command::Demo(args) => demo::run(&cli, args, out),
     };
     match result {
         Ok(exit) => exit,

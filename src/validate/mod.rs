@@ -1,10 +1,12 @@
 //! Payload validation: bytes from a file or the wire, checked against a schema, with
 //! violations of stable kinds.
 //!
+//! - [`fast`]: flat object schemas checked while parsing, without building a JSON value;
 //! - [`wire`]: Confluent's wire format (V0 id, V1 GUID, id in a header);
 //! - [`resolver`]: schema ids → compiled validators, cached, checked against the contract's
 //!   subject, behind the small [`resolver::SchemaLookup`] seam to the registry.
 
+pub mod fast;
 pub mod resolver;
 pub mod wire;
 
@@ -111,6 +113,7 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
 /// A compiled validator for one schema.
 pub struct PayloadValidator {
     validator: jsonschema::Validator,
+    fast: Option<fast::FastPath>,
     max_bytes: usize,
 }
 
@@ -118,6 +121,7 @@ impl fmt::Debug for PayloadValidator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PayloadValidator")
             .field("max_bytes", &self.max_bytes)
+            .field("fast_path", &self.fast.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -146,6 +150,7 @@ impl PayloadValidator {
             .map_err(|e| e.to_string())?;
         Ok(PayloadValidator {
             validator,
+            fast: fast::FastPath::compile(&doc),
             max_bytes: DEFAULT_MAX_PAYLOAD,
         })
     }
@@ -190,12 +195,22 @@ impl PayloadValidator {
         }
     }
 
-    /// Whether raw payload bytes pass every check; the fast path, without building messages.
+    /// Whether raw payload bytes pass every check, without building messages (and, for flat
+    /// schemas, without building a JSON value).
     pub fn is_valid(&self, bytes: &[u8]) -> bool {
+        if self.certify(bytes, None).is_some() {
+            return true;
+        }
         match self.check_parsed(bytes) {
             Ok(value) => self.validator.is_valid(&value),
             Err(_) => false,
         }
+    }
+
+    /// `Some` when the fast path alone shows `bytes` valid, with the string at the top-level
+    /// key `capture` if asked for; `None` means "use the full checks", not "invalid".
+    pub fn certify(&self, bytes: &[u8], capture: Option<&str>) -> Option<Option<String>> {
+        self.fast.as_ref()?.certify(bytes, self.max_bytes, capture)
     }
 
     /// Checks raw bytes and returns the parsed value for further checks (such as identity), or

@@ -5,6 +5,8 @@
 
 #[path = "../services/brokers.rs"]
 mod brokers;
+#[path = "../services/mod.rs"]
+mod services;
 
 use brokers::{Mosquitto, Tansu, free_port};
 use serde_json::Value;
@@ -203,6 +205,7 @@ fn kafka_every_fault_is_found_through_tansu() {
         attribution: Attribution::of(&contract),
         max_messages: Some(summary.kafka),
         duration: Some(Duration::from_secs(60)),
+        idle: None,
         max_bytes: 64 * 1024,
         max_violations: 10_000,
         keep_seen: true,
@@ -364,4 +367,492 @@ fn a_broker_restart_is_reported_as_a_gap() {
         .unwrap_or_default();
     assert_eq!(gaps.len(), 1, "{doc:#}");
     assert!(gaps[0]["millis"].as_u64().is_some());
+}
+
+/// Two audit instances split one Kafka topic (a consumer group) and one Mosquitto (a shared
+/// subscription); their reports merge, through the CLI, into counts equal to what was sent, and
+/// the ground truth shows every message was seen by exactly one of them.
+#[test]
+fn two_instances_split_the_fleet_and_their_reports_merge() {
+    use schemactl::audit::{self, Attribution, AuditReport, KafkaPlan, MqttPlan, Plan, Progress};
+    use schemactl::simulate::{FaultPlan, run as sim};
+    use schemactl::transport::TransportKind;
+    use schemactl::transport::kafka::{KafkaConfig, StartAt};
+    use schemactl::transport::mqtt::{MqttConfig, MqttVersion};
+    use schemactl::validate::resolver::MemoryRegistry;
+    use std::sync::Arc;
+
+    let mosquitto = Mosquitto::start();
+    let tansu = Tansu::start();
+    tansu.create_topic("emergency_generator", 3);
+    let contract = schemactl::catalog::load_contract(&root(), "generator").unwrap();
+    let schema_text = std::fs::read_to_string(root().join("schemas/generator/v3.json")).unwrap();
+    let registry = MemoryRegistry::default();
+    let kafka = KafkaConfig::new(tansu.bootstrap());
+    let group = format!("split-{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let validator = || {
+        schemactl::validate::PayloadValidator::new(
+            &schemactl::compat::Schema::parse(serde_json::from_str(&schema_text).unwrap()).unwrap(),
+        )
+        .unwrap()
+        .with_max_bytes(64 * 1024)
+    };
+    // The contract must be registered before an audit loads its subject.
+    rt.block_on(async {
+        use schemactl::validate::resolver::SchemaLookup;
+        registry
+            .register(&contract.subject, &schema_text)
+            .await
+            .unwrap()
+    });
+    let mut mqtt = MqttConfig::new(mosquitto.url());
+    mqtt.version = MqttVersion::V5;
+    let plan = Plan {
+        mqtt: Some(MqttPlan {
+            config: mqtt,
+            filters: contract
+                .mqtt
+                .as_ref()
+                .unwrap()
+                .topics
+                .iter()
+                .map(|t| format!("$share/{group}/{t}"))
+                .collect(),
+            version: 3,
+        }),
+        kafka: Some(KafkaPlan {
+            config: kafka.clone(),
+            topic: "emergency_generator".into(),
+            start: StartAt::Beginning,
+            group: Some(group.clone()),
+            subject: contract.subject.clone(),
+        }),
+        attribution: Attribution::of(&contract),
+        max_messages: None,
+        duration: Some(Duration::from_secs(120)),
+        idle: None,
+        max_bytes: 64 * 1024,
+        max_violations: 100_000,
+        keep_seen: true,
+        connect_timeout: Duration::from_secs(30),
+    };
+    // Each instance stops when the test says so: once both together counted everything sent.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let start = |progress: Arc<Progress>| {
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let mut stop = stop_rx.clone();
+        let task = rt.spawn(audit::run(
+            plan.clone(),
+            Some(validator()),
+            Some(registry.clone()),
+            progress,
+            Some(ready_tx),
+            async move {
+                let _ = stop.wait_for(|s| *s).await;
+            },
+        ));
+        rt.block_on(ready_rx)
+            .expect("the instance did not become ready");
+        task
+    };
+    let progress = [Arc::new(Progress::default()), Arc::new(Progress::default())];
+    let a = start(progress[0].clone());
+    let b = start(progress[1].clone());
+
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = dir.path().join("truth.jsonl");
+    let (generators, count) = (12, 25);
+    let summary = rt
+        .block_on(sim::run(
+            sim::Plan {
+                contract: contract.clone(),
+                schema_text: schema_text.clone(),
+                mqtt: Some(MqttConfig::new(mosquitto.url())),
+                kafka: Some(kafka.clone()),
+                generators,
+                rate: 200.0,
+                count: Some(count),
+                duration: None,
+                seed: 9,
+                faults: FaultPlan::parse("all:0.5").unwrap(),
+                oversize_bytes: 64 * 1024,
+                connect_timeout: Duration::from_secs(10),
+            },
+            Some(&registry),
+            Some(Box::new(std::fs::File::create(&manifest_path).unwrap())),
+            std::future::pending(),
+        ))
+        .expect("simulate");
+    let sent = summary.mqtt + summary.kafka;
+    assert_eq!(sent, 2 * generators as u64 * count);
+    rt.block_on(async {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        while progress.iter().map(|p| p.messages()).sum::<u64>() < sent {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the instances counted {} of {sent} messages within 60 s",
+                progress.iter().map(|p| p.messages()).sum::<u64>()
+            );
+            tick.tick().await;
+        }
+    });
+    stop_tx.send_replace(true);
+    let cards: Vec<_> = [a, b]
+        .into_iter()
+        .map(|t| rt.block_on(t).unwrap().expect("audit"))
+        .collect();
+
+    // Each instance did part of the work on each transport.
+    for (i, card) in cards.iter().enumerate() {
+        for t in [TransportKind::Mqtt, TransportKind::Kafka] {
+            let n = card.summary.get(&t).map_or(0, |s| s.messages);
+            assert!(n > 0 && n < sent, "instance {i} saw {n} {t} messages");
+        }
+    }
+    // Kafka: every record seen by exactly one instance (matched by partition and offset), every
+    // fault found.
+    let manifest = schemactl::simulate::manifest::read(&manifest_path).unwrap();
+    let seen: Vec<_> = cards
+        .iter()
+        .flat_map(|c| c.seen.clone())
+        .filter(|s| s.transport == TransportKind::Kafka)
+        .collect();
+    let score = audit::expect::score(&manifest, &seen, &[TransportKind::Kafka].into());
+    assert!(score.perfect(), "{score:#?}");
+    assert_eq!(score.matched, summary.kafka);
+    // MQTT has no offsets, and a shared subscription interleaves each topic between the
+    // instances: compare each generator's messages and faulty messages with the ground truth.
+    let mut truth: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+    for line in manifest
+        .iter()
+        .filter(|l| l.transport == TransportKind::Mqtt)
+    {
+        let e = truth.entry(line.generator.clone()).or_default();
+        e.0 += 1;
+        e.1 += u64::from(line.fault.is_some());
+    }
+    let mut merged_mqtt = audit::Scorecard::new(0, false);
+    for card in &cards {
+        merged_mqtt.merge(card.clone());
+    }
+    merged_mqtt.sort();
+    let counted: std::collections::BTreeMap<String, (u64, u64)> = merged_mqtt
+        .producers
+        .iter()
+        .filter(|p| p.transport == TransportKind::Mqtt)
+        .map(|p| (p.producer.clone(), (p.messages, p.invalid)))
+        .collect();
+    assert_eq!(counted, truth);
+
+    // The offsets were committed to the named group, up to the end of every partition.
+    {
+        use rdkafka::TopicPartitionList;
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", tansu.bootstrap())
+            .set("group.id", &group)
+            .create()
+            .unwrap();
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..3 {
+            tpl.add_partition("emergency_generator", p);
+        }
+        let committed = consumer
+            .committed_offsets(tpl, Duration::from_secs(10))
+            .unwrap();
+        let total: i64 = committed
+            .elements()
+            .iter()
+            .map(|e| e.offset().to_raw().unwrap_or(0).max(0))
+            .sum();
+        assert_eq!(total as u64, summary.kafka, "{committed:?}");
+    }
+
+    // The reports merge through the CLI into what was sent.
+    let mut files = Vec::new();
+    for (i, card) in cards.into_iter().enumerate() {
+        let path = dir.path().join(format!("audit-{i}.json"));
+        let report = AuditReport {
+            contract: contract.name.clone(),
+            subject: contract.subject.clone(),
+            group: Some(group.clone()),
+            runs: vec![format!("run-{i}")],
+            card,
+            expect: None,
+        };
+        std::fs::write(&path, serde_json::to_string(&report).unwrap()).unwrap();
+        files.push(path.display().to_string());
+    }
+    let out = schemactl()
+        .args(["report", "merge", "--format", "json"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "violations were sent: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(merged["summary"]["mqtt"]["messages"], summary.mqtt);
+    assert_eq!(merged["summary"]["kafka"]["messages"], summary.kafka);
+    let per_producer: u64 = merged["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["messages"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_producer, sent);
+    let invalid: u64 = ["mqtt", "kafka"]
+        .iter()
+        .map(|t| merged["summary"][t]["invalid"].as_u64().unwrap())
+        .sum();
+    assert_eq!(invalid, summary.faulty);
+    let text = schemactl()
+        .args(["report", "merge"])
+        .args(&files)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("2 report(s) merged"), "{text}");
+}
+
+/// The whole loop through the CLI: `schemactl registry serve` as a process, `simulate` on both
+/// transports registering the contract, `audit` on both resolving ids through the registry;
+/// scored against the manifest, every fault kind is found with full precision and recall.
+#[test]
+fn cli_simulate_and_audit_both_transports_through_the_registry() {
+    let registry = services::Registry::start();
+    let mosquitto = Mosquitto::start();
+    let tansu = Tansu::start();
+    tansu.create_topic("emergency_generator", 3);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("truth.jsonl");
+    let manifest = manifest.to_str().unwrap();
+    let (generators, count) = (12u64, 20u64);
+    let total = 2 * generators * count;
+    let audit = Audit::start(&[
+        "--mqtt",
+        &mosquitto.url(),
+        "--kafka",
+        &tansu.bootstrap(),
+        "--registry",
+        &registry.url,
+        "--from-beginning",
+        "--max-messages",
+        &total.to_string(),
+        "--duration",
+        "120s",
+        "--expect",
+        manifest,
+        "--format",
+        "json",
+    ]);
+    let sim = schemactl()
+        .args([
+            "simulate",
+            "--mqtt",
+            &mosquitto.url(),
+            "--kafka",
+            &tansu.bootstrap(),
+        ])
+        .args([
+            "--registry",
+            &registry.url,
+            "--faults",
+            "all:0.5",
+            "--seed",
+            "3",
+        ])
+        .args([
+            "--generators",
+            &generators.to_string(),
+            "--count",
+            &count.to_string(),
+        ])
+        .args(["--rate", "50", "--manifest", manifest])
+        .output()
+        .unwrap();
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    let (code, stdout, stderr) = audit.finish();
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    let score = &doc["expect"]["score"];
+    assert_eq!(doc["expect"]["perfect"], true, "{score:#}");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(score["sent"], total);
+    assert_eq!(score["matched"], total);
+    let faults = score["faults"].as_array().unwrap();
+    let sent: Vec<&str> = faults
+        .iter()
+        .filter(|f| f["sent"].as_u64() > Some(0))
+        .map(|f| f["fault"].as_str().unwrap())
+        .collect();
+    assert_eq!(sent.len(), 11, "every fault kind was sent: {score:#}");
+    for f in faults {
+        assert_eq!(f["precision"], 1.0, "{f}");
+        assert_eq!(f["recall"], 1.0, "{f}");
+    }
+    for t in ["mqtt", "kafka"] {
+        assert_eq!(doc["summary"][t]["messages"], generators * count, "{t}");
+    }
+}
+
+/// The registry dies in the middle of an audit: ids the audit already knew keep validating,
+/// an id it never saw is UNRESOLVED (never valid, never "unknown": nobody could be asked).
+#[test]
+fn registry_killed_mid_audit_cached_ids_work_unknown_ids_are_unresolved() {
+    use schemactl::transport::kafka::{KafkaConfig, KafkaSink};
+    use schemactl::validate::wire::encode_v0;
+
+    let registry = services::Registry::start();
+    let tansu = Tansu::start();
+    tansu.create_topic("emergency_generator", 1);
+    // The contract's schema gets its id by the simulator, before the audit starts.
+    let sim = schemactl()
+        .args([
+            "simulate",
+            "--kafka",
+            &tansu.bootstrap(),
+            "--registry",
+            &registry.url,
+        ])
+        .args(["--generators", "2", "--count", "5", "--rate", "100"])
+        .output()
+        .unwrap();
+    let sim_err = String::from_utf8_lossy(&sim.stderr);
+    assert!(sim.status.success(), "{sim_err}");
+    let id: u32 = sim_err
+        .split("schema id ")
+        .nth(1)
+        .and_then(|s| s.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no schema id in: {sim_err}"));
+    let (before, good, unknown) = (10u64, 30u64, 20u64);
+    let audit = Audit::start(&[
+        "--kafka",
+        &tansu.bootstrap(),
+        "--registry",
+        &registry.url,
+        "--from-beginning",
+        "--max-messages",
+        &(before + good + unknown).to_string(),
+        "--duration",
+        "120s",
+        "--format",
+        "json",
+    ]);
+    registry.kill();
+    let ok =
+        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sink = KafkaSink::open(
+            &KafkaConfig::new(tansu.bootstrap()),
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        let mut acks = Vec::new();
+        for n in 0..good + unknown {
+            let schema = if n < good { id } else { id + 1000 };
+            let value = encode_v0(schema, ok);
+            acks.push(
+                sink.send("emergency_generator", Some(b"gen-0042"), &[], &value)
+                    .await
+                    .unwrap(),
+            );
+        }
+        for a in acks {
+            a.await.unwrap();
+        }
+    });
+    let (code, stdout, stderr) = audit.finish();
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    let kafka = &doc["summary"]["kafka"];
+    assert_eq!(kafka["messages"], before + good + unknown, "{doc:#}");
+    assert_eq!(kafka["invalid"], unknown, "{doc:#}");
+    assert_eq!(kafka["violations"]["UNRESOLVED"], unknown, "{doc:#}");
+    assert!(
+        kafka["violations"].get("UNKNOWN_SCHEMA_ID").is_none(),
+        "{doc:#}"
+    );
+}
+
+/// `--group` through the CLI: MQTT 5 shared subscription on Mosquitto, the group in the report;
+/// without MQTT 5 the flag is refused before anything connects.
+#[test]
+fn cli_group_subscribes_through_a_shared_subscription_and_reports_the_group() {
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("a.json");
+    let audit = Audit::start(&[
+        "--mqtt",
+        &broker.url(),
+        "--mqtt-version",
+        "5",
+        "--group",
+        "fleet-audit",
+        "--max-messages",
+        "3",
+        "--duration",
+        "60s",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let ok =
+        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+    publish(&broker.url(), vec![ok.to_vec(); 3]);
+    let (code, stdout, stderr) = audit.finish();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(doc["group"], "fleet-audit");
+    assert_eq!(doc["summary"]["mqtt"]["messages"], 3);
+    assert_eq!(doc["runs"].as_array().map(Vec::len), Some(1));
+
+    let refused = schemactl()
+        .args([
+            "audit",
+            "--mqtt",
+            &broker.url(),
+            "--group",
+            "g",
+            "--duration",
+            "1s",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--mqtt-version 5"));
+}
+
+/// `--idle`: the audit ends once nothing has arrived for that long, after counting what came.
+#[test]
+fn idle_ends_the_audit_once_traffic_stops() {
+    let broker = Mosquitto::start();
+    let audit = Audit::start(&[
+        "--mqtt",
+        &broker.url(),
+        "--idle",
+        "5s",
+        "--duration",
+        "120s",
+        "--format",
+        "json",
+    ]);
+    let ok =
+        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+    publish(&broker.url(), vec![ok.to_vec(); 5]);
+    let (code, stdout, stderr) = audit.finish();
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["summary"]["mqtt"]["messages"], 5, "{doc:#}");
 }

@@ -5,7 +5,7 @@
 use super::KafkaConfig;
 use crate::transport::TransportError;
 use rdkafka::client::ClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::types::RDKafkaErrorCode;
@@ -37,10 +37,21 @@ struct Link {
     gaps: Vec<Gap>,
 }
 
-/// Watches librdkafka's global errors to tell when every broker was lost.
-#[derive(Clone, Default)]
+/// Watches librdkafka's global errors to tell when every broker was lost, and the group's
+/// rebalances to tell when this consumer holds its share of the partitions.
+#[derive(Clone)]
 pub struct SourceContext {
     link: Arc<Mutex<Link>>,
+    assigned: Arc<tokio::sync::watch::Sender<Option<usize>>>,
+}
+
+impl Default for SourceContext {
+    fn default() -> Self {
+        SourceContext {
+            link: Arc::default(),
+            assigned: Arc::new(tokio::sync::watch::channel(None).0),
+        }
+    }
 }
 
 impl ClientContext for SourceContext {
@@ -55,7 +66,19 @@ impl ClientContext for SourceContext {
     }
 }
 
-impl ConsumerContext for SourceContext {}
+impl ConsumerContext for SourceContext {
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                self.assigned.send_replace(Some(tpl.count()));
+            }
+            Rebalance::Revoke(_) => {
+                self.assigned.send_replace(None);
+            }
+            Rebalance::Error(e) => tracing::warn!("Kafka group rebalance failed: {e}"),
+        }
+    }
+}
 
 /// One record, borrowed from the consumer.
 pub struct KafkaRecord<'a>(BorrowedMessage<'a>);
@@ -177,6 +200,7 @@ impl KafkaSource {
                     tpl.add_partition_offset(topic, p as i32, offset)
                         .map_err(|e| TransportError::Io(e.to_string()))?;
                 }
+                context.assigned.send_replace(Some(partitions));
                 consumer.assign(&tpl)
             }
         }
@@ -213,6 +237,13 @@ impl KafkaSource {
             });
         }
         std::mem::take(&mut link.gaps)
+    }
+
+    /// How many partitions this consumer holds, `None` while a group (re)balances. Without a
+    /// group every partition is held from the start; with one, the assignment arrives while
+    /// [`Self::poll`] is called, so another thread must be polling.
+    pub fn assignment(&self) -> tokio::sync::watch::Receiver<Option<usize>> {
+        self.context.assigned.subscribe()
     }
 
     /// Whether the brokers are currently lost.

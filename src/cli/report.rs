@@ -1,0 +1,100 @@
+//! `schemactl report merge`: several audit instances' JSON reports → one scorecard.
+
+use super::audit::fail_kinds;
+use super::live::scorecard_text;
+use super::{Classify, Outcome};
+use crate::Exit;
+use crate::audit::report::{self, AuditReport};
+use crate::report::Format;
+use anyhow::anyhow;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `report`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do with reports.
+    #[command(subcommand)]
+    pub command: ReportCommand,
+}
+
+/// The `report` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum ReportCommand {
+    /// Combine the JSON reports of audit instances that split a fleet (`audit --group`) into one
+    /// scorecard.
+    #[command(after_long_help = "\
+Reports must audit the same contract in the same group; a report given twice is refused \
+(its messages would count twice). Scores against a manifest (--expect) are not carried over.
+
+Exit codes: 0 no violation of the --fail-on kinds, 1 violations, 2 a report is missing, \
+unreadable, not an audit report, or does not fit the others.
+
+Example:
+  schemactl report merge audit-a.json audit-b.json --format json > fleet.json")]
+    Merge(MergeArgs),
+}
+
+/// Arguments of `report merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The reports (`schemactl audit --report FILE`).
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Violation kinds that fail the merge: `any` (default), `none`, or a comma-separated list.
+    #[arg(long, value_name = "KINDS", default_value = "any")]
+    pub fail_on: String,
+    /// Output format: text (scorecard) or json (a report, mergeable again).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: &Args) -> Outcome {
+    match &args.command {
+        ReportCommand::Merge(m) => merge(m),
+    }
+}
+
+fn merge(args: &MergeArgs) -> Outcome {
+    if !matches!(args.format, Format::Text | Format::Json) {
+        return Err(anyhow!("report merge writes --format text or json")).input();
+    }
+    let fail_on = fail_kinds(&args.fail_on)?;
+    let reports = args
+        .reports
+        .iter()
+        .map(|p| report::read(p).map(|r| (p.display().to_string(), r)))
+        .collect::<Result<Vec<(String, AuditReport)>, _>>()
+        .input()?;
+    let count = reports.len();
+    let merged = report::merge(reports).input()?;
+    let mut stdout = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&merged).unwrap_or_default()
+            );
+        }
+        _ => {
+            let title = format!(
+                "audit of contract \"{}\" (subject {}), {count} report(s) merged{}",
+                merged.contract,
+                merged.subject,
+                merged
+                    .group
+                    .as_ref()
+                    .map(|g| format!(" from group \"{g}\""))
+                    .unwrap_or_default()
+            );
+            let _ = write!(stdout, "{}", scorecard_text(&merged.card, &title));
+        }
+    }
+    let failing = merged
+        .card
+        .violations_by_kind()
+        .iter()
+        .any(|(k, n)| *n > 0 && fail_on.contains(k));
+    Ok(if failing { Exit::Findings } else { Exit::Pass })
+}
