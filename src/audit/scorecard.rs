@@ -314,6 +314,13 @@ impl Scorecard {
         }
         all
     }
+
+    /// Whether any violation of one of `kinds` was counted (the `--fail-on` test).
+    pub fn has_violations_of(&self, kinds: &std::collections::BTreeSet<ViolationKind>) -> bool {
+        self.violations_by_kind()
+            .iter()
+            .any(|(k, n)| *n > 0 && kinds.contains(k))
+    }
 }
 
 #[cfg(test)]

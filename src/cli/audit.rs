@@ -292,10 +292,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             let _ = out;
         }
     }
-    let failing = card
-        .violations_by_kind()
-        .iter()
-        .any(|(k, n)| *n > 0 && fail_on.contains(k));
+    let failing = card.has_violations_of(&fail_on);
     Ok(match &scored {
         Some(s) if s.perfect() => Exit::Pass,
         Some(_) => Exit::Findings,

@@ -91,10 +91,6 @@ fn merge(args: &MergeArgs) -> Outcome {
             let _ = write!(stdout, "{}", scorecard_text(&merged.card, &title));
         }
     }
-    let failing = merged
-        .card
-        .violations_by_kind()
-        .iter()
-        .any(|(k, n)| *n > 0 && fail_on.contains(k));
+    let failing = merged.card.has_violations_of(&fail_on);
     Ok(if failing { Exit::Findings } else { Exit::Pass })
 }
