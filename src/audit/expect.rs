@@ -6,11 +6,11 @@ use super::scorecard::Seen;
 use crate::simulate::Fault;
 use crate::simulate::manifest::ManifestLine;
 use crate::transport::TransportKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 /// Precision and recall for one fault kind.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaultScore {
     /// The fault.
     pub fault: Fault,
@@ -27,8 +27,12 @@ pub struct FaultScore {
 }
 
 /// The whole score.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Score {
+    /// The manifest scored against (`sha256:` and its digest), so that only scores against the
+    /// same ground truth are merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
     /// Manifest lines for the audited transports.
     pub sent: u64,
     /// Messages the audit counted.
@@ -46,6 +50,58 @@ pub struct Score {
 }
 
 impl Score {
+    /// The scores of audit instances that split one run between them (`audit --group`), as one:
+    /// each instance matched the messages it saw against the whole manifest, so the counts of
+    /// what was seen add up, and what is missing is what no instance matched. A message matched
+    /// by two instances counts as unexpected once for each extra time.
+    pub fn merge(scores: &[Score]) -> Result<Score, String> {
+        let Some(first) = scores.first() else {
+            return Err("no score to merge".into());
+        };
+        if let Some(other) = scores.iter().find(|s| s.manifest != first.manifest) {
+            let name = |m: &Option<String>| m.clone().unwrap_or_else(|| "an unnamed one".into());
+            return Err(format!(
+                "it was scored against manifest {}, not {}",
+                name(&other.manifest),
+                name(&first.manifest)
+            ));
+        }
+        if let Some(other) = scores.iter().find(|s| s.sent != first.sent) {
+            return Err(format!(
+                "its manifest holds {} message(s) for the transports it audited, not {}: it audited other transports",
+                other.sent, first.sent
+            ));
+        }
+        let total = |f: fn(&Score) -> u64| scores.iter().map(f).sum::<u64>();
+        let matched = total(|s| s.matched);
+        let twice = matched.saturating_sub(first.sent);
+        let mut faults: Vec<FaultScore> = Vec::new();
+        for f in scores.iter().flat_map(|s| &s.faults) {
+            match faults.iter_mut().find(|m| m.fault == f.fault) {
+                Some(m) => {
+                    m.sent += f.sent;
+                    m.detected += f.detected;
+                    m.false_positives += f.false_positives;
+                }
+                None => faults.push(f.clone()),
+            }
+        }
+        faults.sort_by_key(|f| f.fault);
+        for f in &mut faults {
+            (f.precision, f.recall) = ratios(f.detected, f.false_positives, f.sent);
+        }
+        Ok(Score {
+            manifest: first.manifest.clone(),
+            sent: first.sent,
+            seen: total(|s| s.seen),
+            matched: matched - twice,
+            missing: first.sent - (matched - twice),
+            unexpected: total(|s| s.unexpected) + twice,
+            false_alarms: total(|s| s.false_alarms),
+            faults,
+        })
+    }
+
     /// Every message counted once, every fault found, nothing reported wrongly.
     pub fn perfect(&self) -> bool {
         self.missing == 0
@@ -56,6 +112,15 @@ impl Score {
                 .iter()
                 .all(|f| f.detected == f.sent && f.false_positives == 0)
     }
+}
+
+/// Precision and recall; each is 1 when there is nothing to divide.
+fn ratios(detected: u64, false_positives: u64, sent: u64) -> (f64, f64) {
+    let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    (
+        ratio(detected, detected + false_positives),
+        ratio(detected, sent),
+    )
 }
 
 /// Scores `seen` against `manifest`, over the transports audited.
@@ -124,17 +189,18 @@ pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<Transp
             detected += u64::from(carries && found);
             false_positives += u64::from(!carries && found);
         }
-        let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+        let (precision, recall) = ratios(detected, false_positives, sent);
         faults.push(FaultScore {
             fault: *fault,
             sent,
             detected,
             false_positives,
-            precision: ratio(detected, detected + false_positives),
-            recall: ratio(detected, sent),
+            precision,
+            recall,
         });
     }
     Score {
+        manifest: None,
         sent: lines.len() as u64,
         seen: seen.len() as u64,
         matched,
@@ -142,5 +208,99 @@ pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<Transp
         unexpected,
         false_alarms,
         faults,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::ViolationKind;
+
+    fn line(offset: i64, fault: Option<Fault>) -> ManifestLine {
+        ManifestLine {
+            transport: TransportKind::Kafka,
+            topic: "t".into(),
+            key: None,
+            partition: Some(0),
+            offset: Some(offset),
+            generator: "gen-0001".into(),
+            fault,
+            expect: fault.map(Fault::expected_kind),
+        }
+    }
+
+    fn seen(offset: i64, found: &[(ViolationKind, Option<&str>)]) -> Seen {
+        Seen {
+            transport: TransportKind::Kafka,
+            topic: "t".into(),
+            partition: Some(0),
+            offset: Some(offset),
+            found: found
+                .iter()
+                .map(|(k, kw)| (*k, kw.map(str::to_string)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn scores_of_a_split_run_merge_into_the_whole_runs_score() {
+        let manifest = [
+            line(0, None),
+            line(1, Some(Fault::NotJson)),
+            line(2, None),
+            line(3, Some(Fault::NotJson)),
+            line(4, Some(Fault::Binary)),
+        ];
+        let not_json = [(ViolationKind::NOT_JSON, None)];
+        let all = [
+            seen(0, &[]),
+            seen(1, &not_json),
+            seen(2, &not_json), // a false alarm, for NotJson a false positive
+            seen(3, &not_json),
+            seen(4, &[]), // Binary missed
+        ];
+        let kafka: BTreeSet<TransportKind> = [TransportKind::Kafka].into();
+        let whole = score(&manifest, &all, &kafka);
+        let mut a = score(&manifest, &all[..2], &kafka);
+        let mut b = score(&manifest, &all[2..], &kafka);
+        assert_eq!(
+            (a.missing, b.missing),
+            (3, 2),
+            "each instance misses the other's share"
+        );
+
+        let merged = Score::merge(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(merged, whole);
+        assert_eq!(
+            (merged.matched, merged.missing, merged.false_alarms),
+            (5, 0, 1)
+        );
+        let not_json = merged
+            .faults
+            .iter()
+            .find(|f| f.fault == Fault::NotJson)
+            .unwrap();
+        assert_eq!(
+            (not_json.sent, not_json.detected, not_json.false_positives),
+            (2, 2, 1)
+        );
+        assert!((not_json.precision - 2.0 / 3.0).abs() < 1e-9);
+        let binary = merged
+            .faults
+            .iter()
+            .find(|f| f.fault == Fault::Binary)
+            .unwrap();
+        assert_eq!((binary.sent, binary.detected, binary.recall), (1, 0, 0.0));
+
+        // The same message matched by two instances is not matched twice.
+        let twice = Score::merge(&[whole.clone(), a.clone()]).unwrap();
+        assert_eq!((twice.matched, twice.missing, twice.unexpected), (5, 0, 2));
+        assert!(!twice.perfect());
+
+        // Only scores against the same manifest.
+        a.manifest = Some("sha256:aa".into());
+        b.manifest = Some("sha256:bb".into());
+        let err = Score::merge(&[a, b]).unwrap_err();
+        assert!(err.contains("sha256:bb"), "{err}");
     }
 }

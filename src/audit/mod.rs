@@ -452,20 +452,17 @@ fn read_kafka<L: SchemaLookup>(
             match wire::decode(value, record.header(VALUE_SCHEMA_ID_HEADER)) {
                 Err(v) => (None, None, Some(v), value),
                 Ok(framed) => {
-                    let known = match framed.schema {
-                        wire::SchemaRef::Id(id) => resolver.get(id).cloned().map(Resolution::Known),
-                        wire::SchemaRef::Guid(_) => None,
-                    };
-                    let resolution = match known {
-                        Some(r) => r,
+                    let resolution = match resolver.get(framed.schema) {
+                        Some(k) => Resolution::Known(k.clone()),
                         None => runtime.block_on(resolver.resolve(framed.schema)),
                     };
                     match resolution {
                         Resolution::Known(Known::Ours { version, validator }) => {
                             (Some(validator), Some(version), None, framed.payload)
                         }
-                        Resolution::Known(Known::Foreign) => (
-                            None,
+                        // Reported, and the payload still checked against the schema it names.
+                        Resolution::Known(Known::Foreign { validator }) => (
+                            validator,
                             None,
                             Some(Violation::new(
                                 ViolationKind::WRONG_SUBJECT,

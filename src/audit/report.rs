@@ -2,6 +2,7 @@
 //! Instances that split a fleet (`--group`) each write one; [`merge`] combines them.
 
 use super::Scorecard;
+use super::expect::Score;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use thiserror::Error;
@@ -23,9 +24,36 @@ pub struct AuditReport {
     /// What was found.
     #[serde(flatten)]
     pub card: Scorecard,
-    /// The score against a simulator manifest (`--expect`), if asked for; not mergeable.
+    /// The score against a simulator manifest (`--expect`), if asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expect: Option<serde_json::Value>,
+    pub expect: Option<Expectation>,
+}
+
+/// A score against the simulator's manifest, with its verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Expectation {
+    /// Every message counted once and every fault found, with nothing reported wrongly.
+    pub perfect: bool,
+    /// The counts.
+    pub score: Score,
+}
+
+impl From<Score> for Expectation {
+    fn from(score: Score) -> Self {
+        Expectation {
+            perfect: score.perfect(),
+            score,
+        }
+    }
+}
+
+/// Merged reports, and why a score against a manifest could not be carried over, if so.
+#[derive(Debug)]
+pub struct Merged {
+    /// The combined report.
+    pub report: AuditReport,
+    /// Set when some reports were scored (`--expect`) and others were not.
+    pub unscored: Option<String>,
 }
 
 /// Why reports could not be read or merged; each names the file at fault.
@@ -75,8 +103,8 @@ pub fn read(path: &Path) -> Result<AuditReport, ReportError> {
 }
 
 /// Adds reports up into one: same contract and subject, same group, each run counted once.
-/// The score against a manifest is dropped (it needs every message, which reports do not keep).
-pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<AuditReport, ReportError> {
+/// Scores against a manifest merge too when every report has one, against the same manifest.
+pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<Merged, ReportError> {
     let mut iter = reports.into_iter();
     let Some((first_name, mut merged)) = iter.next() else {
         return Err(ReportError::Read {
@@ -96,7 +124,42 @@ pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<AuditReport, ReportE
             .map(|(_, r)| r.card.violations.len())
             .sum::<usize>();
     merged.card.set_cap(cap);
-    merged.expect = None;
+    let mut scores: Vec<Score> = merged.expect.take().map(|e| e.score).into_iter().collect();
+    let mut unscored: Vec<&str> = Vec::new();
+    if scores.is_empty() {
+        unscored.push(&first_name);
+    }
+    for (name, report) in &rest {
+        match &report.expect {
+            Some(e) => {
+                if let Some(first) = scores.first()
+                    && let Err(reason) = Score::merge(&[first.clone(), e.score.clone()])
+                {
+                    return Err(ReportError::Mismatch {
+                        first: first_name.clone(),
+                        file: name.clone(),
+                        reason,
+                    });
+                }
+                scores.push(e.score.clone());
+            }
+            None => unscored.push(name),
+        }
+    }
+    let unscored = (!scores.is_empty() && !unscored.is_empty()).then(|| {
+        format!(
+            "the score against the manifest is left out: {} not scored (audit --expect)",
+            unscored.join(", ")
+        )
+    });
+    if unscored.is_none() && !scores.is_empty() {
+        let score = Score::merge(&scores).map_err(|reason| ReportError::Mismatch {
+            first: first_name.clone(),
+            file: first_name.clone(),
+            reason,
+        })?;
+        merged.expect = Some(score.into());
+    }
     for (name, report) in rest {
         let mismatch = |reason: String| ReportError::Mismatch {
             first: first_name.clone(),
@@ -132,7 +195,10 @@ pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<AuditReport, ReportE
     }
     merged.runs = runs.into_iter().map(|(r, _)| r).collect();
     merged.card.sort();
-    Ok(merged)
+    Ok(Merged {
+        report: merged,
+        unscored,
+    })
 }
 
 #[cfg(test)]
@@ -178,7 +244,8 @@ mod tests {
             ("b.json".into(), b),
             ("c.json".into(), c),
         ])
-        .unwrap();
+        .unwrap()
+        .report;
         assert_eq!(m.card.messages(), 3);
         assert_eq!(m.card.producers.len(), 2);
         assert_eq!(m.card.producers[0].messages, 2);
@@ -199,6 +266,56 @@ mod tests {
         .to_string();
         assert!(
             err.starts_with("d.json cannot be merged with x.json"),
+            "{err}"
+        );
+    }
+
+    fn scored(run: &str, manifest: &str, seen: u64) -> AuditReport {
+        let mut r = report(run, "gen-0001", false);
+        r.expect = Some(
+            Score {
+                manifest: Some(manifest.into()),
+                sent: 4,
+                seen,
+                matched: seen,
+                missing: 4 - seen,
+                unexpected: 0,
+                false_alarms: 0,
+                faults: Vec::new(),
+            }
+            .into(),
+        );
+        r
+    }
+
+    #[test]
+    fn merges_scores_against_one_manifest_and_says_when_it_cannot() {
+        let m = merge(vec![
+            ("a.json".into(), scored("a", "sha256:1", 1)),
+            ("b.json".into(), scored("b", "sha256:1", 3)),
+        ])
+        .unwrap();
+        assert!(m.unscored.is_none());
+        let e = m.report.expect.unwrap();
+        assert!(e.perfect, "{e:?}");
+        assert_eq!((e.score.seen, e.score.matched, e.score.missing), (4, 4, 0));
+
+        let m = merge(vec![
+            ("a.json".into(), scored("a", "sha256:1", 1)),
+            ("plain.json".into(), report("p", "gen-0001", false)),
+        ])
+        .unwrap();
+        assert!(m.report.expect.is_none());
+        assert!(m.unscored.unwrap().contains("plain.json"));
+
+        let err = merge(vec![
+            ("a.json".into(), scored("a", "sha256:1", 1)),
+            ("other.json".into(), scored("b", "sha256:2", 3)),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("other.json cannot be merged with a.json"),
             "{err}"
         );
     }

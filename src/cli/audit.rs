@@ -1,7 +1,9 @@
 //! `schemactl audit`: sniff MQTT and Kafka at once, check every message, attribute it to a
 //! producer, and print the per-producer scorecard.
 
-use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, scorecard_text};
+use super::live::{
+    KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, score_text, scorecard_text,
+};
 use super::validate::{newest_validator, pick_contract};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
@@ -16,7 +18,6 @@ use crate::transport::kafka::StartAt;
 use crate::transport::mqtt::MqttVersion;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
 use anyhow::{Context, anyhow};
-use serde_json::json;
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -238,8 +239,13 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let scored: Option<Score> = match &args.expect {
         Some(path) => {
             wait_for_manifest(path);
-            let m = manifest::read(path).map_err(|e| anyhow!(e)).input()?;
-            Some(score(&m, &card.seen, &audited))
+            let (m, digest) = manifest::read_with_digest(path)
+                .map_err(|e| anyhow!(e))
+                .input()?;
+            Some(Score {
+                manifest: Some(digest),
+                ..score(&m, &card.seen, &audited)
+            })
         }
         None => None,
     };
@@ -249,9 +255,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         group: args.group.clone(),
         runs: vec![uuid::Uuid::new_v4().to_string()],
         card,
-        expect: scored
-            .as_ref()
-            .map(|s| json!({ "perfect": s.perfect(), "score": s })),
+        expect: scored.clone().map(Into::into),
     };
     let card = &doc.card;
     if let Some(path) = &args.report {
@@ -299,43 +303,6 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         None if failing => Exit::Findings,
         None => Exit::Pass,
     })
-}
-
-fn score_text(s: &Score) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\nagainst the manifest: {} sent, {} seen, {} matched once, {} missing, {} unexpected, {} false alarm(s) on compliant messages",
-        s.sent, s.seen, s.matched, s.missing, s.unexpected, s.false_alarms
-    );
-    let _ = writeln!(
-        out,
-        "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
-        "FAULT", "SENT", "DETECTED", "FALSE+", "PRECISION", "RECALL"
-    );
-    for f in &s.faults {
-        let _ = writeln!(
-            out,
-            "{:<20} {:>8} {:>9} {:>9} {:>9.1}% {:>7.1}%",
-            f.fault.name(),
-            f.sent,
-            f.detected,
-            f.false_positives,
-            f.precision * 100.0,
-            f.recall * 100.0
-        );
-    }
-    let _ = writeln!(
-        out,
-        "{}",
-        if s.perfect() {
-            "score: perfect"
-        } else {
-            "score: NOT perfect"
-        }
-    );
-    out
 }
 
 async fn show_progress(progress: Arc<Progress>, audited: BTreeSet<TransportKind>) {

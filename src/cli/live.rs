@@ -3,6 +3,7 @@
 
 use super::Failure;
 use crate::audit::Scorecard;
+use crate::audit::expect::Score;
 use crate::transport::kafka::KafkaConfig;
 use crate::transport::mqtt::{MqttConfig, MqttVersion, Qos};
 use std::path::PathBuf;
@@ -278,4 +279,42 @@ mod tests {
         let p: Property = "sasl.password=hunter2".parse().unwrap();
         assert_eq!(format!("{p:?}"), "sasl.password=<redacted>");
     }
+}
+
+/// The score against a simulator manifest, as a person reads it.
+pub fn score_text(s: &Score) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nagainst the manifest: {} sent, {} seen, {} matched once, {} missing, {} unexpected, {} false alarm(s) on compliant messages",
+        s.sent, s.seen, s.matched, s.missing, s.unexpected, s.false_alarms
+    );
+    let _ = writeln!(
+        out,
+        "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
+        "FAULT", "SENT", "DETECTED", "FALSE+", "PRECISION", "RECALL"
+    );
+    for f in &s.faults {
+        let _ = writeln!(
+            out,
+            "{:<20} {:>8} {:>9} {:>9} {:>9.1}% {:>7.1}%",
+            f.fault.name(),
+            f.sent,
+            f.detected,
+            f.false_positives,
+            f.precision * 100.0,
+            f.recall * 100.0
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if s.perfect() {
+            "score: perfect"
+        } else {
+            "score: NOT perfect"
+        }
+    );
+    out
 }

@@ -1,7 +1,7 @@
 //! `schemactl report merge`: several audit instances' JSON reports → one scorecard.
 
 use super::audit::fail_kinds;
-use super::live::scorecard_text;
+use super::live::{score_text, scorecard_text};
 use super::{Classify, Outcome};
 use crate::Exit;
 use crate::audit::report::{self, AuditReport};
@@ -25,10 +25,12 @@ pub enum ReportCommand {
     /// scorecard.
     #[command(after_long_help = "\
 Reports must audit the same contract in the same group; a report given twice is refused \
-(its messages would count twice). Scores against a manifest (--expect) are not carried over.
+(its messages would count twice). When every report was scored against the same simulator \
+manifest (audit --expect), the scores merge into the whole run's precision and recall.
 
-Exit codes: 0 no violation of the --fail-on kinds, 1 violations, 2 a report is missing, \
-unreadable, not an audit report, or does not fit the others.
+Exit codes: 0 no violation of the --fail-on kinds (with merged scores: the score is perfect), \
+1 violations (or an imperfect score), 2 a report is missing, unreadable, not an audit report, \
+or does not fit the others.
 
 Example:
   schemactl report merge audit-a.json audit-b.json --format json > fleet.json")]
@@ -67,7 +69,13 @@ fn merge(args: &MergeArgs) -> Outcome {
         .collect::<Result<Vec<(String, AuditReport)>, _>>()
         .input()?;
     let count = reports.len();
-    let merged = report::merge(reports).input()?;
+    let report::Merged {
+        report: merged,
+        unscored,
+    } = report::merge(reports).input()?;
+    if let Some(note) = &unscored {
+        eprintln!("warning: {note}");
+    }
     let mut stdout = std::io::stdout().lock();
     match args.format {
         Format::Json => {
@@ -89,8 +97,16 @@ fn merge(args: &MergeArgs) -> Outcome {
                     .unwrap_or_default()
             );
             let _ = write!(stdout, "{}", scorecard_text(&merged.card, &title));
+            if let Some(e) = &merged.expect {
+                let _ = write!(stdout, "{}", score_text(&e.score));
+            }
         }
     }
     let failing = merged.card.has_violations_of(&fail_on);
-    Ok(if failing { Exit::Findings } else { Exit::Pass })
+    Ok(match &merged.expect {
+        Some(e) if e.perfect => Exit::Pass,
+        Some(_) => Exit::Findings,
+        None if failing => Exit::Findings,
+        None => Exit::Pass,
+    })
 }

@@ -547,6 +547,7 @@ impl RegistryClient {
             metadata: metadata(&found),
             // The converter does not return rule sets; nothing here reads them.
             rule_set: None,
+            guid: found.guid,
             schema: found.schema,
         })
     }
@@ -572,13 +573,18 @@ impl RegistryClient {
         let found = self
             .converter(&op, || sr::get_schema_by_id(id.unsigned_abs(), &self.sr))
             .await?;
-        Ok(SchemaById {
-            schema_type: Some(type_name(&found.schema_type)),
-            references: references(&found),
-            metadata: metadata(&found),
-            rule_set: None,
-            schema: found.schema,
-        })
+        Ok(by_id(found))
+    }
+
+    /// A schema by its GUID (`GET /schemas/guids/{guid}`, Confluent 8 and schemactl's registry),
+    /// soft-deleted versions included as Kafka readers need them.
+    pub async fn schema_by_guid(&self, guid: &uuid::Uuid) -> Result<SchemaById, RegistryError> {
+        let guid = guid.to_string();
+        let op = format!("GET /schemas/guids/{guid}");
+        let found = self
+            .converter(&op, || sr::get_schema_by_guid(&guid, &self.sr))
+            .await?;
+        Ok(by_id(found))
     }
 
     /// Finds `schema` among the subject's versions (`POST /subjects/{s}`): `None` when the
@@ -1096,6 +1102,17 @@ fn schema_type(name: Option<&str>) -> SchemaType {
         Some("JSON") => SchemaType::Json,
         Some("PROTOBUF") => SchemaType::Protobuf,
         Some(other) => SchemaType::Other(other.to_string()),
+    }
+}
+
+fn by_id(found: RegisteredSchema) -> SchemaById {
+    SchemaById {
+        schema_type: Some(type_name(&found.schema_type)),
+        references: references(&found),
+        metadata: metadata(&found),
+        rule_set: None,
+        guid: found.guid.clone(),
+        schema: found.schema,
     }
 }
 

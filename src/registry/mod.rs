@@ -2,6 +2,7 @@
 //! sides follow the REST contract in `docs/confluent-registry-api.md` (see the README).
 
 pub mod client;
+pub mod guid;
 pub mod model;
 pub mod server;
 

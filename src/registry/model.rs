@@ -75,9 +75,12 @@ pub struct SubjectVersion {
     /// Rule set, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_set: Option<serde_json::Value>,
+    /// The schema's GUID (Confluent 8 and schemactl's registry; older registries omit it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
 }
 
-/// `GET /schemas/ids/{id}`.
+/// `GET /schemas/ids/{id}` and `GET /schemas/guids/{guid}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaById {
@@ -95,6 +98,18 @@ pub struct SchemaById {
     /// Rule set, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_set: Option<serde_json::Value>,
+    /// The schema's GUID, where the registry has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+}
+
+/// `GET /schemas/guids/{guid}/ids`: the id a GUID has in a context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuidId {
+    /// The context (`.` is the default one).
+    pub context: String,
+    /// The schema id.
+    pub id: i32,
 }
 
 /// `GET /schemas/ids/{id}/versions`: one subject and version using an id.

@@ -33,14 +33,24 @@ pub struct ManifestLine {
 
 /// Reads a manifest file.
 pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, String> {
+    read_with_digest(path).map(|(lines, _)| lines)
+}
+
+/// Reads a manifest file, with `sha256:` and the digest of its bytes: what names this ground
+/// truth in a score, so that scores are only merged against the same one.
+pub fn read_with_digest(path: &std::path::Path) -> Result<(Vec<ManifestLine>, String), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
-    text.lines()
+    let digest = openssl::sha::sha256(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let lines = text
+        .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(n, l)| {
             serde_json::from_str(l)
                 .map_err(|e| format!("{}:{}: not a manifest line: {e}", path.display(), n + 1))
         })
-        .collect()
+        .collect::<Result<Vec<ManifestLine>, String>>()?;
+    Ok((lines, format!("sha256:{hex}")))
 }

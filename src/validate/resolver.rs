@@ -1,9 +1,11 @@
 //! Schema ids → compiled validators, for payloads that name their schema (Kafka's wire format).
 //!
 //! The registry is asked through [`SchemaLookup`], a seam small enough to implement over the
-//! registry client or a fake. Answers are cached: an id registered under the contract's subject
-//! compiles once; an id of another subject is remembered as foreign; an id the registry does
-//! not know is remembered for a few seconds. When the registry cannot be asked, cached ids keep
+//! registry client or a fake. Records name their schema by id (wire format V0, or the id in a
+//! header) or by GUID (V1, Confluent 8); both are cached alike. A schema registered under the
+//! contract's subject compiles once; one of another subject is remembered as foreign, with its
+//! own validator so its payloads are still checked; one the registry does not know is
+//! remembered for a few seconds. When the registry cannot be asked, cached ids keep
 //! working and every other id is [`Resolution::Unresolved`], never counted valid, and the
 //! registry is not asked again for a moment so that an outage does not become a flood.
 
@@ -28,6 +30,8 @@ pub struct Registered {
     pub id: u32,
     /// The schema text.
     pub schema: String,
+    /// The schema's GUID, where the registry has them (Confluent 8).
+    pub guid: Option<[u8; 16]>,
 }
 
 /// What schemactl asks a schema registry. Errors are sentences naming the registry.
@@ -39,6 +43,11 @@ pub trait SchemaLookup: Send + Sync {
     ) -> impl Future<Output = Result<Vec<Registered>, String>> + Send;
     /// The schema registered with `id`; `None` when the registry does not know the id.
     fn schema_by_id(&self, id: u32) -> impl Future<Output = Result<Option<String>, String>> + Send;
+    /// The schema whose GUID is `guid`; `None` when the registry does not know it.
+    fn schema_by_guid(
+        &self,
+        guid: [u8; 16],
+    ) -> impl Future<Output = Result<Option<String>, String>> + Send;
     /// Registers `schema` (JSON Schema) under `subject` and returns its id; registering a
     /// schema that is already there returns the existing id.
     fn register(
@@ -58,8 +67,12 @@ pub enum Known {
         /// Its compiled validator.
         validator: Arc<PayloadValidator>,
     },
-    /// Registered, but under another subject.
-    Foreign,
+    /// Registered, but under another subject: its payloads are checked against that schema
+    /// (when it compiles as a JSON Schema) besides being reported.
+    Foreign {
+        /// The other schema's validator.
+        validator: Option<Arc<PayloadValidator>>,
+    },
 }
 
 /// The answer for one schema reference.
@@ -78,8 +91,11 @@ pub struct Resolver<L> {
     lookup: L,
     subject: String,
     max_bytes: usize,
-    known: HashMap<u32, Known>,
-    unknown: HashMap<u32, Instant>,
+    known: HashMap<SchemaRef, Known>,
+    /// The subject's schema texts and their ids, to recognise a GUID the registry's version
+    /// records do not carry.
+    ours_by_text: HashMap<String, u32>,
+    unknown: HashMap<SchemaRef, Instant>,
     paused_until: Option<(Instant, String)>,
 }
 
@@ -91,6 +107,7 @@ impl<L: SchemaLookup> Resolver<L> {
             subject: subject.to_string(),
             max_bytes,
             known: HashMap::new(),
+            ours_by_text: HashMap::new(),
             unknown: HashMap::new(),
             paused_until: None,
         };
@@ -100,24 +117,29 @@ impl<L: SchemaLookup> Resolver<L> {
 
     async fn refresh(&mut self) -> Result<(), String> {
         for reg in self.lookup.subject_versions(&self.subject).await? {
-            if matches!(self.known.get(&reg.id), Some(Known::Ours { .. })) {
-                continue;
+            let id = SchemaRef::Id(reg.id);
+            let known = match self.known.get(&id) {
+                Some(k @ Known::Ours { .. }) => k.clone(),
+                _ => {
+                    let validator = PayloadValidator::from_text(&reg.schema)
+                        .map_err(|e| {
+                            format!(
+                                "schema id {} (version {} of \"{}\") does not compile: {e}",
+                                reg.id, reg.version, self.subject
+                            )
+                        })?
+                        .with_max_bytes(self.max_bytes);
+                    Known::Ours {
+                        version: reg.version,
+                        validator: Arc::new(validator),
+                    }
+                }
+            };
+            if let Some(guid) = reg.guid {
+                self.known.insert(SchemaRef::Guid(guid), known.clone());
             }
-            let validator = PayloadValidator::from_text(&reg.schema)
-                .map_err(|e| {
-                    format!(
-                        "schema id {} (version {} of \"{}\") does not compile: {e}",
-                        reg.id, reg.version, self.subject
-                    )
-                })?
-                .with_max_bytes(self.max_bytes);
-            self.known.insert(
-                reg.id,
-                Known::Ours {
-                    version: reg.version,
-                    validator: Arc::new(validator),
-                },
-            );
+            self.known.insert(id, known);
+            self.ours_by_text.insert(reg.schema, reg.id);
         }
         Ok(())
     }
@@ -127,9 +149,9 @@ impl<L: SchemaLookup> Resolver<L> {
         &self.subject
     }
 
-    /// The cached answer for `id`, without asking anyone.
-    pub fn get(&self, id: u32) -> Option<&Known> {
-        self.known.get(&id)
+    /// The cached answer for `schema`, without asking anyone.
+    pub fn get(&self, schema: SchemaRef) -> Option<&Known> {
+        self.known.get(&schema)
     }
 
     /// The newest version of the subject known, if any.
@@ -138,30 +160,22 @@ impl<L: SchemaLookup> Resolver<L> {
             .values()
             .filter_map(|k| match k {
                 Known::Ours { version, validator } => Some((*version, validator.clone())),
-                Known::Foreign => None,
+                Known::Foreign { .. } => None,
             })
             .max_by_key(|(v, _)| *v)
     }
 
     /// Answers for `schema`, asking the registry on a cache miss.
     pub async fn resolve(&mut self, schema: SchemaRef) -> Resolution {
-        let id = match schema {
-            SchemaRef::Id(id) => id,
-            SchemaRef::Guid(_) => {
-                return Resolution::Unresolved(format!(
-                    "the record names its schema by {schema}; looking schemas up by GUID is not supported yet"
-                ));
-            }
-        };
-        if let Some(k) = self.known.get(&id) {
+        if let Some(k) = self.known.get(&schema) {
             return Resolution::Known(k.clone());
         }
         let now = Instant::now();
-        if let Some(until) = self.unknown.get(&id) {
+        if let Some(until) = self.unknown.get(&schema) {
             if *until > now {
                 return Resolution::Unknown;
             }
-            self.unknown.remove(&id);
+            self.unknown.remove(&schema);
         }
         if let Some((until, reason)) = &self.paused_until {
             if *until > now {
@@ -169,17 +183,41 @@ impl<L: SchemaLookup> Resolver<L> {
             }
             self.paused_until = None;
         }
-        match self.lookup.schema_by_id(id).await {
+        let found = match schema {
+            SchemaRef::Id(id) => self.lookup.schema_by_id(id).await,
+            SchemaRef::Guid(guid) => self.lookup.schema_by_guid(guid).await,
+        };
+        match found {
             Ok(None) => {
-                self.unknown.insert(id, now + UNKNOWN_TTL);
+                self.unknown.insert(schema, now + UNKNOWN_TTL);
                 Resolution::Unknown
             }
-            Ok(Some(_)) => {
+            Ok(Some(text)) => {
                 // Perhaps a version registered after we started: ask the subject again.
                 if let Err(reason) = self.refresh().await {
                     return self.fail(reason);
                 }
-                let known = self.known.entry(id).or_insert(Known::Foreign).clone();
+                let ours = self
+                    .ours_by_text
+                    .get(&text)
+                    .and_then(|id| self.known.get(&SchemaRef::Id(*id)))
+                    .cloned();
+                let known = match (self.known.get(&schema), ours) {
+                    (Some(k), _) => k.clone(),
+                    // A GUID of one of our texts, from a registry whose version records carry
+                    // no GUIDs.
+                    (None, Some(k @ Known::Ours { .. }))
+                        if matches!(schema, SchemaRef::Guid(_)) =>
+                    {
+                        k
+                    }
+                    _ => Known::Foreign {
+                        validator: PayloadValidator::from_text(&text)
+                            .ok()
+                            .map(|v| Arc::new(v.with_max_bytes(self.max_bytes))),
+                    },
+                };
+                self.known.insert(schema, known.clone());
                 Resolution::Known(known)
             }
             Err(reason) => self.fail(reason),
@@ -213,6 +251,11 @@ impl SchemaLookup for crate::registry::RegistryClient {
                     id: u32::try_from(v.id)
                         .map_err(|_| format!("schema id {} out of range", v.id))?,
                     schema: v.schema,
+                    guid: v
+                        .guid
+                        .as_deref()
+                        .and_then(|g| uuid::Uuid::parse_str(g).ok())
+                        .map(uuid::Uuid::into_bytes),
                 })
             })
             .collect()
@@ -224,6 +267,16 @@ impl SchemaLookup for crate::registry::RegistryClient {
             return Ok(None);
         };
         match crate::registry::RegistryClient::schema_by_id(self, id).await {
+            Ok(found) => Ok(Some(found.schema)),
+            Err(e) if e.is_code(&[codes::SCHEMA_NOT_FOUND]) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+        use crate::registry::model::codes;
+        let guid = uuid::Uuid::from_bytes(guid);
+        match crate::registry::RegistryClient::schema_by_guid(self, &guid).await {
             Ok(found) => Ok(Some(found.schema)),
             Err(e) if e.is_code(&[codes::SCHEMA_NOT_FOUND]) => Ok(None),
             Err(e) => Err(e.to_string()),
@@ -282,10 +335,14 @@ impl SchemaLookup for MemoryRegistry {
                 .map(|ids| {
                     ids.iter()
                         .enumerate()
-                        .map(|(n, id)| Registered {
-                            version: n as i32 + 1,
-                            id: *id,
-                            schema: i.schemas[*id as usize - 1].clone(),
+                        .map(|(n, id)| {
+                            let schema = i.schemas[*id as usize - 1].clone();
+                            Registered {
+                                version: n as i32 + 1,
+                                id: *id,
+                                guid: Some(memory_guid(&schema)),
+                                schema,
+                            }
                         })
                         .collect()
                 })
@@ -299,6 +356,10 @@ impl SchemaLookup for MemoryRegistry {
                 .checked_sub(1)
                 .and_then(|n| i.schemas.get(n).cloned())
         })
+    }
+
+    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+        self.with(|i| i.schemas.iter().find(|s| memory_guid(s) == guid).cloned())
     }
 
     async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
@@ -317,6 +378,11 @@ impl SchemaLookup for MemoryRegistry {
             id
         })
     }
+}
+
+/// A schema's GUID as a registry derives it (no references, metadata or rules here).
+pub fn memory_guid(schema: &str) -> [u8; 16] {
+    crate::registry::guid::schema_guid(schema, &[], None, None).into_bytes()
 }
 
 #[cfg(test)]
@@ -348,7 +414,7 @@ mod tests {
             ));
             assert!(matches!(
                 r.resolve(SchemaRef::Id(other)).await,
-                Resolution::Known(Known::Foreign)
+                Resolution::Known(Known::Foreign { .. })
             ));
             assert!(matches!(
                 r.resolve(SchemaRef::Id(999)).await,
@@ -379,6 +445,81 @@ mod tests {
                 r.resolve(SchemaRef::Guid([0; 16])).await,
                 Resolution::Unresolved(_)
             ));
+        });
+    }
+
+    /// The memory registry, with the GUIDs left out of its version records (as a registry
+    /// older than Confluent 8 would, or one that serves `/schemas/guids` but does not say).
+    struct NoGuidsInVersions(MemoryRegistry);
+
+    impl SchemaLookup for NoGuidsInVersions {
+        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+            let mut v = self.0.subject_versions(subject).await?;
+            v.iter_mut().for_each(|r| r.guid = None);
+            Ok(v)
+        }
+        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+            self.0.schema_by_id(id).await
+        }
+        async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+            self.0.schema_by_guid(guid).await
+        }
+        async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+            self.0.register(subject, schema).await
+        }
+    }
+
+    #[test]
+    fn resolves_guids_like_ids() {
+        block(async {
+            let reg = MemoryRegistry::default();
+            reg.register("gen-value", OURS).await.unwrap();
+            reg.register("other-value", OTHER).await.unwrap();
+            let ours = SchemaRef::Guid(memory_guid(OURS));
+            let other = SchemaRef::Guid(memory_guid(OTHER));
+
+            // Known from the version records, without a request.
+            let r = Resolver::load(reg.clone(), "gen-value", 1024)
+                .await
+                .unwrap();
+            assert!(matches!(r.get(ours), Some(Known::Ours { version: 1, .. })));
+
+            // Recognised by its text once the registry has named it.
+            let mut r = Resolver::load(NoGuidsInVersions(reg), "gen-value", 1024)
+                .await
+                .unwrap();
+            assert!(r.get(ours).is_none());
+            assert!(matches!(
+                r.resolve(ours).await,
+                Resolution::Known(Known::Ours { version: 1, .. })
+            ));
+            assert!(matches!(
+                r.resolve(other).await,
+                Resolution::Known(Known::Foreign { validator: Some(_) })
+            ));
+            assert!(matches!(
+                r.resolve(SchemaRef::Guid([9; 16])).await,
+                Resolution::Unknown
+            ));
+        });
+    }
+
+    #[test]
+    fn foreign_schemas_keep_their_validator() {
+        block(async {
+            let reg = MemoryRegistry::default();
+            reg.register("gen-value", OURS).await.unwrap();
+            let strict = r#"{"type":"object","required":["orderId"]}"#;
+            let other = reg.register("orders-value", strict).await.unwrap();
+            let mut r = Resolver::load(reg, "gen-value", 1024).await.unwrap();
+            let Resolution::Known(Known::Foreign { validator: Some(v) }) =
+                r.resolve(SchemaRef::Id(other)).await
+            else {
+                panic!("the other subject's id should be foreign, with its validator");
+            };
+            let found = v.check(br#"{"fuel":5}"#);
+            assert_eq!(found[0].keyword.as_deref(), Some("required"), "{found:?}");
+            assert!(v.check(br#"{"orderId":"o-1"}"#).is_empty());
         });
     }
 

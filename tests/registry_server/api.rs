@@ -12,9 +12,11 @@ async fn register_then_read_back_every_way() {
     let canonical = v1.to_string();
 
     let by_id = api.get(&format!("/schemas/ids/{id}")).await;
+    let guid = by_id.ok()["guid"].as_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&guid).is_ok(), "{guid}");
     assert_eq!(
         by_id.ok(),
-        &json!({"schemaType": "JSON", "schema": canonical})
+        &json!({"schemaType": "JSON", "schema": canonical, "guid": guid})
     );
     let raw = api.get(&format!("/schemas/ids/{id}/schema")).await;
     assert_eq!(raw.ok(), &v1);
@@ -33,7 +35,7 @@ async fn register_then_read_back_every_way() {
     );
     let record = json!({
         "subject": "gen-value", "version": 1, "id": 1,
-        "schemaType": "JSON", "schema": canonical, "references": []
+        "schemaType": "JSON", "schema": canonical, "references": [], "guid": guid
     });
     for v in ["1", "latest", "-1"] {
         let reply = api.get(&format!("/subjects/gen-value/versions/{v}")).await;
@@ -49,6 +51,55 @@ async fn register_then_read_back_every_way() {
     assert_eq!(lookup.ok(), &record);
     assert_eq!(api.get("/schemas/types").await.ok(), &json!(["JSON"]));
     assert_eq!(api.get("/").await.ok(), &json!({}));
+
+    // By GUID (Confluent 8), as Kafka readers of wire format V1 ask, deleted versions included.
+    let by_guid = api
+        .get(&format!("/schemas/guids/{guid}?deleted=true"))
+        .await;
+    assert_eq!(by_guid.ok(), by_id.ok());
+    assert_eq!(
+        api.get(&format!("/schemas/guids/{guid}/ids")).await.ok(),
+        &json!([{"context": ".", "id": id}])
+    );
+}
+
+#[tokio::test]
+async fn guids_name_content_and_unknown_ones_are_not_found() {
+    let api = Api::start();
+    let a = api.register("site-a-value", &generator_v1()).await;
+    let b = api.register("site-b-value", &generator_v1()).await;
+    let other = api
+        .register("other-value", &json!({"type": "string"}))
+        .await;
+    let guid_of = |body: &Value| body["guid"].as_str().unwrap().to_string();
+    let ga = guid_of(api.get(&format!("/schemas/ids/{a}")).await.ok());
+    let gb = guid_of(api.get("/subjects/site-b-value/versions/1").await.ok());
+    let go = guid_of(api.get(&format!("/schemas/ids/{other}")).await.ok());
+    assert_eq!(
+        (a, ga.as_str()),
+        (b, gb.as_str()),
+        "same content, same id and GUID"
+    );
+    assert_ne!(ga, go);
+
+    for missing in ["00000000-0000-0000-0000-000000000000", "not-a-guid"] {
+        let reply = api.get(&format!("/schemas/guids/{missing}")).await;
+        reply.error(404, 40403);
+        assert_eq!(
+            api.get(&format!("/schemas/guids/{missing}/ids")).await.ok(),
+            &json!([])
+        );
+    }
+
+    // Soft-deleted versions keep their GUID readable; permanently deleted ones do not.
+    api.delete("/subjects/other-value").await.ok();
+    api.get(&format!("/schemas/guids/{go}")).await.ok();
+    api.delete("/subjects/other-value?permanent=true")
+        .await
+        .ok();
+    api.get(&format!("/schemas/guids/{go}"))
+        .await
+        .error(404, 40403);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@
 use super::error::ApiError;
 use super::store::{Db, SchemaRow, Snapshot, StoreError, SubjectConfigRow};
 use crate::compat::{self, Direction, Level, Metadata, Policy, Version};
+use crate::registry::guid::schema_guid;
 use crate::registry::model::{
     ConfigRequest, ConfigResponse, ModeBody, RegisterRequest, SchemaById, SchemaReference,
     SubjectAndVersion, SubjectVersion, VersionRef,
@@ -86,7 +87,9 @@ pub struct Stored {
     content_key: String,
     normalized_key: String,
     identity_key: String,
-    /// The body of `GET /schemas/ids/{id}`, serialised once.
+    /// The GUID (Confluent 8): the MD5 of the content, as Confluent derives it.
+    pub guid: uuid::Uuid,
+    /// The body of `GET /schemas/ids/{id}` and `GET /schemas/guids/{guid}`, serialised once.
     pub by_id_body: Bytes,
 }
 
@@ -137,6 +140,7 @@ impl Stored {
         keys: Keys,
     ) -> Stored {
         let identity_key = keys.identity(&metadata, &rule_set);
+        let guid = schema_guid(&text, &references, metadata.as_ref(), rule_set.as_ref());
         let by_id_body = Bytes::from(
             serde_json::to_vec(&SchemaById {
                 schema_type: Some(schema_type.clone()),
@@ -144,6 +148,7 @@ impl Stored {
                 references: references.clone(),
                 metadata: metadata.clone(),
                 rule_set: rule_set.clone(),
+                guid: Some(guid.to_string()),
             })
             .unwrap_or_default(),
         );
@@ -159,6 +164,7 @@ impl Stored {
             content_key: keys.content,
             normalized_key: keys.normalized,
             identity_key,
+            guid,
             by_id_body,
         }
     }
@@ -179,6 +185,7 @@ impl Stored {
             references: self.references.clone(),
             metadata: self.metadata.clone(),
             rule_set: self.rule_set.clone(),
+            guid: Some(self.guid.to_string()),
         }
     }
 }
@@ -311,6 +318,7 @@ struct Settings {
 #[derive(Debug, Default)]
 struct State {
     schemas: HashMap<i32, Arc<Stored>>,
+    by_guid: HashMap<uuid::Uuid, i32>,
     by_identity: HashMap<String, i32>,
     by_content: HashMap<String, Vec<i32>>,
     by_normalized: HashMap<String, Vec<i32>>,
@@ -362,6 +370,7 @@ impl State {
     }
 
     fn add_schema(&mut self, stored: Arc<Stored>) {
+        self.by_guid.insert(stored.guid, stored.id);
         self.by_identity
             .insert(stored.identity_key.clone(), stored.id);
         self.by_content
@@ -704,6 +713,18 @@ impl Registry {
             .filter(|id| state.uses.contains_key(id))
             .and_then(|id| state.schemas.get(&id).cloned())
             .ok_or_else(|| ApiError::SchemaNotFound(id.to_string()))
+    }
+
+    /// `GET /schemas/guids/{guid}`: the schema with that content, used by at least one version,
+    /// live or soft-deleted. Anything that is not a GUID is not found, as with ids.
+    pub fn schema_by_guid(&self, guid: &str) -> Result<Arc<Stored>, ApiError> {
+        let state = self.read();
+        uuid::Uuid::parse_str(guid)
+            .ok()
+            .and_then(|g| state.by_guid.get(&g))
+            .filter(|id| state.uses.contains_key(id))
+            .and_then(|id| state.schemas.get(id).cloned())
+            .ok_or_else(|| ApiError::SchemaNotFound(guid.to_string()))
     }
 
     /// `GET /schemas/ids/{id}/versions`.

@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::registry::{JSON, Registry};
 use crate::registry::model::{
-    CONTENT_TYPE, CompatibilityResponse, ConfigRequest, ModeBody, RegisterRequest,
+    CONTENT_TYPE, CompatibilityResponse, ConfigRequest, GuidId, ModeBody, RegisterRequest,
     RegisterResponse, VersionRef,
 };
 use axum::Router;
@@ -42,6 +42,8 @@ pub fn routes(registry: Arc<Registry>) -> Router {
         .route("/schemas/ids/{id}/schema", get(schema_by_id_raw))
         .route("/schemas/ids/{id}/subjects", get(schema_subjects))
         .route("/schemas/ids/{id}/versions", get(schema_versions))
+        .route("/schemas/guids/{guid}", get(schema_by_guid))
+        .route("/schemas/guids/{guid}/ids", get(guid_ids))
         .route("/subjects", get(subjects))
         .route("/subjects/{subject}", post(lookup).delete(delete_subject))
         .route("/subjects/{subject}/versions", get(versions).post(register))
@@ -236,6 +238,25 @@ async fn schema_by_id(State(r): Shared, Params(id): Params<String>) -> Answer {
 async fn schema_by_id_raw(State(r): Shared, Params(id): Params<String>) -> Answer {
     let stored = r.schema(schema_id(&id)?)?;
     Ok(with_content_type(stored.text.clone()))
+}
+
+async fn schema_by_guid(State(r): Shared, Params(guid): Params<String>) -> Answer {
+    let stored = r.schema_by_guid(&guid)?;
+    Ok(with_content_type(stored.by_id_body.clone()))
+}
+
+/// One id per context; this registry has only the default context. An unknown GUID is an empty
+/// list, as Confluent answers.
+async fn guid_ids(State(r): Shared, Params(guid): Params<String>) -> Answer {
+    let ids: Vec<GuidId> = r
+        .schema_by_guid(&guid)
+        .map(|s| GuidId {
+            context: ".".into(),
+            id: s.id,
+        })
+        .into_iter()
+        .collect();
+    json(&ids)
 }
 
 async fn schema_subjects(State(r): Shared, Params(id): Params<String>, q: Flags) -> Answer {
