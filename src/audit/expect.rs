@@ -129,13 +129,22 @@ pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<Transp
         .iter()
         .filter(|l| audited.contains(&l.transport))
         .collect();
+    // Kafka records are found by partition and offset; messages without offsets (MQTT) by
+    // their body's digest on their topic, so neither arrival order, a lost message nor a split
+    // between the instances of a group shifts the matching; failing both, by order per topic
+    // (manifests written before digests).
     let mut by_offset: HashMap<(&str, i32, i64), usize> = HashMap::new();
+    let mut by_digest: HashMap<(&str, &str), VecDeque<usize>> = HashMap::new();
     let mut by_topic: HashMap<&str, VecDeque<usize>> = HashMap::new();
     for (i, l) in lines.iter().enumerate() {
-        match (l.transport, l.partition, l.offset) {
-            (TransportKind::Kafka, Some(p), Some(o)) => {
+        match (l.transport, l.partition, l.offset, l.digest.as_deref()) {
+            (TransportKind::Kafka, Some(p), Some(o), _) => {
                 by_offset.insert((l.topic.as_str(), p, o), i);
             }
+            (_, _, _, Some(d)) => by_digest
+                .entry((l.topic.as_str(), d))
+                .or_default()
+                .push_back(i),
             _ => by_topic.entry(l.topic.as_str()).or_default().push_back(i),
         }
     }
@@ -147,9 +156,16 @@ pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<Transp
                 .get(&(s.topic.as_str(), p, o))
                 .copied()
                 .filter(|i| !used[*i]),
-            _ => by_topic
-                .get_mut(s.topic.as_str())
-                .and_then(VecDeque::pop_front),
+            _ => s
+                .digest
+                .as_deref()
+                .and_then(|d| by_digest.get_mut(&(s.topic.as_str(), d)))
+                .and_then(VecDeque::pop_front)
+                .or_else(|| {
+                    by_topic
+                        .get_mut(s.topic.as_str())
+                        .and_then(VecDeque::pop_front)
+                }),
         };
         if let Some(i) = hit {
             used[i] = true;
@@ -226,6 +242,7 @@ mod tests {
             generator: "gen-0001".into(),
             fault,
             expect: fault.map(Fault::expected_kind),
+            digest: None,
         }
     }
 
@@ -239,6 +256,7 @@ mod tests {
                 .iter()
                 .map(|(k, kw)| (*k, kw.map(str::to_string)))
                 .collect(),
+            digest: None,
         }
     }
 
@@ -302,5 +320,52 @@ mod tests {
         b.manifest = Some("sha256:bb".into());
         let err = Score::merge(&[a, b]).unwrap_err();
         assert!(err.contains("sha256:bb"), "{err}");
+    }
+
+    #[test]
+    fn messages_without_offsets_are_found_by_digest_in_any_order() {
+        let mqtt = |body: &str, fault: Option<Fault>| ManifestLine {
+            transport: TransportKind::Mqtt,
+            topic: "generators/gen-0001/telemetry".into(),
+            key: None,
+            partition: None,
+            offset: None,
+            generator: "gen-0001".into(),
+            fault,
+            expect: fault.map(Fault::expected_kind),
+            digest: Some(crate::simulate::manifest::digest(body.as_bytes())),
+        };
+        let seen_mqtt = |body: &str, found: &[(ViolationKind, Option<&str>)]| Seen {
+            transport: TransportKind::Mqtt,
+            topic: "generators/gen-0001/telemetry".into(),
+            partition: None,
+            offset: None,
+            found: found
+                .iter()
+                .map(|(k, kw)| (*k, kw.map(str::to_string)))
+                .collect(),
+            digest: Some(crate::simulate::manifest::digest(body.as_bytes())),
+        };
+        let manifest = [
+            mqtt("{\"fuel\":1}", None),
+            mqtt("fuel=2", Some(Fault::NotJson)),
+            mqtt("{\"fuel\":3}", None),
+        ];
+        let mqtt_only: BTreeSet<TransportKind> = [TransportKind::Mqtt].into();
+        // One instance of a shared subscription got the first and the third, the other the
+        // second: by order alone the first instance's second message would be taken for the
+        // faulty one.
+        let a = [
+            seen_mqtt("{\"fuel\":3}", &[]),
+            seen_mqtt("{\"fuel\":1}", &[]),
+        ];
+        let b = [seen_mqtt("fuel=2", &[(ViolationKind::NOT_JSON, None)])];
+        let merged = Score::merge(&[
+            score(&manifest, &a, &mqtt_only),
+            score(&manifest, &b, &mqtt_only),
+        ])
+        .unwrap();
+        assert!(merged.perfect(), "{merged:#?}");
+        assert_eq!((merged.matched, merged.missing), (3, 0));
     }
 }

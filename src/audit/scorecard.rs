@@ -112,6 +112,8 @@ pub struct Seen {
     pub offset: Option<i64>,
     /// The violations' kinds and keywords.
     pub found: Vec<(ViolationKind, Option<String>)>,
+    /// The body's digest (`simulate::manifest::digest`), for transports without offsets.
+    pub digest: Option<String>,
 }
 
 /// Everything an audit found.
@@ -223,6 +225,10 @@ impl Scorecard {
                     .iter()
                     .map(|v| (v.kind, v.keyword.clone()))
                     .collect(),
+                digest: origin
+                    .offset
+                    .is_none()
+                    .then(|| crate::simulate::manifest::digest(payload)),
             });
         }
     }

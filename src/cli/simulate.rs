@@ -6,7 +6,7 @@ use super::validate::{newest_validator, pick_contract};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::simulate::FaultPlan;
-use crate::simulate::run::{Plan, SimulateError, run};
+use crate::simulate::run::{Plan, SchemaIdIn, SimulateError, run};
 use crate::validate::DEFAULT_MAX_PAYLOAD;
 use anyhow::{Context, anyhow};
 use std::path::PathBuf;
@@ -46,6 +46,11 @@ pub struct Args {
     /// Misbehaving producers, e.g. `wrong-type=3:0.2,not-json=4` or `all`.
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
+    /// Where Kafka records carry their schema: `prefix` (0x00 and the schema id before the
+    /// JSON, as every Confluent serializer does) or `header` (0x01 and the schema GUID in the
+    /// `__value_schema_id` header, as Confluent 8's HeaderSchemaIdSerializer does).
+    #[arg(long, value_enum, default_value_t = SchemaIdIn::Prefix, value_name = "WHERE")]
+    pub schema_id_in: SchemaIdIn,
     /// Write the ground truth (one JSON line per message) here.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
@@ -106,6 +111,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         duration: args.duration,
         seed: args.seed,
         faults: faults.clone(),
+        schema_id_in: args.schema_id_in,
         oversize_bytes: args.max_payload,
         connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
     };
@@ -134,10 +140,14 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         summary.kafka,
         summary.elapsed.as_secs_f64(),
         summary.faulty,
-        summary
-            .schema_id
-            .map(|id| format!("; Kafka values carry schema id {id}"))
-            .unwrap_or_default(),
+        match (summary.schema_guid, summary.schema_id) {
+            (Some(guid), _) => format!(
+                "; Kafka records carry schema GUID {} in the __value_schema_id header",
+                uuid::Uuid::from_bytes(guid)
+            ),
+            (None, Some(id)) => format!("; Kafka values carry schema id {id}"),
+            (None, None) => String::new(),
+        },
         if faulty.is_empty() {
             String::new()
         } else {

@@ -153,6 +153,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         duration: Some(plan.duration),
         seed: plan.seed,
         faults: plan.faults.clone(),
+        schema_id_in: Default::default(),
         oversize_bytes: MAX_PAYLOAD,
         connect_timeout: Duration::from_secs(10),
     };

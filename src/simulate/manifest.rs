@@ -29,6 +29,19 @@ pub struct ManifestLine {
     pub fault: Option<Fault>,
     /// The violation an audit must report, or none.
     pub expect: Option<ViolationKind>,
+    /// The message's [`digest`]: how an audit finds it where there are no offsets (MQTT),
+    /// whatever order it arrives in and whichever instance of a group reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// A message body's fingerprint (the MQTT payload, the Kafka value): the first 8 bytes of its
+/// SHA-256, in hex.
+pub fn digest(body: &[u8]) -> String {
+    openssl::sha::sha256(body)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads a manifest file.
@@ -41,8 +54,10 @@ pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, String> {
 pub fn read_with_digest(path: &std::path::Path) -> Result<(Vec<ManifestLine>, String), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
-    let digest = openssl::sha::sha256(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = openssl::sha::sha256(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let lines = text
         .lines()
         .enumerate()

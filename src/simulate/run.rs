@@ -1,7 +1,7 @@
 //! Driving the fleet onto the brokers at a steady rate, writing the ground truth as it goes.
 
 use super::fleet::Fleet;
-use super::manifest::ManifestLine;
+use super::manifest::{ManifestLine, digest};
 use super::{Fault, FaultPlan};
 use crate::audit::Attribution;
 use crate::catalog::Contract;
@@ -9,7 +9,7 @@ use crate::transport::kafka::{KafkaConfig, KafkaSink};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::SchemaLookup;
-use crate::validate::wire::encode_v0;
+use crate::validate::wire::{VALUE_SCHEMA_ID_HEADER, encode_v0, guid_header};
 use std::io::Write;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -39,6 +39,18 @@ impl From<TransportError> for SimulateError {
     }
 }
 
+/// Where Kafka records carry their schema, as Confluent's serializers put it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaIdIn {
+    /// `0x00` and the schema id before the payload (wire format V0; every Confluent serializer,
+    /// `PrefixSchemaIdSerializer` in Confluent 8).
+    #[default]
+    Prefix,
+    /// `0x01` and the schema GUID in the `__value_schema_id` header, the payload bare
+    /// (Confluent 8's `HeaderSchemaIdSerializer`; the registry must serve GUIDs).
+    Header,
+}
+
 /// What to simulate.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -62,6 +74,8 @@ pub struct Plan {
     pub seed: u64,
     /// Misbehaving producers.
     pub faults: FaultPlan,
+    /// Where Kafka records carry their schema.
+    pub schema_id_in: SchemaIdIn,
     /// The size an oversized payload exceeds.
     pub oversize_bytes: usize,
     /// How long brokers and the registry may take to answer.
@@ -79,6 +93,8 @@ pub struct Summary {
     pub faulty: u64,
     /// The schema id used on Kafka.
     pub schema_id: Option<u32>,
+    /// The schema GUID used on Kafka (`SchemaIdIn::Header`).
+    pub schema_guid: Option<[u8; 16]>,
     /// How long it ran.
     pub elapsed: Duration,
 }
@@ -106,6 +122,44 @@ pub fn mqtt_topic(contract: &Contract, id: &str) -> Option<String> {
         .cloned()
 }
 
+/// The GUIDs of the contract's schema, the foreign decoy and an unknown schema, for records
+/// that carry their schema in a header. Registries before Confluent 8 have no GUIDs.
+async fn schema_guids<L: SchemaLookup>(
+    lookup: &L,
+    subject: &str,
+    ids: (u32, u32, u32),
+) -> Result<[[u8; 16]; 3], SimulateError> {
+    let infra = |e: String| SimulateError::Infrastructure(e);
+    let guid_of = async |subject: &str, id: u32| -> Result<[u8; 16], SimulateError> {
+        let versions = lookup.subject_versions(subject).await.map_err(infra)?;
+        versions
+            .iter()
+            .find(|v| v.id == id)
+            .and_then(|v| v.guid)
+            .ok_or_else(|| {
+                SimulateError::Input(format!(
+                    "the registry does not say which GUID schema id {id} of \"{subject}\" has\nhelp: --schema-id-in header needs a registry with schema GUIDs (Confluent Schema Registry 8 or schemactl's own); use --schema-id-in prefix"
+                ))
+            })
+    };
+    let ours = guid_of(subject, ids.0).await?;
+    let foreign = match ids.1 {
+        0 => [0; 16],
+        id => guid_of(FOREIGN_SUBJECT, id).await?,
+    };
+    // A GUID nobody registered: counting down from all ones, as the unknown id does.
+    let mut unknown = u128::MAX;
+    while lookup
+        .schema_by_guid(unknown.to_be_bytes())
+        .await
+        .map_err(infra)?
+        .is_some()
+    {
+        unknown -= 1;
+    }
+    Ok([ours, foreign, unknown.to_be_bytes()])
+}
+
 /// Runs the simulation until `count` or `duration` is reached or `shutdown` resolves, writing
 /// one manifest line per message to `manifest`.
 pub async fn run<L: SchemaLookup>(
@@ -114,6 +168,7 @@ pub async fn run<L: SchemaLookup>(
     mut manifest: Option<Box<dyn Write + Send>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<Summary, SimulateError> {
+    let manifest_writer_on = manifest.is_some();
     let schema_doc = serde_json::from_str(&plan.schema_text)
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
     let schema = crate::compat::Schema::parse(schema_doc)
@@ -129,8 +184,9 @@ pub async fn run<L: SchemaLookup>(
     let contract = &plan.contract;
     let attribution = Attribution::of(contract);
 
-    // The registry: the contract's id, and the ids the faults need.
+    // The registry: the contract's id, and the ids the faults need (and their GUIDs).
     let mut ids = (0u32, 0u32, 0u32);
+    let mut guids: Option<[[u8; 16]; 3]> = None;
     let kafka_topic = match (&plan.kafka, &contract.kafka) {
         (Some(_), Some(k)) => Some(k.topic.clone()),
         (Some(_), None) => {
@@ -179,6 +235,9 @@ pub async fn run<L: SchemaLookup>(
                 candidate -= 1;
             }
             ids.2 = candidate;
+        }
+        if plan.schema_id_in == SchemaIdIn::Header {
+            guids = Some(schema_guids(lookup, &contract.subject, ids).await?);
         }
     }
     if plan.mqtt.is_some() && mqtt_topic(contract, "x").is_none() {
@@ -244,6 +303,7 @@ pub async fn run<L: SchemaLookup>(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut summary = Summary {
         schema_id: kafka_topic.as_ref().map(|_| ids.0),
+        schema_guid: guids.map(|g| g[0]),
         ..Summary::default()
     };
     let key_is_uuid = contract.kafka.as_ref().is_some_and(|k| k.key == "uuid");
@@ -266,6 +326,7 @@ pub async fn run<L: SchemaLookup>(
                 let topic = mqtt_topic(contract, &reading.id).unwrap_or_default();
                 let identity = attribution.from_topic(&topic).is_some();
                 let out = fleet.apply(&reading, TransportKind::Mqtt, identity);
+                let digest = manifest_writer_on.then(|| digest(&out.bytes));
                 sink.publish(&topic, out.bytes).await?;
                 summary.mqtt += 1;
                 summary.faulty += u64::from(out.fault.is_some());
@@ -278,6 +339,7 @@ pub async fn run<L: SchemaLookup>(
                     generator: reading.id.clone(),
                     fault: out.fault,
                     expect: out.fault.map(Fault::expected_kind),
+                    digest,
                 };
                 if tx.send((line, None)).await.is_err() {
                     break 'ticks;
@@ -290,13 +352,27 @@ pub async fn run<L: SchemaLookup>(
                 } else {
                     reading.id.clone()
                 };
-                let value = match out.fault {
-                    Some(Fault::NoWireHeader) => out.bytes,
-                    Some(Fault::UnknownSchemaId) => encode_v0(ids.2, &out.bytes),
-                    Some(Fault::ForeignSchemaId) => encode_v0(ids.1, &out.bytes),
-                    _ => encode_v0(ids.0, &out.bytes),
+                let which = match out.fault {
+                    Some(Fault::UnknownSchemaId) => 2,
+                    Some(Fault::ForeignSchemaId) => 1,
+                    _ => 0,
                 };
-                let delivery = sink.send(topic, Some(key.as_bytes()), &[], &value).await?;
+                let (value, header) = match (out.fault, guids) {
+                    (Some(Fault::NoWireHeader), _) => (out.bytes, None),
+                    (_, Some(g)) => (out.bytes, Some(guid_header(g[which]))),
+                    (_, None) => {
+                        let id = [ids.0, ids.1, ids.2][which];
+                        (encode_v0(id, &out.bytes), None)
+                    }
+                };
+                let headers: Vec<(&str, &[u8])> = header
+                    .as_ref()
+                    .map(|h| (VALUE_SCHEMA_ID_HEADER, &h[..]))
+                    .into_iter()
+                    .collect();
+                let delivery = sink
+                    .send(topic, Some(key.as_bytes()), &headers, &value)
+                    .await?;
                 summary.kafka += 1;
                 summary.faulty += u64::from(out.fault.is_some());
                 let pending: Pending =
@@ -310,6 +386,7 @@ pub async fn run<L: SchemaLookup>(
                     generator: reading.id.clone(),
                     fault: out.fault,
                     expect: out.fault.map(Fault::expected_kind),
+                    digest: None,
                 };
                 if tx.send((line, Some(pending))).await.is_err() {
                     break 'ticks;

@@ -122,6 +122,15 @@ pub fn encode_v0(id: u32, payload: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The `__value_schema_id` header as Confluent 8's `HeaderSchemaIdSerializer` writes it:
+/// `0x01` and the schema GUID; the value is then the bare payload.
+pub fn guid_header(guid: [u8; 16]) -> [u8; 17] {
+    let mut out = [0u8; 17];
+    out[0] = 1;
+    out[1..].copy_from_slice(&guid);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +152,13 @@ mod tests {
         assert_eq!(
             (d.schema, d.framing),
             (SchemaRef::Guid([7; 16]), Framing::V1)
+        );
+
+        let h = guid_header([7; 16]);
+        let d = decode(b"{}", Some(&h)).unwrap();
+        assert_eq!(
+            (d.schema, d.framing, d.payload),
+            (SchemaRef::Guid([7; 16]), Framing::Header, &b"{}"[..])
         );
 
         let d = decode(b"{}", Some(&[0, 0, 0, 0, 9])).unwrap();

@@ -121,21 +121,36 @@ impl Drop for Mosquitto {
 /// A running Tansu 0.6.0 with in-memory storage, killed when dropped.
 pub struct Tansu {
     child: Child,
-    /// Its port.
+    /// The port clients reach it on (its own, or the port of a [`Cable`] in front of it).
     pub port: u16,
 }
 
 impl Tansu {
     /// Starts Tansu on a free loopback port and waits until it answers a metadata request.
     pub fn start() -> Tansu {
-        let bin = find("tansu", &[]);
         let port = free_port();
-        let url = format!("tcp://127.0.0.1:{port}");
+        Tansu::start_advertising(port, port)
+    }
+
+    /// Starts Tansu behind a [`Cable`]: clients reach it (and are told to reach it) only
+    /// through the cable, which the test can pull out and plug back in. A real restart of
+    /// Tansu would lose its in-memory topics; pulling the cable makes the broker go away for
+    /// its clients and come back with its data, as a restarted broker does.
+    pub fn behind_cable() -> (Tansu, Cable) {
+        let own = free_port();
+        let cable = Cable::plug(own);
+        (Tansu::start_advertising(own, cable.port), cable)
+    }
+
+    fn start_advertising(port: u16, advertised: u16) -> Tansu {
+        let bin = find("tansu", &[]);
+        let listener = format!("tcp://127.0.0.1:{port}");
+        let url = format!("tcp://127.0.0.1:{advertised}");
         let mut child = Command::new(bin)
             .args([
                 "broker",
                 "--listener-url",
-                &url,
+                &listener,
                 "--advertised-listener-url",
                 &url,
             ])
@@ -147,7 +162,10 @@ impl Tansu {
             .spawn()
             .expect("start tansu");
         wait_for_port(port, &mut child, "tansu");
-        let tansu = Tansu { child, port };
+        let tansu = Tansu {
+            child,
+            port: advertised,
+        };
         use rdkafka::consumer::{BaseConsumer, Consumer};
         let consumer: BaseConsumer = rdkafka::ClientConfig::new()
             .set("bootstrap.servers", tansu.bootstrap())
@@ -199,5 +217,84 @@ impl Drop for Tansu {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A loopback TCP relay in front of a broker: while plugged in it accepts connections on its
+/// port and relays them to the broker; [`Cable::pull`] closes every relayed connection and
+/// stops listening (clients see the broker vanish: resets, then refused connections), and
+/// [`Cable::plug_in`] listens on the same port again.
+pub struct Cable {
+    /// The port clients connect to.
+    pub port: u16,
+    target: u16,
+    live: std::sync::Arc<std::sync::Mutex<Vec<TcpStream>>>,
+    acceptor: Option<(
+        std::sync::Arc<std::sync::atomic::AtomicBool>,
+        std::thread::JoinHandle<()>,
+    )>,
+}
+
+impl Cable {
+    fn plug(target: u16) -> Cable {
+        let mut cable = Cable {
+            port: free_port(),
+            target,
+            live: Default::default(),
+            acceptor: None,
+        };
+        cable.plug_in();
+        cable
+    }
+
+    /// Listens again on the same port and relays new connections.
+    pub fn plug_in(&mut self) {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        assert!(self.acceptor.is_none(), "the cable is already plugged in");
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind the cable's port");
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let (flag, live, target) = (stop.clone(), self.live.clone(), self.target);
+        let handle = std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(client) = client else { continue };
+                let Ok(broker) = TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                for (from, to) in [(&client, &broker), (&broker, &client)] {
+                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+                let mut live = live.lock().unwrap();
+                live.push(client);
+                live.push(broker);
+            }
+        });
+        self.acceptor = Some((stop, handle));
+    }
+
+    /// Closes every relayed connection and stops listening.
+    pub fn pull(&mut self) {
+        use std::sync::atomic::Ordering;
+        if let Some((stop, handle)) = self.acceptor.take() {
+            stop.store(true, Ordering::SeqCst);
+            // Wake the acceptor so it sees the flag and drops the listener.
+            let _ = TcpStream::connect(("127.0.0.1", self.port));
+            handle.join().unwrap();
+        }
+        for s in self.live.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+impl Drop for Cable {
+    fn drop(&mut self) {
+        self.pull();
     }
 }
