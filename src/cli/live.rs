@@ -259,28 +259,6 @@ pub fn lookup(cli: &super::Cli, args: &RegistryArgs) -> Result<Option<Lookup>, F
         .map_err(super::registry::failure)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_and_dates() {
-        assert_eq!(parse_duration("15s").unwrap(), Duration::from_secs(15));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
-        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
-        assert!(parse_duration("soon").is_err());
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_795_000_000_123), "2026-11-18T11:06:40.123Z");
-    }
-
-    #[test]
-    fn properties_are_redacted_in_debug() {
-        let p: Property = "sasl.password=hunter2".parse().unwrap();
-        assert_eq!(format!("{p:?}"), "sasl.password=<redacted>");
-    }
-}
-
 /// The score against a simulator manifest, as a person reads it.
 pub fn score_text(s: &Score) -> String {
     use std::fmt::Write as _;
@@ -317,4 +295,26 @@ pub fn score_text(s: &Score) -> String {
         }
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_dates() {
+        assert_eq!(parse_duration("15s").unwrap(), Duration::from_secs(15));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("3").unwrap(), Duration::from_secs(3));
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(1_795_000_000_123), "2026-11-18T11:06:40.123Z");
+    }
+
+    #[test]
+    fn properties_are_redacted_in_debug() {
+        let p: Property = "sasl.password=hunter2".parse().unwrap();
+        assert_eq!(format!("{p:?}"), "sasl.password=<redacted>");
+    }
 }
