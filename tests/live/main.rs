@@ -374,15 +374,33 @@ fn a_broker_restart_is_reported_as_a_gap() {
             break;
         }
     }
+    one_gap(audit, "mqtt");
+}
+
+/// Waits for an audit that ends by itself; checks it passed and reported exactly one gap on
+/// `transport`; returns its report.
+fn one_gap(audit: Audit, transport: &str) -> Value {
     let (code, stdout, stderr) = audit.finish();
     assert_eq!(code, 0, "{stdout}{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
-    let gaps = doc["summary"]["mqtt"]["gaps"]
+    let gaps = doc["summary"][transport]["gaps"]
         .as_array()
         .cloned()
         .unwrap_or_default();
     assert_eq!(gaps.len(), 1, "{doc:#}");
-    assert!(gaps[0]["millis"].as_u64().is_some());
+    assert!(gaps[0]["millis"].as_u64().is_some(), "{doc:#}");
+    doc
+}
+
+/// Runs schemactl to success.
+fn run_ok(args: &[&str]) {
+    let out = schemactl().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "schemactl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The Kafka broker goes away mid-audit (every connection reset, then refused) and comes back:
@@ -392,21 +410,13 @@ fn a_broker_restart_is_reported_as_a_gap() {
 #[test]
 fn a_kafka_broker_outage_is_reported_as_a_gap() {
     let registry = services::Registry::start();
-    let register = schemactl()
-        .args([
-            "register",
-            "--contract",
-            "generator",
-            "--registry",
-            &registry.url,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        register.status.success(),
-        "{}",
-        String::from_utf8_lossy(&register.stderr)
-    );
+    run_ok(&[
+        "register",
+        "--contract",
+        "generator",
+        "--registry",
+        &registry.url,
+    ]);
     let (tansu, mut cable) = Tansu::behind_cable();
     tansu.create_topic("emergency_generator", 1);
     let bootstrap = tansu.bootstrap();
@@ -425,33 +435,22 @@ fn a_kafka_broker_outage_is_reported_as_a_gap() {
     ]);
     cable.pull();
     cable.plug_in();
-    let sim = schemactl()
-        .args([
-            "simulate",
-            "--kafka",
-            &bootstrap,
-            "--registry",
-            &registry.url,
-        ])
-        .args(["--generators", "2", "--count", "5", "--rate", "50"])
-        .output()
-        .unwrap();
-    assert!(
-        sim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sim.stderr)
-    );
-    let (code, stdout, stderr) = audit.finish();
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    run_ok(&[
+        "simulate",
+        "--kafka",
+        &bootstrap,
+        "--registry",
+        &registry.url,
+        "--generators",
+        "2",
+        "--count",
+        "5",
+        "--rate",
+        "50",
+    ]);
+    let doc = one_gap(audit, "kafka");
     assert_eq!(doc["summary"]["kafka"]["messages"], 10, "{doc:#}");
     assert_eq!(doc["summary"]["kafka"]["invalid"], 0, "{doc:#}");
-    let gaps = doc["summary"]["kafka"]["gaps"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(gaps.len(), 1, "{doc:#}");
-    assert!(gaps[0]["millis"].as_u64().is_some(), "{doc:#}");
 }
 
 /// Two audit instances split one Kafka topic (a consumer group) and one Mosquitto (a shared
