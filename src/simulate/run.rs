@@ -413,3 +413,66 @@ pub async fn run<L: SchemaLookup>(
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::resolver::{MemoryRegistry, Registered};
+
+    /// A registry from before Confluent 8: no GUIDs anywhere.
+    struct NoGuids(MemoryRegistry);
+
+    impl SchemaLookup for NoGuids {
+        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+            let mut v = self.0.subject_versions(subject).await?;
+            v.iter_mut().for_each(|r| r.guid = None);
+            Ok(v)
+        }
+        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+            self.0.schema_by_id(id).await
+        }
+        async fn schema_by_guid(&self, _: [u8; 16]) -> Result<Option<String>, String> {
+            Err("404 Not Found".into())
+        }
+        async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+            self.0.register(subject, schema).await
+        }
+    }
+
+    #[test]
+    fn guid_headers_need_a_registry_with_guids() {
+        let contract = crate::catalog::load_contract(std::path::Path::new("."), "generator")
+            .expect("the generator contract");
+        let plan = Plan {
+            schema_text: std::fs::read_to_string("schemas/generator/v3.json").unwrap(),
+            contract,
+            mqtt: None,
+            // Never reached: the registry is asked first.
+            kafka: Some(KafkaConfig::new("127.0.0.1:9")),
+            generators: 1,
+            rate: 1.0,
+            count: Some(1),
+            duration: None,
+            seed: 0,
+            faults: FaultPlan { rules: vec![] },
+            schema_id_in: SchemaIdIn::Header,
+            oversize_bytes: 1 << 20,
+            connect_timeout: Duration::from_secs(1),
+        };
+        let err = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(
+                plan,
+                Some(&NoGuids(MemoryRegistry::default())),
+                None,
+                std::future::pending(),
+            ))
+            .unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(message.contains("--schema-id-in prefix"), "{message}");
+    }
+}
