@@ -417,27 +417,7 @@ pub async fn run<L: SchemaLookup>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::resolver::{MemoryRegistry, Registered};
-
-    /// A registry from before Confluent 8: no GUIDs anywhere.
-    struct NoGuids(MemoryRegistry);
-
-    impl SchemaLookup for NoGuids {
-        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
-            let mut v = self.0.subject_versions(subject).await?;
-            v.iter_mut().for_each(|r| r.guid = None);
-            Ok(v)
-        }
-        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
-            self.0.schema_by_id(id).await
-        }
-        async fn schema_by_guid(&self, _: [u8; 16]) -> Result<Option<String>, String> {
-            Err("404 Not Found".into())
-        }
-        async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
-            self.0.register(subject, schema).await
-        }
-    }
+    use crate::validate::resolver::{MemoryRegistry, NoGuidsInVersions};
 
     #[test]
     fn guid_headers_need_a_registry_with_guids() {
@@ -465,7 +445,7 @@ mod tests {
             .unwrap()
             .block_on(run(
                 plan,
-                Some(&NoGuids(MemoryRegistry::default())),
+                Some(&NoGuidsInVersions(MemoryRegistry::default())),
                 None,
                 std::future::pending(),
             ))

@@ -385,6 +385,29 @@ pub fn memory_guid(schema: &str) -> [u8; 16] {
     crate::registry::guid::schema_guid(schema, &[], None, None).into_bytes()
 }
 
+/// The memory registry, with the GUIDs left out of its version records (as a registry
+/// older than Confluent 8 would, or one that serves `/schemas/guids` but does not say).
+#[cfg(test)]
+pub(crate) struct NoGuidsInVersions(pub MemoryRegistry);
+
+#[cfg(test)]
+impl SchemaLookup for NoGuidsInVersions {
+    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+        let mut v = self.0.subject_versions(subject).await?;
+        v.iter_mut().for_each(|r| r.guid = None);
+        Ok(v)
+    }
+    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+        self.0.schema_by_id(id).await
+    }
+    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+        self.0.schema_by_guid(guid).await
+    }
+    async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+        self.0.register(subject, schema).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,27 +469,6 @@ mod tests {
                 Resolution::Unresolved(_)
             ));
         });
-    }
-
-    /// The memory registry, with the GUIDs left out of its version records (as a registry
-    /// older than Confluent 8 would, or one that serves `/schemas/guids` but does not say).
-    struct NoGuidsInVersions(MemoryRegistry);
-
-    impl SchemaLookup for NoGuidsInVersions {
-        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
-            let mut v = self.0.subject_versions(subject).await?;
-            v.iter_mut().for_each(|r| r.guid = None);
-            Ok(v)
-        }
-        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
-            self.0.schema_by_id(id).await
-        }
-        async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
-            self.0.schema_by_guid(guid).await
-        }
-        async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
-            self.0.register(subject, schema).await
-        }
     }
 
     #[test]
