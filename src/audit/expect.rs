@@ -50,28 +50,41 @@ pub struct Score {
 }
 
 impl Score {
-    /// The scores of audit instances that split one run between them (`audit --group`), as one:
-    /// each instance matched the messages it saw against the whole manifest, so the counts of
-    /// what was seen add up, and what is missing is what no instance matched. A message matched
-    /// by two instances counts as unexpected once for each extra time.
-    pub fn merge(scores: &[Score]) -> Result<Score, String> {
-        let Some(first) = scores.first() else {
-            return Err("no score to merge".into());
-        };
-        if let Some(other) = scores.iter().find(|s| s.manifest != first.manifest) {
+    /// Whether `other` scores the same run as this score: the same manifest, over the same
+    /// transports. The reason when not.
+    pub fn fits(&self, other: &Score) -> Result<(), String> {
+        if other.manifest != self.manifest {
             let name = |m: &Option<String>| m.clone().unwrap_or_else(|| "an unnamed one".into());
             return Err(format!(
                 "it was scored against manifest {}, not {}",
                 name(&other.manifest),
-                name(&first.manifest)
+                name(&self.manifest)
             ));
         }
-        if let Some(other) = scores.iter().find(|s| s.sent != first.sent) {
+        if other.sent != self.sent {
             return Err(format!(
                 "its manifest holds {} message(s) for the transports it audited, not {}: it audited other transports",
-                other.sent, first.sent
+                other.sent, self.sent
             ));
         }
+        Ok(())
+    }
+
+    /// The scores of audit instances that split one run between them (`audit --group`), as one,
+    /// once each [`fits`](Score::fits) the first.
+    pub fn merge(scores: &[Score]) -> Result<Score, String> {
+        let Some(first) = scores.first() else {
+            return Err("no score to merge".into());
+        };
+        scores.iter().try_for_each(|s| first.fits(s))?;
+        Ok(Score::combine(first, scores))
+    }
+
+    /// Adds up `scores`, which all fit `first`: each instance matched the messages it saw
+    /// against the whole manifest, so the counts of what was seen add up, and what is missing is
+    /// what no instance matched. A message matched by two instances counts as unexpected once
+    /// for each extra time.
+    pub fn combine(first: &Score, scores: &[Score]) -> Score {
         let total = |f: fn(&Score) -> u64| scores.iter().map(f).sum::<u64>();
         let matched = total(|s| s.matched);
         let twice = matched.saturating_sub(first.sent);
@@ -90,7 +103,7 @@ impl Score {
         for f in &mut faults {
             (f.precision, f.recall) = ratios(f.detected, f.false_positives, f.sent);
         }
-        Ok(Score {
+        Score {
             manifest: first.manifest.clone(),
             sent: first.sent,
             seen: total(|s| s.seen),
@@ -99,7 +112,7 @@ impl Score {
             unexpected: total(|s| s.unexpected) + twice,
             false_alarms: total(|s| s.false_alarms),
             faults,
-        })
+        }
     }
 
     /// Every message counted once, every fault found, nothing reported wrongly.

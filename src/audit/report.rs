@@ -132,14 +132,14 @@ pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<Merged, ReportError>
     for (name, report) in &rest {
         match &report.expect {
             Some(e) => {
-                if let Some(first) = scores.first()
-                    && let Err(reason) = Score::merge(&[first.clone(), e.score.clone()])
-                {
-                    return Err(ReportError::Mismatch {
-                        first: first_name.clone(),
-                        file: name.clone(),
-                        reason,
-                    });
+                if let Some(first) = scores.first() {
+                    first
+                        .fits(&e.score)
+                        .map_err(|reason| ReportError::Mismatch {
+                            first: first_name.clone(),
+                            file: name.clone(),
+                            reason,
+                        })?;
                 }
                 scores.push(e.score.clone());
             }
@@ -152,13 +152,10 @@ pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<Merged, ReportError>
             unscored.join(", ")
         )
     });
-    if unscored.is_none() && !scores.is_empty() {
-        let score = Score::merge(&scores).map_err(|reason| ReportError::Mismatch {
-            first: first_name.clone(),
-            file: first_name.clone(),
-            reason,
-        })?;
-        merged.expect = Some(score.into());
+    if unscored.is_none()
+        && let Some(first) = scores.first()
+    {
+        merged.expect = Some(Score::combine(first, &scores).into());
     }
     for (name, report) in rest {
         let mismatch = |reason: String| ReportError::Mismatch {

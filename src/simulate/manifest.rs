@@ -38,10 +38,11 @@ pub struct ManifestLine {
 /// A message body's fingerprint (the MQTT payload, the Kafka value): the first 8 bytes of its
 /// SHA-256, in hex.
 pub fn digest(body: &[u8]) -> String {
-    openssl::sha::sha256(body)[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&openssl::sha::sha256(body)[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Reads a manifest file.
@@ -54,10 +55,6 @@ pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, String> {
 pub fn read_with_digest(path: &std::path::Path) -> Result<(Vec<ManifestLine>, String), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
-    let hex: String = openssl::sha::sha256(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let lines = text
         .lines()
         .enumerate()
@@ -67,5 +64,8 @@ pub fn read_with_digest(path: &std::path::Path) -> Result<(Vec<ManifestLine>, St
                 .map_err(|e| format!("{}:{}: not a manifest line: {e}", path.display(), n + 1))
         })
         .collect::<Result<Vec<ManifestLine>, String>>()?;
-    Ok((lines, format!("sha256:{hex}")))
+    Ok((
+        lines,
+        format!("sha256:{}", hex(&openssl::sha::sha256(text.as_bytes()))),
+    ))
 }
