@@ -48,7 +48,12 @@ async fn list_schemas_sorted_by_subject_then_version_with_full_records() {
     let all = api.get("/schemas").await;
     assert_eq!(
         listed(all.ok()),
-        pairs(&[("other-value", 1), ("site-a-value", 1), ("site-b-value", 1), ("site-b-value", 3)])
+        pairs(&[
+            ("other-value", 1),
+            ("site-a-value", 1),
+            ("site-b-value", 1),
+            ("site-b-value", 3)
+        ])
     );
     // Each record is the one GET /subjects/{s}/versions/{v} answers.
     for record in all.ok().as_array().unwrap() {
@@ -70,7 +75,11 @@ async fn list_schemas_filters_by_prefix_deleted_and_latest_only() {
     };
     assert_eq!(
         get("subjectPrefix=site-").await,
-        pairs(&[("site-a-value", 1), ("site-b-value", 1), ("site-b-value", 3)])
+        pairs(&[
+            ("site-a-value", 1),
+            ("site-b-value", 1),
+            ("site-b-value", 3)
+        ])
     );
     assert_eq!(
         get("subjectPrefix=site-&deleted=true").await,
@@ -137,20 +146,31 @@ async fn list_schemas_filters_by_rule_type() {
     let cel = api.get("/schemas?ruleType=CEL").await;
     assert_eq!(listed(cel.ok()), pairs(&[("ruled-value", 1)]));
     assert_eq!(cel.ok()[0]["ruleSet"], rule_set);
-    assert_eq!(listed(api.get("/schemas?ruleType=JSONATA").await.ok()), pairs(&[]));
+    assert_eq!(
+        listed(api.get("/schemas?ruleType=JSONATA").await.ok()),
+        pairs(&[])
+    );
     assert_eq!(listed(api.get("/schemas?ruleType=").await.ok()).len(), 2);
 }
 
 #[tokio::test]
 async fn delete_global_mode_reverts_to_readwrite_and_answers_the_old_mode() {
     let api = Api::start();
-    assert_eq!(api.delete("/mode").await.ok(), &json!({"mode": "READWRITE"}));
+    assert_eq!(
+        api.delete("/mode").await.ok(),
+        &json!({"mode": "READWRITE"})
+    );
     api.put("/mode", &json!({"mode": "READONLY"})).await.ok();
-    api.put("/mode/gen-value", &json!({"mode": "IMPORT"})).await.ok();
+    api.put("/mode/gen-value", &json!({"mode": "IMPORT"}))
+        .await
+        .ok();
     assert_eq!(api.delete("/mode").await.ok(), &json!({"mode": "READONLY"}));
     assert_eq!(api.get("/mode").await.ok(), &json!({"mode": "READWRITE"}));
     // Without recursive, subject modes stay.
-    assert_eq!(api.get("/mode/gen-value").await.ok(), &json!({"mode": "IMPORT"}));
+    assert_eq!(
+        api.get("/mode/gen-value").await.ok(),
+        &json!({"mode": "IMPORT"})
+    );
     api.register("other-value", &generator_v1()).await;
 }
 
@@ -159,8 +179,12 @@ async fn delete_global_mode_recursive_removes_subject_modes_too() {
     let dir = tempfile::tempdir().unwrap();
     let api = Api::on(crate::services::Registry::start_on(dir.path()));
     api.put("/mode", &json!({"mode": "READONLY"})).await.ok();
-    api.put("/mode/a-value", &json!({"mode": "READONLY"})).await.ok();
-    api.put("/mode/b-value", &json!({"mode": "READWRITE"})).await.ok();
+    api.put("/mode/a-value", &json!({"mode": "READONLY"}))
+        .await
+        .ok();
+    api.put("/mode/b-value", &json!({"mode": "READWRITE"}))
+        .await
+        .ok();
     assert_eq!(
         api.delete("/mode?recursive=true").await.ok(),
         &json!({"mode": "READONLY"})
@@ -212,7 +236,11 @@ async fn a_repeated_query_parameter_takes_its_first_value() {
         &json!([])
     );
     assert_eq!(
-        listed(api.get("/schemas?deleted=true&deleted=nope&limit=1&limit=x").await.ok()),
+        listed(
+            api.get("/schemas?deleted=true&deleted=nope&limit=1&limit=x")
+                .await
+                .ok()
+        ),
         pairs(&[("gen-value", 1)])
     );
 }
@@ -232,11 +260,26 @@ async fn octet_stream_bodies_are_read_as_json() {
     ))
     .await;
     assert_eq!(registered.ok(), &json!({"id": 1}));
-    let config = Api::reply(octet(Method::PUT, "/config", &json!({"compatibility": "FULL"}))).await;
+    let config = Api::reply(octet(
+        Method::PUT,
+        "/config",
+        &json!({"compatibility": "FULL"}),
+    ))
+    .await;
     assert_eq!(config.ok(), &json!({"compatibility": "FULL"}));
-    let mode = Api::reply(octet(Method::PUT, "/mode/gen-value", &json!({"mode": "READONLY"}))).await;
+    let mode = Api::reply(octet(
+        Method::PUT,
+        "/mode/gen-value",
+        &json!({"mode": "READONLY"}),
+    ))
+    .await;
     assert_eq!(mode.ok(), &json!({"mode": "READONLY"}));
-    let lookup = Api::reply(octet(Method::POST, "/subjects/gen-value", &body(&generator_v1()))).await;
+    let lookup = Api::reply(octet(
+        Method::POST,
+        "/subjects/gen-value",
+        &body(&generator_v1()),
+    ))
+    .await;
     assert_eq!(lookup.ok()["version"], 1);
     // Not JSON: the same 400 as with a JSON content type.
     let broken = Api::reply(
@@ -265,7 +308,11 @@ async fn latest_with_metadata_finds_the_newest_version_holding_every_pair() {
                 .unwrap()
         }
     };
-    post(with_meta(&generator_v1(), json!({"owner": "fleet-ops", "site": "ny"}))).await;
+    post(with_meta(
+        &generator_v1(),
+        json!({"owner": "fleet-ops", "site": "ny"}),
+    ))
+    .await;
     post(with_meta(
         &generator("string", json!({})),
         json!({"owner": "fleet-ops", "site": "nj"}),
@@ -284,11 +331,19 @@ async fn latest_with_metadata_finds_the_newest_version_holding_every_pair() {
         }
     };
     assert_eq!(version("key=owner&value=fleet-ops").await, 2);
-    assert_eq!(version("key=owner&value=fleet-ops&key=site&value=ny").await, 1);
+    assert_eq!(
+        version("key=owner&value=fleet-ops&key=site&value=ny").await,
+        1
+    );
     // No pairs: the newest version that has metadata properties at all.
     assert_eq!(version("").await, 2);
-    let record = api.get("/subjects/gen-value/metadata?key=site&value=nj").await;
-    assert_eq!(record.ok(), api.get("/subjects/gen-value/versions/2").await.ok());
+    let record = api
+        .get("/subjects/gen-value/metadata?key=site&value=nj")
+        .await;
+    assert_eq!(
+        record.ok(),
+        api.get("/subjects/gen-value/versions/2").await.ok()
+    );
     api.get("/subjects/gen-value/metadata?key=site&value=ca")
         .await
         .error(404, 40403);

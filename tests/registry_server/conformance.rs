@@ -26,7 +26,10 @@ const PATHS: &str = "^/(subjects|schemas|config|mode|compatibility)";
 const DEPARTURES: [(&str, &str); 2] = [
     // The document answers a bare compatibility level (a string); Confluent's ConfigResource
     // answers the removed `Config` object, `{"compatibilityLevel": ...}`, as clients expect.
-    ("deleteTopLevelConfig", "DELETE /config answers a Config object, not a string"),
+    (
+        "deleteTopLevelConfig",
+        "DELETE /config answers a Config object, not a string",
+    ),
     // The same departure for the subject-level delete.
     (
         "deleteSubjectConfig",
@@ -138,16 +141,23 @@ fn schemathesis_finds_no_gap_against_confluents_api_document() {
         serde_json::from_slice(&std::fs::read(&har).expect("schemathesis wrote its HAR report"))
             .expect("the HAR report is JSON");
     let entries = exchanges["log"]["entries"].as_array().expect("HAR entries");
-    assert!(entries.len() > 1000, "only {} exchanges recorded", entries.len());
+    assert!(
+        entries.len() > 1000,
+        "only {} exchanges recorded",
+        entries.len()
+    );
     let operations = documented_operations(&document);
     let mut gaps = std::collections::BTreeSet::new();
     for entry in entries {
         let method = entry["request"]["method"].as_str().unwrap_or_default();
         let url = entry["request"]["url"].as_str().unwrap_or_default();
         let status = entry["response"]["status"].as_u64().unwrap_or_default();
-        let body: serde_json::Value =
-            serde_json::from_str(entry["response"]["content"]["text"].as_str().unwrap_or("null"))
-                .unwrap_or_default();
+        let body: serde_json::Value = serde_json::from_str(
+            entry["response"]["content"]["text"]
+                .as_str()
+                .unwrap_or("null"),
+        )
+        .unwrap_or_default();
         // The router's own answers: 405, or 404 with the bare code 404 (a missing subject,
         // version or schema has a five-digit Confluent code).
         let unrouted = status == 405 || (status == 404 && body["error_code"] == 404);
@@ -163,7 +173,9 @@ fn schemathesis_finds_no_gap_against_confluents_api_document() {
                 .iter()
                 .any(|(m, t)| *m == method && t == template)
         {
-            gaps.insert(format!("{method} {template} (answered {status} to {method} {path})"));
+            gaps.insert(format!(
+                "{method} {template} (answered {status} to {method} {path})"
+            ));
         }
     }
     assert!(
@@ -216,18 +228,24 @@ fn matches_template(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();
     let p: Vec<&str> = path.split('/').collect();
     t.len() == p.len()
-        && t.iter().zip(&p).all(|(t, p)| {
-            (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p
-        })
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p)
 }
 
 #[test]
 fn templates_match_encoded_paths_segment_by_segment() {
-    assert!(matches_template("/subjects/{subject}/versions", "/subjects/a%2Fb/versions"));
+    assert!(matches_template(
+        "/subjects/{subject}/versions",
+        "/subjects/a%2Fb/versions"
+    ));
     assert!(matches_template("/mode", "/mode"));
     assert!(!matches_template("/mode/{subject}", "/mode"));
     assert!(!matches_template("/mode/{subject}", "/mode/"));
-    assert!(!matches_template("/schemas/ids/{id}", "/schemas/ids/1/schema"));
+    assert!(!matches_template(
+        "/schemas/ids/{id}",
+        "/schemas/ids/1/schema"
+    ));
     assert_eq!(url_path("http://127.0.0.1:1/schemas?x=1"), "/schemas");
     assert_eq!(url_path("http://127.0.0.1:1"), "/");
 }

@@ -722,9 +722,9 @@ impl Registry {
             .iter()
             .filter(|(s, _)| s.starts_with(filter.subject_prefix));
         for (subject, rows) in subjects {
-            let visible = rows.iter().filter(|(_, r)| filter.deleted || !r.deleted);
+            let mut visible = rows.iter().filter(|(_, r)| filter.deleted || !r.deleted);
             let picked: Vec<(&i32, &Row)> = if filter.latest_only {
-                visible.last().into_iter().collect()
+                visible.next_back().into_iter().collect()
             } else {
                 visible.collect()
             };
@@ -1348,7 +1348,11 @@ impl Registry {
 
     /// `DELETE /mode/{s}`: the mode removed. A subject without a mode of its own is 40401, as
     /// Confluent answers, unless `recursive` (which asks for no mode to be left): then `None`.
-    pub fn delete_mode(&self, subject: &str, recursive: bool) -> Result<Option<ModeBody>, ApiError> {
+    pub fn delete_mode(
+        &self,
+        subject: &str,
+        recursive: bool,
+    ) -> Result<Option<ModeBody>, ApiError> {
         let mut db = self.db();
         let removed = match self.mode(Some(subject), false) {
             Ok(mode) => Some(mode),

@@ -342,8 +342,13 @@ async fn latest_with_metadata(
         url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-    let of = |name: &str| pairs.iter().filter(move |(k, _)| k == name).map(|(_, v)| v);
-    let wanted = of("key").zip(of("value")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let of = |name: &'static str| {
+        pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let wanted = of("key").zip(of("value")).collect();
     json(&r.latest_with_metadata(&subject, &wanted, q.deleted)?)
 }
 
