@@ -173,8 +173,11 @@ pub fn diff_metadata(update: &Schema, original: &Metadata, updated: &Metadata) -
         .difference(&updated.reserved)
         .map(|p| change(ChangeType::RESERVED_PROPERTY_REMOVED, p.clone()))
         .collect();
-    if let Some(object) = update.root_object() {
-        for (name, _) in &object.properties {
+    // Confluent looks for a conflict in the document's own top-level `properties` member
+    // (`JsonSchema.hasTopLevelField`), not in the schema it resolves: a property reached
+    // through a root `$ref` or an `allOf` does not conflict, one beside a root `$ref` does.
+    if let Some(serde_json::Value::Object(properties)) = update.document().get("properties") {
+        for name in properties.keys() {
             if updated.reserved.contains(name) {
                 changes.push(change(
                     ChangeType::RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY,
