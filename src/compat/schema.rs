@@ -1363,6 +1363,13 @@ impl<'a> Loader<'a> {
             match keywords.get(Kw::Items) {
                 Some(Value::Bool(false)) => node.additional = Some(Additional::Forbidden),
                 Some(Value::Bool(true)) | None => {}
+                Some(Value::Array(_)) => {
+                    return Err(self.bad(
+                        "items",
+                        pointer,
+                        "2020-12 takes one schema here; write a tuple as \"prefixItems\"",
+                    ));
+                }
                 Some(_) => node.all_items = Some(self.child(pointer, Kw::Items, keywords)?),
             }
         } else {
@@ -1565,6 +1572,38 @@ mod tests {
         let err = Schema::parse(json!({"properties": {"a": {"$ref": "#/definitions/missing"}}}))
             .unwrap_err();
         assert!(err.to_string().contains("#/properties/a/$ref"), "{err}");
+    }
+
+    #[test]
+    fn each_draft_reads_what_confluents_loader_for_it_reads() {
+        const D2020: &str = "https://json-schema.org/draft/2020-12/schema";
+        // 2020-12 (json-sKema): no `$id` on the schema, no object node for an empty
+        // `properties`, `minContains` only with `contains`, defaulting to 1.
+        let s = Schema::parse(json!({"$schema": D2020, "$id": "g", "properties": {}})).unwrap();
+        assert_eq!(s.node(s.root()).id, None);
+        assert!(matches!(s.node(s.root()).kind, Kind::Empty));
+        let s = Schema::parse(json!({"$schema": D2020, "contains": {"const": 1}})).unwrap();
+        let Kind::Array(a) = &s.node(s.root()).kind else {
+            panic!("array expected")
+        };
+        assert_eq!((a.min_contains, a.max_contains), (Some(1.0), None));
+        let err =
+            Schema::parse(json!({"$schema": D2020, "items": [{"type": "string"}]})).unwrap_err();
+        assert!(
+            err.to_string().contains("#/items") && err.to_string().contains("prefixItems"),
+            "{err}"
+        );
+        // draft-07 (everit): keywords of later drafts are neither read nor make a node.
+        let later =
+            json!({"$id": "g", "unevaluatedProperties": false, "dependentRequired": {"a": ["b"]}});
+        let s = Schema::parse(later).unwrap();
+        assert_eq!(s.node(s.root()).id, Some(json!("g")));
+        assert!(matches!(s.node(s.root()).kind, Kind::Empty));
+        let s = Schema::parse(json!({"type": "object", "unevaluatedProperties": false, "dependentSchemas": {"a": {}}})).unwrap();
+        let Kind::Object(o) = &s.node(s.root()).kind else {
+            panic!("object expected")
+        };
+        assert!(o.unevaluated.is_none() && o.schema_dependencies.is_empty());
     }
 
     #[test]
