@@ -74,8 +74,8 @@ impl Draft {
 
     /// Whether Confluent builds its model of this dialect with json-sKema, translated into
     /// everit's classes, rather than with everit's own loader (draft-04 to draft-07). The two
-    /// models differ, so the same keywords can diff differently; see [`Loader::object`] and
-    /// [`Loader::array`]. Only 2020-12 is read this way here: Confluent also sends 2019-09 to
+    /// models differ, so the same keywords can diff differently (see the loader's `sniffs`,
+    /// `object` and `array`). Only 2020-12 is read this way here: Confluent also sends 2019-09 to
     /// json-sKema, but json-sKema knows only 2020-12's keywords (no tuple `items`, no
     /// `additionalItems`, no `dependencies`), and no 2019-09 case has been checked against it.
     pub fn read_by_skema(self) -> bool {
