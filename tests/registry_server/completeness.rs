@@ -318,8 +318,10 @@ async fn latest_with_metadata_finds_the_newest_version_holding_every_pair() {
         json!({"owner": "fleet-ops", "site": "nj"}),
     ))
     .await;
-    api.register("gen-value", &generator("integer", json!({})))
-        .await;
+    // Empty metadata given explicitly, so that version 3 does not inherit version 2's.
+    let mut v3 = body(&generator("integer", json!({})));
+    v3["metadata"] = json!({});
+    post(v3).await;
     let version = |q: &'static str| {
         let api = &api;
         async move {
@@ -356,4 +358,59 @@ async fn latest_with_metadata_finds_the_newest_version_holding_every_pair() {
         .await
         .error(404, 40403);
     assert_eq!(version("key=site&value=ny&deleted=true").await, 1);
+}
+
+#[tokio::test]
+async fn a_version_registered_without_metadata_or_rules_keeps_the_latest_ones() {
+    let api = Api::start();
+    api.set_level("gen-value", "NONE").await;
+    let metadata = json!({"properties": {"owner": "fleet-ops"}});
+    let rule_set = json!({"domainRules": [{
+        "name": "fuelNotNegative", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+        "expr": "message.fuel >= 0.0"
+    }]});
+    let mut v1 = body(&generator_v1());
+    v1["metadata"] = metadata.clone();
+    v1["ruleSet"] = rule_set.clone();
+    let id1 = api.post("/subjects/gen-value/versions", &v1).await.ok()["id"].clone();
+    // The same text without them is the same schema: version 1, not a new one.
+    assert_eq!(api.register("gen-value", &generator_v1()).await, id1);
+    let v2 = api
+        .register("gen-value", &generator("string", json!({})))
+        .await;
+    let latest = api.get("/subjects/gen-value/versions/latest").await;
+    assert_eq!(
+        (&latest.ok()["id"], latest.ok()["version"].as_i64()),
+        (&json!(v2), Some(2))
+    );
+    assert_eq!(latest.ok()["metadata"], metadata);
+    assert_eq!(latest.ok()["ruleSet"], rule_set);
+    // Given explicitly, they replace the inherited ones; only what is missing is inherited.
+    let mut v3 = body(&generator("integer", json!({})));
+    v3["ruleSet"] = json!({"domainRules": []});
+    api.post("/subjects/gen-value/versions", &v3).await.ok();
+    let latest = api.get("/subjects/gen-value/versions/3").await;
+    assert_eq!(latest.ok()["ruleSet"], json!({"domainRules": []}));
+    assert_eq!(latest.ok()["metadata"], metadata);
+    // Another subject inherits nothing.
+    let other = api.register("other-value", &generator_v1()).await;
+    let record = api.get(&format!("/schemas/ids/{other}")).await;
+    assert!(record.ok().get("ruleSet").is_none(), "{record:?}");
+}
+
+#[tokio::test]
+async fn import_mode_inherits_nothing() {
+    let api = Api::start();
+    let mut v1 = body(&generator_v1());
+    v1["ruleSet"] = json!({"domainRules": []});
+    api.post("/subjects/gen-value/versions", &v1).await.ok();
+    api.put("/mode/gen-value?force=true", &json!({"mode": "IMPORT"}))
+        .await
+        .ok();
+    let mut v2 = body(&generator("string", json!({})));
+    v2["id"] = json!(100);
+    v2["version"] = json!(2);
+    api.post("/subjects/gen-value/versions", &v2).await.ok();
+    let record = api.get("/subjects/gen-value/versions/2").await;
+    assert!(record.ok().get("ruleSet").is_none(), "{record:?}");
 }

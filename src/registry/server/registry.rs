@@ -301,6 +301,27 @@ impl Proposal {
     }
 }
 
+/// A registration without `metadata` or without `ruleSet` keeps those of the subject's latest
+/// live version, as Confluent's registry does (outside IMPORT mode): a data contract's rules
+/// stay in force when a client registers a new version without them.
+fn inherit_from_latest(
+    state: &State,
+    subject: &str,
+    proposal: &mut Proposal,
+    meta: &mut Option<Metadata>,
+) {
+    let Some((_, latest)) = state.live_versions(subject).pop() else {
+        return;
+    };
+    if proposal.metadata.is_none() && latest.metadata.is_some() {
+        proposal.metadata = latest.metadata.clone();
+        *meta = latest.compat_metadata.clone();
+    }
+    if proposal.rule_set.is_none() {
+        proposal.rule_set = latest.rule_set.clone();
+    }
+}
+
 /// A version row in memory.
 #[derive(Clone, Copy, Debug)]
 struct Row {
@@ -1005,12 +1026,15 @@ impl Registry {
     ) -> Result<i32, ApiError> {
         let wanted_id = req.id.filter(|&id| id > 0);
         let wanted_version = req.version.filter(|&v| v > 0);
-        let proposal = Proposal::read(req, normalize)?;
-        let (schema, meta) = proposal.parse()?;
+        let mut proposal = Proposal::read(req, normalize)?;
+        let (schema, mut meta) = proposal.parse()?;
         let mut db = self.db();
         let state = self.read();
         Self::writable(&state, subject)?;
         let import = state.mode(subject) == Mode::Import;
+        if !import {
+            inherit_from_latest(&state, subject, &mut proposal, &mut meta);
+        }
         for r in &proposal.references {
             let exists = state
                 .subjects
