@@ -414,3 +414,40 @@ async fn import_mode_inherits_nothing() {
     let record = api.get("/subjects/gen-value/versions/2").await;
     assert!(record.ok().get("ruleSet").is_none(), "{record:?}");
 }
+
+#[tokio::test]
+async fn a_rule_set_confluent_refuses_is_refused_before_anything_is_stored() {
+    let api = Api::start();
+    let register = |rule_set: Value| {
+        let api = &api;
+        async move {
+            let mut b = body(&generator_v1());
+            b["ruleSet"] = rule_set;
+            api.post("/subjects/gen-value/versions", &b).await
+        }
+    };
+    let rule = json!({"name": "fuelNotNegative", "kind": "CONDITION", "mode": "WRITE",
+                      "type": "CEL", "expr": "message.fuel >= 0.0"});
+    let twice = register(json!({"domainRules": [rule, rule]})).await;
+    assert!(
+        twice.error(422, 42210).contains("duplicate name"),
+        "{twice:?}"
+    );
+    let unnamed = register(json!({"domainRules": [{"type": "CEL", "expr": "true"}]})).await;
+    assert!(
+        unnamed.error(422, 42210).contains("missing rule name"),
+        "{unnamed:?}"
+    );
+    let migration = register(json!({"migrationRules": [rule]})).await;
+    assert!(
+        migration.error(422, 42210).contains("UPGRADE"),
+        "{migration:?}"
+    );
+    let kind =
+        register(json!({"domainRules": [{"name": "r", "type": "CEL", "kind": "CHECK"}]})).await;
+    assert!(kind.error(422, 422).contains("ruleSet"), "{kind:?}");
+    api.get("/subjects/gen-value/versions")
+        .await
+        .error(404, 40401);
+    register(json!({"domainRules": [rule]})).await.ok();
+}

@@ -1024,6 +1024,9 @@ impl Registry {
         req: RegisterRequest,
         normalize: bool,
     ) -> Result<i32, ApiError> {
+        if let Some(rule_set) = &req.rule_set {
+            super::rule_set::check(rule_set)?;
+        }
         let wanted_id = req.id.filter(|&id| id > 0);
         let wanted_version = req.version.filter(|&v| v > 0);
         let mut proposal = Proposal::read(req, normalize)?;
