@@ -138,6 +138,9 @@ fn schemathesis_finds_no_gap_against_confluents_api_document() {
         .unwrap_or_else(|| panic!("no count of tested operations in:\n{stdout}"));
     assert!(tested >= 30, "only {tested} operations tested:\n{stdout}");
     assert!(stdout.contains("No issues found"), "{stdout}");
+    if let Some(cases) = stdout.lines().find(|l| l.contains(" generated, ")) {
+        eprintln!("schemathesis: {tested} operations, {}", cases.trim());
+    }
 
     // The checks above pass when an operation is missing altogether (an undocumented 404 or 405
     // is not a wrong shape), so every exchange schemathesis recorded is read back: a documented
