@@ -29,7 +29,9 @@ fn payloads(faults: &str, n: usize) -> (PayloadValidator, Vec<Vec<u8>>) {
     let out = (0..n)
         .map(|i| {
             let r = fleet.read(i % generators);
-            fleet.apply(&r, TransportKind::Mqtt, false).bytes
+            fleet
+                .apply(&r, TransportKind::Mqtt, Default::default())
+                .bytes
         })
         .collect();
     let validator = PayloadValidator::new(&newest.schema)

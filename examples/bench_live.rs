@@ -96,7 +96,9 @@ fn kafka(records: u64) -> Result<()> {
         let r = fleet.read(n as usize % 1000);
         let value = schemactl::validate::wire::encode_v0(
             1,
-            &fleet.apply(&r, TransportKind::Kafka, true).bytes,
+            &fleet
+                .apply(&r, TransportKind::Kafka, Default::default())
+                .bytes,
         );
         bytes += value.len();
         let mut record = BaseRecord::to(TOPIC).key(r.id.as_str()).payload(&value);

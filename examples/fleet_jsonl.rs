@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     for n in 0..count {
         let reading = fleet.read(n as usize % generators);
-        let faulted = fleet.apply(&reading, TransportKind::Mqtt, false);
+        let faulted = fleet.apply(&reading, TransportKind::Mqtt, Default::default());
         // A payload with a newline would split into two lines: write those as NOT_JSON text.
         let bytes: Vec<u8> = faulted
             .bytes

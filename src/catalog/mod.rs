@@ -5,7 +5,9 @@ mod contract;
 pub mod git;
 mod history;
 
-pub use contract::{Contract, Example, ExpectedViolation, IdentitySpec, KafkaSpec, MqttSpec};
+pub use contract::{
+    Contract, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec, MqttSpec,
+};
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
 
 use std::path::{Path, PathBuf};

@@ -132,7 +132,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     let faulty: Vec<String> = faults
         .rules
         .iter()
-        .map(|(g, f, p)| format!("gen-{:04} {f} ({:.0}%)", g + 1, p * 100.0))
+        .map(|(g, f, p)| format!("generator{} {f} ({:.0}%)", g + 1, p * 100.0))
         .collect();
     eprintln!(
         "sent {} MQTT message(s) and {} Kafka record(s) in {:.1} s, {} with a fault{}{}",

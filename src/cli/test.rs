@@ -177,7 +177,9 @@ fn simulator_sample(
     let mut items = Vec::new();
     for n in 0..SIMULATOR_SAMPLE {
         let reading = fleet.read(n % fleet.len());
-        let bytes = fleet.apply(&reading, TransportKind::Mqtt, true).bytes;
+        let bytes = fleet
+            .apply(&reading, TransportKind::Mqtt, Default::default())
+            .bytes;
         if let Some(v) = validator.check(&bytes).into_iter().next() {
             items.push(Item {
                 rule: v.kind.name().to_string(),

@@ -140,7 +140,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .rules
         .iter()
         .filter(|(g, _, _)| *g < plan.generators)
-        .map(|(g, f, _)| (format!("gen-{:04}", g + 1), *f))
+        .map(|(g, f, _)| (format!("generator{}", g + 1), *f))
         .collect();
     let sim_plan = sim::Plan {
         contract: contract.clone(),

@@ -95,6 +95,54 @@ pub struct Reading {
     pub payload: Value,
 }
 
+/// What a message's channel can carry, so that faults needing it apply only where the audit can
+/// see them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Possible {
+    /// The topic or key names the producer, so it can disagree with the payload.
+    pub identity_mismatch: bool,
+    /// The contract says the Kafka key is a UUID, so a key that is not one is a finding.
+    pub key_not_uuid: bool,
+}
+
+/// The bound an out-of-range fault breaks: the first one the newest schema states.
+#[derive(Clone, Debug, PartialEq)]
+enum Breach {
+    /// A number above `maximum` (or `exclusiveMaximum`).
+    Above(String, f64),
+    /// A number below `minimum` (or `exclusiveMinimum`).
+    Below(String, f64),
+    /// A string outside `enum`.
+    NotIn(String),
+}
+
+impl Breach {
+    /// The first bounded property of `doc`, numbers before enums.
+    fn find(doc: &Value) -> Option<Breach> {
+        let props = doc["properties"].as_object()?;
+        let number = |p: &Value, k: &str| p.get(k).and_then(Value::as_f64);
+        props
+            .iter()
+            .find_map(|(name, p)| {
+                if let Some(max) = number(p, "maximum").or_else(|| number(p, "exclusiveMaximum")) {
+                    Some(Breach::Above(name.clone(), max))
+                } else {
+                    number(p, "minimum")
+                        .or_else(|| number(p, "exclusiveMinimum"))
+                        .map(|min| Breach::Below(name.clone(), min))
+                }
+            })
+            .or_else(|| {
+                props.iter().find_map(|(name, p)| {
+                    p["enum"]
+                        .as_array()
+                        .is_some_and(|e| e.iter().all(Value::is_string))
+                        .then(|| Breach::NotIn(name.clone()))
+                })
+            })
+    }
+}
+
 /// What a generator's fault does to one message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Faulted {
@@ -111,6 +159,7 @@ pub struct Fleet {
     generators: Vec<Generator>,
     shape: Shape,
     oversize_bytes: usize,
+    breach: Option<Breach>,
 }
 
 /// Fields the fleet knows how to fill; a schema requiring anything else is not a generator
@@ -173,6 +222,10 @@ impl Fleet {
                 .is_some_and(|e| e.iter().any(|v| v == "running")),
             has_firmware: doc["properties"]["firmware"]["type"] == "string",
         };
+        let breach = Breach::find(doc);
+        if breach.is_none() && plan.rules.iter().any(|r| r.1 == Fault::OutOfRange) {
+            return Err("out-of-range: the newest schema bounds no property (no minimum, maximum or enum), so no value can be out of its range".into());
+        }
         let size = size.max(plan.generators_needed()).max(1);
         let mut rng = Rng::new(seed);
         let generators = (0..size)
@@ -189,7 +242,7 @@ impl Fleet {
                     p.min + 0.35 * (p.max - p.min),
                 );
                 Generator {
-                    id: format!("gen-{:04}", i + 1),
+                    id: format!("generator{}", i + 1),
                     lat: round2(rng.range(-60.0, 70.0)),
                     lon: round2(rng.range(-179.0, 179.0)),
                     temperature: home_temperature,
@@ -213,6 +266,7 @@ impl Fleet {
             generators,
             shape,
             oversize_bytes,
+            breach,
         })
     }
 
@@ -289,13 +343,13 @@ impl Fleet {
 
     /// Decides whether generator `reading.generator` misbehaves on this message and applies the
     /// fault to the payload. Wire-format and identity faults leave the payload as it is; the
-    /// caller frames and addresses the message. `identity_possible` says whether the transport
-    /// carries an identity that can disagree with the payload.
+    /// caller frames and addresses the message. `possible` says which channel-borne faults
+    /// the transport can show.
     pub fn apply(
         &mut self,
         reading: &Reading,
         transport: TransportKind,
-        identity_possible: bool,
+        possible: Possible,
     ) -> Faulted {
         let g = &self.generators[reading.generator];
         let mut chosen = None;
@@ -303,17 +357,21 @@ impl Fleet {
             // Always draw, so the stream does not depend on which faults apply.
             let draw = self.rng.unit();
             let applies = fault.applies_to(transport)
-                && (fault != Fault::IdentityMismatch || identity_possible);
+                && (fault != Fault::IdentityMismatch || possible.identity_mismatch)
+                && (fault != Fault::KeyNotUuid || possible.key_not_uuid);
             if chosen.is_none() && applies && draw < share {
                 chosen = Some(fault);
             }
         }
         let mut payload = reading.payload.clone();
-        let f = self.shape.fuel;
         let bytes = match chosen {
-            None | Some(Fault::NoWireHeader | Fault::UnknownSchemaId | Fault::ForeignSchemaId) => {
-                serde_json::to_vec(&payload).unwrap_or_default()
-            }
+            None
+            | Some(
+                Fault::NoWireHeader
+                | Fault::UnknownSchemaId
+                | Fault::ForeignSchemaId
+                | Fault::KeyNotUuid,
+            ) => serde_json::to_vec(&payload).unwrap_or_default(),
             Some(Fault::MissingField) => {
                 if let Some(m) = payload.as_object_mut() {
                     m.shift_remove("fuel");
@@ -326,7 +384,13 @@ impl Fleet {
                 serde_json::to_vec(&payload).unwrap_or_default()
             }
             Some(Fault::OutOfRange) => {
-                payload["fuel"] = json!(round2(f.max + self.rng.range(1.0, 40.0)));
+                let beyond = self.rng.range(1.0, 40.0).round();
+                match &self.breach {
+                    Some(Breach::Above(field, max)) => payload[field] = json!(max + beyond),
+                    Some(Breach::Below(field, min)) => payload[field] = json!(min - beyond),
+                    Some(Breach::NotIn(field)) => payload[field] = json!("out-of-range"),
+                    None => {}
+                }
                 serde_json::to_vec(&payload).unwrap_or_default()
             }
             Some(Fault::NotJson) => format!(
@@ -358,7 +422,7 @@ impl Fleet {
                         .id
                         .clone()
                 } else {
-                    "gen-9999".to_string()
+                    "generator0".to_string()
                 };
                 payload["generatorID"] = json!(other);
                 serde_json::to_vec(&payload).unwrap_or_default()
@@ -403,7 +467,7 @@ mod tests {
         for _ in 0..2000 {
             for (i, last) in last.iter_mut().enumerate() {
                 let r = fleet.read(i);
-                let out = fleet.apply(&r, TransportKind::Kafka, true);
+                let out = fleet.apply(&r, TransportKind::Kafka, Possible::default());
                 assert_eq!(out.fault, None);
                 assert!(v.check(&out.bytes).is_empty(), "{}", r.payload);
                 let fuel = r.payload["fuel"].as_f64().unwrap();
@@ -425,7 +489,7 @@ mod tests {
             (0..200)
                 .map(|n| {
                     let r = fleet.read(n % fleet.len());
-                    fleet.apply(&r, TransportKind::Mqtt, true)
+                    fleet.apply(&r, TransportKind::Mqtt, Possible::default())
                 })
                 .collect::<Vec<_>>()
         };
@@ -450,7 +514,7 @@ mod tests {
             };
             let mut fleet = Fleet::new(&schema, 1, 1, &plan, 2048).unwrap();
             let r = fleet.read(0);
-            let out = fleet.apply(&r, TransportKind::Mqtt, true);
+            let out = fleet.apply(&r, TransportKind::Mqtt, Possible::default());
             assert_eq!(out.fault, Some(fault));
             let found = v.check(&out.bytes);
             assert!(found.iter().any(|x| fault.matches(x)), "{fault}: {found:?}");

@@ -1,10 +1,10 @@
 //! Driving the fleet onto the brokers at a steady rate, writing the ground truth as it goes.
 
-use super::fleet::Fleet;
+use super::fleet::{Fleet, Possible};
 use super::manifest::{ManifestLine, digest};
 use super::{Fault, FaultPlan};
 use crate::audit::Attribution;
-use crate::catalog::Contract;
+use crate::catalog::{Contract, KafkaKey};
 use crate::transport::kafka::{KafkaConfig, KafkaSink};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
@@ -306,7 +306,7 @@ pub async fn run<L: SchemaLookup>(
         schema_guid: guids.map(|g| g[0]),
         ..Summary::default()
     };
-    let key_is_uuid = contract.kafka.as_ref().is_some_and(|k| k.key == "uuid");
+    let key_is_uuid = attribution.kafka_key == KafkaKey::Uuid;
     tokio::pin!(shutdown);
     let mut tick = 0u64;
     'ticks: loop {
@@ -324,8 +324,11 @@ pub async fn run<L: SchemaLookup>(
             let reading = fleet.read(g);
             if let Some(sink) = &mqtt {
                 let topic = mqtt_topic(contract, &reading.id).unwrap_or_default();
-                let identity = attribution.from_topic(&topic).is_some();
-                let out = fleet.apply(&reading, TransportKind::Mqtt, identity);
+                let possible = Possible {
+                    identity_mismatch: attribution.from_topic(&topic).is_some(),
+                    key_not_uuid: false,
+                };
+                let out = fleet.apply(&reading, TransportKind::Mqtt, possible);
                 let digest = manifest_writer_on.then(|| digest(&out.bytes));
                 sink.publish(&topic, out.bytes).await?;
                 summary.mqtt += 1;
@@ -346,8 +349,12 @@ pub async fn run<L: SchemaLookup>(
                 }
             }
             if let (Some(sink), Some(topic)) = (&kafka, &kafka_topic) {
-                let out = fleet.apply(&reading, TransportKind::Kafka, attribution.kafka_key);
-                let key = if key_is_uuid {
+                let possible = Possible {
+                    identity_mismatch: attribution.kafka_key == KafkaKey::Producer,
+                    key_not_uuid: attribution.kafka_key == KafkaKey::Uuid,
+                };
+                let out = fleet.apply(&reading, TransportKind::Kafka, possible);
+                let key = if key_is_uuid && out.fault != Some(Fault::KeyNotUuid) {
                     uuid::Uuid::from_u128(fleet.random_u128()).to_string()
                 } else {
                     reading.id.clone()
