@@ -1,6 +1,7 @@
 //! The contract model: what a data product promises, read from TOML with unknown keys refused.
 
 use super::CatalogError;
+use super::reading_model::{RawModel, ReadingModel};
 use crate::compat::{Level, Policy};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,8 @@ pub struct Contract {
     pub kafka: Option<KafkaSpec>,
     /// Where a producer's identity lives.
     pub identity: IdentitySpec,
+    /// How the contract's fleet makes its readings (`[simulator]`), for the simulator.
+    pub simulator: Option<ReadingModel>,
     /// Payloads that must validate.
     pub valid: Vec<Example>,
     /// Payloads that must not, with the expected violation.
@@ -146,6 +149,7 @@ struct RawContract {
     kafka: Option<RawKafka>,
     #[serde(default)]
     identity: RawIdentity,
+    simulator: Option<RawModel>,
     #[serde(default)]
     examples: RawExamples,
 }
@@ -197,7 +201,7 @@ impl Contract {
         let raw: RawContract = toml::from_str(&text).map_err(|e| {
             let place = e.span().map(|s| place(s.start)).unwrap_or_default();
             err(format!(
-                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/mqtt_topic_level, [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation",
+                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/mqtt_topic_level, [simulator] producer_id/interval and [[simulator.fields]], [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation",
                 e.message()
             ))
         })?;
@@ -235,6 +239,11 @@ impl Contract {
                 })
             }
         };
+        let simulator = raw
+            .simulator
+            .map(|m| m.check(&place))
+            .transpose()
+            .map_err(err)?;
         if let Some(pointer) = &raw.identity.pointer
             && !pointer.starts_with('/')
         {
@@ -304,6 +313,7 @@ impl Contract {
                 pointer: raw.identity.pointer,
                 mqtt_topic_level: raw.identity.mqtt_topic_level,
             },
+            simulator,
             valid: convert(raw.examples.valid, false)?,
             invalid: convert(raw.examples.invalid, true)?,
         })

@@ -139,7 +139,13 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         let misbehaving: Vec<String> = faults
             .rules
             .iter()
-            .map(|(g, f, p)| format!("generator{} {f} ({:.0}%)", g + 1, p * 100.0))
+            .map(|(g, f, p)| {
+                let id = contract
+                    .simulator
+                    .as_ref()
+                    .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
+                format!("{id} {f} ({:.0}%)", p * 100.0)
+            })
             .collect();
         let _ = writeln!(
             err,
@@ -150,6 +156,16 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             args.duration.as_secs_f64(),
             if misbehaving.is_empty() { "none".into() } else { misbehaving.join(", ") }
         );
+        if let Some(model) = &contract.simulator {
+            let (lo, hi) = model.interval;
+            let _ = writeln!(
+                err,
+                "the fleet's model, sped up: its generators read once every {}–{} s each; the demo has them read {}× a second (--rate)",
+                lo.as_secs_f64(),
+                hi.as_secs_f64(),
+                args.rate
+            );
+        }
         let plan = DemoPlan {
             contract: contract.clone(),
             history,

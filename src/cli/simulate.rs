@@ -31,9 +31,10 @@ pub struct Args {
     /// Number of generators.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub generators: usize,
-    /// Readings per second per generator.
-    #[arg(long, default_value_t = 1.0, value_name = "R")]
-    pub rate: f64,
+    /// Readings per second per generator, all together (default: each generator on its own
+    /// clock, once per the contract's `[simulator] interval`; 60-120 s for the generator fleet).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
     /// Readings per generator, then stop.
     #[arg(long, value_name = "N", conflicts_with = "duration")]
     pub count: Option<u64>,
@@ -85,7 +86,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             .input()?,
         None => FaultPlan { rules: vec![] },
     };
-    if !(args.rate > 0.0 && args.rate.is_finite()) {
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return Err(anyhow!("--rate must be above 0")).input();
     }
     // The manifest is written beside its final name and renamed once complete, so an audit
@@ -100,6 +101,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         None => None,
     };
     let lookup = lookup(cli, &args.registry)?;
+    let plan_ids = contract.simulator.clone();
     let plan = Plan {
         contract,
         schema_text,
@@ -132,7 +134,12 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     let faulty: Vec<String> = faults
         .rules
         .iter()
-        .map(|(g, f, p)| format!("generator{} {f} ({:.0}%)", g + 1, p * 100.0))
+        .map(|(g, f, p)| {
+            let id = plan_ids
+                .as_ref()
+                .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
+            format!("{id} {f} ({:.0}%)", p * 100.0)
+        })
         .collect();
     eprintln!(
         "sent {} MQTT message(s) and {} Kafka record(s) in {:.1} s, {} with a fault{}{}",

@@ -154,7 +154,11 @@ fn simulator_sample(
             );
         }
     };
-    let mut fleet = match Fleet::new(schema, 10, 0, &FaultPlan { rules: vec![] }, 1 << 20) {
+    let made = match &contract.simulator {
+        Some(model) => Fleet::new(model, schema, 10, 0, &FaultPlan { rules: vec![] }, 1 << 20),
+        None => Err("the contract has no [simulator] reading model".into()),
+    };
+    let mut fleet = match made {
         Ok(f) => f,
         Err(why) => {
             let item = Item {
@@ -193,7 +197,7 @@ fn simulator_sample(
                     String::from_utf8_lossy(&bytes)
                 ),
                 help: Some(
-                    "update the simulator (src/simulate/fleet.rs) so the reference producer stays compliant"
+                    "update the contract's [simulator] reading model so the reference producer stays compliant"
                         .into(),
                 ),
             });
