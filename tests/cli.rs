@@ -573,6 +573,89 @@ fn an_unknown_kafka_key_kind_and_the_old_kafka_key_are_refused_with_a_hint() {
 }
 
 #[test]
+fn a_reading_model_with_an_impossible_range_is_refused_naming_file_field_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
+    std::fs::create_dir_all(dir.path().join("schemas")).unwrap();
+    let contract = std::fs::read_to_string(root().join("contracts/generator.toml"))
+        .unwrap()
+        .replace("range = [-10, 90]", "range = [90, -10]")
+        .replace("schemas = \"schemas/generator\"", "schemas = \"schemas\"");
+    let line = contract
+        .lines()
+        .position(|l| l.starts_with("range = [90, -10]"))
+        .expect("the temperature range")
+        + 1;
+    write(&dir.path().join("contracts"), "generator.toml", &contract);
+    for command in [&["test"][..], &["check-compat", "--contract", "generator"]] {
+        assert_input_error(
+            &schemactl_in(dir.path(), command),
+            &[
+                "generator.toml",
+                &format!("line {line}, column 9"),
+                "field \"temperature\"",
+                "range = [90, -10] has its low end above its high end",
+                "help: write the low end first: range = [-10, 90]",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_second_contract_gets_its_own_simulator_without_code() {
+    // tests/fixtures/meters: tank level meters with a reading model of their own, one MQTT topic
+    // per meter and Kafka keys naming the meter.
+    let meters = root().join("tests/fixtures/meters");
+    let run = schemactl_in(&meters, &["test"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("ok   meter: a sample of 1000 simulator payloads validates against v1"),
+        "{}",
+        run.stdout
+    );
+    let run = schemactl_in(
+        &meters,
+        &[
+            "demo",
+            "--duration",
+            "2s",
+            "--generators",
+            "4",
+            "--rate",
+            "20",
+            "--faults",
+            "identity-mismatch=2:0.5,out-of-range=3:0.5,not-json=4:0.3",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let row = |producer: &str, transport: &str| {
+        run.stdout
+            .lines()
+            .find(|l| {
+                let mut words = l.split_whitespace();
+                words.next() == Some(producer) && words.next() == Some(transport)
+            })
+            .unwrap_or_else(|| panic!("no {producer} {transport} row:\n{}", run.stdout))
+            .to_string()
+    };
+    for transport in ["mqtt", "kafka"] {
+        assert!(row("meter-1", transport).ends_with(" -"), "{}", run.stdout);
+        // The topic level and the key name the meter, so a payload naming another is caught,
+        // and even junk is attributed.
+        assert!(row("meter-2", transport).contains("IDENTITY_MISMATCH×"));
+        assert!(row("meter-3", transport).contains("SCHEMA_VIOLATION×"));
+        assert!(row("meter-4", transport).contains("NOT_JSON×"));
+    }
+    assert!(!run.stdout.contains("generator1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("found 3 of 3 misbehaving generator(s): meter-2 (identity-mismatch), meter-3 (out-of-range), meter-4 (not-json)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn usage_errors_exit_2_and_help_exits_0() {
     let run = schemactl(&["check-compat", "--levl", "FULL"]);
     assert_eq!(run.code, 2);
