@@ -16,7 +16,12 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Faults (--faults): missing-field, wrong-type, out-of-range, not-json, truncated, binary, \
-no-wire-header, unknown-schema-id, foreign-schema-id (Kafka only), identity-mismatch, oversize. \
+no-wire-header, unknown-schema-id, foreign-schema-id, key-not-uuid (Kafka only), \
+identity-mismatch, oversize. missing-field and wrong-type pick the last required field the \
+contract's [simulator] fills (fuel for the generators); out-of-range breaks the first bound the \
+newest schema states, a minimum or maximum, else an enum (v3's status for the generators, whose \
+numbers have no range); identity-mismatch needs a contract whose Kafka key or MQTT topic level \
+names the producer, key-not-uuid one whose key is a UUID. \
 Write FAULT=GENERATOR[:SHARE] (comma-separated; SHARE of that generator's messages, default 0.5), \
 or all[:SHARE] to give each fault its own generator after the first.
 
