@@ -12,6 +12,7 @@ mod completeness;
 mod conformance;
 mod durability;
 mod errors;
+mod fleet_producer;
 mod interop;
 
 use reqwest::Method;
