@@ -20,12 +20,14 @@
 //! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
 
 pub mod audit;
+pub mod capture;
 pub mod catalog;
 pub mod cli;
 pub mod compat;
 pub mod config;
 pub mod demo;
 pub mod registry;
+pub mod replay;
 pub mod report;
 pub mod simulate;
 pub mod transport;

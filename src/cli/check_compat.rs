@@ -1,6 +1,7 @@
 //! `schemactl check-compat`: the CI gate, against local files or a registry subject.
 
 mod remote;
+mod replay;
 
 use super::{Classify, Cli, FormatArg, Outcome, Output};
 use crate::catalog::{self, SchemaFile};
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject generator-telemetry-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)"
+    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject generator-telemetry-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)\n  schemactl check-compat proposal.json --contract generator --replay captured.jsonl --max-rejected 0"
 )]
 pub struct Args {
     /// The proposed schema. With --contract it defaults to the newest version in the history.
@@ -51,6 +52,15 @@ pub struct Args {
     /// Also fail when a version published at this git ref was edited or deleted.
     #[arg(long, value_name = "REF", requires = "contract")]
     pub base: Option<String>,
+    /// Also replay these captures or plain JSON-lines files: count the payloads that the newest
+    /// version accepts today and the proposal would refuse, per producer (plain lines: the
+    /// producer is at the contract's [identity] pointer).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "contract")]
+    pub replay: Vec<PathBuf>,
+    /// With --replay: fail when the proposal refuses more than this many replayed payloads that
+    /// are accepted today, even if the schemas are compatible.
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "replay")]
+    pub max_rejected: u64,
     #[command(flatten)]
     pub format: FormatArg,
 }
@@ -135,6 +145,12 @@ pub(crate) fn check_files<'m>(
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     if args.registry.is_some() || args.subject.is_some() {
+        if !args.replay.is_empty() {
+            return Err(anyhow!(
+                "--replay does not work with --registry yet: replay against the contract's files (drop --registry)"
+            ))
+            .input();
+        }
         return remote::run(cli, args, out);
     }
     let proposal_meta = args
@@ -151,6 +167,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .input()?;
     let mut extra_items = Vec::new();
     let mut extra_json = serde_json::Map::new();
+    let mut loaded = None;
     let (proposal, history, level, policy) = if let Some(name) = &args.contract {
         let contract = catalog::load_contract(&cli.root, name).input()?;
         let mut history = catalog::load_history(&contract.schemas).input()?;
@@ -168,12 +185,10 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }
         extra_json.insert("contract".into(), json!(contract.name));
         extra_json.insert("subject".into(), json!(contract.subject));
-        (
-            proposal,
-            history,
-            args.level.unwrap_or(contract.level),
-            args.policy.unwrap_or(contract.policy),
-        )
+        let level = args.level.unwrap_or(contract.level);
+        let policy = args.policy.unwrap_or(contract.policy);
+        loaded = Some(contract);
+        (proposal, history, level, policy)
     } else {
         let Some(path) = &args.proposal else {
             return Err(anyhow!("name the proposed schema (NEW.json) with --against OLD.json, or use --contract NAME"))
@@ -217,6 +232,23 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         eprintln!("warning: {w}");
     }
     let published_ok = extra_items.is_empty();
+    let replayed = match (&loaded, history.last()) {
+        (Some(contract), Some(today)) if !args.replay.is_empty() => Some(replay::run(
+            contract,
+            today,
+            &proposal,
+            &args.replay,
+            args.max_rejected,
+            verdict.compatible && published_ok,
+        )?),
+        (Some(_), None) if !args.replay.is_empty() => {
+            return Err(anyhow!(
+                "nothing to replay against: the contract's history has no version before the proposal"
+            ))
+            .input();
+        }
+        _ => None,
+    };
     let mut doc = serde_json::to_value(&verdict).unwrap_or_default();
     if let Value::Object(map) = &mut doc {
         map.insert(
@@ -238,6 +270,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         );
         map.insert("warnings".into(), json!(warnings));
         map.extend(extra_json);
+        if let Some((_, json)) = &replayed {
+            map.insert("replay".into(), json.clone());
+        }
     }
     let against_names: Vec<String> = history.iter().map(label).collect();
     let scope = if level.is_transitive() {
@@ -269,6 +304,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             ),
             items: extra_items,
         });
+    }
+    if let Some((case, _)) = replayed {
+        cases.push(case);
     }
     let report = Report {
         command: "check-compat",

@@ -1,0 +1,269 @@
+//! Replay: real payloads checked against today's newest schema and a proposal, to show what the
+//! proposal would refuse that producers send today (`check-compat --replay`).
+//!
+//! Both checks use [`PayloadValidator`], the audit's validator with its fast path; the detailed
+//! (slow) check runs only for the few refused payloads shown as examples.
+
+use crate::capture::Entry;
+use crate::validate::PayloadValidator;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The producer of payloads whose producer is not known (no identity pointer in the contract,
+/// or a payload that does not hold it).
+pub const UNKNOWN_PRODUCER: &str = "(unknown)";
+
+/// Counts for one producer, or for all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Payloads replayed.
+    pub payloads: u64,
+    /// Accepted by today's newest version, refused by the proposal.
+    pub rejected: u64,
+    /// Refused today, accepted by the proposal.
+    pub newly_accepted: u64,
+}
+
+/// A payload accepted today and refused by the proposal.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Example {
+    /// `file:line`.
+    pub at: String,
+    pub producer: String,
+    /// The JSON pointer the proposal refuses.
+    pub pointer: Option<String>,
+    /// The keyword that failed.
+    pub keyword: Option<String>,
+    /// The value at the pointer.
+    pub value: Option<serde_json::Value>,
+    /// The validator's sentence.
+    pub message: String,
+}
+
+/// The replay's result.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Replay {
+    #[serde(flatten)]
+    pub total: Counts,
+    pub by_producer: BTreeMap<String, Counts>,
+    pub examples: Vec<Example>,
+}
+
+/// Checks payloads against `today` and `proposal`, keeping up to `max_examples` examples.
+pub struct Replayer<'v> {
+    today: &'v PayloadValidator,
+    proposal: &'v PayloadValidator,
+    max_examples: usize,
+    result: Replay,
+}
+
+impl<'v> Replayer<'v> {
+    pub fn new(
+        today: &'v PayloadValidator,
+        proposal: &'v PayloadValidator,
+        max_examples: usize,
+    ) -> Replayer<'v> {
+        Replayer {
+            today,
+            proposal,
+            max_examples,
+            result: Replay::default(),
+        }
+    }
+
+    /// Replays one payload read at `file`.
+    pub fn replay(&mut self, file: &str, entry: &Entry) {
+        let today = self.today.is_valid(&entry.payload);
+        let proposed = self.proposal.is_valid(&entry.payload);
+        let producer = entry.producer.as_deref().unwrap_or(UNKNOWN_PRODUCER);
+        let counts = match self.result.by_producer.get_mut(producer) {
+            Some(c) => c,
+            None => self
+                .result
+                .by_producer
+                .entry(producer.to_string())
+                .or_default(),
+        };
+        counts.payloads += 1;
+        self.result.total.payloads += 1;
+        match (today, proposed) {
+            (true, false) => {
+                counts.rejected += 1;
+                self.result.total.rejected += 1;
+                if self.result.examples.len() < self.max_examples {
+                    let example = self.example(file, entry, producer);
+                    self.result.examples.push(example);
+                }
+            }
+            (false, true) => {
+                counts.newly_accepted += 1;
+                self.result.total.newly_accepted += 1;
+            }
+            _ => {}
+        }
+    }
+
+    fn example(&self, file: &str, entry: &Entry, producer: &str) -> Example {
+        let at = format!("{file}:{}", entry.line);
+        let violation = self.proposal.check(&entry.payload).into_iter().next();
+        let value = violation.as_ref().and_then(|v| {
+            let doc: serde_json::Value = serde_json::from_slice(&entry.payload).ok()?;
+            doc.pointer(v.pointer.as_deref()?).cloned()
+        });
+        match violation {
+            Some(v) => Example {
+                at,
+                producer: producer.to_string(),
+                pointer: v.pointer,
+                keyword: v.keyword,
+                value,
+                message: v.message,
+            },
+            None => Example {
+                at,
+                producer: producer.to_string(),
+                pointer: None,
+                keyword: None,
+                value: None,
+                message: "refused by the proposal".into(),
+            },
+        }
+    }
+
+    /// Payloads replayed so far.
+    pub fn payloads(&self) -> u64 {
+        self.result.total.payloads
+    }
+
+    pub fn finish(self) -> Replay {
+        self.result
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Replay {
+    /// Sentences a person can act on: one per producer the proposal refuses readings of, with
+    /// the first example's pointer, value and reason.
+    pub fn sentences(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut refused: Vec<(&String, &Counts)> = self
+            .by_producer
+            .iter()
+            .filter(|(_, c)| c.rejected > 0)
+            .collect();
+        refused.sort_by(|a, b| b.1.rejected.cmp(&a.1.rejected).then(a.0.cmp(b.0)));
+        for (producer, c) in refused {
+            let mut s = format!(
+                "the proposal refuses {} of {} readings that {producer} sent",
+                thousands(c.rejected),
+                thousands(c.payloads)
+            );
+            if let Some(e) = self.examples.iter().find(|e| &e.producer == producer) {
+                s.push_str(&format!("; {}", e.reason()));
+            }
+            out.push(s);
+        }
+        out
+    }
+}
+
+impl Example {
+    /// `/fuel 400 is greater than the maximum of 100`: the pointer, then the validator's
+    /// sentence (which starts with the value).
+    pub fn reason(&self) -> String {
+        match &self.pointer {
+            Some(p) if !p.is_empty() => format!("{p} {}", self.message),
+            _ => self.message.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compat::Schema;
+    use serde_json::json;
+
+    fn validator(max: Option<f64>) -> PayloadValidator {
+        let mut fuel = json!({"type": "number"});
+        if let Some(m) = max {
+            fuel["maximum"] = json!(m);
+        }
+        let schema = Schema::parse(json!({
+            "type": "object",
+            "properties": {"id": {"type": "string"}, "fuel": fuel},
+            "required": ["id", "fuel"]
+        }))
+        .unwrap();
+        PayloadValidator::new(&schema).unwrap()
+    }
+
+    fn entry(line: u64, producer: Option<&str>, payload: &str) -> Entry {
+        Entry {
+            line,
+            producer: producer.map(str::to_string),
+            payload: payload.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn counts_rejected_and_newly_accepted_per_producer() {
+        let today = validator(Some(1000.0));
+        let proposal = validator(Some(100.0));
+        let mut r = Replayer::new(&today, &proposal, 1);
+        r.replay("f", &entry(1, Some("g1"), r#"{"id":"g1","fuel":400}"#));
+        r.replay("f", &entry(2, Some("g1"), r#"{"id":"g1","fuel":50}"#));
+        r.replay("f", &entry(3, Some("g2"), r#"{"id":"g2","fuel":500}"#));
+        r.replay("f", &entry(4, None, "not json"));
+        let result = r.finish();
+        assert_eq!(
+            result.total,
+            Counts {
+                payloads: 4,
+                rejected: 2,
+                newly_accepted: 0
+            }
+        );
+        assert_eq!(result.by_producer["g1"].rejected, 1);
+        assert_eq!(result.by_producer["g1"].payloads, 2);
+        assert_eq!(result.by_producer[UNKNOWN_PRODUCER].payloads, 1);
+        assert_eq!(result.examples.len(), 1);
+        let e = &result.examples[0];
+        assert_eq!(
+            (e.at.as_str(), e.pointer.as_deref(), e.keyword.as_deref()),
+            ("f:1", Some("/fuel"), Some("maximum"))
+        );
+        assert_eq!(e.value, Some(json!(400)));
+        assert_eq!(
+            result.sentences()[0],
+            "the proposal refuses 1 of 2 readings that g1 sent; /fuel 400 is greater than the maximum of 100"
+        );
+
+        // The other way round: readings refused today and accepted by the proposal.
+        let mut back = Replayer::new(&proposal, &today, 5);
+        back.replay("f", &entry(1, Some("g1"), r#"{"id":"g1","fuel":400}"#));
+        let back = back.finish();
+        assert_eq!((back.total.rejected, back.total.newly_accepted), (0, 1));
+        assert!(back.examples.is_empty());
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2431), "2,431");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}

@@ -1,0 +1,337 @@
+//! `check-compat --replay` against the real binary: a proposal checked against payloads
+//! producers sent (tests/fixtures/replay, readings in FLEET.md's shape), in every format, and the
+//! bad inputs a replay can meet.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn schemactl_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
+        .args(args)
+        .arg("--color=never")
+        .current_dir(dir)
+        .env_remove("SCHEMACTL_ROOT")
+        .output()
+        .expect("run schemactl");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn schemactl(args: &[&str]) -> Run {
+    schemactl_in(&root(), args)
+}
+
+const PERCENT: &str = "tests/fixtures/generator/fuel-as-percentage.json";
+const HARMLESS: &str = "tests/fixtures/generator/compatible-v4.json";
+const NO_NEGATIVE_FUEL: &str = "tests/fixtures/generator/tightens-fuel-range.json";
+const DAY: &str = "tests/fixtures/replay/day.jsonl";
+const CAPTURE: &str = "tests/fixtures/replay/capture.jsonl";
+
+fn replay_json(args: &[&str]) -> (Run, Value) {
+    let mut all = vec!["check-compat"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--contract", "generator", "--format", "json"]);
+    let run = schemactl(&all);
+    let doc: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    (run, doc)
+}
+
+fn counts(v: &Value) -> (u64, u64, u64) {
+    (
+        v["payloads"].as_u64().unwrap(),
+        v["rejected"].as_u64().unwrap(),
+        v["newly_accepted"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn the_percentage_proposal_refuses_the_litres_producers_send() {
+    let (run, doc) = replay_json(&[PERCENT, "--replay", DAY]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let replay = &doc["replay"];
+    assert_eq!(doc["compatible"], false);
+    // day.jsonl: 7 readings; 400, 394 (generator1) and -9 (generator3) are refused by 0..100;
+    // generator2's reading without fuel is refused today already, so it is not "rejected".
+    assert_eq!(counts(replay), (7, 3, 0));
+    let by = &replay["by_producer"];
+    assert_eq!(counts(&by["generator1"]), (3, 2, 0));
+    assert_eq!(counts(&by["generator2"]), (3, 0, 0));
+    assert_eq!(counts(&by["generator3"]), (1, 1, 0));
+    assert_eq!(replay["producers_affected"], 2);
+    let first = &replay["examples"][0];
+    assert_eq!(first["at"], format!("{DAY}:1"));
+    assert_eq!(first["pointer"], "/fuel");
+    assert_eq!(first["keyword"], "maximum");
+    assert_eq!(first["value"], 400);
+    assert_eq!(replay["examples"][2]["keyword"], "minimum");
+    assert_eq!(replay["examples"][2]["value"], -9);
+
+    let text = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--contract",
+        "generator",
+        "--replay",
+        DAY,
+    ]);
+    assert_eq!(text.code, 1);
+    assert!(
+        text.stdout.contains("the proposal refuses 2 of 3 readings that generator1 sent; /fuel 400 is greater than the maximum of 100"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("the proposal refuses 1 of 1 readings that generator3 sent; /fuel -9 is less than the minimum of 0"),
+        "{}",
+        text.stdout
+    );
+    insta::assert_snapshot!("replay_percentage_text", text.stdout);
+}
+
+#[test]
+fn every_format_carries_the_replay() {
+    for format in ["json", "junit", "sarif", "github"] {
+        let run = schemactl(&[
+            "check-compat",
+            PERCENT,
+            "--contract",
+            "generator",
+            "--replay",
+            DAY,
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.code, 1, "{format}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout
+                .contains("the proposal refuses 2 of 3 readings that generator1 sent"),
+            "{format}: {}",
+            run.stdout
+        );
+        insta::assert_snapshot!(format!("replay_percentage_{format}"), run.stdout);
+    }
+}
+
+#[test]
+fn a_harmless_proposal_passes_and_max_rejected_is_a_threshold() {
+    let (run, doc) = replay_json(&[HARMLESS, "--replay", DAY, CAPTURE]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(doc["compatible"], true);
+    // 7 lines + 4 complete capture records (the cut-off fifth is not counted).
+    assert_eq!(counts(&doc["replay"]), (11, 0, 0));
+    let text = schemactl(&[
+        "check-compat",
+        HARMLESS,
+        "--contract",
+        "generator",
+        "--replay",
+        DAY,
+    ]);
+    assert_eq!(text.code, 0, "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("the proposal refuses none of the 7 replayed payloads that v3 accepts"),
+        "{}",
+        text.stdout
+    );
+
+    // The proposal is the newest version itself: replaying against v2 shows what v3 changed.
+    let (run, doc) = replay_json(&["--replay", DAY, "--max-rejected", "5"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(doc["replay"]["today"], "schemas/generator/v2.json");
+}
+
+#[test]
+fn an_incompatible_change_no_reading_notices_still_fails_but_says_so() {
+    // A minimum of 0: incompatible (the fleet's fuel dips to -9), but this day's readings
+    // never go below zero (the -9 line is left out).
+    let dir = tempfile::tempdir().unwrap();
+    let calm: String = std::fs::read_to_string(root().join(DAY))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains("\"fuel\": -9"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let calm_path = dir.path().join("calm.jsonl");
+    std::fs::write(&calm_path, calm).unwrap();
+    let calm_path = calm_path.display().to_string();
+    let run = schemactl(&[
+        "check-compat",
+        NO_NEGATIVE_FUEL,
+        "--contract",
+        "generator",
+        "--replay",
+        &calm_path,
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("error[MINIMUM_ADDED]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("the evidence shows no producer affected: the proposal refuses none of the 6 replayed payloads"),
+        "{}",
+        run.stdout
+    );
+    // With the -9 reading, the same change refuses generator3.
+    let (_, doc) = replay_json(&[NO_NEGATIVE_FUEL, "--replay", DAY]);
+    assert_eq!(
+        counts(&doc["replay"]["by_producer"]["generator3"]),
+        (1, 1, 0)
+    );
+    assert_eq!(doc["replay"]["rejected"], 1);
+}
+
+#[test]
+fn a_capture_names_producers_and_tolerates_a_cut_off_end_and_binary_payloads() {
+    let (run, doc) = replay_json(&[PERCENT, "--replay", CAPTURE, "--max-rejected", "2"]);
+    // Within --max-rejected, but the change is still incompatible.
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let replay = &doc["replay"];
+    assert_eq!(counts(replay), (4, 2, 0));
+    assert_eq!(counts(&replay["by_producer"]["generator1"]), (1, 1, 0));
+    // The record without an attributed producer is named by its payload's generatorID.
+    assert_eq!(counts(&replay["by_producer"]["generator2"]), (2, 1, 0));
+    // The binary payload: refused by both versions, its producer unknown.
+    assert_eq!(counts(&replay["by_producer"]["(unknown)"]), (1, 0, 0));
+    assert_eq!(replay["files"][0]["kind"], "capture");
+    assert!(
+        run.stderr
+            .contains(&format!("warning: {CAPTURE}:6: the last line is cut off")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(replay["warnings"].as_array().unwrap().len(), 1);
+
+    // The same file twice counts each payload twice, never more.
+    let (_, doc) = replay_json(&[HARMLESS, "--replay", CAPTURE, CAPTURE]);
+    assert_eq!(counts(&doc["replay"]), (8, 0, 0));
+}
+
+#[test]
+fn a_capture_of_another_contract_is_replayed_with_a_warning_naming_both() {
+    let (run, doc) = replay_json(&[
+        HARMLESS,
+        "--replay",
+        "tests/fixtures/replay/other-contract.jsonl",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("this capture was taken for contract \"meter\", and is replayed against contract \"generator\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(counts(&doc["replay"]), (1, 0, 0));
+    assert_eq!(counts(&doc["replay"]["by_producer"]["meter-1"]), (1, 0, 0));
+}
+
+#[test]
+fn without_an_identity_pointer_plain_lines_have_unknown_producers() {
+    let dir = tempfile::tempdir().unwrap();
+    let meters = root().join("tests/fixtures/meters");
+    std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
+    let toml = std::fs::read_to_string(meters.join("contracts/meter.toml")).unwrap();
+    let toml = toml.replace("pointer = \"/meter\"", "");
+    std::fs::write(dir.path().join("contracts/meter.toml"), toml).unwrap();
+    let schemas = dir.path().join("schemas/meter");
+    std::fs::create_dir_all(&schemas).unwrap();
+    for e in std::fs::read_dir(meters.join("schemas/meter")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
+    }
+    let lines = dir.path().join("lines.jsonl");
+    std::fs::write(&lines, "{\"meter\": \"meter-1\"}\n{}\n").unwrap();
+    let lines = lines.display().to_string();
+    let run = schemactl_in(
+        dir.path(),
+        &[
+            "check-compat",
+            "schemas/meter/v1.json",
+            "--contract",
+            "meter",
+            "--replay",
+            &lines,
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        run.stderr.contains("contract \"meter\" has no [identity] pointer: producers are unknown, all payloads are counted as (unknown)"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let by = doc["replay"]["by_producer"].as_object().unwrap();
+    assert_eq!(by.keys().collect::<Vec<_>>(), vec!["(unknown)"]);
+    assert_eq!(doc["replay"]["payloads"], 2);
+}
+
+#[test]
+fn bad_replay_input_is_an_input_error_naming_the_file() {
+    let run = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--contract",
+        "generator",
+        "--replay",
+        "no/such/day.jsonl",
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot read replay file no/such/day.jsonl"),
+        "{}",
+        run.stderr
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(
+        &broken,
+        "{\"schemactl_capture\":1,\"contract\":\"generator\"}\n{\"transport\":\n{}\n",
+    )
+    .unwrap();
+    let broken = broken.display().to_string();
+    let run = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--contract",
+        "generator",
+        "--replay",
+        &broken,
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("{broken}:2: not a capture record")),
+        "{}",
+        run.stderr
+    );
+    // --replay needs a contract: the producer pointer and today's version come from it.
+    let run = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--against",
+        "schemas/generator/v3.json",
+        "--replay",
+        DAY,
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+}
