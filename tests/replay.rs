@@ -80,6 +80,11 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
     assert_eq!(first["value"], 400);
     assert_eq!(replay["examples"][2]["keyword"], "minimum");
     assert_eq!(replay["examples"][2]["value"], -9);
+    assert_eq!(replay["passed"], false);
+    assert_eq!(
+        replay["summary"][0],
+        "the proposal refuses 2 of 3 readings that generator1 sent; /fuel 400 is greater than the maximum of 100"
+    );
 
     let text = schemactl(&[
         "check-compat",
@@ -334,4 +339,9 @@ fn bad_replay_input_is_an_input_error_naming_the_file() {
         DAY,
     ]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("--replay needs --contract NAME"),
+        "{}",
+        run.stderr
+    );
 }

@@ -144,6 +144,12 @@ pub(crate) fn check_files<'m>(
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
+    if !args.replay.is_empty() && args.contract.is_none() {
+        return Err(anyhow!(
+            "--replay needs --contract NAME: the producers' identity pointer and today's newest version come from the contract"
+        ))
+        .input();
+    }
     if args.registry.is_some() || args.subject.is_some() {
         if !args.replay.is_empty() {
             return Err(anyhow!(

@@ -79,6 +79,11 @@ pub(crate) fn run(
     let mut doc = serde_json::to_value(&result).unwrap_or_default();
     if let Value::Object(map) = &mut doc {
         map.insert("max_rejected".into(), json!(max_rejected));
+        map.insert(
+            "passed".into(),
+            json!(result.total.rejected <= max_rejected),
+        );
+        map.insert("summary".into(), json!(result.sentences()));
         map.insert("today".into(), json!(today.path.display().to_string()));
         map.insert("files".into(), json!(files_json));
         map.insert("warnings".into(), json!(warnings));
