@@ -196,7 +196,7 @@ mod tests {
     use crate::compat::Schema;
     use serde_json::json;
 
-    fn validator(max: Option<f64>) -> PayloadValidator {
+    fn validator(max: Option<u64>) -> PayloadValidator {
         let mut fuel = json!({"type": "number"});
         if let Some(m) = max {
             fuel["maximum"] = json!(m);
@@ -220,8 +220,8 @@ mod tests {
 
     #[test]
     fn counts_rejected_and_newly_accepted_per_producer() {
-        let today = validator(Some(1000.0));
-        let proposal = validator(Some(100.0));
+        let today = validator(Some(1000));
+        let proposal = validator(Some(100));
         let mut r = Replayer::new(&today, &proposal, 1);
         r.replay("f", &entry(1, Some("g1"), r#"{"id":"g1","fuel":400}"#));
         r.replay("f", &entry(2, Some("g1"), r#"{"id":"g1","fuel":50}"#));
