@@ -4,6 +4,7 @@
 mod contract;
 pub mod git;
 mod history;
+pub mod init;
 
 pub use contract::{Contract, Example, ExpectedViolation, IdentitySpec, KafkaSpec, MqttSpec};
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
