@@ -123,6 +123,7 @@ fn report(
             "level": draft.level,
             "policy": draft.policy.name(),
             "level_source": draft.level_source,
+            "policy_source": draft.policy_source,
             "kafka_topic": draft.kafka_topic,
             "identity_guess": draft.identity,
             "examples": draft.examples,
@@ -136,14 +137,9 @@ fn report(
             for (i, (f, path)) in draft.files.iter().zip(written).enumerate() {
                 say!("{:<11} {}  ← {}", action(i), path.display(), f.from);
             }
-            say!(
-                "contract {} for subject \"{}\": level {} ({}), policy {}",
-                draft.name,
-                draft.subject,
-                draft.level,
-                draft.level_source,
-                draft.policy.name()
-            );
+            say!("contract {} for subject \"{}\"", draft.name, draft.subject);
+            say!("level: {} ({})", draft.level, draft.level_source);
+            say!("policy: {} ({})", draft.policy.name(), draft.policy_source);
             match &draft.identity {
                 Some(g) => say!(
                     "identity: {} (a guess: {}; check it in the contract)",

@@ -80,7 +80,7 @@ pub enum InitError {
     )]
     BadName(String, &'static str),
     /// Files `init` would overwrite.
-    #[error("{}: already exists{}\nhelp: pass --force to overwrite, or choose another --name", list(.0), if .0.len() > 1 { " (every one of these)" } else { "" })]
+    #[error("{}\nhelp: pass --force to overwrite, or choose another --name", exists(.0))]
     Exists(Vec<PathBuf>),
     /// Another contract already governs the subject.
     #[error(
@@ -119,6 +119,13 @@ pub enum InitError {
     /// What was written does not load back (a bug in init, reported rather than hidden).
     #[error("the files init wrote do not load back: {0}")]
     Catalog(#[from] CatalogError),
+}
+
+fn exists(paths: &[PathBuf]) -> String {
+    match paths {
+        [one] => format!("{} already exists", one.display()),
+        many => format!("these files already exist: {}", list(many)),
+    }
 }
 
 fn list(paths: &[PathBuf]) -> String {
@@ -191,8 +198,10 @@ pub struct Draft {
     pub level: Level,
     /// The policy written.
     pub policy: Policy,
-    /// Where the level and policy came from.
+    /// Where the level came from.
     pub level_source: String,
+    /// Where the policy came from.
+    pub policy_source: String,
     /// The Kafka topic, when the subject follows TopicNameStrategy for values.
     pub kafka_topic: Option<String>,
     /// The identity pointer guessed, if any.
@@ -500,19 +509,18 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
     }
     let identity = guess_identity(&newest);
     let policy = source.policy.unwrap_or(Policy::Strict);
-    let level_source = format!(
-        "{}; policy {}",
-        if source.level_is_subjects {
-            "the subject's own level in the registry"
-        } else {
-            "the registry's global level (the subject has none of its own)"
-        },
-        if source.policy.is_some() {
-            "as the registry reports it"
-        } else {
-            "strict: the registry reports none, and Confluent's registries judge JSON Schemas strictly"
-        }
-    );
+    let level_source = if source.level_is_subjects {
+        "the subject's own level in the registry"
+    } else {
+        "the registry's global level; the subject has none of its own"
+    }
+    .to_string();
+    let policy_source = if source.policy.is_some() {
+        "the registry's compatibilityPolicy for the subject"
+    } else {
+        "the registry reports none, and Confluent's registries judge JSON Schemas strictly"
+    }
+    .to_string();
     let numbers: Vec<String> = source
         .versions
         .iter()
@@ -525,9 +533,10 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
                 source.url
             ),
             format!(
-                "schemas/{name}/v1.json... are the subject's versions {}, oldest first, as registered.",
+                "schemas/{name}/v1.json... hold its versions {}, oldest first,",
                 numbers.join(", ")
             ),
+            "as registered (indented; keys in their registered order).".into(),
         ],
         description: newest.get("description").and_then(Value::as_str),
         subject,
@@ -535,7 +544,10 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
         name: &name,
         level: source.level,
         policy,
-        level_note: vec![format!("Level and policy: {level_source}.")],
+        level_note: vec![
+            format!("level: {level_source};"),
+            format!("policy: {policy_source}."),
+        ],
         mqtt: None,
         identity: &identity,
         examples: vec![],
@@ -552,6 +564,7 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
         level: source.level,
         policy,
         level_source,
+        policy_source,
         kafka_topic: value_topic(subject).map(str::to_string),
         identity,
         examples: 0,
@@ -667,25 +680,33 @@ pub fn from_samples(
             )
         })
         .collect();
-    let level_source = "Confluent's defaults (no registry was asked); policy strict".to_string();
+    let level_source = "Confluent's default; no registry was asked".to_string();
+    let policy_source = level_source.clone();
+    let kafka_topic = value_topic(&subject).map(str::to_string);
     let contract = ContractText {
         header: vec![
-            format!("Drafted by `schemactl init --from-samples` from {} sample(s) in {sources}.", samples.len()),
-            format!("schemas/{name}/v1.json accepts every sample: inferred types, required = the fields every"),
-            "sample carried, an open content model (no additionalProperties). Tighten it as you learn.".into(),
+            format!(
+                "Drafted by `schemactl init --from-samples` from {} sample(s) in {sources}.",
+                samples.len()
+            ),
+            format!("schemas/{name}/v1.json accepts every sample: inferred types, required = the"),
+            "fields every sample carried, an open content model (no additionalProperties).".into(),
+            "Tighten it as you learn, before it is registered.".into(),
         ],
         description: None,
         subject: &subject,
         subject_note: (!subject_given).then(|| {
-            "The subject this contract registers under: <name>-value (pass --subject to choose).".to_string()
+            "The subject, and so the Kafka topic below, default to <name>-value (--subject chooses)."
+                .to_string()
         }),
         name,
         level: Level::Backward,
         policy: Policy::Strict,
         level_note: vec![
-            "Confluent's default level and policy. Under the strict policy, adding even an optional property".into(),
-            "to an open content model is PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, which breaks compatibility;".into(),
-            "`policy = \"lenient\"` or a closed model (additionalProperties: false) lets properties be added.".into(),
+            "Confluent's default level and policy. Under the strict policy, adding even an optional".into(),
+            "property to an open content model is PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL, which breaks".into(),
+            "compatibility; `policy = \"lenient\"`, or closing v1 (additionalProperties: false) before it".into(),
+            "is registered, lets later versions add optional properties.".into(),
         ],
         mqtt: None,
         identity: &identity,
@@ -698,7 +719,8 @@ pub fn from_samples(
         level: Level::Backward,
         policy: Policy::Strict,
         level_source,
-        kafka_topic: None,
+        policy_source,
+        kafka_topic,
         identity,
         examples: examples.len(),
         files: vec![
