@@ -245,6 +245,17 @@ fn from_registry_writes_every_version_oldest_first_at_the_subjects_level() {
     );
     let contract = toml_file(&dir.join("contracts/adopted.toml"));
     assert_eq!(contract["level"].as_str(), shipped["level"].as_str());
+    // The shipped contract's policy, which `register` set on the subject (schemactl's registry
+    // keeps policies), or strict, the default of both.
+    assert_eq!(
+        contract["policy"].as_str(),
+        Some(
+            shipped
+                .get("policy")
+                .and_then(|p| p.as_str())
+                .unwrap_or("strict")
+        )
+    );
     let text = std::fs::read_to_string(dir.join("contracts/adopted.toml")).unwrap();
     assert!(text.contains("the subject's own level"), "{text}");
 
@@ -425,8 +436,16 @@ fn existing_files_are_not_overwritten_without_force() {
     assert!(run.stderr.contains("--force"), "{}", run.text());
     assert_eq!(tree(dir), before, "nothing written");
 
-    let run = pass(dir, &[&args[..], &["--force"]].concat());
-    assert!(run.stdout.contains("overwritten"), "{}", run.text());
+    let run = pass(dir, &[&args[..], &["--force", "--format", "json"]].concat());
+    let doc: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    let actions: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["overwritten", "overwritten"], "{}", run.text());
+    assert_eq!(doc["identity_guess"]["pointer"], "/deviceId");
     let text = std::fs::read_to_string(&contract).unwrap();
     assert!(!text.contains("edited by the team"), "{text}");
     pass(dir, &["test", "--contract", "pumps"]);

@@ -968,6 +968,33 @@ mod tests {
     }
 
     #[test]
+    fn key_subjects_and_other_naming_strategies_get_no_kafka_topic() {
+        for (name, comment) in [
+            ("emergency_generator-key", "holds a topic's record keys"),
+            (
+                "com.acme.GeneratorReading",
+                "does not follow TopicNameStrategy",
+            ),
+        ] {
+            let source = RegistrySubject {
+                subject: name.into(),
+                ..subject(vec![json_version(1, fleet_v1())])
+            };
+            let draft = from_registry(&source, None).unwrap();
+            assert_eq!(draft.kafka_topic, None, "{name}");
+            let dir = tempfile::tempdir().unwrap();
+            draft.write(dir.path()).unwrap();
+            let contract = crate::catalog::load_contract(dir.path(), &draft.name).unwrap();
+            assert!(contract.kafka.is_none(), "{name}");
+            assert!(
+                draft.files[1].text.contains(comment),
+                "{name}: {}",
+                draft.files[1].text
+            );
+        }
+    }
+
+    #[test]
     fn an_unreadable_registered_schema_names_its_version() {
         let err = from_registry(&subject(vec![json_version(3, "{".into())]), None).unwrap_err();
         assert!(
