@@ -84,15 +84,14 @@ fn toml_file(path: &Path) -> toml::Table {
     toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The fleet's producer (tests/interop/fleet_producer.py) fills the registry; returns the
-/// schema id its frames carry and the schema text it registered.
-fn fleet_producer(registry: &Registry, scratch: &Path) -> (i64, String) {
+/// The fleet's producer (tests/interop/fleet_producer.py: confluent-kafka's JSONSerializer with
+/// default settings and FLEET.md's schema_str) fills the registry; returns the schema id its
+/// frame carries.
+fn fleet_producer(registry: &Registry) -> i64 {
     let script = repo().join("tests/interop/fleet_producer.py");
-    let schema_out = scratch.join("schema_str.json");
     let out = Command::new("python3")
         .arg(&script)
         .arg(&registry.url)
-        .arg(&schema_out)
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
@@ -110,12 +109,12 @@ fn fleet_producer(registry: &Registry, scratch: &Path) -> (i64, String) {
             registry.stderr.text()
         ),
     }
-    let id = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("schema id "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no schema id in the producer's output: {stdout}"));
-    (id, std::fs::read_to_string(schema_out).unwrap())
+    let report: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("the producer printed no report ({e}):\n{stdout}"));
+    assert_eq!(report["magic"], 0, "Confluent's wire format V0: {report}");
+    report["schema_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no schema id in the producer's report: {report}"))
 }
 
 #[test]
@@ -133,7 +132,7 @@ fn from_registry_adopts_what_the_fleets_producer_registered() {
             &registry.url,
         ],
     );
-    let (id, schema_str) = fleet_producer(&registry, scratch.path());
+    let id = fleet_producer(&registry);
 
     let project = tempfile::tempdir().unwrap();
     let dir = project.path();
@@ -153,10 +152,11 @@ fn from_registry_adopts_what_the_fleets_producer_registered() {
         run.text()
     );
 
-    // v1 is the producer's schema_str: the same document, keys in the same order.
+    // v1 is the fleet's schema (the project's schemas/generator/v1.json is FLEET.md's, and the
+    // registry takes the two for one): the same document, keys in the same order.
     let v1 = json_file(&dir.join("schemas/emergency_generator/v1.json"));
-    let registered: Value = serde_json::from_str(&schema_str).unwrap();
-    assert_eq!(v1.to_string(), registered.to_string());
+    let fleets = json_file(&repo().join("schemas/generator/v1.json"));
+    assert_eq!(v1.to_string(), fleets.to_string());
     assert!(!dir.join("schemas/emergency_generator/v2.json").exists());
 
     let contract_path = dir.join("contracts/emergency_generator.toml");
