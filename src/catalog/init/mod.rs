@@ -280,7 +280,7 @@ fn names_a_message(name: &str) -> bool {
 }
 
 /// Guesses the payload field naming the producer: a top-level string property named like an
-/// identifier, required ones first, ones that name a message last.
+/// identifier; one that names a message (`messageId`) last, required ones before optional ones.
 pub fn guess_identity(schema: &Value) -> Option<IdentityGuess> {
     let properties = schema.get("properties")?.as_object()?;
     let required: Vec<&str> = schema
@@ -296,7 +296,7 @@ pub fn guess_identity(schema: &Value) -> Option<IdentityGuess> {
     let (name, _) = properties
         .iter()
         .filter(|(name, s)| id_like(name) && is_string(s))
-        .min_by_key(|(name, _)| (!required.contains(&name.as_str()), names_a_message(name)))?;
+        .min_by_key(|(name, _)| (names_a_message(name), !required.contains(&name.as_str())))?;
     let required = required.contains(&name.as_str());
     Some(IdentityGuess {
         pointer: format!("/{}", name.replace('~', "~0").replace('/', "~1")),
