@@ -11,6 +11,7 @@
 //! value contracts do not collide.
 
 mod infer;
+mod reading;
 
 pub use infer::infer;
 
@@ -344,6 +345,8 @@ struct ContractText<'a> {
     level_note: Vec<String>,
     mqtt: Option<String>,
     identity: &'a Option<IdentityGuess>,
+    /// The `[simulator]` section, or why there is none.
+    simulator: Result<String, String>,
     examples: Vec<(String, String)>,
 }
 
@@ -438,6 +441,33 @@ impl ContractText<'_> {
                     "# Point at the field naming the producer, so the audit can say who sent a bad payload:",
                 );
                 line("# pointer = \"/deviceId\"");
+            }
+        }
+        line("");
+        match &self.simulator {
+            Ok(section) => {
+                line(
+                    "# The reading model `simulate` and `test` use, drafted from the samples: numbers are",
+                );
+                line(
+                    "# drawn in the range seen; make one a `walk` or a `counter` where it moves that way.",
+                );
+                for l in section.lines() {
+                    line(l);
+                }
+            }
+            Err(why) => {
+                line(&format!(
+                    "# No [simulator] reading model: {why}. With one, `schemactl simulate`"
+                ));
+                line(
+                    "# produces this fleet's readings and `schemactl test` checks a sample of them:",
+                );
+                line("# [simulator]");
+                line("# producer_id = \"device{n}\"");
+                line("# [[simulator.fields]]");
+                line("# name = \"deviceId\"");
+                line("# kind = \"id\"");
             }
         }
         line("");
@@ -550,6 +580,7 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
         ],
         mqtt: None,
         identity: &identity,
+        simulator: Err("the registry holds no readings to draft it from".into()),
         examples: vec![],
     }
     .render();
@@ -683,6 +714,13 @@ pub fn from_samples(
     let level_source = "Confluent's default; no registry was asked".to_string();
     let policy_source = level_source.clone();
     let kafka_topic = value_topic(&subject).map(str::to_string);
+    // The identity field, when it is a top-level one.
+    let id_field = identity
+        .as_ref()
+        .and_then(|g| g.pointer.strip_prefix('/'))
+        .filter(|f| !f.contains(['/', '~']));
+    let values: Vec<&Value> = samples.iter().map(|s| &s.value).collect();
+    let simulator = reading::draft(&values, id_field);
     let contract = ContractText {
         header: vec![
             format!(
@@ -710,6 +748,7 @@ pub fn from_samples(
         ],
         mqtt: None,
         identity: &identity,
+        simulator,
         examples: examples.clone(),
     }
     .render();
