@@ -393,9 +393,7 @@ impl ContractText<'_> {
                     "topic = {}   # TopicNameStrategy: the subject is <topic>-value",
                     quoted(topic)
                 ));
-                line(
-                    "# What the record key holds is not in the registry. \"none\" claims nothing;",
-                );
+                line("# What the record key holds is not known to init. \"none\" claims nothing;");
                 line(
                     "# say \"producer\" if the key is the producer's id (the audit then checks it),",
                 );
@@ -424,13 +422,11 @@ impl ContractText<'_> {
         line("[identity]");
         match self.identity {
             Some(guess) => {
-                line(&format!(
-                    "# A guess by schemactl init: {}. Check that it names",
-                    guess.reason
-                ));
+                line(&format!("# A guess by schemactl init: {}.", guess.reason));
                 line(
-                    "# the producer (the audit attributes every finding to it); remove it if not.",
+                    "# Check that it names the producer (the audit attributes every finding to it);",
                 );
+                line("# remove it if not.");
                 line(&format!("pointer = {}", quoted(&guess.pointer)));
             }
             None => {

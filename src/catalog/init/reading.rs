@@ -146,17 +146,24 @@ pub fn draft(samples: &[&Value], id_field: Option<&str>) -> Result<String, Strin
                         .clamp(1, MAX_DECIMALS);
                     let _ = writeln!(out, "decimals = {places}");
                 }
+                let bound = |v: f64| {
+                    if integer {
+                        format!("{v:.0}")
+                    } else {
+                        number_text(v)
+                    }
+                };
                 let _ = writeln!(
                     out,
                     "range = [{}, {}]   # the range seen",
-                    number_text(min),
-                    number_text(max)
+                    bound(min),
+                    bound(max)
                 );
                 if fixed && let Some(pattern) = &producer_id {
                     // The first producers keep the values they were seen with.
                     let first: Vec<String> = (1..)
                         .map(|n| pattern.replace("{n}", &n.to_string()))
-                        .map_while(|id| per_producer.get(&id).map(|(v, _)| number_text(*v)))
+                        .map_while(|id| per_producer.get(&id).map(|(v, _)| bound(*v)))
                         .collect();
                     if !first.is_empty() {
                         let _ = writeln!(out, "first = [{}]", first.join(", "));
@@ -210,7 +217,7 @@ mod tests {
         assert_eq!(field("temperature")["type"].as_str(), Some("integer"));
         assert_eq!(
             field("temperature")["range"].as_array().unwrap(),
-            &vec![toml::Value::Float(-10.0), toml::Value::Float(90.0)]
+            &vec![toml::Value::Integer(-10), toml::Value::Integer(90)]
         );
         assert_eq!(field("fuel")["kind"].as_str(), Some("draw"));
         assert_eq!(field("site")["kind"].as_str(), Some("const"));
