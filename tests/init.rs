@@ -572,3 +572,59 @@ fn an_unknown_subject_and_an_unreachable_registry_write_nothing() {
     assert_eq!(run.code, 3, "{}", run.text());
     assert!(tree(dir).is_empty(), "nothing written");
 }
+
+#[test]
+fn registry_credentials_stay_out_of_the_files_and_the_output() {
+    let secret = "s3cr3t-pw-for-init";
+    let registry = Registry::start_with(
+        &[],
+        &[("SCHEMACTL_REGISTRY_BASIC_AUTH", &format!("fleet:{secret}"))],
+    );
+    let with_credentials = registry
+        .url
+        .replacen("http://", &format!("http://fleet:{secret}@"), 1);
+    pass(
+        &repo(),
+        &[
+            "register",
+            "--contract",
+            "generator",
+            "--registry",
+            &with_credentials,
+        ],
+    );
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    // Refused without credentials: the registry really asks for them.
+    let run = schemactl_in(
+        dir,
+        &[
+            "init",
+            "--from-registry",
+            "emergency_generator-value",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    assert_eq!(run.code, 3, "{}", run.text());
+    let run = pass(
+        dir,
+        &[
+            "init",
+            "--from-registry",
+            "emergency_generator-value",
+            "--registry",
+            &with_credentials,
+        ],
+    );
+    assert!(!run.text().contains(secret), "{}", run.text());
+    let files = tree(dir);
+    assert!(!files.is_empty());
+    for (path, text) in files {
+        assert!(
+            !text.contains(secret),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+}
