@@ -182,6 +182,10 @@ fn from_registry_adopts_what_the_fleets_producer_registered() {
     let text = std::fs::read_to_string(&contract_path).unwrap();
     assert!(text.contains("A guess by schemactl init"), "{text}");
     assert!(text.contains("# No examples yet"), "{text}");
+    insta::assert_snapshot!(
+        "from_registry_fleet_contract",
+        text.replace(&registry.url, "http://REGISTRY")
+    );
 
     // Right after init: the offline gate and the contract test pass, and the registry already
     // holds everything.
@@ -405,6 +409,7 @@ fn from_samples_drafts_a_schema_every_sample_validates_against() {
     // The drafted reading model makes readings the drafted schema accepts.
     let text = std::fs::read_to_string(dir.join("contracts/generator.toml")).unwrap();
     assert!(text.contains("[simulator]"), "{text}");
+    insta::assert_snapshot!("from_samples_fleet_contract", text);
     let run = pass(dir, &["test"]);
     assert!(
         run.stdout

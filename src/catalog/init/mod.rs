@@ -453,12 +453,9 @@ impl ContractText<'_> {
                 }
             }
             Err(why) => {
-                line(&format!(
-                    "# No [simulator] reading model: {why}. With one, `schemactl simulate`"
-                ));
-                line(
-                    "# produces this fleet's readings and `schemactl test` checks a sample of them:",
-                );
+                line(&format!("# No [simulator] reading model: {why}."));
+                line("# With one, `schemactl simulate` produces this fleet's readings and");
+                line("# `schemactl test` checks a sample of them:");
                 line("# [simulator]");
                 line("# producer_id = \"device{n}\"");
                 line("# [[simulator.fields]]");
@@ -477,7 +474,7 @@ impl ContractText<'_> {
             line("# payload = { deviceId = \"d1\", value = 1.5 }");
         } else {
             line(
-                "# Samples init was given, which `schemactl test` checks against the newest version.",
+                "# Samples init was given; `schemactl test` checks them against the newest version.",
             );
             for (name, raw) in &self.examples {
                 line("[[examples.valid]]");
