@@ -633,3 +633,56 @@ fn registry_credentials_stay_out_of_the_files_and_the_output() {
         );
     }
 }
+
+#[test]
+fn a_deleted_version_leaves_no_gap_on_disk_and_each_file_names_its_version() {
+    let registry = Registry::start();
+    pass(
+        &repo(),
+        &[
+            "register",
+            "--contract",
+            "generator",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    pass(
+        &repo(),
+        &[
+            "delete",
+            "emergency_generator-value@2",
+            "--yes",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let run = pass(
+        dir,
+        &[
+            "init",
+            "--from-registry",
+            "emergency_generator-value",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    assert!(
+        run.stdout.contains("v2.json  ← version 3"),
+        "{}",
+        run.text()
+    );
+    let shipped_v3 = json_file(&repo().join("schemas/generator/v3.json"));
+    let adopted_v2 = json_file(&dir.join("schemas/emergency_generator/v2.json"));
+    assert_eq!(adopted_v2.to_string(), shipped_v3.to_string());
+    assert!(!dir.join("schemas/emergency_generator/v3.json").exists());
+    pass(dir, &["test"]);
+    let run = pass(dir, &["register", "--all", "--registry", &registry.url]);
+    assert!(
+        run.stdout.contains("0 registered, 2 already registered"),
+        "{}",
+        run.text()
+    );
+}
