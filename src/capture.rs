@@ -163,6 +163,7 @@ pub struct Reader<R> {
     number: u64,
     pending: Option<(u64, Vec<u8>)>,
     warnings: Vec<String>,
+    plain_producers: bool,
 }
 
 /// Strips the line ending.
@@ -189,6 +190,7 @@ impl<R: Read> Reader<R> {
             number: 0,
             pending: None,
             warnings: Vec::new(),
+            plain_producers: true,
         };
         if let Some((number, first)) = reader.next_line()? {
             let text = trim(&first);
@@ -211,6 +213,13 @@ impl<R: Read> Reader<R> {
             }
         }
         Ok(reader)
+    }
+
+    /// Whether plain lines are parsed to find their producer (on by default); off, plain lines
+    /// cost nothing but the read.
+    pub fn plain_producers(mut self, on: bool) -> Self {
+        self.plain_producers = on;
+        self
     }
 
     /// A capture's header, or plain lines.
@@ -238,7 +247,7 @@ impl<R: Read> Reader<R> {
             if trim(&self.line).iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Ok(Some((self.number, self.line.clone())));
+            return Ok(Some((self.number, std::mem::take(&mut self.line))));
         }
     }
 
@@ -260,16 +269,20 @@ impl<R: Read> Reader<R> {
             return Ok(None);
         };
         let cut = !raw.ends_with(b"\n");
-        let text = trim(&raw);
+        let mut raw = raw;
+        raw.truncate(trim(&raw).len());
+        let text = raw.as_slice();
         match &self.kind {
             Kind::Lines => {
-                let producer = serde_json::from_slice::<Value>(text)
-                    .ok()
+                let producer = self
+                    .plain_producers
+                    .then(|| serde_json::from_slice::<Value>(text).ok())
+                    .flatten()
                     .and_then(|v| self.producer_of(&v));
                 Ok(Some(Entry {
                     line: number,
                     producer,
-                    payload: text.to_vec(),
+                    payload: raw,
                 }))
             }
             Kind::Capture(_) => match serde_json::from_slice::<Record>(text) {

@@ -47,6 +47,9 @@ pub struct Replay {
     pub total: Counts,
     pub by_producer: BTreeMap<String, Counts>,
     pub examples: Vec<Example>,
+    /// The first refused payload of each producer, for the sentences.
+    #[serde(skip)]
+    pub first_by_producer: BTreeMap<String, Example>,
 }
 
 /// Checks payloads against `today` and `proposal`, keeping up to `max_examples` examples.
@@ -90,9 +93,16 @@ impl<'v> Replayer<'v> {
             (true, false) => {
                 counts.rejected += 1;
                 self.result.total.rejected += 1;
-                if self.result.examples.len() < self.max_examples {
+                let wanted = self.result.examples.len() < self.max_examples;
+                if wanted || !self.result.first_by_producer.contains_key(producer) {
                     let example = self.example(file, entry, producer);
-                    self.result.examples.push(example);
+                    if wanted {
+                        self.result.examples.push(example.clone());
+                    }
+                    self.result
+                        .first_by_producer
+                        .entry(producer.to_string())
+                        .or_insert(example);
                 }
             }
             (false, true) => {
@@ -166,11 +176,12 @@ impl Replay {
         refused.sort_by(|a, b| b.1.rejected.cmp(&a.1.rejected).then(a.0.cmp(b.0)));
         for (producer, c) in refused {
             let mut s = format!(
-                "the proposal refuses {} of {} readings that {producer} sent",
+                "the proposal refuses {} of {} readings ({:.1}%) that {producer} sent",
                 thousands(c.rejected),
-                thousands(c.payloads)
+                thousands(c.payloads),
+                100.0 * c.rejected as f64 / c.payloads.max(1) as f64
             );
-            if let Some(e) = self.examples.iter().find(|e| &e.producer == producer) {
+            if let Some(e) = self.first_by_producer.get(producer) {
                 s.push_str(&format!("; {}", e.reason()));
             }
             out.push(s);
@@ -248,7 +259,7 @@ mod tests {
         assert_eq!(e.value, Some(json!(400)));
         assert_eq!(
             result.sentences()[0],
-            "the proposal refuses 1 of 2 readings that g1 sent; /fuel 400 is greater than the maximum of 100"
+            "the proposal refuses 1 of 2 readings (50.0%) that g1 sent; /fuel 400 is greater than the maximum of 100"
         );
 
         // The other way round: readings refused today and accepted by the proposal.

@@ -83,7 +83,7 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
     assert_eq!(replay["passed"], false);
     assert_eq!(
         replay["summary"][0],
-        "the proposal refuses 2 of 3 readings that generator1 sent; /fuel 400 is greater than the maximum of 100"
+        "the proposal refuses 2 of 3 readings (66.7%) that generator1 sent; /fuel 400 is greater than the maximum of 100"
     );
 
     let text = schemactl(&[
@@ -96,12 +96,12 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
     ]);
     assert_eq!(text.code, 1);
     assert!(
-        text.stdout.contains("the proposal refuses 2 of 3 readings that generator1 sent; /fuel 400 is greater than the maximum of 100"),
+        text.stdout.contains("the proposal refuses 2 of 3 readings (66.7%) that generator1 sent; /fuel 400 is greater than the maximum of 100"),
         "{}",
         text.stdout
     );
     assert!(
-        text.stdout.contains("the proposal refuses 1 of 1 readings that generator3 sent; /fuel -9 is less than the minimum of 0"),
+        text.stdout.contains("the proposal refuses 1 of 1 readings (100.0%) that generator3 sent; /fuel -9 is less than the minimum of 0"),
         "{}",
         text.stdout
     );
@@ -122,9 +122,12 @@ fn every_format_carries_the_replay() {
             format,
         ]);
         assert_eq!(run.code, 1, "{format}: {}{}", run.stdout, run.stderr);
+        // GitHub's workflow commands escape `%` as `%25`.
+        let percent = if format == "github" { "%25" } else { "%" };
         assert!(
-            run.stdout
-                .contains("the proposal refuses 2 of 3 readings that generator1 sent"),
+            run.stdout.contains(&format!(
+                "the proposal refuses 2 of 3 readings (66.7{percent}) that generator1 sent; /fuel 400 is greater than the maximum of 100"
+            )),
             "{format}: {}",
             run.stdout
         );
@@ -344,4 +347,47 @@ fn bad_replay_input_is_an_input_error_naming_the_file() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn validate_reads_a_capture_and_names_each_producer() {
+    let run = schemactl(&[
+        "validate",
+        CAPTURE,
+        "--contract",
+        "generator",
+        "--format",
+        "json",
+    ]);
+    // The binary payload is NOT_UTF8: a finding.
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["payloads"], 4);
+    assert_eq!(doc["invalid"], 1);
+    assert_eq!(doc["violations_by_kind"]["NOT_UTF8"], 1);
+    let producers = &doc["files"][0]["producers"];
+    assert_eq!(producers["generator1"]["payloads"], 1);
+    assert_eq!(producers["generator2"]["payloads"], 2);
+    assert_eq!(producers["(unknown)"]["invalid"], 1);
+    // Line 4 is the binary record; line 6, cut off, is dropped with a warning.
+    assert_eq!(doc["violations"][0]["line"], 4);
+    assert!(
+        run.stderr
+            .contains(&format!("warning: {CAPTURE}:6: the last line is cut off")),
+        "{}",
+        run.stderr
+    );
+    // Plain lines still read as before: line numbers count blank lines.
+    let run = schemactl(&[
+        "validate",
+        DAY,
+        "--contract",
+        "generator",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["payloads"], 7);
+    assert_eq!(doc["violations"][0]["line"], 8);
+    assert!(doc["files"][0].get("producers").is_none());
 }

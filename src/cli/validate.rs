@@ -3,13 +3,15 @@
 
 use super::{Classify, Cli, FormatArg, Outcome, Output};
 use crate::Exit;
+use crate::capture::{Kind, Reader};
 use crate::catalog::{self, Contract};
+use crate::replay::UNKNOWN_PRODUCER;
 use crate::report::{Case, Item, Report, Severity, render};
 use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, ViolationKind};
 use anyhow::{Context, anyhow};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 
 /// Arguments of `validate`.
@@ -109,32 +111,30 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     .input()?,
             )
         };
-        let mut reader = BufReader::with_capacity(1 << 20, reader);
+        // Captures (their first line is a header) and plain JSON lines alike.
+        let mut reader = Reader::new(reader, &name, contract.identity.pointer.as_deref())
+            .map_err(anyhow::Error::msg)
+            .input()?;
+        let capture = matches!(reader.kind(), Kind::Capture(_));
+        if !capture {
+            reader = reader.plain_producers(false);
+        }
+        let mut producers: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         let mut tally = Tally::default();
         let mut items = Vec::new();
-        let mut line = Vec::with_capacity(4096);
-        let mut number = 0u64;
-        loop {
-            line.clear();
-            let n = reader
-                .read_until(b'\n', &mut line)
-                .with_context(|| format!("cannot read {name}"))
-                .input()?;
-            if n == 0 {
-                break;
-            }
-            number += 1;
-            let mut payload = line.as_slice();
-            while let Some((last, rest)) = payload.split_last()
-                && matches!(last, b'\n' | b'\r')
-            {
-                payload = rest;
-            }
-            if payload.iter().all(u8::is_ascii_whitespace) {
-                continue;
+        while let Some(entry) = reader.next_entry().map_err(anyhow::Error::msg).input()? {
+            let (number, payload) = (entry.line, entry.payload.as_slice());
+            let producer = entry.producer.as_deref();
+            let valid = validator.is_valid(payload);
+            if capture {
+                let row = producers
+                    .entry(producer.unwrap_or(UNKNOWN_PRODUCER).to_string())
+                    .or_default();
+                row.0 += 1;
+                row.1 += u64::from(!valid);
             }
             tally.payloads += 1;
-            if validator.is_valid(payload) {
+            if valid {
                 continue;
             }
             tally.invalid += 1;
@@ -148,7 +148,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 }
                 details.push(json!({
                     "file": name, "line": number, "kind": v.kind, "pointer": v.pointer,
-                    "keyword": v.keyword, "message": v.message,
+                    "keyword": v.keyword, "message": v.message, "producer": producer,
                 }));
                 items.push(Item {
                     rule: v.kind.name().to_string(),
@@ -158,10 +158,13 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     message: match (&v.pointer, &v.keyword) {
                         (Some(p), Some(k)) => format!("at \"{p}\" ({k}): {}", v.message),
                         _ => v.message,
-                    },
+                    } + &producer.map(|p| format!(" (from {p})")).unwrap_or_default(),
                     help: Some(help(v.kind).into()),
                 });
             }
+        }
+        for w in reader.take_warnings() {
+            eprintln!("warning: {w}");
         }
         let shown = items.len() as u64;
         let counted: u64 = tally.by_kind.values().sum();
@@ -185,10 +188,19 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             ),
             items,
         });
-        files_json.push(json!({
+        let mut file_json = json!({
             "file": name, "payloads": tally.payloads, "invalid": tally.invalid,
             "violations": tally.by_kind,
-        }));
+        });
+        if capture {
+            file_json["producers"] = json!(
+                producers
+                    .iter()
+                    .map(|(p, (n, bad))| (p.clone(), json!({"payloads": n, "invalid": bad})))
+                    .collect::<serde_json::Map<_, _>>()
+            );
+        }
+        files_json.push(file_json);
         total.payloads += tally.payloads;
         total.invalid += tally.invalid;
         for (k, n) in tally.by_kind {

@@ -151,8 +151,9 @@ fn case(
             file: Some(e.at.clone()),
             pointer: e.pointer.clone().filter(|p| !p.is_empty()),
             message: format!(
-                "{} ({}): {}",
+                "{} at {} ({}): {}",
                 e.producer,
+                e.at,
                 e.keyword.as_deref().unwrap_or("refused"),
                 e.reason()
             ),
