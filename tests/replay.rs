@@ -391,3 +391,38 @@ fn validate_reads_a_capture_and_names_each_producer() {
     assert_eq!(doc["violations"][0]["line"], 8);
     assert!(doc["files"][0].get("producers").is_none());
 }
+
+#[test]
+fn a_looser_proposal_counts_what_it_newly_accepts() {
+    // v3 with `fuel` no longer required: generator2's reading without fuel (day.jsonl:8),
+    // refused today, is accepted by the proposal.
+    let dir = tempfile::tempdir().unwrap();
+    let mut schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/generator/v3.json")).unwrap(),
+    )
+    .unwrap();
+    schema["required"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r != "fuel");
+    let proposal = dir.path().join("fuel-optional.json");
+    std::fs::write(&proposal, schema.to_string()).unwrap();
+    let (run, doc) = replay_json(&[proposal.to_str().unwrap(), "--replay", DAY]);
+    let replay = &doc["replay"];
+    assert_eq!(counts(replay), (7, 0, 1), "{}", run.stderr);
+    assert_eq!(counts(&replay["by_producer"]["generator2"]), (3, 0, 1));
+    let run = schemactl(&[
+        "check-compat",
+        proposal.to_str().unwrap(),
+        "--contract",
+        "generator",
+        "--replay",
+        DAY,
+    ]);
+    assert!(
+        run.stdout
+            .contains("the proposal accepts 1 replayed payload(s) that v3 refuses"),
+        "{}",
+        run.stdout
+    );
+}
