@@ -7,6 +7,11 @@
 mod brokers;
 #[path = "../services/mod.rs"]
 mod services;
+#[path = "../services/tls.rs"]
+mod tls;
+
+mod fleet_producers;
+mod over_tls;
 
 use brokers::{Mosquitto, Tansu, free_port};
 use serde_json::{Value, json};
@@ -27,7 +32,9 @@ fn schemactl() -> Command {
         .env_remove("SCHEMACTL_ROOT")
         .env_remove("SCHEMA_REGISTRY_URL")
         .env_remove("MQTT_USERNAME")
-        .env_remove("MQTT_PASSWORD");
+        .env_remove("MQTT_PASSWORD")
+        .env_remove("KAFKA_SASL_USERNAME")
+        .env_remove("KAFKA_SASL_PASSWORD");
     c
 }
 
@@ -39,9 +46,15 @@ struct Audit {
 
 impl Audit {
     fn start(args: &[&str]) -> Audit {
+        Audit::start_with(args, &[])
+    }
+
+    /// Like [`Audit::start`], with environment variables (credentials).
+    fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Audit {
         let mut child = schemactl()
             .arg("audit")
             .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -78,17 +78,21 @@ impl Mosquitto {
 
     /// Starts Mosquitto on `port` (to restart one where it was).
     pub fn start_on(port: u16) -> Mosquitto {
-        Mosquitto::start_with_listener(port, &format!("listener {port} 127.0.0.1\n"))
+        Mosquitto::start_with_listener(
+            port,
+            &format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+        )
     }
 
-    /// Starts Mosquitto with `listener` (its `listener` line and any TLS settings) on `port`.
+    /// Starts Mosquitto listening on `port` as `listener` says (its `listener` line, access
+    /// and TLS settings).
     pub fn start_with_listener(port: u16, listener: &str) -> Mosquitto {
         let bin = find("mosquitto", &["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]);
         let dir = tempfile::tempdir().unwrap();
         let conf = dir.path().join("mosquitto.conf");
         std::fs::write(
             &conf,
-            format!("{listener}allow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 100000\n"),
+            format!("{listener}max_inflight_messages 0\nmax_queued_messages 100000\n"),
         )
         .unwrap();
         let mut child = Command::new(bin)

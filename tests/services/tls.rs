@@ -144,13 +144,30 @@ impl Pki {
 
 impl Mosquitto {
     /// Starts Mosquitto with one TLS listener on a free loopback port (the fleet's 8883),
-    /// serving `pki`'s server certificate; anonymous access allowed.
-    pub fn start_tls(pki: &Pki) -> Mosquitto {
+    /// serving `pki`'s server certificate; with `login`, only that user name and password get
+    /// in, else anonymous access is allowed (the fleet's publisher sends no credentials).
+    pub fn start_tls(pki: &Pki, login: Option<(&str, &str)>) -> Mosquitto {
         let port = free_port();
+        let access = match login {
+            None => "allow_anonymous true\n".to_string(),
+            Some((user, password)) => {
+                let file = pki.dir().join(format!("mosquitto-{port}.passwd"));
+                let out = Command::new("mosquitto_passwd")
+                    .args(["-b", "-c"])
+                    .arg(&file)
+                    .args([user, password])
+                    .output()
+                    .unwrap_or_else(|e| {
+                        panic!("cannot run mosquitto_passwd ({e}): install Mosquitto (scripts/install-test-deps.sh)")
+                    });
+                assert!(out.status.success(), "mosquitto_passwd failed");
+                format!("allow_anonymous false\npassword_file {}\n", file.display())
+            }
+        };
         Mosquitto::start_with_listener(
             port,
             &format!(
-                "listener {port} 127.0.0.1\ncertfile {}\nkeyfile {}\ntls_version tlsv1.2\n",
+                "listener {port} 127.0.0.1\ncertfile {}\nkeyfile {}\n{access}",
                 pki.server_cert.display(),
                 pki.server_key.display()
             ),
