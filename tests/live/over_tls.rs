@@ -108,7 +108,7 @@ fn simulate_and_audit_cross_tls_on_both_transports_with_sasl_plain_on_kafka() {
         "json",
         "--report",
         report.to_str().unwrap(),
-        "-vv",
+        "-vvv",
     ]);
     let audit = Audit::start_with(&args, &CREDENTIALS);
     let sim = schemactl()
@@ -116,7 +116,7 @@ fn simulate_and_audit_cross_tls_on_both_transports_with_sasl_plain_on_kafka() {
         .args(&flags)
         .args(["--faults", "all:0.5", "--seed", "21", "--rate", "50"])
         .args(["--generators", &generators.to_string()])
-        .args(["--count", &count.to_string(), "--manifest", manifest, "-vv"])
+        .args(["--count", &count.to_string(), "--manifest", manifest, "-vvv"])
         .envs(CREDENTIALS)
         .output()
         .unwrap();

@@ -77,6 +77,12 @@ fn make_ca(dir: &Path, name: &str) {
     );
 }
 
+/// Sets `path`'s mode (the files are throwaway test keys).
+fn readable(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
 impl Pki {
     /// Generates the CA, the server certificate and the unrelated CA.
     pub fn generate() -> Pki {
@@ -127,6 +133,9 @@ impl Pki {
                 "server.ext",
             ],
         );
+        // Mosquitto started as root drops to its own user before it reads the key: let it in.
+        readable(d, 0o755);
+        readable(&d.join("server.key"), 0o644);
         Pki {
             ca: d.join("ca.pem"),
             other_ca: d.join("other-ca.pem"),
@@ -161,6 +170,7 @@ impl Mosquitto {
                         panic!("cannot run mosquitto_passwd ({e}): install Mosquitto (scripts/install-test-deps.sh)")
                     });
                 assert!(out.status.success(), "mosquitto_passwd failed");
+                readable(&file, 0o644);
                 format!("allow_anonymous false\npassword_file {}\n", file.display())
             }
         };
