@@ -5,7 +5,7 @@
 //! producers report they sent.
 
 use super::brokers::{Mosquitto, Tansu};
-use super::{Audit, run_ok, schemactl, services};
+use super::{Audit, run_ok, services};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -22,7 +22,9 @@ pub fn fleet_producer(args: &[&str], envs: &[(&str, &str)]) -> (Value, String) {
         .args(args)
         .envs(envs.iter().copied())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
+        });
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_ne!(
@@ -81,7 +83,12 @@ fn fleet_services() -> (services::Registry, Mosquitto, Tansu) {
 }
 
 /// Starts an audit of both transports expecting `total` messages.
-fn audit_both(registry: &services::Registry, mosquitto: &Mosquitto, tansu: &Tansu, total: u64) -> Audit {
+fn audit_both(
+    registry: &services::Registry,
+    mosquitto: &Mosquitto,
+    tansu: &Tansu,
+    total: u64,
+) -> Audit {
     Audit::start(&[
         "--mqtt",
         &mosquitto.url(),
@@ -126,7 +133,11 @@ fn the_fleets_normal_traffic_has_no_violation_on_either_transport() {
         let sent = sent_on(&report, transport);
         assert_eq!(sent.len() as u64, generators, "{report}");
         let totals = &doc["summary"][transport];
-        assert_eq!(totals["messages"], generators * count, "{transport}: {doc:#}");
+        assert_eq!(
+            totals["messages"],
+            generators * count,
+            "{transport}: {doc:#}"
+        );
         assert_eq!(totals["invalid"], 0, "{transport}: {doc:#}");
         let cards = cards_on(&doc, transport);
         for (id, (messages, _)) in &sent {
@@ -199,7 +210,11 @@ fn misbehaving_producers_beside_the_fleet_are_flagged_exactly_by_producer() {
         for id in ["generator1", "generator3", "generator5"] {
             assert_eq!(sent[id].1, 0);
             assert_eq!(cards[id]["messages"], sent[id].0, "{id} on {transport}");
-            assert_eq!(cards[id]["invalid"], 0, "{id} on {transport}: {}", cards[id]);
+            assert_eq!(
+                cards[id]["invalid"], 0,
+                "{id} on {transport}: {}",
+                cards[id]
+            );
         }
         // Fuel as a string and a dropped field: the payload names its producer.
         for id in ["generator2", "generator4"] {

@@ -40,7 +40,8 @@ impl Secure {
     fn start(mqtt_login: bool) -> Secure {
         let pki = Pki::generate();
         let registry = services::Registry::start();
-        let mosquitto = Mosquitto::start_tls(&pki, mqtt_login.then_some((MQTT_USER, MQTT_PASSWORD)));
+        let mosquitto =
+            Mosquitto::start_tls(&pki, mqtt_login.then_some((MQTT_USER, MQTT_PASSWORD)));
         let (tansu, front) = Tansu::behind_tls(&pki);
         tansu.create_topic("emergency_generator", 3);
         Secure {
@@ -116,7 +117,13 @@ fn simulate_and_audit_cross_tls_on_both_transports_with_sasl_plain_on_kafka() {
         .args(&flags)
         .args(["--faults", "all:0.5", "--seed", "21", "--rate", "50"])
         .args(["--generators", &generators.to_string()])
-        .args(["--count", &count.to_string(), "--manifest", manifest, "-vvv"])
+        .args([
+            "--count",
+            &count.to_string(),
+            "--manifest",
+            manifest,
+            "-vvv",
+        ])
         .envs(CREDENTIALS)
         .output()
         .unwrap();
@@ -186,14 +193,21 @@ fn the_fleets_producers_over_sasl_ssl_and_mqtt_tls_have_no_violation() {
             "--count",
             &count.to_string(),
         ],
-        &[("SASL_USERNAME", SASL_USER), ("SASL_PASSWORD", SASL_PASSWORD)],
+        &[
+            ("SASL_USERNAME", SASL_USER),
+            ("SASL_PASSWORD", SASL_PASSWORD),
+        ],
     );
     let (code, stdout, stderr) = audit.finish();
     let doc: Value =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
     for t in ["mqtt", "kafka"] {
         let sent = sent_on(&report, t);
-        assert_eq!(doc["summary"][t]["messages"], generators * count, "{t}: {doc:#}");
+        assert_eq!(
+            doc["summary"][t]["messages"],
+            generators * count,
+            "{t}: {doc:#}"
+        );
         assert_eq!(doc["summary"][t]["invalid"], 0, "{t}: {doc:#}");
         let cards = cards_on(&doc, t);
         assert_eq!(cards.len(), sent.len(), "{t}: {doc:#}");
@@ -270,7 +284,12 @@ fn an_untrusted_certificate_is_refused_with_exit_3_on_both_transports() {
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
-            assert_eq!(out.status.code(), Some(3), "{} with {what}: {text}", command[0]);
+            assert_eq!(
+                out.status.code(),
+                Some(3),
+                "{} with {what}: {text}",
+                command[0]
+            );
             no_credential(&format!("{} with {what}", command[0]), &text);
         }
     }

@@ -159,12 +159,7 @@ impl Tansu {
 
     /// Starts Tansu on `port` advertising `advertised`, with extra broker arguments, and waits
     /// until a client with the `client` librdkafka properties gets a metadata answer.
-    pub fn start_with(
-        port: u16,
-        advertised: u16,
-        args: &[&str],
-        client: &[(&str, &str)],
-    ) -> Tansu {
+    pub fn start_with(port: u16, advertised: u16, args: &[&str], client: &[(&str, &str)]) -> Tansu {
         let bin = find("tansu", &[]);
         let listener = format!("tcp://127.0.0.1:{port}");
         let url = format!("tcp://127.0.0.1:{advertised}");
