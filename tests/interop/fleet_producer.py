@@ -143,10 +143,10 @@ def tally(sent, transport, gen_id, kind):
 
 
 def run_kafka(args, fleet, plan, sent):
-    from confluent_kafka import KafkaException, SerializingProducer
+    from confluent_kafka import Producer, SerializingProducer
     from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.schema_registry.json_schema import JSONSerializer
-    from confluent_kafka.serialization import StringSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
 
     registry = SchemaRegistryClient({"url": args.registry})
     to_dict = lambda reading, ctx: reading  # noqa: E731 (as the fleet's producer does)
@@ -169,41 +169,42 @@ def run_kafka(args, fleet, plan, sent):
         conf["sasl.password"] = os.environ.get("SASL_PASSWORD", "")
     if args.kafka_ca:
         conf["ssl.ca.location"] = args.kafka_ca
-    conf["key.serializer"] = StringSerializer("utf_8")
-    conf["value.serializer"] = value_serializer
-    producer = SerializingProducer(conf)
-    raw = None  # the truncating bridge writes bytes as they reached it
-
     failed = []
 
     def delivery_report(err, msg):
         if err is not None:
             failed.append(str(err))
 
+    def serializing(value_serializer):
+        return SerializingProducer(
+            dict(conf, **{"key.serializer": StringSerializer("utf_8"), "value.serializer": value_serializer})
+        )
+
+    producer = serializing(value_serializer)
+    old_firmware = None  # created on first use, like the misbehaving producers themselves
+    bridge = None  # a bridge forwarding bytes as they reached it, cut short
+
     for gen, reading in fleet:
         kind = plan.get(gen.id)
         if kind is None:
             producer.produce(topic=args.topic, key=str(uuid4()), value=reading, on_delivery=delivery_report)
+            producer.poll(0)
         elif kind == "truncate":
-            if raw is None:
-                from confluent_kafka import Producer
-
-                raw_conf = {k: v for k, v in conf.items() if not k.endswith(".serializer")}
-                raw = Producer(raw_conf)
-            from confluent_kafka.serialization import MessageField, SerializationContext
-
+            if bridge is None:  # (a producer's truthiness is its queue length)
+                bridge = Producer(conf)
             framed = value_serializer(reading, SerializationContext(args.topic, MessageField.VALUE))
-            raw.produce(args.topic, key=str(uuid4()), value=framed[: 5 + (len(framed) - 5) // 2], on_delivery=delivery_report)
+            cut = framed[: 5 + (len(framed) - 5) // 2]  # the wire header survives, the JSON does not
+            bridge.produce(args.topic, key=str(uuid4()), value=cut, on_delivery=delivery_report)
+            bridge.poll(0)
         else:
-            from confluent_kafka.serialization import MessageField, SerializationContext
-
-            value = unchecked(misbehave(kind, reading), SerializationContext(args.topic, MessageField.VALUE))
-            producer.produce(topic=args.topic, key=str(uuid4()), value=value, on_delivery=delivery_report)
-        producer.poll(0)
+            if old_firmware is None:
+                old_firmware = serializing(unchecked)
+            old_firmware.produce(
+                topic=args.topic, key=str(uuid4()), value=misbehave(kind, reading), on_delivery=delivery_report
+            )
+            old_firmware.poll(0)
         tally(sent, "kafka", gen.id, kind)
-    left = producer.flush(args.timeout)
-    if raw is not None:
-        left += raw.flush(args.timeout)
+    left = sum(p.flush(args.timeout) for p in (producer, old_firmware, bridge) if p is not None)
     if left or failed:
         print(f"Kafka: {left} record(s) undelivered, {len(failed)} failed: {failed[:3]} {errors[:3]}", file=sys.stderr)
         sys.exit(3 if left else 1)
