@@ -299,3 +299,37 @@ fn an_untrusted_certificate_is_refused_with_exit_3_on_both_transports() {
         env.front.handshakes_failed()
     );
 }
+
+/// A wrong MQTT password over TLS is refused by the broker: exit 3, and neither the password
+/// sent nor anything else secret is shown.
+#[test]
+fn a_wrong_mqtt_password_over_tls_exits_3_without_showing_it() {
+    let pki = Pki::generate();
+    let mosquitto = Mosquitto::start_tls(&pki, Some((MQTT_USER, MQTT_PASSWORD)));
+    let wrong = "wrong-pw-0b7e21c4";
+    for command in [
+        vec!["audit", "--duration", "30s", "--timeout", "5"],
+        vec!["simulate", "--count", "1", "--timeout", "5"],
+    ] {
+        let out = schemactl()
+            .args(&command)
+            .args(["--mqtt", &mosquitto.tls_url(), "--mqtt-ca-file"])
+            .arg(&pki.ca)
+            .args(["-vvv"])
+            .envs([("MQTT_USERNAME", MQTT_USER), ("MQTT_PASSWORD", wrong)])
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(3), "{}: {text}", command[0]);
+        assert!(text.contains("NotAuthorized"), "{}: {text}", command[0]);
+        assert!(
+            !text.contains(wrong),
+            "{} shows the password:\n{text}",
+            command[0]
+        );
+    }
+}
