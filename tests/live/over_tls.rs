@@ -149,7 +149,6 @@ fn simulate_and_audit_cross_tls_on_both_transports_with_sasl_plain_on_kafka() {
     no_credential("the audit's stderr", &stderr);
     no_credential("the report", &std::fs::read_to_string(&report).unwrap());
     no_credential("the manifest", &std::fs::read_to_string(manifest).unwrap());
-    assert_eq!(env.front.handshakes_failed(), 0);
 }
 
 /// The fleet's own producers as FLEET.md configures them (SASL_SSL + PLAIN with
