@@ -26,7 +26,7 @@ if ! python3 -c 'import confluent_kafka.schema_registry.json_schema' >/dev/null 
   python3 -m pip install --quiet 'confluent-kafka[schemaregistry,json]'
 fi
 
-# The fleet's own producers in the live tests (tests/interop/fleet_producer.py): confluent-kafka
+# The fleet's own producers in the live tests (tests/interop/fleet_traffic.py): confluent-kafka
 # with the `rules` extra as the fleet installs it (`confluent-kafka[schemaregistry,json,rules]`)
 # and paho-mqtt; the private CA of the TLS tests is made with the openssl command (above).
 # Skipped when the modules already import (celpy, jsonata and tink come with `rules`).

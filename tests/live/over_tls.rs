@@ -8,7 +8,7 @@
 //! own (`--authentication`).
 
 use super::brokers::{Mosquitto, Tansu};
-use super::fleet_producers::{cards_on, fleet_producer, sent_on};
+use super::fleet_traffic::{cards_on, fleet_traffic, sent_on};
 use super::tls::{Pki, TlsFront};
 use super::{Audit, schemactl, services};
 use serde_json::Value;
@@ -139,7 +139,11 @@ fn simulate_and_audit_cross_tls_on_both_transports_with_sasl_plain_on_kafka() {
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
     let score = &doc["expect"]["score"];
     assert_eq!(score["sent"], total, "{sim_out}");
-    assert_eq!(doc["expect"]["perfect"], true, "{score:#}\n{:#}", doc["summary"]);
+    assert_eq!(
+        doc["expect"]["perfect"], true,
+        "{score:#}\n{:#}",
+        doc["summary"]
+    );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(score["matched"], total, "{score:#}");
     for t in ["mqtt", "kafka"] {
@@ -174,7 +178,7 @@ fn the_fleets_producers_over_sasl_ssl_and_mqtt_tls_have_no_violation() {
     // The publisher is anonymous; schemactl's MQTT credentials are not set for this broker.
     let audit = Audit::start_with(&args, &CREDENTIALS[2..]);
     let ca = env.pki.ca.to_str().unwrap();
-    let (report, producer_out) = fleet_producer(
+    let (report, producer_out) = fleet_traffic(
         &[
             "--mqtt",
             &format!("127.0.0.1:{}", env.mosquitto.port),

@@ -1,4 +1,4 @@
-//! The fleet's own producers (tests/interop/fleet_producer.py, written as FLEET.md describes
+//! The fleet's own producers (tests/interop/fleet_traffic.py, written as FLEET.md describes
 //! them) against Mosquitto, Tansu and `schemactl registry serve`, audited through the CLI with
 //! the shipped generator contract: their normal traffic has no violation on either transport,
 //! and misbehaving producers beside them are flagged exactly, by producer, with the counts the
@@ -15,8 +15,8 @@ const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistr
 /// Runs the fleet producer with `args` and `envs`; returns its report of what it sent and its
 /// stdout and stderr (for the credential checks). A missing library fails with the command
 /// that installs it.
-pub fn fleet_producer(args: &[&str], envs: &[(&str, &str)]) -> (Value, String) {
-    let script = super::root().join("tests/interop/fleet_producer.py");
+pub fn fleet_traffic(args: &[&str], envs: &[(&str, &str)]) -> (Value, String) {
+    let script = super::root().join("tests/interop/fleet_traffic.py");
     let out = Command::new("python3")
         .arg(&script)
         .args(args)
@@ -34,11 +34,11 @@ pub fn fleet_producer(args: &[&str], envs: &[(&str, &str)]) -> (Value, String) {
     );
     assert!(
         out.status.success(),
-        "fleet_producer.py {}: {stderr}",
+        "fleet_traffic.py {}: {stderr}",
         args.join(" ")
     );
     let report: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("fleet_producer.py printed no report ({e}): {stdout}{stderr}"));
+        .unwrap_or_else(|e| panic!("fleet_traffic.py printed no report ({e}): {stdout}{stderr}"));
     (report, format!("{stdout}{stderr}"))
 }
 
@@ -111,7 +111,7 @@ fn the_fleets_normal_traffic_has_no_violation_on_either_transport() {
     let (registry, mosquitto, tansu) = fleet_services();
     let (generators, count) = (5u64, 40u64);
     let audit = audit_both(&registry, &mosquitto, &tansu, 2 * generators * count);
-    let (report, _) = fleet_producer(
+    let (report, _) = fleet_traffic(
         &[
             "--mqtt",
             &format!("127.0.0.1:{}", mosquitto.port),
@@ -173,7 +173,7 @@ fn misbehaving_producers_beside_the_fleet_are_flagged_exactly_by_producer() {
     let (registry, mosquitto, tansu) = fleet_services();
     let (generators, count) = (6u64, 25u64);
     let audit = audit_both(&registry, &mosquitto, &tansu, 2 * generators * count);
-    let (report, _) = fleet_producer(
+    let (report, _) = fleet_traffic(
         &[
             "--mqtt",
             &format!("127.0.0.1:{}", mosquitto.port),
