@@ -239,16 +239,24 @@ fn misbehaving_producers_beside_the_fleet_are_flagged_exactly_by_producer() {
             BTreeMap::from([("NOT_JSON".to_string(), truncated)]),
             "{transport}"
         );
-        assert_eq!(cards.len(), 5, "{transport}: {doc:#}");
+        // generator1..5 and `unknown`.
+        assert_eq!(cards.len(), 6, "{transport}: {doc:#}");
         let invalid: u64 = sent.values().map(|s| s.1).sum();
         assert_eq!(doc["summary"][transport]["invalid"], invalid, "{transport}");
     }
-    // Each violation points where the producer went wrong.
-    for v in doc["violations"].as_array().unwrap() {
+    // Each violation is listed, and points where the producer went wrong.
+    let listed = doc["violations"].as_array().unwrap();
+    assert_eq!(doc["violations_not_shown"], 0);
+    let invalid: u64 = ["mqtt", "kafka"]
+        .iter()
+        .map(|t| doc["summary"][t]["invalid"].as_u64().unwrap())
+        .sum();
+    assert_eq!(listed.len() as u64, invalid);
+    for v in listed {
         let expected = match v["producer"].as_str().unwrap() {
             "generator2" => (Some("/fuel"), Some("type")),
             "generator4" => (Some(""), Some("required")),
-            "unknown" => (None, None),
+            "unknown" => (None, Some("eof")), // NOT_JSON: the text ends early
             other => panic!("{other} was flagged: {v}"),
         };
         assert_eq!(
