@@ -339,3 +339,47 @@ fn a_wrong_mqtt_password_over_tls_exits_3_without_showing_it() {
         );
     }
 }
+
+/// A wrong SASL password on Kafka (SASL_SSL + PLAIN, as Confluent Cloud takes an API secret)
+/// is refused: exit 3 from `audit` and `simulate`, and the password sent is never shown.
+#[test]
+fn a_wrong_sasl_password_exits_3_without_showing_it() {
+    let pki = Pki::generate();
+    let registry = services::Registry::start();
+    let (tansu, _front) = Tansu::behind_tls(&pki, (SASL_USER, SASL_PASSWORD));
+    let wrong = "wrong-sasl-secret-41d9c0";
+    let ca = format!("ssl.ca.location={}", pki.ca.display());
+    for command in [
+        vec!["audit", "--duration", "30s", "--timeout", "5"],
+        vec!["simulate", "--count", "1", "--timeout", "5"],
+    ] {
+        let out = schemactl()
+            .args(&command)
+            .args(["--kafka", &tansu.bootstrap(), "--registry", &registry.url])
+            .args([
+                "-X",
+                "security.protocol=SASL_SSL",
+                "-X",
+                "sasl.mechanism=PLAIN",
+            ])
+            .args(["-X", &ca, "-vvv"])
+            .envs([
+                ("KAFKA_SASL_USERNAME", SASL_USER),
+                ("KAFKA_SASL_PASSWORD", wrong),
+            ])
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(3), "{}: {text}", command[0]);
+        assert!(
+            !text.contains(wrong),
+            "{} shows the password:\n{text}",
+            command[0]
+        );
+        assert!(!text.contains(SASL_PASSWORD), "{}:\n{text}", command[0]);
+    }
+}
