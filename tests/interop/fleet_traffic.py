@@ -8,7 +8,7 @@ client's default settings (auto.register.schemas on: the first record registers 
 
 Readings are the fleet simulator's: ids generator1.., fixed US positions, integer temperature
 -10..90 and pressure 100..1000 drawn afresh, fuel in litres starting at 900..1000, using 1..10
-per reading, refilled with 500..1000 once at or below zero (so it dips below zero first).
+per reading, refilled with 500..1000 once at or below zero (so a reading dips below zero first).
 
 Misbehaving producers run beside the compliant ones (--misbehave ID=KIND, repeatable):
   fuel-as-string   old firmware sending "fuel": "412" (its serializer's validation off)
@@ -19,8 +19,8 @@ Connection as production does it: --kafka-security SASL_SSL|SSL|SASL_PLAINTEXT w
 --kafka-ca FILE and sasl.mechanism PLAIN, the credentials from SASL_USERNAME / SASL_PASSWORD
 (FLEET.md); MQTT over TLS with --mqtt-ca FILE. No readings are paced (the tests want them now).
 
-Prints one JSON document on stdout: what was sent, per transport and generator, and how many of
-each generator's messages misbehaved. Exits 0 when every message was delivered, 1 when one was
+Prints one JSON document on stdout: what was sent, per transport and generator, how many of each
+generator's messages misbehaved, and the lowest fuel level it reported. Exits 0 when every message was delivered, 1 when one was
 not (an error names it, never a credential), 2 when a library is missing (naming the install
 command), 3 when a broker or the registry cannot be reached.
 """
@@ -73,17 +73,9 @@ SCHEMA_STR = """{
 }
 """
 
-# Fixed US positions (the first is FLEET.md's example); generator N sits at POSITIONS[N-1 mod 8].
-POSITIONS = [
-    (40.68066, -73.47429),
-    (34.05223, -118.24368),
-    (41.87811, -87.62980),
-    (29.76043, -95.36980),
-    (33.44838, -112.07404),
-    (39.95258, -75.16522),
-    (47.60621, -122.33207),
-    (25.76168, -80.19179),
-]
+# generator1 sits where FLEET.md's example reading puts it; the others at a position drawn once
+# inside the contiguous United States (as the generator contract's [simulator] model does).
+FIRST_POSITION = (40.68066, -73.47429)
 
 
 class Generator:
@@ -91,13 +83,20 @@ class Generator:
 
     def __init__(self, number, rng):
         self.id = f"generator{number}"
-        self.lat, self.lon = POSITIONS[(number - 1) % len(POSITIONS)]
+        if number == 1:
+            self.lat, self.lon = FIRST_POSITION
+        else:
+            self.lat = round(rng.uniform(25.0, 48.5), 5)
+            self.lon = round(rng.uniform(-124.0, -67.0), 5)
         self.rng = rng
         self.fuel = rng.randint(900, 1000)
 
     def reading(self):
+        # Refilled once at or below zero; the reading before that may already be below zero
+        # (down to -9), as the fleet's firmware reports it.
         if self.fuel <= 0:
             self.fuel += self.rng.randint(500, 1000)
+        self.fuel -= self.rng.randint(1, 10)
         reading = {
             "generatorID": self.id,
             "lat": self.lat,
@@ -106,7 +105,6 @@ class Generator:
             "pressure": self.rng.randint(100, 1000),
             "fuel": self.fuel,
         }
-        self.fuel -= self.rng.randint(1, 10)
         return reading
 
 
@@ -135,9 +133,10 @@ def parse_misbehave(specs):
     return plan
 
 
-def tally(sent, transport, gen_id, kind):
+def tally(sent, transport, gen_id, kind, fuel):
     per = sent.setdefault(transport, {}).setdefault(gen_id, {"messages": 0, "misbehaved": 0})
     per["messages"] += 1
+    per["lowest_fuel"] = min(per.get("lowest_fuel", fuel), fuel)
     if kind is not None:
         per["misbehaved"] += 1
         per["kind"] = kind
@@ -187,6 +186,7 @@ def run_kafka(args, fleet, plan, sent):
 
     for gen, reading in fleet:
         kind = plan.get(gen.id)
+        fuel = reading["fuel"]
         if kind is None:
             producer.produce(topic=args.topic, key=str(uuid4()), value=reading, on_delivery=delivery_report)
             producer.poll(0)
@@ -204,7 +204,7 @@ def run_kafka(args, fleet, plan, sent):
                 topic=args.topic, key=str(uuid4()), value=misbehave(kind, reading), on_delivery=delivery_report
             )
             old_firmware.poll(0)
-        tally(sent, "kafka", gen.id, kind)
+        tally(sent, "kafka", gen.id, kind, fuel)
     left = sum(p.flush(args.timeout) for p in (producer, old_firmware, bridge) if p is not None)
     if left or failed:
         print(f"Kafka: {left} record(s) undelivered, {len(failed)} failed: {failed[:3]} {errors[:3]}", file=sys.stderr)
@@ -227,13 +227,14 @@ def run_mqtt(args, fleet, plan, sent):
     infos = []
     for gen, reading in fleet:
         kind = plan.get(gen.id)
+        fuel = reading["fuel"]
         if kind is None:
             payload = json.dumps(reading)
         else:
             bad = misbehave(kind, reading)
             payload = bad if isinstance(bad, bytes) else json.dumps(bad)
         infos.append(client.publish(topic=args.topic, payload=payload, qos=1))
-        tally(sent, "mqtt", gen.id, kind)
+        tally(sent, "mqtt", gen.id, kind, fuel)
     for info in infos:
         info.wait_for_publish(timeout=args.timeout)
     client.loop_stop()
