@@ -20,7 +20,7 @@ JSON, then the contract's newest schema.
 
 Examples:
   schemactl validate captured.jsonl --contract generator
-  mosquitto_sub -t 'generators/+/telemetry' | schemactl validate - --format json")]
+  mosquitto_sub -t emergency_generator | schemactl validate - --format json")]
 pub struct Args {
     /// JSON-lines files; `-` or none reads standard input.
     #[arg(value_name = "FILE")]
@@ -184,6 +184,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 tally.payloads, tally.invalid, contract.name
             ),
             items,
+            skipped: None,
         });
         files_json.push(json!({
             "file": name, "payloads": tally.payloads, "invalid": tally.invalid,

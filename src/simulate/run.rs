@@ -5,7 +5,7 @@ use super::manifest::{ManifestLine, digest};
 use super::{Fault, FaultPlan};
 use crate::audit::Attribution;
 use crate::catalog::Contract;
-use crate::transport::kafka::{KafkaConfig, KafkaSink};
+use crate::transport::kafka::{KafkaConfig, KafkaSink, NewTopicSpec, TopicState};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::SchemaLookup;
@@ -14,7 +14,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-/// The subject the foreign-schema fault registers its decoy under.
+/// The subject the foreign-schema fault registers its decoy under, with `--register` only.
 pub const FOREIGN_SUBJECT: &str = "schemactl-simulator-foreign-value";
 const FOREIGN_SCHEMA: &str = r#"{"$schema":"http://json-schema.org/draft-07/schema#","title":"NotAGenerator","type":"object","description":"Registered by schemactl simulate so that a misbehaving producer can use another subject's schema id"}"#;
 
@@ -80,6 +80,21 @@ pub struct Plan {
     pub oversize_bytes: usize,
     /// How long brokers and the registry may take to answer.
     pub connect_timeout: Duration,
+    /// Whether the simulator may register what the registry lacks (the contract's newest
+    /// schema, the foreign-schema fault's decoy). Without it, schemas are only looked up.
+    pub register: bool,
+    /// How to create the Kafka topic when it does not exist; without it a missing topic is an
+    /// error.
+    pub create_topic: Option<NewTopicSpec>,
+}
+
+/// A schema the simulator registered (only with [`Plan::register`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The subject.
+    pub subject: String,
+    /// The schema id the registry gave it.
+    pub id: u32,
 }
 
 /// What was sent.
@@ -97,6 +112,12 @@ pub struct Summary {
     pub schema_guid: Option<[u8; 16]>,
     /// How long it ran.
     pub elapsed: Duration,
+    /// What the simulator registered (empty unless [`Plan::register`]).
+    pub registered: Vec<Registration>,
+    /// The other subject and schema id the foreign-schema fault frames records with.
+    pub foreign: Option<(String, u32)>,
+    /// The Kafka topic as the metadata request found it (or created it).
+    pub topic: Option<TopicState>,
 }
 
 /// The MQTT topic generator `id` publishes on: the contract's per-producer topic when the
@@ -127,6 +148,7 @@ pub fn mqtt_topic(contract: &Contract, id: &str) -> Option<String> {
 async fn schema_guids<L: SchemaLookup>(
     lookup: &L,
     subject: &str,
+    foreign_subject: Option<&str>,
     ids: (u32, u32, u32),
 ) -> Result<[[u8; 16]; 3], SimulateError> {
     let infra = |e: String| SimulateError::Infrastructure(e);
@@ -143,9 +165,9 @@ async fn schema_guids<L: SchemaLookup>(
             })
     };
     let ours = guid_of(subject, ids.0).await?;
-    let foreign = match ids.1 {
-        0 => [0; 16],
-        id => guid_of(FOREIGN_SUBJECT, id).await?,
+    let foreign = match (foreign_subject, ids.1) {
+        (Some(other), id) if id != 0 => guid_of(other, id).await?,
+        _ => [0; 16],
     };
     // A GUID nobody registered: counting down from all ones, as the unknown id does.
     let mut unknown = u128::MAX;
@@ -158,6 +180,54 @@ async fn schema_guids<L: SchemaLookup>(
         unknown -= 1;
     }
     Ok([ours, foreign, unknown.to_be_bytes()])
+}
+
+/// The subject and schema id the foreign-schema fault frames records with: the decoy subject
+/// if it is there (or, with `register`, after registering it), else another subject's latest
+/// schema whose id the contract's subject does not share. Without one, the fault is refused.
+async fn foreign_schema<L: SchemaLookup>(
+    lookup: &L,
+    ours: &str,
+    register: bool,
+    registered: &mut Vec<Registration>,
+) -> Result<(String, u32), SimulateError> {
+    let infra = |e: String| SimulateError::Infrastructure(e);
+    if let Some(id) = lookup
+        .lookup(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
+        .await
+        .map_err(infra)?
+    {
+        return Ok((FOREIGN_SUBJECT.to_string(), id));
+    }
+    let our_ids: Vec<u32> = lookup
+        .subject_versions(ours)
+        .await
+        .map_err(infra)?
+        .iter()
+        .map(|v| v.id)
+        .collect();
+    let mut subjects = lookup.subjects().await.map_err(infra)?;
+    subjects.sort();
+    for other in subjects.iter().filter(|s| s.as_str() != ours) {
+        let versions = lookup.subject_versions(other).await.map_err(infra)?;
+        if let Some(v) = versions.last().filter(|v| !our_ids.contains(&v.id)) {
+            return Ok((other.clone(), v.id));
+        }
+    }
+    if !register {
+        return Err(SimulateError::Input(format!(
+            "the foreign-schema-id fault needs the schema id of another subject, and the registry holds none besides \"{ours}\"\nhelp: pass --register to let simulate register a decoy under \"{FOREIGN_SUBJECT}\", or leave foreign-schema-id out of --faults"
+        )));
+    }
+    let id = lookup
+        .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
+        .await
+        .map_err(infra)?;
+    registered.push(Registration {
+        subject: FOREIGN_SUBJECT.to_string(),
+        id,
+    });
+    Ok((FOREIGN_SUBJECT.to_string(), id))
 }
 
 /// Runs the simulation until `count` or `duration` is reached or `shutdown` resolves, writing
@@ -173,6 +243,15 @@ pub async fn run<L: SchemaLookup>(
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
     let schema = crate::compat::Schema::parse(schema_doc)
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
+    // A fault plan that names generators the fleet does not have is an error, never a larger
+    // fleet than asked for.
+    let needed = plan.faults.generators_needed();
+    if needed > plan.generators {
+        return Err(SimulateError::Input(format!(
+            "the faults name generator {needed}, but the fleet has {} generator(s)\nhelp: pass --generators {needed} or more, or name generators from 1 to {}",
+            plan.generators, plan.generators
+        )));
+    }
     let mut fleet = Fleet::new(
         &schema,
         plan.generators,
@@ -186,6 +265,8 @@ pub async fn run<L: SchemaLookup>(
 
     // The registry: the contract's id, and the ids the faults need (and their GUIDs).
     let mut ids = (0u32, 0u32, 0u32);
+    let mut registered = Vec::new();
+    let mut foreign: Option<(String, u32)> = None;
     let mut guids: Option<[[u8; 16]; 3]> = None;
     let kafka_topic = match (&plan.kafka, &contract.kafka) {
         (Some(_), Some(k)) => Some(k.topic.clone()),
@@ -204,20 +285,41 @@ pub async fn run<L: SchemaLookup>(
             )
         })?;
         let infra = |e: String| SimulateError::Infrastructure(e);
-        ids.0 = lookup
-            .register(&contract.subject, &plan.schema_text)
+        // Looked up, never registered unless asked: the user's registry is theirs.
+        ids.0 = match lookup
+            .lookup(&contract.subject, &plan.schema_text)
             .await
-            .map_err(infra)?;
+            .map_err(infra)?
+        {
+            Some(id) => id,
+            None if plan.register => {
+                let id = lookup
+                    .register(&contract.subject, &plan.schema_text)
+                    .await
+                    .map_err(infra)?;
+                registered.push(Registration {
+                    subject: contract.subject.clone(),
+                    id,
+                });
+                id
+            }
+            None => {
+                return Err(SimulateError::Input(format!(
+                    "the registry does not hold contract \"{}\"'s newest schema under \"{}\", so there is no schema id to frame Kafka records with\nhelp: register the contract first (`schemactl register --contract {}`), or pass --register to let simulate register it",
+                    contract.name, contract.subject, contract.name
+                )));
+            }
+        };
         if plan
             .faults
             .rules
             .iter()
             .any(|r| r.1 == Fault::ForeignSchemaId)
         {
-            ids.1 = lookup
-                .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
-                .await
-                .map_err(infra)?;
+            let (subject, id) =
+                foreign_schema(lookup, &contract.subject, plan.register, &mut registered).await?;
+            ids.1 = id;
+            foreign = Some((subject, id));
         }
         if plan
             .faults
@@ -237,7 +339,15 @@ pub async fn run<L: SchemaLookup>(
             ids.2 = candidate;
         }
         if plan.schema_id_in == SchemaIdIn::Header {
-            guids = Some(schema_guids(lookup, &contract.subject, ids).await?);
+            guids = Some(
+                schema_guids(
+                    lookup,
+                    &contract.subject,
+                    foreign.as_ref().map(|f| f.0.as_str()),
+                    ids,
+                )
+                .await?,
+            );
         }
     }
     if plan.mqtt.is_some() && mqtt_topic(contract, "x").is_none() {
@@ -251,16 +361,27 @@ pub async fn run<L: SchemaLookup>(
         Some(c) => Some(MqttSink::connect(c, plan.connect_timeout).await?),
         None => None,
     };
-    let kafka = match &plan.kafka {
-        Some(c) => {
-            let (c, t) = (c.clone(), plan.connect_timeout);
-            Some(
-                tokio::task::spawn_blocking(move || KafkaSink::open(&c, t))
-                    .await
-                    .map_err(|e| SimulateError::Infrastructure(e.to_string()))??,
-            )
+    let mut topic_state = None;
+    let kafka = match (&plan.kafka, &kafka_topic) {
+        (Some(c), Some(topic)) => {
+            let (c, t, topic, create) = (
+                c.clone(),
+                plan.connect_timeout,
+                topic.clone(),
+                plan.create_topic,
+            );
+            // Nothing is produced before a metadata request found the topic (or created it).
+            let (sink, state) = tokio::task::spawn_blocking(move || {
+                let sink = KafkaSink::open(&c, t)?;
+                let state = sink.ensure_topic(&topic, create, t)?;
+                Ok::<_, TransportError>((sink, state))
+            })
+            .await
+            .map_err(|e| SimulateError::Infrastructure(e.to_string()))??;
+            topic_state = Some(state);
+            Some(sink)
         }
-        None => None,
+        _ => None,
     };
 
     // Kafka manifest lines wait for their delivery report; a task writes every line in order.
@@ -304,6 +425,9 @@ pub async fn run<L: SchemaLookup>(
     let mut summary = Summary {
         schema_id: kafka_topic.as_ref().map(|_| ids.0),
         schema_guid: guids.map(|g| g[0]),
+        registered,
+        foreign,
+        topic: topic_state,
         ..Summary::default()
     };
     let key_is_uuid = contract.kafka.as_ref().is_some_and(|k| k.key == "uuid");
@@ -438,6 +562,8 @@ mod tests {
             schema_id_in: SchemaIdIn::Header,
             oversize_bytes: 1 << 20,
             connect_timeout: Duration::from_secs(1),
+            register: true,
+            create_topic: None,
         };
         let err = tokio::runtime::Builder::new_current_thread()
             .enable_all()
