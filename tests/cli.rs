@@ -928,7 +928,7 @@ fn the_open_content_model_trap_is_named_with_ways_out_that_pass() {
     let backward = check_direction("open-adds-optional", "open-v1", "BACKWARD", &[]);
     assert_eq!(backward.code, 1, "{}{}", backward.stdout, backward.stderr);
     for needle in [
-        "error[PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL]",
+        "error[OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL]",
         "even an optional property added to an open model breaks BACKWARD",
         "empty schema {}",
         "FORWARD",
@@ -1064,7 +1064,11 @@ fn help_examples_name_the_contracts_real_subject() {
         let run = schemactl(&[command, &["--help"]].concat());
         assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
         for word in run.stdout.split(|c: char| c.is_whitespace() || c == '@') {
-            if word.ends_with("-value") && !word.starts_with('-') {
+            // The simulator's decoy subject is named as what it is, not as an example.
+            if word.ends_with("-value")
+                && !word.starts_with('-')
+                && word != "schemactl-simulator-foreign-value"
+            {
                 assert_eq!(word, subject, "{command:?} --help: {}", run.stdout);
                 named += 1;
             }

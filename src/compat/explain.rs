@@ -148,7 +148,7 @@ pub fn caveat(kind: ChangeType, direction: Direction) -> Option<&'static str> {
             | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL,
             Direction::Forward,
         ) => Some(
-            "the registry accepts this because of the old schema's \"default\", but JSON Schema's \"default\" fills nothing in: old readers that validate reject every new record without the property; keep sending it, or make it optional in the old schema's successors only once readers have upgraded",
+            "the registry accepts this because of the old schema's \"default\", but JSON Schema's \"default\" fills nothing in: old readers that validate reject every new record without the property; keep it required until every reader has upgraded",
         ),
         _ => None,
     }
@@ -219,7 +219,7 @@ fn backward_help(kind: ChangeType) -> &'static str {
         | ADDITIONAL_PROPERTIES_NARROWED
         | UNEVALUATED_PROPERTIES_REMOVED
         | UNEVALUATED_PROPERTIES_NARROWED => {
-            "old data may carry extra properties the new schema rejects: keep additional properties open, or close the model where readers upgrade last (FORWARD) or in a new subject"
+            "old data may carry extra properties the new schema rejects: keep additional properties open, or close the model at the FORWARD level (producers upgrade first) or in a new subject"
         }
         ADDITIONAL_ITEMS_REMOVED
         | ADDITIONAL_ITEMS_NARROWED
