@@ -234,11 +234,16 @@ async fn register_contract(
                     "checked against the versions the registry holds; the earlier files of this dry run are not registered yet".into(),
                 );
             }
-            if level.action == LevelAction::WouldSet {
+            let current = level.subject_level.or(level.global_level);
+            if holds_versions
+                && (current != Some(level.contract) || level.registry_policy != level.policy)
+            {
                 step.notes.push(format!(
-                    "checked at the registry's current level ({}), not the contract's {}, which a real run sets first",
-                    level.subject_level.or(level.global_level).map_or_else(|| "unknown".to_string(), |l| l.to_string()),
-                    level.contract
+                    "checked at the registry's current setting ({}, {}), not the contract's ({}, {}), which a real run sets first",
+                    current.map_or_else(|| "unknown".to_string(), |l| l.to_string()),
+                    level.registry_policy.name(),
+                    level.contract,
+                    level.policy.name()
                 ));
             }
             match step.action {

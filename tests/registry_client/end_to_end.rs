@@ -697,7 +697,7 @@ fn a_dry_run_says_what_the_registry_would_refuse_and_changes_nothing() {
         "fleet",
         "fleet-value",
         "BACKWARD",
-        &[FUEL_NUMBER, FUEL_AND_STATUS],
+        &[FUEL_NUMBER, FUEL_DESCRIBED],
     );
     let accepted = ok(run_in(
         dir.path(),
