@@ -581,4 +581,104 @@ mod tests {
         };
         assert!(message.contains("--schema-id-in prefix"), "{message}");
     }
+
+    fn plan(faults: &str, generators: usize, register: bool) -> Plan {
+        let contract = crate::catalog::load_contract(std::path::Path::new("."), "generator")
+            .expect("the generator contract");
+        let history = crate::catalog::load_history(&contract.schemas).expect("its history");
+        Plan {
+            schema_text: history.last().expect("a version").text.clone(),
+            contract,
+            mqtt: None,
+            // A closed port: reached only once the registry has answered.
+            kafka: Some(KafkaConfig::new("127.0.0.1:9")),
+            generators,
+            rate: 1.0,
+            count: Some(1),
+            duration: None,
+            seed: 0,
+            faults: if faults.is_empty() {
+                FaultPlan { rules: vec![] }
+            } else {
+                FaultPlan::parse(faults).unwrap()
+            },
+            schema_id_in: SchemaIdIn::Prefix,
+            oversize_bytes: 1 << 20,
+            connect_timeout: Duration::from_secs(1),
+            register,
+            create_topic: None,
+        }
+    }
+
+    fn simulate(plan: Plan, registry: &MemoryRegistry) -> Result<Summary, SimulateError> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(plan, Some(registry), None, std::future::pending()))
+    }
+
+    fn subjects(registry: &MemoryRegistry) -> Vec<String> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(registry.subjects())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_registry_without_the_schema_is_not_written_to() {
+        let registry = MemoryRegistry::default();
+        let err = simulate(plan("", 1, false), &registry).unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(
+            message.contains("schemactl register --contract generator"),
+            "{message}"
+        );
+        assert!(message.contains("--register"), "{message}");
+        assert!(subjects(&registry).is_empty(), "nothing registered");
+    }
+
+    #[test]
+    fn the_foreign_fault_borrows_another_subjects_id_or_is_refused() {
+        let registry = MemoryRegistry::default();
+        let ours = plan("", 1, false);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(registry.register(&ours.contract.subject, &ours.schema_text))
+            .unwrap();
+        let err = simulate(plan("foreign-schema-id=2", 2, false), &registry).unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(message.contains("foreign-schema-id"), "{message}");
+        assert!(message.contains("--register"), "{message}");
+        assert_eq!(subjects(&registry), [ours.contract.subject.clone()]);
+
+        // Another subject exists: its id is borrowed, nothing is registered, and the run gets
+        // as far as the (closed) Kafka port.
+        rt.block_on(registry.register("other-value", r#"{"type":"object"}"#))
+            .unwrap();
+        let err = simulate(plan("foreign-schema-id=2", 2, false), &registry).unwrap_err();
+        assert!(
+            matches!(err, SimulateError::Infrastructure(ref m) if m.contains("127.0.0.1:9")),
+            "{err:?}"
+        );
+        assert_eq!(subjects(&registry).len(), 2, "nothing registered");
+    }
+
+    #[test]
+    fn faults_beyond_the_fleet_are_refused() {
+        let err = simulate(plan("all", 6, true), &MemoryRegistry::default()).unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(
+            message.contains("the faults name generator 12, but the fleet has 6"),
+            "{message}"
+        );
+    }
 }
