@@ -656,7 +656,7 @@ mod tests {
         };
         assert!(message.contains("foreign-schema-id"), "{message}");
         assert!(message.contains("--register"), "{message}");
-        assert_eq!(subjects(&registry), [ours.contract.subject.clone()]);
+        assert_eq!(subjects(&registry), vec![ours.contract.subject.clone()]);
 
         // Another subject exists: its id is borrowed, nothing is registered, and the run gets
         // as far as the (closed) Kafka port.
