@@ -50,9 +50,10 @@ pub enum TopicState {
 
 /// The commands that create `topic` on `bootstrap`, for a message that says how.
 pub fn create_topic_hint(bootstrap: &str, topic: &str) -> String {
+    let first = bootstrap.split(',').next().unwrap_or(bootstrap).trim();
     format!(
         "create it first, e.g. `kafka-topics --bootstrap-server {bootstrap} --create --topic {topic} --partitions 3` \
-         (Apache Kafka / Confluent), `tansu topic create {topic} --partitions 3` (Tansu), \
+         (Apache Kafka, Confluent Platform), `tansu topic create {topic} --partitions 3 --broker tcp://{first}` (Tansu), \
          or pass --create-topic to let schemactl create it"
     )
 }
