@@ -182,22 +182,20 @@ async fn schema_guids<L: SchemaLookup>(
     Ok([ours, foreign, unknown.to_be_bytes()])
 }
 
-/// The subject and schema id the foreign-schema fault frames records with: the decoy subject
-/// if it is there (or, with `register`, after registering it), else another subject's latest
-/// schema whose id the contract's subject does not share. Without one, the fault is refused.
-async fn foreign_schema<L: SchemaLookup>(
+/// The subject and schema id the foreign-schema fault can frame records with without
+/// registering anything: the decoy subject if an earlier `--register` run made it, else another
+/// subject's latest schema whose id the contract's subject does not share.
+async fn borrowed_foreign<L: SchemaLookup>(
     lookup: &L,
     ours: &str,
-    register: bool,
-    registered: &mut Vec<Registration>,
-) -> Result<(String, u32), SimulateError> {
+) -> Result<Option<(String, u32)>, SimulateError> {
     let infra = |e: String| SimulateError::Infrastructure(e);
     if let Some(id) = lookup
         .lookup(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
         .await
         .map_err(infra)?
     {
-        return Ok((FOREIGN_SUBJECT.to_string(), id));
+        return Ok(Some((FOREIGN_SUBJECT.to_string(), id)));
     }
     let our_ids: Vec<u32> = lookup
         .subject_versions(ours)
@@ -211,23 +209,29 @@ async fn foreign_schema<L: SchemaLookup>(
     for other in subjects.iter().filter(|s| s.as_str() != ours) {
         let versions = lookup.subject_versions(other).await.map_err(infra)?;
         if let Some(v) = versions.last().filter(|v| !our_ids.contains(&v.id)) {
-            return Ok((other.clone(), v.id));
+            return Ok(Some((other.clone(), v.id)));
         }
     }
-    if !register {
-        return Err(SimulateError::Input(format!(
-            "the foreign-schema-id fault needs the schema id of another subject, and the registry holds none besides \"{ours}\"\nhelp: pass --register to let simulate register a decoy under \"{FOREIGN_SUBJECT}\", or leave foreign-schema-id out of --faults"
-        )));
-    }
-    let id = lookup
-        .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
-        .await
-        .map_err(infra)?;
-    registered.push(Registration {
-        subject: FOREIGN_SUBJECT.to_string(),
-        id,
-    });
-    Ok((FOREIGN_SUBJECT.to_string(), id))
+    Ok(None)
+}
+
+/// Connects the producer and checks (or creates) the topic: nothing is produced before a
+/// metadata request found it.
+async fn open_kafka(
+    config: &KafkaConfig,
+    topic: &str,
+    create: Option<NewTopicSpec>,
+    timeout: Duration,
+) -> Result<(KafkaSink, TopicState), SimulateError> {
+    let (config, topic) = (config.clone(), topic.to_string());
+    let opened = tokio::task::spawn_blocking(move || {
+        let sink = KafkaSink::open(&config, timeout)?;
+        let state = sink.ensure_topic(&topic, create, timeout)?;
+        Ok::<_, TransportError>((sink, state))
+    })
+    .await
+    .map_err(|e| SimulateError::Infrastructure(e.to_string()))??;
+    Ok(opened)
 }
 
 /// Runs the simulation until `count` or `duration` is reached or `shutdown` resolves, writing
@@ -267,6 +271,7 @@ pub async fn run<L: SchemaLookup>(
     let mut ids = (0u32, 0u32, 0u32);
     let mut registered = Vec::new();
     let mut foreign: Option<(String, u32)> = None;
+    let mut early_kafka: Option<(KafkaSink, TopicState)> = None;
     let mut guids: Option<[[u8; 16]; 3]> = None;
     let kafka_topic = match (&plan.kafka, &contract.kafka) {
         (Some(_), Some(k)) => Some(k.topic.clone()),
@@ -286,13 +291,44 @@ pub async fn run<L: SchemaLookup>(
         })?;
         let infra = |e: String| SimulateError::Infrastructure(e);
         // Looked up, never registered unless asked: the user's registry is theirs.
-        ids.0 = match lookup
+        let ours = lookup
             .lookup(&contract.subject, &plan.schema_text)
             .await
-            .map_err(infra)?
+            .map_err(infra)?;
+        if ours.is_none() && !plan.register {
+            return Err(SimulateError::Input(format!(
+                "the registry does not hold contract \"{}\"'s newest schema under \"{}\", so there is no schema id to frame Kafka records with\nhelp: register the contract first (`schemactl register --contract {}`), or pass --register to let simulate register it",
+                contract.name, contract.subject, contract.name
+            )));
+        }
+        let wants_foreign = plan
+            .faults
+            .rules
+            .iter()
+            .any(|r| r.1 == Fault::ForeignSchemaId);
+        let borrowed = if wants_foreign {
+            let found = borrowed_foreign(lookup, &contract.subject).await?;
+            if found.is_none() && !plan.register {
+                return Err(SimulateError::Input(format!(
+                    "the foreign-schema-id fault needs the schema id of another subject, and the registry holds none besides \"{}\"\nhelp: pass --register to let simulate register a decoy under \"{FOREIGN_SUBJECT}\", or leave foreign-schema-id out of --faults",
+                    contract.subject
+                )));
+            }
+            found
+        } else {
+            None
+        };
+        // Before writing to the registry, make sure there is a topic to produce to, so a run
+        // that cannot produce registers nothing.
+        if (ours.is_none() || (wants_foreign && borrowed.is_none()))
+            && let (Some(c), Some(topic)) = (&plan.kafka, &kafka_topic)
         {
+            early_kafka =
+                Some(open_kafka(c, topic, plan.create_topic, plan.connect_timeout).await?);
+        }
+        ids.0 = match ours {
             Some(id) => id,
-            None if plan.register => {
+            None => {
                 let id = lookup
                     .register(&contract.subject, &plan.schema_text)
                     .await
@@ -303,21 +339,22 @@ pub async fn run<L: SchemaLookup>(
                 });
                 id
             }
-            None => {
-                return Err(SimulateError::Input(format!(
-                    "the registry does not hold contract \"{}\"'s newest schema under \"{}\", so there is no schema id to frame Kafka records with\nhelp: register the contract first (`schemactl register --contract {}`), or pass --register to let simulate register it",
-                    contract.name, contract.subject, contract.name
-                )));
-            }
         };
-        if plan
-            .faults
-            .rules
-            .iter()
-            .any(|r| r.1 == Fault::ForeignSchemaId)
-        {
-            let (subject, id) =
-                foreign_schema(lookup, &contract.subject, plan.register, &mut registered).await?;
+        if wants_foreign {
+            let (subject, id) = match borrowed {
+                Some(found) => found,
+                None => {
+                    let id = lookup
+                        .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
+                        .await
+                        .map_err(infra)?;
+                    registered.push(Registration {
+                        subject: FOREIGN_SUBJECT.to_string(),
+                        id,
+                    });
+                    (FOREIGN_SUBJECT.to_string(), id)
+                }
+            };
             ids.1 = id;
             foreign = Some((subject, id));
         }
@@ -362,22 +399,14 @@ pub async fn run<L: SchemaLookup>(
         None => None,
     };
     let mut topic_state = None;
-    let kafka = match (&plan.kafka, &kafka_topic) {
-        (Some(c), Some(topic)) => {
-            let (c, t, topic, create) = (
-                c.clone(),
-                plan.connect_timeout,
-                topic.clone(),
-                plan.create_topic,
-            );
-            // Nothing is produced before a metadata request found the topic (or created it).
-            let (sink, state) = tokio::task::spawn_blocking(move || {
-                let sink = KafkaSink::open(&c, t)?;
-                let state = sink.ensure_topic(&topic, create, t)?;
-                Ok::<_, TransportError>((sink, state))
-            })
-            .await
-            .map_err(|e| SimulateError::Infrastructure(e.to_string()))??;
+    let kafka = match (early_kafka, &plan.kafka, &kafka_topic) {
+        (Some((sink, state)), _, _) => {
+            topic_state = Some(state);
+            Some(sink)
+        }
+        (None, Some(c), Some(topic)) => {
+            let (sink, state) =
+                open_kafka(c, topic, plan.create_topic, plan.connect_timeout).await?;
             topic_state = Some(state);
             Some(sink)
         }
@@ -562,16 +591,22 @@ mod tests {
             schema_id_in: SchemaIdIn::Header,
             oversize_bytes: 1 << 20,
             connect_timeout: Duration::from_secs(1),
-            register: true,
+            // Registered beforehand: with nothing to register, the registry is asked before
+            // any broker.
+            register: false,
             create_topic: None,
         };
-        let err = tokio::runtime::Builder::new_current_thread()
+        let registry = MemoryRegistry::default();
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap()
+            .unwrap();
+        rt.block_on(registry.register(&plan.contract.subject, &plan.schema_text))
+            .unwrap();
+        let err = rt
             .block_on(run(
                 plan,
-                Some(&NoGuidsInVersions(MemoryRegistry::default())),
+                Some(&NoGuidsInVersions(registry)),
                 None,
                 std::future::pending(),
             ))
@@ -668,6 +703,14 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(subjects(&registry).len(), 2, "nothing registered");
+    }
+
+    #[test]
+    fn nothing_is_registered_when_there_is_no_kafka_to_produce_to() {
+        let registry = MemoryRegistry::default();
+        let err = simulate(plan("", 1, true), &registry).unwrap_err();
+        assert!(matches!(err, SimulateError::Infrastructure(_)), "{err:?}");
+        assert!(subjects(&registry).is_empty(), "nothing registered");
     }
 
     #[test]
