@@ -17,11 +17,17 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Faults (--faults): missing-field, wrong-type, out-of-range, not-json, truncated, binary, \
-no-wire-header, unknown-schema-id, foreign-schema-id (Kafka only), identity-mismatch, oversize. \
+no-wire-header, unknown-schema-id, foreign-schema-id, key-not-uuid (Kafka only), \
+identity-mismatch, oversize. missing-field and wrong-type pick the last required field the \
+contract's [simulator] fills (fuel for the generators); out-of-range breaks the first bound the \
+newest schema states, a minimum or maximum, else an enum (v3's status for the generators, whose \
+numbers have no range); identity-mismatch needs a contract whose Kafka key or MQTT topic level \
+names the producer, key-not-uuid one whose key is a UUID. \
 Write FAULT=GENERATOR[:SHARE] (comma-separated; SHARE of that generator's messages, default 0.5), \
-or all[:SHARE]: generator 1 stays compliant and generators 2 to 12 each get one of the 11 faults, \
-so `all` needs 12 generators (the default fleet size when --generators is not given). A fault \
-naming a generator beyond --generators is an error, never a larger fleet.
+or all[:SHARE]: generator 1 stays compliant and every fault gets a generator of its own after it \
+(generator 2 the first fault listed above, and so on), so `all` needs one generator more than \
+there are faults, which is the fleet size when --generators is not given. A fault naming a \
+generator beyond --generators is an error, never a larger fleet.
 
 The registry is only read: the contract's newest schema is looked up under its subject \
 (POST /subjects/S), and a registry that lacks it stops the run (register it with \
@@ -42,12 +48,14 @@ pub struct Args {
     /// The contract to produce (default: the only contract).
     #[arg(long, value_name = "NAME")]
     pub contract: Option<String>,
-    /// Number of generators (default: 5, or as many as --faults names, e.g. 12 for `all`).
+    /// Number of generators (default: 5, or as many as --faults names: one more than the number
+    /// of faults for `all`).
     #[arg(long, value_name = "N")]
     pub generators: Option<usize>,
-    /// Readings per second per generator.
-    #[arg(long, default_value_t = 1.0, value_name = "R")]
-    pub rate: f64,
+    /// Readings per second per generator, all together (default: each generator on its own
+    /// clock, once per the contract's `[simulator] interval`; 60-120 s for the generator fleet).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
     /// Readings per generator, then stop.
     #[arg(long, value_name = "N", conflicts_with = "duration")]
     pub count: Option<u64>,
@@ -120,7 +128,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         Some(0) => return Err(anyhow!("--generators must be at least 1")).input(),
         Some(n) if n < needed => {
             return Err(anyhow!(
-                "--faults {}: names generator {needed}, but --generators is {n}\nhelp: pass --generators {needed} or more (`all` gives generators 2 to 12 one fault each, generator 1 stays compliant), or name generators from 1 to {n}",
+                "--faults {}: names generator {needed}, but --generators is {n}\nhelp: pass --generators {needed} or more (`all` gives every fault its own generator after generator 1, which stays compliant), or name generators from 1 to {n}",
                 args.faults.as_deref().unwrap_or_default()
             ))
             .input();
@@ -128,7 +136,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         Some(n) => n,
         None => needed.max(5),
     };
-    if !(args.rate > 0.0 && args.rate.is_finite()) {
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return Err(anyhow!("--rate must be above 0")).input();
     }
     // The manifest is written beside its final name and renamed once complete, so an audit
@@ -144,6 +152,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     };
     let lookup = lookup(cli, &args.registry)?;
     let kafka_topic = contract.kafka.as_ref().map(|k| k.topic.clone());
+    let plan_ids = contract.simulator.clone();
     let plan = Plan {
         contract,
         schema_text,
@@ -200,7 +209,12 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     let faulty: Vec<String> = faults
         .rules
         .iter()
-        .map(|(g, f, p)| format!("gen-{:04} {f} ({:.0}%)", g + 1, p * 100.0))
+        .map(|(g, f, p)| {
+            let id = plan_ids
+                .as_ref()
+                .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
+            format!("{id} {f} ({:.0}%)", p * 100.0)
+        })
         .collect();
     eprintln!(
         "sent {} MQTT message(s) and {} Kafka record(s) in {:.1} s, {} with a fault{}{}",

@@ -244,6 +244,9 @@ pub(crate) fn help(kind: ViolationKind) -> &'static str {
         ViolationKind::IDENTITY_MISMATCH => {
             "the payload names another producer than its topic or key: check the producer's id"
         }
+        ViolationKind::KEY_NOT_UUID => {
+            "the contract says each Kafka key is a random UUID (str(uuid4())); this producer keys its records otherwise: fix the producer, or say the key's kind in the contract's [kafka] key"
+        }
         ViolationKind::OVERSIZE => "raise --max-payload if this size is expected",
         ViolationKind::UNRESOLVED => {
             "the registry could not be asked about this schema id: check that it is reachable"
