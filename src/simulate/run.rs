@@ -732,8 +732,12 @@ mod tests {
         let SimulateError::Input(message) = err else {
             panic!("a usage error, not {err:?}");
         };
+        // `all`: generator 1 compliant, then one generator per fault.
+        let needed = Fault::ALL.len() + 1;
         assert!(
-            message.contains("the faults name generator 12, but the fleet has 6"),
+            message.contains(&format!(
+                "the faults name generator {needed}, but the fleet has 6"
+            )),
             "{message}"
         );
     }
