@@ -741,4 +741,46 @@ mod tests {
             "{message}"
         );
     }
+
+    #[test]
+    fn a_contract_without_a_reading_model_is_refused() {
+        let mut contract = crate::catalog::load_contract(std::path::Path::new("."), "generator")
+            .expect("the generator contract");
+        contract.simulator = None;
+        let plan = Plan {
+            schema_text: std::fs::read_to_string("schemas/generator/v3.json").unwrap(),
+            contract,
+            mqtt: None,
+            kafka: None,
+            generators: 1,
+            rate: None,
+            count: Some(1),
+            duration: None,
+            seed: 0,
+            faults: FaultPlan { rules: vec![] },
+            schema_id_in: SchemaIdIn::Prefix,
+            oversize_bytes: 1 << 20,
+            connect_timeout: Duration::from_secs(1),
+            register: false,
+            create_topic: None,
+        };
+        let err = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(
+                plan,
+                None::<&MemoryRegistry>,
+                None,
+                std::future::pending(),
+            ))
+            .unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(
+            message.contains("no [simulator] reading model"),
+            "{message}"
+        );
+    }
 }
