@@ -222,6 +222,7 @@ fn case(
             label(today),
         ),
         items,
+        skipped: None,
     }
 }
 
