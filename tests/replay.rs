@@ -158,6 +158,17 @@ fn a_harmless_proposal_passes_and_max_rejected_is_a_threshold() {
         text.stdout
     );
 
+    // An empty file is no evidence: said, not silently passed off as "none refused".
+    let (_, doc) = replay_json(&[HARMLESS, "--replay", "/dev/null"]);
+    assert_eq!(doc["replay"]["payloads"], 0);
+    assert!(
+        doc["replay"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("no payload was replayed"),
+        "{doc}"
+    );
+
     // The proposal is the newest version itself: replaying against v2 shows what v3 changed.
     let (run, doc) = replay_json(&["--replay", DAY, "--max-rejected", "5"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);

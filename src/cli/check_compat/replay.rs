@@ -71,6 +71,12 @@ pub(crate) fn run(
         files_json
             .push(json!({"file": name, "kind": kind, "payloads": replayer.payloads() - before}));
     }
+    if replayer.payloads() == 0 {
+        warnings.push(
+            "no payload was replayed: the replay files are empty, so they are no evidence either way"
+                .into(),
+        );
+    }
     for w in &warnings {
         eprintln!("warning: {w}");
     }
