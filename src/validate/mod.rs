@@ -36,11 +36,16 @@ pub enum ViolationKind {
     OVERSIZE,
     /// The registry could not be asked about the schema id.
     UNRESOLVED,
+    /// The record names a schema of the contract's subject that the contract's history
+    /// (`schemas/…`) does not hold: registered outside the repository.
+    UNGOVERNED_SCHEMA,
+    /// A transport the audit watched delivered no message at all (not a payload: the run).
+    NO_TRAFFIC,
 }
 
 impl ViolationKind {
     /// Every kind.
-    pub const ALL: [ViolationKind; 9] = [
+    pub const ALL: [ViolationKind; 11] = [
         ViolationKind::NOT_UTF8,
         ViolationKind::NOT_JSON,
         ViolationKind::SCHEMA_VIOLATION,
@@ -50,6 +55,8 @@ impl ViolationKind {
         ViolationKind::IDENTITY_MISMATCH,
         ViolationKind::OVERSIZE,
         ViolationKind::UNRESOLVED,
+        ViolationKind::UNGOVERNED_SCHEMA,
+        ViolationKind::NO_TRAFFIC,
     ];
 
     /// The stable id.
@@ -64,6 +71,8 @@ impl ViolationKind {
             ViolationKind::IDENTITY_MISMATCH => "IDENTITY_MISMATCH",
             ViolationKind::OVERSIZE => "OVERSIZE",
             ViolationKind::UNRESOLVED => "UNRESOLVED",
+            ViolationKind::UNGOVERNED_SCHEMA => "UNGOVERNED_SCHEMA",
+            ViolationKind::NO_TRAFFIC => "NO_TRAFFIC",
         }
     }
 

@@ -7,4 +7,4 @@ mod source;
 
 pub use config::{ENV_SASL_PASSWORD, ENV_SASL_USERNAME, KafkaConfig, is_secret};
 pub use sink::{Delivered, KafkaSink};
-pub use source::{Gap, KafkaRecord, KafkaSource, StartAt};
+pub use source::{Gap, KafkaRecord, KafkaSource, StartAt, TopicState};

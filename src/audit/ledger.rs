@@ -1,0 +1,213 @@
+//! Exactly once: which Kafka offsets the audit has counted, per partition.
+//!
+//! A broker may hand the consumer a record it already delivered (Tansu 0.6.0 repeats batches
+//! within one fetch answer while a producer is appending, see [`OffsetLedger::admit`]), and a
+//! seek, an offset reset or a reconnect may rewind a partition. A record at or below an offset
+//! already counted is a replay: reported, never counted again. A record beyond the next
+//! expected offset may mean records the broker skipped; the partition is read again once from
+//! the expected offset, and a hole that is still there is reported as a gap of offsets.
+
+use std::collections::HashMap;
+
+/// What to do with a record the consumer delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admit {
+    /// The next record of its partition: count it.
+    Count,
+    /// At or below an offset already counted: do not count it again.
+    Replay,
+    /// Beyond the next expected offset for the first time: do not count it yet, seek the
+    /// partition back to `from` and read again.
+    Reread {
+        /// The offset expected next.
+        from: i64,
+    },
+    /// Beyond the next expected offset again after reading again: count it; offsets
+    /// `from..=to` were not delivered.
+    CountAfterHole {
+        /// The first offset not delivered.
+        from: i64,
+        /// The last offset not delivered.
+        to: i64,
+    },
+}
+
+/// A partition whose log no longer fits what the audit counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moved {
+    /// The log now ends before an offset already counted: the topic was recreated or
+    /// truncated, its offsets name other records; read it again from `low`.
+    Recreated {
+        /// The partition.
+        partition: i32,
+        /// The last offset counted.
+        counted: i64,
+        /// Where the log now begins and ends.
+        low: i64,
+        /// The next offset to be written.
+        high: i64,
+    },
+    /// The log now begins after the next offset expected: offsets `from..=to` expired before
+    /// the audit read them (a consumer offset out of range); read on from `to + 1`.
+    Expired {
+        /// The partition.
+        partition: i32,
+        /// The first offset lost.
+        from: i64,
+        /// The last offset lost.
+        to: i64,
+    },
+}
+
+/// The next offset expected per partition.
+#[derive(Debug, Default)]
+pub struct OffsetLedger {
+    next: HashMap<i32, i64>,
+    /// Partitions read again from this offset after a jump, not yet confirmed.
+    reread: HashMap<i32, i64>,
+}
+
+impl OffsetLedger {
+    /// Decides about the record at `offset` of `partition`, and accounts it when it counts.
+    pub fn admit(&mut self, partition: i32, offset: i64) -> Admit {
+        let Some(&next) = self.next.get(&partition) else {
+            self.next.insert(partition, offset + 1);
+            return Admit::Count;
+        };
+        if offset < next {
+            return Admit::Replay;
+        }
+        if offset == next {
+            self.next.insert(partition, offset + 1);
+            self.reread.remove(&partition);
+            return Admit::Count;
+        }
+        if self.reread.get(&partition) == Some(&next) {
+            self.next.insert(partition, offset + 1);
+            self.reread.remove(&partition);
+            return Admit::CountAfterHole {
+                from: next,
+                to: offset - 1,
+            };
+        }
+        self.reread.insert(partition, next);
+        Admit::Reread { from: next }
+    }
+
+    /// The next offset expected on `partition`, once one record of it was counted.
+    pub fn next(&self, partition: i32) -> Option<i64> {
+        self.next.get(&partition).copied()
+    }
+
+    /// Forgets `partition`: its log was recreated or truncated, and its offsets now name other
+    /// records.
+    pub fn forget(&mut self, partition: i32) {
+        self.next.remove(&partition);
+        self.reread.remove(&partition);
+    }
+
+    /// Compares the partitions' logs (partition, oldest retained offset, next offset to be
+    /// written) with what was counted, and forgets the partitions that moved.
+    pub fn reconcile(&mut self, logs: &[(i32, i64, i64)]) -> Vec<Moved> {
+        let mut moved = Vec::new();
+        for &(partition, low, high) in logs {
+            let Some(next) = self.next(partition) else {
+                continue;
+            };
+            if high < next {
+                moved.push(Moved::Recreated {
+                    partition,
+                    counted: next - 1,
+                    low,
+                    high,
+                });
+                self.forget(partition);
+            } else if low > next {
+                moved.push(Moved::Expired {
+                    partition,
+                    from: next,
+                    to: low - 1,
+                });
+                self.forget(partition);
+            }
+        }
+        moved
+    }
+
+    /// Partitions with a counted record.
+    pub fn partitions(&self) -> Vec<i32> {
+        let mut p: Vec<i32> = self.next.keys().copied().collect();
+        p.sort_unstable();
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_each_offset_once_and_rereads_a_hole_once() {
+        let mut l = OffsetLedger::default();
+        assert_eq!(l.admit(0, 10), Admit::Count);
+        assert_eq!(l.admit(0, 11), Admit::Count);
+        // The same batch again in one fetch answer, or a rewind: not counted.
+        assert_eq!(l.admit(0, 10), Admit::Replay);
+        assert_eq!(l.admit(0, 11), Admit::Replay);
+        // Other partitions are independent.
+        assert_eq!(l.admit(1, 0), Admit::Count);
+        // A jump: read again from 12.
+        assert_eq!(l.admit(0, 15), Admit::Reread { from: 12 });
+        assert_eq!(l.next(0), Some(12));
+        // Reading again delivered the hole: every record counted once.
+        assert_eq!(l.admit(0, 12), Admit::Count);
+        assert_eq!(l.admit(0, 13), Admit::Count);
+        assert_eq!(l.admit(0, 14), Admit::Count);
+        assert_eq!(l.admit(0, 15), Admit::Count);
+        // A real hole (compacted, expired): read again once, then counted and reported.
+        assert_eq!(l.admit(0, 20), Admit::Reread { from: 16 });
+        assert_eq!(l.admit(0, 20), Admit::CountAfterHole { from: 16, to: 19 });
+        assert_eq!(l.admit(0, 21), Admit::Count);
+        // A recreated partition starts again.
+        l.forget(0);
+        assert_eq!(l.admit(0, 0), Admit::Count);
+        assert_eq!(l.partitions(), [0, 1]);
+    }
+
+    #[test]
+    fn a_log_that_moved_under_the_audit_is_named() {
+        let mut l = OffsetLedger::default();
+        for o in 0..10 {
+            l.admit(0, o);
+            l.admit(1, 100 + o);
+        }
+        l.admit(2, 5);
+        // 0: recreated (ends at 3, 9 was counted); 1: 110..114 expired; 2: as counted; 3: never
+        // counted.
+        let moved = l.reconcile(&[(0, 0, 3), (1, 115, 120), (2, 0, 6), (3, 0, 9)]);
+        assert_eq!(
+            moved,
+            [
+                Moved::Recreated {
+                    partition: 0,
+                    counted: 9,
+                    low: 0,
+                    high: 3
+                },
+                Moved::Expired {
+                    partition: 1,
+                    from: 110,
+                    to: 114
+                },
+            ]
+        );
+        assert_eq!(l.partitions(), [2]);
+        // Read again from the new start: counted afresh.
+        assert_eq!(l.admit(0, 0), Admit::Count);
+        assert_eq!(l.admit(1, 115), Admit::Count);
+        assert!(
+            l.reconcile(&[(0, 0, 3), (1, 115, 120), (2, 0, 6)])
+                .is_empty()
+        );
+    }
+}
