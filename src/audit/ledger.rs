@@ -59,10 +59,10 @@ pub enum Moved {
     },
 }
 
-/// The next offset expected per partition.
+/// The next offset expected per partition (indexed by partition: this is on the hot path).
 #[derive(Debug, Default)]
 pub struct OffsetLedger {
-    next: HashMap<i32, i64>,
+    next: Vec<Option<i64>>,
     /// Partitions read again from this offset after a jump, not yet confirmed.
     reread: HashMap<i32, i64>,
 }
@@ -70,20 +70,27 @@ pub struct OffsetLedger {
 impl OffsetLedger {
     /// Decides about the record at `offset` of `partition`, and accounts it when it counts.
     pub fn admit(&mut self, partition: i32, offset: i64) -> Admit {
-        let Some(&next) = self.next.get(&partition) else {
-            self.next.insert(partition, offset + 1);
+        let i = usize::try_from(partition).unwrap_or(0);
+        if i >= self.next.len() {
+            self.next.resize(i + 1, None);
+        }
+        let slot = &mut self.next[i];
+        let Some(next) = *slot else {
+            *slot = Some(offset + 1);
             return Admit::Count;
         };
         if offset < next {
             return Admit::Replay;
         }
         if offset == next {
-            self.next.insert(partition, offset + 1);
-            self.reread.remove(&partition);
+            *slot = Some(offset + 1);
+            if !self.reread.is_empty() {
+                self.reread.remove(&partition);
+            }
             return Admit::Count;
         }
         if self.reread.get(&partition) == Some(&next) {
-            self.next.insert(partition, offset + 1);
+            *slot = Some(offset + 1);
             self.reread.remove(&partition);
             return Admit::CountAfterHole {
                 from: next,
@@ -96,13 +103,19 @@ impl OffsetLedger {
 
     /// The next offset expected on `partition`, once one record of it was counted.
     pub fn next(&self, partition: i32) -> Option<i64> {
-        self.next.get(&partition).copied()
+        let i = usize::try_from(partition).ok()?;
+        self.next.get(i).copied().flatten()
     }
 
     /// Forgets `partition`: its log was recreated or truncated, and its offsets now name other
     /// records.
     pub fn forget(&mut self, partition: i32) {
-        self.next.remove(&partition);
+        if let Some(slot) = usize::try_from(partition)
+            .ok()
+            .and_then(|i| self.next.get_mut(i))
+        {
+            *slot = None;
+        }
         self.reread.remove(&partition);
     }
 
@@ -136,9 +149,10 @@ impl OffsetLedger {
 
     /// Partitions with a counted record.
     pub fn partitions(&self) -> Vec<i32> {
-        let mut p: Vec<i32> = self.next.keys().copied().collect();
-        p.sort_unstable();
-        p
+        (0..self.next.len())
+            .filter(|i| self.next[*i].is_some())
+            .map(|i| i as i32)
+            .collect()
     }
 }
 
