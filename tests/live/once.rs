@@ -28,6 +28,16 @@ fn valid_reading(contract: &schemactl::catalog::Contract) -> Vec<u8> {
     contract.valid[0].payload.clone()
 }
 
+/// A reading the contract's newest version accepts, sent by `producer` (the MQTT helper
+/// `publish` sends on gen-0042's topic).
+fn reading_of(contract: &schemactl::catalog::Contract, producer: &str) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(&valid_reading(contract)).unwrap();
+    if let Some(pointer) = &contract.identity.pointer {
+        *v.pointer_mut(pointer).unwrap() = Value::String(producer.into());
+    }
+    serde_json::to_vec(&v).unwrap()
+}
+
 /// An audit run in this process, stopped by the test.
 struct InProcess {
     rt: tokio::runtime::Runtime,
@@ -136,15 +146,21 @@ fn block<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// Produces `n` records framed with `id`, five at a time every 100 ms as the fleet does, keyed
-/// by twelve generators; returns their partitions and offsets as acknowledged.
-fn trickle(bootstrap: &str, id: u32, payload: &[u8], n: usize) -> Vec<(i32, i64)> {
+/// by twelve generators, each sending `payload(its id)`; returns their partitions and offsets as
+/// acknowledged.
+fn trickle(
+    bootstrap: &str,
+    id: u32,
+    payload: impl Fn(&str) -> Vec<u8>,
+    n: usize,
+) -> Vec<(i32, i64)> {
     let sink = KafkaSink::open(&KafkaConfig::new(bootstrap), Duration::from_secs(10)).unwrap();
-    let value = encode_v0(id, payload);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let mut acks = Vec::new();
         for i in 0..n {
             let key = format!("gen-{:04}", i % 12 + 1);
+            let value = encode_v0(id, &payload(&key));
             acks.push(
                 sink.send(TOPIC, Some(key.as_bytes()), &[], &value)
                     .await
@@ -184,7 +200,8 @@ fn kafka_trickle_into_three_partitions_counts_every_record_once() {
     let broker = Tansu::start();
     broker.create_topic(TOPIC, 3);
     let (registry, id) = registry_with_contract();
-    let payload = valid_reading(&contract());
+    let contract = contract();
+    let payload = |producer: &str| reading_of(&contract, producer);
     let (rounds, per_round) = (6, 150);
     let mut replayed = 0;
     for round in 0..rounds {
@@ -192,7 +209,7 @@ fn kafka_trickle_into_three_partitions_counts_every_record_once() {
             kafka_plan(broker.bootstrap(), StartAt::End),
             registry.clone(),
         );
-        let acked = trickle(&broker.bootstrap(), id, &payload, per_round);
+        let acked = trickle(&broker.bootstrap(), id, payload, per_round);
         assert_eq!(acked.len(), per_round);
         let partitions: std::collections::BTreeSet<i32> = acked.iter().map(|a| a.0).collect();
         assert_eq!(partitions.len(), 3, "the keys spread over the partitions");
@@ -302,7 +319,7 @@ fn mqtt_redelivery_storm_counts_each_message_once() {
         "--format",
         "json",
     ]);
-    publish(&broker.url(), vec![valid_reading(&contract()); n]);
+    publish(&broker.url(), vec![reading_of(&contract(), "gen-0042"); n]);
     let (code, stdout, stderr) = audit.finish();
     let doc: Value =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
@@ -408,9 +425,10 @@ fn a_kafka_topic_deleted_while_the_audit_runs_is_an_open_gap() {
     let broker = Tansu::start();
     broker.create_topic(TOPIC, 1);
     let (registry, id) = registry_with_contract();
-    let payload = valid_reading(&contract());
+    let contract = contract();
+    let payload = |producer: &str| reading_of(&contract, producer);
     let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
-    let acked = trickle(&broker.bootstrap(), id, &payload, 10);
+    let acked = trickle(&broker.bootstrap(), id, payload, 10);
     audit.wait_until("the records before the deletion", |p| p.messages() >= 10);
     delete_topic(&broker);
     audit.wait_until("the audit to notice the deletion", |p| {
@@ -434,13 +452,14 @@ fn a_kafka_position_out_of_range_is_a_gap_and_the_new_log_is_read() {
     let broker = Tansu::start();
     broker.create_topic(TOPIC, 1);
     let (registry, id) = registry_with_contract();
-    let payload = valid_reading(&contract());
+    let contract = contract();
+    let payload = |producer: &str| reading_of(&contract, producer);
     let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
-    let before = trickle(&broker.bootstrap(), id, &payload, 20);
+    let before = trickle(&broker.bootstrap(), id, payload, 20);
     audit.wait_until("the first log", |p| p.messages() >= 20);
     delete_topic(&broker);
     broker.create_topic(TOPIC, 1);
-    let after = trickle(&broker.bootstrap(), id, &payload, 5);
+    let after = trickle(&broker.bootstrap(), id, payload, 5);
     assert_eq!(after, (0..5).map(|o| (0, o)).collect::<Vec<_>>());
     audit.wait_until("the new log", |p| p.messages() >= 25);
     let card = audit.finish();
@@ -568,9 +587,11 @@ fn an_ungoverned_schema_is_reported_and_both_transports_judged_by_the_contract()
     let ungoverned = block(registry.register(&contract.subject, &loose.to_string())).unwrap();
     assert_ne!(ungoverned, governed);
     // A reading without the first required field: valid under the producer's schema only.
-    let mut reading: Value = serde_json::from_slice(&valid_reading(&contract)).unwrap();
-    reading.as_object_mut().unwrap().remove(&required[0]);
-    let reading = serde_json::to_vec(&reading).unwrap();
+    let incomplete = |producer: &str| {
+        let mut reading: Value = serde_json::from_slice(&reading_of(&contract, producer)).unwrap();
+        reading.as_object_mut().unwrap().remove(&required[0]);
+        serde_json::to_vec(&reading).unwrap()
+    };
 
     let tansu = Tansu::start();
     tansu.create_topic(TOPIC, 1);
@@ -582,9 +603,9 @@ fn an_ungoverned_schema_is_reported_and_both_transports_judged_by_the_contract()
         version: newest_version as i32,
     });
     let audit = InProcess::start(plan, registry);
-    trickle(&tansu.bootstrap(), governed, &valid_reading(&contract), 5);
-    trickle(&tansu.bootstrap(), ungoverned, &reading, 5);
-    publish(&mosquitto.url(), vec![reading.clone(); 5]);
+    trickle(&tansu.bootstrap(), governed, |p| reading_of(&contract, p), 5);
+    trickle(&tansu.bootstrap(), ungoverned, incomplete, 5);
+    publish(&mosquitto.url(), vec![incomplete("gen-0042"); 5]);
     audit.wait_until("both transports", |p| p.messages() >= 15);
     let card = audit.finish();
 
