@@ -19,7 +19,7 @@ use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt, TopicState};
 use crate::transport::mqtt::{MqttConfig, MqttEvent, MqttSource};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::{Known, Resolution, Resolver, SchemaLookup};
-use crate::validate::wire::{self, VALUE_SCHEMA_ID_HEADER};
+use crate::validate::wire::{self, SchemaRef, VALUE_SCHEMA_ID_HEADER};
 use crate::validate::{PayloadValidator, Violation, ViolationKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -723,8 +723,12 @@ fn read_kafka<L: SchemaLookup>(
                             Some(Violation::new(
                                 ViolationKind::UNGOVERNED_SCHEMA,
                                 format!(
-                                    "schema {} (id {id}) is version {registry_version} of \"{subject}\" in the registry, but the contract's history does not hold it; judged by it and by the contract's v{}",
-                                    framed.schema,
+                                    "schema {} is version {registry_version} of \"{subject}\" in the registry, but the contract's history does not hold it; judged by it and by the contract's v{}",
+                                    match framed.schema {
+                                        SchemaRef::Id(_) => framed.schema.to_string(),
+                                        SchemaRef::Guid(_) =>
+                                            format!("{} (id {id})", framed.schema),
+                                    },
                                     newest.as_ref().map_or(0, |(v, _)| *v)
                                 ),
                             )),

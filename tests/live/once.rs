@@ -603,7 +603,12 @@ fn an_ungoverned_schema_is_reported_and_both_transports_judged_by_the_contract()
         version: newest_version as i32,
     });
     let audit = InProcess::start(plan, registry);
-    trickle(&tansu.bootstrap(), governed, |p| reading_of(&contract, p), 5);
+    trickle(
+        &tansu.bootstrap(),
+        governed,
+        |p| reading_of(&contract, p),
+        5,
+    );
     trickle(&tansu.bootstrap(), ungoverned, incomplete, 5);
     publish(&mosquitto.url(), vec![incomplete("gen-0042"); 5]);
     audit.wait_until("both transports", |p| p.messages() >= 15);
@@ -658,4 +663,64 @@ fn an_ungoverned_schema_is_reported_and_both_transports_judged_by_the_contract()
         .find(|p| p.transport == TransportKind::Kafka && !p.other_schemas.is_empty())
         .expect("a producer judged by another schema");
     assert!(producer.schema_versions.contains(&(newest_version as i32)));
+}
+
+/// The same through the CLI and the registry process: the text scorecard says which schemas
+/// judged the producer's records, and the finding names the registry version and id.
+#[test]
+fn cli_text_says_which_schemas_judged_an_ungoverned_producer() {
+    use schemactl::config::RegistrySettings;
+    use schemactl::registry::RegistryClient;
+    let contract = contract();
+    let (newest_version, newest) = audit::contract_history(&contract).unwrap().pop().unwrap();
+    let registry = services::Registry::start();
+    run_ok(&[
+        "register",
+        "--contract",
+        "generator",
+        "--registry",
+        &registry.url,
+    ]);
+    let client = RegistryClient::new(&RegistrySettings {
+        url: Some(registry.url.clone()),
+        ..RegistrySettings::default()
+    })
+    .unwrap();
+    // A producer auto-registering its own variant, as Confluent's serializers do by default.
+    let mut own: Value = serde_json::from_str(&newest).unwrap();
+    own["title"] = Value::String("registered by a producer".into());
+    let id = block(SchemaLookup::register(
+        &client,
+        &contract.subject,
+        &own.to_string(),
+    ))
+    .unwrap();
+    let tansu = Tansu::start();
+    tansu.create_topic(TOPIC, 1);
+    let audit = Audit::start(&[
+        "--kafka",
+        &tansu.bootstrap(),
+        "--registry",
+        &registry.url,
+        "--from-beginning",
+        "--max-messages",
+        "3",
+        "--duration",
+        "60s",
+    ]);
+    trickle(&tansu.bootstrap(), id, |p| reading_of(&contract, p), 3);
+    let (code, stdout, stderr) = audit.finish();
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("UNGOVERNED_SCHEMA×"), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(&format!("named registry schema id {id} (version ")))
+        .unwrap_or_else(|| panic!("no line naming schema {id}:\n{stdout}"));
+    assert!(
+        line.ends_with(&format!(
+            "\"{}\"): judged by it and by the contract's v{newest_version}",
+            contract.subject
+        )),
+        "{line}"
+    );
 }
