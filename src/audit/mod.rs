@@ -464,9 +464,9 @@ struct TopicWatch {
 
 impl TopicWatch {
     /// Compares the cluster's partitions with what the ledger counted: a topic deleted is an
-    /// outage until it is back; a partition that now ends before an offset already counted was
-    /// recreated or truncated and is read again from its start; one that now begins after the
-    /// next offset expected lost records to retention before the audit read them.
+    /// outage until it is back, and then read again from its start; a partition that now
+    /// begins after the next offset expected lost records to retention before the audit read
+    /// them.
     fn check(
         &mut self,
         source: &KafkaSource,
@@ -520,33 +520,15 @@ impl TopicWatch {
             return;
         }
         for moved in ledger.reconcile(&partitions) {
-            let (partition, from, reason, offsets) = match moved {
-                ledger::Moved::Recreated {
-                    partition,
-                    counted,
-                    low,
-                    high,
-                } => (
-                    partition,
-                    low,
-                    format!(
-                        "partition {partition} now ends at offset {high}, before offset {counted} already counted: the topic was recreated or truncated; read again from offset {low}"
-                    ),
-                    None,
-                ),
-                ledger::Moved::Expired {
-                    partition,
-                    from,
-                    to,
-                } => (
-                    partition,
-                    to + 1,
-                    format!(
-                        "offsets {from}..{to} of partition {partition} expired before the audit read them (offset out of range)"
-                    ),
-                    Some([from, to]),
-                ),
-            };
+            let ledger::Moved::Expired {
+                partition,
+                from: lost,
+                to,
+            } = moved;
+            let (from, offsets) = (to + 1, Some([lost, to]));
+            let reason = format!(
+                "offsets {lost}..{to} of partition {partition} expired before the audit read them (offset out of range)"
+            );
             tracing::warn!("Kafka: {reason}");
             card.gap(
                 TransportKind::Kafka,

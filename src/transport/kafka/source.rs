@@ -207,11 +207,22 @@ impl KafkaSource {
             Some(_) => consumer.subscribe(&[topic]),
             None => {
                 let mut tpl = TopicPartitionList::new();
-                let offset = match start {
-                    StartAt::Beginning => Offset::Beginning,
-                    StartAt::End => Offset::End,
-                };
                 for p in 0..partitions {
+                    // The end is looked up now rather than left to librdkafka (`Offset::End`),
+                    // which resolves it after `assign` returns: records produced in between
+                    // (after the audit said it was connected) were missed.
+                    let offset = match start {
+                        StartAt::Beginning => Offset::Beginning,
+                        StartAt::End => consumer
+                            .fetch_watermarks(topic, p as i32, timeout)
+                            .map(|(_, high)| Offset::Offset(high))
+                            .map_err(|e| {
+                                TransportError::Connect(format!(
+                                    "Kafka: the end of partition {p} of \"{topic}\": {}",
+                                    cfg.describe(&e)
+                                ))
+                            })?,
+                    };
                     tpl.add_partition_offset(topic, p as i32, offset)
                         .map_err(|e| TransportError::Io(e.to_string()))?;
                 }
