@@ -768,6 +768,9 @@ fn read_kafka<L: SchemaLookup>(
             channel,
             early,
         );
+        verdict
+            .violations
+            .extend(plan.attribution.check_key(record.key()));
         if let Some((named, what)) = &named {
             if let Some(v) = version {
                 for found in &mut verdict.violations {

@@ -4,9 +4,14 @@
 mod contract;
 pub mod git;
 mod history;
+pub mod init;
+mod reading_model;
 
-pub use contract::{Contract, Example, ExpectedViolation, IdentitySpec, KafkaSpec, MqttSpec};
+pub use contract::{
+    Contract, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec, MqttSpec,
+};
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
+pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;

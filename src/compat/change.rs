@@ -8,7 +8,13 @@ use serde::Serialize;
 use std::fmt;
 
 /// Whether a change type is compatible (`C`) or breaking (`B`) under the strict and lenient
-/// policies, as Confluent Schema Registry 8.x classifies it for a BACKWARD check.
+/// policies, as Confluent Schema Registry 8.x classifies it for a BACKWARD check: `C` in the
+/// strict column means the type is in `SchemaDiff.COMPATIBLE_CHANGES_STRICT`, in the lenient
+/// column that it is in `COMPATIBLE_CHANGES_LENIENT` (json-schema-provider). The lenient set is
+/// the strict set plus ten types: additional and unevaluated properties narrowed or removed,
+/// optional or defaulted properties added to an open content model, properties removed from
+/// any content model. `tests/compat_fixtures.rs` holds its own copy of both sets and checks
+/// every fixture against it under both policies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verdict {
     C,
@@ -178,7 +184,7 @@ change_types! {
     /// A dependency schema was removed for a property.
     DEPENDENCY_SCHEMA_REMOVED => C C,
     /// A property was added to an open content model (Confluent 7.x name).
-    PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL => B C,
+    PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL => B B,
     /// A required property was added to an open content model.
     REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL => B B,
     /// A required property with a default was added to an open content model.
@@ -198,7 +204,7 @@ change_types! {
     /// A property declared `false` was removed from a closed content model.
     PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL => C C,
     /// A property was removed from a closed content model.
-    PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL => B B,
+    PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL => B C,
     /// A removed property is still accepted by the partially open content model.
     PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL => C C,
     /// A removed property is not accepted by the partially open content model.
@@ -214,11 +220,11 @@ change_types! {
     /// `unevaluatedProperties` now permits what it forbade.
     UNEVALUATED_PROPERTIES_ADDED => C C,
     /// `unevaluatedProperties` now forbids what it permitted.
-    UNEVALUATED_PROPERTIES_REMOVED => B B,
+    UNEVALUATED_PROPERTIES_REMOVED => B C,
     /// The `unevaluatedProperties` schema was relaxed.
     UNEVALUATED_PROPERTIES_EXTENDED => C C,
     /// A schema now constrains unevaluated properties.
-    UNEVALUATED_PROPERTIES_NARROWED => B B,
+    UNEVALUATED_PROPERTIES_NARROWED => B C,
     /// A `maxItems` was added to an array.
     MAX_ITEMS_ADDED => B B,
     /// The array's `maxItems` was removed.

@@ -173,8 +173,11 @@ pub fn diff_metadata(update: &Schema, original: &Metadata, updated: &Metadata) -
         .difference(&updated.reserved)
         .map(|p| change(ChangeType::RESERVED_PROPERTY_REMOVED, p.clone()))
         .collect();
-    if let Some(object) = update.root_object() {
-        for (name, _) in &object.properties {
+    // Confluent looks for a conflict in the document's own top-level `properties` member
+    // (`JsonSchema.hasTopLevelField`), not in the schema it resolves: a property reached
+    // through a root `$ref` or an `allOf` does not conflict, one beside a root `$ref` does.
+    if let Some(serde_json::Value::Object(properties)) = update.document().get("properties") {
+        for name in properties.keys() {
             if updated.reserved.contains(name) {
                 changes.push(change(
                     ChangeType::RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY,
@@ -246,17 +249,33 @@ pub fn diff_versions(original: &Version<'_>, update: &Version<'_>, policy: Polic
 }
 
 /// Changes between `old` and `proposal` as `direction` reads them: backward diffs old → proposal
-/// (the new schema reads old data), forward the other way round.
+/// (the new schema reads old data), forward the other way round. With `metadata`, the
+/// reserved properties are compared too, always proposal against old: Confluent checks the new
+/// schema's reservations against the previous version's apart from the level's directions
+/// (`AbstractSchemaRegistry.validateReservedFields`), so a reservation added is never a
+/// reservation "removed" read forwards. A check asks for them with its first direction only.
 fn changes_in(
     direction: Direction,
     old: &Version<'_>,
     proposal: &Version<'_>,
     policy: Policy,
+    metadata: bool,
 ) -> Vec<Change> {
-    match direction {
-        Direction::Backward => diff_versions(old, proposal, policy),
-        Direction::Forward => diff_versions(proposal, old, policy),
-    }
+    let mut changes = if metadata && (old.metadata.is_some() || proposal.metadata.is_some()) {
+        let empty = Metadata::default();
+        diff_metadata(
+            proposal.schema,
+            old.metadata.unwrap_or(&empty),
+            proposal.metadata.unwrap_or(&empty),
+        )
+    } else {
+        Vec::new()
+    };
+    changes.extend(match direction {
+        Direction::Backward => diff(old.schema, proposal.schema, policy),
+        Direction::Forward => diff(proposal.schema, old.schema, policy),
+    });
+    changes
 }
 
 /// [`check`]'s verdict against one version, without building findings and stopping at the
@@ -268,11 +287,15 @@ pub fn compatible_with(
     level: Level,
     policy: Policy,
 ) -> bool {
-    level.directions().iter().all(|&direction| {
-        changes_in(direction, old, proposal, policy)
-            .iter()
-            .all(|c| c.kind.is_compatible(policy))
-    })
+    level
+        .directions()
+        .iter()
+        .enumerate()
+        .all(|(i, &direction)| {
+            changes_in(direction, old, proposal, policy, i == 0)
+                .iter()
+                .all(|c| c.kind.is_compatible(policy))
+        })
 }
 
 /// Checks `proposal` against `history` (oldest first) at `level`: the latest version only, or
@@ -290,8 +313,8 @@ pub fn check(
     };
     let mut findings = Vec::new();
     for old in against.iter().rev() {
-        for &direction in level.directions() {
-            let changes = changes_in(direction, old, proposal, policy);
+        for (i, &direction) in level.directions().iter().enumerate() {
+            let changes = changes_in(direction, old, proposal, policy, i == 0);
             findings.extend(changes.into_iter().map(|change| Finding {
                 compatible: change.kind.is_compatible(policy),
                 message: explain::message(&change),
@@ -313,6 +336,47 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reservations_are_compared_once_proposal_against_old_at_every_level() {
+        let schema =
+            Schema::from_json_text(r#"{"type":"object","properties":{"fuel":{"type":"number"}}}"#)
+                .unwrap();
+        let reserved = |names: &str| Metadata {
+            reserved: names.split(',').map(str::to_string).collect(),
+        };
+        let (rpm, rpm_and_hours) = (reserved("rpm"), reserved("rpm,hours"));
+        let version = |metadata| Version {
+            label: "v",
+            schema: &schema,
+            metadata: Some(metadata),
+        };
+        for level in [Level::Backward, Level::Forward, Level::Full] {
+            // Reserving one more name is allowed whichever way the level reads data.
+            let added = check(
+                &version(&rpm_and_hours),
+                &[version(&rpm)],
+                level,
+                Policy::Strict,
+            );
+            assert!(added.compatible, "{level}: {:?}", added.findings);
+            // Withdrawing one is refused, once.
+            let removed = check(
+                &version(&rpm),
+                &[version(&rpm_and_hours)],
+                level,
+                Policy::Strict,
+            );
+            let kinds: Vec<ChangeType> = removed.findings.iter().map(|f| f.change.kind).collect();
+            assert_eq!(kinds, [ChangeType::RESERVED_PROPERTY_REMOVED], "{level}");
+            assert!(!compatible_with(
+                &version(&rpm),
+                &version(&rpm_and_hours),
+                level,
+                Policy::Strict
+            ));
+        }
+    }
 
     #[test]
     fn compatible_with_agrees_with_check_at_every_level() {

@@ -72,6 +72,22 @@ impl Draft {
             .map(|&(_, _, d)| (d, false))
     }
 
+    /// Whether Confluent builds its model of this dialect with json-sKema, translated into
+    /// everit's classes, rather than with everit's own loader (draft-04 to draft-07). The two
+    /// models differ, so the same keywords can diff differently (see the loader's `sniffs`,
+    /// `object` and `array`). Only 2020-12 is read this way here: Confluent also sends 2019-09 to
+    /// json-sKema, but json-sKema knows only 2020-12's keywords (no tuple `items`, no
+    /// `additionalItems`, no `dependencies`), and no 2019-09 case has been checked against it.
+    pub fn read_by_skema(self) -> bool {
+        self == Draft::Draft202012
+    }
+
+    /// Whether Confluent reads this dialect with everit's loader, which knows no keyword
+    /// introduced after draft-07.
+    pub fn read_by_everit(self) -> bool {
+        matches!(self, Draft::Draft4 | Draft::Draft6 | Draft::Draft7)
+    }
+
     /// The keyword naming a schema's identifier in this draft.
     fn id_keyword(self) -> Kw {
         if self == Draft::Draft4 {
@@ -483,6 +499,19 @@ const NUMBER_KEYWORDS: &[Kw] = &[
     Kw::MultipleOf,
 ];
 const STRING_KEYWORDS: &[Kw] = &[Kw::MinLength, Kw::MaxLength, Kw::Pattern, Kw::Format];
+/// Keywords of 2019-09 and 2020-12 that everit, which reads draft-07 and older for Confluent,
+/// does not know: it keeps them as unread properties, which its diff looks at only for
+/// `minContains` and `maxContains` (as plain numbers, on a node that is an array for other
+/// reasons).
+const LATER_DRAFT_KEYWORDS: &[Kw] = &[
+    Kw::PrefixItems,
+    Kw::MinContains,
+    Kw::MaxContains,
+    Kw::UnevaluatedItems,
+    Kw::DependentRequired,
+    Kw::DependentSchemas,
+    Kw::UnevaluatedProperties,
+];
 
 /// The keywords of one schema object, found in a single pass over its members: the loader
 /// asks for some forty keywords per object, and each map lookup would hash the key again.
@@ -505,10 +534,6 @@ impl<'a> Keywords<'a> {
 
     fn has(&self, kw: Kw) -> bool {
         self.0[kw as usize].is_some()
-    }
-
-    fn has_any(&self, family: &[Kw]) -> bool {
-        family.iter().any(|&kw| self.has(kw))
     }
 }
 
@@ -633,14 +658,6 @@ impl Schema {
             id = target;
         }
         id
-    }
-
-    /// Names of the root's properties, when the root is an object schema.
-    pub fn root_object(&self) -> Option<&ObjectNode> {
-        match &self.nodes[self.resolve(self.root)].kind {
-            Kind::Object(o) => Some(o),
-            _ => None,
-        }
     }
 
     fn check_ref_cycles(&self) -> Result<(), SchemaError> {
@@ -824,7 +841,11 @@ impl<'a> Loader<'a> {
                 let node = &mut self.nodes[id];
                 node.pointer = Some(pointer);
                 node.kind = kind;
-                node.id = keywords.get(self.draft.id_keyword()).cloned();
+                // json-sKema keeps `$id` for resolving references only, never on the schema
+                // it builds, so Confluent never reports ID_CHANGED for a 2020-12 schema.
+                if !self.draft.read_by_skema() {
+                    node.id = keywords.get(self.draft.id_keyword()).cloned();
+                }
                 node.title = keywords.get(Kw::Title).cloned();
                 node.description = keywords.get(Kw::Description).cloned();
                 node.default = keywords.get(Kw::Default).cloned();
@@ -955,16 +976,16 @@ impl<'a> Loader<'a> {
                 ));
             }
         }
-        if !consumed.array && keywords.has_any(ARRAY_KEYWORDS) {
+        if !consumed.array && self.sniffs(keywords, ARRAY_KEYWORDS) {
             parts.push(self.array(pointer, keywords)?);
         }
-        if !consumed.object && keywords.has_any(OBJECT_KEYWORDS) {
+        if !consumed.object && self.sniffs(keywords, OBJECT_KEYWORDS) {
             parts.push(self.object(pointer, keywords)?);
         }
-        if !consumed.number && keywords.has_any(NUMBER_KEYWORDS) {
+        if !consumed.number && self.sniffs(keywords, NUMBER_KEYWORDS) {
             parts.push(Kind::Number(self.number(pointer, keywords, false)?));
         }
-        if !consumed.string && keywords.has_any(STRING_KEYWORDS) {
+        if !consumed.string && self.sniffs(keywords, STRING_KEYWORDS) {
             parts.push(Kind::String(self.string(pointer, keywords)?));
         }
         Ok(match parts {
@@ -981,6 +1002,37 @@ impl<'a> Loader<'a> {
                 ids.push(self.push(None, first));
                 ids.extend(rest.into_iter().map(|k| self.push(None, k)));
                 Kind::Combined(Criterion::All, ids)
+            }
+        })
+    }
+
+    /// Whether a keyword of `family` is present that Confluent's model of this draft turns into
+    /// a node of that kind. everit (draft-07 and older) keeps keywords of later drafts aside as
+    /// unread properties: `{"unevaluatedProperties": false}` is the empty schema there.
+    /// json-sKema (2020-12) makes a node of each keyword it reads, so `"properties": {}` or
+    /// `"patternProperties": {}`, which hold no subschema, make no object node, `format` makes
+    /// no string node, and `minContains`/`maxContains` belong to `contains`.
+    fn sniffs(&self, keywords: &Keywords<'a>, family: &[Kw]) -> bool {
+        family.iter().any(|&kw| {
+            let Some(value) = keywords.get(kw) else {
+                return false;
+            };
+            if self.draft.read_by_everit() {
+                return !LATER_DRAFT_KEYWORDS.contains(&kw);
+            }
+            if !self.draft.read_by_skema() {
+                return true;
+            }
+            match kw {
+                Kw::Properties | Kw::PatternProperties => {
+                    value.as_object().is_none_or(|members| !members.is_empty())
+                }
+                Kw::Format
+                | Kw::MinContains
+                | Kw::MaxContains
+                | Kw::AdditionalItems
+                | Kw::Dependencies => false,
+                _ => true,
             }
         })
     }
@@ -1205,7 +1257,16 @@ impl<'a> Loader<'a> {
             .collect();
         let mut property_dependencies = Vec::new();
         let mut schema_dependencies = Vec::new();
-        if let Some(Value::Object(deps)) = keywords.get(Kw::Dependencies) {
+        // Which keywords Confluent's model of the draft reads: everit ignores 2019-09's
+        // `dependentRequired`, `dependentSchemas` and `unevaluatedProperties`, json-sKema
+        // ignores draft-07's `dependencies`.
+        let everit = self.draft.read_by_everit();
+        let dependencies = if self.draft.read_by_skema() {
+            None
+        } else {
+            keywords.get(Kw::Dependencies)
+        };
+        if let Some(Value::Object(deps)) = dependencies {
             for (name, dep) in deps {
                 if dep.is_array() {
                     property_dependencies.push((
@@ -1218,14 +1279,14 @@ impl<'a> Loader<'a> {
                     schema_dependencies.push((name.clone(), id));
                 }
             }
-        } else if let Some(other) = keywords.get(Kw::Dependencies) {
+        } else if let Some(other) = dependencies {
             return Err(self.bad(
                 "dependencies",
                 pointer,
                 format!("expected an object, found {}", type_name(other)),
             ));
         }
-        if let Some(value) = keywords.get(Kw::DependentRequired) {
+        if let Some(value) = keywords.get(Kw::DependentRequired).filter(|_| !everit) {
             let Value::Object(deps) = value else {
                 return Err(self.bad(
                     "dependentRequired",
@@ -1240,10 +1301,12 @@ impl<'a> Loader<'a> {
                 ));
             }
         }
-        schema_dependencies.extend(self.schema_map(pointer, keywords, Kw::DependentSchemas)?);
+        if !everit {
+            schema_dependencies.extend(self.schema_map(pointer, keywords, Kw::DependentSchemas)?);
+        }
         let unevaluated = match keywords.get(Kw::UnevaluatedProperties) {
-            None => None,
-            Some(_) => Some(self.child(pointer, Kw::UnevaluatedProperties, keywords)?),
+            Some(_) if !everit => Some(self.child(pointer, Kw::UnevaluatedProperties, keywords)?),
+            _ => None,
         };
         if keywords.has(Kw::PropertyNames) {
             self.child(pointer, Kw::PropertyNames, keywords)?;
@@ -1292,6 +1355,23 @@ impl<'a> Loader<'a> {
         }
         if self.draft == Draft::Draft202012 && keywords.has(Kw::PrefixItems) {
             node.additional = self.additional(pointer, keywords, Kw::Items)?;
+        } else if self.draft == Draft::Draft202012 {
+            // Without `prefixItems`, json-sKema's `items` is still one node, which Confluent's
+            // translation reads as everit's: `false` forbids additional items, `true` adds
+            // nothing, a schema constrains every item. `additionalItems` is not a 2020-12
+            // keyword.
+            match keywords.get(Kw::Items) {
+                Some(Value::Bool(false)) => node.additional = Some(Additional::Forbidden),
+                Some(Value::Bool(true)) | None => {}
+                Some(Value::Array(_)) => {
+                    return Err(self.bad(
+                        "items",
+                        pointer,
+                        "2020-12 takes one schema here; write a tuple as \"prefixItems\"",
+                    ));
+                }
+                Some(_) => node.all_items = Some(self.child(pointer, Kw::Items, keywords)?),
+            }
         } else {
             if let Some(items) = keywords.get(Kw::Items)
                 && !items.is_array()
@@ -1307,6 +1387,17 @@ impl<'a> Loader<'a> {
         node.max_items = self.non_negative(pointer, keywords, Kw::MaxItems)?;
         node.min_contains = self.non_negative(pointer, keywords, Kw::MinContains)?;
         node.max_contains = self.non_negative(pointer, keywords, Kw::MaxContains)?;
+        if self.draft.read_by_skema() {
+            // json-sKema reads both only as part of `contains`, where `minContains` defaults
+            // to 1: removing `"minContains": 1` changes nothing, removing `contains` removes
+            // both.
+            if keywords.has(Kw::Contains) {
+                node.min_contains = Some(node.min_contains.unwrap_or(1.0));
+            } else {
+                node.min_contains = None;
+                node.max_contains = None;
+            }
+        }
         node.unique_items = match keywords.get(Kw::UniqueItems) {
             None => false,
             Some(Value::Bool(b)) => *b,
@@ -1318,7 +1409,7 @@ impl<'a> Loader<'a> {
                 ));
             }
         };
-        if keywords.has(Kw::UnevaluatedItems) {
+        if keywords.has(Kw::UnevaluatedItems) && !self.draft.read_by_everit() {
             node.unevaluated = Some(self.child(pointer, Kw::UnevaluatedItems, keywords)?);
         }
         Ok(Kind::Array(Box::new(node)))
@@ -1481,6 +1572,38 @@ mod tests {
         let err = Schema::parse(json!({"properties": {"a": {"$ref": "#/definitions/missing"}}}))
             .unwrap_err();
         assert!(err.to_string().contains("#/properties/a/$ref"), "{err}");
+    }
+
+    #[test]
+    fn each_draft_reads_what_confluents_loader_for_it_reads() {
+        const D2020: &str = "https://json-schema.org/draft/2020-12/schema";
+        // 2020-12 (json-sKema): no `$id` on the schema, no object node for an empty
+        // `properties`, `minContains` only with `contains`, defaulting to 1.
+        let s = Schema::parse(json!({"$schema": D2020, "$id": "g", "properties": {}})).unwrap();
+        assert_eq!(s.node(s.root()).id, None);
+        assert!(matches!(s.node(s.root()).kind, Kind::Empty));
+        let s = Schema::parse(json!({"$schema": D2020, "contains": {"const": 1}})).unwrap();
+        let Kind::Array(a) = &s.node(s.root()).kind else {
+            panic!("array expected")
+        };
+        assert_eq!((a.min_contains, a.max_contains), (Some(1.0), None));
+        let err =
+            Schema::parse(json!({"$schema": D2020, "items": [{"type": "string"}]})).unwrap_err();
+        assert!(
+            err.to_string().contains("#/items") && err.to_string().contains("prefixItems"),
+            "{err}"
+        );
+        // draft-07 (everit): keywords of later drafts are neither read nor make a node.
+        let later =
+            json!({"$id": "g", "unevaluatedProperties": false, "dependentRequired": {"a": ["b"]}});
+        let s = Schema::parse(later).unwrap();
+        assert_eq!(s.node(s.root()).id, Some(json!("g")));
+        assert!(matches!(s.node(s.root()).kind, Kind::Empty));
+        let s = Schema::parse(json!({"type": "object", "unevaluatedProperties": false, "dependentSchemas": {"a": {}}})).unwrap();
+        let Kind::Object(o) = &s.node(s.root()).kind else {
+            panic!("object expected")
+        };
+        assert!(o.unevaluated.is_none() && o.schema_dependencies.is_empty());
     }
 
     #[test]

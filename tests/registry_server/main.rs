@@ -8,8 +8,11 @@ mod api;
 mod auth_and_logs;
 mod bad_input;
 mod compatibility;
+mod completeness;
+mod conformance;
 mod durability;
 mod errors;
+mod fleet_producer;
 mod interop;
 
 use reqwest::Method;

@@ -43,7 +43,6 @@ bounds! {
     MIN_LENGTH: MIN_LENGTH_ADDED MIN_LENGTH_REMOVED MIN_LENGTH_INCREASED MIN_LENGTH_DECREASED;
     MAXIMUM: MAXIMUM_ADDED MAXIMUM_REMOVED MAXIMUM_INCREASED MAXIMUM_DECREASED;
     MINIMUM: MINIMUM_ADDED MINIMUM_REMOVED MINIMUM_INCREASED MINIMUM_DECREASED;
-    EXCLUSIVE_MAXIMUM: EXCLUSIVE_MAXIMUM_ADDED EXCLUSIVE_MAXIMUM_REMOVED EXCLUSIVE_MAXIMUM_INCREASED EXCLUSIVE_MAXIMUM_DECREASED;
     EXCLUSIVE_MINIMUM: EXCLUSIVE_MINIMUM_ADDED EXCLUSIVE_MINIMUM_REMOVED EXCLUSIVE_MINIMUM_INCREASED EXCLUSIVE_MINIMUM_DECREASED;
     MAX_PROPERTIES: MAX_PROPERTIES_ADDED MAX_PROPERTIES_REMOVED MAX_PROPERTIES_INCREASED MAX_PROPERTIES_DECREASED;
     MIN_PROPERTIES: MIN_PROPERTIES_ADDED MIN_PROPERTIES_REMOVED MIN_PROPERTIES_INCREASED MIN_PROPERTIES_DECREASED;
@@ -107,16 +106,40 @@ fn is_multiple(x: f64, y: f64) -> bool {
     }
 }
 
+/// `exclusiveMaximum` as Confluent's `NumberSchemaDiff` compares it: added, removed and
+/// increased as any bound, but a lower limit counts as decreased only when the original limit
+/// is above the update's `maximum` (Confluent compares it with `maximum`, not with the new
+/// `exclusiveMaximum`). So a decrease is not reported when the update's `maximum` is at or
+/// above the old limit, and the registry accepts that schema.
+///
+/// With no `maximum` in the update, Confluent's comparison fails with an internal error
+/// (a `NullPointerException`, HTTP 500), so it registers nothing. schemactl refuses the schema
+/// too, but as EXCLUSIVE_MAXIMUM_DECREASED with its values, which says what to fix.
+fn exclusive_maximum(ctx: &mut Ctx<'_>, a: &NumberNode, b: &NumberNode) {
+    let decreased = |old: f64| match b.maximum {
+        Some(maximum) => old > maximum,
+        None => true,
+    };
+    let kind = match (a.exclusive_maximum, b.exclusive_maximum) {
+        (None, None) => return,
+        (None, Some(_)) => EXCLUSIVE_MAXIMUM_ADDED,
+        (Some(_), None) => EXCLUSIVE_MAXIMUM_REMOVED,
+        (Some(x), Some(y)) if x < y => EXCLUSIVE_MAXIMUM_INCREASED,
+        (Some(x), Some(y)) if x > y && decreased(x) => EXCLUSIVE_MAXIMUM_DECREASED,
+        _ => return,
+    };
+    ctx.add_at(
+        "exclusiveMaximum",
+        kind,
+        a.exclusive_maximum.map(num),
+        b.exclusive_maximum.map(num),
+    );
+}
+
 pub(super) fn number(ctx: &mut Ctx<'_>, a: &NumberNode, b: &NumberNode) {
     bound(ctx, "maximum", a.maximum, b.maximum, &MAXIMUM);
     bound(ctx, "minimum", a.minimum, b.minimum, &MINIMUM);
-    bound(
-        ctx,
-        "exclusiveMaximum",
-        a.exclusive_maximum,
-        b.exclusive_maximum,
-        &EXCLUSIVE_MAXIMUM,
-    );
+    exclusive_maximum(ctx, a, b);
     bound(
         ctx,
         "exclusiveMinimum",
