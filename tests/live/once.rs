@@ -28,8 +28,7 @@ fn valid_reading(contract: &schemactl::catalog::Contract) -> Vec<u8> {
     contract.valid[0].payload.clone()
 }
 
-/// A reading the contract's newest version accepts, sent by `producer` (the MQTT helper
-/// `publish` sends on gen-0042's topic).
+/// A reading the contract's newest version accepts, sent by `producer`.
 fn reading_of(contract: &schemactl::catalog::Contract, producer: &str) -> Vec<u8> {
     let mut v: Value = serde_json::from_slice(&valid_reading(contract)).unwrap();
     if let Some(pointer) = &contract.identity.pointer {
@@ -145,10 +144,10 @@ fn block<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-/// Produces `n` records framed with `id`, five every 100 ms as the fleet does, keyed by twelve
-/// generators, each sending `payload(its id)`, each acknowledged before the next (so each is a
-/// batch of its own, as a device sending one reading at a time produces); returns their
-/// partitions and offsets as acknowledged.
+/// Produces `n` records framed with `id`, five every 100 ms as the fleet does, each keyed by a
+/// fresh UUID (the fleet's keys), twelve generators each sending `payload(its id)`, each
+/// acknowledged before the next (so each is a batch of its own, as a device sending one reading
+/// at a time produces); returns their partitions and offsets as acknowledged.
 fn trickle(
     bootstrap: &str,
     id: u32,
@@ -160,8 +159,8 @@ fn trickle(
     rt.block_on(async {
         let mut out = Vec::new();
         for i in 0..n {
-            let key = format!("gen-{:04}", i % 12 + 1);
-            let value = encode_v0(id, &payload(&key));
+            let key = uuid::Uuid::new_v4().to_string();
+            let value = encode_v0(id, &payload(&format!("gen-{:04}", i % 12 + 1)));
             let d = sink
                 .send(TOPIC, Some(key.as_bytes()), &[], &value)
                 .await
@@ -354,7 +353,7 @@ fn a_filter_or_topic_that_matches_nothing_is_no_traffic() {
             args.push("--allow-empty");
         }
         let audit = Audit::start(&args);
-        // Published, but on a topic outside the contract's filters.
+        // Published, but on a topic outside the contract's filter.
         let ok = valid_reading(&contract());
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
