@@ -15,7 +15,7 @@ pub use inspect::Attribution;
 pub use report::AuditReport;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
-use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt, TopicState};
+use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt, TopicCheck};
 use crate::transport::mqtt::{MqttConfig, MqttEvent, MqttSource};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::{Known, Resolution, Resolver, SchemaLookup};
@@ -489,7 +489,7 @@ impl TopicWatch {
             }
         };
         let partitions = match state {
-            TopicState::Gone => {
+            TopicCheck::Gone => {
                 if self.gone_since.is_none() {
                     tracing::warn!("Kafka: topic \"{topic}\" no longer exists on the cluster");
                     self.gone_since = Some((now, now_millis()));
@@ -497,7 +497,7 @@ impl TopicWatch {
                 }
                 return;
             }
-            TopicState::Partitions(p) => p,
+            TopicCheck::Partitions(p) => p,
         };
         if let Some((since, _)) = self.gone_since.take() {
             progress.kafka_down.store(false, Ordering::Relaxed);

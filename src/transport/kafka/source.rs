@@ -128,7 +128,7 @@ pub struct KafkaSource {
 
 /// What the cluster says about the topic's partitions.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TopicState {
+pub enum TopicCheck {
     /// The topic no longer exists.
     Gone,
     /// Per partition held by this consumer: the oldest retained offset and the next offset
@@ -264,7 +264,7 @@ impl KafkaSource {
 
     /// Asks the cluster whether the topic still exists and where each partition this consumer
     /// holds begins and ends; `Err` when it does not answer within `timeout`.
-    pub fn topic_state(&self, timeout: Duration) -> Result<TopicState, TransportError> {
+    pub fn topic_state(&self, timeout: Duration) -> Result<TopicCheck, TransportError> {
         let io = |e: KafkaError| TransportError::Io(self.cfg.describe(&e));
         let metadata = self
             .consumer
@@ -276,7 +276,7 @@ impl KafkaSource {
             .find(|t| t.name() == self.topic)
             .is_some_and(|t| t.error().is_none() && !t.partitions().is_empty());
         if !exists {
-            return Ok(TopicState::Gone);
+            return Ok(TopicCheck::Gone);
         }
         let held: Vec<i32> = self
             .consumer
@@ -295,7 +295,7 @@ impl KafkaSource {
                 .map_err(io)?;
             out.push((p, low, high));
         }
-        Ok(TopicState::Partitions(out))
+        Ok(TopicCheck::Partitions(out))
     }
 
     /// The next record, waiting at most `timeout`; `None` when none arrived.
