@@ -69,7 +69,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
                 contract.level,
                 contract.policy.name()
             ),
-            items: verdict_items(&verdict, &file.path),
+            items: verdict_items(&verdict, file),
         });
         versions.push(json!({ "version": file.version, "file": file.path.display().to_string(), "verdict": verdict }));
     }
@@ -166,6 +166,7 @@ fn simulator_sample(
                 severity: Severity::Note,
                 file,
                 pointer: None,
+                at: None,
                 message: format!("not checked: {why}"),
                 help: None,
             };
@@ -190,6 +191,7 @@ fn simulator_sample(
                 severity: Severity::Error,
                 file: file.clone(),
                 pointer: v.pointer.clone(),
+                at: None,
                 message: format!(
                     "simulator payload {} fails v{version}: {} ({})",
                     n + 1,
@@ -230,6 +232,7 @@ fn example_items(
                 severity: Severity::Error,
                 file: file.clone(),
                 pointer: v.pointer.clone(),
+                at: None,
                 message: format!(
                     "must-pass example \"{}\" fails: {}",
                     example.name,
@@ -287,6 +290,7 @@ fn example_items(
         severity: Severity::Error,
         file,
         pointer: None,
+        at: None,
         message: format!("must-fail example \"{}\" should be rejected with {wanted}, but {found}", example.name),
         help: Some("the schema no longer rejects this payload as the contract promises: restore the constraint or update the example".into()),
     }]
