@@ -41,3 +41,10 @@ node_dir="$(dirname "$0")/../tests/interop/node"
 if ! (cd "$node_dir" && npm ls --omit=dev >/dev/null 2>&1); then
   npm ci --prefix "$node_dir" --no-audit --no-fund
 fi
+
+# --- Manual page (tests/conventions.rs) ---
+# groff checks that `schemactl man` writes roff that renders without warnings.
+if ! command -v groff >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff-base
+fi

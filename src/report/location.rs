@@ -28,16 +28,22 @@ pub fn locate(text: &str, pointer: &str) -> Option<LineCol> {
     let mut pos = skip_ws(bytes, 0);
     bytes.get(pos)?;
     let mut found = pos;
-    for segment in &segments {
+    let mut next = 0;
+    while next < segments.len() {
         match bytes.get(pos) {
-            Some(b'{') => match member(text, pos, segment) {
-                Some((key, value)) => {
+            // A name holding `/` may reach us unescaped (`oil/filter` for `oil~1filter`): when
+            // a segment names no member, try it joined with the segments after it.
+            Some(b'{') => match (next + 1..=segments.len())
+                .find_map(|end| member(text, pos, &segments[next..end].join("/")).map(|m| (m, end)))
+            {
+                Some(((key, value), end)) => {
                     found = key;
                     pos = value;
+                    next = end;
                 }
                 None => break,
             },
-            Some(b'[') => match segment
+            Some(b'[') => match segments[next]
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| element(bytes, pos, i))
@@ -45,6 +51,7 @@ pub fn locate(text: &str, pointer: &str) -> Option<LineCol> {
                 Some(at) => {
                     found = at;
                     pos = at;
+                    next += 1;
                 }
                 None => break,
             },
@@ -232,6 +239,11 @@ mod tests {
     }
 
     #[test]
+    fn unescaped_slashes_in_names_are_tolerated() {
+        assert_eq!(at("/properties/a/b/type"), at("/properties/a~1b/type"));
+    }
+
+    #[test]
     fn uri_fragments_are_percent_decoded() {
         assert_eq!(at("#/properties/a~1b"), (5, 5));
         assert_eq!(at("#/properties/t~0n/type"), at("/properties/t~0n/type"));
@@ -253,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn payload_lines_locate_their_values() {
+    fn payload_lines_locate_their_members() {
         let line = r#"{"id": "g3", "fuel": "64", "tags": [1, {"x": null}]}"#;
         assert_eq!(
             locate(line, "/fuel"),
