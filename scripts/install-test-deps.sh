@@ -42,6 +42,17 @@ if ! (cd "$node_dir" && npm ls --omit=dev >/dev/null 2>&1); then
   npm ci --prefix "$node_dir" --no-audit --no-fund
 fi
 
+# The fleet's own producers in the live tests (tests/interop/fleet_traffic.py): confluent-kafka
+# with the `rules` extra as the fleet installs it (`confluent-kafka[schemaregistry,json,rules]`)
+# and paho-mqtt; the private CA of the TLS tests is made with the openssl command (above).
+# Skipped when the modules already import (celpy, jsonata and tink come with `rules`).
+if ! python3 -c 'import confluent_kafka.schema_registry.json_schema, celpy, jsonata, tink' >/dev/null 2>&1; then
+  python3 -m pip install --quiet 'confluent-kafka[schemaregistry,json,rules]'
+fi
+if ! python3 -c 'import paho.mqtt.client' >/dev/null 2>&1; then
+  python3 -m pip install --quiet paho-mqtt
+fi
+
 # --- Manual page (tests/conventions.rs) ---
 # groff checks that `schemactl man` writes roff that renders without warnings.
 if ! command -v groff >/dev/null 2>&1; then

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `pull`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Example:\n  schemactl pull generator-telemetry-value --into schemas/generator"
+    after_long_help = "Example:\n  schemactl pull emergency_generator-value --into schemas/generator"
 )]
 pub struct Args {
     /// The subject to adopt.

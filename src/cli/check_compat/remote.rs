@@ -262,6 +262,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     ),
                     help: None,
                 }],
+                skipped: None,
             });
             doc["first_version"] = json!(true);
             doc["compatible"] = json!(true);
@@ -321,6 +322,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     policy.name()
                 ),
                 items: verdict_items(&verdict, &proposal),
+                skipped: None,
             });
 
             let registry_ok = remote.verdict.compatible();
@@ -424,6 +426,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             cases.push(Case {
                 name: format!("registry: {proposal_name} against {scope_text}"),
                 items,
+                skipped: None,
             });
             doc["first_version"] = json!(false);
             doc["compatible"] = json!(verdict.compatible && registry_ok);
@@ -449,6 +452,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 args.base.as_deref().unwrap_or_default()
             ),
             items,
+            skipped: None,
         });
         doc["published"] = json;
     }
