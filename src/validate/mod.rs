@@ -38,11 +38,16 @@ pub enum ViolationKind {
     OVERSIZE,
     /// The registry could not be asked about the schema id.
     UNRESOLVED,
+    /// The record names a schema of the contract's subject that the contract's history
+    /// (`schemas/…`) does not hold: registered outside the repository.
+    UNGOVERNED_SCHEMA,
+    /// A transport the audit watched delivered no message at all (not a payload: the run).
+    NO_TRAFFIC,
 }
 
 impl ViolationKind {
     /// Every kind.
-    pub const ALL: [ViolationKind; 10] = [
+    pub const ALL: [ViolationKind; 12] = [
         ViolationKind::NOT_UTF8,
         ViolationKind::NOT_JSON,
         ViolationKind::SCHEMA_VIOLATION,
@@ -53,6 +58,8 @@ impl ViolationKind {
         ViolationKind::KEY_NOT_UUID,
         ViolationKind::OVERSIZE,
         ViolationKind::UNRESOLVED,
+        ViolationKind::UNGOVERNED_SCHEMA,
+        ViolationKind::NO_TRAFFIC,
     ];
 
     /// The stable id.
@@ -68,6 +75,8 @@ impl ViolationKind {
             ViolationKind::KEY_NOT_UUID => "KEY_NOT_UUID",
             ViolationKind::OVERSIZE => "OVERSIZE",
             ViolationKind::UNRESOLVED => "UNRESOLVED",
+            ViolationKind::UNGOVERNED_SCHEMA => "UNGOVERNED_SCHEMA",
+            ViolationKind::NO_TRAFFIC => "NO_TRAFFIC",
         }
     }
 
