@@ -52,3 +52,10 @@ fi
 if ! python3 -c 'import paho.mqtt.client' >/dev/null 2>&1; then
   python3 -m pip install --quiet paho-mqtt
 fi
+
+# --- Manual page (tests/conventions.rs) ---
+# groff checks that `schemactl man` writes roff that renders without warnings.
+if ! command -v groff >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff-base
+fi

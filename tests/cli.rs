@@ -200,7 +200,7 @@ fn ci_formats_render_breaking_changes() {
     assert_eq!(github.code, 1);
     assert!(
         github.stdout.starts_with(
-            "::error file=tests/fixtures/generator/tightens-fuel-range.json,title=MINIMUM_ADDED"
+            "::error file=tests/fixtures/generator/tightens-fuel-range.json,line=30,col=13,title=MINIMUM_ADDED"
         ),
         "{}",
         github.stdout
@@ -794,7 +794,7 @@ fn diff_speaks_the_ci_formats() {
         "github",
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stdout.starts_with("::error file=schemas/generator/v2.json,title=OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"), "{}", run.stdout);
+    assert!(run.stdout.starts_with("::error file=schemas/generator/v2.json,line=31,col=9,title=OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"), "{}", run.stdout);
     // Forward-breaking changes are warnings: the exit code follows the backward verdict.
     // Dropping v3's `status` is fine for new readers; old readers may meet any `status`.
     let dir = tempfile::tempdir().unwrap();
@@ -812,9 +812,11 @@ fn diff_speaks_the_ci_formats() {
         "github",
     ]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // `status` is gone from the new file: the annotation sits on its parent, `properties`.
+    let col = v3.to_string().find("\"properties\"").unwrap() + 1;
     assert!(
         run.stdout.starts_with(&format!(
-            "::warning file={dropped},title=OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+            "::warning file={dropped},line=1,col={col},title=OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
         )),
         "{}",
         run.stdout

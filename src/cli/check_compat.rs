@@ -91,8 +91,8 @@ fn label(file: &SchemaFile) -> String {
     }
 }
 
-/// Turns a verdict into report items located in `file`.
-pub(crate) fn verdict_items(verdict: &Verdict, file: &Path) -> Vec<Item> {
+/// Turns a verdict into report items located in `file`, at the keyword each finding is about.
+pub(crate) fn verdict_items(verdict: &Verdict, file: &SchemaFile) -> Vec<Item> {
     verdict
         .findings
         .iter()
@@ -107,8 +107,9 @@ pub(crate) fn verdict_items(verdict: &Verdict, file: &Path) -> Vec<Item> {
                     (true, Some(_)) => Severity::Warning,
                     (true, None) => Severity::Note,
                 },
-                file: Some(file.display().to_string()),
+                file: Some(file.path.display().to_string()),
                 pointer: Some(f.change.path.clone()),
+                at: crate::report::location::locate(&file.text, &f.change.path),
                 message: format!(
                     "{} (against {}, {})",
                     f.message,
@@ -312,7 +313,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     };
     let mut cases = vec![Case {
         name,
-        items: verdict_items(&verdict, &proposal.path),
+        items: verdict_items(&verdict, &proposal),
         skipped: None,
     }];
     if args.base.is_some() {
@@ -351,6 +352,7 @@ fn immutability(dir: &Path, base: &str) -> Result<(Vec<Item>, Value), catalog::C
                 severity: Severity::Error,
                 file: Some(shown.clone()),
                 pointer: None,
+                at: None,
                 message: format!("version {} was published at {base} and is gone", old.version),
                 help: Some("restore the file: published versions are immutable; add a new version instead".into()),
             }),
@@ -359,6 +361,7 @@ fn immutability(dir: &Path, base: &str) -> Result<(Vec<Item>, Value), catalog::C
                 severity: Severity::Error,
                 file: Some(shown.clone()),
                 pointer: None,
+                at: None,
                 message: format!("version {} was published at {base} and has been edited in place", old.version),
                 help: Some(format!("restore it (`git checkout {base} -- {shown}`) and put the change in a new version")),
             }),

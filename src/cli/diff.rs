@@ -168,6 +168,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
                             },
                             file: Some(args.new.display().to_string()),
                             pointer: Some(c.path.clone()),
+                            at: crate::report::location::locate(&new.text, &c.path),
                             message: compat::explain::message(c, direction),
                             help: (!ok)
                                 .then(|| compat::explain::help(c.kind, direction).to_string()),

@@ -3,12 +3,14 @@
 
 mod audit;
 mod check_compat;
+mod completions;
 mod config;
 mod delete;
 mod demo;
 mod diff;
 mod init;
 mod live;
+mod man;
 mod pull;
 mod register;
 mod registry;
@@ -111,6 +113,10 @@ pub enum Command {
     /// Work with audit reports: merge the reports of instances that split a fleet.
     #[command(after_help = EXIT_CODES)]
     Report(report::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one page per command with --dir.
+    Man(man::Args),
 }
 
 /// `schemactl registry ...`.
@@ -197,6 +203,8 @@ pub fn main() -> Exit {
         Command::Audit(args) => audit::run_command(&cli, args, out),
         Command::Report(args) => report::run(args),
         Command::Demo(args) => demo::run(&cli, args, out),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(exit) => exit,

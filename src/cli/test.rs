@@ -74,7 +74,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
                 contract.level,
                 contract.policy.name()
             ),
-            verdict_items(&verdict, &file.path),
+            verdict_items(&verdict, file),
         ));
         versions.push(json!({ "version": file.version, "file": file.path.display().to_string(), "verdict": verdict }));
     }
@@ -155,6 +155,7 @@ fn simulator_sample(
                 severity: Severity::Error,
                 file,
                 pointer: None,
+                at: None,
                 message: format!("v{version} does not compile as a payload validator: {why}"),
                 help: Some("fix the schema so payloads can be validated against it".into()),
             };
@@ -193,6 +194,7 @@ fn simulator_sample(
                 severity: Severity::Error,
                 file: file.clone(),
                 pointer: v.pointer.clone(),
+                at: None,
                 message: format!(
                     "simulator payload {} fails v{version}: {} ({})",
                     n + 1,
@@ -233,6 +235,7 @@ fn example_items(
                 severity: Severity::Error,
                 file: file.clone(),
                 pointer: v.pointer.clone(),
+                at: None,
                 message: format!(
                     "must-pass example \"{}\" fails: {}",
                     example.name,
@@ -290,6 +293,7 @@ fn example_items(
         severity: Severity::Error,
         file,
         pointer: None,
+        at: None,
         message: format!("must-fail example \"{}\" should be rejected with {wanted}, but {found}", example.name),
         help: Some("the schema no longer rejects this payload as the contract promises: restore the constraint or update the example".into()),
     }]

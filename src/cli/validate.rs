@@ -6,7 +6,8 @@ use crate::Exit;
 use crate::capture::{Kind, Reader};
 use crate::catalog::{self, Contract};
 use crate::replay::UNKNOWN_PRODUCER;
-use crate::report::{Case, Item, Report, Severity, render};
+use crate::report::location::locate;
+use crate::report::{Case, Item, LineCol, Report, Severity, render};
 use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, ViolationKind};
 use anyhow::{Context, anyhow};
 use serde_json::json;
@@ -153,7 +154,8 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 items.push(Item {
                     rule: v.kind.name().to_string(),
                     severity: Severity::Error,
-                    file: Some(format!("{name}:{number}")),
+                    file: Some(name.clone()),
+                    at: Some(payload_position(payload, number, v.pointer.as_deref())),
                     pointer: v.pointer.clone().filter(|p| !p.is_empty()),
                     message: match (&v.pointer, &v.keyword) {
                         (Some(p), Some(k)) => format!("at \"{p}\" ({k}): {}", v.message),
@@ -174,6 +176,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 severity: Severity::Warning,
                 file: Some(name.clone()),
                 pointer: None,
+                at: None,
                 message: format!(
                     "{} more violation(s) not shown (raise --max-findings to see them)",
                     counted - shown
@@ -269,5 +272,18 @@ pub(crate) fn help(kind: ViolationKind) -> &'static str {
         ViolationKind::NO_TRAFFIC => {
             "check the topic names and that the producers run; pass --allow-empty for a deliberately quiet window"
         }
+    }
+}
+
+/// Where a violation is in a JSON-lines file: the payload's line, and the column of the value
+/// `pointer` names in it (the payload's first character when that cannot be found).
+fn payload_position(payload: &[u8], line: u64, pointer: Option<&str>) -> LineCol {
+    let column = std::str::from_utf8(payload)
+        .ok()
+        .and_then(|text| locate(text, pointer.unwrap_or("")))
+        .map_or(1, |at| at.column);
+    LineCol {
+        line: usize::try_from(line).unwrap_or(usize::MAX),
+        column,
     }
 }

@@ -1,6 +1,10 @@
 //! Findings as people and machines read them: text, JSON, JUnit XML, SARIF and GitHub Actions
 //! workflow commands. Commands build a [`Report`]; this module only renders it.
 
+pub mod location;
+
+pub use location::LineCol;
+
 use anstyle::{AnsiColor, Style};
 use serde_json::{Value, json};
 use std::io::{self, Write};
@@ -43,6 +47,8 @@ pub struct Item {
     pub file: Option<String>,
     /// The JSON pointer / path within the file.
     pub pointer: Option<String>,
+    /// Where in `file` (the keyword a schema finding is about, the payload's line).
+    pub at: Option<LineCol>,
     /// One sentence.
     pub message: String,
     /// What to do.
@@ -190,9 +196,13 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
 }
 
 fn location(item: &Item) -> Option<String> {
-    match (&item.file, &item.pointer) {
+    let file = item.file.as_ref().map(|f| match item.at {
+        Some(at) => format!("{f}:{}:{}", at.line, at.column),
+        None => f.clone(),
+    });
+    match (file, &item.pointer) {
         (Some(f), Some(p)) => Some(format!("{f} {p}")),
-        (Some(f), None) => Some(f.clone()),
+        (Some(f), None) => Some(f),
         (None, Some(p)) => Some(p.clone()),
         (None, None) => None,
     }
@@ -323,7 +333,9 @@ fn sarif(report: &Report) -> Value {
             });
             if let Some(file) = &i.file {
                 let mut physical = json!({ "artifactLocation": { "uri": file } });
-                physical["region"] = json!({ "startLine": 1 });
+                // A finding about the whole file (a deleted version) points at its start.
+                let at = i.at.unwrap_or(LineCol { line: 1, column: 1 });
+                physical["region"] = json!({ "startLine": at.line, "startColumn": at.column });
                 let mut loc = json!({ "physicalLocation": physical });
                 if let Some(p) = &i.pointer {
                     loc["logicalLocations"] = json!([{ "fullyQualifiedName": p }]);
@@ -343,6 +355,7 @@ fn sarif(report: &Report) -> Value {
                 "informationUri": "https://github.com/schemactl/schemactl",
                 "rules": rules.iter().map(|r| json!({"id": r})).collect::<Vec<_>>(),
             }},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     })
@@ -380,6 +393,9 @@ fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let mut props = Vec::new();
             if let Some(file) = &item.file {
                 props.push(format!("file={}", gh_escape(file, true)));
+                if let Some(at) = item.at {
+                    props.push(format!("line={},col={}", at.line, at.column));
+                }
             }
             props.push(format!(
                 "title={}",
@@ -425,6 +441,10 @@ mod tests {
                     severity: Severity::Error,
                     file: Some("schemas/a, b.json".into()),
                     pointer: Some("#/properties/fuel".into()),
+                    at: Some(LineCol {
+                        line: 12,
+                        column: 7,
+                    }),
                     message: "type changed: number → string\nsecond line".into(),
                     help: Some("keep it".into()),
                 }],
@@ -484,7 +504,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.starts_with(
-                "::error file=schemas/a%2C b.json,title=TYPE_CHANGED (v2 against v1)::"
+                "::error file=schemas/a%2C b.json,line=12,col=7,title=TYPE_CHANGED (v2 against v1)::"
             ),
             "{text}"
         );
@@ -498,6 +518,10 @@ mod tests {
         let xml = String::from_utf8(out).unwrap();
         assert!(xml.contains("<failure"), "{xml}");
         assert!(xml.contains("tests=\"1\""), "{xml}");
+        assert!(
+            xml.contains("(schemas/a, b.json:12:7 #/properties/fuel)"),
+            "{xml}"
+        );
     }
 
     #[test]
@@ -505,5 +529,11 @@ mod tests {
         let doc = sarif(&sample());
         assert_eq!(doc["runs"][0]["results"][0]["ruleId"], "TYPE_CHANGED");
         assert_eq!(doc["runs"][0]["results"][0]["level"], "error");
+        let physical = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(
+            physical["region"],
+            json!({"startLine": 12, "startColumn": 7})
+        );
+        assert_eq!(physical["artifactLocation"]["uri"], "schemas/a, b.json");
     }
 }

@@ -256,6 +256,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     severity: Severity::Note,
                     file: Some(proposal_name.clone()),
                     pointer: None,
+                    at: None,
                     message: format!(
                         "subject \"{subject}\" has no versions yet; there is nothing to be compatible with"
                     ),
@@ -320,7 +321,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     compared.join(", "),
                     policy.name()
                 ),
-                items: verdict_items(&verdict, &proposal.path),
+                items: verdict_items(&verdict, &proposal),
                 skipped: None,
             });
 
@@ -337,6 +338,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                         severity: Severity::Error,
                         file: Some(proposal_name.clone()),
                         pointer: None,
+                        at: None,
                         message,
                         help: None,
                     };
@@ -375,6 +377,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                         severity: Severity::Error,
                         file: Some(proposal_name.clone()),
                         pointer: None,
+                        at: None,
                         message: message.clone(),
                         help: Some(
                             "the registry would refuse to register this schema at all".into(),
@@ -411,6 +414,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     severity: Severity::Warning,
                     file: Some(proposal_name.clone()),
                     pointer: None,
+                    at: None,
                     message: format!(
                         "the local engine says {}, the registry says {}",
                         say(verdict.compatible),

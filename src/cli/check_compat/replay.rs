@@ -4,7 +4,7 @@ use super::super::{Classify, Failure};
 use crate::capture::{Kind, Reader};
 use crate::catalog::{Contract, SchemaFile};
 use crate::replay::{Replay, Replayer, UNKNOWN_PRODUCER, thousands};
-use crate::report::{Case, Item, Severity};
+use crate::report::{Case, Item, LineCol, Severity};
 use crate::validate::PayloadValidator;
 use anyhow::anyhow;
 use serde_json::{Value, json};
@@ -133,6 +133,7 @@ fn case(
             },
             file: None,
             pointer: None,
+            at: None,
             message: sentence.clone(),
             help: None,
         });
@@ -143,6 +144,7 @@ fn case(
             severity: Severity::Note,
             file: None,
             pointer: None,
+            at: None,
             message: format!(
                 "and {} more producer(s) (--format json lists them all)",
                 affected - PRODUCERS_SHOWN
@@ -151,11 +153,20 @@ fn case(
         });
     }
     for e in &result.examples {
+        // `e.at` is `file:line`: the file for the annotation, the line for its place in it.
+        let (file, at) = match e.at.rsplit_once(':') {
+            Some((file, line)) => match line.parse() {
+                Ok(line) => (file, Some(LineCol { line, column: 1 })),
+                Err(_) => (e.at.as_str(), None),
+            },
+            None => (e.at.as_str(), None),
+        };
         items.push(Item {
             rule: "REPLAY_EXAMPLE".into(),
             severity: Severity::Note,
-            file: Some(e.at.clone()),
+            file: Some(file.to_string()),
             pointer: e.pointer.clone().filter(|p| !p.is_empty()),
+            at,
             message: format!(
                 "{} at {} ({}): {}",
                 e.producer,
@@ -196,6 +207,7 @@ fn case(
         },
         file: None,
         pointer: None,
+        at: None,
         message: total,
         help: over.then(|| {
             "keep the old bound or type for the readings producers send, or raise --max-rejected if refusing them is intended".into()
@@ -207,6 +219,7 @@ fn case(
             severity: Severity::Note,
             file: None,
             pointer: None,
+            at: None,
             message: format!(
                 "the proposal accepts {} replayed payload(s) that {} refuses",
                 thousands(t.newly_accepted),
