@@ -1,6 +1,7 @@
 //! The contract model: what a data product promises, read from TOML with unknown keys refused.
 
 use super::CatalogError;
+use super::rules::{self, Metadata, RawRule, Rule};
 use crate::compat::{Level, Policy};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,10 @@ pub struct Contract {
     pub valid: Vec<Example>,
     /// Payloads that must not, with the expected violation.
     pub invalid: Vec<Example>,
+    /// The data-contract rules of the newest version (`[[rules]]`), defaults filled in.
+    pub rules: Vec<Rule>,
+    /// Confluent's schema metadata (`[metadata]`).
+    pub metadata: Option<Metadata>,
 }
 
 /// MQTT side of a contract.
@@ -109,6 +114,9 @@ struct RawContract {
     identity: IdentitySpec,
     #[serde(default)]
     examples: RawExamples,
+    #[serde(default)]
+    rules: Vec<RawRule>,
+    metadata: Option<Metadata>,
 }
 
 fn default_level() -> Level {
@@ -160,10 +168,15 @@ impl Contract {
                 })
                 .unwrap_or_default();
             err(format!(
-                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/kafka_key/mqtt_topic_level, [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation",
-                e.message()
+                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/kafka_key/mqtt_topic_level, [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation, [[rules]], [metadata]\nhelp: {}",
+                e.message(),
+                rules::HINT
             ))
         })?;
+        let contract_rules = rules::check_rules(&text, raw.rules).map_err(&err)?;
+        if let Some(m) = &raw.metadata {
+            rules::check_metadata(m).map_err(&err)?;
+        }
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -239,6 +252,8 @@ impl Contract {
             identity: raw.identity,
             valid: convert(raw.examples.valid, false)?,
             invalid: convert(raw.examples.invalid, true)?,
+            rules: contract_rules,
+            metadata: raw.metadata,
         })
     }
 }

@@ -4,8 +4,10 @@
 mod contract;
 pub mod git;
 mod history;
+mod rules;
 
 pub use contract::{Contract, Example, ExpectedViolation, IdentitySpec, KafkaSpec, MqttSpec};
+pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet};
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
 
 use std::path::{Path, PathBuf};

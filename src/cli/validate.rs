@@ -5,7 +5,8 @@ use super::{Classify, Cli, FormatArg, Outcome, Output};
 use crate::Exit;
 use crate::catalog::{self, Contract};
 use crate::report::{Case, Item, Report, Severity, render};
-use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, ViolationKind};
+use crate::validate::rules::RuleEngine;
+use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, Violation, ViolationKind};
 use anyhow::{Context, anyhow};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -16,7 +17,8 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Each line of each file is one payload, checked as the audit checks a live message: size, UTF-8, \
-JSON, then the contract's newest schema.
+JSON, then the contract's newest schema, then the contract's data-contract rules ([[rules]]: \
+CEL conditions, RULE_VIOLATION) on each payload that passed the schema.
 
 Examples:
   schemactl validate captured.jsonl --contract generator
@@ -79,16 +81,49 @@ pub(crate) fn newest_validator(
     Ok((newest.version, newest.text.clone(), validator))
 }
 
+/// The contract's rules, compiled against its newest schema (`schema_text`).
+pub(crate) fn contract_rules(
+    contract: &Contract,
+    schema_text: &str,
+) -> Result<RuleEngine, super::Failure> {
+    let doc: serde_json::Value = serde_json::from_str(schema_text)
+        .context("newest schema is not JSON")
+        .input()?;
+    RuleEngine::new(&contract.rules, &doc, contract.metadata.as_ref())
+        .map_err(|(name, e)| anyhow!("{}: rule \"{name}\": {e}", contract.file.display()))
+        .input()
+}
+
+/// The violations of one payload: the schema's, or (when it passed) the rules'.
+pub(crate) fn payload_violations(
+    validator: &PayloadValidator,
+    rules: &RuleEngine,
+    payload: &[u8],
+) -> Vec<Violation> {
+    if validator.is_valid(payload) {
+        if rules.passes(payload) {
+            return Vec::new();
+        }
+        return match serde_json::from_slice::<serde_json::Value>(payload) {
+            Ok(record) => rules.check(&record).into_iter().map(Violation::rule).collect(),
+            Err(_) => Vec::new(),
+        };
+    }
+    validator.check(payload)
+}
+
 #[derive(Default)]
 struct Tally {
     payloads: u64,
     invalid: u64,
     by_kind: BTreeMap<ViolationKind, u64>,
+    by_rule: BTreeMap<String, u64>,
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let (version, schema_text, validator) = newest_validator(&contract, args.max_payload)?;
+    let rules = contract_rules(&contract, &schema_text)?;
     let inputs: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -134,13 +169,18 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 continue;
             }
             tally.payloads += 1;
-            if validator.is_valid(payload) {
+            let violations = payload_violations(&validator, &rules, payload);
+            if violations.is_empty() {
                 continue;
             }
-            tally.invalid += 1;
-            let violations = validator.check(payload);
+            if violations.iter().any(Violation::fails) {
+                tally.invalid += 1;
+            }
             for v in &violations {
                 *tally.by_kind.entry(v.kind).or_default() += 1;
+                if let Some(r) = &v.rule {
+                    *tally.by_rule.entry(r.rule.clone()).or_default() += 1;
+                }
             }
             for v in violations {
                 if details.len() >= args.max_findings {
@@ -148,14 +188,19 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 }
                 details.push(json!({
                     "file": name, "line": number, "kind": v.kind, "pointer": v.pointer,
-                    "keyword": v.keyword, "message": v.message,
+                    "keyword": v.keyword, "message": v.message, "rule": v.rule,
                 }));
                 items.push(Item {
                     rule: v.kind.name().to_string(),
-                    severity: Severity::Error,
+                    severity: if v.fails() {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
                     file: Some(format!("{name}:{number}")),
                     pointer: v.pointer.clone().filter(|p| !p.is_empty()),
                     message: match (&v.pointer, &v.keyword) {
+                        _ if v.rule.is_some() => v.message,
                         (Some(p), Some(k)) => format!("at \"{p}\" ({k}): {}", v.message),
                         _ => v.message,
                     },
@@ -187,12 +232,15 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         });
         files_json.push(json!({
             "file": name, "payloads": tally.payloads, "invalid": tally.invalid,
-            "violations": tally.by_kind,
+            "violations": tally.by_kind, "violations_by_rule": tally.by_rule,
         }));
         total.payloads += tally.payloads;
         total.invalid += tally.invalid;
         for (k, n) in tally.by_kind {
             *total.by_kind.entry(k).or_default() += n;
+        }
+        for (k, n) in tally.by_rule {
+            *total.by_rule.entry(k).or_default() += n;
         }
     }
     let passed = total.invalid == 0;
@@ -207,6 +255,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             "payloads": total.payloads,
             "invalid": total.invalid,
             "violations_by_kind": total.by_kind,
+            "violations_by_rule": total.by_rule,
+            "rules_evaluated": rules.len(),
+            "rules_not_evaluated": rules.not_evaluated(),
             "files": files_json,
             "violations": details,
         }),
@@ -246,6 +297,9 @@ pub(crate) fn help(kind: ViolationKind) -> &'static str {
         ViolationKind::OVERSIZE => "raise --max-payload if this size is expected",
         ViolationKind::UNRESOLVED => {
             "the registry could not be asked about this schema id: check that it is reachable"
+        }
+        ViolationKind::RULE_VIOLATION => {
+            "the payload keeps the schema but breaks a data-contract rule: fix the producer, or the rule if it is wrong"
         }
     }
 }
