@@ -7,8 +7,8 @@ mod history;
 mod rules;
 
 pub use contract::{Contract, Example, ExpectedViolation, IdentitySpec, KafkaSpec, MqttSpec};
-pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet};
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
+pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet};
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;

@@ -224,7 +224,9 @@ pub(super) fn check_rules(text: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, St
         let name = r.name.get_ref().trim().to_string();
         let at = place(text, r.name.span().start);
         if name.is_empty() {
-            return Err(format!("{at}: a rule's name must not be empty\nhelp: {HINT}"));
+            return Err(format!(
+                "{at}: a rule's name must not be empty\nhelp: {HINT}"
+            ));
         }
         if let Some(first) = seen.insert(name.clone(), r.name.span().start) {
             return Err(format!(

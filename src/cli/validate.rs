@@ -105,7 +105,11 @@ pub(crate) fn payload_violations(
             return Vec::new();
         }
         return match serde_json::from_slice::<serde_json::Value>(payload) {
-            Ok(record) => rules.check(&record).into_iter().map(Violation::rule).collect(),
+            Ok(record) => rules
+                .check(&record)
+                .into_iter()
+                .map(Violation::rule)
+                .collect(),
             Err(_) => Vec::new(),
         };
     }

@@ -31,6 +31,57 @@ use std::sync::Arc;
 /// mistake or an attack on the parser).
 pub const MAX_EXPR_BYTES: usize = 8 * 1024;
 
+/// Brackets nested deeper than this, or longer runs of `!` and unary `-`, are refused before
+/// parsing (the parser recurses on them and would overflow the stack before its own limit).
+pub const MAX_NESTING: usize = 32;
+
+/// The deepest bracket nesting, or the longest run of unary operators, outside string literals.
+fn nesting(expr: &str) -> usize {
+    let (mut depth, mut max, mut run) = (0usize, 0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut prev_operand = false;
+    for c in expr.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+                prev_operand = true;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => {
+                quote = Some(c);
+                run = 0;
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+                run = 0;
+                prev_operand = false;
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                prev_operand = true;
+            }
+            '!' | '-' if !prev_operand => {
+                run += 1;
+                max = max.max(run + depth);
+            }
+            c if c.is_whitespace() => {}
+            c => {
+                run = 0;
+                prev_operand = c.is_alphanumeric() || c == '_' || c == '.';
+            }
+        }
+    }
+    max
+}
+
 /// Variables a CEL rule may read.
 const CEL_VARS: [&str; 1] = ["message"];
 /// Variables a CEL_FIELD rule may read.
@@ -103,6 +154,8 @@ pub enum CompileError {
     NotBool(&'static str),
     /// A CEL or CEL_FIELD rule without `expr`.
     NoExpr,
+    /// Nested deeper than [`MAX_NESTING`].
+    TooDeep(usize),
 }
 
 impl fmt::Display for CompileError {
@@ -122,6 +175,10 @@ impl fmt::Display for CompileError {
                 "expression yields {what}, not a bool: a condition must be true or false"
             ),
             CompileError::NoExpr => f.write_str("no `expr`"),
+            CompileError::TooDeep(n) => write!(
+                f,
+                "expression nests {n} levels deep, more than the {MAX_NESTING} allowed"
+            ),
         }
     }
 }
@@ -144,6 +201,7 @@ impl CompileError {
             ),
             CompileError::NotBool(_) => "compare the value, e.g. message.fuel >= 0".into(),
             CompileError::NoExpr => "add expr = \"<CEL expression>\"".into(),
+            CompileError::TooDeep(_) => "flatten the expression, or split it into several rules".into(),
         }
     }
 }
@@ -310,7 +368,13 @@ impl Walk {
                     self.bound.insert(v.clone());
                 }
                 self.bound.insert(c.accu_var.clone());
-                for x in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+                for x in [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ] {
                     self.expr(x);
                 }
             }
@@ -371,6 +435,20 @@ fn split_guard(expr: &str) -> (Option<&str>, &str, usize) {
     }
 }
 
+/// The generated CEL parser recurses deeply per nesting level (a dozen brackets overflow a
+/// 2 MiB thread stack in a debug build), so parsing runs on a thread of its own with room.
+fn compile_on_big_stack(env: &Env, text: &str) -> Result<Program, cel::ParseErrors> {
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("cel-compile".into())
+            .stack_size(256 << 20)
+            .spawn_scoped(s, || env.compile(text))
+            .ok()
+            .and_then(|h| h.join().ok())
+    })
+    .unwrap_or_else(|| env.compile(text))
+}
+
 fn compile_one(
     env: &Env,
     text: &str,
@@ -378,9 +456,11 @@ fn compile_one(
     allowed: &'static [&'static str],
     walk: &mut Walk,
 ) -> Result<Program, CompileError> {
-    let program = env.compile(text).map_err(|errs| {
+    let program = compile_on_big_stack(env, text).map_err(|errs| {
         let first = errs.errors.first();
-        let (line, col) = first.map_or((1, 1), |e| (e.pos.0.max(1) as usize, e.pos.1.max(1) as usize));
+        let (line, col) = first.map_or((1, 1), |e| {
+            (e.pos.0.max(1) as usize, e.pos.1.max(1) as usize)
+        });
         let line_start: usize = text
             .split_inclusive('\n')
             .take(line - 1)
@@ -424,6 +504,10 @@ fn compile_rule(env: &Env, rule: &Rule) -> Result<(Compiled, bool), CompileError
     let expr = rule.expr.as_deref().ok_or(CompileError::NoExpr)?;
     if expr.len() > MAX_EXPR_BYTES {
         return Err(CompileError::TooLong(expr.len()));
+    }
+    let depth = nesting(expr);
+    if depth > MAX_NESTING {
+        return Err(CompileError::TooDeep(depth));
     }
     let field_rule = rule.rule_type == "CEL_FIELD";
     let allowed: &'static [&'static str] = if field_rule { &FIELD_VARS } else { &CEL_VARS };
@@ -520,7 +604,11 @@ fn collect_fields(
             let mut tags: BTreeSet<String> = prop
                 .get("confluent:tags")
                 .and_then(|t| t.as_array())
-                .map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(m) = metadata {
                 for (pattern, t) in &m.tags {
@@ -836,5 +924,390 @@ impl<'de> Visitor<'de> for CelSeed {
             out.insert(Key::String(Arc::new(k)), v);
         }
         Ok(Value::Map(CelMap { map: Arc::new(out) }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{RuleKind, RuleMode};
+    use serde_json::json;
+
+    fn rule(name: &str, ty: &str, expr: &str) -> Rule {
+        Rule {
+            name: name.into(),
+            doc: None,
+            kind: RuleKind::CONDITION,
+            mode: RuleMode::WRITEREAD,
+            rule_type: ty.into(),
+            tags: vec![],
+            params: BTreeMap::new(),
+            expr: Some(expr.into()),
+            on_success: None,
+            on_failure: None,
+            disabled: false,
+        }
+    }
+
+    fn schema() -> serde_json::Value {
+        json!({"type": "object", "properties": {
+            "generatorID": {"type": "string"},
+            "temperature": {"type": "number", "confluent:tags": ["SENSOR"]},
+            "fuel": {"type": "number"},
+            "status": {"type": "string", "enum": ["running", "stopped"]}
+        }})
+    }
+
+    fn engine(rules: &[Rule]) -> RuleEngine {
+        RuleEngine::new(rules, &schema(), None).expect("compiles")
+    }
+
+    /// Both paths (fast bytes, full record) agree, and give the failures.
+    fn failures(e: &RuleEngine, record: serde_json::Value) -> Vec<RuleFailure> {
+        let found = e.check(&record);
+        let bytes = serde_json::to_vec(&record).unwrap();
+        assert_eq!(e.passes(&bytes), found.is_empty(), "{record}");
+        found
+    }
+
+    #[test]
+    fn ints_stay_ints_and_compare_with_int_and_double_literals() {
+        let e = engine(&[rule("fuel_not_negative", "CEL", "message.fuel >= 0")]);
+        assert!(failures(&e, json!({"fuel": 400})).is_empty());
+        assert!(failures(&e, json!({"fuel": 0.5})).is_empty());
+        let f = failures(&e, json!({"fuel": -9, "temperature": 36}));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "fuel_not_negative");
+        assert_eq!(f[0].expr, "message.fuel >= 0");
+        assert_eq!(
+            f[0].values,
+            BTreeMap::from([("message.fuel".into(), json!(-9))])
+        );
+        assert_eq!(f[0].error, None);
+        assert_eq!(f[0].action, Action::ERROR);
+        // An int field against a double literal: the CEL spec compares numbers across types.
+        let d = engine(&[rule("d", "CEL", "message.fuel >= 0.0")]);
+        assert!(failures(&d, json!({"fuel": 400})).is_empty());
+        assert_eq!(failures(&d, json!({"fuel": -1})).len(), 1);
+        // int and double arithmetic do not mix without a conversion.
+        let m = engine(&[rule("m", "CEL", "message.fuel + 1.5 > 0.0")]);
+        let f = failures(&m, json!({"fuel": 400}));
+        assert!(f[0].error.is_some(), "{f:?}");
+    }
+
+    #[test]
+    fn a_missing_key_is_a_failed_rule_with_the_error() {
+        let e = engine(&[rule("fuel", "CEL", "message.fuel >= 0")]);
+        let f = failures(&e, json!({"temperature": 36}));
+        assert_eq!(f.len(), 1);
+        let err = f[0].error.as_deref().unwrap();
+        assert!(err.contains("fuel"), "{err}");
+        assert!(f[0].values.is_empty());
+        // has() guards it.
+        let g = engine(&[rule(
+            "fuel",
+            "CEL",
+            "!has(message.fuel) || message.fuel >= 0",
+        )]);
+        assert!(failures(&g, json!({"temperature": 36})).is_empty());
+    }
+
+    #[test]
+    fn a_guard_that_is_false_passes_the_rule() {
+        let e = engine(&[rule(
+            "hot_means_low_pressure",
+            "CEL",
+            "message.temperature > 80 ; message.pressure < 900",
+        )]);
+        assert!(failures(&e, json!({"temperature": 20, "pressure": 950})).is_empty());
+        assert!(failures(&e, json!({"temperature": 85, "pressure": 500})).is_empty());
+        let f = failures(&e, json!({"temperature": 85, "pressure": 950}));
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].values.keys().collect::<Vec<_>>(),
+            ["message.pressure", "message.temperature"]
+        );
+        // A blank guard is no guard.
+        let b = engine(&[rule("b", "CEL", " ; message.fuel >= 0")]);
+        assert_eq!(failures(&b, json!({"fuel": -1})).len(), 1);
+    }
+
+    #[test]
+    fn on_failure_none_and_dlq() {
+        let mut none = rule("n", "CEL", "message.fuel >= 0");
+        none.on_failure = Some("NONE".into());
+        let mut dlq = rule("d", "CEL", "message.fuel >= 0");
+        dlq.on_failure = Some("DLQ".into());
+        dlq.params
+            .insert("dlq.topic".into(), "generator-dlq".into());
+        let mut pair = rule("p", "CEL", "message.fuel >= 0");
+        pair.on_failure = Some("ERROR,NONE".into());
+        let e = engine(&[none, dlq, pair]);
+        let f = failures(&e, json!({"fuel": -1}));
+        let actions: Vec<_> = f.iter().map(|x| x.action.clone()).collect();
+        assert_eq!(
+            actions,
+            [
+                Action::NONE,
+                Action::DLQ("generator-dlq".into()),
+                Action::NONE
+            ]
+        );
+        assert!(!f[0].action.fails() && f[1].action.fails());
+        assert!(
+            f[1].message().contains("generator-dlq"),
+            "{}",
+            f[1].message()
+        );
+    }
+
+    #[test]
+    fn cel_field_rules_run_per_primitive_field_with_their_bindings() {
+        let mut tagged = rule(
+            "sensor_in_range",
+            "CEL_FIELD",
+            "value >= -10 && value <= 90",
+        );
+        tagged.tags = vec!["SENSOR".into()];
+        let names = rule(
+            "strings_not_empty",
+            "CEL_FIELD",
+            "typeName == 'STRING' ; size(value) > 0 && name != '' && fullName.startsWith('$.')",
+        );
+        let e = engine(&[tagged, names]);
+        assert!(
+            failures(
+                &e,
+                json!({"generatorID": "g1", "temperature": 36, "fuel": 999})
+            )
+            .is_empty()
+        );
+        let f = failures(
+            &e,
+            json!({"generatorID": "", "temperature": 95, "status": ""}),
+        );
+        let got: Vec<_> = f
+            .iter()
+            .map(|x| (x.rule.as_str(), x.field.as_deref()))
+            .collect();
+        // `status` is an enum: Confluent's walk does not run field rules on it.
+        assert_eq!(
+            got,
+            [
+                ("sensor_in_range", Some("$.temperature")),
+                ("strings_not_empty", Some("$.generatorID"))
+            ]
+        );
+        assert_eq!(f[0].values["value"], json!(95));
+        let t = engine(&[rule(
+            "tags",
+            "CEL_FIELD",
+            "name != 'temperature' || 'SENSOR' in tags",
+        )]);
+        assert!(failures(&t, json!({"temperature": 1})).is_empty());
+    }
+
+    #[test]
+    fn metadata_tags_reach_field_rules() {
+        let mut r = rule("pii", "CEL_FIELD", "size(value) < 4");
+        r.tags = vec!["PII".into()];
+        let meta = Metadata {
+            tags: BTreeMap::from([("$.generator*".into(), vec!["PII".into()])]),
+            ..Metadata::default()
+        };
+        let e = RuleEngine::new(&[r], &schema(), Some(&meta)).unwrap();
+        let f = e.check(&json!({"generatorID": "generator1", "fuel": 1}));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].field.as_deref(), Some("$.generatorID"));
+    }
+
+    #[test]
+    fn rules_not_run_are_kept_by_name() {
+        let mut transform = rule("t", "CEL", "message");
+        transform.kind = RuleKind::TRANSFORM;
+        let mut off = rule("off", "CEL", "false");
+        off.disabled = true;
+        let jsonata = rule("migrate", "JSONATA", "$");
+        let e = engine(&[transform, off, jsonata]);
+        assert!(e.is_empty());
+        assert_eq!(e.not_evaluated(), ["t", "off", "migrate"]);
+        assert!(e.passes(b"{}"));
+    }
+
+    #[test]
+    fn only_the_fields_read_are_taken_from_the_payload() {
+        let e = engine(&[rule(
+            "f",
+            "CEL",
+            "message.fuel >= 0 && message.temperature < 90",
+        )]);
+        assert_eq!(e.reads, ["fuel", "temperature"]);
+        assert!(!e.read_all);
+        let whole = engine(&[rule("w", "CEL", "size(message) > 0")]);
+        assert!(whole.read_all);
+        assert!(whole.passes(br#"{"a":1}"#));
+        // Duplicate keys: the last one wins, as when the record is parsed whole.
+        assert!(!e.passes(br#"{"fuel":1,"temperature":1,"fuel":-1}"#));
+        assert!(!e.passes(b"[1]"));
+    }
+
+    fn compile_err(ty: &str, expr: &str) -> CompileError {
+        compile_check(&rule("r", ty, expr)).expect_err(expr)
+    }
+
+    #[test]
+    fn bad_rules_are_refused_at_compile_time() {
+        assert!(matches!(
+            compile_err("CEL", "message.fuel >="),
+            CompileError::Parse { .. }
+        ));
+        let CompileError::Parse { column, .. } = compile_err("CEL", "message.fuel >= 0 && )")
+        else {
+            panic!()
+        };
+        assert_eq!(column, 22);
+        // The column counts from the whole expression, guard included.
+        let CompileError::Parse { column, .. } = compile_err("CEL", "true ; message.fuel >= )")
+        else {
+            panic!()
+        };
+        assert_eq!(column, 24);
+        assert_eq!(
+            compile_err("CEL", "msg.fuel >= 0"),
+            CompileError::UnknownVariable("msg".into(), &CEL_VARS)
+        );
+        assert_eq!(
+            compile_err("CEL", "value > 0"),
+            CompileError::UnknownVariable("value".into(), &CEL_VARS)
+        );
+        assert!(compile_check(&rule("r", "CEL_FIELD", "value > 0")).is_ok());
+        assert_eq!(
+            compile_err("CEL", "sqrt(message.fuel) > 0"),
+            CompileError::UnknownFunction("sqrt".into())
+        );
+        assert_eq!(
+            compile_err("CEL", "message.fuel + 1"),
+            CompileError::NotBool("a number")
+        );
+        assert_eq!(
+            compile_err("CEL", "'yes'"),
+            CompileError::NotBool("a string")
+        );
+    }
+
+    #[test]
+    fn long_expression_refused() {
+        let long = format!("message.fuel >= 0{}", " && true".repeat(100 * 1024 / 8));
+        assert!(matches!(
+            compile_err("CEL", &long),
+            CompileError::TooLong(_)
+        ));
+    }
+
+    #[test]
+    fn deep_expressions_refused() {
+        let deep = format!("{}true{}", "(".repeat(500), ")".repeat(500));
+        assert_eq!(compile_err("CEL", &deep), CompileError::TooDeep(500));
+        let deep_not = format!("{}true", "!".repeat(2000));
+        assert_eq!(compile_err("CEL", &deep_not), CompileError::TooDeep(2000));
+        let deep_list = format!("{}1{} == []", "[".repeat(40), "]".repeat(40));
+        assert_eq!(compile_err("CEL", &deep_list), CompileError::TooDeep(40));
+    }
+
+    #[test]
+    fn nested_within_limit() {
+        // Within the limits: parsed, and what the parser still refuses is a parse error.
+        let n = MAX_NESTING - 1;
+        for nested in [
+            format!("{}message.fuel >= 0{}", "(".repeat(n), ")".repeat(n)),
+            format!("{}(message.fuel >= 0)", "!".repeat(n)),
+            format!(
+                "{}1{} != [] && message.fuel >= 0",
+                "[".repeat(n),
+                "]".repeat(n)
+            ),
+        ] {
+            assert!(
+                compile_check(&rule("r", "CEL", &nested)).is_ok(),
+                "{nested}"
+            );
+            // Evaluation does not overflow a 2 MiB stack either.
+            let e = engine(&[rule("r", "CEL", &nested)]);
+            e.passes(br#"{"fuel": 1}"#);
+            e.check(&json!({"fuel": 1}));
+        }
+        assert!(
+            compile_check(&rule(
+                "r",
+                "CEL",
+                "message.fuel >= -1 && !(-message.fuel > 1)"
+            ))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn long_chain_runs() {
+        // A long flat chain just under the length limit compiles and runs.
+        let chain = format!(
+            "message.fuel >= 0{}",
+            " && message.fuel >= 0".repeat(MAX_EXPR_BYTES / 24)
+        );
+        let e = engine(&[rule("chain", "CEL", &chain)]);
+        assert!(e.passes(br#"{"fuel": 1}"#));
+        assert!(!e.passes(br#"{"fuel": -1}"#));
+        assert_eq!(nesting("'(((((' == \"[[[[\""), 0);
+    }
+
+    #[test]
+    fn known_names_compile() {
+        // Comprehension variables and type names are known.
+        assert!(
+            compile_check(&rule(
+                "r",
+                "CEL",
+                "[1, 2].all(x, x > 0) && type(message.fuel) == int"
+            ))
+            .is_ok()
+        );
+        for ok in [
+            "message.generatorID.startsWith('generator')",
+            "message.generatorID.matches('^generator[0-9]+$')",
+            "size(message.generatorID) > 0",
+            "message.fuel in [1, 2]",
+            "double(message.fuel) >= 0.0",
+        ] {
+            assert!(compile_check(&rule("r", "CEL", ok)).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn every_known_function_is_one_the_crate_runs() {
+        // A name the environment lacks fails with "Undeclared reference"; a known one with
+        // another error (wrong arguments) or a value.
+        let env = Arc::new(Env::stdlib());
+        for f in FUNCTIONS {
+            let program = env.compile(&format!("{f}()")).unwrap();
+            let out = program.execute(&Context::with_env(Arc::clone(&env)));
+            let undeclared = matches!(&out, Err(cel::ExecutionError::UndeclaredReference(_)));
+            let member = env.compile(&format!("'x'.{f}()")).unwrap();
+            let m = member.execute(&Context::with_env(Arc::clone(&env)));
+            let m_undeclared = matches!(&m, Err(cel::ExecutionError::UndeclaredReference(_)));
+            assert!(!(undeclared && m_undeclared), "{f}: {out:?} / {m:?}");
+        }
+        let unknown = env.compile("sqrt()").unwrap();
+        let out = unknown.execute(&Context::with_env(Arc::clone(&env)));
+        assert!(
+            matches!(out, Err(cel::ExecutionError::UndeclaredReference(_))),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn tag_paths_match_with_wildcards() {
+        assert!(wildcard_match("$.fuel", "$.fuel"));
+        assert!(wildcard_match("$.fuel", "$.*"));
+        assert!(!wildcard_match("$.a.fuel", "$.*"));
+        assert!(wildcard_match("$.a.fuel", "**.fuel"));
     }
 }
