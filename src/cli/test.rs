@@ -81,13 +81,18 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
                 path: path.clone(),
                 message,
             })?;
+        let rules = super::validate::engine_for(contract, schema.document())?;
+        if !rules.not_evaluated().is_empty() {
+            cases.push(rules_not_evaluated(contract, rules.not_evaluated()));
+        }
         for (example, must_pass) in contract
             .valid
             .iter()
             .map(|e| (e, true))
             .chain(contract.invalid.iter().map(|e| (e, false)))
         {
-            let violations = validator.check(&example.payload);
+            let violations =
+                super::validate::payload_violations(&validator, &rules, &example.payload);
             let items = example_items(contract, example, must_pass, &violations);
             examples.push(json!({
                 "name": example.name,
@@ -205,6 +210,25 @@ fn simulator_sample(
     )
 }
 
+/// A note naming the rules `test` keeps but does not evaluate.
+fn rules_not_evaluated(contract: &Contract, names: &[String]) -> Case {
+    let items = names
+        .iter()
+        .map(|name| Item {
+            rule: "RULE_NOT_EVALUATED".into(),
+            severity: Severity::Note,
+            file: Some(contract.file.display().to_string()),
+            pointer: None,
+            message: format!("rule \"{name}\" is kept and registered but not evaluated by schemactl (only enabled CEL and CEL_FIELD conditions are)"),
+            help: None,
+        })
+        .collect();
+    Case {
+        name: format!("{}: rules schemactl does not evaluate", contract.name),
+        items,
+    }
+}
+
 fn example_items(
     contract: &Contract,
     example: &Example,
@@ -221,7 +245,11 @@ fn example_items(
             .iter()
             .map(|v| Item {
                 rule: v.kind.name().to_string(),
-                severity: Severity::Error,
+                severity: if v.fails() {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
                 file: file.clone(),
                 pointer: v.pointer.clone(),
                 message: format!(

@@ -89,9 +89,20 @@ pub(crate) fn contract_rules(
     let doc: serde_json::Value = serde_json::from_str(schema_text)
         .context("newest schema is not JSON")
         .input()?;
-    RuleEngine::new(&contract.rules, &doc, contract.metadata.as_ref())
-        .map_err(|(name, e)| anyhow!("{}: rule \"{name}\": {e}", contract.file.display()))
-        .input()
+    engine_for(contract, &doc).input()
+}
+
+/// The contract's rules compiled for the schema document `doc`.
+pub(crate) fn engine_for(
+    contract: &Contract,
+    doc: &serde_json::Value,
+) -> Result<RuleEngine, catalog::CatalogError> {
+    RuleEngine::new(&contract.rules, doc, contract.metadata.as_ref()).map_err(|(name, e)| {
+        catalog::CatalogError::Contract {
+            path: contract.file.clone(),
+            message: format!("rule \"{name}\": {e}"),
+        }
+    })
 }
 
 /// The violations of one payload: the schema's, or (when it passed) the rules'.
