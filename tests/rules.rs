@@ -303,3 +303,143 @@ fn bad_rules_are_refused_naming_the_rule_line_and_column() {
         &["line 5", "secret", "sensitive"],
     );
 }
+
+#[path = "services/mod.rs"]
+#[allow(dead_code)]
+mod services;
+
+const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]'";
+
+fn json_of(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: not JSON\n{}{}", run.stdout, run.stderr))
+}
+
+/// The ruleSet's rule names of one registered version.
+fn registered_rules(registry: &services::Registry, version: u32) -> Vec<String> {
+    let url = registry.at(&format!(
+        "/subjects/emergency_generator-value/versions/{version}"
+    ));
+    let body = get_json(&url);
+    body["ruleSet"]["domainRules"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| r["name"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A GET on loopback, answered as JSON.
+fn get_json(url: &str) -> serde_json::Value {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::get(url)
+                .await
+                .expect("GET")
+                .json()
+                .await
+                .expect("JSON")
+        })
+}
+
+#[test]
+fn register_sends_the_rules_and_confluents_serializer_enforces_them() {
+    let registry = services::Registry::start();
+    let rules = r#"
+[metadata]
+properties = { owner = "fleet-ops" }
+
+[[rules]]
+name = "fuel_not_negative"
+expr = "message.fuel >= 0"
+
+[[rules]]
+name = "pressure_plausible"
+expr = "message.pressure >= 100 && message.pressure <= 1000"
+"#;
+    let dir = project(rules);
+    let register = |dir: &Path| {
+        let run = schemactl_in(
+            dir,
+            &[
+                "register",
+                "--contract",
+                "g",
+                "--registry",
+                &registry.url,
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        json_of(&run)
+    };
+    let first = register(dir.path());
+    let step = &first["contracts"][0]["versions"][0];
+    assert_eq!(step["action"], "registered", "{first}");
+    assert_eq!(step["rules"], 2, "{first}");
+    assert_eq!(
+        registered_rules(&registry, 1),
+        ["fuel_not_negative", "pressure_plausible"]
+    );
+    // Idempotent.
+    let again = register(dir.path());
+    assert_eq!(
+        again["contracts"][0]["versions"][0]["action"], "already_registered",
+        "{again}"
+    );
+
+    // Confluent's serializer reads the stored rules: refuses fuel -9, serializes fuel 400.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/rules_python.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&registry.url)
+        .arg("emergency_generator")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => {
+            assert!(
+                stdout.contains("all rule interop checks passed"),
+                "{stdout}"
+            );
+            assert!(stdout.contains("refused to serialize fuel -9"), "{stdout}");
+            assert!(stdout.contains("'owner': 'fleet-ops'"), "{stdout}");
+        }
+        Some(2) => panic!("confluent-kafka with rules is missing: run `{PIP_INSTALL}`\n{stderr}"),
+        _ => panic!("the Python rule checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}"),
+    }
+
+    // A change to the rules alone registers a new version of the same schema; version 1
+    // keeps the rule set it was registered with.
+    std::fs::write(
+        dir.path().join("contracts/g.toml"),
+        format!(
+            "{HEAD}{rules}\n[[rules]]\nname = \"temperature_plausible\"\nexpr = \"message.temperature >= -10 && message.temperature <= 90\"\n"
+        ),
+    )
+    .unwrap();
+    let changed = register(dir.path());
+    let step = &changed["contracts"][0]["versions"][0];
+    assert_eq!(step["action"], "registered", "{changed}");
+    assert_eq!(step["version"], 2, "{changed}");
+    assert_eq!(step["rules"], 3, "{changed}");
+    assert_eq!(registered_rules(&registry, 1).len(), 2);
+    assert_eq!(
+        registered_rules(&registry, 2),
+        [
+            "fuel_not_negative",
+            "pressure_plausible",
+            "temperature_plausible"
+        ]
+    );
+}

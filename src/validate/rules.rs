@@ -189,7 +189,7 @@ impl CompileError {
         match self {
             CompileError::TooLong(_) => "split the rule into several shorter rules".into(),
             CompileError::Parse { .. } => {
-                "check the CEL syntax (https://github.com/google/cel-spec); nesting is limited to 96 levels".into()
+                "check the CEL syntax (https://github.com/google/cel-spec)".into()
             }
             CompileError::UnknownVariable(_, allowed) => format!(
                 "this rule type binds {} (fields are read as message.<field>)",
@@ -201,7 +201,9 @@ impl CompileError {
             ),
             CompileError::NotBool(_) => "compare the value, e.g. message.fuel >= 0".into(),
             CompileError::NoExpr => "add expr = \"<CEL expression>\"".into(),
-            CompileError::TooDeep(_) => "flatten the expression, or split it into several rules".into(),
+            CompileError::TooDeep(_) => {
+                "flatten the expression, or split it into several rules".into()
+            }
         }
     }
 }
