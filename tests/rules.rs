@@ -305,7 +305,6 @@ fn bad_rules_are_refused_naming_the_rule_line_and_column() {
 }
 
 #[path = "services/mod.rs"]
-#[allow(dead_code)]
 mod services;
 
 const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]'";
