@@ -25,11 +25,14 @@ fn payloads(faults: &str, n: usize) -> (PayloadValidator, Vec<Vec<u8>>) {
         FaultPlan::parse(faults).unwrap()
     };
     let generators = 1000;
-    let mut fleet = Fleet::new(&newest.schema, generators, 1, &plan, 64 * 1024).unwrap();
+    let model = contract.simulator.as_ref().unwrap();
+    let mut fleet = Fleet::new(model, &newest.schema, generators, 1, &plan, 64 * 1024).unwrap();
     let out = (0..n)
         .map(|i| {
             let r = fleet.read(i % generators);
-            fleet.apply(&r, TransportKind::Mqtt, false).bytes
+            fleet
+                .apply(&r, TransportKind::Mqtt, Default::default())
+                .bytes
         })
         .collect();
     let validator = PayloadValidator::new(&newest.schema)

@@ -74,10 +74,11 @@ fn kafka(records: u64) -> Result<()> {
     let tansu = brokers::Tansu::start();
     tansu.create_topic(TOPIC, PARTITIONS);
     let bootstrap = tansu.bootstrap();
-    let (_, newest) = schema()?;
+    let (contract, newest) = schema()?;
 
     // Compliant records, framed with schema id 1 (the child's registry hands out 1 first).
     let mut fleet = Fleet::new(
+        contract.simulator.as_ref().ok_or("no [simulator]")?,
         &newest.schema,
         1000,
         1,
@@ -96,7 +97,9 @@ fn kafka(records: u64) -> Result<()> {
         let r = fleet.read(n as usize % 1000);
         let value = schemactl::validate::wire::encode_v0(
             1,
-            &fleet.apply(&r, TransportKind::Kafka, true).bytes,
+            &fleet
+                .apply(&r, TransportKind::Kafka, Default::default())
+                .bytes,
         );
         bytes += value.len();
         let mut record = BaseRecord::to(TOPIC).key(r.id.as_str()).payload(&value);

@@ -31,11 +31,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(spec) => FaultPlan::parse(&spec)?,
         None => FaultPlan { rules: vec![] },
     };
-    let mut fleet = Fleet::new(&newest.schema, generators, seed, &plan, 1 << 20)?;
+    let model = contract.simulator.as_ref().ok_or("no [simulator]")?;
+    let mut fleet = Fleet::new(model, &newest.schema, generators, seed, &plan, 1 << 20)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     for n in 0..count {
         let reading = fleet.read(n as usize % generators);
-        let faulted = fleet.apply(&reading, TransportKind::Mqtt, false);
+        let faulted = fleet.apply(&reading, TransportKind::Mqtt, Default::default());
         // A payload with a newline would split into two lines: write those as NOT_JSON text.
         let bytes: Vec<u8> = faulted
             .bytes

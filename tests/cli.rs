@@ -51,11 +51,14 @@ fn breaking_proposals_fail_with_reasons_and_help() {
     for (file, change) in [
         (
             "adds-required-field",
-            "REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
+            "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
         ),
         ("narrows-fuel-to-integer", "TYPE_NARROWED"),
-        ("tightens-fuel-range", "MAXIMUM_DECREASED"),
+        // The fleet's fuel dips to -9 before each refill: old data breaks a minimum of 0.
+        ("tightens-fuel-range", "MINIMUM_ADDED"),
         ("pressure-as-string", "TYPE_CHANGED"),
+        // The invented contract's percent: the fleet sends litres, up to about 2000.
+        ("fuel-as-percentage", "MAXIMUM_ADDED"),
     ] {
         let path = format!("tests/fixtures/generator/{file}.json");
         let run = schemactl(&["check-compat", &path, "--contract", "generator"]);
@@ -101,19 +104,22 @@ fn json_output_carries_the_verdict_and_changes() {
         .iter()
         .filter(|c| c["compatible"] == false)
         .collect();
-    // Against v1 and v3, backward: the maximum shrank. Forward against v1: v1 is closed and
-    // lacks the properties added since, which the proposal's writers may send.
-    assert!(breaking.iter().any(|c| c["type"] == "MAXIMUM_DECREASED"
-        && against(c, "v3")
-        && c["direction"] == "backward"));
+    // Against v1 and v3, backward: fuel gained a minimum (the fleet's fuel dips below zero).
+    // Against v1 under the strict policy: the properties v2 and v3 added to v1's open model.
+    assert!(
+        breaking.iter().any(|c| c["type"] == "MINIMUM_ADDED"
+            && against(c, "v3")
+            && c["direction"] == "backward")
+    );
     assert!(
         breaking
             .iter()
-            .any(|c| c["type"] == "MAXIMUM_DECREASED" && against(c, "v1"))
+            .any(|c| c["type"] == "MINIMUM_ADDED" && against(c, "v1"))
     );
     assert!(breaking.iter().any(
-        |c| c["type"] == "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"
-            && c["direction"] == "forward"
+        |c| c["type"] == "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+            && against(c, "v1")
+            && c["direction"] == "backward"
     ));
     for c in changes {
         for field in [
@@ -175,7 +181,7 @@ fn contract_test_passes_and_reports_every_check() {
     assert_eq!(run.code, 0);
     assert!(
         run.stdout
-            .contains("<testsuite name=\"schemactl test\" tests=\"9\""),
+            .contains("<testsuite name=\"schemactl test\" tests=\"10\""),
         "{}",
         run.stdout
     );
@@ -194,7 +200,7 @@ fn ci_formats_render_breaking_changes() {
     assert_eq!(github.code, 1);
     assert!(
         github.stdout.starts_with(
-            "::error file=tests/fixtures/generator/tightens-fuel-range.json,title=MAXIMUM_DECREASED"
+            "::error file=tests/fixtures/generator/tightens-fuel-range.json,title=MINIMUM_ADDED"
         ),
         "{}",
         github.stdout
@@ -202,13 +208,13 @@ fn ci_formats_render_breaking_changes() {
     let junit = schemactl(&[&args[..], &["junit"]].concat());
     assert_eq!(junit.code, 1);
     assert!(
-        junit.stdout.contains("<failure") && junit.stdout.contains("MAXIMUM_DECREASED"),
+        junit.stdout.contains("<failure") && junit.stdout.contains("MINIMUM_ADDED"),
         "{}",
         junit.stdout
     );
     let sarif = schemactl(&[&args[..], &["sarif"]].concat());
     let doc: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
-    assert_eq!(doc["runs"][0]["results"][0]["ruleId"], "MAXIMUM_DECREASED");
+    assert_eq!(doc["runs"][0]["results"][0]["ruleId"], "MINIMUM_ADDED");
 }
 
 #[test]
@@ -218,7 +224,9 @@ fn diff_shows_changes_verdicts_and_a_unified_diff() {
         "schemas/generator/v2.json",
         "schemas/generator/v3.json",
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    // v3 adds `status` to an open model: compatible under the contract's lenient policy, but
+    // `diff` exits by the strict verdict, and shows both.
+    assert_eq!(run.code, 1, "{}", run.stderr);
     insta::assert_snapshot!("diff_v2_v3", run.stdout);
     let run = schemactl(&[
         "diff",
@@ -230,12 +238,9 @@ fn diff_shows_changes_verdicts_and_a_unified_diff() {
     assert_eq!(run.code, 1);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["backward"]["strict"], false);
-    assert!(
-        doc["unified_diff"]
-            .as_str()
-            .unwrap()
-            .contains("-      \"maximum\": 100\n+      \"maximum\": 90")
-    );
+    assert!(doc["unified_diff"].as_str().unwrap().contains(
+        "-      \"type\": \"number\"\n+      \"type\": \"number\",\n+      \"minimum\": 0"
+    ));
 }
 
 #[test]
@@ -533,6 +538,124 @@ fn missing_files_and_bad_contracts_are_input_errors() {
 }
 
 #[test]
+fn an_unknown_kafka_key_kind_and_the_old_kafka_key_are_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
+    std::fs::create_dir_all(dir.path().join("schemas")).unwrap();
+    write(
+        &dir.path().join("contracts"),
+        "meters.toml",
+        "subject = \"meters-value\"\nschemas = \"schemas\"\n\n[kafka]\ntopic = \"meters\"\nkey = \"serial\"\n",
+    );
+    assert_input_error(
+        &schemactl_in(dir.path(), &["test"]),
+        &[
+            "meters.toml",
+            "line 6, column 7",
+            "\"serial\" is not a key kind",
+            "help: key is one of \"producer\", \"uuid\", \"none\"",
+        ],
+    );
+    write(
+        &dir.path().join("contracts"),
+        "meters.toml",
+        "subject = \"meters-value\"\nschemas = \"schemas\"\n\n[identity]\npointer = \"/id\"\nkafka_key = true\n",
+    );
+    assert_input_error(
+        &schemactl_in(dir.path(), &["test"]),
+        &[
+            "meters.toml",
+            "line 6",
+            "kafka_key is no longer read",
+            "help: say what the Kafka key is in [kafka]: key = \"producer\"",
+        ],
+    );
+}
+
+#[test]
+fn a_reading_model_with_an_impossible_range_is_refused_naming_file_field_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
+    std::fs::create_dir_all(dir.path().join("schemas")).unwrap();
+    let contract = std::fs::read_to_string(root().join("contracts/generator.toml"))
+        .unwrap()
+        .replace("range = [-10, 90]", "range = [90, -10]")
+        .replace("schemas = \"schemas/generator\"", "schemas = \"schemas\"");
+    let line = contract
+        .lines()
+        .position(|l| l.starts_with("range = [90, -10]"))
+        .expect("the temperature range")
+        + 1;
+    write(&dir.path().join("contracts"), "generator.toml", &contract);
+    for command in [&["test"][..], &["check-compat", "--contract", "generator"]] {
+        assert_input_error(
+            &schemactl_in(dir.path(), command),
+            &[
+                "generator.toml",
+                &format!("line {line}, column 9"),
+                "field \"temperature\"",
+                "range = [90, -10] has its low end above its high end",
+                "help: write the low end first: range = [-10, 90]",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_second_contract_gets_its_own_simulator_without_code() {
+    // tests/fixtures/meters: tank level meters with a reading model of their own, one MQTT topic
+    // per meter and Kafka keys naming the meter.
+    let meters = root().join("tests/fixtures/meters");
+    let run = schemactl_in(&meters, &["test"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("ok   meter: a sample of 1000 simulator payloads validates against v1"),
+        "{}",
+        run.stdout
+    );
+    let run = schemactl_in(
+        &meters,
+        &[
+            "demo",
+            "--duration",
+            "2s",
+            "--generators",
+            "4",
+            "--rate",
+            "20",
+            "--faults",
+            "identity-mismatch=2:0.5,out-of-range=3:0.5,not-json=4:0.3",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let row = |producer: &str, transport: &str| {
+        run.stdout
+            .lines()
+            .find(|l| {
+                let mut words = l.split_whitespace();
+                words.next() == Some(producer) && words.next() == Some(transport)
+            })
+            .unwrap_or_else(|| panic!("no {producer} {transport} row:\n{}", run.stdout))
+            .to_string()
+    };
+    for transport in ["mqtt", "kafka"] {
+        assert!(row("meter-1", transport).ends_with(" -"), "{}", run.stdout);
+        // The topic level and the key name the meter, so a payload naming another is caught,
+        // and even junk is attributed.
+        assert!(row("meter-2", transport).contains("IDENTITY_MISMATCH×"));
+        assert!(row("meter-3", transport).contains("SCHEMA_VIOLATION×"));
+        assert!(row("meter-4", transport).contains("NOT_JSON×"));
+    }
+    assert!(!run.stdout.contains("generator1"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("found 3 of 3 misbehaving generator(s): meter-2 (identity-mismatch), meter-3 (out-of-range), meter-4 (not-json)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn usage_errors_exit_2_and_help_exits_0() {
     let run = schemactl(&["check-compat", "--levl", "FULL"]);
     assert_eq!(run.code, 2);
@@ -616,7 +739,7 @@ fn base_ref_catches_rewritten_and_deleted_versions() {
     let v2 = d.join("schemas/generator/v2.json");
     let edited = std::fs::read_to_string(&v2)
         .unwrap()
-        .replace("Controller firmware version", "Firmware");
+        .replace("controller firmware version", "firmware");
     std::fs::write(&v2, edited).unwrap();
     let run = schemactl_in(
         d,
@@ -661,6 +784,8 @@ fn base_ref_catches_rewritten_and_deleted_versions() {
 
 #[test]
 fn diff_speaks_the_ci_formats() {
+    // v1 -> v2 is the open-content-model trap: `diff` judges by the strict policy, under which
+    // an optional property added to an open model breaks backward compatibility.
     let run = schemactl(&[
         "diff",
         "schemas/generator/v1.json",
@@ -668,9 +793,32 @@ fn diff_speaks_the_ci_formats() {
         "--format",
         "github",
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.starts_with("::error file=schemas/generator/v2.json,title=OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"), "{}", run.stdout);
     // Forward-breaking changes are warnings: the exit code follows the backward verdict.
-    assert!(run.stdout.starts_with("::warning file=schemas/generator/v2.json,title=PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"), "{}", run.stdout);
+    // Dropping v3's `status` is fine for new readers; old readers may meet any `status`.
+    let dir = tempfile::tempdir().unwrap();
+    let mut v3: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/generator/v3.json")).unwrap(),
+    )
+    .unwrap();
+    v3["properties"].as_object_mut().unwrap().remove("status");
+    let dropped = write(dir.path(), "no-status.json", &v3.to_string());
+    let run = schemactl(&[
+        "diff",
+        "schemas/generator/v3.json",
+        &dropped,
+        "--format",
+        "github",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.starts_with(&format!(
+            "::warning file={dropped},title=OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+        )),
+        "{}",
+        run.stdout
+    );
     let run = schemactl(&[
         "diff",
         "schemas/generator/v3.json",
@@ -680,7 +828,7 @@ fn diff_speaks_the_ci_formats() {
     ]);
     assert_eq!(run.code, 1);
     assert!(
-        run.stdout.contains("<failure") && run.stdout.contains("MAXIMUM_DECREASED"),
+        run.stdout.contains("<failure") && run.stdout.contains("MINIMUM_ADDED"),
         "{}",
         run.stdout
     );
@@ -771,26 +919,31 @@ fn demo_names_the_misbehaving_generators() {
     let row = |producer: &str, transport: &str| {
         run.stdout
             .lines()
-            .find(|l| l.starts_with(producer) && l.split_whitespace().nth(1) == Some(transport))
+            .find(|l| {
+                l.split_whitespace().next() == Some(producer)
+                    && l.split_whitespace().nth(1) == Some(transport)
+            })
             .unwrap_or_else(|| panic!("no {producer} {transport} row:\n{}", run.stdout))
             .to_string()
     };
     for transport in ["mqtt", "kafka"] {
-        assert!(row("gen-0002", transport).ends_with(|c: char| c.is_ascii_digit()));
-        assert!(row("gen-0002", transport).contains("SCHEMA_VIOLATION×"));
-        assert!(row("gen-0005", transport).contains("NOT_JSON×"));
-        for compliant in ["gen-0001", "gen-0003", "gen-0006"] {
+        assert!(row("generator2", transport).ends_with(|c: char| c.is_ascii_digit()));
+        assert!(row("generator2", transport).contains("SCHEMA_VIOLATION×"));
+        // One topic and UUID keys: a payload that is not JSON names no sender.
+        assert!(row("generator5", transport).ends_with(" -"));
+        assert!(row("unknown", transport).contains("NOT_JSON×"));
+        for compliant in ["generator1", "generator3", "generator6"] {
             assert!(row(compliant, transport).ends_with(" -"), "{}", run.stdout);
         }
     }
-    assert!(row("gen-0004", "kafka").contains("UNKNOWN_SCHEMA_ID×"));
+    assert!(row("generator4", "kafka").contains("UNKNOWN_SCHEMA_ID×"));
     assert!(
-        row("gen-0004", "mqtt").ends_with(" -"),
+        row("generator4", "mqtt").ends_with(" -"),
         "no schema ids on MQTT"
     );
     assert!(
         run.stdout.contains(
-            "found 3 of 3 misbehaving generator(s): gen-0002 (wrong-type), gen-0004 (unknown-schema-id), gen-0005 (not-json)"
+            "found 3 of 3 misbehaving generator(s): generator2 (wrong-type), generator4 (unknown-schema-id), generator5 (not-json, reported as \"unknown\")"
         ),
         "{}",
         run.stdout

@@ -2,7 +2,7 @@
 //! transport's word (the Kafka key, the MQTT topic level): that is the channel the message came
 //! through, and a payload naming someone else is itself the finding.
 
-use crate::catalog::Contract;
+use crate::catalog::{Contract, KafkaKey};
 use crate::validate::{PayloadValidator, Violation, ViolationKind};
 
 /// Where a contract says a producer's identity lives.
@@ -10,8 +10,8 @@ use crate::validate::{PayloadValidator, Violation, ViolationKind};
 pub struct Attribution {
     /// JSON pointer to the id in the payload.
     pub pointer: Option<String>,
-    /// Whether the Kafka key names the producer.
-    pub kafka_key: bool,
+    /// What the Kafka key is.
+    pub kafka_key: KafkaKey,
     /// The MQTT topic level naming the producer.
     pub mqtt_topic_level: Option<usize>,
 }
@@ -24,8 +24,7 @@ impl Attribution {
     pub fn of(contract: &Contract) -> Attribution {
         Attribution {
             pointer: contract.identity.pointer.clone(),
-            kafka_key: contract.identity.kafka_key
-                && contract.kafka.as_ref().is_none_or(|k| k.key == "producer"),
+            kafka_key: contract.kafka.as_ref().map_or(KafkaKey::None, |k| k.key),
             mqtt_topic_level: contract.identity.mqtt_topic_level,
         }
     }
@@ -43,13 +42,36 @@ impl Attribution {
         (!key.contains(['/', '~'])).then_some(key)
     }
 
-    /// The producer a Kafka key names.
+    /// The producer a Kafka key names: only a key the contract says is the producer's id; a
+    /// UUID key names no one.
     pub fn from_key<'a>(&self, key: Option<&'a [u8]>) -> Option<&'a str> {
-        if !self.kafka_key {
+        if self.kafka_key != KafkaKey::Producer {
             return None;
         }
         key.and_then(|k| std::str::from_utf8(k).ok())
             .filter(|s| !s.is_empty())
+    }
+
+    /// `KEY_NOT_UUID` when the contract says the key is a UUID and this one is not.
+    pub fn check_key(&self, key: Option<&[u8]>) -> Option<Violation> {
+        if self.kafka_key != KafkaKey::Uuid {
+            return None;
+        }
+        let text = key.map(String::from_utf8_lossy);
+        match &text {
+            Some(k) if uuid::Uuid::try_parse(k).is_ok() => None,
+            Some(k) => Some(Violation::new(
+                ViolationKind::KEY_NOT_UUID,
+                format!(
+                    "the record's key \"{}\" is not a UUID, and the contract says each key is one",
+                    k.chars().take(64).collect::<String>()
+                ),
+            )),
+            None => Some(Violation::new(
+                ViolationKind::KEY_NOT_UUID,
+                "the record has no key, and the contract says each key is a UUID",
+            )),
+        }
     }
 }
 
@@ -142,34 +164,66 @@ mod tests {
     fn attribution() -> Attribution {
         Attribution {
             pointer: Some("/generatorID".into()),
-            kafka_key: true,
+            kafka_key: KafkaKey::Producer,
             mqtt_topic_level: Some(1),
         }
     }
 
     const OK: &[u8] =
-        br#"{"generatorID":"gen-0001","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+        br#"{"generatorID":"generator1","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
 
     #[test]
     fn attributes_and_flags_disagreements() {
         let a = attribution();
         let v = validator();
         assert_eq!(
-            a.from_topic("generators/gen-0001/telemetry"),
-            Some("gen-0001")
+            a.from_topic("generators/generator1/telemetry"),
+            Some("generator1")
         );
         assert_eq!(a.from_topic("emergency_generator"), None);
-        let ok = check(Some(&v), 1 << 20, OK, &a, Some("gen-0001"), None);
+        let ok = check(Some(&v), 1 << 20, OK, &a, Some("generator1"), None);
         assert!(ok.violations.is_empty());
-        assert_eq!(ok.producer, "gen-0001");
+        assert_eq!(ok.producer, "generator1");
         let from_payload = check(Some(&v), 1 << 20, OK, &a, None, None);
-        assert_eq!(from_payload.producer, "gen-0001");
-        let liar = check(Some(&v), 1 << 20, OK, &a, Some("gen-0002"), None);
-        assert_eq!(liar.producer, "gen-0002");
+        assert_eq!(from_payload.producer, "generator1");
+        let liar = check(Some(&v), 1 << 20, OK, &a, Some("generator2"), None);
+        assert_eq!(liar.producer, "generator2");
         assert_eq!(liar.violations[0].kind, ViolationKind::IDENTITY_MISMATCH);
         let junk = check(Some(&v), 1 << 20, b"\xff", &a, None, None);
         assert_eq!(junk.producer, UNKNOWN_PRODUCER);
         assert_eq!(junk.violations[0].kind, ViolationKind::NOT_UTF8);
+    }
+
+    #[test]
+    fn a_uuid_key_names_no_one_and_must_be_a_uuid() {
+        let a = Attribution {
+            kafka_key: KafkaKey::Uuid,
+            mqtt_topic_level: None,
+            ..attribution()
+        };
+        let key = b"9f0c1b6e-3f4d-4c2a-8e1f-2b7c5d9a0e31".as_slice();
+        assert_eq!(a.from_key(Some(key)), None, "a UUID key names no producer");
+        assert_eq!(a.check_key(Some(key)), None);
+        let ok = check(
+            Some(&validator()),
+            1 << 20,
+            OK,
+            &a,
+            a.from_key(Some(key)),
+            None,
+        );
+        assert!(ok.violations.is_empty(), "{:?}", ok.violations);
+        assert_eq!(ok.producer, "generator1");
+        for bad in [Some(b"generator1".as_slice()), Some(b"".as_slice()), None] {
+            let v = a.check_key(bad).expect("not a UUID");
+            assert_eq!(v.kind, ViolationKind::KEY_NOT_UUID, "{bad:?}");
+        }
+        let none = Attribution {
+            kafka_key: KafkaKey::None,
+            ..a
+        };
+        assert_eq!(none.check_key(Some(b"generator1")), None);
+        assert_eq!(none.from_key(Some(b"generator1")), None);
     }
 
     #[test]

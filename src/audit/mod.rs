@@ -494,7 +494,7 @@ fn read_kafka<L: SchemaLookup>(
                     }
                 }
             };
-        let verdict = inspect::check(
+        let mut verdict = inspect::check(
             validator.as_deref(),
             max_bytes,
             payload,
@@ -502,6 +502,9 @@ fn read_kafka<L: SchemaLookup>(
             channel,
             early,
         );
+        verdict
+            .violations
+            .extend(plan.attribution.check_key(record.key()));
         let origin = Origin {
             topic: record.topic(),
             partition: Some(record.partition()),

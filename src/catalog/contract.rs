@@ -1,6 +1,7 @@
 //! The contract model: what a data product promises, read from TOML with unknown keys refused.
 
 use super::CatalogError;
+use super::reading_model::{RawModel, ReadingModel};
 use super::rules::{self, Metadata, RawRule, Rule};
 use crate::compat::{Level, Policy};
 use serde::Deserialize;
@@ -29,6 +30,8 @@ pub struct Contract {
     pub kafka: Option<KafkaSpec>,
     /// Where a producer's identity lives.
     pub identity: IdentitySpec,
+    /// How the contract's fleet makes its readings (`[simulator]`), for the simulator.
+    pub simulator: Option<ReadingModel>,
     /// Payloads that must validate.
     pub valid: Vec<Example>,
     /// Payloads that must not, with the expected violation.
@@ -48,31 +51,70 @@ pub struct MqttSpec {
 }
 
 /// Kafka side of a contract.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct KafkaSpec {
     /// The topic.
     pub topic: String,
-    /// What the record key holds: `producer` (the producer's id) or `uuid`.
-    #[serde(default = "default_key")]
-    pub key: String,
+    /// What the record key is.
+    pub key: KafkaKey,
 }
 
-fn default_key() -> String {
-    "producer".into()
+/// What a Kafka record's key holds, as the contract's `[kafka] key` says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KafkaKey {
+    /// The producer's id: a key naming another producer than the payload is `IDENTITY_MISMATCH`.
+    Producer,
+    /// A random UUID per record (`str(uuid4())`): it names no producer; a key that is not a UUID
+    /// is `KEY_NOT_UUID`.
+    Uuid,
+    /// No key, or one that means nothing: not checked.
+    #[default]
+    None,
+}
+
+impl KafkaKey {
+    /// Every kind, as written in a contract.
+    pub const ALL: [KafkaKey; 3] = [KafkaKey::Producer, KafkaKey::Uuid, KafkaKey::None];
+
+    /// The name written in a contract.
+    pub fn name(self) -> &'static str {
+        match self {
+            KafkaKey::Producer => "producer",
+            KafkaKey::Uuid => "uuid",
+            KafkaKey::None => "none",
+        }
+    }
+
+    /// Looks a kind up by the name written in a contract.
+    pub fn from_name(name: &str) -> Option<KafkaKey> {
+        KafkaKey::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKafka {
+    topic: String,
+    key: Option<toml::Spanned<String>>,
 }
 
 /// Where a message says who produced it.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct IdentitySpec {
     /// JSON pointer into the payload (`/generatorID`).
     pub pointer: Option<String>,
-    /// Whether the Kafka key names the producer.
-    #[serde(default)]
-    pub kafka_key: bool,
     /// The MQTT topic level (0-based) that names the producer, for per-producer topics.
     pub mqtt_topic_level: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    pointer: Option<String>,
+    mqtt_topic_level: Option<usize>,
+    /// Replaced by `[kafka] key`; refused with a hint saying so.
+    kafka_key: Option<toml::Spanned<toml::Value>>,
 }
 
 /// A payload example.
@@ -109,9 +151,10 @@ struct RawContract {
     #[serde(default = "default_policy")]
     policy: Policy,
     mqtt: Option<MqttSpec>,
-    kafka: Option<KafkaSpec>,
+    kafka: Option<RawKafka>,
     #[serde(default)]
-    identity: IdentitySpec,
+    identity: RawIdentity,
+    simulator: Option<RawModel>,
     #[serde(default)]
     examples: RawExamples,
     #[serde(default)]
@@ -158,17 +201,15 @@ impl Contract {
             path: path.to_path_buf(),
             message,
         };
+        let place = |at: usize| {
+            let line = text[..at].matches('\n').count() + 1;
+            let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {col}: ")
+        };
         let raw: RawContract = toml::from_str(&text).map_err(|e| {
-            let place = e
-                .span()
-                .map(|s| {
-                    let line = text[..s.start].matches('\n').count() + 1;
-                    let col = s.start - text[..s.start].rfind('\n').map_or(0, |i| i + 1) + 1;
-                    format!("line {line}, column {col}: ")
-                })
-                .unwrap_or_default();
+            let place = e.span().map(|s| place(s.start)).unwrap_or_default();
             err(format!(
-                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/kafka_key/mqtt_topic_level, [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation, [[rules]], [metadata]\nhelp: {}",
+                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/mqtt_topic_level, [simulator] producer_id/interval and [[simulator.fields]], [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation, [[rules]], [metadata]\nhelp: {}",
                 e.message(),
                 rules::HINT
             ))
@@ -184,6 +225,38 @@ impl Contract {
         if raw.subject.trim().is_empty() {
             return Err(err("subject must not be empty".into()));
         }
+        if let Some(old) = &raw.identity.kafka_key {
+            return Err(err(format!(
+                "{}[identity] kafka_key is no longer read\nhelp: say what the Kafka key is in [kafka]: key = \"producer\" (the key is the producer's id and must agree with the payload), \"uuid\" (a random UUID per record, naming no one) or \"none\"",
+                place(old.span().start)
+            )));
+        }
+        let kafka = match raw.kafka {
+            None => None,
+            Some(k) => {
+                let key = match &k.key {
+                    // Unsaid, the key is not taken to name anyone: no false IDENTITY_MISMATCH.
+                    None => KafkaKey::None,
+                    Some(name) => KafkaKey::from_name(name.get_ref()).ok_or_else(|| {
+                        err(format!(
+                            "{}[kafka] key = \"{}\" is not a key kind\nhelp: key is one of {} (\"producer\": the key is the producer's id; \"uuid\": a random UUID per record; \"none\": the key means nothing)",
+                            place(name.span().start),
+                            name.get_ref(),
+                            KafkaKey::ALL.map(|k| format!("\"{}\"", k.name())).join(", ")
+                        ))
+                    })?,
+                };
+                Some(KafkaSpec {
+                    topic: k.topic,
+                    key,
+                })
+            }
+        };
+        let simulator = raw
+            .simulator
+            .map(|m| m.check(&place))
+            .transpose()
+            .map_err(err)?;
         if let Some(pointer) = &raw.identity.pointer
             && !pointer.starts_with('/')
         {
@@ -248,12 +321,70 @@ impl Contract {
             level: raw.level,
             policy: raw.policy,
             mqtt: raw.mqtt,
-            kafka: raw.kafka,
-            identity: raw.identity,
+            kafka,
+            identity: IdentitySpec {
+                pointer: raw.identity.pointer,
+                mqtt_topic_level: raw.identity.mqtt_topic_level,
+            },
+            simulator,
             valid: convert(raw.examples.valid, false)?,
             invalid: convert(raw.examples.invalid, true)?,
             rules: contract_rules,
             metadata: raw.metadata,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::PayloadValidator;
+
+    fn generator() -> Contract {
+        crate::catalog::load_contract(Path::new("."), "generator").expect("the generator contract")
+    }
+
+    #[test]
+    fn the_fleets_readings_validate_against_every_version() {
+        let contract = generator();
+        let history = crate::catalog::load_history(&contract.schemas).unwrap();
+        assert!(history.len() >= 2);
+        // FLEET.md's example reading, and the dip below zero before a refill (found by data
+        // contract rules, never by the schema).
+        let fleet: [&[u8]; 2] = [
+            br#"{"generatorID": "generator1", "lat": 40.68066, "lon": -73.47429, "temperature": 36, "pressure": 500, "fuel": 400}"#,
+            br#"{"generatorID": "generator2", "lat": 40.68066, "lon": -73.47429, "temperature": -10, "pressure": 100, "fuel": -9}"#,
+        ];
+        for file in &history {
+            let v = PayloadValidator::new(&file.schema).unwrap();
+            for payload in fleet {
+                assert!(
+                    v.check(payload).is_empty(),
+                    "v{}: {:?}",
+                    file.version,
+                    v.check(payload)
+                );
+            }
+            // v1 and v2 are open, so even the example with v3's fields is theirs to accept.
+            for e in &contract.valid {
+                assert!(
+                    v.check(&e.payload).is_empty(),
+                    "v{}: {}",
+                    file.version,
+                    e.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_generator_contract_says_its_key_is_a_uuid_and_its_topic_is_one() {
+        let contract = generator();
+        assert_eq!(contract.kafka.as_ref().map(|k| k.key), Some(KafkaKey::Uuid));
+        assert_eq!(
+            contract.mqtt.as_ref().map(|m| m.topics.clone()),
+            Some(vec!["emergency_generator".to_string()])
+        );
+        assert_eq!(contract.identity.mqtt_topic_level, None);
     }
 }

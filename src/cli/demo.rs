@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-/// Misbehaving producers by default: some break the schema, one sends junk, one lies about
-/// who it is, one uses a schema id the registry never issued.
+/// Misbehaving producers by default: some break the schema, one sends junk, one keys its Kafka
+/// records by its id where the fleet uses UUIDs, one uses a schema id the registry never issued.
 const DEFAULT_FAULTS: &str = "wrong-type=2:0.3,missing-field=3:0.2,out-of-range=5:0.3,\
-not-json=6:0.1,identity-mismatch=7:0.2,unknown-schema-id=8:0.5";
+not-json=6:0.1,key-not-uuid=7:0.2,unknown-schema-id=8:0.5";
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -97,6 +97,17 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         let store = crate::registry::server::Registry::open(None)
             .map_err(|e| anyhow!("cannot open the in-memory registry: {e}"))
             .infra()?;
+        // The subject runs at the contract's level and policy, as `register` would set them.
+        store
+            .set_config(
+                Some(&contract.subject),
+                crate::registry::model::ConfigRequest {
+                    compatibility: contract.level.name().to_string(),
+                    compatibility_policy: Some(contract.policy.name().to_ascii_uppercase()),
+                },
+            )
+            .map_err(|e| anyhow!("cannot configure the in-memory registry: {e}"))
+            .infra()?;
         let server = crate::registry::server::Server::bind(
             ([127, 0, 0, 1], 0).into(),
             std::sync::Arc::new(store),
@@ -128,7 +139,13 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         let misbehaving: Vec<String> = faults
             .rules
             .iter()
-            .map(|(g, f, p)| format!("gen-{:04} {f} ({:.0}%)", g + 1, p * 100.0))
+            .map(|(g, f, p)| {
+                let id = contract
+                    .simulator
+                    .as_ref()
+                    .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
+                format!("{id} {f} ({:.0}%)", p * 100.0)
+            })
             .collect();
         let _ = writeln!(
             err,
@@ -139,6 +156,16 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             args.duration.as_secs_f64(),
             if misbehaving.is_empty() { "none".into() } else { misbehaving.join(", ") }
         );
+        if let Some(model) = &contract.simulator {
+            let (lo, hi) = model.interval;
+            let _ = writeln!(
+                err,
+                "the fleet's model, sped up: its generators read once every {}–{} s each; the demo has them read {}× a second (--rate)",
+                lo.as_secs_f64(),
+                hi.as_secs_f64(),
+                args.rate
+            );
+        }
         let plan = DemoPlan {
             contract: contract.clone(),
             history,
@@ -183,24 +210,49 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             *flagged.entry(p.producer.as_str()).or_default() += p.invalid;
         }
     }
+    // Where only the payload names its sender (one topic, UUID keys), a payload that is not
+    // readable JSON names no one: the audit reports it under "unknown".
+    let attribution = crate::audit::Attribution::of(&contract);
+    let channel_names_sender = attribution.kafka_key == crate::catalog::KafkaKey::Producer
+        || attribution.mqtt_topic_level.is_some();
+    let anonymous = |f: &crate::simulate::Fault| !channel_names_sender && f.hides_the_sender();
+    let unknown_flagged = flagged.contains_key(crate::audit::inspect::UNKNOWN_PRODUCER);
     let truth: BTreeMap<&str, String> = outcome
         .misbehaving
         .iter()
-        .map(|(g, f)| (g.as_str(), f.name().to_string()))
+        .map(|(g, f)| {
+            let name = if anonymous(f) {
+                format!(
+                    "{f}, reported as \"{}\"",
+                    crate::audit::inspect::UNKNOWN_PRODUCER
+                )
+            } else {
+                f.name().to_string()
+            };
+            (g.as_str(), name)
+        })
         .collect();
+    let seen = |g: &str| {
+        flagged.contains_key(g)
+            || unknown_flagged
+                && outcome
+                    .misbehaving
+                    .iter()
+                    .any(|(m, f)| m == g && anonymous(f))
+    };
     let found: Vec<String> = truth
         .iter()
-        .filter(|(g, _)| flagged.contains_key(*g))
+        .filter(|(g, _)| seen(g))
         .map(|(g, f)| format!("{g} ({f})"))
         .collect();
-    let missed: Vec<&str> = truth
-        .keys()
-        .filter(|g| !flagged.contains_key(*g))
-        .copied()
-        .collect();
+    let missed: Vec<&str> = truth.keys().filter(|g| !seen(g)).copied().collect();
+    let any_anonymous = outcome.misbehaving.iter().any(|(_, f)| anonymous(f));
     let wrongly: Vec<&str> = flagged
         .keys()
-        .filter(|g| !truth.contains_key(*g))
+        .filter(|g| {
+            let excused = any_anonymous && **g == crate::audit::inspect::UNKNOWN_PRODUCER;
+            !truth.contains_key(*g) && !excused
+        })
         .copied()
         .collect();
     let _ = writeln!(

@@ -16,7 +16,12 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Faults (--faults): missing-field, wrong-type, out-of-range, not-json, truncated, binary, \
-no-wire-header, unknown-schema-id, foreign-schema-id (Kafka only), identity-mismatch, oversize. \
+no-wire-header, unknown-schema-id, foreign-schema-id, key-not-uuid (Kafka only), \
+identity-mismatch, oversize. missing-field and wrong-type pick the last required field the \
+contract's [simulator] fills (fuel for the generators); out-of-range breaks the first bound the \
+newest schema states, a minimum or maximum, else an enum (v3's status for the generators, whose \
+numbers have no range); identity-mismatch needs a contract whose Kafka key or MQTT topic level \
+names the producer, key-not-uuid one whose key is a UUID. \
 Write FAULT=GENERATOR[:SHARE] (comma-separated; SHARE of that generator's messages, default 0.5), \
 or all[:SHARE] to give each fault its own generator after the first.
 
@@ -31,9 +36,10 @@ pub struct Args {
     /// Number of generators.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub generators: usize,
-    /// Readings per second per generator.
-    #[arg(long, default_value_t = 1.0, value_name = "R")]
-    pub rate: f64,
+    /// Readings per second per generator, all together (default: each generator on its own
+    /// clock, once per the contract's `[simulator] interval`; 60-120 s for the generator fleet).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
     /// Readings per generator, then stop.
     #[arg(long, value_name = "N", conflicts_with = "duration")]
     pub count: Option<u64>,
@@ -85,7 +91,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             .input()?,
         None => FaultPlan { rules: vec![] },
     };
-    if !(args.rate > 0.0 && args.rate.is_finite()) {
+    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return Err(anyhow!("--rate must be above 0")).input();
     }
     // The manifest is written beside its final name and renamed once complete, so an audit
@@ -100,6 +106,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         None => None,
     };
     let lookup = lookup(cli, &args.registry)?;
+    let plan_ids = contract.simulator.clone();
     let plan = Plan {
         contract,
         schema_text,
@@ -132,7 +139,12 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     let faulty: Vec<String> = faults
         .rules
         .iter()
-        .map(|(g, f, p)| format!("gen-{:04} {f} ({:.0}%)", g + 1, p * 100.0))
+        .map(|(g, f, p)| {
+            let id = plan_ids
+                .as_ref()
+                .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
+            format!("{id} {f} ({:.0}%)", p * 100.0)
+        })
         .collect();
     eprintln!(
         "sent {} MQTT message(s) and {} Kafka record(s) in {:.1} s, {} with a fault{}{}",

@@ -159,7 +159,11 @@ fn simulator_sample(
             );
         }
     };
-    let mut fleet = match Fleet::new(schema, 10, 0, &FaultPlan { rules: vec![] }, 1 << 20) {
+    let made = match &contract.simulator {
+        Some(model) => Fleet::new(model, schema, 10, 0, &FaultPlan { rules: vec![] }, 1 << 20),
+        None => Err("the contract has no [simulator] reading model".into()),
+    };
+    let mut fleet = match made {
         Ok(f) => f,
         Err(why) => {
             let item = Item {
@@ -182,7 +186,9 @@ fn simulator_sample(
     let mut items = Vec::new();
     for n in 0..SIMULATOR_SAMPLE {
         let reading = fleet.read(n % fleet.len());
-        let bytes = fleet.apply(&reading, TransportKind::Mqtt, true).bytes;
+        let bytes = fleet
+            .apply(&reading, TransportKind::Mqtt, Default::default())
+            .bytes;
         if let Some(v) = validator.check(&bytes).into_iter().next() {
             items.push(Item {
                 rule: v.kind.name().to_string(),
@@ -196,7 +202,7 @@ fn simulator_sample(
                     String::from_utf8_lossy(&bytes)
                 ),
                 help: Some(
-                    "update the simulator (src/simulate/fleet.rs) so the reference producer stays compliant"
+                    "update the contract's [simulator] reading model so the reference producer stays compliant"
                         .into(),
                 ),
             });

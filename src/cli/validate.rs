@@ -22,7 +22,7 @@ CEL conditions, RULE_VIOLATION) on each payload that passed the schema.
 
 Examples:
   schemactl validate captured.jsonl --contract generator
-  mosquitto_sub -t 'generators/+/telemetry' | schemactl validate - --format json")]
+  mosquitto_sub -t emergency_generator | schemactl validate - --format json")]
 pub struct Args {
     /// JSON-lines files; `-` or none reads standard input.
     #[arg(value_name = "FILE")]
@@ -308,6 +308,9 @@ pub(crate) fn help(kind: ViolationKind) -> &'static str {
         }
         ViolationKind::IDENTITY_MISMATCH => {
             "the payload names another producer than its topic or key: check the producer's id"
+        }
+        ViolationKind::KEY_NOT_UUID => {
+            "the contract says each Kafka key is a random UUID (str(uuid4())); this producer keys its records otherwise: fix the producer, or say the key's kind in the contract's [kafka] key"
         }
         ViolationKind::OVERSIZE => "raise --max-payload if this size is expected",
         ViolationKind::UNRESOLVED => {

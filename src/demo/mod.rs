@@ -140,7 +140,13 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .rules
         .iter()
         .filter(|(g, _, _)| *g < plan.generators)
-        .map(|(g, f, _)| (format!("gen-{:04}", g + 1), *f))
+        .map(|(g, f, _)| {
+            let id = contract
+                .simulator
+                .as_ref()
+                .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
+            (id, *f)
+        })
         .collect();
     let sim_plan = sim::Plan {
         contract: contract.clone(),
@@ -148,7 +154,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         mqtt: Some(MqttConfig::new(services.mqtt_url.clone())),
         kafka: Some(KafkaConfig::new(services.kafka_bootstrap.clone())),
         generators: plan.generators,
-        rate: plan.rate,
+        rate: Some(plan.rate),
         count: None,
         duration: Some(plan.duration),
         seed: plan.seed,

@@ -14,7 +14,8 @@ pub enum Fault {
     MissingField,
     /// A field has the wrong type (`fuel` as a string, as old firmware sends it).
     WrongType,
-    /// A value outside the schema's range (`fuel` above its maximum).
+    /// A value outside what the schema allows for a field: beyond the first `minimum`/`maximum`
+    /// of the newest schema, or, where it bounds no number, outside the first `enum`.
     OutOfRange,
     /// Not JSON at all (a rogue script's `key=value` line).
     NotJson,
@@ -30,13 +31,16 @@ pub enum Fault {
     ForeignSchemaId,
     /// The topic level or key names one generator, the payload another.
     IdentityMismatch,
+    /// Kafka only, where the contract says keys are UUIDs: the generator's id as the key, as a
+    /// producer written before the fleet keyed its records by `uuid4()` does.
+    KeyNotUuid,
     /// A payload larger than the audit's limit.
     Oversize,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 11] = [
+    pub const ALL: [Fault; 12] = [
         Fault::MissingField,
         Fault::WrongType,
         Fault::OutOfRange,
@@ -47,6 +51,7 @@ impl Fault {
         Fault::UnknownSchemaId,
         Fault::ForeignSchemaId,
         Fault::IdentityMismatch,
+        Fault::KeyNotUuid,
         Fault::Oversize,
     ];
 
@@ -63,6 +68,7 @@ impl Fault {
             Fault::UnknownSchemaId => "unknown-schema-id",
             Fault::ForeignSchemaId => "foreign-schema-id",
             Fault::IdentityMismatch => "identity-mismatch",
+            Fault::KeyNotUuid => "key-not-uuid",
             Fault::Oversize => "oversize",
         }
     }
@@ -77,9 +83,21 @@ impl Fault {
         !matches!(
             (self, transport),
             (
-                Fault::NoWireHeader | Fault::UnknownSchemaId | Fault::ForeignSchemaId,
+                Fault::NoWireHeader
+                    | Fault::UnknownSchemaId
+                    | Fault::ForeignSchemaId
+                    | Fault::KeyNotUuid,
                 TransportKind::Mqtt
             )
+        )
+    }
+
+    /// Whether the fault leaves nothing readable in the payload (not JSON, cut short, binary,
+    /// oversized), so that where only the payload names its sender the audit cannot say who sent it.
+    pub fn hides_the_sender(self) -> bool {
+        matches!(
+            self,
+            Fault::NotJson | Fault::Truncated | Fault::Binary | Fault::Oversize
         )
     }
 
@@ -95,6 +113,7 @@ impl Fault {
             Fault::UnknownSchemaId => ViolationKind::UNKNOWN_SCHEMA_ID,
             Fault::ForeignSchemaId => ViolationKind::WRONG_SUBJECT,
             Fault::IdentityMismatch => ViolationKind::IDENTITY_MISMATCH,
+            Fault::KeyNotUuid => ViolationKind::KEY_NOT_UUID,
             Fault::Oversize => ViolationKind::OVERSIZE,
         }
     }
@@ -115,7 +134,7 @@ impl Fault {
             Fault::WrongType => keyword == Some("type"),
             Fault::OutOfRange => matches!(
                 keyword,
-                Some("minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum")
+                Some("minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "enum")
             ),
             Fault::NotJson => keyword != Some("eof"),
             Fault::Truncated => keyword == Some("eof"),

@@ -1,9 +1,10 @@
-//! The fleet: generators at fixed positions whose temperature, pressure and fuel follow smooth
-//! random walks (fuel drains and is refilled), every reading valid against the newest schema,
-//! and the faults that turn some of them into misbehaving producers. Everything comes from one
-//! seeded generator, so a seed gives the same stream every time.
+//! The fleet: producers making readings as the contract's reading model (`[simulator]`) says,
+//! every reading valid against the newest schema, and the faults that turn some of them into
+//! misbehaving producers. Everything comes from one seeded generator, so a seed gives the same
+//! stream every time.
 
 use super::fault::{Fault, FaultPlan};
+use crate::catalog::{FieldKind, Numbers, Range, ReadingModel};
 use crate::compat::Schema;
 use crate::transport::TransportKind;
 use serde_json::{Map, Value, json};
@@ -39,49 +40,49 @@ impl Rng {
     }
 }
 
-/// A field's bounds as the schema states them.
-#[derive(Clone, Copy, Debug)]
-struct Bounds {
-    min: f64,
-    max: f64,
+fn round_to(x: f64, decimals: u32) -> f64 {
+    let scale = 10f64.powi(decimals.min(15) as i32);
+    (x * scale).round() / scale
 }
 
-fn bounds(schema: &Value, field: &str, fallback: (f64, f64)) -> Bounds {
-    let prop = &schema["properties"][field];
-    Bounds {
-        min: prop["minimum"].as_f64().unwrap_or(fallback.0),
-        max: prop["maximum"].as_f64().unwrap_or(fallback.1),
+impl Rng {
+    /// A value in `range`, written as `numbers` say: whole numbers are drawn from the
+    /// integers in the range, both ends included.
+    fn draw(&mut self, range: Range, numbers: Numbers) -> f64 {
+        match numbers {
+            Numbers::Integer => {
+                let (lo, hi) = (range.min.ceil(), range.max.floor().max(range.min.ceil()));
+                (lo + (self.unit() * (hi - lo + 1.0)).floor()).min(hi)
+            }
+            Numbers::Decimal(d) => round_to(self.range(range.min, range.max), d),
+        }
     }
 }
 
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+fn number(x: f64, numbers: Numbers) -> Value {
+    match numbers {
+        Numbers::Integer => json!(x.round() as i64),
+        Numbers::Decimal(d) => json!(round_to(x, d)),
+    }
+}
+
+/// One field's state in one generator.
+#[derive(Clone, Debug)]
+enum State {
+    /// Nothing kept (ids, draws, constants).
+    Stateless,
+    /// A value fixed for good.
+    Fixed(Value),
+    /// A walk's or a counter's current value.
+    Level(f64),
 }
 
 /// One generator's state.
 #[derive(Clone, Debug)]
 struct Generator {
     id: String,
-    lat: f64,
-    lon: f64,
-    temperature: f64,
-    home_temperature: f64,
-    pressure: f64,
-    home_pressure: f64,
-    fuel: f64,
-    burn: f64,
-    firmware: String,
+    state: Vec<State>,
     faults: Vec<(Fault, f64)>,
-}
-
-/// What the fleet knows of the schema it must satisfy.
-#[derive(Clone, Debug)]
-struct Shape {
-    temperature: Bounds,
-    pressure: Bounds,
-    fuel: Bounds,
-    has_status: bool,
-    has_firmware: bool,
 }
 
 /// One reading, before it is put on a transport.
@@ -93,6 +94,54 @@ pub struct Reading {
     pub id: String,
     /// The compliant payload.
     pub payload: Value,
+}
+
+/// What a message's channel can carry, so that faults needing it apply only where the audit can
+/// see them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Possible {
+    /// The topic or key names the producer, so it can disagree with the payload.
+    pub identity_mismatch: bool,
+    /// The contract says the Kafka key is a UUID, so a key that is not one is a finding.
+    pub key_not_uuid: bool,
+}
+
+/// The bound an out-of-range fault breaks: the first one the newest schema states.
+#[derive(Clone, Debug, PartialEq)]
+enum Breach {
+    /// A number above `maximum` (or `exclusiveMaximum`).
+    Above(String, f64),
+    /// A number below `minimum` (or `exclusiveMinimum`).
+    Below(String, f64),
+    /// A string outside `enum`.
+    NotIn(String),
+}
+
+impl Breach {
+    /// The first bounded property of `doc`, numbers before enums.
+    fn find(doc: &Value) -> Option<Breach> {
+        let props = doc["properties"].as_object()?;
+        let number = |p: &Value, k: &str| p.get(k).and_then(Value::as_f64);
+        props
+            .iter()
+            .find_map(|(name, p)| {
+                if let Some(max) = number(p, "maximum").or_else(|| number(p, "exclusiveMaximum")) {
+                    Some(Breach::Above(name.clone(), max))
+                } else {
+                    number(p, "minimum")
+                        .or_else(|| number(p, "exclusiveMinimum"))
+                        .map(|min| Breach::Below(name.clone(), min))
+                }
+            })
+            .or_else(|| {
+                props.iter().find_map(|(name, p)| {
+                    p["enum"]
+                        .as_array()
+                        .is_some_and(|e| e.iter().all(Value::is_string))
+                        .then(|| Breach::NotIn(name.clone()))
+                })
+            })
+    }
 }
 
 /// What a generator's fault does to one message.
@@ -108,29 +157,22 @@ pub struct Faulted {
 #[derive(Clone, Debug)]
 pub struct Fleet {
     rng: Rng,
+    model: ReadingModel,
     generators: Vec<Generator>,
-    shape: Shape,
     oversize_bytes: usize,
+    breach: Option<Breach>,
+    /// The field a missing-field fault leaves out.
+    missing: Option<String>,
+    /// The number field a wrong-type fault sends as a string.
+    wrong_type: Option<String>,
 }
 
-/// Fields the fleet knows how to fill; a schema requiring anything else is not a generator
-/// schema.
-const KNOWN: [&str; 9] = [
-    "generatorID",
-    "lat",
-    "lon",
-    "temperature",
-    "pressure",
-    "fuel",
-    "timestamp",
-    "firmware",
-    "status",
-];
-
 impl Fleet {
-    /// A fleet of `size` generators for `schema`, with `plan`'s faults; `oversize_bytes` is the
-    /// size an oversized payload exceeds.
+    /// A fleet of `size` producers as the contract's reading `model` describes them, for the
+    /// newest `schema`, with `plan`'s faults; `oversize_bytes` is the size an oversized payload
+    /// exceeds.
     pub fn new(
+        model: &ReadingModel,
         schema: &Schema,
         size: usize,
         seed: u64,
@@ -142,77 +184,91 @@ impl Fleet {
             .as_array()
             .map(|r| r.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        for field in [
-            "generatorID",
-            "lat",
-            "lon",
-            "temperature",
-            "pressure",
-            "fuel",
-        ] {
-            if doc["properties"].get(field).is_none() {
-                return Err(format!(
-                    "the schema has no \"{field}\" property: the simulator produces generator telemetry (generatorID, lat, lon, temperature, pressure, fuel)"
-                ));
-            }
-        }
-        if let Some(unknown) = required
-            .iter()
-            .find(|f| !KNOWN.contains(f) || **f == "timestamp")
-        {
+        let produced = |f: &&str| model.fields.iter().any(|m| m.name == *f);
+        if let Some(unknown) = required.iter().find(|f| !produced(f)) {
             return Err(format!(
-                "the schema requires \"{unknown}\", which the simulator does not produce"
+                "the schema requires \"{unknown}\", which the contract's [simulator] does not produce\nhelp: add a [[simulator.fields]] table named \"{unknown}\""
             ));
         }
-        let shape = Shape {
-            temperature: bounds(doc, "temperature", (-50.0, 200.0)),
-            pressure: bounds(doc, "pressure", (0.0, 1000.0)),
-            fuel: bounds(doc, "fuel", (0.0, 100.0)),
-            has_status: doc["properties"]["status"]["enum"]
-                .as_array()
-                .is_some_and(|e| e.iter().any(|v| v == "running")),
-            has_firmware: doc["properties"]["firmware"]["type"] == "string",
+        let is_number = |k: &FieldKind| {
+            matches!(
+                k,
+                FieldKind::Fixed { .. }
+                    | FieldKind::Draw { .. }
+                    | FieldKind::Walk { .. }
+                    | FieldKind::Counter { .. }
+            )
         };
+        let missing = model
+            .fields
+            .iter()
+            .rev()
+            .find(|f| f.kind != FieldKind::Id && required.contains(&f.name.as_str()))
+            .map(|f| f.name.clone());
+        let wrong_type = model
+            .fields
+            .iter()
+            .rev()
+            .find(|f| is_number(&f.kind) && required.contains(&f.name.as_str()))
+            .map(|f| f.name.clone());
+        let breach = Breach::find(doc);
+        let uses = |fault: Fault| plan.rules.iter().any(|r| r.1 == fault);
+        if breach.is_none() && uses(Fault::OutOfRange) {
+            return Err("out-of-range: the newest schema bounds no property (no minimum, maximum or enum), so no value can be out of its range".into());
+        }
+        if missing.is_none() && uses(Fault::MissingField) {
+            return Err("missing-field: the schema requires no field the simulator fills besides the producer's id".into());
+        }
+        if wrong_type.is_none() && uses(Fault::WrongType) {
+            return Err(
+                "wrong-type: the schema requires no number field the simulator fills".into(),
+            );
+        }
         let size = size.max(plan.generators_needed()).max(1);
         let mut rng = Rng::new(seed);
         let generators = (0..size)
-            .map(|i| {
-                let t = &shape.temperature;
-                let p = &shape.pressure;
-                let f = &shape.fuel;
-                let home_temperature = rng.range(
-                    t.min + 0.55 * (t.max - t.min),
-                    t.min + 0.65 * (t.max - t.min),
-                );
-                let home_pressure = rng.range(
-                    p.min + 0.25 * (p.max - p.min),
-                    p.min + 0.35 * (p.max - p.min),
-                );
-                Generator {
-                    id: format!("gen-{:04}", i + 1),
-                    lat: round2(rng.range(-60.0, 70.0)),
-                    lon: round2(rng.range(-179.0, 179.0)),
-                    temperature: home_temperature,
-                    home_temperature,
-                    pressure: home_pressure,
-                    home_pressure,
-                    fuel: rng.range(f.min + 0.3 * (f.max - f.min), f.max),
-                    burn: rng.range(0.0005, 0.004) * (f.max - f.min),
-                    firmware: format!("4.{}.{}", rng.next_u64() % 3, rng.next_u64() % 10),
-                    faults: plan
-                        .rules
-                        .iter()
-                        .filter(|(g, _, _)| *g == i)
-                        .map(|(_, fault, share)| (*fault, *share))
-                        .collect(),
-                }
+            .map(|i| Generator {
+                id: model.producer_id(i),
+                state: model
+                    .fields
+                    .iter()
+                    .map(|f| match &f.kind {
+                        FieldKind::Fixed {
+                            range,
+                            numbers,
+                            first,
+                        } => State::Fixed(number(
+                            first
+                                .get(i)
+                                .copied()
+                                .unwrap_or_else(|| rng.draw(*range, *numbers)),
+                            *numbers,
+                        )),
+                        FieldKind::Walk { start, numbers, .. } => {
+                            State::Level(rng.draw(*start, *numbers))
+                        }
+                        FieldKind::Counter { start, numbers, .. } => {
+                            State::Level(rng.draw(*start, *numbers))
+                        }
+                        _ => State::Stateless,
+                    })
+                    .collect(),
+                faults: plan
+                    .rules
+                    .iter()
+                    .filter(|(g, _, _)| *g == i)
+                    .map(|(_, fault, share)| (*fault, *share))
+                    .collect(),
             })
             .collect();
         Ok(Fleet {
             rng,
+            model: model.clone(),
             generators,
-            shape,
             oversize_bytes,
+            breach,
+            missing,
+            wrong_type,
         })
     }
 
@@ -243,42 +299,51 @@ impl Fleet {
 
     /// Advances generator `i` one step and returns its compliant reading.
     pub fn read(&mut self, i: usize) -> Reading {
-        let shape = self.shape.clone();
         let rng = &mut self.rng;
         let g = &mut self.generators[i];
-        let t = shape.temperature;
-        g.temperature +=
-            0.1 * (g.home_temperature - g.temperature) + rng.range(-0.004, 0.004) * (t.max - t.min);
-        g.temperature = g.temperature.clamp(t.min, t.max);
-        let p = shape.pressure;
-        g.pressure +=
-            0.1 * (g.home_pressure - g.pressure) + rng.range(-0.003, 0.003) * (p.max - p.min);
-        g.pressure = g.pressure.clamp(p.min, p.max);
-        let f = shape.fuel;
-        g.fuel -= g.burn * rng.range(0.5, 1.5);
-        if g.fuel < f.min + 0.1 * (f.max - f.min) {
-            // Refilled by the crew.
-            g.fuel = rng.range(f.min + 0.95 * (f.max - f.min), f.max);
-        }
-        g.fuel = g.fuel.clamp(f.min, f.max);
         let mut payload = Map::new();
-        payload.insert("generatorID".into(), json!(g.id));
-        payload.insert("lat".into(), json!(g.lat));
-        payload.insert("lon".into(), json!(g.lon));
-        payload.insert(
-            "temperature".into(),
-            json!(round2(g.temperature).clamp(t.min, t.max)),
-        );
-        payload.insert(
-            "pressure".into(),
-            json!(round2(g.pressure).clamp(p.min, p.max)),
-        );
-        payload.insert("fuel".into(), json!(round2(g.fuel).clamp(f.min, f.max)));
-        if shape.has_firmware {
-            payload.insert("firmware".into(), json!(g.firmware));
-        }
-        if shape.has_status {
-            payload.insert("status".into(), json!("running"));
+        for (field, state) in self.model.fields.iter().zip(g.state.iter_mut()) {
+            let value = match (&field.kind, state) {
+                (FieldKind::Id, _) => json!(g.id),
+                (FieldKind::Fixed { .. }, State::Fixed(v)) => v.clone(),
+                (FieldKind::Draw { range, numbers }, _) => {
+                    number(rng.draw(*range, *numbers), *numbers)
+                }
+                (
+                    FieldKind::Walk {
+                        range,
+                        step,
+                        numbers,
+                        ..
+                    },
+                    State::Level(level),
+                ) => {
+                    *level = (*level + rng.range(-*step, *step)).clamp(range.min, range.max);
+                    number(*level, *numbers)
+                }
+                (
+                    FieldKind::Counter {
+                        use_,
+                        refill,
+                        refill_at,
+                        numbers,
+                        ..
+                    },
+                    State::Level(level),
+                ) => {
+                    // Refilled by the crew once at or below the mark; the reading before that
+                    // may already lie below it, as the fleet's firmware reports it.
+                    if *level <= *refill_at {
+                        *level += rng.draw(*refill, *numbers);
+                    }
+                    *level -= rng.draw(*use_, *numbers);
+                    number(*level, *numbers)
+                }
+                (FieldKind::Const(v), _) => v.clone(),
+                // A state always matches its kind (both are made from the model in `new`).
+                _ => Value::Null,
+            };
+            payload.insert(field.name.clone(), value);
         }
         Reading {
             generator: i,
@@ -289,13 +354,13 @@ impl Fleet {
 
     /// Decides whether generator `reading.generator` misbehaves on this message and applies the
     /// fault to the payload. Wire-format and identity faults leave the payload as it is; the
-    /// caller frames and addresses the message. `identity_possible` says whether the transport
-    /// carries an identity that can disagree with the payload.
+    /// caller frames and addresses the message. `possible` says which channel-borne faults
+    /// the transport can show.
     pub fn apply(
         &mut self,
         reading: &Reading,
         transport: TransportKind,
-        identity_possible: bool,
+        possible: Possible,
     ) -> Faulted {
         let g = &self.generators[reading.generator];
         let mut chosen = None;
@@ -303,37 +368,58 @@ impl Fleet {
             // Always draw, so the stream does not depend on which faults apply.
             let draw = self.rng.unit();
             let applies = fault.applies_to(transport)
-                && (fault != Fault::IdentityMismatch || identity_possible);
+                && (fault != Fault::IdentityMismatch
+                    || possible.identity_mismatch && self.model.id_field().is_some())
+                && (fault != Fault::KeyNotUuid || possible.key_not_uuid);
             if chosen.is_none() && applies && draw < share {
                 chosen = Some(fault);
             }
         }
         let mut payload = reading.payload.clone();
-        let f = self.shape.fuel;
         let bytes = match chosen {
-            None | Some(Fault::NoWireHeader | Fault::UnknownSchemaId | Fault::ForeignSchemaId) => {
-                serde_json::to_vec(&payload).unwrap_or_default()
-            }
+            None
+            | Some(
+                Fault::NoWireHeader
+                | Fault::UnknownSchemaId
+                | Fault::ForeignSchemaId
+                | Fault::KeyNotUuid,
+            ) => serde_json::to_vec(&payload).unwrap_or_default(),
             Some(Fault::MissingField) => {
-                if let Some(m) = payload.as_object_mut() {
-                    m.shift_remove("fuel");
+                if let (Some(m), Some(field)) = (payload.as_object_mut(), &self.missing) {
+                    m.shift_remove(field);
                 }
                 serde_json::to_vec(&payload).unwrap_or_default()
             }
             Some(Fault::WrongType) => {
-                let fuel = payload["fuel"].as_f64().unwrap_or(50.0);
-                payload["fuel"] = json!(format!("{fuel}"));
+                // The number as text, as old firmware sends it.
+                if let Some(field) = &self.wrong_type {
+                    payload[field] = json!(payload[field].to_string());
+                }
                 serde_json::to_vec(&payload).unwrap_or_default()
             }
             Some(Fault::OutOfRange) => {
-                payload["fuel"] = json!(round2(f.max + self.rng.range(1.0, 40.0)));
+                let beyond = self.rng.range(1.0, 40.0).round();
+                match &self.breach {
+                    Some(Breach::Above(field, max)) => payload[field] = json!(max + beyond),
+                    Some(Breach::Below(field, min)) => payload[field] = json!(min - beyond),
+                    Some(Breach::NotIn(field)) => payload[field] = json!("out-of-range"),
+                    None => {}
+                }
                 serde_json::to_vec(&payload).unwrap_or_default()
             }
-            Some(Fault::NotJson) => format!(
-                "generatorID={} temperature={} pressure={} fuel={}",
-                reading.id, payload["temperature"], payload["pressure"], payload["fuel"]
-            )
-            .into_bytes(),
+            // A rogue script's `key=value` line.
+            Some(Fault::NotJson) => payload
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| {
+                            format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+                .into_bytes(),
             Some(Fault::Truncated) => {
                 let full = serde_json::to_vec(&payload).unwrap_or_default();
                 // Cut right after the third comma: a prefix of an object that ends early.
@@ -358,22 +444,20 @@ impl Fleet {
                         .id
                         .clone()
                 } else {
-                    "gen-9999".to_string()
+                    // The id of a producer beyond the fleet.
+                    self.model.producer_id(self.generators.len())
                 };
-                payload["generatorID"] = json!(other);
+                if let Some(field) = self.model.id_field() {
+                    payload[field] = json!(other);
+                }
                 serde_json::to_vec(&payload).unwrap_or_default()
             }
             Some(Fault::Oversize) => {
-                // Valid against the schema in every way but size: a firmware string padded out.
-                let pad = self.oversize_bytes + 1024;
-                if self.shape.has_firmware {
-                    payload["firmware"] = json!("x".repeat(pad));
-                    serde_json::to_vec(&payload).unwrap_or_default()
-                } else {
-                    let mut b = serde_json::to_vec(&payload).unwrap_or_default();
-                    b.extend(std::iter::repeat_n(b' ', pad));
-                    b
-                }
+                // Valid against the schema in every way but size: the reading padded with
+                // whitespace, which JSON allows.
+                let mut b = serde_json::to_vec(&payload).unwrap_or_default();
+                b.extend(std::iter::repeat_n(b' ', self.oversize_bytes + 1024));
+                b
             }
         };
         Faulted {
@@ -388,44 +472,119 @@ mod tests {
     use super::*;
     use crate::validate::PayloadValidator;
 
-    fn newest() -> Schema {
-        let text = std::fs::read_to_string("schemas/generator/v3.json").unwrap();
-        Schema::parse(serde_json::from_str(&text).unwrap()).unwrap()
+    fn generator() -> (ReadingModel, Vec<Schema>) {
+        let contract = crate::catalog::load_contract(std::path::Path::new("."), "generator")
+            .expect("the generator contract");
+        let history = crate::catalog::load_history(&contract.schemas).unwrap();
+        (
+            contract
+                .simulator
+                .expect("the generator contract has a reading model"),
+            history.into_iter().map(|f| f.schema).collect(),
+        )
+    }
+
+    fn no_faults() -> FaultPlan {
+        FaultPlan { rules: vec![] }
     }
 
     #[test]
-    fn compliant_readings_validate_and_fuel_is_refilled() {
-        let schema = newest();
-        let v = PayloadValidator::new(&schema).unwrap();
-        let mut fleet = Fleet::new(&schema, 5, 7, &FaultPlan { rules: vec![] }, 1 << 20).unwrap();
+    fn the_generator_fleet_reads_as_fleet_md_says() {
+        let (model, history) = generator();
+        let newest = history.last().unwrap();
+        let validators: Vec<_> = history
+            .iter()
+            .map(|s| PayloadValidator::new(s).unwrap())
+            .collect();
+        let mut fleet = Fleet::new(&model, newest, 5, 7, &no_faults(), 1 << 20).unwrap();
+        let first = fleet.read(0).payload;
+        assert_eq!(first["generatorID"], "generator1");
+        assert_eq!(
+            (first["lat"].clone(), first["lon"].clone()),
+            (json!(40.68066), json!(-73.47429))
+        );
+        let keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "generatorID",
+                "lat",
+                "lon",
+                "temperature",
+                "pressure",
+                "fuel"
+            ]
+        );
+        let mut dips = 0;
         let mut refills = 0;
-        let mut last = [f64::MAX; 5];
-        for _ in 0..2000 {
+        let mut last = [None::<i64>; 5];
+        for _ in 0..3000 {
             for (i, last) in last.iter_mut().enumerate() {
                 let r = fleet.read(i);
-                let out = fleet.apply(&r, TransportKind::Kafka, true);
-                assert_eq!(out.fault, None);
-                assert!(v.check(&out.bytes).is_empty(), "{}", r.payload);
-                let fuel = r.payload["fuel"].as_f64().unwrap();
-                if fuel > *last + 1.0 {
-                    refills += 1;
+                let p = &r.payload;
+                assert_eq!(p["generatorID"], format!("generator{}", i + 1));
+                let (lat, lon) = (p["lat"].as_f64().unwrap(), p["lon"].as_f64().unwrap());
+                assert!(
+                    (25.0..=48.5).contains(&lat) && (-124.0..=-67.0).contains(&lon),
+                    "{p}"
+                );
+                let t = p["temperature"].as_i64().expect("an integer temperature");
+                assert!((-10..=90).contains(&t), "{p}");
+                let pr = p["pressure"].as_i64().expect("an integer pressure");
+                assert!((100..=1000).contains(&pr), "{p}");
+                let fuel = p["fuel"].as_i64().expect("integer litres");
+                assert!((-9..=1000).contains(&fuel), "{p}");
+                if let Some(before) = *last {
+                    let used = before - fuel;
+                    if before <= 0 {
+                        refills += 1;
+                        assert!(
+                            (500 - 10..=1000 - 1).contains(&-used),
+                            "refill {before} -> {fuel}"
+                        );
+                    } else {
+                        assert!((1..=10).contains(&used), "{before} -> {fuel}");
+                    }
                 }
-                *last = fuel;
+                dips += usize::from(fuel < 0);
+                *last = Some(fuel);
+                let out = fleet.apply(&r, TransportKind::Kafka, Possible::default());
+                assert_eq!(out.fault, None);
+                for (v, validator) in validators.iter().enumerate() {
+                    assert!(validator.check(&out.bytes).is_empty(), "v{}: {p}", v + 1);
+                }
             }
         }
+        assert!(dips > 0, "the level never dips below zero");
         assert!(refills > 0, "fuel is never refilled");
     }
 
     #[test]
+    fn positions_are_fixed_per_generator() {
+        let (model, history) = generator();
+        let mut fleet =
+            Fleet::new(&model, history.last().unwrap(), 3, 1, &no_faults(), 1 << 20).unwrap();
+        let at = |p: &Value| (p["lat"].clone(), p["lon"].clone());
+        let first: Vec<_> = (0..3).map(|i| at(&fleet.read(i).payload)).collect();
+        for _ in 0..50 {
+            for (i, pos) in first.iter().enumerate() {
+                assert_eq!(&at(&fleet.read(i).payload), pos);
+            }
+        }
+        assert_ne!(first[1], first[2]);
+    }
+
+    #[test]
     fn a_seed_gives_the_same_stream() {
-        let schema = newest();
+        let (model, history) = generator();
         let plan = FaultPlan::parse("all").unwrap();
         let run = || {
-            let mut fleet = Fleet::new(&schema, 3, 42, &plan, 2048).unwrap();
+            let mut fleet =
+                Fleet::new(&model, history.last().unwrap(), 3, 42, &plan, 2048).unwrap();
             (0..200)
                 .map(|n| {
                     let r = fleet.read(n % fleet.len());
-                    fleet.apply(&r, TransportKind::Mqtt, true)
+                    fleet.apply(&r, TransportKind::Mqtt, Possible::default())
                 })
                 .collect::<Vec<_>>()
         };
@@ -434,8 +593,9 @@ mod tests {
 
     #[test]
     fn every_fault_produces_its_signature() {
-        let schema = newest();
-        let v = PayloadValidator::new(&schema).unwrap().with_max_bytes(2048);
+        let (model, history) = generator();
+        let schema = history.last().unwrap();
+        let v = PayloadValidator::new(schema).unwrap().with_max_bytes(2048);
         for fault in [
             Fault::MissingField,
             Fault::WrongType,
@@ -448,9 +608,9 @@ mod tests {
             let plan = FaultPlan {
                 rules: vec![(0, fault, 1.0)],
             };
-            let mut fleet = Fleet::new(&schema, 1, 1, &plan, 2048).unwrap();
+            let mut fleet = Fleet::new(&model, schema, 1, 1, &plan, 2048).unwrap();
             let r = fleet.read(0);
-            let out = fleet.apply(&r, TransportKind::Mqtt, true);
+            let out = fleet.apply(&r, TransportKind::Mqtt, Possible::default());
             assert_eq!(out.fault, Some(fault));
             let found = v.check(&out.bytes);
             assert!(found.iter().any(|x| fault.matches(x)), "{fault}: {found:?}");
@@ -461,5 +621,56 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn out_of_range_needs_a_bound_and_faults_need_their_channel() {
+        let (model, history) = generator();
+        let v1 = &history[0];
+        let plan = FaultPlan::parse("out-of-range=1").unwrap();
+        let err = Fleet::new(&model, v1, 1, 1, &plan, 2048).unwrap_err();
+        assert!(err.contains("bounds no property"), "{err}");
+        let plan = FaultPlan::parse("identity-mismatch=1:1,key-not-uuid=2:1").unwrap();
+        let mut fleet = Fleet::new(&model, v1, 2, 1, &plan, 2048).unwrap();
+        for g in 0..2 {
+            let r = fleet.read(g);
+            assert_eq!(
+                fleet
+                    .apply(&r, TransportKind::Kafka, Possible::default())
+                    .fault,
+                None
+            );
+        }
+        let both = Possible {
+            identity_mismatch: true,
+            key_not_uuid: true,
+        };
+        let r = fleet.read(0);
+        let out = fleet.apply(&r, TransportKind::Kafka, both);
+        assert_eq!(out.fault, Some(Fault::IdentityMismatch));
+        let sent: Value = serde_json::from_slice(&out.bytes).unwrap();
+        assert_eq!(sent["generatorID"], "generator2");
+        let r = fleet.read(1);
+        assert_eq!(
+            fleet.apply(&r, TransportKind::Kafka, both).fault,
+            Some(Fault::KeyNotUuid)
+        );
+        let r = fleet.read(1);
+        assert_eq!(
+            fleet.apply(&r, TransportKind::Mqtt, both).fault,
+            None,
+            "no keys on MQTT"
+        );
+    }
+
+    #[test]
+    fn the_schema_must_not_require_what_the_model_does_not_make() {
+        let (mut model, history) = generator();
+        model.fields.retain(|f| f.name != "fuel");
+        let err = Fleet::new(&model, &history[0], 1, 1, &no_faults(), 2048).unwrap_err();
+        assert!(
+            err.contains("requires \"fuel\"") && err.contains("[simulator]"),
+            "{err}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 pub mod fault;
 pub mod fleet;
 pub mod manifest;
+pub mod pace;
 pub mod run;
 
 pub use fault::{Fault, FaultPlan};

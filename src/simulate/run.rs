@@ -1,10 +1,11 @@
 //! Driving the fleet onto the brokers at a steady rate, writing the ground truth as it goes.
 
-use super::fleet::Fleet;
+use super::fleet::{Fleet, Possible};
 use super::manifest::{ManifestLine, digest};
+use super::pace::{Clock, Pace};
 use super::{Fault, FaultPlan};
 use crate::audit::Attribution;
-use crate::catalog::Contract;
+use crate::catalog::{Contract, KafkaKey};
 use crate::transport::kafka::{KafkaConfig, KafkaSink};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
@@ -64,8 +65,9 @@ pub struct Plan {
     pub kafka: Option<KafkaConfig>,
     /// Fleet size.
     pub generators: usize,
-    /// Readings per second per generator.
-    pub rate: f64,
+    /// Readings per second per generator, all at once; `None`: each generator on its own clock,
+    /// at the contract's `[simulator] interval`.
+    pub rate: Option<f64>,
     /// Readings per generator, if bounded.
     pub count: Option<u64>,
     /// How long, if bounded.
@@ -173,7 +175,14 @@ pub async fn run<L: SchemaLookup>(
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
     let schema = crate::compat::Schema::parse(schema_doc)
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
+    let model = plan.contract.simulator.as_ref().ok_or_else(|| {
+        SimulateError::Input(format!(
+            "contract \"{}\" has no [simulator] reading model, so the simulator does not know how its fleet's readings look\nhelp: add a [simulator] table with one [[simulator.fields]] per payload field (see contracts/generator.toml)",
+            plan.contract.name
+        ))
+    })?;
     let mut fleet = Fleet::new(
+        model,
         &schema,
         plan.generators,
         plan.seed,
@@ -298,34 +307,34 @@ pub async fn run<L: SchemaLookup>(
     });
 
     let started = Instant::now();
-    let period = Duration::from_secs_f64(1.0 / plan.rate.max(0.001));
-    let mut ticker = tokio::time::interval(period);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let pace = match plan.rate {
+        Some(rate) => Pace::Rate(rate),
+        None => Pace::Interval(model.interval.0, model.interval.1),
+    };
+    let mut clock = Clock::new(pace, fleet.len(), plan.seed);
+    let deadline = plan.duration.map(|d| tokio::time::Instant::now() + d);
     let mut summary = Summary {
         schema_id: kafka_topic.as_ref().map(|_| ids.0),
         schema_guid: guids.map(|g| g[0]),
         ..Summary::default()
     };
-    let key_is_uuid = contract.kafka.as_ref().is_some_and(|k| k.key == "uuid");
+    let key_is_uuid = attribution.kafka_key == KafkaKey::Uuid;
     tokio::pin!(shutdown);
-    let mut tick = 0u64;
     'ticks: loop {
-        if plan.count.is_some_and(|c| tick >= c)
-            || plan.duration.is_some_and(|d| started.elapsed() >= d)
-        {
-            break;
-        }
-        tokio::select! {
+        let due = tokio::select! {
             _ = &mut shutdown => break 'ticks,
-            _ = ticker.tick() => {}
-        }
-        tick += 1;
-        for g in 0..fleet.len() {
+            due = clock.next(plan.count, deadline) => due,
+        };
+        let Some(due) = due else { break };
+        for g in due {
             let reading = fleet.read(g);
             if let Some(sink) = &mqtt {
                 let topic = mqtt_topic(contract, &reading.id).unwrap_or_default();
-                let identity = attribution.from_topic(&topic).is_some();
-                let out = fleet.apply(&reading, TransportKind::Mqtt, identity);
+                let possible = Possible {
+                    identity_mismatch: attribution.from_topic(&topic).is_some(),
+                    key_not_uuid: false,
+                };
+                let out = fleet.apply(&reading, TransportKind::Mqtt, possible);
                 let digest = manifest_writer_on.then(|| digest(&out.bytes));
                 sink.publish(&topic, out.bytes).await?;
                 summary.mqtt += 1;
@@ -346,8 +355,12 @@ pub async fn run<L: SchemaLookup>(
                 }
             }
             if let (Some(sink), Some(topic)) = (&kafka, &kafka_topic) {
-                let out = fleet.apply(&reading, TransportKind::Kafka, attribution.kafka_key);
-                let key = if key_is_uuid {
+                let possible = Possible {
+                    identity_mismatch: attribution.kafka_key == KafkaKey::Producer,
+                    key_not_uuid: attribution.kafka_key == KafkaKey::Uuid,
+                };
+                let out = fleet.apply(&reading, TransportKind::Kafka, possible);
+                let key = if key_is_uuid && out.fault != Some(Fault::KeyNotUuid) {
                     uuid::Uuid::from_u128(fleet.random_u128()).to_string()
                 } else {
                     reading.id.clone()
@@ -430,7 +443,7 @@ mod tests {
             // Never reached: the registry is asked first.
             kafka: Some(KafkaConfig::new("127.0.0.1:9")),
             generators: 1,
-            rate: 1.0,
+            rate: Some(1.0),
             count: Some(1),
             duration: None,
             seed: 0,

@@ -33,6 +33,8 @@ pub enum ViolationKind {
     WRONG_SUBJECT,
     /// The topic or key names one producer and the payload another.
     IDENTITY_MISMATCH,
+    /// The contract says the Kafka key is a random UUID, and it is not one.
+    KEY_NOT_UUID,
     /// The payload is larger than allowed.
     OVERSIZE,
     /// The registry could not be asked about the schema id.
@@ -43,7 +45,7 @@ pub enum ViolationKind {
 
 impl ViolationKind {
     /// Every kind.
-    pub const ALL: [ViolationKind; 10] = [
+    pub const ALL: [ViolationKind; 11] = [
         ViolationKind::NOT_UTF8,
         ViolationKind::NOT_JSON,
         ViolationKind::SCHEMA_VIOLATION,
@@ -51,6 +53,7 @@ impl ViolationKind {
         ViolationKind::UNKNOWN_SCHEMA_ID,
         ViolationKind::WRONG_SUBJECT,
         ViolationKind::IDENTITY_MISMATCH,
+        ViolationKind::KEY_NOT_UUID,
         ViolationKind::OVERSIZE,
         ViolationKind::UNRESOLVED,
         ViolationKind::RULE_VIOLATION,
@@ -66,6 +69,7 @@ impl ViolationKind {
             ViolationKind::UNKNOWN_SCHEMA_ID => "UNKNOWN_SCHEMA_ID",
             ViolationKind::WRONG_SUBJECT => "WRONG_SUBJECT",
             ViolationKind::IDENTITY_MISMATCH => "IDENTITY_MISMATCH",
+            ViolationKind::KEY_NOT_UUID => "KEY_NOT_UUID",
             ViolationKind::OVERSIZE => "OVERSIZE",
             ViolationKind::UNRESOLVED => "UNRESOLVED",
             ViolationKind::RULE_VIOLATION => "RULE_VIOLATION",

@@ -85,7 +85,8 @@ fn mqtt_every_fault_is_found_and_every_message_counted_once() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
-    let (generators, count) = (12, 30);
+    // `all` gives each of the 12 faults its own generator after the first.
+    let (generators, count) = (13, 30);
     let total = (generators * count).to_string();
     let audit = Audit::start(&[
         "--mqtt",
@@ -131,7 +132,8 @@ fn mqtt_every_fault_is_found_and_every_message_counted_once() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(score["sent"], generators * count);
     assert_eq!(score["matched"], generators * count);
-    // Every fault that can travel over MQTT was sent and found.
+    // Every fault that can travel over MQTT was sent and found (the fleet publishes on one
+    // topic, so no topic level names a producer and identity-mismatch cannot happen).
     let found: Vec<&str> = score["faults"]
         .as_array()
         .unwrap()
@@ -146,7 +148,6 @@ fn mqtt_every_fault_is_found_and_every_message_counted_once() {
         "not-json",
         "truncated",
         "binary",
-        "identity-mismatch",
         "oversize",
     ] {
         assert!(found.contains(&fault), "{fault} was not sent: {score:#}");
@@ -189,8 +190,8 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
                 schema_text,
                 mqtt: None,
                 kafka: Some(kafka.clone()),
-                generators: 12,
-                rate: 200.0,
+                generators: 13,
+                rate: Some(200.0),
                 count: Some(20),
                 duration: None,
                 seed: 5,
@@ -204,7 +205,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             std::future::pending(),
         ))
         .expect("simulate");
-    assert_eq!(summary.kafka, 240);
+    assert_eq!(summary.kafka, 260);
     assert_eq!(
         summary.schema_guid.is_some(),
         schema_id_in == schemactl::simulate::run::SchemaIdIn::Header
@@ -250,12 +251,12 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
     assert_eq!(
         kinds.len(),
         11,
-        "every fault, the wire-format ones included: {kinds:?}"
+        "every fault but identity-mismatch (a UUID key names no one), the wire-format ones and key-not-uuid included: {kinds:?}"
     );
     assert!(
         card.producers
             .iter()
-            .all(|p| p.producer.starts_with("gen-"))
+            .all(|p| p.producer.starts_with("generator"))
     );
 }
 
@@ -269,9 +270,7 @@ fn publish(url: &str, payloads: Vec<Vec<u8>>) {
             .await
             .unwrap();
         for p in payloads {
-            sink.publish("generators/gen-0042/telemetry", p)
-                .await
-                .unwrap();
+            sink.publish("emergency_generator", p).await.unwrap();
         }
         sink.close(Duration::from_secs(30)).await.unwrap();
     });
@@ -291,7 +290,7 @@ fn hostile_payloads_are_counted_and_reported() {
         "json",
     ]);
     let big = {
-        let mut b = br#"{"generatorID":"gen-0042","firmware":""#.to_vec();
+        let mut b = br#"{"generatorID":"generator42","firmware":""#.to_vec();
         b.extend(std::iter::repeat_n(b'x', 10 << 20));
         b.extend_from_slice(br#""}"#);
         b
@@ -320,7 +319,8 @@ fn hostile_payloads_are_counted_and_reported() {
             "{kind}: {mqtt:#}"
         );
     }
-    assert_eq!(doc["producers"][0]["producer"], "gen-0042");
+    // One topic for the whole fleet, and no payload that names its sender: nobody to blame.
+    assert_eq!(doc["producers"][0]["producer"], "unknown");
 }
 
 #[test]
@@ -366,7 +366,7 @@ fn a_broker_restart_is_reported_as_a_gap() {
     let _again = Mosquitto::start_on(port);
     // The audit resubscribes on its own schedule: publish until it has counted one message.
     let ok =
-        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+        br#"{"generatorID":"generator42","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
     let mut audit = audit;
     for _ in 0..200 {
         publish(&url, vec![ok.to_vec()]);
@@ -546,7 +546,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
 
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = dir.path().join("truth.jsonl");
-    let (generators, count) = (12, 25);
+    let (generators, count) = (13, 25);
     let summary = rt
         .block_on(sim::run(
             sim::Plan {
@@ -555,7 +555,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
                 mqtt: Some(MqttConfig::new(mosquitto.url())),
                 kafka: Some(kafka.clone()),
                 generators,
-                rate: 200.0,
+                rate: Some(200.0),
                 count: Some(count),
                 duration: None,
                 seed: 9,
@@ -746,7 +746,7 @@ fn cli_simulate_and_audit(schema_id_in: &str) {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
-    let (generators, count) = (12u64, 20u64);
+    let (generators, count) = (13u64, 20u64);
     let total = 2 * generators * count;
     let audit = Audit::start(&[
         "--mqtt",
@@ -869,7 +869,7 @@ fn registry_killed_mid_audit_cached_ids_work_unknown_ids_are_unresolved() {
     ]);
     registry.kill();
     let ok =
-        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+        br#"{"generatorID":"generator42","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let sink = KafkaSink::open(
@@ -882,9 +882,14 @@ fn registry_killed_mid_audit_cached_ids_work_unknown_ids_are_unresolved() {
             let schema = if n < good { id } else { id + 1000 };
             let value = encode_v0(schema, ok);
             acks.push(
-                sink.send("emergency_generator", Some(b"gen-0042"), &[], &value)
-                    .await
-                    .unwrap(),
+                sink.send(
+                    "emergency_generator",
+                    Some(b"3f1c9a52-6a2e-4c1b-9a53-0c7d2e8b4f10"),
+                    &[],
+                    &value,
+                )
+                .await
+                .unwrap(),
             );
         }
         for a in acks {
@@ -927,7 +932,7 @@ fn cli_group_subscribes_through_a_shared_subscription_and_reports_the_group() {
         report.to_str().unwrap(),
     ]);
     let ok =
-        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+        br#"{"generatorID":"generator42","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
     publish(&broker.url(), vec![ok.to_vec(); 3]);
     let (code, stdout, stderr) = audit.finish();
     assert_eq!(code, 0, "{stdout}{stderr}");
@@ -967,7 +972,7 @@ fn idle_ends_the_audit_once_traffic_stops() {
         "json",
     ]);
     let ok =
-        br#"{"generatorID":"gen-0042","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
+        br#"{"generatorID":"generator42","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":50}"#;
     publish(&broker.url(), vec![ok.to_vec(); 5]);
     let (code, stdout, stderr) = audit.finish();
     assert_eq!(code, 0, "{stdout}{stderr}");

@@ -99,7 +99,7 @@ fn register_is_idempotent_and_sets_the_contracts_level() {
     let level = ok(run(&registry, &["config", "get", SUBJECT]));
     assert_eq!(
         level.stdout.trim(),
-        "BACKWARD (set on subject \"emergency_generator-value\")"
+        "BACKWARD_TRANSITIVE, policy lenient (set on subject \"emergency_generator-value\")"
     );
 
     // With --normalize the same versions are found, and nothing is posted again.
@@ -213,7 +213,7 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
     assert_eq!(doc["local"]["compatible"], false);
     assert_eq!(doc["remote"]["is_compatible"], false);
     assert_eq!(doc["remote"]["scope"], "level");
-    assert_eq!(doc["registry_level"], "BACKWARD");
+    assert_eq!(doc["registry_level"], "BACKWARD_TRANSITIVE");
     assert!(
         !doc["remote"]["messages"].as_array().unwrap().is_empty(),
         "{doc}"
@@ -265,11 +265,11 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
     let text = shown(&split, &registry);
     assert!(text.contains("warning[VERDICTS_DISAGREE]: the local engine says incompatible, the registry says compatible"), "{text}");
     assert!(
-        text.contains("different levels (BACKWARD here, NONE there)"),
+        text.contains("different levels (BACKWARD_TRANSITIVE here, NONE there)"),
         "{text}"
     );
     assert!(
-        text.contains("note: the local engine checks at BACKWARD (contract generator"),
+        text.contains("note: the local engine checks at BACKWARD_TRANSITIVE (contract generator"),
         "{text}"
     );
 }
@@ -284,7 +284,7 @@ fn subjects_show_pull_and_delete_manage_versions() {
     insta::assert_snapshot!("subjects", shown(&listed, &registry));
     let doc = ok(run(&registry, &["subjects", "--format", "json"])).json();
     assert_eq!(doc["global_level"], "FULL");
-    assert_eq!(doc["subjects"][0]["level"], "BACKWARD");
+    assert_eq!(doc["subjects"][0]["level"], "BACKWARD_TRANSITIVE");
     assert_eq!(doc["subjects"][0]["level_source"], "subject");
 
     let shown = ok(run(&registry, &["show", &format!("{SUBJECT}@2")]));
@@ -602,7 +602,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
             &broker.bootstrap(),
             // One generator per fault kind and one well-behaved.
             "--generators",
-            "12",
+            "13",
             "--count",
             "5",
             "--rate",
@@ -616,7 +616,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
         ],
     ));
     assert!(
-        simulated.stderr.contains("60 Kafka record(s)"),
+        simulated.stderr.contains("65 Kafka record(s)"),
         "{}",
         simulated.all()
     );
@@ -636,7 +636,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
             &broker.bootstrap(),
             "--from-beginning",
             "--max-messages",
-            "60",
+            "65",
             "--duration",
             "60s",
             "--expect",
@@ -649,7 +649,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
     assert_eq!(audited.code, 0, "{}", audited.all());
     let doc = audited.json();
     assert_eq!(doc["expect"]["perfect"], true, "{}", audited.all());
-    assert_eq!(doc["expect"]["score"]["matched"], 60, "{}", audited.all());
+    assert_eq!(doc["expect"]["score"]["matched"], 65, "{}", audited.all());
     // Ids the registry does not know, and ids registered under another subject, are told
     // apart only by asking the registry.
     let faults = doc["expect"]["score"]["faults"].as_array().unwrap();

@@ -10,6 +10,7 @@ mod bad_input;
 mod compatibility;
 mod durability;
 mod errors;
+mod fleet_producer;
 mod interop;
 
 use reqwest::Method;
