@@ -1306,6 +1306,54 @@ mod tests {
     }
 
     #[test]
+    fn the_compliant_fleet_breaks_only_the_fuel_rule_and_only_below_zero() {
+        use crate::simulate::{FaultPlan, fleet::Fleet};
+        let root = std::path::Path::new(".");
+        let contract = crate::catalog::load_contract(root, "generator").unwrap();
+        let history = crate::catalog::load_history(&contract.schemas).unwrap();
+        let newest = history.last().unwrap();
+        let e = RuleEngine::new(&contract.rules, newest.schema.document(), None).unwrap();
+        assert!(
+            e.len() >= 3,
+            "the generator contract carries the fleet's rules"
+        );
+        let model = contract.simulator.as_ref().unwrap();
+        let mut fleet = Fleet::new(
+            model,
+            &newest.schema,
+            10,
+            3,
+            &FaultPlan { rules: vec![] },
+            1 << 20,
+        )
+        .unwrap();
+        let mut negative = 0;
+        for n in 0..20_000 {
+            let reading = fleet.read(n % fleet.len());
+            let bytes = serde_json::to_vec(&reading.payload).unwrap();
+            let found = e.check(&reading.payload);
+            assert_eq!(e.passes(&bytes), found.is_empty());
+            let fuel = reading.payload["fuel"].as_i64().unwrap();
+            if fuel < 0 {
+                negative += 1;
+                assert!((-9..0).contains(&fuel), "{fuel}");
+                let names: Vec<_> = found.iter().map(|f| f.rule.as_str()).collect();
+                assert_eq!(names, ["fuel_not_negative"], "{}", reading.payload);
+            } else {
+                assert!(
+                    found.is_empty(),
+                    "false alarm on {}: {found:?}",
+                    reading.payload
+                );
+            }
+        }
+        assert!(
+            negative > 0,
+            "the fleet's refill defect shows in 20000 readings"
+        );
+    }
+
+    #[test]
     fn tag_paths_match_with_wildcards() {
         assert!(wildcard_match("$.fuel", "$.fuel"));
         assert!(wildcard_match("$.fuel", "$.*"));
