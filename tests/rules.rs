@@ -423,7 +423,7 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     std::fs::write(
         dir.path().join("contracts/g.toml"),
         format!(
-            "{HEAD}{rules}\n[[rules]]\nname = \"temperature_plausible\"\nexpr = \"message.temperature >= -10 && message.temperature <= 90\"\n"
+            "{HEAD}{rules}\n[[rules]]\nname = \"temperature_plausible\"\nexpr = \"message.temperature >= -10 && message.temperature <= 90\"\n[[rules]]\nname = \"from_v0\"\ntype = \"JSONATA\"\nmode = \"UPGRADE\"\nexpr = \"$\"\n"
         ),
     )
     .unwrap();
@@ -431,7 +431,7 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     let step = &changed["contracts"][0]["versions"][0];
     assert_eq!(step["action"], "registered", "{changed}");
     assert_eq!(step["version"], 2, "{changed}");
-    assert_eq!(step["rules"], 3, "{changed}");
+    assert_eq!(step["rules"], 4, "{changed}");
     assert_eq!(registered_rules(&registry, 1).len(), 2);
     assert_eq!(
         registered_rules(&registry, 2),
@@ -441,4 +441,45 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
             "temperature_plausible"
         ]
     );
+
+    // `show` brings the rules back, the migration rule schemactl does not run included.
+    let show = schemactl_in(
+        dir.path(),
+        &[
+            "show",
+            "emergency_generator-value",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    assert_eq!(show.code, 0, "{}{}", show.stdout, show.stderr);
+    assert!(
+        show.stdout
+            .contains("fuel_not_negative (CEL WRITEREAD): message.fuel >= 0"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        show.stdout
+            .contains("from_v0 (JSONATA UPGRADE): $ [not evaluated by schemactl]"),
+        "{}",
+        show.stdout
+    );
+    let json = json_of(&schemactl_in(
+        dir.path(),
+        &[
+            "show",
+            "emergency_generator-value@1",
+            "--registry",
+            &registry.url,
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(
+        json["ruleSet"]["domainRules"][0]["expr"],
+        "message.fuel >= 0"
+    );
+    assert_eq!(json["metadata"]["properties"]["owner"], "fleet-ops");
+    assert!(json["ruleSet"].get("migrationRules").is_none());
 }
