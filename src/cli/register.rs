@@ -306,6 +306,10 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
             (None, Some(id)) => format!("id {id}"),
             _ => String::new(),
         };
+        let at = match v.rules {
+            Some(n) => format!("{at} (with {n} rule(s))").trim().to_string(),
+            None => at,
+        };
         let (label, style) = match v.action {
             Action::AlreadyRegistered => ("already registered", DIM),
             Action::Registered => ("registered", GREEN),
