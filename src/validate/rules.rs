@@ -19,6 +19,10 @@
 
 use crate::catalog::{Metadata, Rule, RuleMode};
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelMap as ValMap, CelMapKey, CelNull, CelString, CelUInt,
+};
+use cel::common::value::Val;
 use cel::objects::{Key, Map as CelMap};
 use cel::{Context, Env, Program, Value};
 use serde::Serialize;
@@ -749,20 +753,21 @@ impl RuleEngine {
         if self.rules.is_empty() {
             return true;
         }
-        let message = if self.read_all {
-            match serde_json::from_slice::<serde_json::Value>(bytes) {
-                Ok(v) => return self.check(&v).is_empty(),
-                Err(_) => return false,
-            }
-        } else {
-            let mut de = serde_json::Deserializer::from_slice(bytes);
-            match (Pick(&self.reads).deserialize(&mut de), de.end()) {
-                (Ok(m), Ok(())) => m,
-                _ => return false,
-            }
+        if self.read_all {
+            return match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Ok(v) => self.check(&v).is_empty(),
+                Err(_) => false,
+            };
+        }
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let message = match (Pick(&self.reads).deserialize(&mut de), de.end()) {
+            (Ok(m), Ok(())) => m,
+            _ => return false,
         };
         let mut ctx = Context::with_env(Arc::clone(&self.env));
-        ctx.add_variable_from_value("message", Value::Map(message));
+        // Bound as a map of the fields read, keyed by the engine's own names: no copy of the
+        // record, no conversion between the crate's two value models.
+        ctx.add_variable_as_val("message", Box::new(ValMap::from(message)));
         self.rules
             .iter()
             .all(|r| matches!(judge(r, &ctx), Verdict::Pass))
@@ -850,29 +855,83 @@ impl RuleEngine {
 /// Takes the named top-level keys of a JSON object out as CEL values, skipping the rest.
 struct Pick<'a>(&'a [String]);
 
-impl<'de> DeserializeSeed<'de> for Pick<'_> {
-    type Value = CelMap;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<CelMap, D::Error> {
+type Fields<'a> = HashMap<CelMapKey<'a>, Box<dyn Val + 'a>>;
+
+impl<'de, 'a> DeserializeSeed<'de> for Pick<'a> {
+    type Value = Fields<'a>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Fields<'a>, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Pick<'_> {
-    type Value = CelMap;
+impl<'de, 'a> Visitor<'de> for Pick<'a> {
+    type Value = Fields<'a>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CelMap, A::Error> {
-        let mut out = HashMap::with_capacity(self.0.len());
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'a>, A::Error> {
+        let mut out: Fields<'a> = HashMap::with_capacity(self.0.len());
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if let Some(name) = self.0.iter().find(|n| n.as_str() == key) {
-                let v = map.next_value_seed(CelSeed)?;
-                out.insert(Key::String(Arc::new(name.clone())), v);
+                let v = map.next_value_seed(ValSeed)?;
+                out.insert(CelMapKey::from(name.as_str()), v);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(CelMap { map: Arc::new(out) })
+        Ok(out)
+    }
+}
+
+/// Reads a JSON value into the crate's `Val` form: scalars directly, containers through
+/// [`CelSeed`].
+struct ValSeed;
+
+impl<'de> DeserializeSeed<'de> for ValSeed {
+    type Value = Box<dyn Val>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Box<dyn Val>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValSeed {
+    type Value = Box<dyn Val>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Box<dyn Val>, E> {
+        Ok(Box::new(CelBool::from(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Box<dyn Val>, E> {
+        Ok(Box::new(CelInt::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Box<dyn Val>, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => Box::new(CelInt::from(i)),
+            Err(_) => Box::new(CelUInt::from(v)),
+        })
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Box<dyn Val>, E> {
+        Ok(Box::new(CelDouble::from(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Box<dyn Val>, E> {
+        Ok(Box::new(CelString::from(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Box<dyn Val>, E> {
+        Ok(Box::new(CelString::from(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Box<dyn Val>, E> {
+        Ok(Box::new(CelNull))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Box<dyn Val>, A::Error> {
+        let v = CelSeed.visit_seq(seq)?;
+        v.try_into()
+            .map_err(|e: cel::ExecutionError| de::Error::custom(e.to_string()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Box<dyn Val>, A::Error> {
+        let v = CelSeed.visit_map(map)?;
+        v.try_into()
+            .map_err(|e: cel::ExecutionError| de::Error::custom(e.to_string()))
     }
 }
 
