@@ -25,3 +25,30 @@ fi
 if ! python3 -c 'import confluent_kafka.schema_registry.json_schema' >/dev/null 2>&1; then
   python3 -m pip install --quiet 'confluent-kafka[schemaregistry,json]'
 fi
+
+# --- Registry conformance and Node interop (tests/registry_server/conformance.rs, interop.rs) ---
+# schemathesis, pinned: the conformance test runs it with Confluent's OpenAPI document against
+# `schemactl registry serve`. The Node clients users run (@kafkajs/confluent-schema-registry,
+# @confluentinc/schemaregistry), pinned by tests/interop/node/package-lock.json; needs Node 20+.
+if ! python3 -m schemathesis.cli --version 2>/dev/null | grep -q '4\.32\.5'; then
+  python3 -m pip install --quiet 'schemathesis==4.32.5'
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+fi
+node_dir="$(dirname "$0")/../tests/interop/node"
+if ! (cd "$node_dir" && npm ls --omit=dev >/dev/null 2>&1); then
+  npm ci --prefix "$node_dir" --no-audit --no-fund
+fi
+
+# The fleet's own producers in the live tests (tests/interop/fleet_traffic.py): confluent-kafka
+# with the `rules` extra as the fleet installs it (`confluent-kafka[schemaregistry,json,rules]`)
+# and paho-mqtt; the private CA of the TLS tests is made with the openssl command (above).
+# Skipped when the modules already import (celpy, jsonata and tink come with `rules`).
+if ! python3 -c 'import confluent_kafka.schema_registry.json_schema, celpy, jsonata, tink' >/dev/null 2>&1; then
+  python3 -m pip install --quiet 'confluent-kafka[schemaregistry,json,rules]'
+fi
+if ! python3 -c 'import paho.mqtt.client' >/dev/null 2>&1; then
+  python3 -m pip install --quiet paho-mqtt
+fi

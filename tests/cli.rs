@@ -949,3 +949,312 @@ fn demo_names_the_misbehaving_generators() {
         run.stdout
     );
 }
+
+/// A check `test` could not run is reported as skipped, with its reason, in every format —
+/// never as passed. Here the simulator cannot produce for a contract that is not generator
+/// telemetry.
+#[test]
+fn test_reports_a_check_it_could_not_run_as_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["contracts", "schemas/invoice"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    write(
+        &dir.path().join("schemas/invoice"),
+        "v1.json",
+        r#"{"type":"object","properties":{"amount":{"type":"number"}},"required":["amount"]}"#,
+    );
+    write(
+        &dir.path().join("contracts"),
+        "invoice.toml",
+        "subject = \"invoice-value\"\nschemas = \"schemas/invoice\"\n\n[[examples.valid]]\nname = \"an invoice\"\npayload = { amount = 12.5 }\n",
+    );
+    let text = schemactl_in(dir.path(), &["test"]);
+    assert_eq!(
+        text.code, 0,
+        "a skip fails nothing: {}{}",
+        text.stdout, text.stderr
+    );
+    let skip_line = text
+        .stdout
+        .lines()
+        .position(|l| l.starts_with("skip ") && l.contains("simulator payloads"))
+        .unwrap_or_else(|| panic!("no skip line: {}", text.stdout));
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert!(
+        lines[skip_line + 1].starts_with("  skipped: SIMULATOR_NOT_APPLICABLE"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        !text.stdout.contains("ok   invoice: a sample"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .ends_with("2 checks, 1 passed, 0 failed, 1 skipped, 0 errors\n"),
+        "{}",
+        text.stdout
+    );
+
+    let junit = schemactl_in(dir.path(), &["test", "--format", "junit"]);
+    assert_eq!(junit.code, 0);
+    assert!(junit.stdout.contains("skipped=\"1\""), "{}", junit.stdout);
+    assert!(
+        junit
+            .stdout
+            .contains("<skipped message=\"SIMULATOR_NOT_APPLICABLE"),
+        "{}",
+        junit.stdout
+    );
+
+    let json = schemactl_in(dir.path(), &["test", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["summary"]["skipped"], 1, "{doc}");
+    assert_eq!(doc["summary"]["passed"], 1, "{doc}");
+    let sample = &doc["contracts"][0]["examples"][1];
+    assert_eq!(sample["skipped"], true, "{doc}");
+    assert!(
+        sample["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("SIMULATOR_NOT_APPLICABLE: ")),
+        "{doc}"
+    );
+}
+
+/// `check-compat PROPOSAL --against tests/fixtures/directions/BASE.json --level LEVEL [extra]`.
+fn check_direction(proposal: &str, base: &str, level: &str, extra: &[&str]) -> Run {
+    let proposal = format!("tests/fixtures/directions/{proposal}.json");
+    let base = format!("tests/fixtures/directions/{base}.json");
+    schemactl(
+        &[
+            &[
+                "check-compat",
+                &proposal,
+                "--against",
+                &base,
+                "--level",
+                level,
+            ][..],
+            extra,
+        ]
+        .concat(),
+    )
+}
+
+/// Closing an open content model, read in each direction: at BACKWARD the new schema refuses
+/// what old data may carry; at FORWARD old readers accept everything new writers send, and the
+/// sentence says that, not "now permits".
+#[test]
+fn closing_a_content_model_reads_right_in_each_direction() {
+    let backward = check_direction("closed", "open-v1", "BACKWARD", &[]);
+    assert_eq!(backward.code, 1, "{}{}", backward.stdout, backward.stderr);
+    assert!(
+        backward
+            .stdout
+            .contains("error[ADDITIONAL_PROPERTIES_REMOVED]")
+    );
+    insta::assert_snapshot!("direction_closing_backward", backward.stdout);
+
+    let forward = check_direction("closed", "open-v1", "FORWARD", &[]);
+    assert_eq!(forward.code, 0, "{}{}", forward.stdout, forward.stderr);
+    assert!(
+        forward.stdout.contains(
+            "note[ADDITIONAL_PROPERTIES_ADDED]: The new schema forbids additional properties the old one permits"
+        ),
+        "{}",
+        forward.stdout
+    );
+    assert!(
+        !forward.stdout.contains("now permits"),
+        "{}",
+        forward.stdout
+    );
+    insta::assert_snapshot!("direction_closing_forward", forward.stdout);
+}
+
+/// Adding a property to an open model, in each direction: the BACKWARD help names the trap and
+/// the ways out, and each way out it names passes the gate as it says.
+#[test]
+fn the_open_content_model_trap_is_named_with_ways_out_that_pass() {
+    let backward = check_direction("open-adds-optional", "open-v1", "BACKWARD", &[]);
+    assert_eq!(backward.code, 1, "{}{}", backward.stdout, backward.stderr);
+    for needle in [
+        "error[OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL]",
+        "even an optional property added to an open model breaks BACKWARD",
+        "empty schema {}",
+        "FORWARD",
+        "lenient",
+    ] {
+        assert!(
+            backward.stdout.contains(needle),
+            "{needle}: {}",
+            backward.stdout
+        );
+    }
+    insta::assert_snapshot!("direction_open_model_backward", backward.stdout);
+
+    let forward = check_direction("open-adds-optional", "open-v1", "FORWARD", &[]);
+    assert_eq!(forward.code, 0, "way out: FORWARD: {}", forward.stdout);
+    insta::assert_snapshot!("direction_open_model_forward", forward.stdout);
+
+    // The other ways out the help names, each checked as the help states it.
+    let empty = check_direction("open-adds-empty", "open-v1", "BACKWARD", &[]);
+    assert_eq!(empty.code, 0, "way out: {{}}: {}", empty.stdout);
+    assert!(
+        empty
+            .stdout
+            .contains("note[PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL]"),
+        "{}",
+        empty.stdout
+    );
+    let lenient = check_direction(
+        "open-adds-optional",
+        "open-v1",
+        "BACKWARD",
+        &["--policy", "lenient"],
+    );
+    assert_eq!(lenient.code, 0, "way out: lenient: {}", lenient.stdout);
+    // "Closing an existing open model is itself refused at BACKWARD (strict)", and passes at
+    // FORWARD: the closing test above checks both.
+}
+
+/// A required property with a default passes Confluent's check, but JSON Schema's default
+/// fills nothing in: the finding is a warning saying so, with the fix (make it optional).
+#[test]
+fn a_default_is_not_called_safe_for_old_payloads() {
+    let run = check_direction(
+        "closed-adds-required-with-default",
+        "closed",
+        "BACKWARD",
+        &[],
+    );
+    assert_eq!(run.code, 0, "the registry would accept it: {}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("warning[REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL]"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("fills nothing in"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("make the property optional"),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!("direction_required_with_default_backward", run.stdout);
+    let forward = check_direction(
+        "closed",
+        "closed-adds-required-with-default",
+        "FORWARD",
+        &[],
+    );
+    insta::assert_snapshot!(
+        "direction_required_with_default_forward",
+        format!("exit {}\n{}", forward.code, forward.stdout)
+    );
+
+    // And the warning is true: an old payload without the property fails the new schema.
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["contracts", "schemas/g"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    std::fs::copy(
+        root().join("tests/fixtures/directions/closed-adds-required-with-default.json"),
+        dir.path().join("schemas/g/v1.json"),
+    )
+    .unwrap();
+    write(
+        &dir.path().join("contracts"),
+        "g.toml",
+        "subject = \"g-value\"\nschemas = \"schemas/g\"\n",
+    );
+    let old = write(
+        dir.path(),
+        "old.jsonl",
+        "{\"generatorID\": \"generator1\", \"lat\": 40.68066, \"lon\": -73.47429, \"temperature\": 36, \"pressure\": 500, \"fuel\": 400}\n",
+    );
+    let validated = schemactl_in(dir.path(), &["validate", &old]);
+    assert_eq!(
+        validated.code, 1,
+        "{}{}",
+        validated.stdout, validated.stderr
+    );
+    assert!(
+        validated.stdout.contains("required"),
+        "{}",
+        validated.stdout
+    );
+}
+
+/// Every `--help` example that names a registry subject names the contract's real one.
+#[test]
+fn help_examples_name_the_contracts_real_subject() {
+    let contract = std::fs::read_to_string(root().join("contracts/generator.toml")).unwrap();
+    let subject = contract
+        .lines()
+        .find_map(|l| l.strip_prefix("subject = \""))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the generator contract names its subject");
+    assert_eq!(subject, "emergency_generator-value");
+    let mut named = 0;
+    for command in [
+        &["check-compat"][..],
+        &["diff"],
+        &["test"],
+        &["register"],
+        &["subjects"],
+        &["show"],
+        &["pull"],
+        &["delete"],
+        &["config", "set-level"],
+        &["simulate"],
+        &["audit"],
+        &["validate"],
+        &["demo"],
+    ] {
+        let run = schemactl(&[command, &["--help"]].concat());
+        assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
+        for word in run.stdout.split(|c: char| c.is_whitespace() || c == '@') {
+            // The simulator's decoy subject is named as what it is, not as an example.
+            if word.ends_with("-value")
+                && !word.starts_with('-')
+                && word != "schemactl-simulator-foreign-value"
+            {
+                assert_eq!(word, subject, "{command:?} --help: {}", run.stdout);
+                named += 1;
+            }
+        }
+    }
+    assert!(named >= 5, "the registry commands' examples name a subject");
+}
+
+/// A fault plan that does not fit `--generators` is a usage error naming the spec and the
+/// counts, checked before any broker is contacted (the port here is closed); never a quietly
+/// larger fleet.
+#[test]
+fn faults_that_do_not_fit_the_fleet_are_a_usage_error() {
+    // `all`: generator 1 stays compliant, then one generator per fault.
+    let all = (schemactl::simulate::Fault::ALL.len() + 1).to_string();
+    for (spec, generators, needed) in [("all", "6", all.as_str()), ("wrong-type=3", "2", "3")] {
+        let run = schemactl(&[
+            "simulate",
+            "--mqtt",
+            "mqtt://127.0.0.1:1",
+            "--faults",
+            spec,
+            "--generators",
+            generators,
+            "--count",
+            "1",
+        ]);
+        assert_eq!(run.code, 2, "{spec}: {}{}", run.stdout, run.stderr);
+        for needle in [
+            format!("--faults {spec}: names generator {needed}, but --generators is {generators}"),
+            format!("help: pass --generators {needed} or more"),
+        ] {
+            assert!(run.stderr.contains(&needle), "{needle}: {}", run.stderr);
+        }
+    }
+}

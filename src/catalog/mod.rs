@@ -4,6 +4,7 @@
 mod contract;
 pub mod git;
 mod history;
+pub mod init;
 mod reading_model;
 mod rules;
 

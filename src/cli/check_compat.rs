@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject generator-telemetry-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)"
+    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject emergency_generator-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)"
 )]
 pub struct Args {
     /// The proposed schema. With --contract it defaults to the newest version in the history.
@@ -86,19 +86,31 @@ pub(crate) fn verdict_items(verdict: &Verdict, file: &Path) -> Vec<Item> {
     verdict
         .findings
         .iter()
-        .map(|f| Item {
-            rule: f.change.kind.name().to_string(),
-            severity: if f.compatible {
-                Severity::Note
-            } else {
-                Severity::Error
-            },
-            file: Some(file.display().to_string()),
-            pointer: Some(f.change.path.clone()),
-            message: format!("{} (against {}, {:?})", f.message, f.against, f.direction)
-                .replace("Backward)", "backward)")
-                .replace("Forward)", "forward)"),
-            help: (!f.compatible).then(|| f.help.to_string()),
+        .map(|f| {
+            // Compatible for the registry yet still failing old payloads: a warning with why.
+            let caveat =
+                crate::compat::explain::caveat(f.change.kind, f.direction).filter(|_| f.compatible);
+            Item {
+                rule: f.change.kind.name().to_string(),
+                severity: match (f.compatible, caveat) {
+                    (false, _) => Severity::Error,
+                    (true, Some(_)) => Severity::Warning,
+                    (true, None) => Severity::Note,
+                },
+                file: Some(file.display().to_string()),
+                pointer: Some(f.change.path.clone()),
+                message: format!(
+                    "{} (against {}, {})",
+                    f.message,
+                    f.against,
+                    f.direction.name()
+                ),
+                help: if f.compatible {
+                    caveat.map(str::to_string)
+                } else {
+                    Some(f.help.to_string())
+                },
+            }
         })
         .collect()
 }
@@ -260,6 +272,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let mut cases = vec![Case {
         name,
         items: verdict_items(&verdict, &proposal.path),
+        skipped: None,
     }];
     if args.base.is_some() {
         cases.push(Case {
@@ -268,6 +281,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 args.base.as_deref().unwrap_or("")
             ),
             items: extra_items,
+            skipped: None,
         });
     }
     let report = Report {

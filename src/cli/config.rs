@@ -31,7 +31,7 @@ pub enum Action {
     /// Set a subject's level, or the global level when no subject is named.
     #[command(
         override_usage = "schemactl config set-level [OPTIONS] [SUBJECT] LEVEL",
-        after_long_help = "Levels: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.\n\nExamples:\n  schemactl config set-level generator-telemetry-value FULL_TRANSITIVE\n  schemactl config set-level BACKWARD"
+        after_long_help = "Levels: NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE.\n\nExamples:\n  schemactl config set-level emergency_generator-value FULL_TRANSITIVE\n  schemactl config set-level BACKWARD"
     )]
     SetLevel {
         /// The subject; or, alone, the level to set globally.

@@ -14,7 +14,7 @@ use std::io::{BufRead, IsTerminal, Write};
 /// Arguments of `delete`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl delete generator-telemetry-value@3\n  schemactl delete old-topic-value --permanent --yes"
+    after_long_help = "Examples:\n  schemactl delete emergency_generator-value@3\n  schemactl delete emergency_generator-value@3 --permanent --yes   (after the soft delete, as Confluent requires)"
 )]
 pub struct Args {
     /// SUBJECT to delete it whole, or SUBJECT@VERSION (a number or `latest`) for one version.

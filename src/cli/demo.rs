@@ -14,10 +14,26 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-/// Misbehaving producers by default: some break the schema, one sends junk, one keys its Kafka
-/// records by its id where the fleet uses UUIDs, one uses a schema id the registry never issued.
+/// Misbehaving producers by default: some break the schema, one sends junk, one uses a schema id
+/// the registry never issued; and generator 7 is given away by its channel (see
+/// [`default_faults`]).
 const DEFAULT_FAULTS: &str = "wrong-type=2:0.3,missing-field=3:0.2,out-of-range=5:0.3,\
-not-json=6:0.1,key-not-uuid=7:0.2,unknown-schema-id=8:0.5";
+not-json=6:0.1,unknown-schema-id=8:0.5";
+
+/// The default faults for `contract`: generator 7 keys its Kafka records by its id where the
+/// contract says keys are UUIDs, or else sends payloads naming another producer than its key or
+/// topic, where those name the producer.
+fn default_faults(contract: &crate::catalog::Contract) -> String {
+    let a = crate::audit::Attribution::of(contract);
+    let channel = if a.kafka_key == crate::catalog::KafkaKey::Uuid {
+        ",key-not-uuid=7:0.2"
+    } else if a.kafka_key == crate::catalog::KafkaKey::Producer || a.mqtt_topic_level.is_some() {
+        ",identity-mismatch=7:0.2"
+    } else {
+        ""
+    };
+    format!("{DEFAULT_FAULTS}{channel}")
+}
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -43,9 +59,11 @@ pub struct Args {
     /// Readings per second per generator.
     #[arg(long, default_value_t = 10.0, value_name = "R")]
     pub rate: f64,
-    /// Misbehaving producers (as `simulate --faults`).
-    #[arg(long, default_value = DEFAULT_FAULTS, value_name = "SPEC")]
-    pub faults: String,
+    /// Misbehaving producers (as `simulate --faults`; default: wrong-type=2:0.3,
+    /// missing-field=3:0.2, out-of-range=5:0.3, not-json=6:0.1, unknown-schema-id=8:0.5, and
+    /// key-not-uuid=7:0.2 or identity-mismatch=7:0.2 as the contract's key and topics allow).
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
     /// Seed of the stream.
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
@@ -62,7 +80,11 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .into_iter()
         .map(|s| s.text)
         .collect();
-    let faults = FaultPlan::parse(&args.faults)
+    let spec = args
+        .faults
+        .clone()
+        .unwrap_or_else(|| default_faults(&contract));
+    let faults = FaultPlan::parse(&spec)
         .map_err(|e| anyhow!("--faults: {e}"))
         .input()?;
     if !(args.rate > 0.0 && args.rate.is_finite()) || args.generators == 0 {

@@ -31,19 +31,19 @@ pub fn run(args: &Args, out: Output) -> Outcome {
     // Backward: the new schema reads old data. Forward: the old schema reads new data.
     let backward = compat::diff(&old.schema, &new.schema, Policy::Strict);
     let forward = compat::diff(&new.schema, &old.schema, Policy::Strict);
-    let rows = |changes: &[compat::Change], direction: &str| {
+    let rows = |changes: &[compat::Change], direction: compat::Direction| {
         changes
             .iter()
             .map(|c| {
                 json!({
-                    "direction": direction,
+                    "direction": direction.name(),
                     "type": c.kind.name(),
                     "path": c.path,
                     "old": c.old,
                     "new": c.new,
                     "strict": c.kind.is_compatible(Policy::Strict),
                     "lenient": c.kind.is_compatible(Policy::Lenient),
-                    "message": compat::explain::message(c),
+                    "message": compat::explain::message(c, direction),
                 })
             })
             .collect::<Vec<_>>()
@@ -54,8 +54,8 @@ pub fn run(args: &Args, out: Output) -> Outcome {
     let mut stdout = std::io::stdout().lock();
     match args.format.format {
         Format::Json => {
-            let mut changes = rows(&backward, "backward");
-            changes.extend(rows(&forward, "forward"));
+            let mut changes = rows(&backward, compat::Direction::Backward);
+            changes.extend(rows(&forward, compat::Direction::Forward));
             let unified = text_diff
                 .unified_diff()
                 .header(
@@ -90,9 +90,17 @@ pub fn run(args: &Args, out: Output) -> Outcome {
             let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
             let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
             let bold = Style::new().bold();
-            for (title, changes) in [
-                ("backward (new schema reads old data)", &backward),
-                ("forward (old schema reads new data)", &forward),
+            for (title, changes, direction) in [
+                (
+                    "backward (new schema reads old data)",
+                    &backward,
+                    compat::Direction::Backward,
+                ),
+                (
+                    "forward (old schema reads new data)",
+                    &forward,
+                    compat::Direction::Forward,
+                ),
             ] {
                 writeln!(stdout, "{}", paint(bold, &format!("Changes, {title}:"))).input()?;
                 if changes.is_empty() {
@@ -110,7 +118,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
                         paint(red, &tag)
                     };
                     writeln!(stdout, "  {} {} [{tag}]", c.kind.name(), c.path).input()?;
-                    writeln!(stdout, "      {}", compat::explain::message(c)).input()?;
+                    writeln!(stdout, "      {}", compat::explain::message(c, direction)).input()?;
                 }
             }
             writeln!(
@@ -145,7 +153,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
         format => {
             // CI formats: one case per direction. Breaking backward changes (strict policy) are
             // errors, as they decide the exit code; breaking forward changes are warnings.
-            let case = |name: &str, changes: &[compat::Change]| Case {
+            let case = |name: &str, changes: &[compat::Change], direction| Case {
                 name: format!("{name}: {} -> {}", args.old.display(), args.new.display()),
                 items: changes
                     .iter()
@@ -160,16 +168,21 @@ pub fn run(args: &Args, out: Output) -> Outcome {
                             },
                             file: Some(args.new.display().to_string()),
                             pointer: Some(c.path.clone()),
-                            message: compat::explain::message(c),
-                            help: (!ok).then(|| compat::explain::help(c.kind).to_string()),
+                            message: compat::explain::message(c, direction),
+                            help: (!ok)
+                                .then(|| compat::explain::help(c.kind, direction).to_string()),
                         }
                     })
                     .collect(),
+                skipped: None,
             };
             let report = Report {
                 command: "diff",
                 header: vec![],
-                cases: vec![case("backward", &backward), case("forward", &forward)],
+                cases: vec![
+                    case("backward", &backward, compat::Direction::Backward),
+                    case("forward", &forward, compat::Direction::Forward),
+                ],
                 json: serde_json::Value::Null,
             };
             render(&report, format, out.color, &mut stdout).input()?;

@@ -7,6 +7,7 @@ mod config;
 mod delete;
 mod demo;
 mod diff;
+mod init;
 mod live;
 mod pull;
 mod register;
@@ -86,6 +87,9 @@ pub enum Command {
     /// Write a subject's history from the registry as v1.json, v2.json, ... to adopt it.
     #[command(after_help = EXIT_CODES)]
     Pull(pull::Args),
+    /// Adopt a registry subject, or draft a first schema from samples, as a contract.
+    #[command(after_help = EXIT_CODES)]
+    Init(init::Args),
     /// Delete a subject or one version (soft; --permanent after the soft delete).
     #[command(after_help = EXIT_CODES)]
     Delete(delete::Args),
@@ -184,6 +188,7 @@ pub fn main() -> Exit {
         Command::Subjects(args) => subjects::run(&cli, args, out),
         Command::Show(args) => show::run(&cli, args, out),
         Command::Pull(args) => pull::run(&cli, args, out),
+        Command::Init(args) => init::run(&cli, args, out),
         Command::Delete(args) => delete::run(&cli, args, out),
         Command::Config(args) => config::run(&cli, args, out),
         Command::Registry(RegistryCommand::Serve(args)) => registry_serve::run(args, out),

@@ -10,6 +10,7 @@ use super::registry::{
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::catalog;
+use crate::registry::client::SubjectSettings;
 use crate::registry::model::SubjectVersion;
 use crate::registry::{RegistryClient, RegistryError};
 use anyhow::anyhow;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `pull`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Example:\n  schemactl pull generator-telemetry-value --into schemas/generator"
+    after_long_help = "Example:\n  schemactl pull emergency_generator-value --into schemas/generator"
 )]
 pub struct Args {
     /// The subject to adopt.
@@ -47,22 +48,25 @@ struct Written {
     action: &'static str,
 }
 
-async fn history(
+/// A subject's live versions, oldest first, and the compatibility settings that apply to it
+/// (shared with `init --from-registry`).
+pub(super) async fn history(
     client: &RegistryClient,
     subject: &str,
-) -> Result<(Vec<SubjectVersion>, crate::compat::Level), RegistryError> {
+) -> Result<(Vec<SubjectVersion>, SubjectSettings), RegistryError> {
     let numbers = client.versions(subject).await?;
     let versions = client.versions_of(subject, &numbers).await?;
-    let level = client.subject_settings(subject).await?.level();
-    Ok((versions, level))
+    let settings = client.subject_settings(subject).await?;
+    Ok((versions, settings))
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let session = Session::from_args(cli, &args.registry)?;
     let client = &session.client;
-    let (versions, level) = session
+    let (versions, settings) = session
         .run(history(client, &args.subject))
         .map_err(|e| missing(e, client, &args.subject))?;
+    let level = settings.level();
     if let Some(other) = versions
         .iter()
         .find(|v| v.schema_type.as_deref() != Some("JSON"))

@@ -11,8 +11,8 @@ use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::catalog::{self, Contract, SchemaFile};
 use crate::compat::{Level, Policy};
-use crate::registry::model::RegisterRequest;
-use crate::registry::{RegistryClient, RegistryError};
+use crate::registry::model::{RegisterRequest, codes};
+use crate::registry::{CompatScope, RegistryClient, RegistryError};
 use anyhow::anyhow;
 use serde::Serialize;
 use serde_json::json;
@@ -30,7 +30,11 @@ pub struct Args {
     /// Register every contract in contracts/.
     #[arg(long)]
     pub all: bool,
-    /// Say what would be registered and which levels set, and change nothing.
+    /// Say what would be registered and which levels set, and change nothing. Each version the
+    /// subject does not hold is put to the registry's own compatibility check
+    /// (`POST /compatibility/subjects/S/versions?verbose=true`, which compares against every
+    /// version the subject's level names, as registering does); one it would refuse is shown
+    /// with the registry's reasons and exits 1.
     #[arg(long)]
     pub dry_run: bool,
     /// Have the registry normalize each schema before looking it up and registering it.
@@ -50,6 +54,7 @@ enum Action {
     AlreadyRegistered,
     Registered,
     WouldRegister,
+    WouldBeRefused,
     Refused,
     NotAttempted,
 }
@@ -68,6 +73,9 @@ struct VersionStep {
     /// How many data-contract rules were sent with it (the newest version carries them).
     #[serde(skip_serializing_if = "Option::is_none")]
     rules: Option<usize>,
+    /// What a dry run's answer rests on, when it is less than the registration would see.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -187,6 +195,21 @@ async fn register_contract(
         warning,
     };
 
+    // The version number a dry run's next registration would get.
+    let held = if args.dry_run {
+        match client.versions(subject).await {
+            Ok(numbers) => numbers,
+            Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => Vec::new(),
+            Err(e) => return Err(fail(e, &context)),
+        }
+    } else {
+        Vec::new()
+    };
+    let holds_versions = !held.is_empty();
+    let mut next_version = held.last().copied().unwrap_or(0) + 1;
+    // Set once a dry run has a version it would register: later ones are checked against the
+    // registry's versions only, without the earlier ones that are not registered yet.
+    let mut pending_before = false;
     let mut versions = Vec::new();
     let mut refused = false;
     // The contract's [[rules]] and [metadata] belong to its newest version: sent with it, as
@@ -204,6 +227,7 @@ async fn register_contract(
             id: None,
             messages: Vec::new(),
             rules: None,
+            notes: Vec::new(),
         };
         if refused {
             versions.push(step);
@@ -231,7 +255,42 @@ async fn register_contract(
             step.version = Some(found.version);
             step.id = Some(found.id);
         } else if args.dry_run {
-            step.action = Action::WouldRegister;
+            step.version = Some(next_version);
+            if holds_versions {
+                dry_run_check(client, subject, &request, &mut step, &what, &fail).await?;
+            } else {
+                // Nothing to be compatible with, as for the first registration.
+                step.action = Action::WouldRegister;
+                if pending_before {
+                    step.notes.push(
+                        "the registry holds no version to check it against; `schemactl test` checks it against the earlier files".into(),
+                    );
+                }
+            }
+            if pending_before && holds_versions {
+                step.notes.push(
+                    "checked against the versions the registry holds; the earlier files of this dry run are not registered yet".into(),
+                );
+            }
+            let current = level.subject_level.or(level.global_level);
+            if holds_versions
+                && (current != Some(level.contract) || level.registry_policy != level.policy)
+            {
+                step.notes.push(format!(
+                    "checked at the registry's current setting ({}, {}), not the contract's ({}, {}), which a real run sets first",
+                    current.map_or_else(|| "unknown".to_string(), |l| l.to_string()),
+                    level.registry_policy.name(),
+                    level.contract,
+                    level.policy.name()
+                ));
+            }
+            match step.action {
+                Action::WouldBeRefused => refused = true,
+                _ => {
+                    next_version += 1;
+                    pending_before = true;
+                }
+            }
         } else {
             match client.register(subject, &request, args.normalize).await {
                 Ok(id) => {
@@ -260,6 +319,51 @@ async fn register_contract(
         level,
         versions,
     })
+}
+
+/// A dry run's answer for one version the subject does not hold: the registry's own
+/// compatibility check, against the versions the subject's level names.
+async fn dry_run_check(
+    client: &RegistryClient,
+    subject: &str,
+    request: &RegisterRequest,
+    step: &mut VersionStep,
+    what: &str,
+    fail: &impl Fn(RegistryError, &str) -> Failure,
+) -> Result<(), Failure> {
+    match client.check_compatibility(subject, request).await {
+        Ok(check) => {
+            if check.response.is_compatible {
+                step.action = Action::WouldRegister;
+            } else {
+                step.action = Action::WouldBeRefused;
+                step.version = None;
+                step.messages = check.response.messages;
+                if step.messages.is_empty() {
+                    step.messages.push(
+                        "the registry found the schema incompatible and gave no reasons".into(),
+                    );
+                }
+            }
+            if check.scope == CompatScope::Latest {
+                step.notes.push(
+                    "this registry only checks against the latest version; registering may compare against more".into(),
+                );
+            }
+        }
+        // Deleted since the versions were listed: it would be the first version.
+        Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => {
+            step.action = Action::WouldRegister;
+            step.version = Some(1);
+        }
+        Err(e) if e.is_code(&[codes::INVALID_SCHEMA]) => {
+            step.action = Action::WouldBeRefused;
+            step.version = None;
+            step.messages = e.message().map(str::to_string).into_iter().collect();
+        }
+        Err(e) => return Err(fail(e, what)),
+    }
+    Ok(())
 }
 
 fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
@@ -301,9 +405,10 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
         .unwrap_or(0);
     for v in &result.versions {
         let name = format!("{:<width$}", file_name(&v.file));
-        let at = match (v.version, v.id) {
-            (Some(version), Some(id)) => format!("version {version}, id {id}"),
-            (None, Some(id)) => format!("id {id}"),
+        let at = match (v.version, v.id, v.action) {
+            (Some(version), None, Action::WouldRegister) => format!("as version {version}"),
+            (Some(version), Some(id), _) => format!("version {version}, id {id}"),
+            (None, Some(id), _) => format!("id {id}"),
             _ => String::new(),
         };
         let at = match v.rules {
@@ -314,6 +419,7 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
             Action::AlreadyRegistered => ("already registered", DIM),
             Action::Registered => ("registered", GREEN),
             Action::WouldRegister => ("would register", YELLOW),
+            Action::WouldBeRefused => ("would be refused:", RED),
             Action::Refused => ("REFUSED as incompatible by the registry", RED),
             Action::NotAttempted => ("not attempted: an earlier version was refused", DIM),
         };
@@ -323,7 +429,10 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
         for m in &v.messages {
             say!("      {}", shorten(m, 300));
         }
-        if v.action == Action::Refused {
+        for n in &v.notes {
+            say!("      {}: {n}", paint(out, DIM, "note"));
+        }
+        if matches!(v.action, Action::Refused | Action::WouldBeRefused) {
             say!(
                 "    help: see each change with `schemactl check-compat --contract {} --registry`; \
                  published versions stay, so make the change compatible at {} or choose a new subject",
@@ -379,12 +488,14 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             .filter(|v| v.action == a)
             .count()
     };
-    let refused = count(Action::Refused);
+    let would_be_refused = count(Action::WouldBeRefused);
+    let refused = count(Action::Refused) + would_be_refused;
     let summary = json!({
         "registered": count(Action::Registered),
         "already_registered": count(Action::AlreadyRegistered),
         "would_register": count(Action::WouldRegister),
-        "refused": refused,
+        "would_be_refused": would_be_refused,
+        "refused": count(Action::Refused),
     });
     match args.format {
         TextOrJson::Json => print_json(&json!({
@@ -400,12 +511,15 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 summary["registered"],
                 summary["already_registered"],
                 if args.dry_run {
-                    format!(", {} would register", summary["would_register"])
+                    format!(
+                        ", {} would register, {would_be_refused} would be refused",
+                        summary["would_register"]
+                    )
                 } else {
                     String::new()
                 },
-                if refused > 0 {
-                    format!(", {refused} refused")
+                if count(Action::Refused) > 0 {
+                    format!(", {} refused", summary["refused"])
                 } else {
                     String::new()
                 }

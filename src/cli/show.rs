@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 /// Arguments of `show`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl show generator-telemetry-value\n  schemactl show generator-telemetry-value@2 --format json"
+    after_long_help = "Examples:\n  schemactl show emergency_generator-value\n  schemactl show emergency_generator-value@2 --format json"
 )]
 pub struct Args {
     /// SUBJECT, or SUBJECT@VERSION with a version number or `latest` (the default).

@@ -7,6 +7,7 @@ use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::simulate::FaultPlan;
 use crate::simulate::run::{Plan, SchemaIdIn, SimulateError, run};
+use crate::transport::kafka::{NewTopicSpec, TopicState};
 use crate::validate::DEFAULT_MAX_PAYLOAD;
 use anyhow::{Context, anyhow};
 use std::path::PathBuf;
@@ -23,19 +24,34 @@ newest schema states, a minimum or maximum, else an enum (v3's status for the ge
 numbers have no range); identity-mismatch needs a contract whose Kafka key or MQTT topic level \
 names the producer, key-not-uuid one whose key is a UUID. \
 Write FAULT=GENERATOR[:SHARE] (comma-separated; SHARE of that generator's messages, default 0.5), \
-or all[:SHARE] to give each fault its own generator after the first.
+or all[:SHARE]: generator 1 stays compliant and every fault gets a generator of its own after it \
+(generator 2 the first fault listed above, and so on), so `all` needs one generator more than \
+there are faults, which is the fleet size when --generators is not given. A fault naming a \
+generator beyond --generators is an error, never a larger fleet.
+
+The registry is only read: the contract's newest schema is looked up under its subject \
+(POST /subjects/S), and a registry that lacks it stops the run (register it with \
+`schemactl register`). --register lets simulate register what is missing, and it says what it \
+registered. foreign-schema-id borrows the id of another subject's schema (the decoy subject \
+schemactl-simulator-foreign-value if an earlier --register run made it); with no other subject, \
+it needs --register.
+
+Kafka: a metadata request checks that the contract's topic exists before anything is produced; \
+a missing topic stops the run with the command that creates it, or is created with \
+--create-topic (--partitions, --replication-factor; default: the broker's defaults).
 
 Examples:
   schemactl simulate --mqtt mqtt://127.0.0.1:1883 --generators 5 --rate 2 --duration 30s
   schemactl simulate --mqtt mqtt://127.0.0.1 --kafka 127.0.0.1:9092 --registry http://127.0.0.1:8081 \\
-      --faults all --count 100 --seed 7 --manifest truth.jsonl")]
+      --create-topic --faults all --count 100 --seed 7 --manifest truth.jsonl")]
 pub struct Args {
     /// The contract to produce (default: the only contract).
     #[arg(long, value_name = "NAME")]
     pub contract: Option<String>,
-    /// Number of generators.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub generators: usize,
+    /// Number of generators (default: 5, or as many as --faults names: one more than the number
+    /// of faults for `all`).
+    #[arg(long, value_name = "N")]
+    pub generators: Option<usize>,
     /// Readings per second per generator, all together (default: each generator on its own
     /// clock, once per the contract's `[simulator] interval`; 60-120 s for the generator fleet).
     #[arg(long, value_name = "R")]
@@ -66,6 +82,20 @@ pub struct Args {
     /// Seconds brokers and the registry may take to answer.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
+    /// Register what the registry lacks (the contract's newest schema under its subject, the
+    /// foreign-schema fault's decoy) instead of stopping; what was registered is said.
+    #[arg(long)]
+    pub register: bool,
+    /// Create the contract's Kafka topic when it does not exist.
+    #[arg(long)]
+    pub create_topic: bool,
+    /// Partitions of a topic --create-topic creates (default: the broker's `num.partitions`).
+    #[arg(long, value_name = "N", requires = "create_topic", value_parser = clap::value_parser!(i32).range(1..))]
+    pub partitions: Option<i32>,
+    /// Replication factor of a topic --create-topic creates (default: the broker's
+    /// `default.replication.factor`).
+    #[arg(long, value_name = "N", requires = "create_topic", value_parser = clap::value_parser!(i32).range(1..))]
+    pub replication_factor: Option<i32>,
     #[command(flatten)]
     pub mqtt: MqttArgs,
     #[command(flatten)]
@@ -91,6 +121,21 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             .input()?,
         None => FaultPlan { rules: vec![] },
     };
+    // Decided here, where the spec is known: `all` and FAULT=GEN name generators the fleet must
+    // have; a fleet too small for them is an error, not quietly enlarged.
+    let needed = faults.generators_needed();
+    let generators = match args.generators {
+        Some(0) => return Err(anyhow!("--generators must be at least 1")).input(),
+        Some(n) if n < needed => {
+            return Err(anyhow!(
+                "--faults {}: names generator {needed}, but --generators is {n}\nhelp: pass --generators {needed} or more (`all` gives every fault its own generator after generator 1, which stays compliant), or name generators from 1 to {n}",
+                args.faults.as_deref().unwrap_or_default()
+            ))
+            .input();
+        }
+        Some(n) => n,
+        None => needed.max(5),
+    };
     if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return Err(anyhow!("--rate must be above 0")).input();
     }
@@ -106,13 +151,14 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         None => None,
     };
     let lookup = lookup(cli, &args.registry)?;
+    let kafka_topic = contract.kafka.as_ref().map(|k| k.topic.clone());
     let plan_ids = contract.simulator.clone();
     let plan = Plan {
         contract,
         schema_text,
         mqtt: mqtt.clone(),
         kafka: kafka.clone(),
-        generators: args.generators,
+        generators,
         rate: args.rate,
         count: args.count,
         duration: args.duration,
@@ -121,6 +167,11 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         schema_id_in: args.schema_id_in,
         oversize_bytes: args.max_payload,
         connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+        register: args.register,
+        create_topic: args.create_topic.then(|| NewTopicSpec {
+            partitions: args.partitions.unwrap_or(-1),
+            replication: args.replication_factor.unwrap_or(-1),
+        }),
     };
     let runtime = tokio::runtime::Runtime::new().infra()?;
     let summary = runtime
@@ -135,6 +186,25 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         std::fs::rename(partial, path)
             .with_context(|| format!("cannot write {}", path.display()))
             .input()?;
+    }
+    if let (Some(state), Some(k)) = (summary.topic, &kafka_topic) {
+        match state {
+            TopicState::Existed { partitions } => {
+                eprintln!("Kafka topic \"{k}\": {partitions} partition(s)")
+            }
+            TopicState::Created { partitions } => {
+                eprintln!("created Kafka topic \"{k}\" with {partitions} partition(s)")
+            }
+        }
+    }
+    for r in &summary.registered {
+        eprintln!("registered schema id {} under \"{}\"", r.id, r.subject);
+    }
+    if summary.schema_id.is_some() && summary.registered.is_empty() {
+        eprintln!("nothing registered: the registry already held every schema used");
+    }
+    if let Some((subject, id)) = &summary.foreign {
+        eprintln!("foreign-schema-id frames records with schema id {id} of subject \"{subject}\"");
     }
     let faulty: Vec<String> = faults
         .rules

@@ -38,13 +38,18 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         cases.append(&mut contract_cases);
         docs.push(doc);
     }
-    let passed = cases.iter().all(Case::passed);
-    let report = Report {
+    let mut report = Report {
         command: "test",
         header: vec![],
         cases,
-        json: json!({ "passed": passed, "contracts": docs }),
+        json: Value::Null,
     };
+    // `passed` means no check failed; `summary.skipped` counts the checks that could not run.
+    report.json = json!({
+        "passed": report.passed(),
+        "summary": report.counts(),
+        "contracts": docs,
+    });
     super::finish(&report, args.format.format, out)
 }
 
@@ -61,16 +66,16 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
             contract.level,
             contract.policy,
         );
-        cases.push(Case {
-            name: format!(
+        cases.push(Case::new(
+            format!(
                 "{}: v{} is {} compatible ({})",
                 contract.name,
                 file.version,
                 contract.level,
                 contract.policy.name()
             ),
-            items: verdict_items(&verdict, &file.path),
-        });
+            verdict_items(&verdict, &file.path),
+        ));
         versions.push(json!({ "version": file.version, "file": file.path.display().to_string(), "verdict": verdict }));
     }
     let newest = history.last().map(|f| (f.version, &f.path, &f.schema));
@@ -83,7 +88,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
             })?;
         let rules = super::validate::engine_for(contract, schema.document())?;
         if !rules.not_evaluated().is_empty() {
-            cases.push(rules_not_evaluated(contract, rules.not_evaluated()));
+            cases.extend(rules_not_evaluated(contract, rules.not_evaluated()));
         }
         for (example, must_pass) in contract
             .valid
@@ -105,13 +110,13 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
             } else {
                 "is rejected"
             };
-            cases.push(Case {
-                name: format!(
+            cases.push(Case::new(
+                format!(
                     "{}: example \"{}\" {expectation} by v{version}",
                     contract.name, example.name
                 ),
                 items,
-            });
+            ));
         }
     }
     if let Some((version, _, schema)) = newest {
@@ -149,13 +154,18 @@ fn simulator_sample(
     let file = Some(contract.file.display().to_string());
     let validator = match PayloadValidator::new(schema) {
         Ok(v) => v,
-        Err(_) => {
+        Err(why) => {
+            let item = Item {
+                rule: "SCHEMA_NOT_COMPILED".into(),
+                severity: Severity::Error,
+                file,
+                pointer: None,
+                message: format!("v{version} does not compile as a payload validator: {why}"),
+                help: Some("fix the schema so payloads can be validated against it".into()),
+            };
             return (
-                Case {
-                    name,
-                    items: vec![],
-                },
-                json!(null),
+                Case::new(name, vec![item]),
+                json!({ "name": "simulator sample", "must_pass": true, "passed": false, "reason": why }),
             );
         }
     };
@@ -166,20 +176,13 @@ fn simulator_sample(
     let mut fleet = match made {
         Ok(f) => f,
         Err(why) => {
-            let item = Item {
-                rule: "SIMULATOR_NOT_APPLICABLE".into(),
-                severity: Severity::Note,
-                file,
-                pointer: None,
-                message: format!("not checked: {why}"),
-                help: None,
-            };
+            // Not a pass: nothing was checked. Reported as skipped with the reason.
+            let reason = format!(
+                "SIMULATOR_NOT_APPLICABLE: the simulator cannot produce for this contract: {why}"
+            );
             return (
-                Case {
-                    name,
-                    items: vec![item],
-                },
-                json!({ "name": "simulator sample", "applicable": false, "reason": why }),
+                Case::skipped(name, reason.clone()),
+                json!({ "name": "simulator sample", "skipped": true, "reason": reason }),
             );
         }
     };
@@ -211,28 +214,22 @@ fn simulator_sample(
     }
     let passed = items.is_empty();
     (
-        Case { name, items },
+        Case::new(name, items),
         json!({ "name": "simulator sample", "must_pass": true, "passed": passed, "payloads": SIMULATOR_SAMPLE }),
     )
 }
 
-/// A note naming the rules `test` keeps but does not evaluate.
-fn rules_not_evaluated(contract: &Contract, names: &[String]) -> Case {
-    let items = names
+/// One skipped check per rule `test` keeps but does not evaluate.
+fn rules_not_evaluated(contract: &Contract, names: &[String]) -> Vec<Case> {
+    names
         .iter()
-        .map(|name| Item {
-            rule: "RULE_NOT_EVALUATED".into(),
-            severity: Severity::Note,
-            file: Some(contract.file.display().to_string()),
-            pointer: None,
-            message: format!("rule \"{name}\" is kept and registered but not evaluated by schemactl (only enabled CEL and CEL_FIELD conditions are)"),
-            help: None,
+        .map(|name| {
+            Case::skipped(
+                format!("{}: rule \"{name}\"", contract.name),
+                "not evaluated: kept and registered, but schemactl evaluates only enabled CEL and CEL_FIELD conditions (not JSONATA, ENCRYPT, TRANSFORM, migration or disabled rules)",
+            )
         })
-        .collect();
-    Case {
-        name: format!("{}: rules schemactl does not evaluate", contract.name),
-        items,
-    }
+        .collect()
 }
 
 fn example_items(

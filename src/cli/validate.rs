@@ -244,6 +244,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 tally.payloads, tally.invalid, contract.name
             ),
             items,
+            skipped: None,
         });
         files_json.push(json!({
             "file": name, "payloads": tally.payloads, "invalid": tally.invalid,

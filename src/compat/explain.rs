@@ -1,16 +1,45 @@
 //! Sentences for people: what a change means and, when it breaks, what would make it pass.
+//!
+//! Every sentence is written for the direction it was found in. A backward finding comes from
+//! diffing the old schema into the new one (the new schema reads old data); a forward finding
+//! comes from the same diff with the schemas swapped (the old schema reads new data), so a change
+//! type's own wording ("now permits", "was removed") describes going from the new schema back to
+//! the old one, and is said that way.
 
+use super::Direction;
 use super::change::ChangeType::{self, *};
 use super::diff::Change;
 
-/// One sentence naming the change, with old → new values where known.
-pub fn message(change: &Change) -> String {
-    let purpose = change.kind.purpose().trim_end_matches('.');
+/// One sentence naming the change as found in `direction`, with values where known.
+pub fn message(change: &Change, direction: Direction) -> String {
     let (old, new) = (change.old.as_deref(), change.new.as_deref());
+    if direction == Direction::Forward
+        && let Some(sentence) = forward_sentence(change.kind)
+    {
+        // The diff ran new → old: its "old" value is the new schema's.
+        let mut message = format!("{sentence} at {}", change.path);
+        match (old, new) {
+            (Some(o), Some(n)) => message.push_str(&format!(" (new schema: {o}; old schema: {n})")),
+            (Some(o), None) => message.push_str(&format!(" (new schema: {o})")),
+            (None, Some(n)) => message.push_str(&format!(" (old schema: {n})")),
+            (None, None) => {}
+        }
+        return message;
+    }
+    let purpose = change.kind.purpose().trim_end_matches('.');
     // Built in one allocation: a transitive check writes one message per finding.
     let values = old.map_or(0, str::len) + new.map_or(0, str::len);
-    let mut message = String::with_capacity(purpose.len() + change.path.len() + values + 16);
-    message.push_str(purpose);
+    let mut message = String::with_capacity(purpose.len() + change.path.len() + values + 80);
+    if direction == Direction::Forward {
+        message.push_str(FORWARD_FRAME);
+        let mut chars = purpose.chars();
+        if let Some(first) = chars.next() {
+            message.extend(first.to_lowercase());
+            message.push_str(chars.as_str());
+        }
+    } else {
+        message.push_str(purpose);
+    }
     message.push_str(" at ");
     message.push_str(&change.path);
     match (old, new) {
@@ -33,8 +62,113 @@ pub fn message(change: &Change) -> String {
     message
 }
 
-/// What to do about a change that breaks compatibility (or a note when it does not).
-pub fn help(kind: ChangeType) -> &'static str {
+/// How a forward finding without a sentence of its own is introduced: the change type's wording
+/// then reads right, as a step from the new schema back to the old one.
+const FORWARD_FRAME: &str = "From the new schema back to the old one (old readers, new data), ";
+
+/// Forward findings of the content-model family, said as what old readers meet in new data.
+fn forward_sentence(kind: ChangeType) -> Option<&'static str> {
+    Some(match kind {
+        ADDITIONAL_PROPERTIES_ADDED => {
+            "The new schema forbids additional properties the old one permits, so old readers accept every record new writers send"
+        }
+        ADDITIONAL_PROPERTIES_REMOVED => {
+            "The new schema permits additional properties the old one forbids: old readers reject new records that carry any"
+        }
+        ADDITIONAL_PROPERTIES_EXTENDED => {
+            "The new schema constrains additional properties the old one accepts in any form"
+        }
+        ADDITIONAL_PROPERTIES_NARROWED => {
+            "The new schema accepts additional properties the old one constrains: old readers may reject them"
+        }
+        PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL => {
+            "The new schema adds a property the old, closed schema does not declare: old readers reject new records that carry it"
+        }
+        PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL => {
+            "The new schema adds a property the old, open schema accepts with any value"
+        }
+        PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL => {
+            "The new schema declares as forbidden (`false`) a property the old, closed schema does not declare"
+        }
+        PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL => {
+            "The new schema adds a property the old schema's additional/pattern schema accepts"
+        }
+        PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL => {
+            "The new schema adds a property the old schema's additional/pattern schema does not accept: old readers may reject it"
+        }
+        PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
+        | OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
+        | PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL => {
+            "The new, open schema no longer declares a property the old one declares: new writers may send it with any value, and old readers check it against the old declaration"
+        }
+        REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
+        | REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL => {
+            "The new schema no longer declares a property the old one requires: old readers reject new records without it"
+        }
+        REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
+        | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL => {
+            "The new schema no longer declares a property the old one requires with a default: new records may lack it"
+        }
+        OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL => {
+            "The new, closed or partially open schema no longer declares an optional property the old one declares"
+        }
+        PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL => {
+            "The new schema no longer declares a property, and its additional/pattern schema accepts it as the old declaration does"
+        }
+        PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL => {
+            "The new schema no longer declares a property, and its additional/pattern schema lets new writers send values the old declaration rejects"
+        }
+        REQUIRED_ATTRIBUTE_ADDED => {
+            "The new schema no longer requires a property the old one requires: old readers reject new records without it"
+        }
+        REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED => {
+            "The new schema no longer requires a property the old one requires with a default: new records may lack it"
+        }
+        REQUIRED_ATTRIBUTE_REMOVED => "The new schema requires a property the old one does not",
+        _ => return None,
+    })
+}
+
+/// What a change that Confluent's check accepts still breaks, if anything: a `default` makes a
+/// new required property pass the check, but JSON Schema's `default` fills nothing in, so
+/// payloads without the property still fail validation.
+pub fn caveat(kind: ChangeType, direction: Direction) -> Option<&'static str> {
+    match (kind, direction) {
+        (
+            REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
+            | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
+            | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL,
+            Direction::Backward,
+        ) => Some(
+            "the registry accepts this because of the \"default\", but JSON Schema's \"default\" fills nothing in: every old payload without the property still fails validation (validate, test, audit, any validating consumer); make the property optional (leave it out of \"required\") instead",
+        ),
+        (
+            REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
+            | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL
+            | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL,
+            Direction::Forward,
+        ) => Some(
+            "the registry accepts this because of the old schema's \"default\", but JSON Schema's \"default\" fills nothing in: old readers that validate reject every new record without the property; keep it required until every reader has upgraded",
+        ),
+        _ => None,
+    }
+}
+
+/// What to do about a change that breaks compatibility in `direction` (or a note when it does
+/// not): what really makes it safe for the data on the other side, not merely for the check.
+pub fn help(kind: ChangeType, direction: Direction) -> &'static str {
+    match direction {
+        Direction::Backward => backward_help(kind),
+        Direction::Forward => forward_help(kind),
+    }
+}
+
+/// The trap of open content models, and the ways out (each checked with `schemactl check-compat`
+/// against an open v1; see the tests below).
+const OPEN_MODEL_TRAP: &str = "the old schema's content model is open (no \"additionalProperties\": false), so old data may already carry this property with any type; under Confluent's strict policy even an optional property added to an open model breaks BACKWARD. Ways out: add it with an empty schema {} (PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL, compatible, but it constrains nothing); run the subject at FORWARD, where producers upgrade first (adding and closing are compatible there); use the lenient policy; or start a new subject whose v1 is closed. Closing or partially opening an existing open model is itself refused at BACKWARD (strict)";
+
+/// Help for findings of the backward direction (the new schema reads old data).
+fn backward_help(kind: ChangeType) -> &'static str {
     match kind {
         TYPE_CHANGED | TYPE_NARROWED => {
             "keep the old type, or widen it with a union (\"type\": [old, new] or oneOf) so old data still validates"
@@ -79,13 +213,13 @@ pub fn help(kind: ChangeType) -> &'static str {
         REQUIRED_ATTRIBUTE_ADDED
         | REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL
         | REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL => {
-            "old data may lack this property: make it optional, or give it a \"default\""
+            "old data may lack this property: make it optional (leave it out of \"required\"). A \"default\" would satisfy the registry's check, but JSON Schema's \"default\" fills nothing in, so old payloads would still fail validation"
         }
         ADDITIONAL_PROPERTIES_REMOVED
         | ADDITIONAL_PROPERTIES_NARROWED
         | UNEVALUATED_PROPERTIES_REMOVED
         | UNEVALUATED_PROPERTIES_NARROWED => {
-            "old data may carry extra properties the new schema rejects: keep additional properties open"
+            "old data may carry extra properties the new schema rejects: keep additional properties open, or close the model at the FORWARD level (producers upgrade first) or in a new subject"
         }
         ADDITIONAL_ITEMS_REMOVED
         | ADDITIONAL_ITEMS_NARROWED
@@ -99,10 +233,11 @@ pub fn help(kind: ChangeType) -> &'static str {
         | DEPENDENCY_SCHEMA_ADDED => {
             "old data may not satisfy the new dependency: drop it or only remove names from it"
         }
-        PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
-        | OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
-        | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL => {
-            "the old schema was open, so old writers may have sent this property with any type: close the content model (\"additionalProperties\": false) in the first version, or use the lenient policy"
+        PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL | OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL => {
+            OPEN_MODEL_TRAP
+        }
+        REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL => {
+            "the old schema's content model is open, so old data may already carry this property with any type, and old data may lack it: a \"default\" fills nothing in. Make it optional, and see OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL for the ways out of the open-model trap (an empty schema {}, FORWARD, lenient, a new subject)"
         }
         PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL | ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL => {
             "the new schema is closed and no longer accepts what old data held: keep the property or item, or open the content model"
@@ -140,6 +275,123 @@ pub fn help(kind: ChangeType) -> &'static str {
         }
         NOT_TYPE_EXTENDED => {
             "the schema under not now excludes more: only narrow what not excludes"
+        }
+        _ => "compatible: no action needed",
+    }
+}
+
+/// Help for findings of the forward direction (the old schema reads new data): what new writers
+/// must not send so that consumers still on the old schema read it.
+fn forward_help(kind: ChangeType) -> &'static str {
+    match kind {
+        TYPE_CHANGED | TYPE_NARROWED => {
+            "old readers reject the new type: keep the old type in the new schema, or upgrade every reader before any writer (BACKWARD)"
+        }
+        SCHEMA_ADDED => {
+            "the old schema constrains what the new one leaves open: new writers may send values old readers reject; keep the constraint"
+        }
+        MAX_LENGTH_ADDED
+        | MAX_LENGTH_DECREASED
+        | MAXIMUM_ADDED
+        | MAXIMUM_DECREASED
+        | EXCLUSIVE_MAXIMUM_ADDED
+        | EXCLUSIVE_MAXIMUM_DECREASED
+        | MAX_PROPERTIES_ADDED
+        | MAX_PROPERTIES_DECREASED
+        | MAX_ITEMS_ADDED
+        | MAX_ITEMS_DECREASED
+        | MAX_CONTAINS_ADDED
+        | MAX_CONTAINS_DECREASED => {
+            "new data may exceed the old readers' upper bound: keep the new bound at or below the old one"
+        }
+        MIN_LENGTH_ADDED
+        | MIN_LENGTH_INCREASED
+        | MINIMUM_ADDED
+        | MINIMUM_INCREASED
+        | EXCLUSIVE_MINIMUM_ADDED
+        | EXCLUSIVE_MINIMUM_INCREASED
+        | MIN_PROPERTIES_ADDED
+        | MIN_PROPERTIES_INCREASED
+        | MIN_ITEMS_ADDED
+        | MIN_ITEMS_INCREASED
+        | MIN_CONTAINS_ADDED
+        | MIN_CONTAINS_INCREASED => {
+            "new data may fall below the old readers' lower bound: keep the new bound at or above the old one"
+        }
+        PATTERN_ADDED | PATTERN_CHANGED => {
+            "old readers check strings against a pattern new writers need not follow: keep the old pattern"
+        }
+        MULTIPLE_OF_ADDED | MULTIPLE_OF_EXPANDED | MULTIPLE_OF_CHANGED => {
+            "old readers expect multiples the new schema no longer promises: keep a multiple of the old multipleOf"
+        }
+        REQUIRED_ATTRIBUTE_ADDED
+        | REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL
+        | REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL => {
+            "old readers require this property: keep it required in the new schema while old readers remain (a \"default\" fills nothing in)"
+        }
+        ADDITIONAL_PROPERTIES_REMOVED
+        | ADDITIONAL_PROPERTIES_NARROWED
+        | UNEVALUATED_PROPERTIES_REMOVED
+        | UNEVALUATED_PROPERTIES_NARROWED => {
+            "the old schema is closed (or constrains extra properties) and the new one is not: new writers may send properties old readers reject; keep the new schema as closed as the old"
+        }
+        ADDITIONAL_ITEMS_REMOVED
+        | ADDITIONAL_ITEMS_NARROWED
+        | UNEVALUATED_ITEMS_REMOVED
+        | UNEVALUATED_ITEMS_NARROWED => {
+            "the old schema forbids (or constrains) extra items the new one allows: keep the new schema as closed as the old"
+        }
+        DEPENDENCY_ARRAY_ADDED
+        | DEPENDENCY_ARRAY_EXTENDED
+        | DEPENDENCY_ARRAY_CHANGED
+        | DEPENDENCY_SCHEMA_ADDED => {
+            "old readers enforce a dependency the new schema dropped: keep the dependency"
+        }
+        PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
+        | OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
+        | REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL => {
+            "the new schema is open and dropped this property, so new writers may send it with any type and old readers, which still declare it, may reject it: keep the property declared in the new schema (deprecate it in its description), or close the new schema"
+        }
+        PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL | ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL => {
+            "the old schema is closed, so old readers reject the member the new schema adds: don't add it until readers have upgraded (BACKWARD, consumers first), or open the old model first"
+        }
+        PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+        | ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL => {
+            "the added member's values do not fit the old schema's additional/pattern schema, so old readers reject them: give the new member a schema inside that one"
+        }
+        PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+        | ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL => {
+            "the new schema dropped this member, and its additional/pattern schema lets new writers send values the old declaration rejects: keep the member declared"
+        }
+        ITEM_ADDED_TO_OPEN_CONTENT_MODEL => {
+            "the new array is open and dropped this item, so new writers may send anything there that old readers reject: keep the item declared"
+        }
+        RESERVED_PROPERTY_REMOVED => {
+            "keep the property in confluent:reserved: reservations cannot be withdrawn"
+        }
+        RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY => {
+            "rename the property: its name is reserved in the schema metadata"
+        }
+        UNIQUE_ITEMS_ADDED => {
+            "old readers require unique items the new schema no longer promises: keep uniqueItems"
+        }
+        ENUM_ARRAY_NARROWED | ENUM_ARRAY_CHANGED => {
+            "new writers may send a value old readers do not allow: add no value to the enum until readers have upgraded"
+        }
+        COMBINED_TYPE_CHANGED => {
+            "old readers apply a stricter combination (allOf/oneOf) than the new schema's (anyOf): keep the old keyword"
+        }
+        PRODUCT_TYPE_EXTENDED => {
+            "old readers require an allOf member the new schema dropped: keep it"
+        }
+        SUM_TYPE_NARROWED => {
+            "new writers may match an alternative old readers do not know: add no alternative until readers have upgraded"
+        }
+        COMBINED_TYPE_SUBSCHEMAS_CHANGED => {
+            "each new subschema needs a counterpart old readers accept: restore or tighten the changed one"
+        }
+        NOT_TYPE_EXTENDED => {
+            "the new schema excludes less under not than old readers do: keep what not excludes"
         }
         _ => "compatible: no action needed",
     }

@@ -317,8 +317,8 @@ pub fn check(
             let changes = changes_in(direction, old, proposal, policy, i == 0);
             findings.extend(changes.into_iter().map(|change| Finding {
                 compatible: change.kind.is_compatible(policy),
-                message: explain::message(&change),
-                help: explain::help(change.kind),
+                message: explain::message(&change, direction),
+                help: explain::help(change.kind, direction),
                 change,
                 against: old.label.to_string(),
                 direction,

@@ -162,6 +162,9 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         schema_id_in: Default::default(),
         oversize_bytes: MAX_PAYLOAD,
         connect_timeout: Duration::from_secs(10),
+        // The demo owns its embedded registry: the foreign-schema fault may register its decoy.
+        register: true,
+        create_topic: None,
     };
     let simulation = sim::run(sim_plan, Some(&registry), None, std::future::pending());
     tokio::pin!(simulation);

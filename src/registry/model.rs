@@ -245,6 +245,8 @@ pub mod codes {
     pub const REFERENCE_EXISTS: i32 = 42206;
     /// Schema too large.
     pub const SCHEMA_TOO_LARGE: i32 = 42209;
+    /// Invalid rule set.
+    pub const INVALID_RULE_SET: i32 = 42210;
     /// Store error.
     pub const STORE_ERROR: i32 = 50001;
 }

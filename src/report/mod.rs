@@ -56,12 +56,38 @@ pub struct Case {
     pub name: String,
     /// What it found.
     pub items: Vec<Item>,
+    /// Why the check could not run, when it did not: a skipped check is neither passed nor
+    /// failed, and every format says so.
+    pub skipped: Option<String>,
 }
 
 impl Case {
-    /// Whether the check passed (no error items).
+    /// A check that ran and found `items`.
+    pub fn new(name: impl Into<String>, items: Vec<Item>) -> Case {
+        Case {
+            name: name.into(),
+            items,
+            skipped: None,
+        }
+    }
+
+    /// A check that could not run, and why.
+    pub fn skipped(name: impl Into<String>, reason: impl Into<String>) -> Case {
+        Case {
+            name: name.into(),
+            items: Vec::new(),
+            skipped: Some(reason.into()),
+        }
+    }
+
+    /// Whether the check ran and passed (no error items). A skipped check did not pass.
     pub fn passed(&self) -> bool {
-        self.items.iter().all(|i| i.severity != Severity::Error)
+        self.skipped.is_none() && !self.failed()
+    }
+
+    /// Whether the check ran and found an error.
+    pub fn failed(&self) -> bool {
+        self.items.iter().any(|i| i.severity == Severity::Error)
     }
 }
 
@@ -79,9 +105,22 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether every case passed.
+    /// Whether no case failed (skipped cases do not fail a report; they are counted apart).
     pub fn passed(&self) -> bool {
-        self.cases.iter().all(Case::passed)
+        !self.cases.iter().any(Case::failed)
+    }
+
+    /// The checks that ran and passed, failed, and could not run.
+    pub fn counts(&self) -> Counts {
+        let skipped = self.cases.iter().filter(|c| c.skipped.is_some()).count();
+        let failed = self.cases.iter().filter(|c| c.failed()).count();
+        Counts {
+            checks: self.cases.len(),
+            passed: self.cases.len() - failed - skipped,
+            failed,
+            skipped,
+            errors: self.errors(),
+        }
     }
 
     fn errors(&self) -> usize {
@@ -90,6 +129,36 @@ impl Report {
             .flat_map(|c| &c.items)
             .filter(|i| i.severity == Severity::Error)
             .count()
+    }
+}
+
+/// How many checks a report holds, by outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Every check.
+    pub checks: usize,
+    /// Ran and passed.
+    pub passed: usize,
+    /// Ran and found an error.
+    pub failed: usize,
+    /// Could not run.
+    pub skipped: usize,
+    /// Error items over all checks.
+    pub errors: usize,
+}
+
+impl Counts {
+    /// The summary line: `N checks, P passed, F failed[, S skipped], E errors`.
+    pub fn line(&self) -> String {
+        let skipped = if self.skipped > 0 {
+            format!(", {} skipped", self.skipped)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} checks, {} passed, {} failed{skipped}, {} errors",
+            self.checks, self.passed, self.failed, self.errors
+        )
     }
 }
 
@@ -139,12 +208,17 @@ fn text(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{line}")?;
     }
     for case in &report.cases {
-        let mark = if case.passed() {
+        let mark = if case.skipped.is_some() {
+            paint(color, yellow, "skip")
+        } else if case.passed() {
             paint(color, green, "ok  ")
         } else {
             paint(color, red, "FAIL")
         };
         writeln!(out, "{mark} {}", case.name)?;
+        if let Some(reason) = &case.skipped {
+            writeln!(out, "  {} {reason}", paint(color, yellow, "skipped:"))?;
+        }
         for item in &case.items {
             let (label, style) = match item.severity {
                 Severity::Error => ("error", red),
@@ -167,23 +241,26 @@ fn text(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-    let failed = report.cases.iter().filter(|c| !c.passed()).count();
-    let summary = format!(
-        "{} checks, {} passed, {} failed, {} errors",
-        report.cases.len(),
-        report.cases.len() - failed,
-        failed,
-        report.errors()
-    );
-    let style = if failed == 0 { green } else { red };
-    writeln!(out, "{}", paint(color, style, &summary))
+    let counts = report.counts();
+    let style = if counts.failed > 0 {
+        red
+    } else if counts.skipped > 0 {
+        yellow
+    } else {
+        green
+    };
+    writeln!(out, "{}", paint(color, style, &counts.line()))
 }
 
 fn junit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
     let mut suite = TestSuite::new(format!("schemactl {}", report.command));
     for case in &report.cases {
-        let status = if case.passed() {
+        let status = if let Some(reason) = &case.skipped {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(reason.clone());
+            status
+        } else if !case.failed() {
             TestCaseStatus::success()
         } else {
             let errors: Vec<&Item> = case
@@ -286,6 +363,14 @@ fn gh_escape(s: &str, property: bool) -> String {
 
 fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for case in &report.cases {
+        if let Some(reason) = &case.skipped {
+            writeln!(
+                out,
+                "::notice title={}::{}",
+                gh_escape(&format!("skipped: {}", case.name), true),
+                gh_escape(reason, false)
+            )?;
+        }
         for item in &case.items {
             let level = match item.severity {
                 Severity::Error => "error",
@@ -312,8 +397,17 @@ fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    let failed = report.cases.iter().filter(|c| !c.passed()).count();
-    writeln!(out, "{} checks, {} failed", report.cases.len(), failed)
+    let counts = report.counts();
+    let skipped = if counts.skipped > 0 {
+        format!(", {} skipped", counts.skipped)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "{} checks, {} failed{skipped}",
+        counts.checks, counts.failed
+    )
 }
 
 #[cfg(test)]
@@ -334,9 +428,53 @@ mod tests {
                     message: "type changed: number → string\nsecond line".into(),
                     help: Some("keep it".into()),
                 }],
+                skipped: None,
             }],
             json: json!({}),
         }
+    }
+
+    fn with_a_skipped_check() -> Report {
+        let mut report = sample();
+        report.cases[0].items.clear();
+        report
+            .cases
+            .push(Case::skipped("simulator sample", "no reading model"));
+        report
+    }
+
+    #[test]
+    fn skipped_checks_are_neither_passed_nor_failed() {
+        let report = with_a_skipped_check();
+        assert!(!report.cases[1].passed());
+        assert!(!report.cases[1].failed());
+        assert!(report.passed(), "a skip fails no report");
+        let counts = report.counts();
+        assert_eq!((counts.passed, counts.failed, counts.skipped), (1, 0, 1));
+        let mut out = Vec::new();
+        render(&report, Format::Text, false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("skip simulator sample\n  skipped: no reading model\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("2 checks, 1 passed, 0 failed, 1 skipped, 0 errors\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn junit_marks_skipped_cases_skipped() {
+        let mut out = Vec::new();
+        render(&with_a_skipped_check(), Format::Junit, false, &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert!(xml.contains("skipped=\"1\""), "{xml}");
+        assert!(
+            xml.contains("<skipped message=\"no reading model\""),
+            "{xml}"
+        );
+        assert!(!xml.contains("<failure"), "{xml}");
     }
 
     #[test]

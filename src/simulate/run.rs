@@ -6,7 +6,7 @@ use super::pace::{Clock, Pace};
 use super::{Fault, FaultPlan};
 use crate::audit::Attribution;
 use crate::catalog::{Contract, KafkaKey};
-use crate::transport::kafka::{KafkaConfig, KafkaSink};
+use crate::transport::kafka::{KafkaConfig, KafkaSink, NewTopicSpec, TopicState};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::SchemaLookup;
@@ -15,7 +15,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-/// The subject the foreign-schema fault registers its decoy under.
+/// The subject the foreign-schema fault registers its decoy under, with `--register` only.
 pub const FOREIGN_SUBJECT: &str = "schemactl-simulator-foreign-value";
 const FOREIGN_SCHEMA: &str = r#"{"$schema":"http://json-schema.org/draft-07/schema#","title":"NotAGenerator","type":"object","description":"Registered by schemactl simulate so that a misbehaving producer can use another subject's schema id"}"#;
 
@@ -82,6 +82,21 @@ pub struct Plan {
     pub oversize_bytes: usize,
     /// How long brokers and the registry may take to answer.
     pub connect_timeout: Duration,
+    /// Whether the simulator may register what the registry lacks (the contract's newest
+    /// schema, the foreign-schema fault's decoy). Without it, schemas are only looked up.
+    pub register: bool,
+    /// How to create the Kafka topic when it does not exist; without it a missing topic is an
+    /// error.
+    pub create_topic: Option<NewTopicSpec>,
+}
+
+/// A schema the simulator registered (only with [`Plan::register`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The subject.
+    pub subject: String,
+    /// The schema id the registry gave it.
+    pub id: u32,
 }
 
 /// What was sent.
@@ -99,6 +114,12 @@ pub struct Summary {
     pub schema_guid: Option<[u8; 16]>,
     /// How long it ran.
     pub elapsed: Duration,
+    /// What the simulator registered (empty unless [`Plan::register`]).
+    pub registered: Vec<Registration>,
+    /// The other subject and schema id the foreign-schema fault frames records with.
+    pub foreign: Option<(String, u32)>,
+    /// The Kafka topic as the metadata request found it (or created it).
+    pub topic: Option<TopicState>,
 }
 
 /// The MQTT topic generator `id` publishes on: the contract's per-producer topic when the
@@ -129,6 +150,7 @@ pub fn mqtt_topic(contract: &Contract, id: &str) -> Option<String> {
 async fn schema_guids<L: SchemaLookup>(
     lookup: &L,
     subject: &str,
+    foreign_subject: Option<&str>,
     ids: (u32, u32, u32),
 ) -> Result<[[u8; 16]; 3], SimulateError> {
     let infra = |e: String| SimulateError::Infrastructure(e);
@@ -145,9 +167,9 @@ async fn schema_guids<L: SchemaLookup>(
             })
     };
     let ours = guid_of(subject, ids.0).await?;
-    let foreign = match ids.1 {
-        0 => [0; 16],
-        id => guid_of(FOREIGN_SUBJECT, id).await?,
+    let foreign = match (foreign_subject, ids.1) {
+        (Some(other), id) if id != 0 => guid_of(other, id).await?,
+        _ => [0; 16],
     };
     // A GUID nobody registered: counting down from all ones, as the unknown id does.
     let mut unknown = u128::MAX;
@@ -160,6 +182,58 @@ async fn schema_guids<L: SchemaLookup>(
         unknown -= 1;
     }
     Ok([ours, foreign, unknown.to_be_bytes()])
+}
+
+/// The subject and schema id the foreign-schema fault can frame records with without
+/// registering anything: the decoy subject if an earlier `--register` run made it, else another
+/// subject's latest schema whose id the contract's subject does not share.
+async fn borrowed_foreign<L: SchemaLookup>(
+    lookup: &L,
+    ours: &str,
+) -> Result<Option<(String, u32)>, SimulateError> {
+    let infra = |e: String| SimulateError::Infrastructure(e);
+    if let Some(id) = lookup
+        .lookup(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
+        .await
+        .map_err(infra)?
+    {
+        return Ok(Some((FOREIGN_SUBJECT.to_string(), id)));
+    }
+    let our_ids: Vec<u32> = lookup
+        .subject_versions(ours)
+        .await
+        .map_err(infra)?
+        .iter()
+        .map(|v| v.id)
+        .collect();
+    let mut subjects = lookup.subjects().await.map_err(infra)?;
+    subjects.sort();
+    for other in subjects.iter().filter(|s| s.as_str() != ours) {
+        let versions = lookup.subject_versions(other).await.map_err(infra)?;
+        if let Some(v) = versions.last().filter(|v| !our_ids.contains(&v.id)) {
+            return Ok(Some((other.clone(), v.id)));
+        }
+    }
+    Ok(None)
+}
+
+/// Connects the producer and checks (or creates) the topic: nothing is produced before a
+/// metadata request found it.
+async fn open_kafka(
+    config: &KafkaConfig,
+    topic: &str,
+    create: Option<NewTopicSpec>,
+    timeout: Duration,
+) -> Result<(KafkaSink, TopicState), SimulateError> {
+    let (config, topic) = (config.clone(), topic.to_string());
+    let opened = tokio::task::spawn_blocking(move || {
+        let sink = KafkaSink::open(&config, timeout)?;
+        let state = sink.ensure_topic(&topic, create, timeout)?;
+        Ok::<_, TransportError>((sink, state))
+    })
+    .await
+    .map_err(|e| SimulateError::Infrastructure(e.to_string()))??;
+    Ok(opened)
 }
 
 /// Runs the simulation until `count` or `duration` is reached or `shutdown` resolves, writing
@@ -175,6 +249,15 @@ pub async fn run<L: SchemaLookup>(
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
     let schema = crate::compat::Schema::parse(schema_doc)
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
+    // A fault plan that names generators the fleet does not have is an error, never a larger
+    // fleet than asked for.
+    let needed = plan.faults.generators_needed();
+    if needed > plan.generators {
+        return Err(SimulateError::Input(format!(
+            "the faults name generator {needed}, but the fleet has {} generator(s)\nhelp: pass --generators {needed} or more, or name generators from 1 to {}",
+            plan.generators, plan.generators
+        )));
+    }
     let model = plan.contract.simulator.as_ref().ok_or_else(|| {
         SimulateError::Input(format!(
             "contract \"{}\" has no [simulator] reading model, so the simulator does not know how its fleet's readings look\nhelp: add a [simulator] table with one [[simulator.fields]] per payload field (see contracts/generator.toml)",
@@ -195,6 +278,9 @@ pub async fn run<L: SchemaLookup>(
 
     // The registry: the contract's id, and the ids the faults need (and their GUIDs).
     let mut ids = (0u32, 0u32, 0u32);
+    let mut registered = Vec::new();
+    let mut foreign: Option<(String, u32)> = None;
+    let mut early_kafka: Option<(KafkaSink, TopicState)> = None;
     let mut guids: Option<[[u8; 16]; 3]> = None;
     let kafka_topic = match (&plan.kafka, &contract.kafka) {
         (Some(_), Some(k)) => Some(k.topic.clone()),
@@ -213,20 +299,73 @@ pub async fn run<L: SchemaLookup>(
             )
         })?;
         let infra = |e: String| SimulateError::Infrastructure(e);
-        ids.0 = lookup
-            .register(&contract.subject, &plan.schema_text)
+        // Looked up, never registered unless asked: the user's registry is theirs.
+        let ours = lookup
+            .lookup(&contract.subject, &plan.schema_text)
             .await
             .map_err(infra)?;
-        if plan
+        if ours.is_none() && !plan.register {
+            return Err(SimulateError::Input(format!(
+                "the registry does not hold contract \"{}\"'s newest schema under \"{}\", so there is no schema id to frame Kafka records with\nhelp: register the contract first (`schemactl register --contract {}`), or pass --register to let simulate register it",
+                contract.name, contract.subject, contract.name
+            )));
+        }
+        let wants_foreign = plan
             .faults
             .rules
             .iter()
-            .any(|r| r.1 == Fault::ForeignSchemaId)
+            .any(|r| r.1 == Fault::ForeignSchemaId);
+        let borrowed = if wants_foreign {
+            let found = borrowed_foreign(lookup, &contract.subject).await?;
+            if found.is_none() && !plan.register {
+                return Err(SimulateError::Input(format!(
+                    "the foreign-schema-id fault needs the schema id of another subject, and the registry holds none besides \"{}\"\nhelp: pass --register to let simulate register a decoy under \"{FOREIGN_SUBJECT}\", or leave foreign-schema-id out of --faults",
+                    contract.subject
+                )));
+            }
+            found
+        } else {
+            None
+        };
+        // Before writing to the registry, make sure there is a topic to produce to, so a run
+        // that cannot produce registers nothing.
+        if (ours.is_none() || (wants_foreign && borrowed.is_none()))
+            && let (Some(c), Some(topic)) = (&plan.kafka, &kafka_topic)
         {
-            ids.1 = lookup
-                .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
-                .await
-                .map_err(infra)?;
+            early_kafka =
+                Some(open_kafka(c, topic, plan.create_topic, plan.connect_timeout).await?);
+        }
+        ids.0 = match ours {
+            Some(id) => id,
+            None => {
+                let id = lookup
+                    .register(&contract.subject, &plan.schema_text)
+                    .await
+                    .map_err(infra)?;
+                registered.push(Registration {
+                    subject: contract.subject.clone(),
+                    id,
+                });
+                id
+            }
+        };
+        if wants_foreign {
+            let (subject, id) = match borrowed {
+                Some(found) => found,
+                None => {
+                    let id = lookup
+                        .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
+                        .await
+                        .map_err(infra)?;
+                    registered.push(Registration {
+                        subject: FOREIGN_SUBJECT.to_string(),
+                        id,
+                    });
+                    (FOREIGN_SUBJECT.to_string(), id)
+                }
+            };
+            ids.1 = id;
+            foreign = Some((subject, id));
         }
         if plan
             .faults
@@ -246,7 +385,15 @@ pub async fn run<L: SchemaLookup>(
             ids.2 = candidate;
         }
         if plan.schema_id_in == SchemaIdIn::Header {
-            guids = Some(schema_guids(lookup, &contract.subject, ids).await?);
+            guids = Some(
+                schema_guids(
+                    lookup,
+                    &contract.subject,
+                    foreign.as_ref().map(|f| f.0.as_str()),
+                    ids,
+                )
+                .await?,
+            );
         }
     }
     if plan.mqtt.is_some() && mqtt_topic(contract, "x").is_none() {
@@ -260,16 +407,19 @@ pub async fn run<L: SchemaLookup>(
         Some(c) => Some(MqttSink::connect(c, plan.connect_timeout).await?),
         None => None,
     };
-    let kafka = match &plan.kafka {
-        Some(c) => {
-            let (c, t) = (c.clone(), plan.connect_timeout);
-            Some(
-                tokio::task::spawn_blocking(move || KafkaSink::open(&c, t))
-                    .await
-                    .map_err(|e| SimulateError::Infrastructure(e.to_string()))??,
-            )
+    let mut topic_state = None;
+    let kafka = match (early_kafka, &plan.kafka, &kafka_topic) {
+        (Some((sink, state)), _, _) => {
+            topic_state = Some(state);
+            Some(sink)
         }
-        None => None,
+        (None, Some(c), Some(topic)) => {
+            let (sink, state) =
+                open_kafka(c, topic, plan.create_topic, plan.connect_timeout).await?;
+            topic_state = Some(state);
+            Some(sink)
+        }
+        _ => None,
     };
 
     // Kafka manifest lines wait for their delivery report; a task writes every line in order.
@@ -316,6 +466,9 @@ pub async fn run<L: SchemaLookup>(
     let mut summary = Summary {
         schema_id: kafka_topic.as_ref().map(|_| ids.0),
         schema_guid: guids.map(|g| g[0]),
+        registered,
+        foreign,
+        topic: topic_state,
         ..Summary::default()
     };
     let key_is_uuid = attribution.kafka_key == KafkaKey::Uuid;
@@ -451,14 +604,22 @@ mod tests {
             schema_id_in: SchemaIdIn::Header,
             oversize_bytes: 1 << 20,
             connect_timeout: Duration::from_secs(1),
+            // Registered beforehand: with nothing to register, the registry is asked before
+            // any broker.
+            register: false,
+            create_topic: None,
         };
-        let err = tokio::runtime::Builder::new_current_thread()
+        let registry = MemoryRegistry::default();
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap()
+            .unwrap();
+        rt.block_on(registry.register(&plan.contract.subject, &plan.schema_text))
+            .unwrap();
+        let err = rt
             .block_on(run(
                 plan,
-                Some(&NoGuidsInVersions(MemoryRegistry::default())),
+                Some(&NoGuidsInVersions(registry)),
                 None,
                 std::future::pending(),
             ))
@@ -467,5 +628,159 @@ mod tests {
             panic!("a usage error, not {err:?}");
         };
         assert!(message.contains("--schema-id-in prefix"), "{message}");
+    }
+
+    fn plan(faults: &str, generators: usize, register: bool) -> Plan {
+        let contract = crate::catalog::load_contract(std::path::Path::new("."), "generator")
+            .expect("the generator contract");
+        let history = crate::catalog::load_history(&contract.schemas).expect("its history");
+        Plan {
+            schema_text: history.last().expect("a version").text.clone(),
+            contract,
+            mqtt: None,
+            // A closed port: reached only once the registry has answered.
+            kafka: Some(KafkaConfig::new("127.0.0.1:9")),
+            generators,
+            rate: Some(1.0),
+            count: Some(1),
+            duration: None,
+            seed: 0,
+            faults: if faults.is_empty() {
+                FaultPlan { rules: vec![] }
+            } else {
+                FaultPlan::parse(faults).unwrap()
+            },
+            schema_id_in: SchemaIdIn::Prefix,
+            oversize_bytes: 1 << 20,
+            connect_timeout: Duration::from_secs(1),
+            register,
+            create_topic: None,
+        }
+    }
+
+    fn simulate(plan: Plan, registry: &MemoryRegistry) -> Result<Summary, SimulateError> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(plan, Some(registry), None, std::future::pending()))
+    }
+
+    fn subjects(registry: &MemoryRegistry) -> Vec<String> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(registry.subjects())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_registry_without_the_schema_is_not_written_to() {
+        let registry = MemoryRegistry::default();
+        let err = simulate(plan("", 1, false), &registry).unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(
+            message.contains("schemactl register --contract generator"),
+            "{message}"
+        );
+        assert!(message.contains("--register"), "{message}");
+        assert!(subjects(&registry).is_empty(), "nothing registered");
+    }
+
+    #[test]
+    fn the_foreign_fault_borrows_another_subjects_id_or_is_refused() {
+        let registry = MemoryRegistry::default();
+        let ours = plan("", 1, false);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(registry.register(&ours.contract.subject, &ours.schema_text))
+            .unwrap();
+        let err = simulate(plan("foreign-schema-id=2", 2, false), &registry).unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(message.contains("foreign-schema-id"), "{message}");
+        assert!(message.contains("--register"), "{message}");
+        assert_eq!(subjects(&registry), vec![ours.contract.subject.clone()]);
+
+        // Another subject exists: its id is borrowed, nothing is registered, and the run gets
+        // as far as the (closed) Kafka port.
+        rt.block_on(registry.register("other-value", r#"{"type":"object"}"#))
+            .unwrap();
+        let err = simulate(plan("foreign-schema-id=2", 2, false), &registry).unwrap_err();
+        assert!(
+            matches!(err, SimulateError::Infrastructure(ref m) if m.contains("127.0.0.1:9")),
+            "{err:?}"
+        );
+        assert_eq!(subjects(&registry).len(), 2, "nothing registered");
+    }
+
+    #[test]
+    fn nothing_is_registered_when_there_is_no_kafka_to_produce_to() {
+        let registry = MemoryRegistry::default();
+        let err = simulate(plan("", 1, true), &registry).unwrap_err();
+        assert!(matches!(err, SimulateError::Infrastructure(_)), "{err:?}");
+        assert!(subjects(&registry).is_empty(), "nothing registered");
+    }
+
+    #[test]
+    fn faults_beyond_the_fleet_are_refused() {
+        let err = simulate(plan("all", 6, true), &MemoryRegistry::default()).unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        // `all`: generator 1 compliant, then one generator per fault.
+        let needed = Fault::ALL.len() + 1;
+        assert!(
+            message.contains(&format!(
+                "the faults name generator {needed}, but the fleet has 6"
+            )),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_contract_without_a_reading_model_is_refused() {
+        let mut contract = crate::catalog::load_contract(std::path::Path::new("."), "generator")
+            .expect("the generator contract");
+        contract.simulator = None;
+        let plan = Plan {
+            schema_text: std::fs::read_to_string("schemas/generator/v3.json").unwrap(),
+            contract,
+            mqtt: None,
+            kafka: None,
+            generators: 1,
+            rate: None,
+            count: Some(1),
+            duration: None,
+            seed: 0,
+            faults: FaultPlan { rules: vec![] },
+            schema_id_in: SchemaIdIn::Prefix,
+            oversize_bytes: 1 << 20,
+            connect_timeout: Duration::from_secs(1),
+            register: false,
+            create_topic: None,
+        };
+        let err = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run(
+                plan,
+                None::<&MemoryRegistry>,
+                None,
+                std::future::pending(),
+            ))
+            .unwrap_err();
+        let SimulateError::Input(message) = err else {
+            panic!("a usage error, not {err:?}");
+        };
+        assert!(
+            message.contains("no [simulator] reading model"),
+            "{message}"
+        );
     }
 }

@@ -55,6 +55,15 @@ pub trait SchemaLookup: Send + Sync {
         subject: &str,
         schema: &str,
     ) -> impl Future<Output = Result<u32, String>> + Send;
+    /// Looks `schema` up among `subject`'s versions without registering anything
+    /// (`POST /subjects/{s}`): its id, or `None` when the subject does not hold it.
+    fn lookup(
+        &self,
+        subject: &str,
+        schema: &str,
+    ) -> impl Future<Output = Result<Option<u32>, String>> + Send;
+    /// Every subject the registry holds.
+    fn subjects(&self) -> impl Future<Output = Result<Vec<String>, String>> + Send;
 }
 
 /// What the cache knows about an id.
@@ -294,6 +303,27 @@ impl SchemaLookup for crate::registry::RegistryClient {
             .map_err(|e| e.to_string())?;
         u32::try_from(id).map_err(|_| format!("schema id {id} out of range"))
     }
+
+    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+        let request = crate::registry::model::RegisterRequest {
+            schema_type: Some("JSON".into()),
+            schema: schema.to_string(),
+            ..Default::default()
+        };
+        match crate::registry::RegistryClient::lookup(self, subject, &request, false).await {
+            Ok(Some(found)) => u32::try_from(found.id)
+                .map(Some)
+                .map_err(|_| format!("schema id {} out of range", found.id)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    async fn subjects(&self) -> Result<Vec<String>, String> {
+        crate::registry::RegistryClient::subjects(self)
+            .await
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// An in-memory registry, for tests and examples: ids are handed out in order, the same schema
@@ -378,6 +408,21 @@ impl SchemaLookup for MemoryRegistry {
             id
         })
     }
+
+    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+        self.with(|i| {
+            let id = i.schemas.iter().position(|s| s == schema)? as u32 + 1;
+            i.subjects.get(subject)?.contains(&id).then_some(id)
+        })
+    }
+
+    async fn subjects(&self) -> Result<Vec<String>, String> {
+        self.with(|i| {
+            let mut names: Vec<String> = i.subjects.keys().cloned().collect();
+            names.sort();
+            names
+        })
+    }
 }
 
 /// A schema's GUID as a registry derives it (no references, metadata or rules here).
@@ -405,6 +450,12 @@ impl SchemaLookup for NoGuidsInVersions {
     }
     async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
         self.0.register(subject, schema).await
+    }
+    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+        self.0.lookup(subject, schema).await
+    }
+    async fn subjects(&self) -> Result<Vec<String>, String> {
+        self.0.subjects().await
     }
 }
 

@@ -7,6 +7,11 @@
 mod brokers;
 #[path = "../services/mod.rs"]
 mod services;
+#[path = "../services/tls.rs"]
+mod tls;
+
+mod fleet_traffic;
+mod over_tls;
 
 use brokers::{Mosquitto, Tansu, free_port};
 use serde_json::{Value, json};
@@ -27,7 +32,9 @@ fn schemactl() -> Command {
         .env_remove("SCHEMACTL_ROOT")
         .env_remove("SCHEMA_REGISTRY_URL")
         .env_remove("MQTT_USERNAME")
-        .env_remove("MQTT_PASSWORD");
+        .env_remove("MQTT_PASSWORD")
+        .env_remove("KAFKA_SASL_USERNAME")
+        .env_remove("KAFKA_SASL_PASSWORD");
     c
 }
 
@@ -39,9 +46,15 @@ struct Audit {
 
 impl Audit {
     fn start(args: &[&str]) -> Audit {
+        Audit::start_with(args, &[])
+    }
+
+    /// Like [`Audit::start`], with environment variables (credentials).
+    fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Audit {
         let mut child = schemactl()
             .arg("audit")
             .args(args)
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -199,6 +212,10 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
                 schema_id_in,
                 oversize_bytes: 64 * 1024,
                 connect_timeout: Duration::from_secs(10),
+                // An empty in-memory registry of the test's own: simulate registers the
+                // contract's schema and the foreign fault's decoy, and says so.
+                register: true,
+                create_topic: None,
             },
             Some(&registry),
             Some(Box::new(std::fs::File::create(&manifest_path).unwrap())),
@@ -206,6 +223,18 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         ))
         .expect("simulate");
     assert_eq!(summary.kafka, 260);
+    assert_eq!(
+        summary
+            .registered
+            .iter()
+            .map(|r| r.subject.as_str())
+            .collect::<Vec<_>>(),
+        [
+            contract.subject.as_str(),
+            schemactl::simulate::run::FOREIGN_SUBJECT
+        ],
+        "simulate says what it registered"
+    );
     assert_eq!(
         summary.schema_guid.is_some(),
         schema_id_in == schemactl::simulate::run::SchemaIdIn::Header
@@ -253,10 +282,14 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         11,
         "every fault but identity-mismatch (a UUID key names no one), the wire-format ones and key-not-uuid included: {kinds:?}"
     );
+    // A UUID key names no one: records that are not readable JSON are nobody's.
     assert!(
         card.producers
             .iter()
-            .all(|p| p.producer.starts_with("generator"))
+            .all(|p| p.producer.starts_with("generator")
+                || p.producer == "unknown" && p.invalid == p.messages),
+        "{:?}",
+        card.producers
     );
 }
 
@@ -563,6 +596,8 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
                 schema_id_in: Default::default(),
                 oversize_bytes: 64 * 1024,
                 connect_timeout: Duration::from_secs(10),
+                register: true,
+                create_topic: None,
             },
             Some(&registry),
             Some(Box::new(std::fs::File::create(&manifest_path).unwrap())),
@@ -609,12 +644,17 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     assert_eq!(score.matched, summary.kafka);
     // MQTT has no offsets, and a shared subscription interleaves each topic between the
     // instances: compare each generator's messages and faulty messages with the ground truth.
+    // The fleet publishes on one topic, so a payload that is not readable JSON names no one.
     let mut truth: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
     for line in manifest
         .iter()
         .filter(|l| l.transport == TransportKind::Mqtt)
     {
-        let e = truth.entry(line.generator.clone()).or_default();
+        let sender = match line.fault {
+            Some(f) if f.hides_the_sender() => "unknown".to_string(),
+            _ => line.generator.clone(),
+        };
+        let e = truth.entry(sender).or_default();
         e.0 += 1;
         e.1 += u64::from(line.fault.is_some());
     }
@@ -776,6 +816,7 @@ fn cli_simulate_and_audit(schema_id_in: &str) {
         .args([
             "--registry",
             &registry.url,
+            "--register",
             "--faults",
             "all:0.5",
             "--seed",
@@ -833,10 +874,12 @@ fn registry_killed_mid_audit_cached_ids_work_unknown_ids_are_unresolved() {
     let registry = services::Registry::start();
     let tansu = Tansu::start();
     tansu.create_topic("emergency_generator", 1);
-    // The contract's schema gets its id by the simulator, before the audit starts.
+    // The contract's schema gets its id by the simulator (asked to register it), before the
+    // audit starts.
     let sim = schemactl()
         .args([
             "simulate",
+            "--register",
             "--kafka",
             &tansu.bootstrap(),
             "--registry",
@@ -978,4 +1021,78 @@ fn idle_ends_the_audit_once_traffic_stops() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(doc["summary"]["mqtt"]["messages"], 5, "{doc:#}");
+}
+
+/// `simulate` on a Kafka topic that does not exist stops at once (exit 2) naming the topic and
+/// the command that creates it, and produces nothing; with `--create-topic` it creates the
+/// topic as asked and says so.
+#[test]
+fn simulate_on_a_missing_topic_fails_fast_or_creates_it() {
+    let registry = services::Registry::start();
+    let tansu = Tansu::start();
+    run_ok(&[
+        "register",
+        "--contract",
+        "generator",
+        "--registry",
+        &registry.url,
+    ]);
+    let base = [
+        "simulate",
+        "--kafka",
+        &tansu.bootstrap(),
+        "--registry",
+        &registry.url,
+        "--generators",
+        "2",
+        "--count",
+        "3",
+        "--rate",
+        "100",
+    ];
+    let started = std::time::Instant::now();
+    let missing = schemactl().args(base).output().unwrap();
+    let elapsed = started.elapsed();
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(2), "{err}");
+    for needle in [
+        "the Kafka topic \"emergency_generator\" does not exist",
+        "kafka-topics --bootstrap-server",
+        "--create --topic emergency_generator",
+        "tansu topic create emergency_generator",
+        "--create-topic",
+    ] {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    // Failing fast means before any producer timeout (10 s here), not after one.
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "took {elapsed:?} to say the topic is missing"
+    );
+    assert!(!err.contains("not acknowledged"), "{err}");
+
+    let created = schemactl()
+        .args(base)
+        .args(["--create-topic", "--partitions", "2"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&created.stderr);
+    assert!(created.status.success(), "{err}");
+    assert!(
+        err.contains("created Kafka topic \"emergency_generator\" with 2 partition(s)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sent 0 MQTT message(s) and 6 Kafka record(s)"),
+        "{err}"
+    );
+    // Now it exists: a second run finds it, creates nothing, and registers nothing.
+    let again = schemactl().args(base).output().unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{err}");
+    assert!(
+        err.contains("Kafka topic \"emergency_generator\": 2 partition(s)"),
+        "{err}"
+    );
+    assert!(err.contains("nothing registered"), "{err}");
 }

@@ -587,8 +587,9 @@ fn a_lenient_contract_sets_the_registrys_policy_too() {
 
 #[test]
 fn kafka_traffic_resolves_schema_ids_through_the_registry() {
-    // The simulator registers the contract's schema and writes its id in the wire format; the
-    // audit resolves every id through the same client against the same registry.
+    // The simulator, asked to (--register), registers the contract's schema and writes its id in
+    // the wire format; the audit resolves every id through the same client against the same
+    // registry.
     let registry = Registry::start();
     let broker = crate::brokers::Tansu::start();
     broker.create_topic("emergency_generator", 2);
@@ -598,13 +599,14 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
         &registry,
         &[
             "simulate",
+            "--register",
             "--kafka",
             &broker.bootstrap(),
             // One generator per fault kind and one well-behaved.
             "--generators",
             "13",
             "--count",
-            "5",
+            "20",
             "--rate",
             "200",
             "--faults",
@@ -616,7 +618,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
         ],
     ));
     assert!(
-        simulated.stderr.contains("65 Kafka record(s)"),
+        simulated.stderr.contains("260 Kafka record(s)"),
         "{}",
         simulated.all()
     );
@@ -636,7 +638,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
             &broker.bootstrap(),
             "--from-beginning",
             "--max-messages",
-            "65",
+            "260",
             "--duration",
             "60s",
             "--expect",
@@ -649,12 +651,15 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
     assert_eq!(audited.code, 0, "{}", audited.all());
     let doc = audited.json();
     assert_eq!(doc["expect"]["perfect"], true, "{}", audited.all());
-    assert_eq!(doc["expect"]["score"]["matched"], 65, "{}", audited.all());
+    assert_eq!(doc["expect"]["score"]["matched"], 260, "{}", audited.all());
     // Ids the registry does not know, and ids registered under another subject, are told
     // apart only by asking the registry.
     let faults = doc["expect"]["score"]["faults"].as_array().unwrap();
     for kind in ["unknown-schema-id", "foreign-schema-id"] {
-        let f = faults.iter().find(|f| f["fault"] == kind).unwrap();
+        let f = faults
+            .iter()
+            .find(|f| f["fault"] == kind)
+            .unwrap_or_else(|| panic!("{kind} was not sent: {faults:?}"));
         assert!(f["sent"].as_u64().unwrap() > 0, "{kind}: {f}");
         assert_eq!(f["detected"], f["sent"], "{kind}: {f}");
     }
@@ -680,4 +685,165 @@ fn a_closed_stdout_ends_the_output_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+/// `register --dry-run` asks the registry's own compatibility check for each version the
+/// subject lacks: one it would refuse is shown with the registry's reasons (exit 1), and the
+/// dry run registers nothing.
+#[test]
+fn a_dry_run_says_what_the_registry_would_refuse_and_changes_nothing() {
+    let registry = Registry::start();
+    let dir = project("fleet", "fleet-value", "BACKWARD", &[FUEL_NUMBER]);
+    ok(run_in(dir.path(), &registry, &["register", "--all"], &[]));
+    write_project(
+        dir.path(),
+        "fleet",
+        "fleet-value",
+        "BACKWARD",
+        &[FUEL_NUMBER, FUEL_DESCRIBED],
+    );
+    let accepted = ok(run_in(
+        dir.path(),
+        &registry,
+        &["register", "--all", "--dry-run"],
+        &[],
+    ));
+    let text = shown(&accepted, &registry);
+    assert!(
+        text.contains("v2.json  would register      as version 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("0 registered, 1 already registered, 1 would register, 0 would be refused"),
+        "{text}"
+    );
+
+    write_project(
+        dir.path(),
+        "fleet",
+        "fleet-value",
+        "BACKWARD",
+        &[FUEL_NUMBER, FUEL_STRING, FUEL_AND_STATUS],
+    );
+    let refused = run_in(
+        dir.path(),
+        &registry,
+        &["register", "--all", "--dry-run"],
+        &[],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    let text = shown(&refused, &registry);
+    insta::assert_snapshot!("register_dry_run_refused", text);
+    assert!(text.contains("v2.json  would be refused:"), "{text}");
+    // The registry's own reasons, as it gives them with ?verbose=true.
+    assert!(text.contains("TYPE_CHANGED"), "{text}");
+    assert!(text.contains("v3.json  not attempted"), "{text}");
+    let json = run_in(
+        dir.path(),
+        &registry,
+        &["register", "--all", "--dry-run", "--format", "json"],
+        &[],
+    );
+    assert_eq!(json.code, 1);
+    let doc = json.json();
+    assert_eq!(
+        doc["contracts"][0]["versions"][1]["action"],
+        "would_be_refused"
+    );
+    assert_eq!(doc["summary"]["would_be_refused"], 1);
+    let versions = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(
+        versions["subjects"][0]["versions"].as_array().map(Vec::len),
+        Some(1),
+        "a dry run registers nothing: {versions}"
+    );
+}
+
+/// `simulate` looks its schema up and registers nothing unless `--register`: against a
+/// registry without the contract's schema it stops (exit 2) with the way out, and the
+/// foreign-schema fault without another subject to borrow an id from is refused, not served
+/// by creating a subject in the user's registry.
+#[test]
+fn simulate_only_looks_schemas_up_unless_asked_to_register() {
+    let registry = Registry::start();
+    let broker = crate::brokers::Tansu::start();
+    broker.create_topic("emergency_generator", 1);
+    let base = [
+        "simulate",
+        "--kafka",
+        &broker.bootstrap(),
+        "--count",
+        "2",
+        "--rate",
+        "100",
+    ];
+    let missing = run(&registry, &base);
+    assert_eq!(missing.code, 2, "{}", missing.all());
+    assert!(
+        missing
+            .stderr
+            .contains("does not hold contract \"generator\"'s newest schema")
+            && missing
+                .stderr
+                .contains("schemactl register --contract generator")
+            && missing.stderr.contains("--register"),
+        "{}",
+        missing.all()
+    );
+    let subjects = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(
+        subjects["subjects"],
+        serde_json::json!([]),
+        "nothing registered"
+    );
+
+    ok(run(&registry, &["register", "--contract", "generator"]));
+    let before = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    let plain = ok(run(&registry, &base));
+    assert!(
+        plain.stderr.contains("nothing registered"),
+        "{}",
+        plain.all()
+    );
+    let foreign = run(
+        &registry,
+        &[
+            &base[..],
+            &["--generators", "3", "--faults", "foreign-schema-id=2"],
+        ]
+        .concat(),
+    );
+    assert_eq!(foreign.code, 2, "{}", foreign.all());
+    assert!(
+        foreign.stderr.contains("foreign-schema-id") && foreign.stderr.contains("--register"),
+        "{}",
+        foreign.all()
+    );
+    let after = ok(run(&registry, &["subjects", "--format", "json"])).json();
+    assert_eq!(before, after, "simulate registered nothing");
+
+    // With --register, it says what it registered.
+    let registering = ok(run(
+        &registry,
+        &[
+            &base[..],
+            &[
+                "--generators",
+                "3",
+                "--faults",
+                "foreign-schema-id=2",
+                "--register",
+            ],
+        ]
+        .concat(),
+    ));
+    let said = registering
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("registered schema id "))
+        .unwrap_or_else(|| panic!("no registration said: {}", registering.all()));
+    assert!(
+        said.ends_with("under \"schemactl-simulator-foreign-value\""),
+        "{said}"
+    );
 }

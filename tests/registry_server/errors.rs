@@ -119,7 +119,8 @@ async fn e40408_no_subject_level_compatibility() {
 async fn e40409_no_subject_level_mode() {
     let api = with_v1().await;
     api.get("/mode/gen-value").await.error(404, 40409);
-    api.delete("/mode/gen-value").await.error(404, 40409);
+    // Confluent answers a DELETE of a mode that is not there with 40401.
+    api.delete("/mode/gen-value").await.error(404, 40401);
 }
 
 #[tokio::test]

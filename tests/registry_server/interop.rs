@@ -1,6 +1,7 @@
-//! Confluent's own clients, unmodified, against the embedded registry: confluent-kafka-python
-//! (SchemaRegistryClient, JSONSerializer, JSONDeserializer) and the Rust
-//! `schema_registry_converter`.
+//! Clients users run, unmodified, against the embedded registry: confluent-kafka-python
+//! (SchemaRegistryClient, JSONSerializer, JSONDeserializer), the Rust
+//! `schema_registry_converter`, and on Node `@kafkajs/confluent-schema-registry` and Confluent's
+//! `@confluentinc/schemaregistry` (scripts in `tests/interop/node/`).
 
 use crate::{Api, generator_v1};
 use schema_registry_converter::async_impl::json::{JsonDecoder, JsonEncoder};
@@ -138,4 +139,43 @@ async fn schema_registry_converter_registers_encodes_and_decodes() {
             .await
             .is_err()
     );
+}
+
+const NPM_INSTALL: &str = "npm ci --prefix tests/interop/node";
+
+/// Runs one of the Node scripts in `tests/interop/node/` against a fresh registry. Never skips:
+/// a missing Node or client package fails with the command that installs it.
+fn node_client(script: &str) {
+    let api = Api::start();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/node");
+    let out = Command::new("node")
+        .arg(dir.join(script))
+        .arg(&api.registry.url)
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run node ({e}); install Node.js 20 or later, then: {NPM_INSTALL}")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => assert!(stdout.contains("all interop checks passed"), "{stdout}"),
+        Some(2) => panic!(
+            "the Node clients are missing: run `{NPM_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
+        ),
+        _ => panic!(
+            "the {script} interop checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
+            api.registry.stderr.text()
+        ),
+    }
+}
+
+#[test]
+fn kafkajs_confluent_schema_registry_registers_encodes_and_decodes() {
+    node_client("kafkajs.js");
+}
+
+#[test]
+fn confluentinc_schemaregistry_serde_config_and_cel_rule() {
+    node_client("confluent.js");
 }

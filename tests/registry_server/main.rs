@@ -8,6 +8,8 @@ mod api;
 mod auth_and_logs;
 mod bad_input;
 mod compatibility;
+mod completeness;
+mod conformance;
 mod durability;
 mod errors;
 mod fleet_producer;

@@ -78,12 +78,21 @@ impl Mosquitto {
 
     /// Starts Mosquitto on `port` (to restart one where it was).
     pub fn start_on(port: u16) -> Mosquitto {
+        Mosquitto::start_with_listener(
+            port,
+            &format!("listener {port} 127.0.0.1\nallow_anonymous true\n"),
+        )
+    }
+
+    /// Starts Mosquitto listening on `port` as `listener` says (its `listener` line, access
+    /// and TLS settings).
+    pub fn start_with_listener(port: u16, listener: &str) -> Mosquitto {
         let bin = find("mosquitto", &["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]);
         let dir = tempfile::tempdir().unwrap();
         let conf = dir.path().join("mosquitto.conf");
         std::fs::write(
             &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 100000\n"),
+            format!("{listener}max_inflight_messages 0\nmax_queued_messages 100000\n"),
         )
         .unwrap();
         let mut child = Command::new(bin)
@@ -123,6 +132,8 @@ pub struct Tansu {
     child: Child,
     /// The port clients reach it on (its own, or the port of a [`Cable`] in front of it).
     pub port: u16,
+    /// librdkafka properties the harness's own clients need to reach it (TLS, SASL).
+    client: Vec<(String, String)>,
 }
 
 impl Tansu {
@@ -143,6 +154,12 @@ impl Tansu {
     }
 
     fn start_advertising(port: u16, advertised: u16) -> Tansu {
+        Tansu::start_with(port, advertised, &[], &[])
+    }
+
+    /// Starts Tansu on `port` advertising `advertised`, with extra broker arguments, and waits
+    /// until a client with the `client` librdkafka properties gets a metadata answer.
+    pub fn start_with(port: u16, advertised: u16, args: &[&str], client: &[(&str, &str)]) -> Tansu {
         let bin = find("tansu", &[]);
         let listener = format!("tcp://127.0.0.1:{port}");
         let url = format!("tcp://127.0.0.1:{advertised}");
@@ -155,6 +172,7 @@ impl Tansu {
                 &url,
             ])
             .args(["--storage-engine", "memory://tansu/"])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -165,12 +183,13 @@ impl Tansu {
         let tansu = Tansu {
             child,
             port: advertised,
+            client: client
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         use rdkafka::consumer::{BaseConsumer, Consumer};
-        let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-            .set("bootstrap.servers", tansu.bootstrap())
-            .create()
-            .unwrap();
+        let consumer: BaseConsumer = tansu.client_config().create().unwrap();
         let deadline = Instant::now() + BROKER_STARTUP;
         while consumer
             .fetch_metadata(None, Duration::from_secs(2))
@@ -189,14 +208,21 @@ impl Tansu {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// A librdkafka configuration reaching this broker as the harness does.
+    pub fn client_config(&self) -> rdkafka::ClientConfig {
+        let mut config = rdkafka::ClientConfig::new();
+        config.set("bootstrap.servers", self.bootstrap());
+        for (k, v) in &self.client {
+            config.set(k, v);
+        }
+        config
+    }
+
     /// Creates a topic with `partitions` partitions.
     pub fn create_topic(&self, topic: &str, partitions: i32) {
         use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
         let admin: AdminClient<rdkafka::client::DefaultClientContext> =
-            rdkafka::ClientConfig::new()
-                .set("bootstrap.servers", self.bootstrap())
-                .create()
-                .unwrap();
+            self.client_config().create().unwrap();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

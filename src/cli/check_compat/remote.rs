@@ -261,6 +261,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     ),
                     help: None,
                 }],
+                skipped: None,
             });
             doc["first_version"] = json!(true);
             doc["compatible"] = json!(true);
@@ -320,6 +321,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     policy.name()
                 ),
                 items: verdict_items(&verdict, &proposal.path),
+                skipped: None,
             });
 
             let registry_ok = remote.verdict.compatible();
@@ -420,6 +422,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             cases.push(Case {
                 name: format!("registry: {proposal_name} against {scope_text}"),
                 items,
+                skipped: None,
             });
             doc["first_version"] = json!(false);
             doc["compatible"] = json!(verdict.compatible && registry_ok);
@@ -445,6 +448,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 args.base.as_deref().unwrap_or_default()
             ),
             items,
+            skipped: None,
         });
         doc["published"] = json;
     }

@@ -79,6 +79,10 @@ pub enum ApiError {
         /// The limit.
         limit: usize,
     },
+    /// A rule set Confluent would refuse (a rule without a name or type, a name used twice, a
+    /// mode its list does not allow, ...).
+    #[error("Invalid rule set: {0}")]
+    InvalidRuleSet(String),
     /// SQLite failed.
     #[error("Error in the backend data store: {0}")]
     Store(String),
@@ -127,6 +131,7 @@ impl ApiError {
             NotPermitted(_) => codes::OPERATION_NOT_PERMITTED,
             ReferenceExists(..) => codes::REFERENCE_EXISTS,
             SchemaTooLarge { .. } => codes::SCHEMA_TOO_LARGE,
+            InvalidRuleSet(_) => codes::INVALID_RULE_SET,
             Store(_) => codes::STORE_ERROR,
             BadRequest(_) => 400,
             Unprocessable(_) => 422,

@@ -4,6 +4,7 @@
 //!   levels, modes), with the whole registry in memory;
 //! - [`store`]: SQLite in WAL mode, written before anything is acknowledged;
 //! - [`routes`]: the REST contract; [`error`]: Confluent error codes and bodies;
+//! - [`rule_set`]: the checks Confluent makes of a `ruleSet` before storing it;
 //! - [`auth`]: optional basic authentication.
 //!
 //! Embedding it (tests, the demo, the benchmark):
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod error;
 pub mod registry;
 pub mod routes;
+pub mod rule_set;
 pub mod store;
 
 pub use auth::Credentials;

@@ -301,6 +301,27 @@ impl Proposal {
     }
 }
 
+/// A registration without `metadata` or without `ruleSet` keeps those of the subject's latest
+/// live version, as Confluent's registry does (outside IMPORT mode): a data contract's rules
+/// stay in force when a client registers a new version without them.
+fn inherit_from_latest(
+    state: &State,
+    subject: &str,
+    proposal: &mut Proposal,
+    meta: &mut Option<Metadata>,
+) {
+    let Some((_, latest)) = state.live_versions(subject).pop() else {
+        return;
+    };
+    if proposal.metadata.is_none() && latest.metadata.is_some() {
+        proposal.metadata = latest.metadata.clone();
+        *meta = latest.compat_metadata.clone();
+    }
+    if proposal.rule_set.is_none() {
+        proposal.rule_set = latest.rule_set.clone();
+    }
+}
+
 /// A version row in memory.
 #[derive(Clone, Copy, Debug)]
 struct Row {
@@ -607,6 +628,35 @@ fn incompatibilities(
     Ok(Vec::new())
 }
 
+/// The filters and paging of `GET /schemas`.
+#[derive(Clone, Copy, Debug)]
+pub struct SchemaFilter<'a> {
+    /// Only subjects starting with this (empty: all).
+    pub subject_prefix: &'a str,
+    /// Soft-deleted versions too.
+    pub deleted: bool,
+    /// The newest version of each subject only.
+    pub latest_only: bool,
+    /// Only schemas whose rule set has a rule of this type.
+    pub rule_type: Option<&'a str>,
+    /// How many matches to skip.
+    pub offset: usize,
+    /// How many matches to answer at most.
+    pub limit: usize,
+}
+
+/// Whether a rule set has a rule of `rule_type` among its migration, domain or encoding rules.
+fn has_rule_of_type(rule_set: Option<&Value>, rule_type: &str) -> bool {
+    let Some(rule_set) = rule_set else {
+        return false;
+    };
+    ["migrationRules", "domainRules", "encodingRules"]
+        .iter()
+        .filter_map(|list| rule_set.get(list)?.as_array())
+        .flatten()
+        .any(|rule| rule.get("type").and_then(Value::as_str) == Some(rule_type))
+}
+
 /// The outcome of a compatibility check endpoint.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CheckOutcome {
@@ -680,6 +730,73 @@ impl Registry {
             .filter(|(_, rows)| deleted || rows.values().any(|r| !r.deleted))
             .map(|(s, _)| s.clone())
             .collect()
+    }
+
+    /// `GET /schemas`: every version of the subjects starting with `filter.subject_prefix`, by
+    /// subject then version (the newest one of each subject only with `latest_only`), then
+    /// paged. As in Confluent, `latest_only` with `deleted` may pick a soft-deleted version.
+    pub fn list_schemas(&self, filter: &SchemaFilter<'_>) -> Vec<SubjectVersion> {
+        let state = self.read();
+        let mut out = Vec::new();
+        let subjects = state
+            .subjects
+            .iter()
+            .filter(|(s, _)| s.starts_with(filter.subject_prefix));
+        for (subject, rows) in subjects {
+            let mut visible = rows.iter().filter(|(_, r)| filter.deleted || !r.deleted);
+            let picked: Vec<(&i32, &Row)> = if filter.latest_only {
+                visible.next_back().into_iter().collect()
+            } else {
+                visible.collect()
+            };
+            for (&version, row) in picked {
+                let Some(stored) = state.schemas.get(&row.id) else {
+                    continue;
+                };
+                if filter
+                    .rule_type
+                    .is_some_and(|t| !has_rule_of_type(stored.rule_set.as_ref(), t))
+                {
+                    continue;
+                }
+                out.push(stored.record(subject, version));
+            }
+        }
+        out.into_iter()
+            .skip(filter.offset)
+            .take(filter.limit)
+            .collect()
+    }
+
+    /// `GET /subjects/{s}/metadata`: the newest version whose `metadata.properties` hold every
+    /// `wanted` pair; 40401 without versions, 40403 when none matches, as Confluent answers.
+    pub fn latest_with_metadata(
+        &self,
+        subject: &str,
+        wanted: &BTreeMap<String, String>,
+        deleted: bool,
+    ) -> Result<SubjectVersion, ApiError> {
+        let state = self.read();
+        let rows = state.rows(subject, deleted)?;
+        let holds = |stored: &Stored| {
+            let properties = stored
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("properties"))
+                .and_then(Value::as_object);
+            properties.is_some_and(|p| {
+                wanted
+                    .iter()
+                    .all(|(k, v)| p.get(k).and_then(Value::as_str) == Some(v.as_str()))
+            })
+        };
+        rows.iter()
+            .rev()
+            .filter(|(_, r)| deleted || !r.deleted)
+            .filter_map(|(&v, r)| Some((v, state.schemas.get(&r.id)?)))
+            .find(|(_, stored)| holds(stored))
+            .map(|(v, stored)| stored.record(subject, v))
+            .ok_or(ApiError::SchemaNotUnderSubject)
     }
 
     /// `GET /subjects/{s}/versions`.
@@ -907,14 +1024,20 @@ impl Registry {
         req: RegisterRequest,
         normalize: bool,
     ) -> Result<i32, ApiError> {
+        if let Some(rule_set) = &req.rule_set {
+            super::rule_set::check(rule_set)?;
+        }
         let wanted_id = req.id.filter(|&id| id > 0);
         let wanted_version = req.version.filter(|&v| v > 0);
-        let proposal = Proposal::read(req, normalize)?;
-        let (schema, meta) = proposal.parse()?;
+        let mut proposal = Proposal::read(req, normalize)?;
+        let (schema, mut meta) = proposal.parse()?;
         let mut db = self.db();
         let state = self.read();
         Self::writable(&state, subject)?;
         let import = state.mode(subject) == Mode::Import;
+        if !import {
+            inherit_from_latest(&state, subject, &mut proposal, &mut meta);
+        }
         for r in &proposal.references {
             let exists = state
                 .subjects
@@ -1250,12 +1373,43 @@ impl Registry {
         })
     }
 
-    /// `DELETE /mode/{s}`: the mode removed.
-    pub fn delete_mode(&self, subject: &str) -> Result<ModeBody, ApiError> {
+    /// `DELETE /mode/{s}`: the mode removed. A subject without a mode of its own is 40401, as
+    /// Confluent answers, unless `recursive` (which asks for no mode to be left): then `None`.
+    pub fn delete_mode(
+        &self,
+        subject: &str,
+        recursive: bool,
+    ) -> Result<Option<ModeBody>, ApiError> {
         let mut db = self.db();
-        let removed = self.mode(Some(subject), false)?;
+        let removed = match self.mode(Some(subject), false) {
+            Ok(mode) => Some(mode),
+            Err(_) if recursive => None,
+            Err(_) => return Err(ApiError::SubjectNotFound(subject.to_string())),
+        };
         db.set_subject_mode(subject, None)?;
         self.write().subject_modes.remove(subject);
+        Ok(removed)
+    }
+
+    /// `DELETE /mode`: the global mode reverts to READWRITE; the answer is the mode it had.
+    /// With `recursive`, every subject's own mode is removed too.
+    pub fn delete_global_mode(&self, recursive: bool) -> Result<ModeBody, ApiError> {
+        let mut db = self.db();
+        let removed = self.mode(None, true)?;
+        let subjects: Vec<String> = if recursive {
+            self.read().subject_modes.keys().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        db.set_global("mode", None)?;
+        for s in &subjects {
+            db.set_subject_mode(s, None)?;
+        }
+        let mut state = self.write();
+        state.global_mode = None;
+        for s in &subjects {
+            state.subject_modes.remove(s);
+        }
         Ok(removed)
     }
 }

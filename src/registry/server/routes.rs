@@ -2,14 +2,14 @@
 //! that turn bad bodies, content types, paths and queries into Confluent error bodies.
 
 use super::error::ApiError;
-use super::registry::{JSON, Registry};
+use super::registry::{JSON, Registry, SchemaFilter};
 use crate::registry::model::{
     CONTENT_TYPE, CompatibilityResponse, ConfigRequest, GuidId, ModeBody, RegisterRequest,
     RegisterResponse, VersionRef,
 };
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +37,7 @@ type Answer = Result<Response, ApiError>;
 pub fn routes(registry: Arc<Registry>) -> Router {
     Router::new()
         .route("/", get(root))
+        .route("/schemas", get(list_schemas))
         .route("/schemas/types", get(schema_types))
         .route("/schemas/ids/{id}", get(schema_by_id))
         .route("/schemas/ids/{id}/schema", get(schema_by_id_raw))
@@ -46,6 +47,7 @@ pub fn routes(registry: Arc<Registry>) -> Router {
         .route("/schemas/guids/{guid}/ids", get(guid_ids))
         .route("/subjects", get(subjects))
         .route("/subjects/{subject}", post(lookup).delete(delete_subject))
+        .route("/subjects/{subject}/metadata", get(latest_with_metadata))
         .route("/subjects/{subject}/versions", get(versions).post(register))
         .route(
             "/subjects/{subject}/versions/{version}",
@@ -83,7 +85,12 @@ pub fn routes(registry: Arc<Registry>) -> Router {
                 .put(put_subject_config)
                 .delete(delete_subject_config),
         )
-        .route("/mode", get(global_mode).put(put_global_mode))
+        .route(
+            "/mode",
+            get(global_mode)
+                .put(put_global_mode)
+                .delete(delete_global_mode),
+        )
         .route(
             "/mode/{subject}",
             get(subject_mode)
@@ -174,7 +181,8 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<
 }
 
 /// The query flags the endpoints take. Booleans read as Java does: `true` in any case is
-/// true, anything else false (clients send `True`/`False`).
+/// true, anything else false (clients send `True`/`False`). A parameter given twice takes its
+/// first value, as Confluent's server (JAX-RS) does.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Flags {
@@ -190,7 +198,14 @@ pub struct Flags {
     default_to_global: bool,
     #[serde(deserialize_with = "java_bool")]
     force: bool,
+    #[serde(deserialize_with = "java_bool")]
+    recursive: bool,
+    #[serde(deserialize_with = "java_bool")]
+    latest_only: bool,
     subject_prefix: Option<String>,
+    rule_type: Option<String>,
+    offset: Option<String>,
+    limit: Option<String>,
 }
 
 fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -198,14 +213,36 @@ fn java_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     Ok(s.eq_ignore_ascii_case("true"))
 }
 
+impl Flags {
+    /// Reads a query string, keeping the first value of each parameter.
+    fn parse(query: &str) -> Result<Flags, ApiError> {
+        let mut first = serde_json::Map::new();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            first
+                .entry(key.into_owned())
+                .or_insert_with(|| serde_json::Value::String(value.into_owned()));
+        }
+        serde_json::from_value(serde_json::Value::Object(first))
+            .map_err(|e| ApiError::BadRequest(format!("Invalid query string: {e}")))
+    }
+
+    /// An integer parameter (`offset`, `limit`), `default` when absent.
+    fn int(raw: Option<&str>, name: &str, default: i32) -> Result<i32, ApiError> {
+        raw.map_or(Ok(default), |v| {
+            v.trim().parse().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "Invalid query parameter {name}={v}: expected an integer"
+                ))
+            })
+        })
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Flags {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Query::<Flags>::from_request_parts(parts, state)
-            .await
-            .map(|Query(f)| f)
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        Flags::parse(parts.uri.query().unwrap_or_default())
     }
 }
 
@@ -267,8 +304,52 @@ async fn schema_versions(State(r): Shared, Params(id): Params<String>, q: Flags)
     json(&r.schema_versions(schema_id(&id)?, q.deleted)?)
 }
 
+/// The most `GET /schemas` answers at once, and what it answers when `limit` is not in
+/// 1..=this: Confluent's `schema.search.default.limit` and `schema.search.max.limit` defaults.
+pub const SCHEMA_SEARCH_LIMIT: usize = 1000;
+
+async fn list_schemas(State(r): Shared, q: Flags) -> Answer {
+    // A negative offset reads as 0 (Confluent's Java stream would throw, a 500).
+    let offset = usize::try_from(Flags::int(q.offset.as_deref(), "offset", 0)?).unwrap_or(0);
+    let limit = usize::try_from(Flags::int(q.limit.as_deref(), "limit", -1)?)
+        .ok()
+        .filter(|l| (1..=SCHEMA_SEARCH_LIMIT).contains(l))
+        .unwrap_or(SCHEMA_SEARCH_LIMIT);
+    let filter = SchemaFilter {
+        subject_prefix: q.subject_prefix.as_deref().unwrap_or_default(),
+        deleted: q.deleted,
+        latest_only: q.latest_only,
+        rule_type: q.rule_type.as_deref().filter(|t| !t.is_empty()),
+        offset,
+        limit,
+    };
+    json(&r.list_schemas(&filter))
+}
+
 async fn subjects(State(r): Shared, q: Flags) -> Answer {
     json(&r.subjects(q.deleted, q.subject_prefix.as_deref()))
+}
+
+/// `key` and `value` may each be repeated: the n-th key pairs with the n-th value (a key given
+/// twice keeps its last value), as Confluent reads them.
+async fn latest_with_metadata(
+    State(r): Shared,
+    Params(subject): Params<String>,
+    q: Flags,
+    RawQuery(query): RawQuery,
+) -> Answer {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let of = |name: &'static str| {
+        pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let wanted = of("key").zip(of("value")).collect();
+    json(&r.latest_with_metadata(&subject, &wanted, q.deleted)?)
 }
 
 async fn versions(State(r): Shared, Params(subject): Params<String>, q: Flags) -> Answer {
@@ -416,6 +497,21 @@ async fn put_subject_mode(
     json(&blocking(r, move |r| r.set_mode(Some(&subject), req, force)).await?)
 }
 
-async fn delete_subject_mode(State(r): Shared, Params(subject): Params<String>) -> Answer {
-    json(&blocking(r, move |r| r.delete_mode(&subject)).await?)
+async fn delete_global_mode(State(r): Shared, q: Flags) -> Answer {
+    let recursive = q.recursive;
+    json(&blocking(r, move |r| r.delete_global_mode(recursive)).await?)
+}
+
+/// With `recursive` and no mode to remove, Confluent answers a mode of null, which its JSON
+/// writer leaves out: `{}`.
+async fn delete_subject_mode(
+    State(r): Shared,
+    Params(subject): Params<String>,
+    q: Flags,
+) -> Answer {
+    let recursive = q.recursive;
+    match blocking(r, move |r| r.delete_mode(&subject, recursive)).await? {
+        Some(mode) => json(&mode),
+        None => Ok(with_content_type("{}")),
+    }
 }

@@ -1,0 +1,166 @@
+//! `schemactl init`: adopts a registry subject's history, or drafts a first schema from captured
+//! samples, as a contract and `schemas/NAME/v1.json...`. Everything is decided and checked
+//! before anything is written (see [`crate::catalog::init`]).
+
+use super::registry::{RegistryArgs, Session, TextOrJson, missing, print_json, say};
+use super::{Classify, Cli, Outcome, Output};
+use crate::Exit;
+use crate::catalog::init::{self, Draft, RegisteredVersion, RegistrySubject};
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Arguments of `init`.
+#[derive(Debug, clap::Args)]
+#[command(
+    group(clap::ArgGroup::new("source").required(true).args(["from_registry", "from_samples"])),
+    after_long_help = "\
+The default NAME is the subject without its `-value` suffix (`emergency_generator-value` → \
+`emergency_generator`); characters other than letters, digits, `_`, `-` and `.` become `_`. \
+Nothing is overwritten without --force, and nothing is written when anything would be refused.
+
+Examples:
+  schemactl init --from-registry emergency_generator-value --registry http://127.0.0.1:8081
+  mosquitto_sub -h broker -t emergency_generator -C 500 > samples.jsonl
+  schemactl init --from-samples samples.jsonl --name generator --subject emergency_generator-value"
+)]
+pub struct Args {
+    /// Adopt this registry subject: every version, oldest first, at the registry's level.
+    #[arg(long, value_name = "SUBJECT")]
+    pub from_registry: Option<String>,
+    /// Draft v1 from captured payloads, one JSON object per line.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "from_registry")]
+    pub from_samples: Vec<PathBuf>,
+    /// The contract's name: contracts/NAME.toml and schemas/NAME/ [default with
+    /// --from-registry: from the subject].
+    #[arg(long, value_name = "NAME", required_unless_present = "from_registry")]
+    pub name: Option<String>,
+    /// With --from-samples: the registry subject the contract names [default: NAME-value].
+    #[arg(long, value_name = "SUBJECT", requires = "from_samples")]
+    pub subject: Option<String>,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: TextOrJson,
+}
+
+pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
+    let (draft, source) = match &args.from_registry {
+        Some(subject) => (from_registry(cli, args, subject)?, "registry"),
+        None => {
+            let mut samples = Vec::new();
+            for file in &args.from_samples {
+                samples.extend(init::read_samples(file).input()?);
+            }
+            let draft = init::from_samples(
+                &samples,
+                &args.from_samples,
+                args.name.as_deref().unwrap_or_default(),
+                args.subject.as_deref(),
+            )
+            .input()?;
+            (draft, "samples")
+        }
+    };
+    let existed: Vec<bool> = draft
+        .files
+        .iter()
+        .map(|f| cli.root.join(&f.path).exists())
+        .collect();
+    draft.check(&cli.root, args.force).input()?;
+    let written = draft.write(&cli.root).input()?;
+    report(args.format, source, &draft, &written, &existed)?;
+    Ok(Exit::Pass)
+}
+
+fn from_registry(cli: &Cli, args: &Args, subject: &str) -> Result<Draft, super::Failure> {
+    let session = Session::from_args(cli, &args.registry)?;
+    let client = &session.client;
+    let (versions, settings) = session
+        .run(super::pull::history(client, subject))
+        .map_err(|e| missing(e, client, subject))?;
+    let source = RegistrySubject {
+        subject: subject.to_string(),
+        url: client.url().to_string(),
+        versions: versions
+            .into_iter()
+            .map(|v| RegisteredVersion {
+                version: v.version,
+                id: v.id,
+                schema_type: v.schema_type,
+                text: v.schema,
+            })
+            .collect(),
+        level: settings.level(),
+        level_is_subjects: settings.own.is_some(),
+        policy: settings.reported_policy(),
+    };
+    init::from_registry(&source, args.name.as_deref()).input()
+}
+
+fn report(
+    format: TextOrJson,
+    source: &str,
+    draft: &Draft,
+    written: &[PathBuf],
+    existed: &[bool],
+) -> Result<(), super::Failure> {
+    let action = |i: usize| {
+        if existed.get(i).copied().unwrap_or(false) {
+            "overwritten"
+        } else {
+            "written"
+        }
+    };
+    match format {
+        TextOrJson::Json => print_json(&json!({
+            "source": source,
+            "name": draft.name,
+            "subject": draft.subject,
+            "level": draft.level,
+            "policy": draft.policy.name(),
+            "level_source": draft.level_source,
+            "policy_source": draft.policy_source,
+            "kafka_topic": draft.kafka_topic,
+            "identity_guess": draft.identity,
+            "examples": draft.examples,
+            "files": draft.files.iter().zip(written).enumerate().map(|(i, (f, path))| json!({
+                "file": path.display().to_string(),
+                "from": f.from,
+                "action": action(i),
+            })).collect::<Vec<_>>(),
+        })),
+        TextOrJson::Text => {
+            for (i, (f, path)) in draft.files.iter().zip(written).enumerate() {
+                say!("{:<11} {}  ← {}", action(i), path.display(), f.from);
+            }
+            say!("contract {} for subject \"{}\"", draft.name, draft.subject);
+            say!("level: {} ({})", draft.level, draft.level_source);
+            say!("policy: {} ({})", draft.policy.name(), draft.policy_source);
+            match &draft.identity {
+                Some(g) => say!(
+                    "identity: {} (a guess: {}; check it in the contract)",
+                    g.pointer,
+                    g.reason
+                ),
+                None => say!("identity: none guessed; set [identity] pointer in the contract"),
+            }
+            if draft.examples == 0 {
+                say!("examples: none; the contract says how to add them");
+            } else {
+                say!(
+                    "examples: {} sample(s) kept as valid examples",
+                    draft.examples
+                );
+            }
+            say!(
+                "next: schemactl test --contract {0} && schemactl check-compat --contract {0}",
+                draft.name
+            );
+            Ok(())
+        }
+    }
+}

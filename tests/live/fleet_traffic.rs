@@ -1,0 +1,293 @@
+//! The fleet's own producers (tests/interop/fleet_traffic.py, written as FLEET.md describes
+//! them) against Mosquitto, Tansu and `schemactl registry serve`, audited through the CLI with
+//! the shipped generator contract: their normal traffic has no violation on either transport,
+//! and misbehaving producers beside them are flagged exactly, by producer, with the counts the
+//! producers report they sent.
+
+use super::brokers::{Mosquitto, Tansu};
+use super::{Audit, run_ok, services};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::process::Command;
+
+const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]' paho-mqtt (or run scripts/install-test-deps.sh)";
+
+/// Runs the fleet producer with `args` and `envs`; returns its report of what it sent and its
+/// stdout and stderr (for the credential checks). A missing library fails with the command
+/// that installs it.
+pub fn fleet_traffic(args: &[&str], envs: &[(&str, &str)]) -> (Value, String) {
+    let script = super::root().join("tests/interop/fleet_traffic.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "the fleet producer's libraries are missing: run `{PIP_INSTALL}`\n{stderr}"
+    );
+    assert!(
+        out.status.success(),
+        "fleet_traffic.py {}: {stderr}",
+        args.join(" ")
+    );
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("fleet_traffic.py printed no report ({e}): {stdout}{stderr}"));
+    (report, format!("{stdout}{stderr}"))
+}
+
+/// What the producer says it sent on `transport`: generator id → (messages, misbehaved).
+pub fn sent_on(report: &Value, transport: &str) -> BTreeMap<String, (u64, u64)> {
+    report["sent"][transport]
+        .as_object()
+        .unwrap_or_else(|| panic!("nothing sent on {transport}: {report}"))
+        .iter()
+        .map(|(id, s)| {
+            (
+                id.clone(),
+                (
+                    s["messages"].as_u64().unwrap(),
+                    s["misbehaved"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The audit's producer cards on `transport`: producer → the card.
+pub fn cards_on<'a>(doc: &'a Value, transport: &str) -> BTreeMap<&'a str, &'a Value> {
+    doc["producers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["transport"] == transport)
+        .map(|p| (p["producer"].as_str().unwrap(), p))
+        .collect()
+}
+
+/// The services of one run: the registry (the contract registered first, as a team that
+/// adopted schemactl runs it), Mosquitto and Tansu with the fleet's topic.
+fn fleet_services() -> (services::Registry, Mosquitto, Tansu) {
+    let registry = services::Registry::start();
+    run_ok(&["register", "--all", "--registry", &registry.url]);
+    let mosquitto = Mosquitto::start();
+    let tansu = Tansu::start();
+    tansu.create_topic("emergency_generator", 3);
+    (registry, mosquitto, tansu)
+}
+
+/// Starts an audit of both transports expecting `total` messages.
+fn audit_both(
+    registry: &services::Registry,
+    mosquitto: &Mosquitto,
+    tansu: &Tansu,
+    total: u64,
+) -> Audit {
+    Audit::start(&[
+        "--mqtt",
+        &mosquitto.url(),
+        "--kafka",
+        &tansu.bootstrap(),
+        "--registry",
+        &registry.url,
+        "--from-beginning",
+        "--max-messages",
+        &total.to_string(),
+        "--duration",
+        "120s",
+        "--format",
+        "json",
+    ])
+}
+
+#[test]
+fn the_fleets_normal_traffic_has_no_violation_on_either_transport() {
+    let (registry, mosquitto, tansu) = fleet_services();
+    // Enough readings for every tank to run dry once: the fleet's firmware reports a level
+    // below zero before each refill, which its schema lets through (FLEET.md).
+    let (generators, count) = (3u64, 250u64);
+    let audit = audit_both(&registry, &mosquitto, &tansu, 2 * generators * count);
+    let (report, _) = fleet_traffic(
+        &[
+            "--mqtt",
+            &format!("127.0.0.1:{}", mosquitto.port),
+            "--kafka",
+            &tansu.bootstrap(),
+            "--registry",
+            &registry.url,
+            "--generators",
+            &generators.to_string(),
+            "--count",
+            &count.to_string(),
+        ],
+        &[],
+    );
+    let (code, stdout, stderr) = audit.finish();
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    for transport in ["mqtt", "kafka"] {
+        let sent = sent_on(&report, transport);
+        assert_eq!(sent.len() as u64, generators, "{report}");
+        let totals = &doc["summary"][transport];
+        assert_eq!(
+            totals["messages"],
+            generators * count,
+            "{transport}: {doc:#}"
+        );
+        assert_eq!(totals["invalid"], 0, "{transport}: {doc:#}");
+        let cards = cards_on(&doc, transport);
+        for (id, (messages, _)) in &sent {
+            let card = cards
+                .get(id.as_str())
+                .unwrap_or_else(|| panic!("{id} has no {transport} card: {doc:#}"));
+            assert_eq!(card["messages"], *messages, "{id} on {transport}: {card}");
+            assert_eq!(card["invalid"], 0, "{id} on {transport}: {card}");
+        }
+        assert_eq!(cards.len(), sent.len(), "no other producer: {doc:#}");
+        let lowest = report["sent"][transport]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|s| s["lowest_fuel"].as_i64())
+            .min();
+        assert!(lowest < Some(0), "no tank ran dry on {transport}: {report}");
+    }
+    assert_eq!(doc["violations"], serde_json::json!([]), "{doc:#}");
+    assert_eq!(code, 0, "{stderr}");
+    // The producer found the contract's v1 registered (default auto.register.schemas): the
+    // subject holds only what `register --all` put there.
+    let versions: Value = reqwest_get(&registry.at("/subjects/emergency_generator-value/versions"));
+    let shipped = std::fs::read_dir(super::root().join("schemas/generator"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+        })
+        .count();
+    assert_eq!(
+        versions.as_array().map(Vec::len),
+        Some(shipped),
+        "the fleet's producer registered a version of its own: {versions}"
+    );
+}
+
+#[test]
+fn misbehaving_producers_beside_the_fleet_are_flagged_exactly_by_producer() {
+    let (registry, mosquitto, tansu) = fleet_services();
+    let (generators, count) = (6u64, 25u64);
+    let audit = audit_both(&registry, &mosquitto, &tansu, 2 * generators * count);
+    let (report, _) = fleet_traffic(
+        &[
+            "--mqtt",
+            &format!("127.0.0.1:{}", mosquitto.port),
+            "--kafka",
+            &tansu.bootstrap(),
+            "--registry",
+            &registry.url,
+            "--generators",
+            &generators.to_string(),
+            "--count",
+            &count.to_string(),
+            "--misbehave",
+            "generator2=fuel-as-string",
+            "--misbehave",
+            "generator4=drop-field:pressure",
+            "--misbehave",
+            "generator6=truncate",
+        ],
+        &[],
+    );
+    let (code, stdout, stderr) = audit.finish();
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    assert_eq!(code, 1, "findings exit 1: {stderr}");
+    for transport in ["mqtt", "kafka"] {
+        let sent = sent_on(&report, transport);
+        let cards = cards_on(&doc, transport);
+        let violations = |p: &str| -> BTreeMap<String, u64> {
+            cards.get(p).map_or_else(BTreeMap::new, |c| {
+                serde_json::from_value(c["violations"].clone()).unwrap()
+            })
+        };
+        // Compliant generators: every message counted, none invalid.
+        for id in ["generator1", "generator3", "generator5"] {
+            assert_eq!(sent[id].1, 0);
+            assert_eq!(cards[id]["messages"], sent[id].0, "{id} on {transport}");
+            assert_eq!(
+                cards[id]["invalid"], 0,
+                "{id} on {transport}: {}",
+                cards[id]
+            );
+        }
+        // Fuel as a string and a dropped field: the payload names its producer.
+        for id in ["generator2", "generator4"] {
+            let (messages, misbehaved) = sent[id];
+            assert_eq!(misbehaved, messages, "{report}");
+            assert_eq!(cards[id]["messages"], messages, "{id} on {transport}");
+            assert_eq!(cards[id]["invalid"], misbehaved, "{id} on {transport}");
+            assert_eq!(
+                violations(id),
+                BTreeMap::from([("SCHEMA_VIOLATION".to_string(), misbehaved)]),
+                "{id} on {transport}"
+            );
+        }
+        // A payload cut short names nobody, and on the fleet's one topic with random keys the
+        // transport names nobody either: it is counted under `unknown`, every one of them.
+        let truncated = sent["generator6"].1;
+        assert_eq!(truncated, count);
+        assert!(!cards.contains_key("generator6"), "{doc:#}");
+        assert_eq!(cards["unknown"]["invalid"], truncated, "{transport}");
+        assert_eq!(
+            violations("unknown"),
+            BTreeMap::from([("NOT_JSON".to_string(), truncated)]),
+            "{transport}"
+        );
+        // generator1..5 and `unknown`.
+        assert_eq!(cards.len(), 6, "{transport}: {doc:#}");
+        let invalid: u64 = sent.values().map(|s| s.1).sum();
+        assert_eq!(doc["summary"][transport]["invalid"], invalid, "{transport}");
+    }
+    // Each violation is listed, and points where the producer went wrong.
+    let listed = doc["violations"].as_array().unwrap();
+    assert_eq!(doc["violations_not_shown"], 0);
+    let invalid: u64 = ["mqtt", "kafka"]
+        .iter()
+        .map(|t| doc["summary"][t]["invalid"].as_u64().unwrap())
+        .sum();
+    assert_eq!(listed.len() as u64, invalid);
+    for v in listed {
+        let expected = match v["producer"].as_str().unwrap() {
+            "generator2" => (Some("/fuel"), Some("type")),
+            "generator4" => (Some(""), Some("required")),
+            "unknown" => (None, Some("eof")), // NOT_JSON: the text ends early
+            other => panic!("{other} was flagged: {v}"),
+        };
+        assert_eq!(
+            (v["pointer"].as_str(), v["keyword"].as_str()),
+            expected,
+            "{v}"
+        );
+    }
+}
+
+/// GET a registry URL as JSON (plain HTTP on loopback).
+fn reqwest_get(url: &str) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::get(url)
+            .await
+            .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+            .json()
+            .await
+            .unwrap()
+    })
+}
