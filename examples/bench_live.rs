@@ -211,6 +211,7 @@ fn audit_child(bootstrap: &str, records: u64) -> Result<()> {
             start: StartAt::Beginning,
             group: None,
             subject: contract.subject.clone(),
+            history: audit::contract_history(&contract)?,
         }),
         attribution: Attribution::of(&contract),
         max_messages: Some(records),
@@ -220,6 +221,7 @@ fn audit_child(bootstrap: &str, records: u64) -> Result<()> {
         max_violations: 1000,
         keep_seen: false,
         connect_timeout: Duration::from_secs(30),
+        allow_empty: false,
     };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let started = std::sync::Arc::new(std::sync::Mutex::new(None));

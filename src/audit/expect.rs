@@ -20,10 +20,10 @@ pub struct FaultScore {
     pub detected: u64,
     /// Messages reported with its signature that did not carry it.
     pub false_positives: u64,
-    /// detected / (detected + false positives); 1 when nothing was reported.
-    pub precision: f64,
-    /// detected / sent; 1 when nothing was sent.
-    pub recall: f64,
+    /// detected / (detected + false positives); none (null, "n/a") when nothing was reported.
+    pub precision: Option<f64>,
+    /// detected / sent; none (null, "n/a") when nothing was sent.
+    pub recall: Option<f64>,
 }
 
 /// The whole score.
@@ -127,9 +127,10 @@ impl Score {
     }
 }
 
-/// Precision and recall; each is 1 when there is nothing to divide.
-fn ratios(detected: u64, false_positives: u64, sent: u64) -> (f64, f64) {
-    let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+/// Precision and recall; each is none when there is nothing to divide: a score of nothing is
+/// not 100%.
+fn ratios(detected: u64, false_positives: u64, sent: u64) -> (Option<f64>, Option<f64>) {
+    let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
     (
         ratio(detected, detected + false_positives),
         ratio(detected, sent),
@@ -315,13 +316,17 @@ mod tests {
             (not_json.sent, not_json.detected, not_json.false_positives),
             (2, 2, 1)
         );
-        assert!((not_json.precision - 2.0 / 3.0).abs() < 1e-9);
+        assert!((not_json.precision.unwrap() - 2.0 / 3.0).abs() < 1e-9);
         let binary = merged
             .faults
             .iter()
             .find(|f| f.fault == Fault::Binary)
             .unwrap();
-        assert_eq!((binary.sent, binary.detected, binary.recall), (1, 0, 0.0));
+        assert_eq!(
+            (binary.sent, binary.detected, binary.recall),
+            (1, 0, Some(0.0))
+        );
+        assert_eq!(binary.precision, None, "nothing reported: no precision");
 
         // The same message matched by two instances is not matched twice.
         let twice = Score::merge(&[whole.clone(), a.clone()]).unwrap();
@@ -333,6 +338,26 @@ mod tests {
         b.manifest = Some("sha256:bb".into());
         let err = Score::merge(&[a, b]).unwrap_err();
         assert!(err.contains("sha256:bb"), "{err}");
+    }
+
+    #[test]
+    fn nothing_sent_scores_nothing_not_a_hundred_percent() {
+        let manifest = [line(0, None)];
+        let kafka: BTreeSet<TransportKind> = [TransportKind::Kafka].into();
+        // A fault reported on a compliant message: precision 0, and no recall (none was sent).
+        let s = score(
+            &manifest,
+            &[seen(0, &[(ViolationKind::NOT_JSON, None)])],
+            &kafka,
+        );
+        let f = &s.faults[0];
+        assert_eq!((f.sent, f.precision, f.recall), (0, Some(0.0), None));
+        let json = serde_json::to_value(f).unwrap();
+        assert_eq!(json["recall"], serde_json::Value::Null);
+        // Nothing seen of what was sent: nothing matched, not perfect.
+        let s = score(&manifest, &[], &kafka);
+        assert_eq!((s.sent, s.matched, s.missing), (1, 0, 1));
+        assert!(!s.perfect());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod expect;
 pub mod inspect;
+pub mod ledger;
 pub mod report;
 pub mod scorecard;
 
@@ -14,11 +15,11 @@ pub use inspect::Attribution;
 pub use report::AuditReport;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
-use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt};
+use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt, TopicCheck};
 use crate::transport::mqtt::{MqttConfig, MqttEvent, MqttSource};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::{Known, Resolution, Resolver, SchemaLookup};
-use crate::validate::wire::{self, VALUE_SCHEMA_ID_HEADER};
+use crate::validate::wire::{self, SchemaRef, VALUE_SCHEMA_ID_HEADER};
 use crate::validate::{PayloadValidator, Violation, ViolationKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -71,6 +72,17 @@ pub struct KafkaPlan {
     pub group: Option<String>,
     /// The subject whose ids are the contract's.
     pub subject: String,
+    /// The contract's history, oldest first: versions and schema texts. A record framed with
+    /// a schema of the subject that is not one of these is UNGOVERNED_SCHEMA.
+    pub history: Vec<(u32, String)>,
+}
+
+/// The contract's history as [`KafkaPlan::history`] takes it: every version of `schemas/…`,
+/// oldest first.
+pub fn contract_history(contract: &crate::catalog::Contract) -> Result<Vec<(u32, String)>, String> {
+    crate::catalog::load_history(&contract.schemas)
+        .map(|h| h.into_iter().map(|f| (f.version, f.text)).collect())
+        .map_err(|e| e.to_string())
 }
 
 /// What to audit and for how long.
@@ -96,6 +108,8 @@ pub struct Plan {
     pub keep_seen: bool,
     /// How long brokers and the registry may take to answer at start.
     pub connect_timeout: Duration,
+    /// A transport that delivers nothing is not a finding (NO_TRAFFIC) but a quiet window.
+    pub allow_empty: bool,
 }
 
 /// Live counters for the progress line.
@@ -189,6 +203,7 @@ pub async fn run<L: SchemaLookup + 'static>(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<Scorecard, AuditError> {
     let stop = Stop::new(plan.max_messages);
+    let started = std::time::Instant::now();
     // Connect everything first: anything unreachable fails the run before it starts.
     let mqtt = match &plan.mqtt {
         Some(p) => {
@@ -205,7 +220,7 @@ pub async fn run<L: SchemaLookup + 'static>(
             })?;
             let resolver = tokio::time::timeout(
                 plan.connect_timeout,
-                Resolver::load(lookup, &k.subject, plan.max_bytes),
+                Resolver::load(lookup, &k.subject, &k.history, plan.max_bytes),
             )
             .await
             .map_err(|_| {
@@ -323,6 +338,25 @@ pub async fn run<L: SchemaLookup + 'static>(
             .map_err(|_| AuditError::Infrastructure("the Kafka reader panicked".into()))?;
         card.merge(result);
     }
+    if !plan.allow_empty {
+        let seconds = started.elapsed().as_secs_f64();
+        let watched = [
+            plan.mqtt.as_ref().map(|m| {
+                (
+                    TransportKind::Mqtt,
+                    format!("topic filter(s) {}", m.filters.join(", ")),
+                )
+            }),
+            plan.kafka
+                .as_ref()
+                .map(|k| (TransportKind::Kafka, format!("topic {}", k.topic))),
+        ];
+        for (t, what) in watched.into_iter().flatten() {
+            if card.summary.get(&t).is_none_or(|s| s.messages == 0) {
+                card.no_traffic(t, &what, seconds);
+            }
+        }
+    }
     card.sort();
     Ok(card)
 }
@@ -338,6 +372,7 @@ async fn read_mqtt(
     let mut card = Scorecard::new(plan.max_violations, plan.keep_seen);
     let mut stopped = stop.tx.subscribe();
     let max_bytes = plan.max_bytes;
+    let mut lost: Option<(std::time::Instant, String)> = None;
     while !stop.stopped() {
         let event = tokio::select! {
             _ = stopped.wait_for(|s| *s) => break,
@@ -383,25 +418,166 @@ async fn read_mqtt(
                 );
                 progress.add(TransportKind::Mqtt, !verdict.violations.is_empty());
             }
+            MqttEvent::Redelivered { topic } => {
+                tracing::debug!("MQTT: a message on {topic} delivered again (DUP), counted once");
+                card.replay(TransportKind::Mqtt);
+            }
             MqttEvent::Lost { reason } => {
                 progress.mqtt_down.store(true, Ordering::Relaxed);
                 tracing::warn!("MQTT connection lost: {reason}; reconnecting");
+                lost = Some((std::time::Instant::now(), reason));
             }
             MqttEvent::Regained { gap, reason } => {
                 progress.mqtt_down.store(false, Ordering::Relaxed);
+                lost = None;
                 card.gap(
                     TransportKind::Mqtt,
-                    GapRecord {
-                        regained_at_millis: now_millis(),
-                        millis: gap.as_millis() as u64,
-                        reason,
-                    },
+                    GapRecord::outage(now_millis(), gap.as_millis() as u64, reason),
                 );
             }
         }
     }
+    // Still blind at the end: the gap runs to the end, and says so.
+    if let Some((since, reason)) = lost {
+        card.gap(
+            TransportKind::Mqtt,
+            GapRecord::open_outage(
+                since.elapsed().as_millis() as u64,
+                format!("{reason} (not reconnected by the end)"),
+            ),
+        );
+    }
     source.close().await;
     card
+}
+
+/// How often the Kafka reader asks the cluster whether the topic still exists and where its
+/// partitions begin and end.
+const TOPIC_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// The Kafka reader's view of the topic between records: deleted, recreated, truncated,
+/// expired under the audit.
+struct TopicWatch {
+    next_check: std::time::Instant,
+    gone_since: Option<(std::time::Instant, i64)>,
+}
+
+impl TopicWatch {
+    /// Compares the cluster's partitions with what the ledger counted: a topic deleted is an
+    /// outage until it is back, and then read again from its start; a partition that now
+    /// begins after the next offset expected lost records to retention before the audit read
+    /// them.
+    fn check(
+        &mut self,
+        source: &KafkaSource,
+        ledger: &mut ledger::OffsetLedger,
+        card: &mut Scorecard,
+        progress: &Progress,
+    ) {
+        let now = std::time::Instant::now();
+        if now < self.next_check {
+            return;
+        }
+        self.next_check = now + TOPIC_CHECK_EVERY;
+        let topic = source.topic().to_string();
+        let state = match source.topic_state(Duration::from_millis(500)) {
+            Ok(s) => s,
+            // The cluster is unreachable: the link's own gap reports it.
+            Err(e) => {
+                tracing::debug!("Kafka: checking \"{topic}\": {e}");
+                return;
+            }
+        };
+        let partitions = match state {
+            TopicCheck::Gone => {
+                if self.gone_since.is_none() {
+                    tracing::warn!("Kafka: topic \"{topic}\" no longer exists on the cluster");
+                    self.gone_since = Some((now, now_millis()));
+                    progress.kafka_down.store(true, Ordering::Relaxed);
+                }
+                return;
+            }
+            TopicCheck::Partitions(p) => p,
+        };
+        if let Some((since, _)) = self.gone_since.take() {
+            progress.kafka_down.store(false, Ordering::Relaxed);
+            card.gap(
+                TransportKind::Kafka,
+                GapRecord::outage(
+                    now_millis(),
+                    since.elapsed().as_millis() as u64,
+                    format!("topic \"{topic}\" was deleted, and exists again: read from its start"),
+                ),
+            );
+            for p in ledger.partitions() {
+                ledger.forget(p);
+            }
+            for (p, _, _) in &partitions {
+                if let Err(e) = source.seek(*p, None) {
+                    tracing::warn!("{e}");
+                }
+            }
+            return;
+        }
+        for moved in ledger.reconcile(&partitions) {
+            let ledger::Moved::Expired {
+                partition,
+                from: lost,
+                to,
+            } = moved;
+            let (from, offsets) = (to + 1, Some([lost, to]));
+            let reason = format!(
+                "offsets {lost}..{to} of partition {partition} expired before the audit read them (offset out of range)"
+            );
+            tracing::warn!("Kafka: {reason}");
+            card.gap(
+                TransportKind::Kafka,
+                GapRecord {
+                    regained_at_millis: now_millis(),
+                    millis: 0,
+                    reason,
+                    partition: Some(partition),
+                    offsets,
+                    open: false,
+                },
+            );
+            if let Err(e) = source.seek(partition, Some(from)) {
+                tracing::warn!("{e}");
+            }
+        }
+    }
+
+    /// At the end: a topic still missing is a gap that runs to the end.
+    fn finish(self, topic: &str, card: &mut Scorecard) {
+        if let Some((since, _)) = self.gone_since {
+            card.gap(
+                TransportKind::Kafka,
+                GapRecord::open_outage(
+                    since.elapsed().as_millis() as u64,
+                    format!(
+                        "topic \"{topic}\" was deleted while the audit ran, and did not come back"
+                    ),
+                ),
+            );
+        }
+    }
+}
+
+/// A violation found by checking a payload against a second schema, its message saying which.
+fn judged_also_by(
+    validator: &PayloadValidator,
+    payload: &[u8],
+    what: &str,
+    into: &mut Vec<Violation>,
+) {
+    if let Ok(value) = validator.check_parsed(payload)
+        && !validator.value_is_valid(&value)
+    {
+        into.extend(validator.check_value(&value).into_iter().map(|mut v| {
+            v.message = format!("against {what}: {}", v.message);
+            v
+        }));
+    }
 }
 
 fn read_kafka<L: SchemaLookup>(
@@ -415,16 +591,29 @@ fn read_kafka<L: SchemaLookup>(
     let mut card = Scorecard::new(plan.max_violations, plan.keep_seen);
     let max_bytes = plan.max_bytes;
     let subject = resolver.subject().to_string();
+    let newest = resolver.newest();
+    let mut ledger = ledger::OffsetLedger::default();
+    let mut watch = TopicWatch {
+        next_check: std::time::Instant::now() + TOPIC_CHECK_EVERY,
+        gone_since: None,
+    };
+    let mut reset_reason: Option<String> = None;
     while !stop.stopped() {
+        watch.check(&source, &mut ledger, &mut card, progress);
         let record = match source.poll(Duration::from_millis(100)) {
             None => {
-                progress
-                    .kafka_down
-                    .store(source.is_down(), Ordering::Relaxed);
+                progress.kafka_down.store(
+                    source.is_down() || watch.gone_since.is_some(),
+                    Ordering::Relaxed,
+                );
                 continue;
             }
             Some(Err(e)) => {
                 tracing::warn!("Kafka: {e}");
+                if e.to_string().contains("offset reset") || e.to_string().contains("out of range")
+                {
+                    reset_reason = Some(e.to_string());
+                }
                 progress
                     .kafka_down
                     .store(source.is_down(), Ordering::Relaxed);
@@ -432,6 +621,42 @@ fn read_kafka<L: SchemaLookup>(
             }
             Some(Ok(r)) => r,
         };
+        let (partition, offset) = (record.partition(), record.offset());
+        match ledger.admit(partition, offset) {
+            ledger::Admit::Count => {}
+            ledger::Admit::Replay => {
+                card.replay(TransportKind::Kafka);
+                continue;
+            }
+            ledger::Admit::Reread { from } => {
+                // The broker skipped offsets: read the partition again from the one expected.
+                tracing::debug!(
+                    "Kafka: partition {partition} jumped from offset {from} to {offset}; reading again from {from}"
+                );
+                if let Err(e) = source.seek(partition, Some(from)) {
+                    tracing::warn!("{e}");
+                }
+                continue;
+            }
+            ledger::Admit::CountAfterHole { from, to } => {
+                card.gap(
+                    TransportKind::Kafka,
+                    GapRecord {
+                        regained_at_millis: now_millis(),
+                        millis: 0,
+                        reason: format!(
+                            "offsets {from}..{to} of partition {partition} were not delivered ({})",
+                            reset_reason.take().unwrap_or_else(|| {
+                                "compacted, transaction markers, or expired".into()
+                            })
+                        ),
+                        partition: Some(partition),
+                        offsets: Some([from, to]),
+                        open: false,
+                    },
+                );
+            }
+        }
         if !stop.take() {
             break;
         }
@@ -439,31 +664,71 @@ fn read_kafka<L: SchemaLookup>(
             progress.kafka_down.store(false, Ordering::Relaxed);
             card.gap(
                 TransportKind::Kafka,
-                GapRecord {
-                    regained_at_millis: now_millis(),
-                    millis: gap.duration.as_millis() as u64,
-                    reason: gap.reason,
-                },
+                GapRecord::outage(now_millis(), gap.duration.as_millis() as u64, gap.reason),
             );
         }
         let value = record.payload();
         let channel = plan.attribution.from_key(record.key());
-        let (validator, version, early, payload) =
-            match wire::decode(value, record.header(VALUE_SCHEMA_ID_HEADER)) {
-                Err(v) => (None, None, Some(v), value),
-                Ok(framed) => {
-                    let resolution = match resolver.get(framed.schema) {
-                        Some(k) => Resolution::Known(k.clone()),
-                        None => runtime.block_on(resolver.resolve(framed.schema)),
-                    };
-                    match resolution {
-                        Resolution::Known(Known::Ours { version, validator }) => {
-                            (Some(validator), Some(version), None, framed.payload)
-                        }
-                        // Reported, and the payload still checked against the schema it names.
-                        Resolution::Known(Known::Foreign { validator }) => (
+        // The record's own schema, when it is not the contract's: reported, and the payload
+        // judged by it as well as by the contract's newest version.
+        let mut named: Option<(Arc<PayloadValidator>, String)> = None;
+        let (validator, version, early, payload) = match wire::decode(
+            value,
+            record.header(VALUE_SCHEMA_ID_HEADER),
+        ) {
+            Err(v) => (None, None, Some(v), value),
+            Ok(framed) => {
+                let resolution = match resolver.get(framed.schema) {
+                    Some(k) => Resolution::Known(k.clone()),
+                    None => runtime.block_on(resolver.resolve(framed.schema)),
+                };
+                let judged_by_newest = newest.as_ref().map(|(v, n)| (n.clone(), *v as i32));
+                match resolution {
+                    Resolution::Known(Known::Ours { version, validator }) => {
+                        (Some(validator), Some(version), None, framed.payload)
+                    }
+                    Resolution::Known(Known::Ungoverned {
+                        registry_version,
+                        id,
+                        validator,
+                    }) => {
+                        named = Some((
                             validator,
-                            None,
+                            format!(
+                                "registry schema {} (version {registry_version} of \"{subject}\")",
+                                framed.schema
+                            ),
+                        ));
+                        (
+                            judged_by_newest.as_ref().map(|(n, _)| n.clone()),
+                            judged_by_newest.as_ref().map(|(_, v)| *v),
+                            Some(Violation::new(
+                                ViolationKind::UNGOVERNED_SCHEMA,
+                                format!(
+                                    "schema {} is version {registry_version} of \"{subject}\" in the registry, but the contract's history does not hold it; judged by it and by the contract's v{}",
+                                    match framed.schema {
+                                        SchemaRef::Id(_) => framed.schema.to_string(),
+                                        SchemaRef::Guid(_) =>
+                                            format!("{} (id {id})", framed.schema),
+                                    },
+                                    newest.as_ref().map_or(0, |(v, _)| *v)
+                                ),
+                            )),
+                            framed.payload,
+                        )
+                    }
+                    // Reported, and the payload checked against the schema it names and
+                    // the contract's newest version.
+                    Resolution::Known(Known::Foreign { validator }) => {
+                        named = validator.map(|v| {
+                            (
+                                v,
+                                format!("registry schema {} (another subject)", framed.schema),
+                            )
+                        });
+                        (
+                            judged_by_newest.as_ref().map(|(n, _)| n.clone()),
+                            judged_by_newest.as_ref().map(|(_, v)| *v),
                             Some(Violation::new(
                                 ViolationKind::WRONG_SUBJECT,
                                 format!(
@@ -472,28 +737,29 @@ fn read_kafka<L: SchemaLookup>(
                                 ),
                             )),
                             framed.payload,
-                        ),
-                        Resolution::Unknown => (
-                            None,
-                            None,
-                            Some(Violation::new(
-                                ViolationKind::UNKNOWN_SCHEMA_ID,
-                                format!("the registry does not know schema {}", framed.schema),
-                            )),
-                            framed.payload,
-                        ),
-                        Resolution::Unresolved(reason) => (
-                            None,
-                            None,
-                            Some(Violation::new(
-                                ViolationKind::UNRESOLVED,
-                                format!("schema {} could not be resolved: {reason}", framed.schema),
-                            )),
-                            framed.payload,
-                        ),
+                        )
                     }
+                    Resolution::Unknown => (
+                        None,
+                        None,
+                        Some(Violation::new(
+                            ViolationKind::UNKNOWN_SCHEMA_ID,
+                            format!("the registry does not know schema {}", framed.schema),
+                        )),
+                        framed.payload,
+                    ),
+                    Resolution::Unresolved(reason) => (
+                        None,
+                        None,
+                        Some(Violation::new(
+                            ViolationKind::UNRESOLVED,
+                            format!("schema {} could not be resolved: {reason}", framed.schema),
+                        )),
+                        framed.payload,
+                    ),
                 }
-            };
+            }
+        };
         let mut verdict = inspect::check(
             validator.as_deref(),
             max_bytes,
@@ -505,10 +771,20 @@ fn read_kafka<L: SchemaLookup>(
         verdict
             .violations
             .extend(plan.attribution.check_key(record.key()));
+        if let Some((named, what)) = &named {
+            if let Some(v) = version {
+                for found in &mut verdict.violations {
+                    if found.kind == ViolationKind::SCHEMA_VIOLATION {
+                        found.message = format!("against the contract's v{v}: {}", found.message);
+                    }
+                }
+            }
+            judged_also_by(named, payload, what, &mut verdict.violations);
+        }
         let origin = Origin {
             topic: record.topic(),
-            partition: Some(record.partition()),
-            offset: Some(record.offset()),
+            partition: Some(partition),
+            offset: Some(offset),
             at_millis: record.timestamp_millis().unwrap_or_else(now_millis),
         };
         card.record(
@@ -519,7 +795,22 @@ fn read_kafka<L: SchemaLookup>(
             value,
             &verdict.violations,
         );
+        if let Some((_, what)) = &named {
+            card.judged_also(&verdict.producer, what);
+        }
         progress.add(TransportKind::Kafka, !verdict.violations.is_empty());
+    }
+    watch.finish(source.topic(), &mut card);
+    if source.is_down() {
+        for gap in source.take_gaps(true) {
+            card.gap(
+                TransportKind::Kafka,
+                GapRecord::open_outage(
+                    gap.duration.as_millis() as u64,
+                    format!("{} (the brokers were still lost at the end)", gap.reason),
+                ),
+            );
+        }
     }
     source.close();
     card

@@ -267,6 +267,40 @@ mod tests {
         );
     }
 
+    #[test]
+    fn no_traffic_survives_a_merge_only_when_no_instance_saw_traffic() {
+        let quiet = |run: &str| {
+            let mut r = report(run, "gen-0001", false);
+            r.card = Scorecard::new(10, false);
+            r.card
+                .no_traffic(TransportKind::Kafka, "topic emergency_generator", 4.0);
+            r
+        };
+        assert!(quiet("q").card.has_no_traffic());
+        // One instance of the group got every record: the fleet's traffic was seen.
+        let m = merge(vec![
+            ("q.json".into(), quiet("q")),
+            ("busy.json".into(), report("b", "gen-0001", false)),
+        ])
+        .unwrap()
+        .report;
+        assert!(!m.card.has_no_traffic(), "{:?}", m.card);
+        assert!(m.card.violations.is_empty(), "{:?}", m.card.violations);
+        // No instance saw anything: reported once.
+        let m = merge(vec![
+            ("q1.json".into(), quiet("q1")),
+            ("q2.json".into(), quiet("q2")),
+        ])
+        .unwrap()
+        .report;
+        assert!(m.card.has_no_traffic());
+        let kafka = &m.card.summary[&TransportKind::Kafka];
+        assert_eq!(kafka.violations[&ViolationKind::NO_TRAFFIC], 1);
+        assert_eq!((kafka.messages, kafka.invalid), (0, 0));
+        assert_eq!(m.card.violations.len(), 1);
+        assert!(m.card.violations[0].message.contains("emergency_generator"));
+    }
+
     fn scored(run: &str, manifest: &str, seen: u64) -> AuditReport {
         let mut r = report(run, "gen-0001", false);
         r.expect = Some(

@@ -33,12 +33,16 @@ pub struct TransportTotals {
     pub invalid: u64,
     /// Violations per kind.
     pub violations: BTreeMap<ViolationKind, u64>,
-    /// Times the transport was lost and regained.
+    /// Times the transport was lost and regained, and Kafka offsets it did not deliver.
     #[serde(default)]
     pub gaps: Vec<GapRecord>,
+    /// Deliveries of a message already counted (a Kafka offset at or below one counted on its
+    /// partition, an MQTT QoS 1 redelivery), not counted again.
+    #[serde(default)]
+    pub replayed: u64,
 }
 
-/// A time a transport could not be read.
+/// A time a transport could not be read, or Kafka offsets of one partition it did not deliver.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GapRecord {
     /// When it ended, in milliseconds since the epoch.
@@ -47,6 +51,44 @@ pub struct GapRecord {
     pub millis: u64,
     /// Why.
     pub reason: String,
+    /// The Kafka partition whose offsets were not delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<i32>,
+    /// The first and last offset not delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offsets: Option<[i64; 2]>,
+    /// Still lost when the audit ended: what happened after it began was not seen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub open: bool,
+}
+
+impl GapRecord {
+    /// A time without connection.
+    pub fn outage(regained_at_millis: i64, millis: u64, reason: String) -> GapRecord {
+        GapRecord {
+            regained_at_millis,
+            millis,
+            reason,
+            partition: None,
+            offsets: None,
+            open: false,
+        }
+    }
+
+    /// A time without connection that lasted until the end of the audit.
+    pub fn open_outage(millis: u64, reason: String) -> GapRecord {
+        GapRecord {
+            open: true,
+            ..GapRecord::outage(now(), millis, reason)
+        }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// One producer on one transport.
@@ -62,8 +104,14 @@ pub struct ProducerCard {
     pub invalid: u64,
     /// Violations per kind.
     pub violations: BTreeMap<ViolationKind, u64>,
-    /// Schema versions its valid-framed messages used (Kafka: by id; MQTT: the newest).
+    /// The contract's versions its valid-framed messages were judged by (Kafka: the version
+    /// the record names, or the newest when it names a schema outside the contract's history;
+    /// MQTT: the newest).
     pub schema_versions: BTreeSet<i32>,
+    /// Schemas outside the contract's history (ungoverned, or of another subject) that its
+    /// records named and were also judged by.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub other_schemas: BTreeSet<String>,
     /// First message, in milliseconds since the epoch.
     pub first_seen_millis: i64,
     /// Last message, in milliseconds since the epoch.
@@ -180,6 +228,7 @@ impl Scorecard {
                     invalid: 0,
                     violations: BTreeMap::new(),
                     schema_versions: BTreeSet::new(),
+                    other_schemas: BTreeSet::new(),
                     first_seen_millis: origin.at_millis,
                     last_seen_millis: origin.at_millis,
                 });
@@ -238,6 +287,92 @@ impl Scorecard {
         self.summary.entry(transport).or_default().gaps.push(gap);
     }
 
+    /// Notes that `producer`'s last Kafka record was also judged by `schema`, a schema outside
+    /// the contract's history.
+    pub fn judged_also(&mut self, producer: &str, schema: &str) {
+        if let Some(i) = self
+            .index
+            .get(&(TransportKind::Kafka, producer.to_string()))
+            && !self.producers[*i].other_schemas.contains(schema)
+        {
+            self.producers[*i].other_schemas.insert(schema.to_string());
+        }
+    }
+
+    /// Notes a delivery of a message already counted.
+    pub fn replay(&mut self, transport: TransportKind) {
+        self.summary.entry(transport).or_default().replayed += 1;
+    }
+
+    /// The finding that `transport` delivered nothing while the audit watched `watched`.
+    pub fn no_traffic(&mut self, transport: TransportKind, watched: &str, seconds: f64) {
+        let totals = self.summary.entry(transport).or_default();
+        *totals
+            .violations
+            .entry(ViolationKind::NO_TRAFFIC)
+            .or_default() += 1;
+        self.violations.push(ViolationRecord {
+            transport,
+            topic: watched.to_string(),
+            partition: None,
+            offset: None,
+            producer: String::new(),
+            kind: ViolationKind::NO_TRAFFIC,
+            pointer: None,
+            keyword: None,
+            message: format!(
+                "{transport} delivered no message in {seconds:.1} s on {watched}{}",
+                if totals.replayed > 0 {
+                    format!(
+                        " ({} redelivered message(s) not counted again)",
+                        totals.replayed
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            payload_excerpt: String::new(),
+        });
+    }
+
+    /// Whether a transport was still lost when the audit ended.
+    pub fn has_open_gap(&self) -> bool {
+        self.summary.values().any(|t| t.gaps.iter().any(|g| g.open))
+    }
+
+    /// Whether a transport the audit watched delivered nothing.
+    pub fn has_no_traffic(&self) -> bool {
+        self.summary.values().any(|t| {
+            t.violations
+                .get(&ViolationKind::NO_TRAFFIC)
+                .is_some_and(|n| *n > 0)
+        })
+    }
+
+    /// After a merge: a transport that some instance saw traffic on has none missing, and one
+    /// no instance saw traffic on is reported once.
+    fn settle_no_traffic(&mut self) {
+        for (t, totals) in &mut self.summary {
+            let Some(n) = totals.violations.get_mut(&ViolationKind::NO_TRAFFIC) else {
+                continue;
+            };
+            let keep = usize::from(totals.messages == 0);
+            if keep == 0 {
+                totals.violations.remove(&ViolationKind::NO_TRAFFIC);
+            } else {
+                *n = 1;
+            }
+            let mut kept = 0;
+            self.violations.retain(|v| {
+                if v.transport != *t || v.kind != ViolationKind::NO_TRAFFIC {
+                    return true;
+                }
+                kept += 1;
+                kept <= keep
+            });
+        }
+    }
+
     /// Adds another scorecard's counts to this one.
     pub fn merge(&mut self, other: Scorecard) {
         for (t, o) in other.summary {
@@ -248,6 +383,7 @@ impl Scorecard {
                 *s.violations.entry(k).or_default() += n;
             }
             s.gaps.extend(o.gaps);
+            s.replayed += o.replayed;
         }
         if self.index.len() != self.producers.len() {
             self.reindex();
@@ -263,6 +399,7 @@ impl Scorecard {
                         *mine.violations.entry(k).or_default() += n;
                     }
                     mine.schema_versions.extend(card.schema_versions);
+                    mine.other_schemas.extend(card.other_schemas);
                     mine.first_seen_millis = mine.first_seen_millis.min(card.first_seen_millis);
                     mine.last_seen_millis = mine.last_seen_millis.max(card.last_seen_millis);
                 }
@@ -282,6 +419,7 @@ impl Scorecard {
         self.violations.extend(rest);
         self.violations_not_shown += other.violations_not_shown + overflow as u64;
         self.seen.extend(other.seen);
+        self.settle_no_traffic();
     }
 
     fn reindex(&mut self) {

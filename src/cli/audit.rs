@@ -33,7 +33,18 @@ names a consumer group to join (offsets are then committed to that group only). 
 MQTT subscribes through a shared subscription ($share/GROUP/...), which needs --mqtt-version 5.
 
 Exit codes: 0 no violation of the --fail-on kinds (with --expect: the score is perfect), \
-1 violations (or an imperfect score), 2 usage, 3 a broker or the registry unreachable at start.
+1 violations (or an imperfect score, or NO_TRAFFIC: a transport delivered nothing, whatever \
+--fail-on says, unless --allow-empty), 2 usage, 3 a broker or the registry unreachable at start, \
+or a transport still lost at the end (a broker gone, the Kafka topic deleted; the report is \
+written, its gap marked open).
+
+Each record is counted once: a Kafka offset at or below one already counted on its partition, \
+or an MQTT QoS 1 redelivery (DUP), is reported as replayed and not counted again; offsets the \
+broker did not deliver, and a topic deleted or recreated under the audit, are gaps.
+
+A Kafka record framed with a schema of the contract's subject that the contract's history \
+(schemas/...) does not hold is UNGOVERNED_SCHEMA; one of another subject is WRONG_SUBJECT (which \
+takes precedence). Either is judged by the schema it names and by the contract's newest version.
 
 Examples:
   schemactl audit --mqtt mqtt://127.0.0.1 --duration 1m
@@ -56,6 +67,10 @@ pub struct Args {
     /// Stop once no message has arrived for this long (e.g. 10s): drain a topic, end a batch.
     #[arg(long, value_name = "D", value_parser = parse_duration)]
     pub idle: Option<Duration>,
+    /// A transport that delivers no message is not a finding: the window is meant to be quiet
+    /// (default: NO_TRAFFIC, exit 1).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Read Kafka from the oldest retained record (default: only new records).
     #[arg(long)]
     pub from_beginning: bool,
@@ -171,6 +186,9 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 },
                 group: args.group.clone(),
                 subject: contract.subject.clone(),
+                history: crate::audit::contract_history(&contract)
+                    .map_err(|e| anyhow!(e))
+                    .input()?,
             })
         }
         None => None,
@@ -194,6 +212,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         max_violations: args.max_violations,
         keep_seen: args.expect.is_some(),
         connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+        allow_empty: args.allow_empty,
     };
     let progress = Arc::new(Progress::default());
     let runtime = tokio::runtime::Runtime::new().infra()?;
@@ -296,8 +315,12 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             let _ = out;
         }
     }
-    let failing = card.has_violations_of(&fail_on);
+    // No traffic fails whatever --fail-on says: a gate that saw nothing has checked nothing.
+    let failing = card.has_violations_of(&fail_on) || card.has_no_traffic();
     Ok(match &scored {
+        // Blind at the end: what the window held is not known.
+        _ if card.has_open_gap() => Exit::Infrastructure,
+        _ if card.has_no_traffic() => Exit::Findings,
         Some(s) if s.perfect() => Exit::Pass,
         Some(_) => Exit::Findings,
         None if failing => Exit::Findings,

@@ -188,17 +188,28 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
                     s.gaps.len(),
                     s.gaps
                         .iter()
-                        .map(|g| format!(
-                            "{:.1} s blind until {} ({})",
-                            g.millis as f64 / 1000.0,
-                            rfc3339(g.regained_at_millis),
-                            g.reason
-                        ))
+                        .map(|g| if g.partition.is_some() {
+                            g.reason.clone()
+                        } else {
+                            format!(
+                                "{:.1} s blind until {} ({})",
+                                g.millis as f64 / 1000.0,
+                                rfc3339(g.regained_at_millis),
+                                g.reason
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join("; ")
                 )
             }
         );
+        if s.replayed > 0 {
+            let _ = writeln!(
+                out,
+                "{:<6} {} message(s) delivered again and not counted again",
+                "", s.replayed
+            );
+        }
     }
     if !card.producers.is_empty() {
         let _ = writeln!(
@@ -238,6 +249,40 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
                 rfc3339(p.last_seen_millis),
             );
         }
+        for p in card
+            .producers
+            .iter()
+            .filter(|p| !p.other_schemas.is_empty())
+        {
+            let contract = p
+                .schema_versions
+                .iter()
+                .map(|v| format!("v{v}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let _ = writeln!(
+                out,
+                "{} on {} named {}: judged by it and by the contract's {contract}",
+                p.producer,
+                p.transport.name(),
+                p.other_schemas
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    for v in card
+        .violations
+        .iter()
+        .filter(|v| v.kind == crate::validate::ViolationKind::NO_TRAFFIC)
+    {
+        let _ = writeln!(
+            out,
+            "\nerror[NO_TRAFFIC]: {}\nhelp: check the topic names and that the producers run; --allow-empty accepts a quiet window",
+            v.message
+        );
     }
     out
 }
@@ -259,6 +304,11 @@ pub fn lookup(cli: &super::Cli, args: &RegistryArgs) -> Result<Option<Lookup>, F
         .map_err(super::registry::failure)
 }
 
+/// A ratio as a percentage, or "n/a" when there was nothing to divide.
+fn percent(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
 /// The score against a simulator manifest, as a person reads it.
 pub fn score_text(s: &Score) -> String {
     use std::fmt::Write as _;
@@ -276,13 +326,13 @@ pub fn score_text(s: &Score) -> String {
     for f in &s.faults {
         let _ = writeln!(
             out,
-            "{:<20} {:>8} {:>9} {:>9} {:>9.1}% {:>7.1}%",
+            "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
             f.fault.name(),
             f.sent,
             f.detected,
             f.false_positives,
-            f.precision * 100.0,
-            f.recall * 100.0
+            percent(f.precision),
+            percent(f.recall)
         );
     }
     let _ = writeln!(

@@ -28,9 +28,12 @@ Reports must audit the same contract in the same group; a report given twice is 
 (its messages would count twice). When every report was scored against the same simulator \
 manifest (audit --expect), the scores merge into the whole run's precision and recall.
 
+A transport that no instance saw a message on stays NO_TRAFFIC (exit 1); one that some \
+instance saw traffic on is not, since the instances split the traffic between them.
+
 Exit codes: 0 no violation of the --fail-on kinds (with merged scores: the score is perfect), \
-1 violations (or an imperfect score), 2 a report is missing, unreadable, not an audit report, \
-or does not fit the others.
+1 violations (or an imperfect score, or NO_TRAFFIC), 2 a report is missing, unreadable, not an \
+audit report, or does not fit the others, 3 a report whose transport was still lost at its end.
 
 Example:
   schemactl report merge audit-a.json audit-b.json --format json > fleet.json")]
@@ -102,8 +105,10 @@ fn merge(args: &MergeArgs) -> Outcome {
             }
         }
     }
-    let failing = merged.card.has_violations_of(&fail_on);
+    let failing = merged.card.has_violations_of(&fail_on) || merged.card.has_no_traffic();
     Ok(match &merged.expect {
+        _ if merged.card.has_open_gap() => Exit::Infrastructure,
+        _ if merged.card.has_no_traffic() => Exit::Findings,
         Some(e) if e.perfect => Exit::Pass,
         Some(_) => Exit::Findings,
         None if failing => Exit::Findings,

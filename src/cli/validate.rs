@@ -317,6 +317,12 @@ pub(crate) fn help(kind: ViolationKind) -> &'static str {
         ViolationKind::UNRESOLVED => {
             "the registry could not be asked about this schema id: check that it is reachable"
         }
+        ViolationKind::UNGOVERNED_SCHEMA => {
+            "add this schema to the contract's history (schemas/…) through review, or stop the producer auto-registering (auto.register.schemas=false)"
+        }
+        ViolationKind::NO_TRAFFIC => {
+            "check the topic names and that the producers run; pass --allow-empty for a deliberately quiet window"
+        }
         ViolationKind::RULE_VIOLATION => {
             "the payload keeps the schema but breaks a data-contract rule: fix the producer, or the rule if it is wrong"
         }

@@ -106,6 +106,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
             start: StartAt::Beginning,
             group: None,
             subject: contract.subject.clone(),
+            history: audit::contract_history(contract)?,
         }),
         attribution: Attribution::of(contract),
         max_messages: None,
@@ -115,6 +116,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         max_violations: 1000,
         keep_seen: false,
         connect_timeout: Duration::from_secs(10),
+        allow_empty: true,
     };
     let progress = Arc::new(Progress::default());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();

@@ -39,13 +39,18 @@ pub enum ViolationKind {
     OVERSIZE,
     /// The registry could not be asked about the schema id.
     UNRESOLVED,
+    /// The record names a schema of the contract's subject that the contract's history
+    /// (`schemas/…`) does not hold: registered outside the repository.
+    UNGOVERNED_SCHEMA,
+    /// A transport the audit watched delivered no message at all (not a payload: the run).
+    NO_TRAFFIC,
     /// The payload passed the schema but breaks a data-contract rule (CEL condition).
     RULE_VIOLATION,
 }
 
 impl ViolationKind {
     /// Every kind.
-    pub const ALL: [ViolationKind; 11] = [
+    pub const ALL: [ViolationKind; 13] = [
         ViolationKind::NOT_UTF8,
         ViolationKind::NOT_JSON,
         ViolationKind::SCHEMA_VIOLATION,
@@ -56,6 +61,8 @@ impl ViolationKind {
         ViolationKind::KEY_NOT_UUID,
         ViolationKind::OVERSIZE,
         ViolationKind::UNRESOLVED,
+        ViolationKind::UNGOVERNED_SCHEMA,
+        ViolationKind::NO_TRAFFIC,
         ViolationKind::RULE_VIOLATION,
     ];
 
@@ -72,6 +79,8 @@ impl ViolationKind {
             ViolationKind::KEY_NOT_UUID => "KEY_NOT_UUID",
             ViolationKind::OVERSIZE => "OVERSIZE",
             ViolationKind::UNRESOLVED => "UNRESOLVED",
+            ViolationKind::UNGOVERNED_SCHEMA => "UNGOVERNED_SCHEMA",
+            ViolationKind::NO_TRAFFIC => "NO_TRAFFIC",
             ViolationKind::RULE_VIOLATION => "RULE_VIOLATION",
         }
     }

@@ -8,6 +8,12 @@
 //! remembered for a few seconds. When the registry cannot be asked, cached ids keep
 //! working and every other id is [`Resolution::Unresolved`], never counted valid, and the
 //! registry is not asked again for a moment so that an outage does not become a flood.
+//!
+//! Governance: a version of the contract's subject counts as the contract's only when its
+//! schema is one of the contract's history (`schemas/…`, compared as JSON, so the registry's
+//! formatting does not matter); it then carries the contract's version number. A version of
+//! the subject that the history does not hold (auto-registered by a producer, registered by
+//! hand) is [`Known::Ungoverned`].
 
 use super::PayloadValidator;
 use super::wire::SchemaRef;
@@ -69,10 +75,19 @@ pub trait SchemaLookup: Send + Sync {
 /// What the cache knows about an id.
 #[derive(Clone, Debug)]
 pub enum Known {
-    /// Registered under the contract's subject.
+    /// Registered under the contract's subject, and one of the contract's versions.
     Ours {
-        /// The subject version.
+        /// The contract's version (the `vN` of `schemas/…/vN.json`).
         version: i32,
+        /// Its compiled validator.
+        validator: Arc<PayloadValidator>,
+    },
+    /// Registered under the contract's subject, but not in the contract's history.
+    Ungoverned {
+        /// The subject version in the registry.
+        registry_version: i32,
+        /// The registry's id for it.
+        id: u32,
         /// Its compiled validator.
         validator: Arc<PayloadValidator>,
     },
@@ -100,6 +115,10 @@ pub struct Resolver<L> {
     lookup: L,
     subject: String,
     max_bytes: usize,
+    /// The contract's history: versions and their schemas as JSON.
+    history: Vec<(u32, serde_json::Value)>,
+    /// The contract's newest version, compiled.
+    newest: Option<(u32, Arc<PayloadValidator>)>,
     known: HashMap<SchemaRef, Known>,
     /// The subject's schema texts and their ids, to recognise a GUID the registry's version
     /// records do not carry.
@@ -109,12 +128,40 @@ pub struct Resolver<L> {
 }
 
 impl<L: SchemaLookup> Resolver<L> {
-    /// Loads every version of `subject`; fails when the registry cannot be asked.
-    pub async fn load(lookup: L, subject: &str, max_bytes: usize) -> Result<Resolver<L>, String> {
+    /// Loads every version of `subject`, judged against the contract's `history` (versions and
+    /// schema texts, oldest first); fails when the registry cannot be asked or a schema of the
+    /// history does not compile.
+    pub async fn load(
+        lookup: L,
+        subject: &str,
+        history: &[(u32, String)],
+        max_bytes: usize,
+    ) -> Result<Resolver<L>, String> {
+        let parsed = history
+            .iter()
+            .map(|(v, text)| {
+                serde_json::from_str::<serde_json::Value>(text)
+                    .map(|j| (*v, j))
+                    .map_err(|e| format!("version {v} of the contract is not JSON: {e}"))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let newest = match history.last() {
+            Some((v, text)) => Some((
+                *v,
+                Arc::new(
+                    PayloadValidator::from_text(text)
+                        .map_err(|e| format!("version {v} of the contract does not compile: {e}"))?
+                        .with_max_bytes(max_bytes),
+                ),
+            )),
+            None => None,
+        };
         let mut r = Resolver {
             lookup,
             subject: subject.to_string(),
             max_bytes,
+            history: parsed,
+            newest,
             known: HashMap::new(),
             ours_by_text: HashMap::new(),
             unknown: HashMap::new(),
@@ -128,19 +175,28 @@ impl<L: SchemaLookup> Resolver<L> {
         for reg in self.lookup.subject_versions(&self.subject).await? {
             let id = SchemaRef::Id(reg.id);
             let known = match self.known.get(&id) {
-                Some(k @ Known::Ours { .. }) => k.clone(),
+                Some(k @ (Known::Ours { .. } | Known::Ungoverned { .. })) => k.clone(),
                 _ => {
-                    let validator = PayloadValidator::from_text(&reg.schema)
-                        .map_err(|e| {
-                            format!(
-                                "schema id {} (version {} of \"{}\") does not compile: {e}",
-                                reg.id, reg.version, self.subject
-                            )
-                        })?
-                        .with_max_bytes(self.max_bytes);
-                    Known::Ours {
-                        version: reg.version,
-                        validator: Arc::new(validator),
+                    let validator = Arc::new(
+                        PayloadValidator::from_text(&reg.schema)
+                            .map_err(|e| {
+                                format!(
+                                    "schema id {} (version {} of \"{}\") does not compile: {e}",
+                                    reg.id, reg.version, self.subject
+                                )
+                            })?
+                            .with_max_bytes(self.max_bytes),
+                    );
+                    match self.governing_version(&reg.schema) {
+                        Some(version) => Known::Ours {
+                            version: version as i32,
+                            validator,
+                        },
+                        None => Known::Ungoverned {
+                            registry_version: reg.version,
+                            id: reg.id,
+                            validator,
+                        },
                     }
                 }
             };
@@ -163,15 +219,19 @@ impl<L: SchemaLookup> Resolver<L> {
         self.known.get(&schema)
     }
 
-    /// The newest version of the subject known, if any.
-    pub fn newest(&self) -> Option<(i32, Arc<PayloadValidator>)> {
-        self.known
-            .values()
-            .filter_map(|k| match k {
-                Known::Ours { version, validator } => Some((*version, validator.clone())),
-                Known::Foreign { .. } => None,
-            })
-            .max_by_key(|(v, _)| *v)
+    /// The contract's version whose schema is `text`, if any.
+    fn governing_version(&self, text: &str) -> Option<u32> {
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        self.history
+            .iter()
+            .rev()
+            .find(|(_, h)| *h == json)
+            .map(|(v, _)| *v)
+    }
+
+    /// The contract's newest version and its validator: what every record is judged by.
+    pub fn newest(&self) -> Option<(u32, Arc<PayloadValidator>)> {
+        self.newest.clone()
     }
 
     /// Answers for `schema`, asking the registry on a cache miss.
@@ -215,7 +275,7 @@ impl<L: SchemaLookup> Resolver<L> {
                     (Some(k), _) => k.clone(),
                     // A GUID of one of our texts, from a registry whose version records carry
                     // no GUIDs.
-                    (None, Some(k @ Known::Ours { .. }))
+                    (None, Some(k @ (Known::Ours { .. } | Known::Ungoverned { .. })))
                         if matches!(schema, SchemaRef::Guid(_)) =>
                     {
                         k
@@ -466,6 +526,11 @@ mod tests {
     const OURS: &str = r#"{"type":"object","properties":{"fuel":{"type":"number","maximum":100}}}"#;
     const OTHER: &str = r#"{"type":"object","title":"other"}"#;
 
+    /// The contract's history: OURS is its version 3.
+    fn history() -> Vec<(u32, String)> {
+        vec![(3, OURS.to_string())]
+    }
+
     fn block<F: Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -479,12 +544,13 @@ mod tests {
             let reg = MemoryRegistry::default();
             let ours = reg.register("gen-value", OURS).await.unwrap();
             let other = reg.register("other-value", OTHER).await.unwrap();
-            let mut r = Resolver::load(reg.clone(), "gen-value", 1024)
+            let mut r = Resolver::load(reg.clone(), "gen-value", &history(), 1024)
                 .await
                 .unwrap();
+            // Governed: the contract's version number, not the registry's.
             assert!(matches!(
                 r.resolve(SchemaRef::Id(ours)).await,
-                Resolution::Known(Known::Ours { version: 1, .. })
+                Resolution::Known(Known::Ours { version: 3, .. })
             ));
             assert!(matches!(
                 r.resolve(SchemaRef::Id(other)).await,
@@ -495,15 +561,26 @@ mod tests {
                 Resolution::Unknown
             ));
 
-            // Registered after the start: found on a miss.
+            // Registered after the start, outside the contract's history (a producer
+            // auto-registering): found on a miss, and ungoverned.
             let v2 = reg
                 .register("gen-value", r#"{"type":"object","title":"v2"}"#)
                 .await
                 .unwrap();
             assert!(matches!(
                 r.resolve(SchemaRef::Id(v2)).await,
-                Resolution::Known(Known::Ours { version: 2, .. })
+                Resolution::Known(Known::Ungoverned { registry_version: 2, id, .. }) if id == v2
             ));
+            // The contract's history compares as JSON: the registry's formatting is no matter.
+            let spaced = reg
+                .register("gen-value", &format!("{OURS}\n").replace(':', ": "))
+                .await
+                .unwrap();
+            assert!(matches!(
+                r.resolve(SchemaRef::Id(spaced)).await,
+                Resolution::Known(Known::Ours { version: 3, .. })
+            ));
+            assert_eq!(r.newest().map(|(v, _)| v), Some(3));
 
             // An outage: cached ids keep working, others are unresolved.
             reg.set_down(true);
@@ -532,19 +609,19 @@ mod tests {
             let other = SchemaRef::Guid(memory_guid(OTHER));
 
             // Known from the version records, without a request.
-            let r = Resolver::load(reg.clone(), "gen-value", 1024)
+            let r = Resolver::load(reg.clone(), "gen-value", &history(), 1024)
                 .await
                 .unwrap();
-            assert!(matches!(r.get(ours), Some(Known::Ours { version: 1, .. })));
+            assert!(matches!(r.get(ours), Some(Known::Ours { version: 3, .. })));
 
             // Recognised by its text once the registry has named it.
-            let mut r = Resolver::load(NoGuidsInVersions(reg), "gen-value", 1024)
+            let mut r = Resolver::load(NoGuidsInVersions(reg), "gen-value", &history(), 1024)
                 .await
                 .unwrap();
             assert!(r.get(ours).is_none());
             assert!(matches!(
                 r.resolve(ours).await,
-                Resolution::Known(Known::Ours { version: 1, .. })
+                Resolution::Known(Known::Ours { version: 3, .. })
             ));
             assert!(matches!(
                 r.resolve(other).await,
@@ -564,7 +641,9 @@ mod tests {
             reg.register("gen-value", OURS).await.unwrap();
             let strict = r#"{"type":"object","required":["orderId"]}"#;
             let other = reg.register("orders-value", strict).await.unwrap();
-            let mut r = Resolver::load(reg, "gen-value", 1024).await.unwrap();
+            let mut r = Resolver::load(reg, "gen-value", &history(), 1024)
+                .await
+                .unwrap();
             let Resolution::Known(Known::Foreign { validator: Some(v) }) =
                 r.resolve(SchemaRef::Id(other)).await
             else {
@@ -580,6 +659,6 @@ mod tests {
     fn load_fails_when_the_registry_is_down() {
         let reg = MemoryRegistry::default();
         reg.set_down(true);
-        assert!(block(Resolver::load(reg, "s", 1)).is_err());
+        assert!(block(Resolver::load(reg, "s", &history(), 1)).is_err());
     }
 }

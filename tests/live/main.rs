@@ -13,6 +13,8 @@ mod tls;
 mod fleet_traffic;
 mod over_tls;
 
+mod once;
+
 use brokers::{Mosquitto, Tansu, free_port};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -247,6 +249,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             start: StartAt::Beginning,
             group: None,
             subject: contract.subject.clone(),
+            history: audit::contract_history(&contract).unwrap(),
         }),
         attribution: Attribution::of(&contract),
         max_messages: Some(summary.kafka),
@@ -256,6 +259,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         max_violations: 10_000,
         keep_seen: true,
         connect_timeout: Duration::from_secs(10),
+        allow_empty: false,
     };
     let card = rt
         .block_on(audit::run(
@@ -544,6 +548,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
             start: StartAt::Beginning,
             group: Some(group.clone()),
             subject: contract.subject.clone(),
+            history: audit::contract_history(&contract).unwrap(),
         }),
         attribution: Attribution::of(&contract),
         max_messages: None,
@@ -553,6 +558,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
         max_violations: 100_000,
         keep_seen: true,
         connect_timeout: Duration::from_secs(30),
+        allow_empty: false,
     };
     // Each instance stops when the test says so: once both together counted everything sent.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

@@ -112,7 +112,7 @@ fn simulate_and_audit_cross_tls_on_both_transports_with_sasl_plain_on_kafka() {
     ]);
     let audit = Audit::start_with(&args, &CREDENTIALS);
     let sim = schemactl()
-        .arg("simulate")
+        .args(["simulate", "--register"])
         .args(&flags)
         .args([
             "--faults",
@@ -276,7 +276,7 @@ fn an_untrusted_certificate_is_refused_with_exit_3_on_both_transports() {
     for (what, flags) in &runs {
         for command in [
             vec!["audit", "--duration", "30s", "--timeout", "5"],
-            vec!["simulate", "--count", "1", "--timeout", "5"],
+            vec!["simulate", "--count", "1", "--timeout", "5", "--register"],
         ] {
             let out = schemactl()
                 .args(&command)
@@ -351,7 +351,7 @@ fn a_wrong_sasl_password_exits_3_without_showing_it() {
     let ca = format!("ssl.ca.location={}", pki.ca.display());
     for command in [
         vec!["audit", "--duration", "30s", "--timeout", "5"],
-        vec!["simulate", "--count", "1", "--timeout", "5"],
+        vec!["simulate", "--count", "1", "--timeout", "5", "--register"],
     ] {
         let out = schemactl()
             .args(&command)

@@ -121,8 +121,19 @@ pub struct KafkaSource {
     context: SourceContext,
     cfg: KafkaConfig,
     group: Option<String>,
+    topic: String,
     /// Partitions of the topic when opened.
     pub partitions: usize,
+}
+
+/// What the cluster says about the topic's partitions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TopicCheck {
+    /// The topic no longer exists.
+    Gone,
+    /// Per partition held by this consumer: the oldest retained offset and the next offset
+    /// to be written.
+    Partitions(Vec<(i32, i64, i64)>),
 }
 
 impl KafkaSource {
@@ -139,6 +150,10 @@ impl KafkaSource {
             StartAt::Beginning => "earliest",
             StartAt::End => "latest",
         };
+        // Without a group the start is an explicit offset, and a position that falls out of
+        // range (records expired under the audit) resumes at the oldest retained record, which
+        // loses the fewest; the audit reports the hole.
+        let reset = if group.is_none() { "earliest" } else { reset };
         let mut ours = vec![
             ("enable.partition.eof", "false"),
             ("auto.offset.reset", reset),
@@ -192,11 +207,22 @@ impl KafkaSource {
             Some(_) => consumer.subscribe(&[topic]),
             None => {
                 let mut tpl = TopicPartitionList::new();
-                let offset = match start {
-                    StartAt::Beginning => Offset::Beginning,
-                    StartAt::End => Offset::End,
-                };
                 for p in 0..partitions {
+                    // The end is looked up now rather than left to librdkafka (`Offset::End`),
+                    // which resolves it after `assign` returns: records produced in between
+                    // (after the audit said it was connected) were missed.
+                    let offset = match start {
+                        StartAt::Beginning => Offset::Beginning,
+                        StartAt::End => consumer
+                            .fetch_watermarks(topic, p as i32, timeout)
+                            .map(|(_, high)| Offset::Offset(high))
+                            .map_err(|e| {
+                                TransportError::Connect(format!(
+                                    "Kafka: the end of partition {p} of \"{topic}\": {}",
+                                    cfg.describe(&e)
+                                ))
+                            })?,
+                    };
                     tpl.add_partition_offset(topic, p as i32, offset)
                         .map_err(|e| TransportError::Io(e.to_string()))?;
                 }
@@ -212,8 +238,64 @@ impl KafkaSource {
             context,
             cfg: cfg.clone(),
             group: group.map(str::to_string),
+            topic: topic.to_string(),
             partitions,
         })
+    }
+
+    /// The topic read.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Reads `partition` again from `offset` (`None`: from the oldest retained record).
+    pub fn seek(&self, partition: i32, offset: Option<i64>) -> Result<(), TransportError> {
+        let to = offset.map_or(Offset::Beginning, Offset::Offset);
+        self.consumer
+            .seek(&self.topic, partition, to, Duration::from_secs(2))
+            .map_err(|e| {
+                TransportError::Io(format!(
+                    "Kafka: seeking partition {partition} of \"{}\": {}",
+                    self.topic,
+                    self.cfg.describe(&e)
+                ))
+            })
+    }
+
+    /// Asks the cluster whether the topic still exists and where each partition this consumer
+    /// holds begins and ends; `Err` when it does not answer within `timeout`.
+    pub fn topic_state(&self, timeout: Duration) -> Result<TopicCheck, TransportError> {
+        let io = |e: KafkaError| TransportError::Io(self.cfg.describe(&e));
+        let metadata = self
+            .consumer
+            .fetch_metadata(Some(&self.topic), timeout)
+            .map_err(io)?;
+        let exists = metadata
+            .topics()
+            .iter()
+            .find(|t| t.name() == self.topic)
+            .is_some_and(|t| t.error().is_none() && !t.partitions().is_empty());
+        if !exists {
+            return Ok(TopicCheck::Gone);
+        }
+        let held: Vec<i32> = self
+            .consumer
+            .assignment()
+            .map_err(io)?
+            .elements()
+            .iter()
+            .filter(|e| e.topic() == self.topic)
+            .map(|e| e.partition())
+            .collect();
+        let mut out = Vec::with_capacity(held.len());
+        for p in held {
+            let (low, high) = self
+                .consumer
+                .fetch_watermarks(&self.topic, p, timeout)
+                .map_err(io)?;
+            out.push((p, low, high));
+        }
+        Ok(TopicCheck::Partitions(out))
     }
 
     /// The next record, waiting at most `timeout`; `None` when none arrived.

@@ -35,6 +35,10 @@ pub(crate) enum Polled {
         topic: Bytes,
         payload: Bytes,
         user_properties: Vec<(String, String)>,
+        /// The packet id (0 at QoS 0).
+        pkid: u16,
+        /// The DUP flag: the broker sends this message again.
+        dup: bool,
     },
     PubAck,
     SubAck {
@@ -171,6 +175,8 @@ impl EventLoop {
                         topic: Bytes::from(p.topic.into_bytes()),
                         payload: p.payload,
                         user_properties: Vec::new(),
+                        pkid: p.pkid,
+                        dup: p.dup,
                     },
                     Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
                     Ok(Event::Incoming(Packet::SubAck(s))) => Polled::SubAck {
@@ -191,6 +197,8 @@ impl EventLoop {
                     Ok(v5::Event::Incoming(Packet::Publish(p))) => Polled::Publish {
                         topic: p.topic,
                         payload: p.payload,
+                        pkid: p.pkid,
+                        dup: p.dup,
                         user_properties: p
                             .properties
                             .map(|pr| pr.user_properties)

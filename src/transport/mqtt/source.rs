@@ -1,9 +1,15 @@
 //! Sniffing MQTT: subscribe to topic filters and yield every publication with its topic, and
 //! say when the connection was lost and regained.
+//!
+//! At QoS 1 a broker that missed our PUBACK sends the message again with the DUP flag and the
+//! same packet id. The source remembers, per packet id, a digest of the last message it
+//! delivered; a DUP message matching it is [`MqttEvent::Redelivered`], not a new message. A
+//! message without DUP is always new (the broker reuses a packet id once it got the PUBACK).
 
 use super::{Client, EventLoop, MqttConfig, Polled, build, redact_url};
 use crate::transport::TransportError;
 use bytes::Bytes;
+use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 
 /// One publication as received.
@@ -29,6 +35,12 @@ pub enum MqttEvent {
         /// Why.
         reason: String,
     },
+    /// A QoS 1 message delivered again (DUP, same packet id, same topic and payload): already
+    /// delivered, not to be counted again.
+    Redelivered {
+        /// Its topic.
+        topic: String,
+    },
     /// The connection is back and the filters are subscribed again.
     Regained {
         /// How long the source was blind.
@@ -46,6 +58,17 @@ pub struct MqttSource {
     filters: Vec<String>,
     down_since: Option<(Instant, String)>,
     backoff: Duration,
+    /// The digest of the last message delivered under each packet id (QoS 1).
+    delivered: HashMap<u16, u64>,
+}
+
+fn digest(topic: &[u8], payload: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = foldhash::fast::FixedState::with_seed(0x5c7e_3a11).build_hasher();
+    h.write(topic);
+    h.write_u8(0);
+    h.write(payload);
+    h.finish()
 }
 
 impl MqttSource {
@@ -64,6 +87,7 @@ impl MqttSource {
             filters,
             down_since: None,
             backoff: Duration::from_millis(50),
+            delivered: HashMap::new(),
         };
         let url = redact_url(&cfg.url);
         let wait = async {
@@ -116,7 +140,18 @@ impl MqttSource {
                     topic,
                     payload,
                     user_properties,
+                    pkid,
+                    dup,
                 } => {
+                    if pkid != 0 {
+                        let d = digest(&topic, &payload);
+                        if dup && self.delivered.get(&pkid) == Some(&d) {
+                            return MqttEvent::Redelivered {
+                                topic: String::from_utf8_lossy(&topic).into_owned(),
+                            };
+                        }
+                        self.delivered.insert(pkid, d);
+                    }
                     return MqttEvent::Message(MqttMessage {
                         topic: String::from_utf8(topic.to_vec())
                             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
@@ -127,6 +162,8 @@ impl MqttSource {
                 }
                 Polled::ConnAck => {
                     self.backoff = Duration::from_millis(50);
+                    // A clean session starts its packet ids afresh: nothing is redelivered.
+                    self.delivered.clear();
                     // A clean session forgets subscriptions: ask again.
                     if self.subscribe_all().await.is_err() {
                         continue;
