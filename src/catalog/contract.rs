@@ -2,6 +2,7 @@
 
 use super::CatalogError;
 use super::reading_model::{RawModel, ReadingModel};
+use super::rules::{self, Metadata, RawRule, Rule};
 use crate::compat::{Level, Policy};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,10 @@ pub struct Contract {
     pub valid: Vec<Example>,
     /// Payloads that must not, with the expected violation.
     pub invalid: Vec<Example>,
+    /// The data-contract rules of the newest version (`[[rules]]`), defaults filled in.
+    pub rules: Vec<Rule>,
+    /// Confluent's schema metadata (`[metadata]`).
+    pub metadata: Option<Metadata>,
 }
 
 /// MQTT side of a contract.
@@ -152,6 +157,9 @@ struct RawContract {
     simulator: Option<RawModel>,
     #[serde(default)]
     examples: RawExamples,
+    #[serde(default)]
+    rules: Vec<RawRule>,
+    metadata: Option<Metadata>,
 }
 
 fn default_level() -> Level {
@@ -201,10 +209,15 @@ impl Contract {
         let raw: RawContract = toml::from_str(&text).map_err(|e| {
             let place = e.span().map(|s| place(s.start)).unwrap_or_default();
             err(format!(
-                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/mqtt_topic_level, [simulator] producer_id/interval and [[simulator.fields]], [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation",
-                e.message()
+                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/mqtt_topic_level, [simulator] producer_id/interval and [[simulator.fields]], [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation, [[rules]], [metadata]\nhelp: {}",
+                e.message(),
+                rules::HINT
             ))
         })?;
+        let contract_rules = rules::check_rules(&text, raw.rules).map_err(&err)?;
+        if let Some(m) = &raw.metadata {
+            rules::check_metadata(m).map_err(&err)?;
+        }
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -316,6 +329,8 @@ impl Contract {
             simulator,
             valid: convert(raw.examples.valid, false)?,
             invalid: convert(raw.examples.invalid, true)?,
+            rules: contract_rules,
+            metadata: raw.metadata,
         })
     }
 }

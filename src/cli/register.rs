@@ -70,6 +70,9 @@ struct VersionStep {
     id: Option<i32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     messages: Vec<String>,
+    /// How many data-contract rules were sent with it (the newest version carries them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<usize>,
     /// What a dry run's answer rests on, when it is less than the registration would see.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
@@ -108,6 +111,28 @@ struct ContractResult {
     subject: String,
     level: LevelStep,
     versions: Vec<VersionStep>,
+}
+
+/// The contract's metadata and rule set as Confluent's register request carries them
+/// (`None` for what the contract does not have).
+fn contract_rule_set(
+    contract: &Contract,
+) -> (Option<serde_json::Value>, Option<serde_json::Value>) {
+    let set = catalog::RuleSet::from_rules(&contract.rules);
+    let rule_set = (!set.is_empty()).then(|| json!(set));
+    let metadata = contract.metadata.as_ref().map(|m| json!(m));
+    (metadata, rule_set)
+}
+
+/// Whether a registered version carries the rule set the request sends (compared as rules,
+/// so a registry that spells out defaults still matches); a registry whose lookup ignores
+/// rule sets must not make a rule change look registered.
+fn same_rules(request: &RegisterRequest, found: &crate::registry::model::SubjectVersion) -> bool {
+    let Some(sent) = &request.rule_set else {
+        return true;
+    };
+    let parse = |v: &serde_json::Value| serde_json::from_value::<catalog::RuleSet>(v.clone()).ok();
+    found.rule_set.as_ref().and_then(parse) == parse(sent)
 }
 
 async fn register_contract(
@@ -187,6 +212,11 @@ async fn register_contract(
     let mut pending_before = false;
     let mut versions = Vec::new();
     let mut refused = false;
+    // The contract's [[rules]] and [metadata] belong to its newest version: sent with it, as
+    // Confluent's register request carries them, so a change to the rules alone is a new
+    // version of the same schema, and each earlier registry version keeps its rule set.
+    let (metadata, rule_set) = contract_rule_set(contract);
+    let newest = history.last().map(|f| f.version);
     for file in history {
         let shown = file.path.display().to_string();
         let mut step = VersionStep {
@@ -196,6 +226,7 @@ async fn register_contract(
             version: None,
             id: None,
             messages: Vec::new(),
+            rules: None,
             notes: Vec::new(),
         };
         if refused {
@@ -203,15 +234,22 @@ async fn register_contract(
             continue;
         }
         let what = format!("{context}, {shown}");
+        let carries = Some(file.version) == newest;
         let request = RegisterRequest {
             schema_type: Some("JSON".into()),
             schema: file.text.clone(),
+            metadata: metadata.clone().filter(|_| carries),
+            rule_set: rule_set.clone().filter(|_| carries),
             ..RegisterRequest::default()
         };
+        if carries && !contract.rules.is_empty() {
+            step.rules = Some(contract.rules.len());
+        }
         let found = client
             .lookup(subject, &request, args.normalize)
             .await
-            .map_err(|e| fail(e, &what))?;
+            .map_err(|e| fail(e, &what))?
+            .filter(|found| same_rules(&request, found));
         if let Some(found) = found {
             step.action = Action::AlreadyRegistered;
             step.version = Some(found.version);
@@ -372,6 +410,10 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
             (Some(version), Some(id), _) => format!("version {version}, id {id}"),
             (None, Some(id), _) => format!("id {id}"),
             _ => String::new(),
+        };
+        let at = match v.rules {
+            Some(n) => format!("{at} (with {n} rule(s))").trim().to_string(),
+            None => at,
         };
         let (label, style) = match v.action {
             Action::AlreadyRegistered => ("already registered", DIM),

@@ -30,7 +30,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let client = &session.client;
     let wanted = version.unwrap_or(VersionRef::Latest);
     let found = session
-        .run(client.version(&subject, wanted))
+        .run(client.version_with_rules(&subject, wanted))
         .map_err(|e| missing(e, client, &subject))?;
     let schema_type = found.schema_type.as_deref().unwrap_or("AVRO");
     match args.format {
@@ -44,6 +44,8 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 "id": found.id,
                 "schemaType": schema_type,
                 "references": found.references,
+                "metadata": found.metadata,
+                "ruleSet": found.rule_set,
                 "schema": schema,
             }))?;
         }
@@ -65,8 +67,41 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 let k = if i == 0 { "references" } else { "" };
                 say!("{}{} → {}@{}", key(k), r.name, r.subject, r.version);
             }
+            for (i, line) in rule_lines(found.rule_set.as_ref()).iter().enumerate() {
+                let k = if i == 0 { "rules" } else { "" };
+                say!("{}{line}", key(k));
+            }
             say!("{}", pretty(&found.schema));
         }
     }
     Ok(Exit::Pass)
+}
+
+/// One line per rule of a registered rule set: name, type, mode, expression, and whether
+/// schemactl evaluates it. Rules are kept as the registry holds them, whatever their type.
+fn rule_lines(rule_set: Option<&Value>) -> Vec<String> {
+    let Some(set) = rule_set else {
+        return Vec::new();
+    };
+    ["domainRules", "migrationRules"]
+        .iter()
+        .flat_map(|k| set.get(*k).and_then(Value::as_array).into_iter().flatten())
+        .map(|r| {
+            let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("");
+            let evaluated = serde_json::from_value::<crate::catalog::Rule>(r.clone())
+                .is_ok_and(|rule| rule.is_evaluated());
+            format!(
+                "{} ({} {}): {}{}",
+                text("name"),
+                text("type"),
+                text("mode"),
+                text("expr"),
+                if evaluated {
+                    ""
+                } else {
+                    " [not evaluated by schemactl]"
+                }
+            )
+        })
+        .collect()
 }

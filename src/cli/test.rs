@@ -86,13 +86,18 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
                 path: path.clone(),
                 message,
             })?;
+        let rules = super::validate::engine_for(contract, schema.document())?;
+        if !rules.not_evaluated().is_empty() {
+            cases.extend(rules_not_evaluated(contract, rules.not_evaluated()));
+        }
         for (example, must_pass) in contract
             .valid
             .iter()
             .map(|e| (e, true))
             .chain(contract.invalid.iter().map(|e| (e, false)))
         {
-            let violations = validator.check(&example.payload);
+            let violations =
+                super::validate::payload_violations(&validator, &rules, &example.payload);
             let items = example_items(contract, example, must_pass, &violations);
             examples.push(json!({
                 "name": example.name,
@@ -216,6 +221,19 @@ fn simulator_sample(
     )
 }
 
+/// One skipped check per rule `test` keeps but does not evaluate.
+fn rules_not_evaluated(contract: &Contract, names: &[String]) -> Vec<Case> {
+    names
+        .iter()
+        .map(|name| {
+            Case::skipped(
+                format!("{}: rule \"{name}\"", contract.name),
+                "not evaluated: kept and registered, but schemactl evaluates only enabled CEL and CEL_FIELD conditions (not JSONATA, ENCRYPT, TRANSFORM, migration or disabled rules)",
+            )
+        })
+        .collect()
+}
+
 fn example_items(
     contract: &Contract,
     example: &Example,
@@ -232,7 +250,11 @@ fn example_items(
             .iter()
             .map(|v| Item {
                 rule: v.kind.name().to_string(),
-                severity: Severity::Error,
+                severity: if v.fails() {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
                 file: file.clone(),
                 pointer: v.pointer.clone(),
                 at: None,

@@ -8,7 +8,8 @@ use crate::catalog::{self, Contract};
 use crate::replay::UNKNOWN_PRODUCER;
 use crate::report::location::locate;
 use crate::report::{Case, Item, LineCol, Report, Severity, render};
-use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, ViolationKind};
+use crate::validate::rules::RuleEngine;
+use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, Violation, ViolationKind};
 use anyhow::{Context, anyhow};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -19,7 +20,8 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = "\
 Each line of each file is one payload, checked as the audit checks a live message: size, UTF-8, \
-JSON, then the contract's newest schema.
+JSON, then the contract's newest schema, then the contract's data-contract rules ([[rules]]: \
+CEL conditions, RULE_VIOLATION) on each payload that passed the schema.
 
 Examples:
   schemactl validate captured.jsonl --contract generator
@@ -82,16 +84,64 @@ pub(crate) fn newest_validator(
     Ok((newest.version, newest.text.clone(), validator))
 }
 
+/// The contract's rules, compiled against its newest schema (`schema_text`).
+pub(crate) fn contract_rules(
+    contract: &Contract,
+    schema_text: &str,
+) -> Result<RuleEngine, super::Failure> {
+    let doc: serde_json::Value = serde_json::from_str(schema_text)
+        .context("newest schema is not JSON")
+        .input()?;
+    engine_for(contract, &doc).input()
+}
+
+/// The contract's rules compiled for the schema document `doc`.
+pub(crate) fn engine_for(
+    contract: &Contract,
+    doc: &serde_json::Value,
+) -> Result<RuleEngine, catalog::CatalogError> {
+    RuleEngine::new(&contract.rules, doc, contract.metadata.as_ref()).map_err(|(name, e)| {
+        catalog::CatalogError::Contract {
+            path: contract.file.clone(),
+            message: format!("rule \"{name}\": {e}"),
+        }
+    })
+}
+
+/// The violations of one payload: the schema's, or (when it passed) the rules'.
+pub(crate) fn payload_violations(
+    validator: &PayloadValidator,
+    rules: &RuleEngine,
+    payload: &[u8],
+) -> Vec<Violation> {
+    if validator.is_valid(payload) {
+        if rules.passes(payload) {
+            return Vec::new();
+        }
+        return match serde_json::from_slice::<serde_json::Value>(payload) {
+            Ok(record) => rules
+                .check(&record)
+                .into_iter()
+                .map(Violation::rule)
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+    }
+    validator.check(payload)
+}
+
 #[derive(Default)]
 struct Tally {
     payloads: u64,
     invalid: u64,
     by_kind: BTreeMap<ViolationKind, u64>,
+    by_rule: BTreeMap<String, u64>,
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let (version, schema_text, validator) = newest_validator(&contract, args.max_payload)?;
+    let rules = contract_rules(&contract, &schema_text)?;
     let inputs: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -126,22 +176,26 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         while let Some(entry) = reader.next_entry().map_err(anyhow::Error::msg).input()? {
             let (number, payload) = (entry.line, entry.payload.as_slice());
             let producer = entry.producer.as_deref();
-            let valid = validator.is_valid(payload);
+            let violations = payload_violations(&validator, &rules, payload);
             if capture {
                 let row = producers
                     .entry(producer.unwrap_or(UNKNOWN_PRODUCER).to_string())
                     .or_default();
                 row.0 += 1;
-                row.1 += u64::from(!valid);
+                row.1 += u64::from(violations.iter().any(Violation::fails));
             }
             tally.payloads += 1;
-            if valid {
+            if violations.is_empty() {
                 continue;
             }
-            tally.invalid += 1;
-            let violations = validator.check(payload);
+            if violations.iter().any(Violation::fails) {
+                tally.invalid += 1;
+            }
             for v in &violations {
                 *tally.by_kind.entry(v.kind).or_default() += 1;
+                if let Some(r) = &v.rule {
+                    *tally.by_rule.entry(r.rule.clone()).or_default() += 1;
+                }
             }
             for v in violations {
                 if details.len() >= args.max_findings {
@@ -149,15 +203,21 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 }
                 details.push(json!({
                     "file": name, "line": number, "kind": v.kind, "pointer": v.pointer,
-                    "keyword": v.keyword, "message": v.message, "producer": producer,
+                    "keyword": v.keyword, "message": v.message, "rule": v.rule,
+                    "producer": producer,
                 }));
                 items.push(Item {
                     rule: v.kind.name().to_string(),
-                    severity: Severity::Error,
+                    severity: if v.fails() {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
                     file: Some(name.clone()),
                     at: Some(payload_position(payload, number, v.pointer.as_deref())),
                     pointer: v.pointer.clone().filter(|p| !p.is_empty()),
                     message: match (&v.pointer, &v.keyword) {
+                        _ if v.rule.is_some() => v.message,
                         (Some(p), Some(k)) => format!("at \"{p}\" ({k}): {}", v.message),
                         _ => v.message,
                     } + &producer.map(|p| format!(" (from {p})")).unwrap_or_default(),
@@ -194,7 +254,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         });
         let mut file_json = json!({
             "file": name, "payloads": tally.payloads, "invalid": tally.invalid,
-            "violations": tally.by_kind,
+            "violations": tally.by_kind, "violations_by_rule": tally.by_rule,
         });
         if capture {
             file_json["producers"] = json!(
@@ -210,6 +270,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         for (k, n) in tally.by_kind {
             *total.by_kind.entry(k).or_default() += n;
         }
+        for (k, n) in tally.by_rule {
+            *total.by_rule.entry(k).or_default() += n;
+        }
     }
     let passed = total.invalid == 0;
     let report = Report {
@@ -223,6 +286,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             "payloads": total.payloads,
             "invalid": total.invalid,
             "violations_by_kind": total.by_kind,
+            "violations_by_rule": total.by_rule,
+            "rules_evaluated": rules.len(),
+            "rules_not_evaluated": rules.not_evaluated(),
             "files": files_json,
             "violations": details,
         }),
@@ -271,6 +337,9 @@ pub(crate) fn help(kind: ViolationKind) -> &'static str {
         }
         ViolationKind::NO_TRAFFIC => {
             "check the topic names and that the producers run; pass --allow-empty for a deliberately quiet window"
+        }
+        ViolationKind::RULE_VIOLATION => {
+            "the payload keeps the schema but breaks a data-contract rule: fix the producer, or the rule if it is wrong"
         }
     }
 }

@@ -552,6 +552,19 @@ impl RegistryClient {
         })
     }
 
+    /// One version of a subject as the registry answers it, `metadata` and `ruleSet` included
+    /// (which [`RegistryClient::version`], through the converter, does not return).
+    pub async fn version_with_rules(
+        &self,
+        subject: &str,
+        version: VersionRef,
+    ) -> Result<SubjectVersion, RegistryError> {
+        let s = encode_subject(subject)?;
+        let path = format!("/subjects/{s}/versions/{version}");
+        self.call::<SubjectVersion, ()>(Method::GET, &path, None, true)
+            .await
+    }
+
     /// These versions of a subject, in the order given, a few requests at a time.
     pub async fn versions_of(
         &self,

@@ -8,6 +8,7 @@
 
 pub mod fast;
 pub mod resolver;
+pub mod rules;
 pub mod wire;
 
 use crate::compat::{Draft, Schema};
@@ -43,11 +44,13 @@ pub enum ViolationKind {
     UNGOVERNED_SCHEMA,
     /// A transport the audit watched delivered no message at all (not a payload: the run).
     NO_TRAFFIC,
+    /// The payload passed the schema but breaks a data-contract rule (CEL condition).
+    RULE_VIOLATION,
 }
 
 impl ViolationKind {
     /// Every kind.
-    pub const ALL: [ViolationKind; 12] = [
+    pub const ALL: [ViolationKind; 13] = [
         ViolationKind::NOT_UTF8,
         ViolationKind::NOT_JSON,
         ViolationKind::SCHEMA_VIOLATION,
@@ -60,6 +63,7 @@ impl ViolationKind {
         ViolationKind::UNRESOLVED,
         ViolationKind::UNGOVERNED_SCHEMA,
         ViolationKind::NO_TRAFFIC,
+        ViolationKind::RULE_VIOLATION,
     ];
 
     /// The stable id.
@@ -77,6 +81,7 @@ impl ViolationKind {
             ViolationKind::UNRESOLVED => "UNRESOLVED",
             ViolationKind::UNGOVERNED_SCHEMA => "UNGOVERNED_SCHEMA",
             ViolationKind::NO_TRAFFIC => "NO_TRAFFIC",
+            ViolationKind::RULE_VIOLATION => "RULE_VIOLATION",
         }
     }
 
@@ -106,6 +111,9 @@ pub struct Violation {
     pub keyword: Option<String>,
     /// One sentence.
     pub message: String,
+    /// For `RULE_VIOLATION`: the rule, its expression, the values it read, the action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Box<rules::RuleFailure>>,
 }
 
 impl Violation {
@@ -116,7 +124,27 @@ impl Violation {
             pointer: None,
             keyword: None,
             message: message.into(),
+            rule: None,
         }
+    }
+
+    /// A failed data-contract rule.
+    pub fn rule(failure: rules::RuleFailure) -> Self {
+        Violation {
+            kind: ViolationKind::RULE_VIOLATION,
+            pointer: failure
+                .field
+                .as_ref()
+                .map(|f| f.trim_start_matches('$').replace('.', "/")),
+            keyword: Some(failure.rule.clone()),
+            message: failure.message(),
+            rule: Some(Box::new(failure)),
+        }
+    }
+
+    /// Whether it makes the payload fail (a rule with `onFailure = "NONE"` only reports).
+    pub fn fails(&self) -> bool {
+        self.rule.as_ref().is_none_or(|r| r.action.fails())
     }
 }
 
@@ -196,6 +224,7 @@ impl PayloadValidator {
                 pointer: Some(e.instance_path().to_string()),
                 keyword: Some(e.kind().keyword().to_string()),
                 message: e.to_string(),
+                rule: None,
             })
             .collect()
     }
@@ -262,6 +291,7 @@ pub fn check_bytes(bytes: &[u8], max_bytes: usize) -> Result<serde_json::Value, 
                 kind: ViolationKind::NOT_JSON,
                 pointer: None,
                 keyword: eof.then(|| "eof".to_string()),
+                rule: None,
                 message: if eof {
                     format!("JSON ends early (truncated?) after {} bytes", bytes.len())
                 } else {
