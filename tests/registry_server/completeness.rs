@@ -398,6 +398,26 @@ async fn a_version_registered_without_metadata_or_rules_keeps_the_latest_ones() 
     assert!(record.ok().get("ruleSet").is_none(), "{record:?}");
 }
 
+/// The fleet's producer auto-registers v1's text, with no rules, after the team registered a
+/// later version carrying rules: Confluent looks the schema up as sent first
+/// (`registerOrForward`), so the producer gets version 1 back and no new version inherits the
+/// rules onto v1's text.
+#[tokio::test]
+async fn an_older_schema_sent_without_rules_is_its_own_version_not_a_new_one() {
+    let api = Api::start();
+    api.set_level("gen-value", "NONE").await;
+    let id1 = api.register("gen-value", &generator_v1()).await;
+    let mut v2 = body(&generator("string", json!({})));
+    v2["ruleSet"] = json!({"domainRules": [{
+        "name": "fuelNotNegative", "kind": "CONDITION", "mode": "WRITE", "type": "CEL",
+        "expr": "message.fuel >= 0"
+    }]});
+    api.post("/subjects/gen-value/versions", &v2).await.ok();
+    assert_eq!(api.register("gen-value", &generator_v1()).await, id1);
+    let versions = api.get("/subjects/gen-value/versions").await;
+    assert_eq!(versions.ok(), &json!([1, 2]));
+}
+
 #[tokio::test]
 async fn import_mode_inherits_nothing() {
     let api = Api::start();

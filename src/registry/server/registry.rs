@@ -1035,6 +1035,25 @@ impl Registry {
         let state = self.read();
         Self::writable(&state, subject)?;
         let import = state.mode(subject) == Mode::Import;
+        let already = |proposal: &Proposal| -> Result<Option<i32>, ApiError> {
+            let Some((_, existing)) = state.find_in_subject(subject, proposal, false) else {
+                return Ok(None);
+            };
+            if wanted_id.is_some_and(|id| id != existing.id) {
+                return Err(ApiError::NotPermitted(format!(
+                    "Schema already registered with id {} instead of input id {}",
+                    existing.id,
+                    wanted_id.unwrap_or_default()
+                )));
+            }
+            Ok(Some(existing.id))
+        };
+        // As Confluent's registerOrForward does, the schema as sent is looked up first: a
+        // producer that auto-registers the schema of an older version, with no rules of its
+        // own, gets that version back rather than a new one carrying the latest version's rules.
+        if let Some(id) = already(&proposal)? {
+            return Ok(id);
+        }
         if !import {
             inherit_from_latest(&state, subject, &mut proposal, &mut meta);
         }
@@ -1050,15 +1069,8 @@ impl Registry {
                 )));
             }
         }
-        if let Some((_, existing)) = state.find_in_subject(subject, &proposal, false) {
-            if wanted_id.is_some_and(|id| id != existing.id) {
-                return Err(ApiError::NotPermitted(format!(
-                    "Schema already registered with id {} instead of input id {}",
-                    existing.id,
-                    wanted_id.unwrap_or_default()
-                )));
-            }
-            return Ok(existing.id);
+        if let Some(id) = already(&proposal)? {
+            return Ok(id);
         }
         let keys = Keys::new(
             &proposal.schema_type,
