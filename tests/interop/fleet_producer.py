@@ -14,6 +14,7 @@ serializer alone registers and frames. Exits 2 when confluent-kafka is not insta
 import json
 import sys
 from uuid import uuid4
+from fleet_schema import SCHEMA_STR
 
 INSTALL = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'  (or run scripts/install-test-deps.sh)"
 
@@ -26,40 +27,7 @@ except ImportError as e:  # the Rust test turns this into a failure naming the c
     sys.exit(2)
 
 # Exactly as it stands in the fleet's producer (FLEET.md).
-schema_str = """{
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "Generator",
-    "description": "A fuel engines health data",
-    "type": "object",
-    "properties": {
-        "generatorID": {
-        "description": "UniqueID of generator",
-        "type": "string"
-        },
-        "lat": {
-        "description": "latitude",
-        "type": "number"
-        },
-        "lon": {
-        "description": "longitude",
-        "type": "number"
-        },
-        "temperature": {
-        "description": "temperature",
-        "type": "number"
-        },
-        "pressure": {
-        "description": "pressure",
-        "type": "number"
-        },
-        "fuel": {
-        "description": "fuel",
-        "type": "number"
-        }
-    },
-    "required": [ "generatorID", "lat", "lon", "temperature", "pressure", "fuel" ]
-}
-"""
+schema_str = SCHEMA_STR
 
 TOPIC = "emergency_generator"
 

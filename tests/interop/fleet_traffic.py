@@ -32,46 +32,13 @@ import random
 import sys
 from uuid import uuid4
 
+from fleet_schema import SCHEMA_STR  # the schema exactly as the fleet's producer holds it
+
 INSTALL = (
     "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]' paho-mqtt"
     "  (or run scripts/install-test-deps.sh)"
 )
 
-# The schema exactly as the fleet's producer holds it (FLEET.md: key order and descriptions).
-SCHEMA_STR = """{
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "Generator",
-    "description": "A fuel engines health data",
-    "type": "object",
-    "properties": {
-        "generatorID": {
-        "description": "UniqueID of generator",
-        "type": "string"
-        },
-        "lat": {
-        "description": "latitude",
-        "type": "number"
-        },
-        "lon": {
-        "description": "longitude",
-        "type": "number"
-        },
-        "temperature": {
-        "description": "temperature",
-        "type": "number"
-        },
-        "pressure": {
-        "description": "pressure",
-        "type": "number"
-        },
-        "fuel": {
-        "description": "fuel",
-        "type": "number"
-        }
-    },
-    "required": [ "generatorID", "lat", "lon", "temperature", "pressure", "fuel" ]
-}
-"""
 
 # generator1 sits where FLEET.md's example reading puts it; the others at a position drawn once
 # inside the contiguous United States (as the generator contract's [simulator] model does).
