@@ -1,37 +1,12 @@
 //! Command-line tests against the real binary: outputs are snapshot-tested (colour off) together
 //! with their exit codes; bad input must exit 2 with an error naming the file and position.
 
-use std::path::{Path, PathBuf};
+#[path = "common/cli.rs"]
+mod cli_run;
+use cli_run::{Run, root, schemactl, schemactl_in};
+
+use std::path::Path;
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn schemactl_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(args)
-        .arg("--color=never")
-        .current_dir(dir)
-        .env_remove("SCHEMACTL_ROOT")
-        .output()
-        .expect("run schemactl");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn schemactl(args: &[&str]) -> Run {
-    schemactl_in(&root(), args)
-}
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

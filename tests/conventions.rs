@@ -2,33 +2,11 @@
 //! them (text `-->`, SARIF region, GitHub `line=`/`col=`, JUnit), shell completions and the
 //! manual page.
 
-use std::path::PathBuf;
+#[path = "common/cli.rs"]
+mod cli_run;
+use cli_run::{Run, root, schemactl};
+
 use std::process::{Command, Stdio};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn schemactl(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(args)
-        .arg("--color=never")
-        .current_dir(root())
-        .env_remove("SCHEMACTL_ROOT")
-        .output()
-        .expect("run schemactl");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// The proposal lowers a `maximum` 20 lines down, inside a tuple `items` array and under a
 /// property whose name holds a `/`.

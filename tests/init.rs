@@ -2,6 +2,10 @@
 //! as a process, filled by the fleet's own producer code or by `register`), drafting from
 //! samples, and the bad input it refuses with nothing written.
 
+#[path = "common/cli.rs"]
+mod cli_run;
+use cli_run::{Run, schemactl_in};
+
 #[path = "services/mod.rs"]
 mod services;
 
@@ -11,35 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn text(&self) -> String {
-        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn schemactl_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(services::schemactl())
-        .args(args)
-        .arg("--color=never")
-        .current_dir(dir)
-        .env_remove("SCHEMACTL_ROOT")
-        .env_remove("SCHEMACTL_CONFIG")
-        .env_remove("SCHEMA_REGISTRY_URL")
-        .output()
-        .expect("run schemactl");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// Runs schemactl and insists on exit 0.
 fn pass(dir: &Path, args: &[&str]) -> Run {

@@ -2,38 +2,11 @@
 //! producers sent (tests/fixtures/replay, readings in FLEET.md's shape), in every format, and the
 //! bad inputs a replay can meet.
 
+#[path = "common/cli.rs"]
+mod cli_run;
+use cli_run::{Run, root, schemactl, schemactl_in};
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn schemactl_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(args)
-        .arg("--color=never")
-        .current_dir(dir)
-        .env_remove("SCHEMACTL_ROOT")
-        .output()
-        .expect("run schemactl");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn schemactl(args: &[&str]) -> Run {
-    schemactl_in(&root(), args)
-}
 
 const PERCENT: &str = "tests/fixtures/generator/fuel-as-percentage.json";
 const HARMLESS: &str = "tests/fixtures/generator/compatible-v4.json";

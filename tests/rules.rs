@@ -2,29 +2,12 @@
 //! `validate` and `test` on payloads that passed the schema, and bad rules refused with the
 //! file, the rule's name, the line and the column.
 
+#[path = "common/cli.rs"]
+mod cli_run;
+use cli_run::{Run, schemactl_in};
+
 use std::path::Path;
 use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn schemactl_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(args)
-        .arg("--color=never")
-        .current_dir(dir)
-        .env_remove("SCHEMACTL_ROOT")
-        .output()
-        .expect("run schemactl");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// The schema the fleet registered (FLEET.md), without descriptions.
 const FLEET_SCHEMA: &str = r#"{
