@@ -968,15 +968,35 @@ impl<'de> Visitor<'de> for PickScalars<'_, 'de> {
         f.write_str("an object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            match self.reads.binary_search_by(|n| n.as_str().cmp(&key)) {
-                Ok(slot) => self.out[slot] = map.next_value_seed(ScalarSeed)?,
-                Err(_) => {
+        while let Some(slot) = map.next_key_seed(SlotOf(self.reads))? {
+            match slot {
+                Some(slot) => self.out[slot] = map.next_value_seed(ScalarSeed)?,
+                None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// A key's slot among the names read (sorted), without allocating the key.
+struct SlotOf<'a>(&'a [String]);
+
+impl<'de> DeserializeSeed<'de> for SlotOf<'_> {
+    type Value = Option<usize>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SlotOf<'_> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, k: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.binary_search_by(|n| n.as_str().cmp(k)).ok())
     }
 }
 
