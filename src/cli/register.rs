@@ -113,17 +113,6 @@ struct ContractResult {
     versions: Vec<VersionStep>,
 }
 
-/// The contract's metadata and rule set as Confluent's register request carries them
-/// (`None` for what the contract does not have).
-fn contract_rule_set(
-    contract: &Contract,
-) -> (Option<serde_json::Value>, Option<serde_json::Value>) {
-    let set = catalog::RuleSet::from_rules(&contract.rules);
-    let rule_set = (!set.is_empty()).then(|| json!(set));
-    let metadata = contract.metadata.as_ref().map(|m| json!(m));
-    (metadata, rule_set)
-}
-
 /// Whether a registered version carries the rule set the request sends (compared as rules,
 /// so a registry that spells out defaults still matches); a registry whose lookup ignores
 /// rule sets must not make a rule change look registered.
@@ -131,8 +120,11 @@ fn same_rules(request: &RegisterRequest, found: &crate::registry::model::Subject
     let Some(sent) = &request.rule_set else {
         return true;
     };
-    let parse = |v: &serde_json::Value| serde_json::from_value::<catalog::RuleSet>(v.clone()).ok();
-    found.rule_set.as_ref().and_then(parse) == parse(sent)
+    let as_version = |rule_set: Option<&serde_json::Value>| catalog::VersionRules {
+        rule_set: rule_set.cloned(),
+        ..catalog::VersionRules::default()
+    };
+    as_version(found.rule_set.as_ref()).same_as(&as_version(Some(sent)))
 }
 
 async fn register_contract(
@@ -212,11 +204,13 @@ async fn register_contract(
     let mut pending_before = false;
     let mut versions = Vec::new();
     let mut refused = false;
-    // The contract's [[rules]] and [metadata] belong to its newest version: sent with it, as
-    // Confluent's register request carries them, so a change to the rules alone is a new
-    // version of the same schema, and each earlier registry version keeps its rule set.
-    let (metadata, rule_set) = contract_rule_set(contract);
-    let newest = history.last().map(|f| f.version);
+    // Each version is sent with its own rule set and metadata, as Confluent's register request
+    // carries them: the contract's [[rules]] and [metadata] for the newest, vN.rules.json for
+    // the others (catalog::rule_history). A change to the rules alone is a new version of the
+    // same schema, and each earlier registry version keeps its rule set.
+    let newest = history.last().map_or(0, |f| f.version);
+    let rule_sets = catalog::rule_history::rule_sets(contract, newest)
+        .map_err(|e| Failure::Input(anyhow!(e)))?;
     for file in history {
         let shown = file.path.display().to_string();
         let mut step = VersionStep {
@@ -234,16 +228,21 @@ async fn register_contract(
             continue;
         }
         let what = format!("{context}, {shown}");
-        let carries = Some(file.version) == newest;
+        let own = rule_sets
+            .iter()
+            .find(|r| r.version == file.version)
+            .cloned()
+            .unwrap_or_default();
+        let count = own.rules().len();
         let request = RegisterRequest {
             schema_type: Some("JSON".into()),
             schema: file.text.clone(),
-            metadata: metadata.clone().filter(|_| carries),
-            rule_set: rule_set.clone().filter(|_| carries),
+            metadata: own.metadata,
+            rule_set: own.rule_set,
             ..RegisterRequest::default()
         };
-        if carries && !contract.rules.is_empty() {
-            step.rules = Some(contract.rules.len());
+        if count > 0 {
+            step.rules = Some(count);
         }
         let found = client
             .lookup(subject, &request, args.normalize)
