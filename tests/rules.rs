@@ -469,3 +469,286 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     assert_eq!(json["metadata"]["properties"]["owner"], "fleet-ops");
     assert!(json["ruleSet"].get("migrationRules").is_none());
 }
+
+/// A POST on loopback with a JSON body, answered as JSON.
+fn post_json(url: &str, body: &serde_json::Value) -> serde_json::Value {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let response = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/vnd.schemaregistry.v1+json")
+                .json(body)
+                .send()
+                .await
+                .expect("POST");
+            let status = response.status();
+            let json: serde_json::Value = response.json().await.expect("JSON");
+            assert!(status.is_success(), "{status}: {json}");
+            json
+        })
+}
+
+fn versions_of(registry: &services::Registry) -> Vec<i64> {
+    get_json(&registry.at("/subjects/emergency_generator-value/versions"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect()
+}
+
+fn register_json(dir: &Path, contract: &str, registry: &services::Registry) -> serde_json::Value {
+    let run = schemactl_in(
+        dir,
+        &[
+            "register",
+            "--contract",
+            contract,
+            "--registry",
+            &registry.url,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    json_of(&run)
+}
+
+#[test]
+fn pull_and_init_bring_every_versions_rule_set_back_and_registering_again_adds_nothing() {
+    let registry = services::Registry::start();
+    let dir = project(RULES);
+    let first = register_json(dir.path(), "g", &registry);
+    assert_eq!(first["summary"]["registered"], 1, "{first}");
+
+    // A client other than schemactl registers a rules-only version carrying rule types
+    // schemactl does not run: an executor it has never heard of, and Confluent's encryption.
+    let vendor_rule = serde_json::json!({
+        "name": "vendor_check",
+        "kind": "CONDITION",
+        "mode": "WRITE",
+        "type": "ACME_RULES",
+        "expr": "fuel in [0, 5000]",
+        "params": {"acme.level": "3"},
+        "onFailure": "ERROR"
+    });
+    let encrypt_rule = serde_json::json!({
+        "name": "encrypt_location",
+        "kind": "TRANSFORM",
+        "mode": "WRITEREAD",
+        "type": "ENCRYPT",
+        "tags": ["PII"],
+        "params": {"encrypt.kek.name": "fleet-kek"},
+        "onFailure": "ERROR,NONE"
+    });
+    let rule_set = serde_json::json!({
+        "domainRules": [
+            {"name": "fuel_not_negative", "kind": "CONDITION", "mode": "WRITEREAD", "type": "CEL", "expr": "message.fuel >= 0", "onFailure": "ERROR"},
+            vendor_rule,
+            encrypt_rule
+        ],
+        "migrationRules": [
+            {"name": "migrate", "kind": "TRANSFORM", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"}
+        ]
+    });
+    post_json(
+        &registry.at("/subjects/emergency_generator-value/versions"),
+        &serde_json::json!({
+            "schemaType": "JSON",
+            "schema": FLEET_SCHEMA,
+            "metadata": {"properties": {"owner": "fleet-ops", "acme.team": "sensors"}},
+            "ruleSet": rule_set
+        }),
+    );
+    assert_eq!(versions_of(&registry), [1, 2]);
+    let stored = get_json(&registry.at("/subjects/emergency_generator-value/versions/2"));
+
+    // pull: each version's rule set beside it, as the registry holds it.
+    let adopted = tempfile::tempdir().unwrap();
+    let a = adopted.path();
+    let pull = schemactl_in(
+        a,
+        &[
+            "pull",
+            "emergency_generator-value",
+            "--into",
+            "schemas/p",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    assert_eq!(pull.code, 0, "{}", pull.text());
+    assert!(pull.stdout.contains("v2.rules.json"), "{}", pull.stdout);
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(a.join("schemas/p/v2.rules.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(file["ruleSet"], stored["ruleSet"]);
+    assert_eq!(file["metadata"], stored["metadata"]);
+    assert!(a.join("schemas/p/v1.rules.json").is_file());
+    assert_eq!(
+        std::fs::read_to_string(a.join("schemas/p/v1.json")).unwrap(),
+        std::fs::read_to_string(a.join("schemas/p/v2.json")).unwrap(),
+        "a rules-only version is the same schema again"
+    );
+    std::fs::create_dir_all(a.join("contracts")).unwrap();
+    std::fs::write(
+        a.join("contracts/p.toml"),
+        "subject = \"emergency_generator-value\"\nschemas = \"schemas/p\"\n",
+    )
+    .unwrap();
+
+    // test: the rules it does not run are named as not evaluated, never dropped.
+    let test = schemactl_in(a, &["test", "--contract", "p"]);
+    assert_eq!(test.code, 0, "{}", test.text());
+    for name in ["vendor_check", "encrypt_location", "migrate"] {
+        assert!(
+            test.stdout.contains(&format!("rule \"{name}\"")),
+            "{name}: {}",
+            test.stdout
+        );
+    }
+    assert!(test.stdout.contains("not evaluated"), "{}", test.stdout);
+
+    // register again: nothing new, every version already holds its rule set.
+    let again = register_json(a, "p", &registry);
+    assert_eq!(again["summary"]["registered"], 0, "{again}");
+    assert_eq!(again["summary"]["already_registered"], 2, "{again}");
+    assert_eq!(again["contracts"][0]["versions"][1]["version"], 2, "{again}");
+    assert_eq!(versions_of(&registry), [1, 2]);
+
+    // init --from-registry writes the same history and rule sets, and registers nothing new.
+    let initialised = tempfile::tempdir().unwrap();
+    let i = initialised.path();
+    let init = schemactl_in(
+        i,
+        &[
+            "init",
+            "--from-registry",
+            "emergency_generator-value",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    assert_eq!(init.code, 0, "{}", init.text());
+    for v in 1..=2 {
+        assert_eq!(
+            std::fs::read_to_string(i.join(format!("schemas/emergency_generator/v{v}.rules.json")))
+                .unwrap(),
+            std::fs::read_to_string(a.join(format!("schemas/p/v{v}.rules.json"))).unwrap()
+        );
+    }
+    let again = register_json(i, "emergency_generator", &registry);
+    assert_eq!(again["summary"]["registered"], 0, "{again}");
+    assert_eq!(versions_of(&registry), [1, 2]);
+    let v2 = get_json(&registry.at("/subjects/emergency_generator-value/versions/2"));
+    assert_eq!(v2["ruleSet"], stored["ruleSet"], "byte-faithful round trip");
+
+    // A contract with [[rules]] of its own beside the newest version's file has two rule sets
+    // for one version: refused, naming both.
+    std::fs::write(
+        a.join("contracts/p.toml"),
+        format!("subject = \"emergency_generator-value\"\nschemas = \"schemas/p\"\n{RULES}"),
+    )
+    .unwrap();
+    let both = schemactl_in(a, &["test", "--contract", "p"]);
+    assert_eq!(both.code, 2, "{}", both.text());
+    assert!(
+        both.stderr.contains("p.toml") && both.stderr.contains("v2.rules.json"),
+        "{}",
+        both.stderr
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_not() {
+    let dir = project(RULES);
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "v1 with its rules published"]);
+    let check = |d: &Path| {
+        schemactl_in(
+            d,
+            &[
+                "check-compat",
+                "--contract",
+                "g",
+                "--base",
+                "main",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let run = check(d);
+    assert_eq!(run.code, 0, "{}", run.text());
+
+    // Editing v1's rule (the contract's, since v1 is the newest) in place.
+    let contract = d.join("contracts/g.toml");
+    let published = std::fs::read_to_string(&contract).unwrap();
+    std::fs::write(
+        &contract,
+        published.replace("message.fuel >= 0", "message.fuel >= -10"),
+    )
+    .unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let doc = json_of(&run);
+    assert_eq!(doc["compatible"], false, "{doc}");
+    assert_eq!(doc["published"]["findings"][0]["type"], "RULES_REWRITTEN", "{doc}");
+    let message = doc["published"]["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("version 1's rule set"), "{message}");
+
+    // The same change made as a new version: v2 is v1's schema again with the new rules, and
+    // v1's rule set stays as published, in v1.rules.json.
+    let v1_rules = serde_json::json!({
+        "metadata": {"properties": {"owner": "fleet-ops"}},
+        "ruleSet": {
+            "domainRules": [
+                {"name": "fuel_not_negative", "doc": "The firmware reports a negative level once per refill cycle (FLEET.md).", "type": "CEL", "expr": "message.fuel >= 0"},
+                {"name": "temperature_plausible", "type": "CEL", "expr": "message.temperature >= -10 && message.temperature <= 90", "onFailure": "NONE"},
+                {"name": "pressure_plausible", "type": "CEL", "expr": "message.pressure >= 100 && message.pressure <= 1000", "onFailure": "DLQ", "params": {"dlq.topic": "emergency_generator-dlq"}}
+            ],
+            "migrationRules": [{"name": "migrate", "type": "JSONATA", "mode": "UPGRADE", "expr": "$"}]
+        }
+    });
+    std::fs::write(
+        d.join("schemas/g/v1.rules.json"),
+        serde_json::to_string_pretty(&v1_rules).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 0, "{}", run.text());
+
+    // Dropping v1's rule set from the history is an edit of a published version too.
+    std::fs::remove_file(d.join("schemas/g/v1.rules.json")).unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(run.stdout.contains("RULES_REWRITTEN"), "{}", run.stdout);
+}

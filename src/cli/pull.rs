@@ -56,7 +56,15 @@ pub(super) async fn history(
     subject: &str,
 ) -> Result<(Vec<SubjectVersion>, SubjectSettings), RegistryError> {
     let numbers = client.versions(subject).await?;
-    let versions = client.versions_of(subject, &numbers).await?;
+    // Read whole, `metadata` and `ruleSet` included, so each version's rule set comes back.
+    let mut versions = Vec::with_capacity(numbers.len());
+    for n in numbers {
+        versions.push(
+            client
+                .version_with_rules(subject, crate::registry::model::VersionRef::Number(n))
+                .await?,
+        );
+    }
     let settings = client.subject_settings(subject).await?;
     Ok((versions, settings))
 }
