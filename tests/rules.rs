@@ -582,10 +582,9 @@ fn pull_and_init_bring_every_versions_rule_set_back_and_registering_again_adds_n
     );
     assert_eq!(pull.code, 0, "{}", pull.text());
     assert!(pull.stdout.contains("v2.rules.json"), "{}", pull.stdout);
-    let file: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(a.join("schemas/p/v2.rules.json")).unwrap(),
-    )
-    .unwrap();
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("schemas/p/v2.rules.json")).unwrap())
+            .unwrap();
     assert_eq!(file["ruleSet"], stored["ruleSet"]);
     assert_eq!(file["metadata"], stored["metadata"]);
     assert!(a.join("schemas/p/v1.rules.json").is_file());
@@ -617,7 +616,10 @@ fn pull_and_init_bring_every_versions_rule_set_back_and_registering_again_adds_n
     let again = register_json(a, "p", &registry);
     assert_eq!(again["summary"]["registered"], 0, "{again}");
     assert_eq!(again["summary"]["already_registered"], 2, "{again}");
-    assert_eq!(again["contracts"][0]["versions"][1]["version"], 2, "{again}");
+    assert_eq!(
+        again["contracts"][0]["versions"][1]["version"], 2,
+        "{again}"
+    );
     assert_eq!(versions_of(&registry), [1, 2]);
 
     // init --from-registry writes the same history and rule sets, and registers nothing new.
@@ -720,7 +722,10 @@ fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_n
     assert_eq!(run.code, 1, "{}", run.text());
     let doc = json_of(&run);
     assert_eq!(doc["compatible"], false, "{doc}");
-    assert_eq!(doc["published"]["findings"][0]["type"], "RULES_REWRITTEN", "{doc}");
+    assert_eq!(
+        doc["published"]["findings"][0]["type"], "RULES_REWRITTEN",
+        "{doc}"
+    );
     let message = doc["published"]["findings"][0]["message"].as_str().unwrap();
     assert!(message.contains("version 1's rule set"), "{message}");
 
@@ -751,4 +756,174 @@ fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_n
     let run = check(d);
     assert_eq!(run.code, 1, "{}", run.text());
     assert!(run.stdout.contains("RULES_REWRITTEN"), "{}", run.stdout);
+}
+
+const NPM_INSTALL: &str = "npm ci --prefix tests/interop/node";
+
+/// Runs one client's corpus evaluator: {rule: {payload: "pass" | "fail"}}.
+fn client_verdicts(
+    program: &str,
+    script: &str,
+    corpus: &Path,
+    install: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let out = Command::new(program)
+        .arg(&script)
+        .arg(corpus)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it, then: {install}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{script:?}: {e}\n{stderr}")),
+        Some(2) => panic!("{program}'s Confluent client is missing: run `{install}`\n{stderr}"),
+        _ => panic!("{script:?} failed\n{stderr}"),
+    }
+}
+
+fn cel_rule(name: &str, expr: &str) -> schemactl::catalog::Rule {
+    serde_json::from_value(serde_json::json!({"name": name, "type": "CEL", "expr": expr})).unwrap()
+}
+
+/// schemactl's verdict on every payload of the corpus.
+fn our_verdicts(
+    rule: &schemactl::catalog::Rule,
+    schema: &serde_json::Value,
+    payloads: &[serde_json::Value],
+) -> Vec<(String, &'static str)> {
+    let engine =
+        schemactl::validate::rules::RuleEngine::new(std::slice::from_ref(rule), schema, None)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", rule.name));
+    payloads
+        .iter()
+        .map(|p| {
+            let verdict = if engine.check(&p["payload"]).is_empty() {
+                "pass"
+            } else {
+                "fail"
+            };
+            (p["name"].as_str().unwrap().to_string(), verdict)
+        })
+        .collect()
+}
+
+#[test]
+fn on_the_rule_corpus_schemactl_agrees_with_both_confluent_clients_and_follows_the_spec_where_they_differ()
+ {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules-corpus/corpus.json");
+    let corpus: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let schema = &corpus["schema"];
+    let payloads = corpus["payloads"].as_array().unwrap();
+    let rules = corpus["rules"].as_array().unwrap();
+    assert!(
+        rules.len() * payloads.len() >= 200,
+        "a corpus of 200+ cases"
+    );
+    let python = client_verdicts(
+        "python3",
+        "tests/interop/rules_corpus_python.py",
+        &path,
+        PIP_INSTALL,
+    );
+    let node = client_verdicts(
+        "node",
+        "tests/interop/node/rules_corpus.js",
+        &path,
+        NPM_INSTALL,
+    );
+    let mut agreed = 0;
+    let mut differed = Vec::new();
+    for r in rules {
+        let name = r["name"].as_str().unwrap();
+        let rule = cel_rule(name, r["expr"].as_str().unwrap());
+        let mut clients_differ = false;
+        for (payload, ours) in our_verdicts(&rule, schema, payloads) {
+            let py = python[name][&payload].as_str().unwrap();
+            let js = node[name][&payload].as_str().unwrap();
+            if py == js {
+                agreed += 1;
+                assert_eq!(ours, py, "{name} on {payload}: both clients say {py}");
+                continue;
+            }
+            clients_differ = true;
+            let follows = r["when_clients_differ"]["follows"].as_str().unwrap_or_else(|| {
+                panic!("{name} on {payload}: Python says {py}, JavaScript {js}, and the corpus does not say which the CEL spec gives")
+            });
+            let spec = if follows == "python" { py } else { js };
+            assert_eq!(
+                ours, spec,
+                "{name} on {payload}: the CEL spec gives {spec} ({})",
+                r["when_clients_differ"]["why"]
+            );
+            differed.push(format!("{name} on {payload}"));
+        }
+        // The lint warns exactly about the rules the clients disagree on here.
+        let findings = schemactl::validate::portability::lint(std::slice::from_ref(&rule), schema);
+        assert_eq!(
+            !findings.is_empty(),
+            clients_differ,
+            "{name}: clients differ: {clients_differ}, lint: {findings:?}"
+        );
+    }
+    assert!(agreed > 0 && !differed.is_empty());
+    eprintln!(
+        "{agreed} cases on which both clients agree; {} on which they differ",
+        differed.len()
+    );
+
+    // Every portable form the lint suggests: both clients agree on it, and so does schemactl.
+    let mut suggested = Vec::new();
+    for r in rules {
+        let mut expr = r["expr"].as_str().unwrap().to_string();
+        let mut changed = false;
+        for _ in 0..3 {
+            let findings = schemactl::validate::portability::lint(&[cel_rule("r", &expr)], schema);
+            let Some(first) = findings.first() else { break };
+            expr = first.portable_form.clone();
+            changed = true;
+        }
+        if changed {
+            suggested.push(serde_json::json!({"name": format!("{}_portable", r["name"].as_str().unwrap()), "expr": expr}));
+        }
+    }
+    assert!(suggested.len() >= 5, "{suggested:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let second = dir.path().join("portable.json");
+    std::fs::write(
+        &second,
+        serde_json::json!({"schema": schema, "rules": suggested, "payloads": payloads}).to_string(),
+    )
+    .unwrap();
+    let python = client_verdicts(
+        "python3",
+        "tests/interop/rules_corpus_python.py",
+        &second,
+        PIP_INSTALL,
+    );
+    let node = client_verdicts(
+        "node",
+        "tests/interop/node/rules_corpus.js",
+        &second,
+        NPM_INSTALL,
+    );
+    for r in &suggested {
+        let name = r["name"].as_str().unwrap();
+        let expr = r["expr"].as_str().unwrap();
+        let rule = cel_rule(name, expr);
+        assert!(
+            schemactl::validate::portability::lint(std::slice::from_ref(&rule), schema).is_empty()
+        );
+        for (payload, ours) in our_verdicts(&rule, schema, payloads) {
+            let py = python[name][&payload].as_str().unwrap();
+            let js = node[name][&payload].as_str().unwrap();
+            assert_eq!(
+                py, js,
+                "suggested `{expr}` on {payload}: Python {py}, JavaScript {js}"
+            );
+            assert_eq!(ours, py, "suggested `{expr}` on {payload}");
+        }
+    }
 }

@@ -15,9 +15,7 @@ pub use contract::{
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
 pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
 pub use rule_history::VersionRules;
-pub use rules::{
-    KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet, rules_in_contract_text,
-};
+pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet, rules_in_contract_text};
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;

@@ -179,7 +179,10 @@ pub fn parse_rules_text(
             "a rule-set file is a JSON object with `metadata` and `ruleSet`, as the registry returns them".into(),
         ));
     };
-    if let Some(other) = map.keys().find(|k| !matches!(k.as_str(), "metadata" | "ruleSet")) {
+    if let Some(other) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "metadata" | "ruleSet"))
+    {
         return Err(err(format!(
             "unknown key \"{other}\"\nhelp: a rule-set file holds `metadata` and `ruleSet` only, as Confluent's API names them"
         )));
@@ -372,13 +375,12 @@ pub fn rewritten_since(
     if !then.contains_key(&base_newest)
         && let Some(text) = super::git::file_at(&contract.file, base)?
     {
-        let (rules, metadata) =
-            super::rules::rules_in_contract_text(&text).map_err(|message| {
-                CatalogError::Contract {
-                    path: PathBuf::from(format!("{} at {base}", contract.file.display())),
-                    message,
-                }
-            })?;
+        let (rules, metadata) = super::rules::rules_in_contract_text(&text).map_err(|message| {
+            CatalogError::Contract {
+                path: PathBuf::from(format!("{} at {base}", contract.file.display())),
+                message,
+            }
+        })?;
         then.insert(
             base_newest,
             VersionRules::from_contract(base_newest, &contract.file, &rules, metadata.as_ref()),
@@ -409,10 +411,229 @@ pub fn rewritten_since(
     Ok(out)
 }
 
+/// How a rule differs between two versions' rule sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum RuleChangeKind {
+    /// The newer rule set has a rule the older one does not.
+    RULE_ADDED,
+    /// The older rule set has a rule the newer one does not.
+    RULE_REMOVED,
+    /// A rule of the same name differs (expression, mode, action, ...).
+    RULE_CHANGED,
+}
+
+/// One field of a rule that changed: its old and new values as JSON (`null`: absent).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RuleFieldChange {
+    /// The field, as Confluent names it (`expr`, `onFailure`, ...).
+    pub field: String,
+    /// Before.
+    pub old: Value,
+    /// After.
+    pub new: Value,
+}
+
+/// A rule added, removed or changed between two rule sets.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RuleChange {
+    /// What happened.
+    #[serde(rename = "type")]
+    pub kind: RuleChangeKind,
+    /// The rule's name.
+    pub rule: String,
+    /// The expression before, if there was one.
+    pub old_expr: Option<String>,
+    /// The expression after, if there is one.
+    pub new_expr: Option<String>,
+    /// For a changed rule: every field that differs, `expr` included.
+    pub changes: Vec<RuleFieldChange>,
+}
+
+impl RuleChange {
+    /// One sentence for a person: the rule, and old → new.
+    pub fn message(&self) -> String {
+        let expr = |e: &Option<String>| e.clone().unwrap_or_else(|| "(no expr)".into());
+        match self.kind {
+            RuleChangeKind::RULE_ADDED => {
+                format!("rule \"{}\" added: {}", self.rule, expr(&self.new_expr))
+            }
+            RuleChangeKind::RULE_REMOVED => {
+                format!("rule \"{}\" removed (was {})", self.rule, expr(&self.old_expr))
+            }
+            RuleChangeKind::RULE_CHANGED => format!(
+                "rule \"{}\" changed: {}",
+                self.rule,
+                self.changes
+                    .iter()
+                    .map(|c| if c.field == "expr" {
+                        format!("expr {} → {}", expr(&self.old_expr), expr(&self.new_expr))
+                    } else {
+                        format!("{} {} → {}", c.field, c.old, c.new)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        }
+    }
+}
+
+/// Each rule of a rule set by name, with defaults filled in and the list it is in (`domainRules`,
+/// `migrationRules`, ...) as a field, in set order.
+fn rules_by_name(set: Option<&Value>) -> Vec<(String, serde_json::Map<String, Value>)> {
+    let Some(Value::Object(lists)) = normalized(set) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (list, rules) in &lists {
+        for rule in rules.as_array().into_iter().flatten() {
+            let Some(mut fields) = rule.as_object().cloned() else {
+                continue;
+            };
+            let name = fields
+                .remove("name")
+                .and_then(|n| n.as_str().map(str::to_string))
+                .unwrap_or_default();
+            fields.insert("ruleSet list".into(), Value::String(list.clone()));
+            out.push((name, fields));
+        }
+    }
+    out
+}
+
+/// The rules added, removed and changed from `old` to `new`: removed and changed in the old
+/// set's order, then added in the new set's.
+pub fn rule_changes(old: &VersionRules, new: &VersionRules) -> Vec<RuleChange> {
+    let before = rules_by_name(old.rule_set.as_ref());
+    let after = rules_by_name(new.rule_set.as_ref());
+    let expr = |m: &serde_json::Map<String, Value>| {
+        m.get("expr").and_then(Value::as_str).map(str::to_string)
+    };
+    let mut out = Vec::new();
+    for (name, was) in &before {
+        match after.iter().find(|(n, _)| n == name) {
+            None => out.push(RuleChange {
+                kind: RuleChangeKind::RULE_REMOVED,
+                rule: name.clone(),
+                old_expr: expr(was),
+                new_expr: None,
+                changes: Vec::new(),
+            }),
+            Some((_, now)) if now != was => {
+                let keys: BTreeSet<&String> = was.keys().chain(now.keys()).collect();
+                // `expr` first: it is what a reader looks for.
+                let mut changes: Vec<RuleFieldChange> = keys
+                    .into_iter()
+                    .filter(|k| was.get(*k) != now.get(*k))
+                    .map(|k| RuleFieldChange {
+                        field: k.clone(),
+                        old: was.get(k).cloned().unwrap_or(Value::Null),
+                        new: now.get(k).cloned().unwrap_or(Value::Null),
+                    })
+                    .collect();
+                changes.sort_by_key(|c| c.field != "expr");
+                out.push(RuleChange {
+                    kind: RuleChangeKind::RULE_CHANGED,
+                    rule: name.clone(),
+                    old_expr: expr(was),
+                    new_expr: expr(now),
+                    changes,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, now) in &after {
+        if !before.iter().any(|(n, _)| n == name) {
+            out.push(RuleChange {
+                kind: RuleChangeKind::RULE_ADDED,
+                rule: name.clone(),
+                old_expr: None,
+                new_expr: expr(now),
+                changes: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+/// The rule set a schema file is diffed with: `rules` when given (a `vN.rules.json`, or a
+/// contract whose `[[rules]]`/`[metadata]` to take), else the `vN.rules.json` beside
+/// `schema_file` if there is one, else none.
+pub fn rules_for_file(
+    schema_file: &Path,
+    rules: Option<&Path>,
+) -> Result<VersionRules, CatalogError> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|source| CatalogError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    if let Some(path) = rules {
+        let text = read(path)?;
+        if path.extension().is_some_and(|x| x == "toml") {
+            let (rules, metadata) =
+                super::rules::rules_in_contract_text(&text).map_err(|message| {
+                    CatalogError::Contract {
+                        path: path.to_path_buf(),
+                        message,
+                    }
+                })?;
+            return Ok(VersionRules::from_contract(0, path, &rules, metadata.as_ref()));
+        }
+        return parse_rules_text(path, &text, 0);
+    }
+    let beside = schema_file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".json"))
+        .map(|stem| schema_file.with_file_name(format!("{stem}.rules.json")));
+    match beside {
+        Some(path) if path.is_file() => parse_rules_text(&path, &read(&path)?, 0),
+        _ => Ok(VersionRules::default()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn rule_changes_name_each_rule_with_old_and_new() {
+        let old = VersionRules {
+            rule_set: Some(json!({"domainRules": [
+                {"name": "fuel", "type": "CEL", "expr": "message.fuel >= 0"},
+                {"name": "gone", "type": "CEL", "expr": "true"},
+                {"name": "same", "type": "CEL", "expr": "true", "onFailure": "ERROR"}
+            ]})),
+            ..VersionRules::default()
+        };
+        let new = VersionRules {
+            rule_set: Some(json!({"domainRules": [
+                {"name": "fuel", "type": "CEL", "expr": "message.fuel >= -10", "onFailure": "NONE"},
+                {"name": "same", "type": "CEL", "expr": "true"},
+                {"name": "new", "type": "CEL", "expr": "message.pressure >= 100"}
+            ]})),
+            ..VersionRules::default()
+        };
+        let changes = rule_changes(&old, &new);
+        let kinds: Vec<_> = changes.iter().map(|c| (c.kind, c.rule.as_str())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (RuleChangeKind::RULE_CHANGED, "fuel"),
+                (RuleChangeKind::RULE_REMOVED, "gone"),
+                (RuleChangeKind::RULE_ADDED, "new")
+            ]
+        );
+        assert_eq!(
+            changes[0].message(),
+            "rule \"fuel\" changed: expr message.fuel >= 0 → message.fuel >= -10; onFailure \"ERROR\" → \"NONE\""
+        );
+        assert!(rule_changes(&old, &old).is_empty());
+    }
 
     #[test]
     fn rule_file_names_carry_their_version() {
@@ -425,16 +646,22 @@ mod tests {
     #[test]
     fn two_spellings_of_one_rule_set_are_the_same_and_an_edit_is_not() {
         let written = VersionRules {
-            rule_set: Some(json!({"domainRules": [{"name": "f", "type": "CEL", "expr": "message.fuel >= 0"}]})),
+            rule_set: Some(
+                json!({"domainRules": [{"name": "f", "type": "CEL", "expr": "message.fuel >= 0"}]}),
+            ),
             ..VersionRules::default()
         };
         let spelled_out = VersionRules {
-            rule_set: Some(json!({"domainRules": [{"expr": "message.fuel >= 0", "name": "f", "kind": "CONDITION", "mode": "WRITEREAD", "type": "CEL", "onFailure": "ERROR", "disabled": false, "tags": []}], "migrationRules": []})),
+            rule_set: Some(
+                json!({"domainRules": [{"expr": "message.fuel >= 0", "name": "f", "kind": "CONDITION", "mode": "WRITEREAD", "type": "CEL", "onFailure": "ERROR", "disabled": false, "tags": []}], "migrationRules": []}),
+            ),
             ..VersionRules::default()
         };
         assert!(written.same_as(&spelled_out));
         let edited = VersionRules {
-            rule_set: Some(json!({"domainRules": [{"name": "f", "type": "CEL", "expr": "message.fuel >= 1"}]})),
+            rule_set: Some(
+                json!({"domainRules": [{"name": "f", "type": "CEL", "expr": "message.fuel >= 1"}]}),
+            ),
             ..VersionRules::default()
         };
         assert!(!written.same_as(&edited));

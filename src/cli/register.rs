@@ -76,6 +76,19 @@ struct VersionStep {
     /// What a dry run's answer rests on, when it is less than the registration would see.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
+    /// In a dry run: the version's rules whose outcome depends on the Confluent client that
+    /// runs them (`RULE_NOT_PORTABLE`), with a form both agree on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_portable: Vec<NotPortable>,
+}
+
+#[derive(Debug, Serialize)]
+struct NotPortable {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    finding: crate::validate::portability::Finding,
+    help: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -222,6 +235,7 @@ async fn register_contract(
             messages: Vec::new(),
             rules: None,
             notes: Vec::new(),
+            not_portable: Vec::new(),
         };
         if refused {
             versions.push(step);
@@ -233,7 +247,26 @@ async fn register_contract(
             .find(|r| r.version == file.version)
             .cloned()
             .unwrap_or_default();
-        let count = own.rules().len();
+        let own_rules = own.rules();
+        let count = own_rules.len();
+        if args.dry_run {
+            use crate::validate::portability;
+            step.not_portable = portability::lint(&own_rules, file.schema.document())
+                .into_iter()
+                .map(|finding| {
+                    let expr = own_rules
+                        .iter()
+                        .find(|r| r.name == finding.rule)
+                        .and_then(|r| r.expr.as_deref())
+                        .unwrap_or_default();
+                    NotPortable {
+                        kind: portability::KIND,
+                        help: portability::help(&finding, expr),
+                        finding,
+                    }
+                })
+                .collect();
+        }
         let request = RegisterRequest {
             schema_type: Some("JSON".into()),
             schema: file.text.clone(),
@@ -430,6 +463,15 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
         }
         for n in &v.notes {
             say!("      {}: {n}", paint(out, DIM, "note"));
+        }
+        for p in &v.not_portable {
+            say!(
+                "      {}: {}: {}",
+                paint(out, YELLOW, "warning"),
+                p.kind,
+                p.finding.message
+            );
+            say!("        help: {}", p.help);
         }
         if matches!(v.action, Action::Refused | Action::WouldBeRefused) {
             say!(

@@ -8,6 +8,8 @@
 //!   overload and fails the rule; JavaScript has one number type and passes it. The CEL
 //!   specification compares numbers across types, so schemactl passes it too. Portable:
 //!   `double(message.fuel) >= 0.0`.
+//!   The same holds for arithmetic (`message.temperature * 1.8`), where the specification, like
+//!   Python, has no mixed overload and schemactl fails the rule with Python.
 //! - **a field the schema does not require, read without `has()`**: on a record without it,
 //!   Python's CEL raises "no such key" and fails the rule; the JavaScript client's CEL returns
 //!   an error *value*, which its serde (failing only on `false`) lets pass. schemactl follows
@@ -27,7 +29,7 @@ use std::collections::BTreeSet;
 pub const KIND: &str = "RULE_NOT_PORTABLE";
 
 /// One class of client disagreement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
     /// A JSON number field ordered or compared with a double literal.
@@ -62,7 +64,9 @@ pub fn lint(rules: &[Rule], schema: &serde_json::Value) -> Vec<Finding> {
         let ty = schema.pointer(&format!("/properties/{}/type", escape(field)));
         match ty {
             Some(serde_json::Value::String(t)) => t == "number" || t == "integer",
-            Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "number" || t == "integer"),
+            Some(serde_json::Value::Array(ts)) => {
+                ts.iter().any(|t| t == "number" || t == "integer")
+            }
             _ => false,
         }
     };
@@ -88,15 +92,26 @@ pub fn lint(rules: &[Rule], schema: &serde_json::Value) -> Vec<Finding> {
             }
             let lit = format!("{literal:?}");
             let read = format!("message.{field}");
-            let (example, portable) = if *literal_left {
+            let example = if *literal_left {
+                format!("{lit} {op} {read}")
+            } else {
+                format!("{read} {op} {lit}")
+            };
+            let arithmetic = matches!(*op, "+" | "-" | "*" | "/");
+            let what = if arithmetic {
+                "computes with"
+            } else {
+                "compares"
+            };
+            let (python, others) = if arithmetic {
                 (
-                    format!("{lit} {op} {read}"),
-                    format!("{lit} {op} double({read})"),
+                    "fails the rule (no int/double overload)",
+                    "while @confluentinc/schemaregistry (one JavaScript number type) computes it; schemactl fails it too, as the CEL specification has no mixed arithmetic",
                 )
             } else {
                 (
-                    format!("{read} {op} {lit}"),
-                    format!("double({read}) {op} {lit}"),
+                    "has no int/double overload and fails the rule",
+                    "which @confluentinc/schemaregistry (one JavaScript number type) and schemactl (the CEL specification compares numbers across types) pass",
                 )
             };
             out.push(Finding {
@@ -104,10 +119,10 @@ pub fn lint(rules: &[Rule], schema: &serde_json::Value) -> Vec<Finding> {
                 class: Class::DoubleLiteral,
                 field: field.clone(),
                 message: format!(
-                    "rule \"{}\" compares the JSON number field \"{field}\" with the double {lit} (`{example}`): confluent-kafka-python's CEL has no int/double overload and fails the rule for every integral value such as 400, which @confluentinc/schemaregistry (one JavaScript number type) and schemactl (the CEL specification) pass",
+                    "rule \"{}\" {what} the JSON number field \"{field}\" and the double {lit} (`{example}`): for every integral value such as 400 confluent-kafka-python's CEL {python}, {others}",
                     rule.name
                 ),
-                portable_form: portable,
+                portable_form: with_double(expr, field),
             });
         }
         for field in &scan.reads {
@@ -125,7 +140,12 @@ pub fn lint(rules: &[Rule], schema: &serde_json::Value) -> Vec<Finding> {
                     "rule \"{}\" reads message.{field}, which the schema does not require, without has(): on a record without it confluent-kafka-python fails the rule (no such key) and schemactl fails it (an evaluation error, as the CEL specification has it), while @confluentinc/schemaregistry passes the record (its CEL yields an error value, not false)",
                     rule.name
                 ),
-                portable_form: format!("has(message.{field}) && ({})", body_text(expr)),
+                portable_form: match expr.split_once(';') {
+                    Some((guard, body)) => {
+                        format!("{guard}; has(message.{field}) && ({})", body.trim())
+                    }
+                    None => format!("has(message.{field}) && ({})", expr.trim()),
+                },
             });
         }
     }
@@ -136,7 +156,7 @@ pub fn lint(rules: &[Rule], schema: &serde_json::Value) -> Vec<Finding> {
 pub fn help(f: &Finding, expr: &str) -> String {
     match f.class {
         Class::DoubleLiteral => format!(
-            "write `{}` (both clients agree on it; an integer literal such as `>= 0` works too when the bound is whole)",
+            "write `{}` (both clients agree on it; for a whole bound an integer literal, `>= 0`, works too)",
             f.portable_form
         ),
         Class::OptionalWithoutHas => format!(
@@ -152,6 +172,29 @@ pub fn help(f: &Finding, expr: &str) -> String {
 /// The expression after a `guard ;`, trimmed.
 fn body_text(expr: &str) -> &str {
     expr.split_once(';').map_or(expr, |(_, b)| b).trim()
+}
+
+/// `expr` with every read of `message.<field>` (not its `has()` tests) made `double(...)`.
+fn with_double(expr: &str, field: &str) -> String {
+    let read = format!("message.{field}");
+    let mut out = String::with_capacity(expr.len() + 16);
+    let mut rest = expr;
+    while let Some(i) = rest.find(&read) {
+        let (before, from) = rest.split_at(i);
+        let after = &from[read.len()..];
+        let whole_name = !after.starts_with(|c: char| c == '_' || c.is_alphanumeric())
+            && !before.ends_with(|c: char| c == '_' || c == '.' || c.is_alphanumeric());
+        let tested = before.trim_end().ends_with("has(");
+        out.push_str(before);
+        if whole_name && !tested {
+            out.push_str(&format!("double({read})"));
+        } else {
+            out.push_str(&read);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `~` and `/` escaped for a JSON pointer segment.
@@ -195,6 +238,10 @@ fn double_literal(e: &IdedExpr) -> Option<f64> {
 
 fn operator(func: &str) -> Option<&'static str> {
     Some(match func {
+        "_+_" => "+",
+        "_-_" => "-",
+        "_*_" => "*",
+        "_/_" => "/",
         "_<_" => "<",
         "_<=_" => "<=",
         "_>_" => ">",
@@ -322,6 +369,17 @@ mod tests {
         assert!(found[0].message.contains("confluent-kafka-python"));
         let left = lint(&[rule("cap", "-10.5 < message.fuel")], &schema());
         assert_eq!(left[0].portable_form, "-10.5 < double(message.fuel)");
+        let both = lint(
+            &[rule(
+                "r",
+                "has(message.fuel) && message.fuel <= 2000.0 && message.fuel_x > 0",
+            )],
+            &schema(),
+        );
+        assert_eq!(
+            both[0].portable_form,
+            "has(message.fuel) && double(message.fuel) <= 2000.0 && message.fuel_x > 0"
+        );
         // An integer field is a JSON number too, and always an int in Python's CEL.
         let int = lint(&[rule("n", "message.count == 3.0")], &schema());
         assert_eq!(int[0].portable_form, "double(message.count) == 3.0");
