@@ -927,3 +927,211 @@ fn on_the_rule_corpus_schemactl_agrees_with_both_confluent_clients_and_follows_t
         }
     }
 }
+
+#[test]
+fn diff_lists_rule_changes_with_old_and_new_expressions_in_every_format() {
+    let dir = project(
+        r#"
+[[rules]]
+name = "fuel_not_negative"
+expr = "message.fuel >= -10"
+onFailure = "NONE"
+
+[[rules]]
+name = "temperature_plausible"
+expr = "message.temperature >= -10 && message.temperature <= 90"
+"#,
+    );
+    let d = dir.path();
+    // v2 is v1's schema again, registered with the contract's new rules; v1 keeps its own.
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    std::fs::write(
+        d.join("schemas/g/v1.rules.json"),
+        r#"{"ruleSet": {"domainRules": [
+            {"name": "fuel_not_negative", "type": "CEL", "expr": "message.fuel >= 0"},
+            {"name": "pressure_plausible", "type": "CEL", "expr": "message.pressure >= 100"}
+        ]}}"#,
+    )
+    .unwrap();
+    let diff = |format: &str| {
+        schemactl_in(
+            d,
+            &[
+                "diff",
+                "schemas/g/v1.json",
+                "schemas/g/v2.json",
+                "--new-rules",
+                "contracts/g.toml",
+                "--format",
+                format,
+            ],
+        )
+    };
+    let json = diff("json");
+    assert_eq!(json.code, 0, "{}", json.text());
+    let doc = json_of(&json);
+    assert_eq!(doc["identical"], false);
+    let changes = doc["rule_changes"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| (c["type"].as_str().unwrap(), c["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("RULE_CHANGED", "fuel_not_negative"),
+            ("RULE_REMOVED", "pressure_plausible"),
+            ("RULE_ADDED", "temperature_plausible")
+        ]
+    );
+    assert_eq!(changes[0]["old_expr"], "message.fuel >= 0");
+    assert_eq!(changes[0]["new_expr"], "message.fuel >= -10");
+    assert_eq!(changes[0]["changes"][1]["field"], "onFailure");
+    let text = diff("text");
+    assert!(
+        text.stdout.contains(
+            "RULE_CHANGED rule \"fuel_not_negative\" changed: expr message.fuel >= 0 → message.fuel >= -10; onFailure \"ERROR\" → \"NONE\""
+        ),
+        "{}",
+        text.stdout
+    );
+    for format in ["github", "junit", "sarif", "markdown", "html"] {
+        let run = diff(format);
+        assert!(run.code == 0 || run.code == 2, "{format}: {}", run.text());
+        if run.code == 2 {
+            // A format another branch adds; the three that exist here must speak.
+            continue;
+        }
+        for kind in ["RULE_CHANGED", "RULE_REMOVED", "RULE_ADDED"] {
+            assert!(
+                run.stdout.contains(kind),
+                "{format}: no {kind}\n{}",
+                run.stdout
+            );
+        }
+        assert!(run.stdout.contains("= -10"), "{format}: {}", run.stdout);
+    }
+    // The rule set beside each file is found without being named.
+    std::fs::write(
+        d.join("schemas/g/v2.rules.json"),
+        r#"{"ruleSet": {"domainRules": [{"name": "fuel_not_negative", "type": "CEL", "expr": "message.fuel >= 0"}]}}"#,
+    )
+    .unwrap();
+    let beside = schemactl_in(
+        d,
+        &[
+            "diff",
+            "schemas/g/v1.json",
+            "schemas/g/v2.json",
+            "--format",
+            "json",
+        ],
+    );
+    let doc = json_of(&beside);
+    assert_eq!(doc["rule_changes"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["rule_changes"][0]["type"], "RULE_REMOVED", "{doc}");
+}
+
+#[test]
+fn test_and_register_dry_run_warn_about_rules_confluents_clients_disagree_on() {
+    let registry = services::Registry::start();
+    let dir = project(
+        r#"
+[[rules]]
+name = "fuel_not_negative"
+expr = "message.fuel >= 0.0"
+
+[[rules]]
+name = "not_in_fault"
+expr = "message.status != 'fault'"
+
+[[rules]]
+name = "pressure_plausible"
+expr = "message.pressure >= 100 && message.pressure <= 1000"
+"#,
+    );
+    let d = dir.path();
+    let test = schemactl_in(d, &["test", "--contract", "g"]);
+    // Warnings, not failures: the rules are valid CEL, only not portable.
+    assert_eq!(test.code, 0, "{}", test.text());
+    assert!(test.stdout.contains("RULE_NOT_PORTABLE"), "{}", test.stdout);
+    assert!(
+        test.stdout.contains("double(message.fuel) >= 0.0"),
+        "{}",
+        test.stdout
+    );
+    assert!(
+        test.stdout
+            .contains("has(message.status) && (message.status != 'fault')"),
+        "{}",
+        test.stdout
+    );
+    let json = json_of(&schemactl_in(
+        d,
+        &["test", "--contract", "g", "--format", "json"],
+    ));
+    let found = json["contracts"][0]["portability"].as_array().unwrap();
+    let names: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["class"].as_str().unwrap()))
+        .collect();
+    // The portable rule gets no warning.
+    assert_eq!(
+        names,
+        [
+            ("fuel_not_negative", "double_literal"),
+            ("not_in_fault", "optional_without_has")
+        ]
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("confluent-kafka-python"),
+        "{json}"
+    );
+
+    let dry = schemactl_in(
+        d,
+        &[
+            "register",
+            "--contract",
+            "g",
+            "--registry",
+            &registry.url,
+            "--dry-run",
+        ],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.text());
+    assert!(
+        dry.stdout
+            .contains("RULE_NOT_PORTABLE: rule \"fuel_not_negative\""),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout
+            .contains("help: write `double(message.fuel) >= 0.0`"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        !dry.stdout.contains("pressure_plausible\" compares"),
+        "{}",
+        dry.stdout
+    );
+
+    // The generator contract's own rules are portable.
+    let ours = json_of(&cli_run::schemactl(&[
+        "test",
+        "--contract",
+        "generator",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        ours["contracts"][0]["portability"],
+        serde_json::json!([]),
+        "{ours}"
+    );
+}

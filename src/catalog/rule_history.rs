@@ -459,7 +459,11 @@ impl RuleChange {
                 format!("rule \"{}\" added: {}", self.rule, expr(&self.new_expr))
             }
             RuleChangeKind::RULE_REMOVED => {
-                format!("rule \"{}\" removed (was {})", self.rule, expr(&self.old_expr))
+                format!(
+                    "rule \"{}\" removed (was {})",
+                    self.rule,
+                    expr(&self.old_expr)
+                )
             }
             RuleChangeKind::RULE_CHANGED => format!(
                 "rule \"{}\" changed: {}",
@@ -580,7 +584,12 @@ pub fn rules_for_file(
                         message,
                     }
                 })?;
-            return Ok(VersionRules::from_contract(0, path, &rules, metadata.as_ref()));
+            return Ok(VersionRules::from_contract(
+                0,
+                path,
+                &rules,
+                metadata.as_ref(),
+            ));
         }
         return parse_rules_text(path, &text, 0);
     }
