@@ -710,6 +710,12 @@ fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_n
     let run = check(d);
     assert_eq!(run.code, 0, "{}", run.text());
 
+    // A new schema version with the contract's rules unchanged: v1 keeps them, nothing moves.
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 0, "{}", run.text());
+    std::fs::remove_file(d.join("schemas/g/v2.json")).unwrap();
+
     // Editing v1's rule (the contract's, since v1 is the newest) in place.
     let contract = d.join("contracts/g.toml");
     let published = std::fs::read_to_string(&contract).unwrap();

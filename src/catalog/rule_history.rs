@@ -353,7 +353,9 @@ pub struct RewrittenRuleSet {
 /// Every version published at `base` whose rule set (or metadata) is not the one it had
 /// then: a registered rule set is as immutable as a registered schema. At `base`, the newest
 /// version's rule set was the contract's `[[rules]]`/`[metadata]` unless a `vN.rules.json` held
-/// it, as today.
+/// it, as today. When newer versions have been added since, that version may leave its rule set
+/// to the contract for as long as the contract's rules stay as they were (adding a schema
+/// version does not move the rules); once they change, it needs its `vN.rules.json`.
 pub fn rewritten_since(
     contract: &super::Contract,
     base: &str,
@@ -398,6 +400,23 @@ pub fn rewritten_since(
             continue;
         };
         let old = then.remove(&v).unwrap_or_default();
+        // The newest version at the ref took the contract's rules; a newer version now takes
+        // them, and that one written nowhere else keeps them as long as they did not change.
+        let carried = v == base_newest
+            && v < now_newest
+            && current.is_empty()
+            && !old.is_empty()
+            && old.source.as_deref() == Some(contract.file.as_path());
+        let current = if carried {
+            &VersionRules::from_contract(
+                v,
+                &contract.file,
+                &contract.rules,
+                contract.metadata.as_ref(),
+            )
+        } else {
+            current
+        };
         if !old.same_as(current) {
             out.push(RewrittenRuleSet {
                 version: v,
