@@ -5,6 +5,8 @@
 
 #[path = "../services/brokers.rs"]
 mod brokers;
+#[path = "../services/kafka_front.rs"]
+mod kafka_front;
 #[path = "../services/mod.rs"]
 mod services;
 #[path = "../services/tls.rs"]

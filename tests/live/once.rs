@@ -418,9 +418,8 @@ fn a_filter_or_topic_that_matches_nothing_is_no_traffic() {
 /// The topic is deleted while the audit runs: what was read before is counted, the deletion
 /// is a gap that is still open at the end (the audit could not watch the rest of the window).
 #[test]
-#[ignore = "librdkafka 2.12.1 segfaults (rd_kafka_metadata_update_op, a NULL topic name) once Tansu 0.6.0 no longer has the topic; README known gaps. Run with --ignored against a broker that does not"]
 fn a_kafka_topic_deleted_while_the_audit_runs_is_an_open_gap() {
-    let broker = Tansu::start();
+    let (broker, _front) = Tansu::behind_front();
     broker.create_topic(TOPIC, 1);
     let (registry, id) = registry_with_contract();
     let contract = contract();
@@ -447,9 +446,8 @@ fn a_kafka_topic_deleted_while_the_audit_runs_is_an_open_gap() {
 /// to tell a truncated log). The audit says so and reads the new log from its start: nothing of
 /// it is lost, nothing counted twice.
 #[test]
-#[ignore = "librdkafka 2.12.1 segfaults (rd_kafka_metadata_update_op, a NULL topic name) once Tansu 0.6.0 no longer has the topic; README known gaps. Run with --ignored against a broker that does not"]
 fn a_kafka_position_out_of_range_is_a_gap_and_the_new_log_is_read() {
-    let broker = Tansu::start();
+    let (broker, _front) = Tansu::behind_front();
     broker.create_topic(TOPIC, 1);
     let (registry, id) = registry_with_contract();
     let contract = contract();
