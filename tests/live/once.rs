@@ -532,6 +532,35 @@ fn a_kafka_broker_restarted_mid_audit_is_a_gap_and_the_new_log_is_read() {
     );
 }
 
+/// The broker is cut off mid-trickle (every connection reset, then refused) and comes back
+/// with its log: the records read before the outage are not counted again after the
+/// reconnect, those produced after it are counted once, and the outage is one closed gap.
+#[test]
+fn kafka_records_are_counted_once_across_an_outage_and_reconnect() {
+    let (broker, mut cable) = Tansu::behind_cable();
+    broker.create_topic(TOPIC, 3);
+    let (registry, id) = registry_with_contract();
+    let contract = contract();
+    let payload = |producer: &str| reading_of(&contract, producer);
+    let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
+    let mut acked = trickle(&broker.bootstrap(), id, payload, 30);
+    audit.wait_until("the records before the outage", |p| p.messages() >= 30);
+    cable.pull();
+    audit.wait_until("the audit to lose the broker", |p| {
+        p.kafka_down.load(std::sync::atomic::Ordering::Relaxed)
+    });
+    cable.plug_in();
+    acked.extend(trickle(&broker.bootstrap(), id, payload, 30));
+    acked.sort_unstable();
+    audit.wait_until("the records after the outage", |p| p.messages() >= 60);
+    let card = audit.finish();
+    assert_eq!(kafka_offsets(&card), acked, "every record once");
+    let kafka = &card.summary[&TransportKind::Kafka];
+    assert_eq!(kafka.messages, 60, "{kafka:?}");
+    assert_eq!(kafka.gaps.len(), 1, "{:?}", kafka.gaps);
+    assert!(!kafka.gaps[0].open, "{:?}", kafka.gaps);
+}
+
 fn delete_topic(broker: &Tansu) {
     use rdkafka::admin::{AdminClient, AdminOptions};
     let admin: AdminClient<rdkafka::client::DefaultClientContext> = rdkafka::ClientConfig::new()
