@@ -413,6 +413,43 @@ fn a_filter_or_topic_that_matches_nothing_is_no_traffic() {
             "{text}"
         );
     }
+    // Scored against a manifest of messages that never reached the audit (sent before it
+    // subscribed): no score reads 100%; what could not be divided is "n/a".
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("truth.jsonl");
+    let manifest = manifest.to_str().unwrap();
+    run_ok(&[
+        "simulate",
+        "--mqtt",
+        &mqtt_url,
+        "--generators",
+        "2",
+        "--count",
+        "3",
+        "--rate",
+        "50",
+        "--faults",
+        "wrong-type=2:1.0",
+        "--manifest",
+        manifest,
+    ]);
+    let out = schemactl()
+        .args(["audit", "--mqtt", &mqtt_url, "--duration", "1s"])
+        .args(["--expect", manifest])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("wrong-type"))
+        .unwrap_or_else(|| panic!("no wrong-type row:\n{text}"));
+    // A fault's SENT counts what was sent with it and seen: nothing to divide either way.
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells, ["wrong-type", "0", "0", "0", "n/a", "n/a"], "{text}");
+    assert!(text.contains(": 6 sent, 0 seen"), "{text}");
+    assert!(text.contains("score: NOT perfect"), "{text}");
+    assert!(!text.contains("100.0%"), "{text}");
 }
 
 /// The topic is deleted while the audit runs: what was read before is counted, the deletion
@@ -527,7 +564,9 @@ fn a_kafka_broker_restarted_mid_audit_is_a_gap_and_the_new_log_is_read() {
         .collect();
     assert!(!fetches.is_empty());
     assert!(
-        fetches.iter().all(|v| *v <= kafka_front::FETCH_WITHOUT_TAGS),
+        fetches
+            .iter()
+            .all(|v| *v <= kafka_front::FETCH_WITHOUT_TAGS),
         "{fetches:?}"
     );
 }
