@@ -1141,3 +1141,42 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
         "{ours}"
     );
 }
+
+#[test]
+fn a_bad_rule_set_in_the_history_is_refused_naming_the_file_and_rule() {
+    let dir = project(RULES);
+    let d = dir.path();
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    let bad = |text: &str, needles: &[&str]| {
+        std::fs::write(d.join("schemas/g/v1.rules.json"), text).unwrap();
+        let run = schemactl_in(d, &["test", "--contract", "g"]);
+        assert_eq!(run.code, 2, "{text}\n{}", run.text());
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        for n in needles {
+            assert!(
+                run.stderr.contains(n),
+                "{text}: no {n:?} in\n{}",
+                run.stderr
+            );
+        }
+    };
+    bad("{\"ruleSet\": ", &["v1.rules.json", "line 1"]);
+    bad(
+        r#"{"ruleSet": {"domainRules": [{"name": "r", "type": "CEL", "expr": "message.fuel >= && true"}]}}"#,
+        &["v1.rules.json", "rule \"r\"", "does not parse"],
+    );
+    bad(
+        r#"{"ruleSet": {"domainRules": [{"name": "r", "type": "CEL", "expr": "true"}, {"name": "r", "type": "JSONATA", "expr": "$"}]}}"#,
+        &["v1.rules.json", "duplicate rule name \"r\""],
+    );
+    bad(
+        r#"{"ruleSet": {"domainRules": [{"name": "r", "type": "CEL", "expr": "message.fuel * 2"}]}}"#,
+        &["v1.rules.json", "rule \"r\"", "not a bool"],
+    );
+    // A rule set for a version the history does not have.
+    std::fs::remove_file(d.join("schemas/g/v1.rules.json")).unwrap();
+    std::fs::write(d.join("schemas/g/v7.rules.json"), "{}").unwrap();
+    let run = schemactl_in(d, &["test", "--contract", "g"]);
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(run.stderr.contains("no v7.json"), "{}", run.stderr);
+}

@@ -170,11 +170,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             id: v.id,
             action,
         });
-        let is_rules = catalog::rule_history::rules_version_of(
-            &path.file_name().unwrap_or_default().to_string_lossy(),
-        )
-        .is_some();
-        if !is_rules && !v.references.is_empty() {
+        if !is_rules_file(&path.display().to_string()) && !v.references.is_empty() {
             eprintln!(
                 "warning: version {} references other subjects ({}); pull those too",
                 v.version,
@@ -202,7 +198,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             "subject": args.subject,
             "into": args.into.display().to_string(),
             "level": level,
-            "files": written,
+            // Schema files as before; each version's rule set beside them, listed apart.
+            "files": written.iter().filter(|w| !is_rules_file(&w.file)).collect::<Vec<_>>(),
+            "rule_sets": written.iter().filter(|w| is_rules_file(&w.file)).collect::<Vec<_>>(),
         }))?,
         TextOrJson::Text => {
             for w in &written {
@@ -241,4 +239,13 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }
     }
     Ok(Exit::Pass)
+}
+
+/// Whether a written file is a version's rule set (`vN.rules.json`).
+fn is_rules_file(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(catalog::rule_history::rules_version_of)
+        .is_some()
 }

@@ -55,6 +55,8 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
 
 fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::CatalogError> {
     let history = catalog::load_history(&contract.schemas)?;
+    // Every version's rule set must read, not only the newest one's, before it is registered.
+    catalog::rule_history::load_rule_files(&contract.schemas)?;
     let mut cases = Vec::new();
     let mut versions = Vec::new();
     for (i, file) in history.iter().enumerate().skip(1) {
