@@ -1180,3 +1180,40 @@ fn a_bad_rule_set_in_the_history_is_refused_naming_the_file_and_rule() {
     assert_eq!(run.code, 2, "{}", run.text());
     assert!(run.stderr.contains("no v7.json"), "{}", run.stderr);
 }
+
+#[test]
+fn a_rules_only_version_made_as_the_readme_says_registers_once_and_keeps_the_old_rule_set() {
+    let registry = services::Registry::start();
+    let rules = "[[rules]]\nname = \"fuel_not_negative\"\nexpr = \"message.fuel >= 0\"\n";
+    let dir = project(rules);
+    let d = dir.path();
+    let first = register_json(d, "g", &registry);
+    assert_eq!(first["summary"]["registered"], 1, "{first}");
+    // v1's rule set written by hand, without the defaults the contract spelled out; v2 is v1's
+    // schema with the new rules.
+    std::fs::write(
+        d.join("schemas/g/v1.rules.json"),
+        r#"{"ruleSet": {"domainRules": [{"name": "fuel_not_negative", "type": "CEL", "expr": "message.fuel >= 0"}]}}"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    std::fs::write(
+        d.join("contracts/g.toml"),
+        format!("{HEAD}{rules}[[rules]]\nname = \"pressure_plausible\"\nexpr = \"message.pressure >= 100\"\n"),
+    )
+    .unwrap();
+    let second = register_json(d, "g", &registry);
+    let steps = &second["contracts"][0]["versions"];
+    assert_eq!(steps[0]["action"], "already_registered", "{second}");
+    assert_eq!(steps[0]["version"], 1, "{second}");
+    assert_eq!(steps[1]["action"], "registered", "{second}");
+    assert_eq!(versions_of(&registry), [1, 2]);
+    assert_eq!(registered_rules(&registry, 1), ["fuel_not_negative"]);
+    assert_eq!(
+        registered_rules(&registry, 2),
+        ["fuel_not_negative", "pressure_plausible"]
+    );
+    let third = register_json(d, "g", &registry);
+    assert_eq!(third["summary"]["registered"], 0, "{third}");
+    assert_eq!(versions_of(&registry), [1, 2]);
+}

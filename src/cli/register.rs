@@ -277,11 +277,16 @@ async fn register_contract(
         if count > 0 {
             step.rules = Some(count);
         }
-        let found = client
+        let mut found = client
             .lookup(subject, &request, args.normalize)
             .await
             .map_err(|e| fail(e, &what))?
             .filter(|found| same_rules(&request, found));
+        if found.is_none() && request.rule_set.is_some() {
+            found = equivalent_version(client, subject, &request)
+                .await
+                .map_err(|e| fail(e, &what))?;
+        }
         if let Some(found) = found {
             step.action = Action::AlreadyRegistered;
             step.version = Some(found.version);
@@ -351,6 +356,43 @@ async fn register_contract(
         level,
         versions,
     })
+}
+
+/// A registered version with the request's schema and the same rule set and metadata spelled
+/// another way (defaults written out or left implicit, keys in another order), as a rule set
+/// written by hand in `vN.rules.json` may be: the registry's lookup compares them byte for
+/// byte, and registering it again would add a version that changes nothing.
+async fn equivalent_version(
+    client: &RegistryClient,
+    subject: &str,
+    request: &RegisterRequest,
+) -> Result<Option<crate::registry::model::SubjectVersion>, RegistryError> {
+    let numbers = match client.versions(subject).await {
+        Ok(n) => n,
+        Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    let wanted_schema = parse(&request.schema);
+    let wanted = catalog::VersionRules {
+        metadata: request.metadata.clone(),
+        rule_set: request.rule_set.clone(),
+        ..catalog::VersionRules::default()
+    };
+    for n in numbers.into_iter().rev() {
+        let v = client
+            .version_with_rules(subject, crate::registry::model::VersionRef::Number(n))
+            .await?;
+        let held = catalog::VersionRules {
+            metadata: v.metadata.clone(),
+            rule_set: v.rule_set.clone(),
+            ..catalog::VersionRules::default()
+        };
+        if parse(&v.schema) == wanted_schema && held.same_as(&wanted) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
 }
 
 /// A dry run's answer for one version the subject does not hold: the registry's own
