@@ -47,13 +47,14 @@ pub struct VersionRules {
 }
 
 impl VersionRules {
-    /// Every rule of the set, migration rules first (as Confluent lists them), then domain
-    /// rules; rules that do not read as a `Rule` are left out (they are still sent as written).
+    /// Every rule of the set, migration rules first (as Confluent lists them), then domain and
+    /// encoding rules; rules that do not read as a `Rule` are left out (they are still sent as
+    /// written).
     pub fn rules(&self) -> Vec<Rule> {
         let Some(set) = &self.rule_set else {
             return Vec::new();
         };
-        ["migrationRules", "domainRules"]
+        ["migrationRules", "domainRules", "encodingRules"]
             .iter()
             .filter_map(|k| set.get(k)?.as_array())
             .flatten()
@@ -702,8 +703,8 @@ mod tests {
         let r = parse_rules_text(Path::new("v1.rules.json"), text, 1).unwrap();
         let back: Value = serde_json::from_str(&r.file_text()).unwrap();
         assert_eq!(back, serde_json::from_str::<Value>(text).unwrap());
-        assert_eq!(r.rules().len(), 1);
-        assert!(!r.rules()[0].is_evaluated());
+        assert_eq!(r.rules().len(), 2);
+        assert!(r.rules().iter().all(|r| !r.is_evaluated()));
     }
 
     #[test]
