@@ -96,7 +96,9 @@ pub struct Args {
     /// Seconds brokers and the registry may take to answer at start.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
-    /// Output format: text (scorecard) or json.
+    /// Output format: text (the scorecard), json (the report), junit, sarif, github (one check
+    /// per transport and producer), markdown (a summary for a pull request), html (one
+    /// self-contained page with each producer's invalid rate over time).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -126,9 +128,6 @@ pub(crate) fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure>
 }
 
 pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(anyhow!("audit writes --format text or json")).input();
-    }
     let fail_on = fail_kinds(&args.fail_on)?;
     let contract = pick_contract(cli, args.contract.as_deref())?;
     let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
@@ -282,23 +281,16 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             .with_context(|| format!("cannot write {}", path.display()))
             .input()?;
     }
-    let mut stdout = std::io::stdout().lock();
+    let title = format!(
+        "audit of contract \"{}\" (subject {})",
+        contract.name, contract.subject
+    );
+    let mut stdout = out.stdout();
     match args.format {
-        Format::Json => {
-            let _ = writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            );
-        }
-        _ => {
-            let title = format!(
-                "audit of contract \"{}\" (subject {})",
-                contract.name, contract.subject
-            );
-            let _ = write!(stdout, "{}", scorecard_text(card, &title));
+        Format::Text => {
+            write!(stdout, "{}", scorecard_text(card, &title)).input()?;
             if card.violations_not_shown > 0 || !card.violations.is_empty() {
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "\n{} violation(s) kept in detail{}; see --format json or --report",
                     card.violations.len(),
@@ -307,13 +299,15 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     } else {
                         String::new()
                     }
-                );
+                )
+                .input()?;
             }
             if let Some(s) = &scored {
-                let _ = write!(stdout, "{}", score_text(s));
+                write!(stdout, "{}", score_text(s)).input()?;
             }
-            let _ = out;
         }
+        format => crate::report::audit::render(&doc, &title, &fail_on, format, &mut stdout)
+            .input()?,
     }
     // No traffic fails whatever --fail-on says: a gate that saw nothing has checked nothing.
     let failing = card.has_violations_of(&fail_on) || card.has_no_traffic();

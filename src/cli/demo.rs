@@ -219,7 +219,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     drop(cluster);
 
     let card = &outcome.card;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = out.stdout();
     let title = format!(
         "\naudit of contract \"{}\" (subject {}) over MQTT and Kafka",
         contract.name, contract.subject

@@ -297,7 +297,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         &report,
         args.format.format,
         out.color,
-        &mut std::io::stdout().lock(),
+        &mut out.stdout(),
     )
     .input()?;
     Ok(if passed { Exit::Pass } else { Exit::Findings })

@@ -1,0 +1,124 @@
+//! The one way a command reaches stdout: colour decided once (through `anstream`), and one
+//! broken-pipe policy.
+//!
+//! A reader that stops reading (`schemactl diff A B | head`) is the reader's choice, not a
+//! failure: from the first write that finds the pipe closed, nothing more is written, every
+//! later write succeeds without effect, and the command ends with its verdict's exit code and
+//! no error text (as ripgrep's `main` treats a broken pipe as a graceful end).
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the reader of stdout has gone away.
+pub fn stdout_closed() -> bool {
+    CLOSED.load(Ordering::Relaxed)
+}
+
+/// Stdout with the broken-pipe policy applied: a closed pipe swallows the rest of the output.
+#[derive(Debug, Default)]
+pub struct PipeSafe;
+
+fn closed_is_fine<T>(result: io::Result<T>, done: T) -> io::Result<T> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            CLOSED.store(true, Ordering::Relaxed);
+            Ok(done)
+        }
+        other => other,
+    }
+}
+
+impl Write for PipeSafe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if stdout_closed() {
+            return Ok(buf.len());
+        }
+        closed_is_fine(io::stdout().lock().write(buf), buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        if stdout_closed() {
+            return Ok(());
+        }
+        closed_is_fine(io::stdout().lock().write_all(buf), ())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if stdout_closed() {
+            return Ok(());
+        }
+        closed_is_fine(io::stdout().lock().flush(), ())
+    }
+}
+
+/// Drops ANSI escape sequences on their way to `W` (colour off), however they were painted.
+pub struct Strip<W: Write> {
+    inner: W,
+    state: anstream::adapter::StripBytes,
+}
+
+impl<W: Write> Strip<W> {
+    /// Strips what goes to `inner`.
+    pub fn new(inner: W) -> Strip<W> {
+        Strip {
+            inner,
+            state: anstream::adapter::StripBytes::new(),
+        }
+    }
+}
+
+impl<W: Write> Write for Strip<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        // Most output holds no escape at all: it passes untouched.
+        if !buf.contains(&0x1b) {
+            return self.inner.write_all(buf);
+        }
+        for printable in self.state.strip_next(buf) {
+            self.inner.write_all(printable)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// How a command reaches the terminal: whether it colours, and its stdout.
+#[derive(Clone, Copy, Debug)]
+pub struct Shell {
+    /// Whether to colour stdout.
+    pub color: bool,
+}
+
+impl Shell {
+    /// Stdout for this command: escape codes are stripped when colour is off (whoever painted
+    /// them), and a closed pipe ends the output quietly.
+    pub fn stdout(&self) -> Box<dyn Write> {
+        if self.color {
+            Box::new(PipeSafe)
+        } else {
+            Box::new(Strip::new(PipeSafe))
+        }
+    }
+
+    /// Writes `text` to stdout as it is (the broken-pipe policy applies).
+    pub fn print(&self, text: &str) -> io::Result<()> {
+        let mut out = self.stdout();
+        out.write_all(text.as_bytes())?;
+        out.flush()
+    }
+
+    /// Writes `bytes` to stdout untouched (no stripping: a man page, a completion script).
+    pub fn print_raw(&self, bytes: &[u8]) -> io::Result<()> {
+        PipeSafe.write_all(bytes)?;
+        PipeSafe.flush()
+    }
+}
