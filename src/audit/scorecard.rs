@@ -845,4 +845,88 @@ mod tests {
         let back: Scorecard = serde_json::from_value(json).unwrap();
         assert_eq!(back.messages(), 4);
     }
+
+    #[test]
+    fn names_sort_in_natural_order() {
+        let mut names = vec!["generator10", "generator2", "generator1", "gen", "generator02"];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            ["gen", "generator1", "generator02", "generator2", "generator10"]
+        );
+    }
+
+    #[test]
+    fn timelines_widen_past_the_bucket_limit_and_merge_bucket_by_bucket() {
+        let mut a = Scorecard::new(10, false);
+        let at = |millis: i64| Origin {
+            topic: "t",
+            at_millis: millis,
+            ..Origin::default()
+        };
+        let bad = [Violation {
+            pointer: Some("/fuel".into()),
+            keyword: Some("type".into()),
+            ..v(ViolationKind::SCHEMA_VIOLATION)
+        }];
+        // 300 one-second buckets do not fit in 120: the width doubles twice, to 4 s.
+        for s in 0..300 {
+            let found: &[Violation] = if s % 2 == 0 { &bad } else { &[] };
+            a.record(
+                TransportKind::Mqtt,
+                &at(s * 1000),
+                "g",
+                None,
+                br#"{"fuel":"64"}"#,
+                found,
+            );
+        }
+        assert_eq!(a.bucket_millis, 4000);
+        let line = &a.producers[0].timeline;
+        assert_eq!(line.len(), 75);
+        assert_eq!((line[0].messages, line[0].invalid), (4, 2));
+        assert_eq!(line.iter().map(|b| b.messages).sum::<u64>(), 300);
+        let g = a.producers[0].worst_violation().unwrap();
+        assert_eq!((g.count, g.example.as_deref()), (150, Some("\"64\"")));
+        assert_eq!(
+            a.producers[0].what_is_wrong().unwrap(),
+            "/fuel is a string in 50.0% of readings, e.g. \"64\" (SCHEMA_VIOLATION type)"
+        );
+
+        // A narrower report merges at the wider width; its groups add up.
+        let mut b = Scorecard::new(10, false);
+        b.record(TransportKind::Mqtt, &at(1500), "g", None, b"{}", &bad);
+        assert_eq!(b.bucket_millis, 1000);
+        let json = serde_json::to_string(&b).unwrap();
+        a.merge(serde_json::from_str(&json).unwrap());
+        let line = &a.producers[0].timeline;
+        assert_eq!((line[0].messages, line[0].invalid), (5, 3));
+        assert_eq!(a.producers[0].worst_violation().unwrap().count, 151);
+    }
+
+    #[test]
+    fn worst_producers_come_first_ties_in_natural_order() {
+        let mut card = Scorecard::new(10, false);
+        let o = Origin {
+            topic: "t",
+            ..Origin::default()
+        };
+        for (name, bad) in [("g10", false), ("g2", false), ("g3", true), ("g1", false)] {
+            let found = [v(ViolationKind::NOT_JSON)];
+            card.record(
+                TransportKind::Mqtt,
+                &o,
+                name,
+                None,
+                b"x",
+                if bad { &found } else { &[] },
+            );
+        }
+        let order: Vec<&str> = card
+            .worst_first()
+            .iter()
+            .map(|p| p.producer.as_str())
+            .collect();
+        assert_eq!(order, ["g3", "g1", "g2", "g10"]);
+    }
 }
