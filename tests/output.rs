@@ -2,10 +2,10 @@
 //! exit code, and a real audit (Mosquitto, the simulator's misbehaving fleet) renders in every
 //! format, its html looked at in a real headless browser (Debian's `chromium`).
 
-#[path = "common/cli.rs"]
-mod cli_run;
 #[path = "services/brokers.rs"]
 mod brokers;
+#[path = "common/cli.rs"]
+mod cli_run;
 
 use brokers::Mosquitto;
 use cli_run::{root, schemactl, schemactl_in};
@@ -83,8 +83,16 @@ fn a_closed_pipe_ends_the_command_quietly_with_its_verdict() {
         );
     }
     // The verdicts are the ones the commands stand for, not a blanket success.
-    assert_eq!(into_closed_pipe(cases[0]).0, 1, "diff v2 v3 is breaking (strict)");
-    assert_eq!(into_closed_pipe(cases[2]).0, 1, "captured.jsonl holds violations");
+    assert_eq!(
+        into_closed_pipe(cases[0]).0,
+        1,
+        "diff v2 v3 is breaking (strict)"
+    );
+    assert_eq!(
+        into_closed_pipe(cases[2]).0,
+        1,
+        "captured.jsonl holds violations"
+    );
 }
 
 #[test]
@@ -108,7 +116,11 @@ fn html_is_refused_where_there_is_no_audit_and_markdown_is_everywhere() {
         "markdown",
     ]);
     assert_eq!(md.code, 1, "{}", md.stderr);
-    assert!(md.stdout.starts_with("## schemactl validate\n"), "{}", md.stdout);
+    assert!(
+        md.stdout.starts_with("## schemactl validate\n"),
+        "{}",
+        md.stdout
+    );
     assert!(md.stdout.contains("| **FAIL** |"), "{}", md.stdout);
     // The finding carries its place: file and line.
     assert!(
@@ -183,7 +195,8 @@ fn audit_report(dir: &Path) -> PathBuf {
         .find(|l| l.starts_with("| generator"))
         .unwrap_or_else(|| panic!("no producer row:\n{stdout}"));
     assert!(
-        first_row.starts_with("| generator3 | mqtt | 16 |") && first_row.contains(" is a string in "),
+        first_row.starts_with("| generator3 | mqtt | 16 |")
+            && first_row.contains(" is a string in "),
         "{stdout}"
     );
     assert!(
@@ -238,11 +251,23 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
     let report = report.to_str().unwrap();
 
     // Every format of report merge, over the audit's own report.
-    let junit = schemactl_in(dir.path(), &["report", "merge", report, "--format", "junit"]);
+    let junit = schemactl_in(
+        dir.path(),
+        &["report", "merge", report, "--format", "junit"],
+    );
     assert_eq!(junit.code, 1, "{}", junit.stderr);
-    assert!(junit.stdout.contains("<testcase name=\"generator3 on mqtt\""), "{}", junit.stdout);
+    assert!(
+        junit
+            .stdout
+            .contains("<testcase name=\"generator3 on mqtt\""),
+        "{}",
+        junit.stdout
+    );
     assert!(junit.stdout.contains("failures=\"1\""), "{}", junit.stdout);
-    let sarif = schemactl_in(dir.path(), &["report", "merge", report, "--format", "sarif"]);
+    let sarif = schemactl_in(
+        dir.path(),
+        &["report", "merge", report, "--format", "sarif"],
+    );
     assert_eq!(sarif.code, 1, "{}", sarif.stderr);
     let doc: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
     let result = &doc["runs"][0]["results"][0];
@@ -254,7 +279,10 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
             .starts_with("generator3: /"),
         "{doc:#}"
     );
-    let github = schemactl_in(dir.path(), &["report", "merge", report, "--format", "github"]);
+    let github = schemactl_in(
+        dir.path(),
+        &["report", "merge", report, "--format", "github"],
+    );
     assert_eq!(github.code, 1, "{}", github.stderr);
     assert!(
         github
@@ -263,7 +291,10 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
         "{}",
         github.stdout
     );
-    let md = schemactl_in(dir.path(), &["report", "merge", report, "--format", "markdown"]);
+    let md = schemactl_in(
+        dir.path(),
+        &["report", "merge", report, "--format", "markdown"],
+    );
     assert_eq!(md.code, 1, "{}", md.stderr);
     assert!(md.stdout.contains("| mqtt | 96 | "), "{}", md.stdout);
 
@@ -279,7 +310,11 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
         .arg(&url)
         .output()
         .expect("run chromium --dump-dom");
-    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.contains("<table id=\"scorecard\">"), "{dom}");
     assert!(dom.contains("generator3 on mqtt: "), "{dom}");
@@ -291,13 +326,22 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
     // What a person sees: a screenshot, its pixels counted.
     let shot = dir.path().join("audit.png");
     let run = Command::new(&browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
         .arg(format!("--screenshot={}", shot.display()))
         .args(["--window-size=1200,2000"])
         .arg(&url)
         .output()
         .expect("run chromium --screenshot");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let (width, height, pixels) = decode_png(&shot);
     assert!(width >= 1000 && height >= 1500, "{width}x{height}");
     let red = rgb(schemactl::report::audit::INVALID_FILL);

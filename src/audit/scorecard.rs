@@ -170,13 +170,11 @@ pub const MAX_BUCKETS: i64 = 120;
 /// The example value at `pointer` in `payload` (a JSON body, or one in Confluent's wire
 /// frame), as short JSON text; none for objects and arrays, which say little in one line.
 fn example_at(payload: &[u8], pointer: &str) -> Option<String> {
-    let body: serde_json::Value = serde_json::from_slice(payload)
-        .ok()
-        .or_else(|| {
-            (payload.len() > 5 && payload[0] == 0)
-                .then(|| serde_json::from_slice(&payload[5..]).ok())
-                .flatten()
-        })?;
+    let body: serde_json::Value = serde_json::from_slice(payload).ok().or_else(|| {
+        (payload.len() > 5 && payload[0] == 0)
+            .then(|| serde_json::from_slice(&payload[5..]).ok())
+            .flatten()
+    })?;
     let value = body.pointer(pointer)?;
     if value.is_object() || value.is_array() {
         return None;
@@ -232,7 +230,9 @@ fn rebucket(timeline: &mut Vec<Bucket>, width: u64) {
 
 fn spans_too_many(timeline: &[Bucket], width: u64) -> bool {
     match (timeline.first(), timeline.last()) {
-        (Some(a), Some(b)) => (b.start_millis - a.start_millis) / width.max(1) as i64 >= MAX_BUCKETS,
+        (Some(a), Some(b)) => {
+            (b.start_millis - a.start_millis) / width.max(1) as i64 >= MAX_BUCKETS
+        }
         _ => false,
     }
 }
@@ -713,7 +713,11 @@ impl Scorecard {
         self.violations_not_shown += other.violations_not_shown + overflow as u64;
         self.seen.extend(other.seen);
         self.settle_no_traffic();
-        if self.producers.iter().any(|p| spans_too_many(&p.timeline, self.bucket_millis)) {
+        if self
+            .producers
+            .iter()
+            .any(|p| spans_too_many(&p.timeline, self.bucket_millis))
+        {
             self.widen_buckets(self.bucket_millis * 2);
         }
     }
@@ -848,11 +852,23 @@ mod tests {
 
     #[test]
     fn names_sort_in_natural_order() {
-        let mut names = vec!["generator10", "generator2", "generator1", "gen", "generator02"];
+        let mut names = vec![
+            "generator10",
+            "generator2",
+            "generator1",
+            "gen",
+            "generator02",
+        ];
         names.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(
             names,
-            ["gen", "generator1", "generator02", "generator2", "generator10"]
+            [
+                "gen",
+                "generator1",
+                "generator02",
+                "generator2",
+                "generator10"
+            ]
         );
     }
 

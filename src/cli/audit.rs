@@ -215,20 +215,29 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     };
     let progress = Arc::new(Progress::default());
     let runtime = tokio::runtime::Runtime::new().infra()?;
-    let live = std::io::stderr().is_terminal();
+    let bar = progress_bar();
     let card = runtime
         .block_on(async {
-            let ticker =
-                live.then(|| tokio::spawn(show_progress(progress.clone(), audited.clone())));
+            let ticker = (!bar.is_hidden()).then(|| {
+                tokio::spawn(show_progress(
+                    bar.clone(),
+                    progress.clone(),
+                    audited.clone(),
+                ))
+            });
             let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
             let watched: Vec<String> = audited.iter().map(|t| t.to_string()).collect();
+            let above = bar.clone();
             tokio::spawn(async move {
                 if ready_rx.await.is_ok() {
-                    // Tests and scripts wait for this line before producing.
-                    eprintln!(
-                        "schemactl audit: connected, auditing {}",
-                        watched.join(" and ")
-                    );
+                    // Tests and scripts wait for this line before producing; on a terminal it
+                    // goes above the progress display.
+                    above.suspend(|| {
+                        eprintln!(
+                            "schemactl audit: connected, auditing {}",
+                            watched.join(" and ")
+                        )
+                    });
                 }
             });
             let result = run(
@@ -244,8 +253,8 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             .await;
             if let Some(t) = ticker {
                 t.abort();
-                eprint!("\r\x1b[2K");
             }
+            bar.finish_and_clear();
             result
         })
         .map_err(|e| match e {
@@ -306,8 +315,9 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 write!(stdout, "{}", score_text(s)).input()?;
             }
         }
-        format => crate::report::audit::render(&doc, &title, &fail_on, format, &mut stdout)
-            .input()?,
+        format => {
+            crate::report::audit::render(&doc, &title, &fail_on, format, &mut stdout).input()?
+        }
     }
     // No traffic fails whatever --fail-on says: a gate that saw nothing has checked nothing.
     let failing = card.has_violations_of(&fail_on) || card.has_no_traffic();
@@ -322,42 +332,54 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     })
 }
 
-async fn show_progress(progress: Arc<Progress>, audited: BTreeSet<TransportKind>) {
-    let start = Instant::now();
-    let mut last = (0u64, 0u64, Instant::now());
+/// The live progress display (stderr, only on a terminal): per transport, messages, messages/s
+/// over the last half second, invalid messages, and `RECONNECTING` while its broker is away.
+async fn show_progress(
+    bar: indicatif::ProgressBar,
+    progress: Arc<Progress>,
+    audited: BTreeSet<TransportKind>,
+) {
+    let mut last: Vec<(u64, Instant)> = audited.iter().map(|_| (0, Instant::now())).collect();
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let now = Instant::now();
         let mut parts = Vec::new();
-        let mut counts = (0, 0);
-        for t in &audited {
-            let ((m, i), down, prev) = match t {
-                TransportKind::Mqtt => (&progress.mqtt, &progress.mqtt_down, last.0),
-                TransportKind::Kafka => (&progress.kafka, &progress.kafka_down, last.1),
+        for (t, prev) in audited.iter().zip(last.iter_mut()) {
+            let ((m, i), down) = match t {
+                TransportKind::Mqtt => (&progress.mqtt, &progress.mqtt_down),
+                TransportKind::Kafka => (&progress.kafka, &progress.kafka_down),
             };
             let (m, i) = (m.load(Ordering::Relaxed), i.load(Ordering::Relaxed));
-            let rate = (m - prev) as f64 / now.duration_since(last.2).as_secs_f64().max(0.001);
+            let rate = m.saturating_sub(prev.0) as f64
+                / now.duration_since(prev.1).as_secs_f64().max(0.001);
+            *prev = (m, now);
             parts.push(format!(
                 "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
                 if down.load(Ordering::Relaxed) {
-                    ", RECONNECTING"
+                    ", RECONNECTING (gap)"
                 } else {
                     ""
                 }
             ));
-            match t {
-                TransportKind::Mqtt => counts.0 = m,
-                TransportKind::Kafka => counts.1 = m,
-            }
         }
-        last = (counts.0, counts.1, now);
-        eprint!(
-            "\r\x1b[2K{:>5.0}s  {}",
-            start.elapsed().as_secs_f64(),
-            parts.join("  |  ")
-        );
-        let _ = std::io::stderr().flush();
+        bar.set_message(parts.join("  |  "));
     }
+}
+
+/// A spinner on stderr when both stdout and stderr are terminals, else a hidden one (a pipe, a
+/// file or a test reads the output, and must not get the display's redraws).
+fn progress_bar() -> indicatif::ProgressBar {
+    if !(std::io::stdout().is_terminal() && std::io::stderr().is_terminal()) {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar.set_message("waiting for the brokers");
+    bar
 }
 
 /// How long the audit waits for the simulator to put its manifest in place.

@@ -94,8 +94,9 @@ fn merge(args: &MergeArgs, out: Output) -> Outcome {
                 write!(stdout, "{}", score_text(&e.score)).input()?;
             }
         }
-        format => crate::report::audit::render(&merged, &title, &fail_on, format, &mut stdout)
-            .input()?,
+        format => {
+            crate::report::audit::render(&merged, &title, &fail_on, format, &mut stdout).input()?
+        }
     }
     let failing = merged.card.has_violations_of(&fail_on) || merged.card.has_no_traffic();
     Ok(match &merged.expect {

@@ -293,13 +293,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             "violations": details,
         }),
     };
-    render(
-        &report,
-        args.format.format,
-        out.color,
-        &mut out.stdout(),
-    )
-    .input()?;
+    render(&report, args.format.format, out.color, &mut out.stdout()).input()?;
     Ok(if passed { Exit::Pass } else { Exit::Findings })
 }
 

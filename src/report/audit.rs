@@ -93,7 +93,11 @@ pub fn checks(report: &AuditReport, fail_on: &BTreeSet<ViolationKind>) -> Report
                 message: format!(
                     "{t} not read for {:.1} s{}: {}",
                     g.millis as f64 / 1000.0,
-                    if g.open { ", still lost at the end" } else { "" },
+                    if g.open {
+                        ", still lost at the end"
+                    } else {
+                        ""
+                    },
                     g.reason
                 ),
                 help: Some("what the broker held meanwhile was not audited".into()),
@@ -481,11 +485,20 @@ mod tests {
         let wrong = Violation {
             pointer: Some("/fuel".into()),
             keyword: Some("type".into()),
-            ..Violation::new(ViolationKind::SCHEMA_VIOLATION, "\"64\" is not of type \"number\"")
+            ..Violation::new(
+                ViolationKind::SCHEMA_VIOLATION,
+                "\"64\" is not of type \"number\"",
+            )
         };
-        for (i, name) in ["generator10", "generator2", "generator3", "generator4", "generator5"]
-            .iter()
-            .enumerate()
+        for (i, name) in [
+            "generator10",
+            "generator2",
+            "generator3",
+            "generator4",
+            "generator5",
+        ]
+        .iter()
+        .enumerate()
         {
             for n in 0..10 {
                 let bad = *name == "generator3" && n % 3 == 0;
@@ -499,7 +512,11 @@ mod tests {
                     name,
                     Some(3),
                     br#"{"generatorID":"x","fuel":"64"}"#,
-                    if bad { std::slice::from_ref(&wrong) } else { &[] },
+                    if bad {
+                        std::slice::from_ref(&wrong)
+                    } else {
+                        &[]
+                    },
                 );
             }
         }
@@ -517,7 +534,10 @@ mod tests {
     #[test]
     fn markdown_names_the_worst_producer_first_and_sums_up_the_compliant() {
         let md = markdown(&audited(), "audit of contract \"generator\"");
-        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| generator")).collect();
+        let rows: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| generator"))
+            .collect();
         assert_eq!(rows.len(), 1, "{md}");
         assert!(
             rows[0].contains("/fuel is a string in 40.0% of readings, e.g. \"64\""),
@@ -539,7 +559,11 @@ mod tests {
         assert!(!page.contains("href=\"http"), "no network asset");
         // The table row's sparkline and the section's chart, both for generator3.
         assert_eq!(page.matches("<svg").count(), 2, "{page}");
-        assert_eq!(page.matches(INVALID_FILL).count(), 8, "4 invalid buckets, twice");
+        assert_eq!(
+            page.matches(INVALID_FILL).count(),
+            8,
+            "4 invalid buckets, twice"
+        );
     }
 
     #[test]

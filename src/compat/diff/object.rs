@@ -1,10 +1,10 @@
 //! Walker for object nodes: properties against content models, required, dependencies,
 //! additional and unevaluated properties, property counts.
 
-use crate::compat::schema::escape;
 use super::scalar::{MAX_PROPERTIES, MIN_PROPERTIES, bound};
 use super::{Ctx, show};
 use crate::compat::change::ChangeType::*;
+use crate::compat::schema::escape;
 use crate::compat::schema::{Additional, NodeId, ObjectNode};
 use std::collections::HashSet;
 
