@@ -314,6 +314,15 @@ impl ProducerCard {
                 };
                 format!("{} is {a} {share}{e_g} ({} type)", shown(p), g.kind)
             }
+            (Some(p), Some("required")) if missing_name(&g.message).is_some() => {
+                let name = missing_name(&g.message).unwrap_or_default();
+                let at = format!(
+                    "{}/{}",
+                    p.trim_end_matches('/'),
+                    crate::compat::schema::escape(name)
+                );
+                format!("{at} is missing {share} ({} required)", g.kind)
+            }
             (Some(p), Some(k)) => format!(
                 "{} fails {k} {share}{e_g} ({}: {})",
                 shown(p),
@@ -323,6 +332,15 @@ impl ProducerCard {
             _ => format!("{} {share}: {}", g.kind, g.message),
         }
     }
+}
+
+/// The property a `required` violation's message names (`"fuel" is a required property`).
+fn missing_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    rest[end..]
+        .contains("required")
+        .then_some(&rest[..end])
 }
 
 /// The payload's root shows as `/`.
@@ -944,5 +962,28 @@ mod tests {
             .map(|p| p.producer.as_str())
             .collect();
         assert_eq!(order, ["g3", "g1", "g2", "g10"]);
+    }
+
+    #[test]
+    fn a_missing_property_is_named_by_its_pointer() {
+        let mut card = Scorecard::new(10, false);
+        let missing = [Violation {
+            pointer: Some(String::new()),
+            keyword: Some("required".into()),
+            ..Violation::new(
+                ViolationKind::SCHEMA_VIOLATION,
+                "\"oil/filter\" is a required property",
+            )
+        }];
+        let o = Origin {
+            topic: "t",
+            ..Origin::default()
+        };
+        card.record(TransportKind::Mqtt, &o, "g", None, b"{}", &missing);
+        card.record(TransportKind::Mqtt, &o, "g", None, b"{}", &[]);
+        assert_eq!(
+            card.producers[0].what_is_wrong().unwrap(),
+            "/oil~1filter is missing in 50.0% of readings (SCHEMA_VIOLATION required)"
+        );
     }
 }
