@@ -323,12 +323,13 @@ impl ProducerCard {
                 );
                 format!("{at} is missing {share} ({} required)", g.kind)
             }
-            (Some(p), Some(k)) => format!(
-                "{} fails {k} {share}{e_g} ({}: {})",
-                shown(p),
-                g.kind,
-                g.message
-            ),
+            // The example says what the message would; without one, the message does.
+            (Some(p), Some(k)) if g.example.is_some() => {
+                format!("{} fails {k} {share}{e_g} ({})", shown(p), g.kind)
+            }
+            (Some(p), Some(k)) => {
+                format!("{} fails {k} {share} ({}: {})", shown(p), g.kind, g.message)
+            }
             _ => format!("{} {share}: {}", g.kind, g.message),
         }
     }
@@ -338,9 +339,7 @@ impl ProducerCard {
 fn missing_name(message: &str) -> Option<&str> {
     let rest = message.strip_prefix('"')?;
     let end = rest.find('"')?;
-    rest[end..]
-        .contains("required")
-        .then_some(&rest[..end])
+    rest[end..].contains("required").then_some(&rest[..end])
 }
 
 /// The payload's root shows as `/`.
