@@ -19,7 +19,7 @@ use crate::transport::mqtt::MqttVersion;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
 use anyhow::{Context, anyhow};
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -215,7 +215,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     };
     let progress = Arc::new(Progress::default());
     let runtime = tokio::runtime::Runtime::new().infra()?;
-    let bar = progress_bar();
+    let bar = super::live::progress_bar("waiting for the brokers");
     let card = runtime
         .block_on(async {
             let ticker = (!bar.is_hidden()).then(|| {
@@ -364,22 +364,6 @@ async fn show_progress(
         }
         bar.set_message(parts.join("  |  "));
     }
-}
-
-/// A spinner on stderr when both stdout and stderr are terminals, else a hidden one (a pipe, a
-/// file or a test reads the output, and must not get the display's redraws).
-fn progress_bar() -> indicatif::ProgressBar {
-    if !(std::io::stdout().is_terminal() && std::io::stderr().is_terminal()) {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(250));
-    bar.set_message("waiting for the brokers");
-    bar
 }
 
 /// How long the audit waits for the simulator to put its manifest in place.
