@@ -175,11 +175,12 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     };
     let runtime = tokio::runtime::Runtime::new().infra()?;
     let sent = std::sync::Arc::new(Sent::default());
+    let used = (plan.mqtt.is_some(), plan.kafka.is_some());
     let bar = super::live::progress_bar("connecting");
     let summary = runtime
         .block_on(async {
-            let ticker =
-                (!bar.is_hidden()).then(|| tokio::spawn(show_progress(bar.clone(), sent.clone())));
+            let ticker = (!bar.is_hidden())
+                .then(|| tokio::spawn(show_progress(bar.clone(), sent.clone(), used)));
             let result = run_counting(plan, lookup.as_ref(), manifest, &sent, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
@@ -260,7 +261,11 @@ fn partial_path(path: &std::path::Path) -> PathBuf {
 
 /// The live progress display (stderr, only on a terminal): messages sent per transport,
 /// messages/s over the last half second, and how many carried a fault.
-async fn show_progress(bar: indicatif::ProgressBar, sent: std::sync::Arc<Sent>) {
+async fn show_progress(
+    bar: indicatif::ProgressBar,
+    sent: std::sync::Arc<Sent>,
+    (mqtt, kafka): (bool, bool),
+) {
     use std::sync::atomic::Ordering;
     let mut last = (0u64, 0u64, std::time::Instant::now());
     loop {
@@ -271,12 +276,24 @@ async fn show_progress(bar: indicatif::ProgressBar, sent: std::sync::Arc<Sent>) 
             sent.kafka.load(Ordering::Relaxed),
         );
         let secs = now.duration_since(last.2).as_secs_f64().max(0.001);
-        bar.set_message(format!(
-            "mqtt: {m} sent ({:.0}/s)  |  kafka: {k} sent ({:.0}/s)  |  {} with a fault",
-            m.saturating_sub(last.0) as f64 / secs,
-            k.saturating_sub(last.1) as f64 / secs,
+        let mut parts = Vec::new();
+        if mqtt {
+            parts.push(format!(
+                "mqtt: {m} sent ({:.0}/s)",
+                m.saturating_sub(last.0) as f64 / secs
+            ));
+        }
+        if kafka {
+            parts.push(format!(
+                "kafka: {k} sent ({:.0}/s)",
+                k.saturating_sub(last.1) as f64 / secs
+            ));
+        }
+        parts.push(format!(
+            "{} with a fault",
             sent.faulty.load(Ordering::Relaxed)
         ));
+        bar.set_message(parts.join("  |  "));
         last = (m, k, now);
     }
 }
