@@ -57,6 +57,9 @@ impl Write for PipeSafe {
 pub struct Strip<W: Write> {
     inner: W,
     state: anstream::adapter::StripBytes,
+    /// Whether an escape went by: from then on everything goes through the parser, since an
+    /// escape may end in a later write.
+    escaped: bool,
 }
 
 impl<W: Write> Strip<W> {
@@ -65,6 +68,7 @@ impl<W: Write> Strip<W> {
         Strip {
             inner,
             state: anstream::adapter::StripBytes::new(),
+            escaped: false,
         }
     }
 }
@@ -77,7 +81,8 @@ impl<W: Write> Write for Strip<W> {
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         // Most output holds no escape at all: it passes untouched.
-        if !buf.contains(&0x1b) {
+        self.escaped |= buf.contains(&0x1b);
+        if !self.escaped {
             return self.inner.write_all(buf);
         }
         for printable in self.state.strip_next(buf) {
@@ -120,5 +125,23 @@ impl Shell {
     pub fn print_raw(&self, bytes: &[u8]) -> io::Result<()> {
         PipeSafe.write_all(bytes)?;
         PipeSafe.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_drops_escape_codes_and_keeps_the_rest_byte_for_byte() {
+        let mut out = Strip::new(Vec::new());
+        write!(out, "\u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m généré → ok\n{{\"a\": 1}}\n").unwrap();
+        // An escape split across two writes is still one escape.
+        out.write_all(b"x\x1b[3").unwrap();
+        out.write_all(b"2my\n").unwrap();
+        assert_eq!(
+            String::from_utf8(out.inner).unwrap(),
+            "FAIL généré → ok\n{\"a\": 1}\nxy\n"
+        );
     }
 }
