@@ -353,9 +353,13 @@ async fn show_progress(
             let rate = m.saturating_sub(prev.0) as f64
                 / now.duration_since(prev.1).as_secs_f64().max(0.001);
             *prev = (m, now);
+            let gone =
+                *t == TransportKind::Kafka && progress.kafka_topic_gone.load(Ordering::Relaxed);
             parts.push(format!(
                 "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
-                if down.load(Ordering::Relaxed) {
+                if gone {
+                    ", TOPIC MISSING (gap)"
+                } else if down.load(Ordering::Relaxed) {
                     ", RECONNECTING (gap)"
                 } else {
                     ""

@@ -135,7 +135,11 @@ mod tests {
     #[test]
     fn strip_drops_escape_codes_and_keeps_the_rest_byte_for_byte() {
         let mut out = Strip::new(Vec::new());
-        write!(out, "\u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m généré → ok\n{{\"a\": 1}}\n").unwrap();
+        write!(
+            out,
+            "\u{1b}[1m\u{1b}[31mFAIL\u{1b}[0m généré → ok\n{{\"a\": 1}}\n"
+        )
+        .unwrap();
         // An escape split across two writes is still one escape.
         out.write_all(b"x\x1b[3").unwrap();
         out.write_all(b"2my\n").unwrap();
