@@ -362,3 +362,124 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
     assert!(max_x - min_x > 300, "red spans x {min_x}..{max_x} only");
     assert!(greys > 2_000, "{greys} grey pixels");
 }
+
+/// An audit report as an instance writes it: five generators on MQTT, generator10 and
+/// generator2 as bad as each other, generator3 the worst, two compliant.
+fn fleet_report(run: &str) -> String {
+    let producer = |name: &str, invalid: u64, groups: serde_json::Value| {
+        serde_json::json!({
+            "transport": "mqtt", "producer": name, "messages": 10, "invalid": invalid,
+            "violations": if invalid > 0 { serde_json::json!({"SCHEMA_VIOLATION": invalid}) } else { serde_json::json!({}) },
+            "schema_versions": [3],
+            "first_seen_millis": 1_795_000_000_000i64, "last_seen_millis": 1_795_000_009_000i64,
+            "timeline": [
+                {"start_millis": 1_795_000_000_000i64, "messages": 5, "invalid": invalid / 2},
+                {"start_millis": 1_795_000_005_000i64, "messages": 5, "invalid": invalid - invalid / 2}
+            ],
+            "top_violations": groups
+        })
+    };
+    let fuel = |n: u64| {
+        serde_json::json!([{
+            "kind": "SCHEMA_VIOLATION", "pointer": "/fuel", "keyword": "type", "count": n,
+            "example": "\"64\"", "message": "\"64\" is not of type \"number\""
+        }])
+    };
+    let missing = serde_json::json!([{
+        "kind": "SCHEMA_VIOLATION", "pointer": "", "keyword": "required", "count": 2,
+        "message": "\"fuel\" is a required property"
+    }]);
+    serde_json::json!({
+        "contract": "generator", "subject": "emergency_generator-value", "runs": [run],
+        "summary": {"mqtt": {"messages": 60, "invalid": 10,
+                             "violations": {"SCHEMA_VIOLATION": 10}}},
+        "bucket_millis": 5000,
+        "producers": [
+            producer("generator10", 2, missing),
+            producer("generator2", 2, fuel(2)),
+            producer("generator3", 6, fuel(6)),
+            producer("generator1", 0, serde_json::json!([])),
+            producer("generator4", 0, serde_json::json!([])),
+            producer("generator11", 0, serde_json::json!([])),
+            producer("generator5", 0, serde_json::json!([]))
+        ],
+        "violations": [], "violations_not_shown": 10
+    })
+    .to_string()
+}
+
+#[test]
+fn the_scorecard_sorts_worst_first_in_natural_order_and_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    std::fs::write(&a, fleet_report("run-a")).unwrap();
+    let a = a.to_str().unwrap();
+    let text = schemactl_in(dir.path(), &["report", "merge", a]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    let rows: Vec<&str> = text
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("generator"))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    // generator3 is worst; generator2 and generator10 tie and come in natural order.
+    assert_eq!(
+        rows,
+        ["generator3", "generator2", "generator10"],
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(
+            "4 compliant producer(s), 40 messages, none invalid: 4 on mqtt (generator1, generator4, generator5, generator11)"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(
+            "  generator3 on mqtt: /fuel is a string in 60.0% of readings, e.g. \"64\" (SCHEMA_VIOLATION type)\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains(
+            "  generator10 on mqtt: /fuel is missing in 20.0% of readings (SCHEMA_VIOLATION required)\n"
+        ),
+        "{}",
+        text.stdout
+    );
+    insta::assert_snapshot!("scorecard_text", text.stdout);
+    let md = schemactl_in(dir.path(), &["report", "merge", a, "--format", "markdown"]);
+    assert_eq!(md.code, 1, "{}", md.stderr);
+    insta::assert_snapshot!("scorecard_markdown", md.stdout);
+    let github = schemactl_in(dir.path(), &["report", "merge", a, "--format", "github"]);
+    // --fail-on decides errors and warnings the same way as the exit code.
+    let lenient = schemactl_in(
+        dir.path(),
+        &[
+            "report",
+            "merge",
+            a,
+            "--format",
+            "github",
+            "--fail-on",
+            "none",
+        ],
+    );
+    assert_eq!((github.code, lenient.code), (1, 0));
+    assert_eq!(
+        github.stdout.matches("::error ").count(),
+        3,
+        "{}",
+        github.stdout
+    );
+    assert_eq!(
+        lenient.stdout.matches("::warning ").count(),
+        3,
+        "{}",
+        lenient.stdout
+    );
+    assert!(!lenient.stdout.contains("::error "), "{}", lenient.stdout);
+}
