@@ -205,11 +205,11 @@ pub fn main() -> Exit {
     match result {
         Ok(exit) => exit,
         Err(Failure::Input(e)) => {
-            eprintln!("error: {e:#}");
+            crate::report::shell::error(format_args!("{e:#}"));
             Exit::Usage
         }
         Err(Failure::Infrastructure(e)) => {
-            eprintln!("error: {e:#}");
+            crate::report::shell::error(format_args!("{e:#}"));
             Exit::Infrastructure
         }
     }

@@ -74,7 +74,7 @@ fn merge(args: &MergeArgs, out: Output) -> Outcome {
         unscored,
     } = report::merge(reports).input()?;
     if let Some(note) = &unscored {
-        eprintln!("warning: {note}");
+        crate::report::shell::warn(note);
     }
     let title = format!(
         "audit of contract \"{}\" (subject {}), {count} report(s) merged{}",

@@ -1,5 +1,5 @@
-//! The one way a command reaches stdout: colour decided once (through `anstream`), and one
-//! broken-pipe policy.
+//! The one way a command reaches the terminal: stdout with colour decided once (through
+//! `anstream`) and one broken-pipe policy; warnings and errors on stderr.
 //!
 //! A reader that stops reading (`schemactl diff A B | head`) is the reader's choice, not a
 //! failure: from the first write that finds the pipe closed, nothing more is written, every
@@ -51,6 +51,17 @@ impl Write for PipeSafe {
         }
         closed_is_fine(io::stdout().lock().flush(), ())
     }
+}
+
+/// Writes `warning: MESSAGE` to stderr: what a command says beside its output. A closed
+/// stderr has nowhere to report to, so it is not an error.
+pub fn warn(message: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "warning: {message}");
+}
+
+/// Writes `error: MESSAGE` to stderr: why a command could not finish.
+pub fn error(message: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr().lock(), "error: {message}");
 }
 
 /// Drops ANSI escape sequences on their way to `W` (colour off), however they were painted.
