@@ -272,6 +272,10 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
     let doc: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
     let result = &doc["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "SCHEMA_VIOLATION", "{doc:#}");
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], "/fuel",
+        "{doc:#}"
+    );
     assert!(
         result["message"]["text"]
             .as_str()

@@ -454,6 +454,10 @@ fn sarif(report: &Report) -> Value {
                     loc["logicalLocations"] = json!([{ "fullyQualifiedName": p }]);
                 }
                 result["locations"] = json!([loc]);
+            } else if let Some(p) = &i.pointer {
+                // No file (an audit's finding is about traffic): the pointer is still a place.
+                result["locations"] =
+                    json!([{ "logicalLocations": [{ "fullyQualifiedName": p }] }]);
             }
             result
         })
