@@ -26,6 +26,7 @@ pub mod cli;
 pub mod compat;
 pub mod config;
 pub mod demo;
+pub mod gate;
 pub mod registry;
 pub mod replay;
 pub mod report;
