@@ -311,7 +311,7 @@ fn example_items(
             .join("; ")
     };
     vec![Item {
-        rule: "EXAMPLE_NOT_REJECTED".into(),
+        rule: crate::gate::Rule::ExampleNotRejected.id().into(),
         severity: Severity::Error,
         file,
         pointer: None,
