@@ -309,16 +309,19 @@ fn read_metadata(path: &Path) -> Result<Metadata, GateError> {
         path: path.to_path_buf(),
         reason,
     })?;
-    let metadata_error = |message: String| GateError::Metadata {
-        path: path.to_path_buf(),
-        message,
-    };
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        metadata_error(format!(
+    let message = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(value) => match Metadata::from_json(&value) {
+            Ok(metadata) => return Ok(metadata),
+            Err(message) => message,
+        },
+        Err(e) => format!(
             "invalid JSON at line {}, column {}: {e}",
             e.line(),
             e.column()
-        ))
-    })?;
-    Metadata::from_json(&value).map_err(metadata_error)
+        ),
+    };
+    Err(GateError::Metadata {
+        path: path.to_path_buf(),
+        message,
+    })
 }
