@@ -112,7 +112,7 @@ pub fn check_files(root: &Path, request: &Request) -> Result<FilesOutcome, GateE
             None => history.pop().ok_or(GateError::EmptyHistory)?,
         };
         if let Some(base) = &request.base {
-            published = Some(Published::check(&contract.schemas, base)?);
+            published = Some(Published::check(&contract, base)?);
         }
         let level = request.level.unwrap_or(contract.level);
         let policy = request.policy.unwrap_or(contract.policy);

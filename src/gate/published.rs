@@ -1,11 +1,11 @@
 //! `--base REF`: published versions are immutable. The history on disk is compared with the one
-//! at a git ref; a version edited or deleted since is a finding.
+//! at a git ref; a version edited or deleted since, or whose rule set changed, is a finding.
 
 use super::rules::Rule;
-use crate::catalog::{self, CatalogError};
+use crate::catalog::{self, CatalogError, Contract, rule_history};
 use crate::report::{Case, Item};
 use serde::Serialize;
-use std::path::Path;
+use std::path::PathBuf;
 
 /// The published versions checked, and what changed among them.
 #[derive(Clone, Debug, Serialize)]
@@ -21,7 +21,7 @@ pub struct Published {
 /// One published version that changed.
 #[derive(Clone, Debug, Serialize)]
 pub struct PublishedFinding {
-    /// [`Rule::VersionDeleted`] or [`Rule::VersionRewritten`].
+    /// [`Rule::VersionDeleted`], [`Rule::VersionRewritten`] or [`Rule::RulesRewritten`].
     #[serde(rename = "type")]
     pub rule: Rule,
     /// The version's file.
@@ -34,8 +34,9 @@ pub struct PublishedFinding {
 }
 
 impl Published {
-    /// Compares the history in `dir` with the one at `base`.
-    pub fn check(dir: &Path, base: &str) -> Result<Published, CatalogError> {
+    /// Compares the contract's history (schemas and rule sets) with the one at `base`.
+    pub fn check(contract: &Contract, base: &str) -> Result<Published, CatalogError> {
+        let dir = &contract.schemas;
         let published = catalog::git::history_at(dir, base)?;
         let mut findings = Vec::new();
         let mut versions = Vec::new();
@@ -58,6 +59,34 @@ impl Published {
                 Ok(_) => {}
             }
             versions.push(old.version);
+        }
+        // A registered rule set is published as its schema is: see catalog::rule_history.
+        for r in rule_history::rewritten_since(contract, base)? {
+            let shown = |p: &Option<PathBuf>| {
+                p.as_ref()
+                    .map_or_else(|| "nowhere".to_string(), |p| p.display().to_string())
+            };
+            let file = r
+                .now_in
+                .clone()
+                .unwrap_or_else(|| rule_history::rules_path(dir, r.version));
+            findings.push(PublishedFinding {
+                rule: Rule::RulesRewritten,
+                file: file.display().to_string(),
+                message: format!(
+                    "version {}'s rule set was published at {base} ({} rule(s), in {}) and has been changed in place ({} rule(s), in {})",
+                    r.version,
+                    r.was,
+                    shown(&r.was_in),
+                    r.now,
+                    shown(&r.now_in)
+                ),
+                help: format!(
+                    "keep v{v}'s rule set as it was (in {}), and put new rules in a new version: copy v{v}.json to the next vN.json and give the contract's [[rules]] to that one",
+                    rule_history::rules_path(dir, r.version).display(),
+                    v = r.version
+                ),
+            });
         }
         Ok(Published {
             base: base.to_string(),

@@ -20,19 +20,22 @@ pub enum Rule {
     VersionDeleted,
     /// A version published at the `--base` ref was edited in place.
     VersionRewritten,
+    /// The rule set of a version published at the `--base` ref was changed in place.
+    RulesRewritten,
     /// A contract's must-fail example is no longer rejected as it promises (`schemactl test`).
     ExampleNotRejected,
 }
 
 impl Rule {
     /// Every rule, in the order they are documented.
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::FirstVersion,
         Rule::RegistryIncompatible,
         Rule::RegistryInvalidSchema,
         Rule::VerdictsDisagree,
         Rule::VersionDeleted,
         Rule::VersionRewritten,
+        Rule::RulesRewritten,
         Rule::ExampleNotRejected,
     ];
 
@@ -45,6 +48,7 @@ impl Rule {
             Rule::VerdictsDisagree => "VERDICTS_DISAGREE",
             Rule::VersionDeleted => "VERSION_DELETED",
             Rule::VersionRewritten => "VERSION_REWRITTEN",
+            Rule::RulesRewritten => "RULES_REWRITTEN",
             Rule::ExampleNotRejected => "EXAMPLE_NOT_REJECTED",
         }
     }
@@ -69,6 +73,9 @@ impl Rule {
             }
             Rule::VersionRewritten => {
                 "published versions are immutable: one present at the base ref was edited"
+            }
+            Rule::RulesRewritten => {
+                "a registered rule set is as immutable as its schema: one published at the base ref changed"
             }
             Rule::ExampleNotRejected => {
                 "a must-fail example shows a constraint the contract promises; the schema lost it"

@@ -133,7 +133,7 @@ impl SubjectCheck {
         }
         let proposal_meta = request.metadata.as_deref().map(read_metadata).transpose()?;
         let published = match (&request.base, &contract) {
-            (Some(base), Some(c)) => Some(Published::check(&c.schemas, base)?),
+            (Some(base), Some(c)) => Some(Published::check(c, base)?),
             _ => None,
         };
         Ok(SubjectCheck {
