@@ -93,3 +93,33 @@ impl GateError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_exit_2_and_an_unreachable_registry_exits_3() {
+        let unreachable = RegistryError::Unreachable {
+            url: "http://127.0.0.1:9".into(),
+            op: "GET /config".into(),
+            reason: "connection refused".into(),
+            help: "start it".into(),
+            connecting: true,
+        };
+        assert_eq!(GateError::from(unreachable).exit(), Exit::Infrastructure);
+        assert_eq!(
+            GateError::from(RegistryError::NotConfigured).exit(),
+            Exit::Usage
+        );
+        assert_eq!(GateError::NoProposal.exit(), Exit::Usage);
+        let missing = CatalogError::Git("unknown revision".into());
+        assert_eq!(GateError::from(missing).exit(), Exit::Usage);
+    }
+
+    #[test]
+    fn a_wrapped_error_reads_as_the_original() {
+        let e = GateError::from(CatalogError::Git("unknown revision".into()));
+        assert_eq!(e.to_string(), "git: unknown revision");
+    }
+}
