@@ -82,7 +82,7 @@ fn failure(e: GateError) -> Failure {
 
 fn warn(warnings: &[String]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
 }
 
