@@ -14,6 +14,7 @@ mod durability;
 mod errors;
 mod fleet_producer;
 mod interop;
+mod references;
 
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -16,7 +16,7 @@ use crate::registry::model::{
 };
 use axum::body::Bytes;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -94,7 +94,7 @@ pub struct Stored {
 }
 
 impl Stored {
-    fn from_row(row: SchemaRow) -> Result<Stored, String> {
+    fn from_row(row: SchemaRow, state: &State) -> Result<Stored, String> {
         let id = i32::try_from(row.id).map_err(|_| format!("schema id {} out of range", row.id))?;
         let references: Vec<SchemaReference> = serde_json::from_str(&row.refs)
             .map_err(|e| format!("schema {id}: bad references: {e}"))?;
@@ -108,7 +108,13 @@ impl Stored {
         let doc: Value = serde_json::from_str(&row.schema)
             .map_err(|e| format!("schema {id}: stored text is not JSON: {e}"))?;
         let keys = Keys::new(&row.schema_type, &references, &row.schema, &doc);
-        let parsed = compat::Schema::parse(doc).map_err(|e| e.to_string());
+        // Referenced schemas have lower ids, so they are loaded already.
+        let parsed = state
+            .resolve_references(&references)
+            .map_err(|e| e.to_string())
+            .and_then(|refs| {
+                compat::Schema::parse_with_references(doc, refs).map_err(|e| e.to_string())
+            });
         let compat_metadata = metadata
             .as_ref()
             .map(Metadata::from_json)
@@ -287,9 +293,11 @@ impl Proposal {
         })
     }
 
-    /// Parses the schema with the engine; its message is the 42201 message.
-    fn parse(&self) -> Result<(compat::Schema, Option<Metadata>), ApiError> {
-        let schema = compat::Schema::parse(self.doc.clone())
+    /// Parses the schema with the engine, its references resolved in `state`; its message is
+    /// the 42201 message.
+    fn parse(&self, state: &State) -> Result<(compat::Schema, Option<Metadata>), ApiError> {
+        let references = state.resolve_references(&self.references)?;
+        let schema = compat::Schema::parse_with_references(self.doc.clone(), references)
             .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
         let metadata = self
             .metadata
@@ -355,12 +363,14 @@ struct State {
 impl State {
     fn load(snapshot: Snapshot) -> Result<State, String> {
         let mut state = State::default();
-        for row in snapshot.schemas {
-            state.add_schema(Arc::new(Stored::from_row(row)?));
-        }
+        // Rows first: a schema's references are resolved through them.
         for v in snapshot.versions {
             let id = i32::try_from(v.schema_id).map_err(|_| "schema id out of range")?;
             state.add_row(&v.subject, v.version, id, v.deleted);
+        }
+        for row in snapshot.schemas {
+            let stored = Stored::from_row(row, &state)?;
+            state.add_schema(Arc::new(stored));
         }
         for (key, value) in snapshot.global {
             match key.as_str() {
@@ -522,6 +532,51 @@ impl State {
             return global;
         }
         self.subject_modes.get(subject).copied().unwrap_or(global)
+    }
+
+    /// The schemas `references` name and, in turn, the schemas those name, flattened by
+    /// reference name as Confluent hands them to its loader (the first schema to take a name
+    /// keeps it). A reference to a version that does not exist, or a name used twice in one
+    /// schema's list, is 42201. Each version is read once, so a chain of a thousand references
+    /// costs a thousand steps.
+    fn resolve_references(
+        &self,
+        references: &[SchemaReference],
+    ) -> Result<compat::ResolvedReferences, ApiError> {
+        let mut resolved = compat::ResolvedReferences::default();
+        let mut seen: HashSet<(&str, i32)> = HashSet::new();
+        let mut queue: VecDeque<&[SchemaReference]> = VecDeque::from([references]);
+        while let Some(list) = queue.pop_front() {
+            let mut names = HashSet::new();
+            for r in list {
+                if !names.insert(r.name.as_str()) {
+                    return Err(ApiError::InvalidSchema(format!(
+                        "reference name \"{}\" is used twice in one schema's references; each reference needs its own name",
+                        r.name
+                    )));
+                }
+                if !seen.insert((r.subject.as_str(), r.version)) {
+                    continue;
+                }
+                let row = self
+                    .subjects
+                    .get(&r.subject)
+                    .and_then(|rows| rows.get(&r.version))
+                    .ok_or_else(|| {
+                        ApiError::InvalidSchema(format!(
+                            "reference \"{}\" names subject '{}' version {}, which is not registered",
+                            r.name, r.subject, r.version
+                        ))
+                    })?;
+                let stored = self.stored(row.id)?;
+                let doc: Value = serde_json::from_str(&stored.text).map_err(|e| {
+                    ApiError::Store(format!("stored schema {} is not JSON: {e}", stored.id))
+                })?;
+                resolved.insert(&r.name, doc);
+                queue.push_back(&stored.references);
+            }
+        }
+        Ok(resolved)
     }
 
     /// Ids of schemas in live use that reference `subject` version `version`.
@@ -964,8 +1019,8 @@ impl Registry {
         normalize: bool,
     ) -> Result<CheckOutcome, ApiError> {
         let proposal = Proposal::read(req, normalize)?;
-        let (schema, meta) = proposal.parse()?;
         let state = self.read();
+        let (schema, meta) = proposal.parse(&state)?;
         let against = match (state.rows(subject, false), spec) {
             (Err(_), VersionRef::Latest) => Vec::new(),
             (Err(e), VersionRef::Number(_)) => return Err(e),
@@ -991,11 +1046,11 @@ impl Registry {
         normalize: bool,
     ) -> Result<CheckOutcome, ApiError> {
         let proposal = Proposal::read(req, normalize)?;
-        let (schema, meta) = proposal.parse()?;
-        let (against, level, policy) = {
+        let (schema, meta, against, level, policy) = {
             let state = self.read();
+            let (schema, meta) = proposal.parse(&state)?;
             let (level, policy) = state.settings(subject);
-            (state.live_versions(subject), level, policy)
+            (schema, meta, state.live_versions(subject), level, policy)
         };
         let against = Self::against(against, level);
         let messages = incompatibilities(&schema, meta.as_ref(), &against, level, policy)?;
@@ -1030,9 +1085,9 @@ impl Registry {
         let wanted_id = req.id.filter(|&id| id > 0);
         let wanted_version = req.version.filter(|&v| v > 0);
         let mut proposal = Proposal::read(req, normalize)?;
-        let (schema, mut meta) = proposal.parse()?;
         let mut db = self.db();
         let state = self.read();
+        let (schema, mut meta) = proposal.parse(&state)?;
         Self::writable(&state, subject)?;
         let import = state.mode(subject) == Mode::Import;
         let already = |proposal: &Proposal| -> Result<Option<i32>, ApiError> {
@@ -1056,18 +1111,6 @@ impl Registry {
         }
         if !import {
             inherit_from_latest(&state, subject, &mut proposal, &mut meta);
-        }
-        for r in &proposal.references {
-            let exists = state
-                .subjects
-                .get(&r.subject)
-                .is_some_and(|rows| rows.contains_key(&r.version));
-            if !exists {
-                return Err(ApiError::InvalidSchema(format!(
-                    "reference \"{}\" names subject '{}' version {}, which is not registered",
-                    r.name, r.subject, r.version
-                )));
-            }
         }
         if let Some(id) = already(&proposal)? {
             return Ok(id);
@@ -1194,7 +1237,7 @@ impl Registry {
         if !permanent && live.is_empty() {
             return Err(ApiError::SubjectSoftDeleted(subject.to_string()));
         }
-        for &v in &live {
+        for &v in if permanent { &all } else { &live } {
             if !state.referencing(subject, v).is_empty() {
                 return Err(ApiError::ReferenceExists(subject.to_string(), v));
             }
@@ -1234,6 +1277,11 @@ impl Registry {
         let state = self.read();
         Self::writable(&state, subject)?;
         let (version, row) = state.resolve(subject, spec, true)?;
+        // As Confluent does, first and whether the version is live or soft-deleted: a schema
+        // that references it would no longer resolve.
+        if !state.referencing(subject, version).is_empty() {
+            return Err(ApiError::ReferenceExists(subject.to_string(), version));
+        }
         if permanent && !row.deleted {
             return Err(ApiError::VersionNotSoftDeleted(
                 subject.to_string(),
@@ -1242,9 +1290,6 @@ impl Registry {
         }
         if !permanent && row.deleted {
             return Err(ApiError::VersionSoftDeleted(subject.to_string(), version));
-        }
-        if !row.deleted && !state.referencing(subject, version).is_empty() {
-            return Err(ApiError::ReferenceExists(subject.to_string(), version));
         }
         drop(state);
         if permanent {
