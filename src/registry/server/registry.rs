@@ -1526,6 +1526,70 @@ mod tests {
     }
 
     #[test]
+    fn a_chain_of_a_thousand_references_resolves_in_one_pass() {
+        // link0 is a string; link{i} is an object whose `next` is link{i-1}, by reference
+        // (names are one namespace across the chain, as in Confluent's registry). The chain is
+        // put in the state directly: registering it link by link would parse every prefix of
+        // the chain, which is the registry's job but not this test's.
+        let registry = Registry::open(None).unwrap();
+        registry
+            .register("link0", req(&json!({"type": "string"})), false)
+            .unwrap();
+        let link = |i: i32| {
+            let name = format!("link{}.json", i - 1);
+            let doc = json!({"type": "object", "properties": {"next": {"$ref": name}}});
+            let references = vec![SchemaReference {
+                name,
+                subject: format!("link{}", i - 1),
+                version: 1,
+            }];
+            (doc, references)
+        };
+        {
+            let mut state = registry.write();
+            for i in 1..1000 {
+                let (doc, references) = link(i);
+                let text = doc.to_string();
+                let keys = Keys::new(JSON, &references, &text, &doc);
+                let stored = Stored::new(
+                    i + 1,
+                    JSON.into(),
+                    text,
+                    references,
+                    None,
+                    None,
+                    Err("not parsed in this test".into()),
+                    None,
+                    keys,
+                );
+                state.add_schema(Arc::new(stored));
+                state.add_row(&format!("link{i}"), 1, i + 1, false);
+            }
+        }
+        // The thousandth link is registered as any schema is: resolved and parsed.
+        let (doc, references) = link(1000);
+        let mut r = req(&doc);
+        r.references = references;
+        registry.register("link1000", r, false).unwrap();
+        let state = registry.read();
+        let top = state.live_versions("link1000");
+        let schema = top[0].1.schema().unwrap();
+        assert_eq!(schema.references().len(), 1000);
+        // 1000 `next`s down, the string.
+        let mut id = schema.root();
+        for _ in 0..1000 {
+            let compat::schema::Kind::Object(o) = &schema.node(schema.resolve(id)).kind else {
+                panic!("not an object");
+            };
+            id = o.properties[0].1;
+        }
+        assert_eq!(
+            schema.raw(schema.resolve(id)),
+            Some(&json!({"type": "string"}))
+        );
+    }
+
+    #[test]
     fn concurrent_identical_registrations_serialise_to_one_version() {
         let registry = Arc::new(Registry::open(None).unwrap());
         let v1 = json!({"type": "string", "maxLength": 36});
