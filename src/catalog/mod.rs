@@ -6,13 +6,16 @@ pub mod git;
 mod history;
 pub mod init;
 mod reading_model;
+mod references;
 mod rules;
 
 pub use contract::{
-    Contract, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec, MqttSpec,
+    Contract, ContractReference, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec,
+    MqttSpec,
 };
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
 pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
+pub use references::ResolvedReference;
 pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet};
 
 use std::path::{Path, PathBuf};

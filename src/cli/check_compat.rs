@@ -189,9 +189,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let mut loaded = None;
     let (proposal, history, level, policy) = if let Some(name) = &args.contract {
         let contract = catalog::load_contract(&cli.root, name).input()?;
-        let mut history = catalog::load_history(&contract.schemas).input()?;
+        let mut history = contract.history().input()?;
         let proposal = match &args.proposal {
-            Some(path) => catalog::read_schema_file(path).input()?,
+            Some(path) => contract.read_proposal(path).input()?,
             None => history
                 .pop()
                 .ok_or_else(|| anyhow!("empty history"))

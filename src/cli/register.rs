@@ -466,7 +466,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let work = contracts
         .into_iter()
         .map(|c| {
-            let history = catalog::load_history(&c.schemas)?;
+            let history = c.history()?;
             Ok((c, history))
         })
         .collect::<Result<Vec<_>, catalog::CatalogError>>()

@@ -54,7 +54,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
 }
 
 fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::CatalogError> {
-    let history = catalog::load_history(&contract.schemas)?;
+    let history = contract.history()?;
     let mut cases = Vec::new();
     let mut versions = Vec::new();
     for (i, file) in history.iter().enumerate().skip(1) {

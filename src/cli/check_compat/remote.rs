@@ -185,8 +185,10 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         })
         .input()?;
     let proposal = match (&args.proposal, &contract) {
-        (Some(path), _) => catalog::read_schema_file(path).input()?,
-        (None, Some(c)) => catalog::load_history(&c.schemas)
+        (Some(path), Some(c)) => c.read_proposal(path).input()?,
+        (Some(path), None) => catalog::read_schema_file(path).input()?,
+        (None, Some(c)) => c
+            .history()
             .input()?
             .pop()
             .ok_or_else(|| anyhow!("empty history"))
