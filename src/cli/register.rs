@@ -298,8 +298,7 @@ async fn register_contract(
         let mut references = Vec::with_capacity(file.references.len());
         let mut references_pending = false;
         for r in &file.references {
-            let Some(&(version, pending)) = registered.get(&(r.contract.clone(), r.version))
-            else {
+            let Some(&(version, pending)) = registered.get(&(r.contract.clone(), r.version)) else {
                 return Err(Failure::Input(anyhow!(
                     "{what}: reference \"{}\" names contract {} v{}, which this run did not register (it was refused or not reached)",
                     r.name,
