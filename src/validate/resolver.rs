@@ -763,6 +763,90 @@ mod tests {
         });
     }
 
+    /// The memory registry, with references on the versions of chosen subjects.
+    struct WithReferences(MemoryRegistry, HashMap<String, Vec<SchemaReference>>);
+
+    impl SchemaLookup for WithReferences {
+        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+            let mut v = self.0.subject_versions(subject).await?;
+            let refs = self.1.get(subject).cloned().unwrap_or_default();
+            v.iter_mut().for_each(|r| r.references = refs.clone());
+            Ok(v)
+        }
+        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+            self.0.schema_by_id(id).await
+        }
+        async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+            self.0.schema_by_guid(guid).await
+        }
+        async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+            self.0.register(subject, schema).await
+        }
+        async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+            self.0.lookup(subject, schema).await
+        }
+        async fn subjects(&self) -> Result<Vec<String>, String> {
+            self.0.subjects().await
+        }
+    }
+
+    #[test]
+    fn registered_schemas_compile_with_the_registrys_references() {
+        block(async {
+            let reg = MemoryRegistry::default();
+            let location = r#"{"type":"object","properties":{"lat":{"type":"number"}}}"#;
+            let site = r#"{"type":"object","properties":{"location":{"$ref":"location.json"}}}"#;
+            reg.register("location", location).await.unwrap();
+            let id = reg.register("site-value", site).await.unwrap();
+            let refs = HashMap::from([(
+                "site-value".to_string(),
+                vec![SchemaReference {
+                    name: "location.json".into(),
+                    subject: "location".into(),
+                    version: 1,
+                }],
+            )]);
+            let history = vec![(1, site.to_string())];
+            let mut r = Resolver::load(
+                WithReferences(reg.clone(), refs),
+                "site-value",
+                &history,
+                1024,
+            )
+            .await
+            .unwrap();
+            let Resolution::Known(Known::Ours { validator, .. }) =
+                r.resolve(SchemaRef::Id(id)).await
+            else {
+                panic!("the site's id is the contract's");
+            };
+            let found = validator.check(br#"{"location":{"lat":"north"}}"#);
+            assert_eq!(
+                found[0].pointer.as_deref(),
+                Some("/location/lat"),
+                "{found:?}"
+            );
+            let (_, newest) = r.newest().unwrap();
+            assert!(!newest.check(br#"{"location":{"lat":"north"}}"#).is_empty());
+            assert!(newest.check(br#"{"location":{"lat":1}}"#).is_empty());
+
+            // A reference to a version the registry does not hold stops the load.
+            let dangling = HashMap::from([(
+                "site-value".to_string(),
+                vec![SchemaReference {
+                    name: "location.json".into(),
+                    subject: "location".into(),
+                    version: 7,
+                }],
+            )]);
+            let err = Resolver::load(WithReferences(reg, dangling), "site-value", &history, 1024)
+                .await
+                .err()
+                .unwrap();
+            assert!(err.contains("\"location\" version 7"), "{err}");
+        });
+    }
+
     #[test]
     fn load_fails_when_the_registry_is_down() {
         let reg = MemoryRegistry::default();
