@@ -406,4 +406,13 @@ async fn register_puts_referenced_contracts_first_with_their_references() {
     let doc: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["summary"]["already_registered"], json!(4), "{doc}");
     assert_eq!(doc["summary"]["registered"], json!(0), "{doc}");
+    // The gate against the registry: its versions are read with their references, and the
+    // proposal is sent with the registry's numbers for the contract versions it references.
+    let r = run(
+        &fixture(),
+        &["check-compat", "--contract", "site", "--registry", &url],
+    );
+    assert_eq!(r.code, 0, "{}", r.text());
+    assert!(r.stdout.contains("ok   registry:"), "{}", r.text());
+    assert!(!r.stderr.contains("warning"), "{}", r.text());
 }

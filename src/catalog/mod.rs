@@ -13,7 +13,9 @@ pub use contract::{
     Contract, ContractReference, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec,
     MqttSpec,
 };
-pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
+pub use history::{
+    SchemaFile, load_history, parse_schema_text, parse_schema_text_with, read_schema_file,
+};
 pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
 pub use references::ResolvedReference;
 pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet};

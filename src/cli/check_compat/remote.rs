@@ -53,6 +53,8 @@ struct Subject {
     numbers: Vec<i32>,
     /// The versions the local engine compares against, oldest first.
     versions: Vec<SubjectVersion>,
+    /// The schemas each version's references name, resolved through the registry.
+    resolved: Vec<crate::compat::ResolvedReferences>,
     verdict: RegistryVerdict,
 }
 
@@ -60,9 +62,9 @@ struct Subject {
 async fn gather(
     client: &RegistryClient,
     subject: &str,
-    proposal: &str,
+    proposal: &SchemaFile,
     level_override: Option<Level>,
-) -> Result<Option<Subject>, RegistryError> {
+) -> Result<Option<Subject>, anyhow::Error> {
     let settings = client.subject_settings(subject).await?;
     let level = settings.level();
     let level_source = settings.level_source();
@@ -71,7 +73,7 @@ async fn gather(
         Ok(n) if n.is_empty() => return Ok(None),
         Ok(n) => n,
         Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => return Ok(None),
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let wanted: Vec<i32> = if level_override.unwrap_or(level).is_transitive() {
         numbers.clone()
@@ -79,9 +81,44 @@ async fn gather(
         numbers.last().copied().into_iter().collect()
     };
     let versions = client.versions_of(subject, &wanted).await?;
+    let mut resolved = Vec::with_capacity(versions.len());
+    for v in &versions {
+        resolved.push(
+            crate::validate::resolver::resolve_references(client, &v.references)
+                .await
+                .map_err(|e| {
+                    anyhow!("registry subject \"{subject}\" version {}: {e}", v.version)
+                })?,
+        );
+    }
+    // The proposal's references name contract versions: the registry numbers them its way.
+    let mut references = Vec::with_capacity(proposal.references.len());
+    for r in &proposal.references {
+        let lookup = RegisterRequest {
+            schema_type: Some("JSON".into()),
+            schema: r.text.clone(),
+            ..RegisterRequest::default()
+        };
+        let found = client.lookup(&r.subject, &lookup, false).await?.ok_or_else(|| {
+            anyhow!(
+                "reference \"{}\": version {} of contract {} is not registered under subject \"{}\"\nhelp: register it first (schemactl register --contract {})",
+                r.name,
+                r.version,
+                r.contract,
+                r.subject,
+                r.contract
+            )
+        })?;
+        references.push(crate::registry::model::SchemaReference {
+            name: r.name.clone(),
+            subject: r.subject.clone(),
+            version: found.version,
+        });
+    }
     let request = RegisterRequest {
         schema_type: Some("JSON".into()),
-        schema: proposal.to_string(),
+        schema: proposal.text.clone(),
+        references,
         ..RegisterRequest::default()
     };
     let verdict = match client.check_compatibility(subject, &request).await {
@@ -95,7 +132,7 @@ async fn gather(
         Err(e) if e.is_code(&[codes::INVALID_SCHEMA]) => {
             RegistryVerdict::Invalid(e.message().unwrap_or_default().to_string())
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     Ok(Some(Subject {
         level,
@@ -103,6 +140,7 @@ async fn gather(
         level_source,
         numbers,
         versions,
+        resolved,
         verdict,
     }))
 }
@@ -118,7 +156,7 @@ fn local_verdict(
 ) -> Result<(Verdict, Vec<String>), anyhow::Error> {
     let mut files = Vec::new();
     let mut metas = Vec::new();
-    for v in &remote.versions {
+    for (v, references) in remote.versions.iter().zip(&remote.resolved) {
         if v.schema_type.as_deref() != Some("JSON") {
             return Err(anyhow!(
                 "subject \"{subject}\" version {} is a {} schema; schemactl checks JSON Schema only",
@@ -128,10 +166,11 @@ fn local_verdict(
         }
         let origin = format!("registry subject \"{subject}\" version {}", v.version);
         let number = u32::try_from(v.version).unwrap_or(0);
-        files.push(catalog::parse_schema_text(
+        files.push(catalog::parse_schema_text_with(
             Path::new(&origin),
             v.schema.clone(),
             number,
+            references.clone(),
         )?);
         metas.push(
             v.metadata
@@ -149,22 +188,14 @@ fn local_verdict(
         level,
         policy,
     );
-    let warnings = remote
-        .versions
+    let warnings = files
         .iter()
-        .filter(|v| !v.references.is_empty())
-        .map(|v| {
-            format!(
-                "version {} of \"{subject}\" references other subjects; the local engine does not follow them",
-                v.version
-            )
-        })
-        .chain(files.iter().flat_map(|f| {
+        .flat_map(|f| {
             f.schema
                 .warnings
                 .iter()
                 .map(move |w| format!("{}: {w}", f.path.display()))
-        }))
+        })
         .collect();
     Ok((verdict, warnings))
 }
@@ -227,8 +258,11 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let session = Session::open(cli, url.as_deref(), args.timeout)?;
     let client = &session.client;
     let found = session
-        .run(gather(client, &subject, &proposal.text, level_override))
-        .map_err(failure)?;
+        .run(gather(client, &subject, &proposal, level_override))
+        .map_err(|e| match e.downcast::<RegistryError>() {
+            Ok(e) => failure(e),
+            Err(e) => super::super::Failure::Input(e),
+        })?;
 
     let proposal_name = proposal.path.display().to_string();
     let mut warnings: Vec<String> = proposal
