@@ -219,6 +219,24 @@ fn bad_reference_tables_name_the_file_line_and_fix() {
 }
 
 #[test]
+fn references_for_a_version_the_history_lacks_are_refused() {
+    let dir = copy_fixture();
+    contract(
+        dir.path(),
+        "ahead",
+        &[json!({"type": "object"})],
+        "[references]\nv9 = [{ name = \"location.json\", contract = \"location\", version = 1 }]\n",
+    );
+    let r = run(dir.path(), &["test", "--contract", "ahead"]);
+    assert_eq!(r.code, 2, "{}", r.text());
+    assert!(
+        r.stderr.contains("ahead.toml") && r.stderr.contains("the history has no version 9"),
+        "{}",
+        r.text()
+    );
+}
+
+#[test]
 fn a_reference_cycle_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let refs = |to: &str| {
