@@ -9,6 +9,7 @@ mod auth_and_logs;
 mod bad_input;
 mod compatibility;
 mod completeness;
+mod config_defaults;
 mod conformance;
 mod durability;
 mod errors;

@@ -11,8 +11,8 @@ use super::store::{Db, SchemaRow, Snapshot, StoreError, SubjectConfigRow};
 use crate::compat::{self, Direction, Level, Metadata, Policy, Version};
 use crate::registry::guid::schema_guid;
 use crate::registry::model::{
-    ConfigRequest, ConfigResponse, ModeBody, RegisterRequest, SchemaById, SchemaReference,
-    SubjectAndVersion, SubjectVersion, VersionRef,
+    ConfigContract, ConfigRequest, ConfigResponse, ModeBody, RegisterRequest, SchemaById,
+    SchemaReference, SubjectAndVersion, SubjectVersion, VersionRef,
 };
 use axum::body::Bytes;
 use serde_json::Value;
@@ -330,6 +330,90 @@ fn inherit_from_latest(
     }
 }
 
+static EMPTY_CONTRACT: ConfigContract = ConfigContract {
+    default_metadata: None,
+    override_metadata: None,
+    default_rule_set: None,
+    override_rule_set: None,
+};
+
+/// Merges metadata as Confluent's `Metadata.mergeMetadata` does: `tags` and `properties` are
+/// maps where `new`'s keys win, `sensitive` is the union, sorted.
+fn merge_metadata(old: Option<&Value>, new: Option<&Value>) -> Option<Value> {
+    let (old, new) = match (old, new) {
+        (None, new) => return new.cloned(),
+        (old, None) => return old.cloned(),
+        (Some(o), Some(n)) => (o, n),
+    };
+    let mut out = serde_json::Map::new();
+    for key in ["tags", "properties"] {
+        let o = old
+            .get(key)
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty());
+        let n = new
+            .get(key)
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty());
+        let merged = match (o, n) {
+            (None, None) => continue,
+            (Some(m), None) | (None, Some(m)) => m.clone(),
+            (Some(o), Some(n)) => {
+                let mut sorted: BTreeMap<String, Value> = o.clone().into_iter().collect();
+                sorted.extend(n.clone());
+                sorted.into_iter().collect()
+            }
+        };
+        out.insert(key.into(), Value::Object(merged));
+    }
+    let mut sensitive: BTreeSet<String> = BTreeSet::new();
+    for m in [old, new] {
+        if let Some(list) = m.get("sensitive").and_then(Value::as_array) {
+            sensitive.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+        }
+    }
+    if !sensitive.is_empty() {
+        out.insert("sensitive".into(), sensitive.into_iter().collect());
+    }
+    Some(Value::Object(out))
+}
+
+/// Merges rule sets as Confluent's `RuleSet.mergeRuleSets` does: per list, `old`'s rules whose
+/// name `new` does not use, then `new`'s.
+fn merge_rule_sets(old: Option<&Value>, new: Option<&Value>) -> Option<Value> {
+    let (old, new) = match (old, new) {
+        (None, new) => return new.cloned(),
+        (old, None) => return old.cloned(),
+        (Some(o), Some(n)) => (o, n),
+    };
+    let mut out = serde_json::Map::new();
+    for key in ["migrationRules", "domainRules", "encodingRules"] {
+        let list = |v: &Value| {
+            v.get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (o, n) = (list(old), list(new));
+        let merged = if o.is_empty() {
+            n
+        } else if n.is_empty() {
+            o
+        } else {
+            let name = |r: &Value| r.get("name").cloned();
+            let names: Vec<Option<Value>> = n.iter().map(name).collect();
+            o.into_iter()
+                .filter(|r| !names.contains(&name(r)))
+                .chain(n)
+                .collect()
+        };
+        if !merged.is_empty() {
+            out.insert(key.into(), Value::Array(merged));
+        }
+    }
+    Some(Value::Object(out))
+}
+
 /// A version row in memory.
 #[derive(Clone, Copy, Debug)]
 struct Row {
@@ -358,6 +442,9 @@ struct State {
     subject_settings: HashMap<String, Settings>,
     global_mode: Option<Mode>,
     subject_modes: HashMap<String, Mode>,
+    /// Data-contract defaults and overrides: global, and per subject.
+    global_contract: ConfigContract,
+    subject_contracts: HashMap<String, ConfigContract>,
 }
 
 impl State {
@@ -374,6 +461,9 @@ impl State {
         }
         for (key, value) in snapshot.global {
             match key.as_str() {
+                "contract" => {
+                    state.global_contract = serde_json::from_str(&value).unwrap_or_default()
+                }
                 "compatibility" => state.global.level = value.parse().ok(),
                 "policy" => state.global.policy = parse_policy(&value).ok(),
                 "mode" => state.global_mode = Mode::parse(&value),
@@ -391,6 +481,11 @@ impl State {
                 policy: policy.and_then(|p| parse_policy(&p).ok()),
             };
             state.subject_settings.insert(subject, settings);
+        }
+        for (subject, value) in snapshot.subject_contracts {
+            if let Ok(contract) = serde_json::from_str(&value) {
+                state.subject_contracts.insert(subject, contract);
+            }
         }
         for (subject, mode) in snapshot.subject_modes {
             if let Some(mode) = Mode::parse(&mode) {
@@ -524,6 +619,21 @@ impl State {
             own.level.or(self.global.level).unwrap_or(Level::Backward),
             own.policy.or(self.global.policy).unwrap_or(Policy::Strict),
         )
+    }
+
+    /// The data-contract defaults and overrides a registration under `subject` gets: the
+    /// subject's config when it has one, else the global config, as Confluent picks the
+    /// config in scope.
+    fn contract_in_scope(&self, subject: &str) -> &ConfigContract {
+        if self.subject_settings.contains_key(subject)
+            || self.subject_contracts.contains_key(subject)
+        {
+            self.subject_contracts
+                .get(subject)
+                .unwrap_or(&EMPTY_CONTRACT)
+        } else {
+            &self.global_contract
+        }
     }
 
     fn mode(&self, subject: &str) -> Mode {
@@ -969,13 +1079,27 @@ impl Registry {
         default_to_global: bool,
     ) -> Result<ConfigResponse, ApiError> {
         let state = self.read();
-        let (level, policy) = match subject {
-            None => (state.global.level, state.global.policy),
-            Some(s) => match state.subject_settings.get(s) {
-                Some(own) => (own.level, own.policy),
-                None if default_to_global => (state.global.level, state.global.policy),
-                None => return Err(ApiError::NoSubjectConfig(s.to_string())),
-            },
+        let global = || {
+            (
+                state.global.level,
+                state.global.policy,
+                state.global_contract.clone(),
+            )
+        };
+        let (level, policy, contract) = match subject {
+            None => global(),
+            Some(s) => {
+                let own = state.subject_settings.get(s);
+                let contract = state.subject_contracts.get(s);
+                match (own, contract) {
+                    (None, None) if default_to_global => global(),
+                    (None, None) => return Err(ApiError::NoSubjectConfig(s.to_string())),
+                    (own, contract) => {
+                        let own = own.copied().unwrap_or_default();
+                        (own.level, own.policy, contract.cloned().unwrap_or_default())
+                    }
+                }
+            }
         };
         Ok(ConfigResponse {
             compatibility_level: level
@@ -983,6 +1107,7 @@ impl Registry {
                 .unwrap_or(Level::Backward)
                 .to_string(),
             compatibility_policy: policy.map(policy_name),
+            contract,
         })
     }
 
@@ -1111,6 +1236,33 @@ impl Registry {
         }
         if !import {
             inherit_from_latest(&state, subject, &mut proposal, &mut meta);
+            let contract = state.contract_in_scope(subject);
+            if !contract.is_empty() {
+                let metadata = merge_metadata(
+                    merge_metadata(
+                        contract.default_metadata.as_ref(),
+                        proposal.metadata.as_ref(),
+                    )
+                    .as_ref(),
+                    contract.override_metadata.as_ref(),
+                );
+                if metadata != proposal.metadata {
+                    meta = metadata
+                        .as_ref()
+                        .map(Metadata::from_json)
+                        .transpose()
+                        .map_err(|e| ApiError::InvalidSchema(format!("metadata: {e}")))?;
+                    proposal.metadata = metadata;
+                }
+                proposal.rule_set = merge_rule_sets(
+                    merge_rule_sets(
+                        contract.default_rule_set.as_ref(),
+                        proposal.rule_set.as_ref(),
+                    )
+                    .as_ref(),
+                    contract.override_rule_set.as_ref(),
+                );
+            }
         }
         if let Some(id) = already(&proposal)? {
             return Ok(id);
@@ -1250,6 +1402,7 @@ impl Registry {
                 state.remove_row(subject, v);
             }
             state.subject_settings.remove(subject);
+            state.subject_contracts.remove(subject);
             state.subject_modes.remove(subject);
             Ok(all)
         } else {
@@ -1333,10 +1486,29 @@ impl Registry {
             .as_deref()
             .map(parse_policy)
             .transpose()?;
-        if level.is_none() && policy.is_none() {
+        if level.is_none() && policy.is_none() && req.contract.is_empty() {
             return Err(ApiError::InvalidCompatibility(
-                "Invalid compatibility level: the body sets neither \"compatibility\" nor \"compatibilityPolicy\"".into(),
+                "Invalid compatibility level: the body sets neither \"compatibility\" nor \"compatibilityPolicy\" (nor a default or override metadata or rule set)".into(),
             ));
+        }
+        for rule_set in [
+            &req.contract.default_rule_set,
+            &req.contract.override_rule_set,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            super::rule_set::check(rule_set)?;
+        }
+        for metadata in [
+            &req.contract.default_metadata,
+            &req.contract.override_metadata,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            Metadata::from_json(metadata)
+                .map_err(|e| ApiError::InvalidSchema(format!("metadata: {e}")))?;
         }
         let mut db = self.db();
         let current = {
@@ -1350,21 +1522,42 @@ impl Registry {
             level: level.or(current.level),
             policy: policy.or(current.policy),
         };
+        let mut contract = {
+            let state = self.read();
+            match subject {
+                None => state.global_contract.clone(),
+                Some(s) => state.subject_contracts.get(s).cloned().unwrap_or_default(),
+            }
+        };
+        contract.update(req.contract.clone());
+        let contract_text =
+            (!contract.is_empty()).then(|| serde_json::to_string(&contract).unwrap_or_default());
         match subject {
             None => {
                 db.set_global("compatibility", new.level.map(Level::name))?;
                 db.set_global("policy", new.policy.map(policy_name).as_deref())?;
-                self.write().global = new;
+                db.set_global("contract", contract_text.as_deref())?;
+                let mut state = self.write();
+                state.global = new;
+                state.global_contract = contract;
             }
             Some(s) => {
                 let policy = new.policy.map(policy_name);
                 db.set_subject_config(s, Some((new.level.map(Level::name), policy.as_deref())))?;
-                self.write().subject_settings.insert(s.to_string(), new);
+                db.set_subject_contract(s, contract_text.as_deref())?;
+                let mut state = self.write();
+                state.subject_settings.insert(s.to_string(), new);
+                if contract.is_empty() {
+                    state.subject_contracts.remove(s);
+                } else {
+                    state.subject_contracts.insert(s.to_string(), contract);
+                }
             }
         }
         Ok(ConfigRequest {
             compatibility: level.map(|l| l.name().to_string()).unwrap_or_default(),
             compatibility_policy: policy.map(policy_name),
+            contract: req.contract,
         })
     }
 
@@ -1376,11 +1569,17 @@ impl Registry {
             None => {
                 db.set_global("compatibility", None)?;
                 db.set_global("policy", None)?;
-                self.write().global = Settings::default();
+                db.set_global("contract", None)?;
+                let mut state = self.write();
+                state.global = Settings::default();
+                state.global_contract = ConfigContract::default();
             }
             Some(s) => {
                 db.set_subject_config(s, None)?;
-                self.write().subject_settings.remove(s);
+                db.set_subject_contract(s, None)?;
+                let mut state = self.write();
+                state.subject_settings.remove(s);
+                state.subject_contracts.remove(s);
             }
         }
         Ok(removed)
@@ -1506,6 +1705,7 @@ mod tests {
                     ConfigRequest {
                         compatibility: "FULL".into(),
                         compatibility_policy: Some("lenient".into()),
+                        contract: contract(),
                     },
                 )
                 .unwrap();
@@ -1521,7 +1721,35 @@ mod tests {
             ConfigResponse {
                 compatibility_level: "FULL".into(),
                 compatibility_policy: Some("LENIENT".into()),
+                contract: contract(),
             }
+        );
+    }
+
+    fn contract() -> ConfigContract {
+        ConfigContract {
+            default_metadata: Some(json!({"properties": {"owner": "fleet-team"}})),
+            ..ConfigContract::default()
+        }
+    }
+
+    #[test]
+    fn metadata_and_rule_sets_merge_as_confluents_do() {
+        let old = json!({"tags": {"a": ["x"]}, "properties": {"owner": "fleet", "tier": "1"}, "sensitive": ["b"]});
+        let new = json!({"properties": {"owner": "me"}, "sensitive": ["a"]});
+        assert_eq!(
+            merge_metadata(Some(&old), Some(&new)),
+            Some(
+                json!({"tags": {"a": ["x"]}, "properties": {"owner": "me", "tier": "1"}, "sensitive": ["a", "b"]})
+            )
+        );
+        assert_eq!(merge_metadata(None, Some(&new)), Some(new.clone()));
+        let rule = |name: &str, expr: &str| json!({"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": expr});
+        let old = json!({"domainRules": [rule("a", "1"), rule("b", "2")]});
+        let new = json!({"domainRules": [rule("b", "3"), rule("c", "4")], "migrationRules": []});
+        assert_eq!(
+            merge_rule_sets(Some(&old), Some(&new)),
+            Some(json!({"domainRules": [rule("a", "1"), rule("b", "3"), rule("c", "4")]}))
         );
     }
 
