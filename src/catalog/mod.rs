@@ -7,6 +7,7 @@ mod history;
 pub mod init;
 mod reading_model;
 mod references;
+pub mod rule_history;
 mod rules;
 
 pub use contract::{
@@ -18,7 +19,8 @@ pub use history::{
 };
 pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
 pub use references::ResolvedReference;
-pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet};
+pub use rule_history::VersionRules;
+pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet, rules_in_contract_text};
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;
