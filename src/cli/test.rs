@@ -54,7 +54,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
 }
 
 fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::CatalogError> {
-    let history = catalog::load_history(&contract.schemas)?;
+    let history = contract.history()?;
     // Every version's rule set must read, not only the newest one's, before it is registered.
     catalog::rule_history::load_rule_files(&contract.schemas)?;
     let mut cases = Vec::new();

@@ -72,7 +72,7 @@ pub(crate) fn newest_validator(
     contract: &Contract,
     max_payload: usize,
 ) -> Result<(u32, String, PayloadValidator), super::Failure> {
-    let history = catalog::load_history(&contract.schemas).input()?;
+    let history = contract.history().input()?;
     let newest = history
         .last()
         .ok_or_else(|| anyhow!("{} holds no schema", contract.schemas.display()))

@@ -82,6 +82,30 @@ pub enum GateError {
         "--replay needs --contract NAME: the producers' identity pointer and today's newest version come from the contract"
     )]
     ReplayNeedsContract,
+    /// A registry version's references could not be resolved through the registry.
+    #[error("registry subject \"{subject}\" version {version}: {message}")]
+    RegistryReferences {
+        /// The subject.
+        subject: String,
+        /// The version whose references failed.
+        version: i32,
+        /// What failed.
+        message: String,
+    },
+    /// A proposal's reference names a contract version the registry does not hold yet.
+    #[error(
+        "reference \"{name}\": version {version} of contract {contract} is not registered under subject \"{subject}\"\nhelp: register it first (schemactl register --contract {contract})"
+    )]
+    ReferenceNotRegistered {
+        /// The reference's name.
+        name: String,
+        /// The contract version it names.
+        version: u32,
+        /// The contract.
+        contract: String,
+        /// The subject it would be registered under.
+        subject: String,
+    },
 }
 
 impl GateError {

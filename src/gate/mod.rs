@@ -106,9 +106,9 @@ pub fn check_files(root: &Path, request: &Request) -> Result<FilesOutcome, GateE
     let mut published = None;
     let (proposal, history, level, policy, contract) = if let Some(name) = &request.contract {
         let contract = catalog::load_contract(root, name)?;
-        let mut history = catalog::load_history(&contract.schemas)?;
+        let mut history = contract.history()?;
         let proposal = match &request.proposal {
-            Some(path) => catalog::read_schema_file(path)?,
+            Some(path) => contract.read_proposal(path)?,
             None => history.pop().ok_or(GateError::EmptyHistory)?,
         };
         if let Some(base) = &request.base {

@@ -7,7 +7,7 @@ use super::{GateError, Published, Request, Rule, check, read_metadata, schema_wa
 use crate::catalog::{self, SchemaFile};
 use crate::compat::{Level, Metadata, Policy, Verdict};
 use crate::registry::model::{RegisterRequest, SubjectVersion, codes};
-use crate::registry::{CompatScope, RegistryClient, RegistryError};
+use crate::registry::{CompatScope, RegistryClient};
 use crate::report::{Case, Report};
 use serde::Serialize;
 use std::path::Path;
@@ -122,10 +122,9 @@ impl SubjectCheck {
             .or_else(|| contract.as_ref().map(|c| c.subject.clone()))
             .ok_or(GateError::NoSubject)?;
         let proposal = match (&request.proposal, &contract) {
-            (Some(path), _) => catalog::read_schema_file(path)?,
-            (None, Some(c)) => catalog::load_history(&c.schemas)?
-                .pop()
-                .ok_or(GateError::EmptyHistory)?,
+            (Some(path), Some(c)) => c.read_proposal(path)?,
+            (Some(path), None) => catalog::read_schema_file(path)?,
+            (None, Some(c)) => c.history()?.pop().ok_or(GateError::EmptyHistory)?,
             (None, None) => return Err(GateError::NoRegistryProposal),
         };
         if request.against_metadata.is_some() {
@@ -151,7 +150,7 @@ impl SubjectCheck {
 
     /// Asks the registry and runs the local engine on its versions.
     pub async fn run(self, client: &RegistryClient) -> Result<SubjectOutcome, GateError> {
-        let found = gather(client, &self.subject, &self.proposal.text, self.level).await?;
+        let found = gather(client, &self.subject, &self.proposal, self.level).await?;
         let subject = &self.subject;
         let mut warnings: Vec<String> = schema_warnings(&self.proposal).collect();
         let compared = match found {
@@ -365,6 +364,8 @@ struct Remote {
     numbers: Vec<i32>,
     /// The versions the local engine compares against, oldest first.
     versions: Vec<SubjectVersion>,
+    /// The schemas each version's references name, resolved through the registry.
+    resolved: Vec<crate::compat::ResolvedReferences>,
     verdict: RemoteVerdict,
 }
 
@@ -372,16 +373,16 @@ struct Remote {
 async fn gather(
     client: &RegistryClient,
     subject: &str,
-    proposal: &str,
+    proposal: &SchemaFile,
     level_override: Option<Level>,
-) -> Result<Option<Remote>, RegistryError> {
+) -> Result<Option<Remote>, GateError> {
     let settings = client.subject_settings(subject).await?;
     let level = settings.level();
     let numbers = match client.versions(subject).await {
         Ok(n) if n.is_empty() => return Ok(None),
         Ok(n) => n,
         Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => return Ok(None),
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let wanted: Vec<i32> = if level_override.unwrap_or(level).is_transitive() {
         numbers.clone()
@@ -389,9 +390,45 @@ async fn gather(
         numbers.last().copied().into_iter().collect()
     };
     let versions = client.versions_of(subject, &wanted).await?;
+    let mut resolved = Vec::with_capacity(versions.len());
+    for v in &versions {
+        resolved.push(
+            crate::validate::resolver::resolve_references(client, &v.references)
+                .await
+                .map_err(|message| GateError::RegistryReferences {
+                    subject: subject.to_string(),
+                    version: v.version,
+                    message,
+                })?,
+        );
+    }
+    // The proposal's references name contract versions: the registry numbers them its way.
+    let mut references = Vec::with_capacity(proposal.references.len());
+    for r in &proposal.references {
+        let lookup = RegisterRequest {
+            schema_type: Some("JSON".into()),
+            schema: r.text.clone(),
+            ..RegisterRequest::default()
+        };
+        let found = client
+            .lookup(&r.subject, &lookup, false)
+            .await?
+            .ok_or_else(|| GateError::ReferenceNotRegistered {
+                name: r.name.clone(),
+                version: r.version,
+                contract: r.contract.clone(),
+                subject: r.subject.clone(),
+            })?;
+        references.push(crate::registry::model::SchemaReference {
+            name: r.name.clone(),
+            subject: r.subject.clone(),
+            version: found.version,
+        });
+    }
     let request = RegisterRequest {
         schema_type: Some("JSON".into()),
-        schema: proposal.to_string(),
+        schema: proposal.text.clone(),
+        references,
         ..RegisterRequest::default()
     };
     let verdict = match client.check_compatibility(subject, &request).await {
@@ -410,7 +447,7 @@ async fn gather(
             messages: vec![e.message().unwrap_or_default().to_string()],
             scope: RemoteScope::Invalid,
         },
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     Ok(Some(Remote {
         level,
@@ -418,6 +455,7 @@ async fn gather(
         level_source: settings.level_source(),
         numbers,
         versions,
+        resolved,
         verdict,
     }))
 }
@@ -434,7 +472,7 @@ fn local_verdict(
 ) -> Result<(Verdict, Vec<String>), GateError> {
     let mut files = Vec::new();
     let mut metas = Vec::new();
-    for v in &remote.versions {
+    for (v, references) in remote.versions.iter().zip(&remote.resolved) {
         if v.schema_type.as_deref() != Some("JSON") {
             return Err(GateError::NotJsonSchema {
                 subject: subject.to_string(),
@@ -444,10 +482,11 @@ fn local_verdict(
         }
         let origin = format!("registry subject \"{subject}\" version {}", v.version);
         let number = u32::try_from(v.version).unwrap_or(0);
-        files.push(catalog::parse_schema_text(
+        files.push(catalog::parse_schema_text_with(
             Path::new(&origin),
             v.schema.clone(),
             number,
+            references.clone(),
         )?);
         metas.push(
             v.metadata
@@ -465,17 +504,6 @@ fn local_verdict(
         level,
         policy,
     );
-    let warnings = remote
-        .versions
-        .iter()
-        .filter(|v| !v.references.is_empty())
-        .map(|v| {
-            format!(
-                "version {} of \"{subject}\" references other subjects; the local engine does not follow them",
-                v.version
-            )
-        })
-        .chain(files.iter().flat_map(schema_warnings))
-        .collect();
+    let warnings = files.iter().flat_map(schema_warnings).collect();
     Ok((verdict, warnings))
 }

@@ -785,6 +785,7 @@ impl RegistryClient {
         let body = ConfigRequest {
             compatibility: level.name().to_string(),
             compatibility_policy: policy.map(|p| p.name().to_ascii_uppercase()),
+            ..ConfigRequest::default()
         };
         let _: serde_json::Value = self.call(Method::PUT, &path, Some(&body), true).await?;
         Ok(())
