@@ -1,11 +1,14 @@
 //! Replay: real payloads checked against today's newest schema and a proposal, to show what the
 //! proposal would refuse that producers send today (`check-compat --replay`).
 //!
-//! Both checks use [`PayloadValidator`], the audit's validator with its fast path; the detailed
+//! Both checks use [`PayloadValidator`], the audit's validator with its fast path, then the
+//! version's data-contract rules ([`RuleEngine`]) on a payload that passed the schema: a rule
+//! failure (onFailure ERROR or DLQ) refuses the payload as a schema violation does. The detailed
 //! (slow) check runs only for the few refused payloads shown as examples.
 
 use crate::capture::Entry;
-use crate::validate::PayloadValidator;
+use crate::validate::rules::RuleEngine;
+use crate::validate::{PayloadValidator, Violation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -52,32 +55,116 @@ pub struct Replay {
     pub first_by_producer: BTreeMap<String, Example>,
 }
 
+/// One version as the replay judges it: its schema, then (for a payload that passes it) its
+/// data-contract rules, as `validate` and the audit do.
+#[derive(Clone, Copy)]
+pub struct Judge<'v> {
+    pub schema: &'v PayloadValidator,
+    pub rules: Option<&'v RuleEngine>,
+}
+
+impl<'v> Judge<'v> {
+    /// The schema alone.
+    pub fn schema(schema: &'v PayloadValidator) -> Judge<'v> {
+        Judge {
+            schema,
+            rules: None,
+        }
+    }
+
+    /// The schema and its rules (none evaluated when `rules` is empty).
+    pub fn with_rules(schema: &'v PayloadValidator, rules: &'v RuleEngine) -> Judge<'v> {
+        Judge {
+            schema,
+            rules: (!rules.is_empty()).then_some(rules),
+        }
+    }
+}
+
+/// Whether `rules` let `payload` (which passed its schema) through: no rule failed, or only
+/// rules whose onFailure is NONE.
+fn rules_pass(rules: Option<&RuleEngine>, payload: &[u8]) -> bool {
+    let Some(rules) = rules else {
+        return true;
+    };
+    rules.passes(payload)
+        || serde_json::from_slice::<serde_json::Value>(payload)
+            .is_ok_and(|v| rules.check(&v).iter().all(|f| !f.action.fails()))
+}
+
+/// The first reason `judge` refuses `payload`: a schema violation, else a failed rule.
+fn first_violation(judge: Judge<'_>, payload: &[u8]) -> Option<Violation> {
+    if let Some(v) = judge.schema.check(payload).into_iter().next() {
+        return Some(v);
+    }
+    let record: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    judge
+        .rules?
+        .check(&record)
+        .into_iter()
+        .find(|f| f.action.fails())
+        .map(Violation::rule)
+}
+
 /// Checks payloads against `today` and `proposal`, keeping up to `max_examples` examples.
 pub struct Replayer<'v> {
-    today: &'v PayloadValidator,
-    proposal: &'v PayloadValidator,
+    today: Judge<'v>,
+    proposal: Judge<'v>,
+    /// Both versions evaluate the same rules the same way: each payload's rules run once.
+    same_rules: bool,
     max_examples: usize,
     result: Replay,
 }
 
 impl<'v> Replayer<'v> {
+    /// Schemas only, no rules.
     pub fn new(
         today: &'v PayloadValidator,
         proposal: &'v PayloadValidator,
         max_examples: usize,
     ) -> Replayer<'v> {
+        Replayer::judging(Judge::schema(today), Judge::schema(proposal), max_examples)
+    }
+
+    /// Schemas and rules. When both judges hold the very same rule engine (the contract's
+    /// rules, with no CEL_FIELD rule whose fields depend on the schema), a payload's rules are
+    /// evaluated once for both.
+    pub fn judging(today: Judge<'v>, proposal: Judge<'v>, max_examples: usize) -> Replayer<'v> {
+        let same_rules = match (today.rules, proposal.rules) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
         Replayer {
             today,
             proposal,
+            same_rules,
             max_examples,
             result: Replay::default(),
         }
     }
 
+    /// Whether today's version and the proposal accept `payload`.
+    fn verdicts(&self, payload: &[u8]) -> (bool, bool) {
+        let today = self.today.schema.is_valid(payload);
+        let proposed = self.proposal.schema.is_valid(payload);
+        if self.same_rules {
+            if !(today || proposed) {
+                return (false, false);
+            }
+            let rules = rules_pass(self.today.rules, payload);
+            (today && rules, proposed && rules)
+        } else {
+            (
+                today && rules_pass(self.today.rules, payload),
+                proposed && rules_pass(self.proposal.rules, payload),
+            )
+        }
+    }
+
     /// Replays one payload read at `file`.
     pub fn replay(&mut self, file: &str, entry: &Entry) {
-        let today = self.today.is_valid(&entry.payload);
-        let proposed = self.proposal.is_valid(&entry.payload);
+        let (today, proposed) = self.verdicts(&entry.payload);
         let producer = entry.producer.as_deref().unwrap_or(UNKNOWN_PRODUCER);
         let counts = match self.result.by_producer.get_mut(producer) {
             Some(c) => c,
@@ -115,8 +202,14 @@ impl<'v> Replayer<'v> {
 
     fn example(&self, file: &str, entry: &Entry, producer: &str) -> Example {
         let at = format!("{file}:{}", entry.line);
-        let violation = self.proposal.check(&entry.payload).into_iter().next();
+        let violation = first_violation(self.proposal, &entry.payload);
         let value = violation.as_ref().and_then(|v| {
+            if let Some(rule) = &v.rule
+                && rule.field.is_none()
+            {
+                // A record-level rule: the values it read.
+                return Some(serde_json::to_value(&rule.values).unwrap_or_default());
+            }
             let doc: serde_json::Value = serde_json::from_slice(&entry.payload).ok()?;
             doc.pointer(v.pointer.as_deref()?).cloned()
         });

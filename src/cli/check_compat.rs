@@ -164,12 +164,6 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .input();
     }
     if args.registry.is_some() || args.subject.is_some() {
-        if !args.replay.is_empty() {
-            return Err(anyhow!(
-                "--replay does not work with --registry yet: replay against the contract's files (drop --registry)"
-            ))
-            .input();
-        }
         return remote::run(cli, args, out);
     }
     let proposal_meta = args
@@ -255,6 +249,11 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         (Some(contract), Some(today)) if !args.replay.is_empty() => Some(replay::run(
             contract,
             today,
+            replay::TodayRules {
+                rules: &contract.rules,
+                metadata: contract.metadata.as_ref(),
+                origin: contract.file.display().to_string(),
+            },
             &proposal,
             &args.replay,
             args.max_rejected,

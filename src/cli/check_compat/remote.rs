@@ -169,6 +169,60 @@ fn local_verdict(
     Ok((verdict, warnings))
 }
 
+/// `--replay` with `--registry`: the subject's newest version, with the rules and metadata it
+/// carries there, is "today".
+fn replay_newest(
+    contract: &catalog::Contract,
+    subject: &str,
+    remote: &Subject,
+    proposal: &SchemaFile,
+    args: &Args,
+    compatible: bool,
+) -> Result<(Case, serde_json::Value), crate::cli::Failure> {
+    let newest = remote
+        .versions
+        .last()
+        .ok_or_else(|| anyhow!("subject \"{subject}\" returned no version"))
+        .infra()?;
+    let origin = format!("registry subject \"{subject}\" version {}", newest.version);
+    let today = catalog::parse_schema_text(
+        Path::new(&origin),
+        newest.schema.clone(),
+        u32::try_from(newest.version).unwrap_or(0),
+    )
+    .input()?;
+    let rules: Vec<catalog::Rule> = match &newest.rule_set {
+        Some(set) => {
+            serde_json::from_value::<catalog::RuleSet>(set.clone())
+                .map_err(|e| anyhow!("{origin}: ruleSet: {e}"))
+                .input()?
+                .domain_rules
+        }
+        None => Vec::new(),
+    };
+    let metadata: Option<catalog::Metadata> = match &newest.metadata {
+        Some(m) => Some(
+            serde_json::from_value(m.clone())
+                .map_err(|e| anyhow!("{origin}: metadata: {e}"))
+                .input()?,
+        ),
+        None => None,
+    };
+    super::replay::run(
+        contract,
+        &today,
+        super::replay::TodayRules {
+            rules: &rules,
+            metadata: metadata.as_ref(),
+            origin,
+        },
+        proposal,
+        &args.replay,
+        args.max_rejected,
+        compatible,
+    )
+}
+
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = args
         .contract
@@ -264,6 +318,13 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 }],
                 skipped: None,
             });
+            if !args.replay.is_empty() {
+                return Err(anyhow!(
+                    "nothing to replay against: subject \"{subject}\" has no version at {} today",
+                    client.url()
+                ))
+                .input();
+            }
             doc["first_version"] = json!(true);
             doc["compatible"] = json!(true);
         }
@@ -428,6 +489,18 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 items,
                 skipped: None,
             });
+            if let (Some(c), false) = (&contract, args.replay.is_empty()) {
+                let (case, json) = replay_newest(
+                    c,
+                    &subject,
+                    remote,
+                    &proposal,
+                    args,
+                    verdict.compatible && registry_ok,
+                )?;
+                cases.push(case);
+                doc["replay"] = json;
+            }
             doc["first_version"] = json!(false);
             doc["compatible"] = json!(verdict.compatible && registry_ok);
             doc["agree"] = json!(verdict.compatible == registry_ok);
