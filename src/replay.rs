@@ -370,4 +370,81 @@ mod tests {
         assert_eq!(thousands(2431), "2,431");
         assert_eq!(thousands(1_234_567), "1,234,567");
     }
+
+    fn rule(name: &str, expr: &str, on_failure: Option<&str>) -> crate::catalog::Rule {
+        crate::catalog::Rule {
+            name: name.into(),
+            doc: None,
+            kind: crate::catalog::RuleKind::CONDITION,
+            mode: crate::catalog::RuleMode::WRITEREAD,
+            rule_type: "CEL".into(),
+            tags: vec![],
+            params: BTreeMap::new(),
+            expr: Some(expr.into()),
+            on_success: None,
+            on_failure: on_failure.map(str::to_string),
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn a_failed_rule_refuses_like_a_schema_violation() {
+        let v = validator(None);
+        let doc = json!({"type": "object"});
+        let rules = RuleEngine::new(
+            &[rule("fuel_not_negative", "message.fuel >= 0", None)],
+            &doc,
+            None,
+        )
+        .unwrap();
+        let readings = [
+            entry(1, Some("g1"), r#"{"id":"g1","fuel":-9}"#),
+            entry(2, Some("g1"), r#"{"id":"g1","fuel":9}"#),
+            entry(3, Some("g2"), r#"{"id":"g2"}"#),
+        ];
+        // Today has no rule, the proposal has one: the -9 reading is rejected, and the example
+        // names the rule and the values it read.
+        let mut r = Replayer::judging(Judge::schema(&v), Judge::with_rules(&v, &rules), 5);
+        for e in &readings {
+            r.replay("f", e);
+        }
+        let result = r.finish();
+        assert_eq!((result.total.payloads, result.total.rejected), (3, 1));
+        let e = &result.examples[0];
+        assert_eq!(e.keyword.as_deref(), Some("fuel_not_negative"));
+        assert_eq!(e.value, Some(json!({"message.fuel": -9})));
+        assert!(
+            e.message.starts_with("rule \"fuel_not_negative\" failed"),
+            "{}",
+            e.message
+        );
+
+        // The same engine on both sides runs once per payload and refuses on both: nothing
+        // rejected, nothing newly accepted.
+        let both = Judge::with_rules(&v, &rules);
+        let mut r = Replayer::judging(both, both, 5);
+        assert!(r.same_rules);
+        for e in &readings {
+            r.replay("f", e);
+        }
+        assert_eq!(
+            r.finish().total,
+            Counts {
+                payloads: 3,
+                rejected: 0,
+                newly_accepted: 0
+            }
+        );
+
+        // A rule whose onFailure is NONE only reports: it refuses nothing.
+        let report_only = RuleEngine::new(
+            &[rule("fuel_not_negative", "message.fuel >= 0", Some("NONE"))],
+            &doc,
+            None,
+        )
+        .unwrap();
+        let mut r = Replayer::judging(Judge::schema(&v), Judge::with_rules(&v, &report_only), 5);
+        r.replay("f", &readings[0]);
+        assert_eq!(r.finish().total.rejected, 0);
+    }
 }
