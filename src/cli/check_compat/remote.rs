@@ -8,7 +8,7 @@ use crate::catalog::{self, SchemaFile};
 use crate::cli::registry::{Session, failure, shorten};
 use crate::cli::{Classify, Cli, Outcome, Output};
 use crate::compat::{Level, Metadata, Policy, Verdict};
-use crate::registry::model::{RegisterRequest, SubjectVersion, codes};
+use crate::registry::model::{RegisterRequest, SubjectVersion, VersionRef, codes};
 use crate::registry::{CompatScope, RegistryClient, RegistryError};
 use crate::report::{Case, Item, Report, Severity};
 use anyhow::anyhow;
@@ -175,15 +175,25 @@ fn replay_newest(
     contract: &catalog::Contract,
     subject: &str,
     remote: &Subject,
+    session: &Session,
     proposal: &SchemaFile,
     args: &Args,
     compatible: bool,
 ) -> Result<(Case, serde_json::Value), crate::cli::Failure> {
-    let newest = remote
-        .versions
+    let number = remote
+        .numbers
         .last()
+        .copied()
         .ok_or_else(|| anyhow!("subject \"{subject}\" returned no version"))
         .infra()?;
+    // With its ruleSet and metadata, which the versions read for the verdict leave out.
+    let newest = &session
+        .run(
+            session
+                .client
+                .version_with_rules(subject, VersionRef::Number(number)),
+        )
+        .map_err(failure)?;
     let origin = format!("registry subject \"{subject}\" version {}", newest.version);
     let today = catalog::parse_schema_text(
         Path::new(&origin),
@@ -494,6 +504,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     c,
                     &subject,
                     remote,
+                    &session,
                     &proposal,
                     args,
                     verdict.compatible && registry_ok,
