@@ -9,6 +9,7 @@
 //! newline that is not a record is dropped with a warning, and the lines before it are used.
 
 use base64::Engine;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -207,7 +208,8 @@ impl<R: Read> Reader<R> {
             warnings: Vec::new(),
             plain_producers: true,
         };
-        if let Some((number, first)) = reader.next_line()? {
+        if let Some(number) = reader.next_line()? {
+            let first = std::mem::take(&mut reader.line);
             let text = trim(&first);
             let header = serde_json::from_slice::<Value>(text)
                 .ok()
@@ -247,8 +249,8 @@ impl<R: Read> Reader<R> {
         std::mem::take(&mut self.warnings)
     }
 
-    /// The next non-blank line with its number, line ending kept.
-    fn next_line(&mut self) -> Result<Option<(u64, Vec<u8>)>, String> {
+    /// Reads the next non-blank line into `self.line`, line ending kept; its number.
+    fn next_line(&mut self) -> Result<Option<u64>, String> {
         loop {
             self.line.clear();
             let n = self
@@ -262,7 +264,7 @@ impl<R: Read> Reader<R> {
             if trim(&self.line).iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Ok(Some((self.number, std::mem::take(&mut self.line))));
+            return Ok(Some(self.number));
         }
     }
 
@@ -277,44 +279,68 @@ impl<R: Read> Reader<R> {
 
     /// The next entry; an error names the file and line.
     pub fn next_entry(&mut self) -> Result<Option<Entry>, String> {
-        let Some((number, raw)) = (match self.pending.take() {
-            Some(p) => Some(p),
-            None => self.next_line()?,
-        }) else {
-            return Ok(None);
+        let mut entry = Entry {
+            line: 0,
+            producer: None,
+            payload: Vec::new(),
         };
-        let cut = !raw.ends_with(b"\n");
-        let mut raw = raw;
-        raw.truncate(trim(&raw).len());
-        let text = raw.as_slice();
+        Ok(self.read_into(&mut entry)?.then_some(entry))
+    }
+
+    /// Reads the next entry into `entry`, reusing its buffer (no allocation per plain line
+    /// once the buffers have grown); `false` at the end. An error names the file and line.
+    pub fn read_into(&mut self, entry: &mut Entry) -> Result<bool, String> {
+        let number = match self.pending.take() {
+            Some((number, first)) => {
+                self.line = first;
+                number
+            }
+            None => match self.next_line()? {
+                Some(number) => number,
+                None => return Ok(false),
+            },
+        };
+        let cut = !self.line.ends_with(b"\n");
+        let len = trim(&self.line).len();
+        self.line.truncate(len);
+        entry.line = number;
         match &self.kind {
             Kind::Lines => {
-                let producer = self
+                // The line's buffer becomes the entry's payload, and the entry's old buffer
+                // the next line's.
+                std::mem::swap(&mut self.line, &mut entry.payload);
+                entry.producer = self
                     .plain_producers
-                    .then(|| serde_json::from_slice::<Value>(text).ok())
+                    .then(|| serde_json::from_slice::<Value>(&entry.payload).ok())
                     .flatten()
                     .and_then(|v| self.producer_of(&v));
-                Ok(Some(Entry {
-                    line: number,
-                    producer,
-                    payload: raw,
-                }))
+                Ok(true)
             }
-            Kind::Capture(_) => match serde_json::from_slice::<Record>(text) {
+            Kind::Capture(_) => match serde_json::from_slice::<RecordPayload>(&self.line) {
                 Ok(record) => {
-                    let payload = record
-                        .payload
-                        .to_bytes()
-                        .map_err(|e| format!("{}:{number}: {e}", self.name))?;
-                    let producer = record.producer.clone().or_else(|| match &record.payload {
-                        Payload::Json(v) => self.producer_of(v),
-                        Payload::Base64(_) => None,
-                    });
-                    Ok(Some(Entry {
-                        line: number,
-                        producer,
-                        payload,
-                    }))
+                    entry.payload.clear();
+                    match &record.payload {
+                        Payload::Json(v) => serde_json::to_writer(&mut entry.payload, v)
+                            .map_err(|e| format!("{}:{number}: {e}", self.name))?,
+                        Payload::Base64(b) => entry.payload.extend(
+                            base64::engine::general_purpose::STANDARD
+                                .decode(b)
+                                .map_err(|e| {
+                                    format!(
+                                        "{}:{number}: payload is not valid base64: {e}",
+                                        self.name
+                                    )
+                                })?,
+                        ),
+                    }
+                    entry.producer = match record.producer {
+                        Some(p) => Some(p.into_owned()),
+                        None => match &record.payload {
+                            Payload::Json(v) => self.producer_of(v),
+                            Payload::Base64(_) => None,
+                        },
+                    };
+                    Ok(true)
                 }
                 Err(e) if cut => {
                     self.warnings.push(format!(
@@ -322,12 +348,26 @@ impl<R: Read> Reader<R> {
                         self.name,
                         number - 1
                     ));
-                    Ok(None)
+                    Ok(false)
                 }
                 Err(e) => Err(format!("{}:{number}: not a capture record: {e}", self.name)),
             },
         }
     }
+}
+
+/// What the replay reads of a [`Record`]: the producer and the payload. The other fields are
+/// skipped (a record must still name its transport and topic, so that a line of something else
+/// is not read as one).
+#[derive(Deserialize)]
+struct RecordPayload<'a> {
+    #[serde(borrow, default)]
+    producer: Option<std::borrow::Cow<'a, str>>,
+    payload: Payload,
+    #[allow(dead_code)]
+    transport: IgnoredAny,
+    #[allow(dead_code)]
+    topic: IgnoredAny,
 }
 
 /// Keeps at most `capacity` items per producer, each item seen having the same chance of being

@@ -113,7 +113,17 @@ pub struct Replayer<'v> {
     /// Both versions evaluate the same rules the same way: each payload's rules run once.
     same_rules: bool,
     max_examples: usize,
+    /// The contract's identity pointer, for entries that come without a producer.
+    identity: Option<Identity>,
     result: Replay,
+}
+
+/// Where a payload names its producer.
+struct Identity {
+    pointer: String,
+    /// The pointer's key when it names a top-level key: read while today's fast path checks
+    /// the payload, so the payload is not parsed a second time to find its producer.
+    key: Option<String>,
 }
 
 impl<'v> Replayer<'v> {
@@ -140,13 +150,48 @@ impl<'v> Replayer<'v> {
             proposal,
             same_rules,
             max_examples,
+            identity: None,
             result: Replay::default(),
         }
     }
 
-    /// Whether today's version and the proposal accept `payload`.
-    fn verdicts(&self, payload: &[u8]) -> (bool, bool) {
-        let today = self.today.schema.is_valid(payload);
+    /// Finds the producer of an entry that has none at `pointer` (a JSON pointer), as the
+    /// payload is checked.
+    pub fn with_identity(mut self, pointer: Option<&str>) -> Self {
+        self.identity = pointer.map(|p| Identity {
+            pointer: p.to_string(),
+            key: p
+                .strip_prefix('/')
+                .filter(|k| !k.contains('/'))
+                .map(|k| k.replace("~1", "/").replace("~0", "~")),
+        });
+        self
+    }
+
+    /// Today's schema verdict, and the producer at the identity pointer when `entry` has none.
+    fn today_schema(&self, entry: &Entry) -> (bool, Option<String>) {
+        let schema = self.today.schema;
+        let Some(identity) = self.identity.as_ref().filter(|_| entry.producer.is_none()) else {
+            return (schema.is_valid(&entry.payload), None);
+        };
+        if let Some(key) = &identity.key
+            && let Some(Some(producer)) = schema.certify(&entry.payload, Some(key))
+        {
+            return (true, Some(producer));
+        }
+        let producer = serde_json::from_slice::<serde_json::Value>(&entry.payload)
+            .ok()
+            .and_then(|v| {
+                Some(match v.pointer(&identity.pointer)? {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+            });
+        (schema.is_valid(&entry.payload), producer)
+    }
+
+    /// Whether today's version and the proposal accept `payload`, today's schema verdict given.
+    fn verdicts(&self, payload: &[u8], today: bool) -> (bool, bool) {
         let proposed = self.proposal.schema.is_valid(payload);
         if self.same_rules {
             if !(today || proposed) {
@@ -164,8 +209,13 @@ impl<'v> Replayer<'v> {
 
     /// Replays one payload read at `file`.
     pub fn replay(&mut self, file: &str, entry: &Entry) {
-        let (today, proposed) = self.verdicts(&entry.payload);
-        let producer = entry.producer.as_deref().unwrap_or(UNKNOWN_PRODUCER);
+        let (today_schema, found) = self.today_schema(entry);
+        let (today, proposed) = self.verdicts(&entry.payload, today_schema);
+        let producer = entry
+            .producer
+            .as_deref()
+            .or(found.as_deref())
+            .unwrap_or(UNKNOWN_PRODUCER);
         let counts = match self.result.by_producer.get_mut(producer) {
             Some(c) => c,
             None => self

@@ -1,7 +1,7 @@
 //! `check-compat --replay`: the proposal and today's newest version against real payloads.
 
 use super::super::{Classify, Failure};
-use crate::capture::{Kind, Reader};
+use crate::capture::{Entry, Kind, Reader};
 use crate::catalog::{Contract, Metadata, Rule, SchemaFile};
 use crate::replay::{Judge, Replay, Replayer, UNKNOWN_PRODUCER, thousands};
 use crate::report::{Case, Item, LineCol, Severity};
@@ -77,7 +77,9 @@ pub(crate) fn run(
         "today_from": today_rules.origin,
     });
     let pointer = contract.identity.pointer.as_deref();
-    let mut replayer = Replayer::judging(today_judge, proposal_judge, EXAMPLES);
+    // Plain lines' producers are found by the replayer, as today's version checks each one.
+    let mut replayer =
+        Replayer::judging(today_judge, proposal_judge, EXAMPLES).with_identity(pointer);
     let mut warnings = Vec::new();
     let mut files_json = Vec::new();
     for path in files {
@@ -87,7 +89,8 @@ pub(crate) fn run(
             .input()?;
         let mut reader = Reader::new(file, &name, pointer)
             .map_err(anyhow::Error::msg)
-            .input()?;
+            .input()?
+            .plain_producers(false);
         let kind = match reader.kind() {
             Kind::Capture(h) => {
                 if h.contract != contract.name {
@@ -109,7 +112,16 @@ pub(crate) fn run(
             }
         };
         let before = replayer.payloads();
-        while let Some(entry) = reader.next_entry().map_err(anyhow::Error::msg).input()? {
+        let mut entry = Entry {
+            line: 0,
+            producer: None,
+            payload: Vec::new(),
+        };
+        while reader
+            .read_into(&mut entry)
+            .map_err(anyhow::Error::msg)
+            .input()?
+        {
             replayer.replay(&name, &entry);
         }
         warnings.extend(reader.take_warnings());
