@@ -543,3 +543,41 @@ fn with_a_registry_today_is_the_subjects_newest_version_with_its_rules() {
     assert_eq!(replay["passed"], true);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }
+
+/// Ten producers are named one by one; the rest are counted in one note, so every affected
+/// producer is accounted for in the text.
+#[test]
+fn past_ten_producers_the_rest_are_counted_in_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (1..=12)
+        .map(|g| {
+            format!(
+                "{{\"generatorID\": \"generator{g}\", \"lat\": 40.0, \"lon\": -73.0, \"temperature\": 36, \"pressure\": 500, \"fuel\": 400}}\n"
+            )
+        })
+        .collect();
+    let path = dir.path().join("twelve.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    let run = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--contract",
+        "generator",
+        "--replay",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let named = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("error[REPLAY_REJECTED]"))
+        .count();
+    assert_eq!(named, 10, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "note[REPLAY_REJECTED]: and 2 more producer(s) (--format json lists them all)"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -205,10 +205,7 @@ fn case(
     }
     let sentences = result.sentences();
     let affected = sentences.len();
-    for sentence in &sentences {
-        if items.len() >= PRODUCERS_SHOWN {
-            break;
-        }
+    for sentence in sentences.iter().take(PRODUCERS_SHOWN) {
         items.push(Item {
             rule: "REPLAY_REJECTED".into(),
             severity: if over {
