@@ -4,10 +4,33 @@
 //! anything else (a violation, a keyword it does not know, a duplicate key, a number too large
 //! for an exact `f64`) sends the payload to the full validator, which finds what is wrong. So
 //! the fast path can make a run faster, never change a verdict.
+//!
+//! [`FastPath::judge`] also refutes: a payload that parses to its end, holds no duplicate key,
+//! and breaks a constraint the fast path checks exactly as the full validator does (a declared
+//! property's type, bounds, lengths or string enum; a missing required property; an undeclared
+//! one where `additionalProperties` is false) is invalid whatever else it holds, so the full
+//! validator is not needed to say so (only to say why).
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+use std::cell::Cell;
 use std::fmt;
+
+/// What the fast path can say about a payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    /// Certainly valid, with the string at the key asked for, if present.
+    Valid(Option<String>),
+    /// Certainly invalid.
+    Invalid,
+    /// Not certain: ask the full validator.
+    Unsure,
+}
+
+/// A constraint the fast path checks exactly was broken.
+const BROKEN: u8 = 1;
+/// Something the fast path does not check was met.
+const UNCHECKED: u8 = 2;
 
 /// Keywords that only annotate.
 const ANNOTATIONS: [&str; 8] = [
@@ -182,26 +205,50 @@ impl FastPath {
         max_bytes: usize,
         capture: Option<&str>,
     ) -> Option<Option<String>> {
+        match self.judge(bytes, max_bytes, capture) {
+            Judgement::Valid(captured) => Some(captured),
+            _ => None,
+        }
+    }
+
+    /// Valid, invalid, or not certain (see the module's documentation).
+    pub fn judge(&self, bytes: &[u8], max_bytes: usize, capture: Option<&str>) -> Judgement {
         if bytes.len() > max_bytes {
-            return None;
+            return Judgement::Unsure;
         }
         // Checked up front: serde_json skips ignored strings without checking their UTF-8.
-        let text = std::str::from_utf8(bytes).ok()?;
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Judgement::Unsure;
+        };
         let mut de = serde_json::Deserializer::from_str(text);
-        let captured = Root {
+        let flags = Cell::new(0u8);
+        let root = Root {
             fast: self,
             capture,
+            flags: &flags,
+        };
+        let Ok(captured) = root.deserialize(&mut de) else {
+            return Judgement::Unsure;
+        };
+        if de.end().is_err() {
+            return Judgement::Unsure;
         }
-        .deserialize(&mut de)
-        .ok()?;
-        de.end().ok()?;
-        Some(captured)
+        match flags.get() {
+            0 => Judgement::Valid(captured),
+            f if f & BROKEN != 0 => Judgement::Invalid,
+            _ => Judgement::Unsure,
+        }
     }
 }
 
 struct Root<'a> {
     fast: &'a FastPath,
     capture: Option<&'a str>,
+    flags: &'a Cell<u8>,
+}
+
+fn flag(flags: &Cell<u8>, f: u8) {
+    flags.set(flags.get() | f);
 }
 
 /// "Not certain": the full validator takes over. No message is built on this path.
@@ -234,17 +281,17 @@ impl<'de> Visitor<'de> for Root<'_> {
                         return Err(unsure());
                     }
                     seen |= 1 << i;
-                    let s = map.next_value_seed(Check(&fast.props[i], capture))?;
+                    let s = map.next_value_seed(Check(&fast.props[i], capture, self.flags))?;
                     if capture {
                         captured = s;
                     }
                 }
                 Slot::Other(capture) => {
                     if !fast.additional {
-                        return Err(unsure());
+                        flag(self.flags, BROKEN);
                     }
                     if capture {
-                        captured = map.next_value_seed(Check(&Prop::Any, true))?;
+                        captured = map.next_value_seed(Check(&Prop::Any, true, self.flags))?;
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -252,7 +299,7 @@ impl<'de> Visitor<'de> for Root<'_> {
             }
         }
         if seen & fast.required != fast.required {
-            return Err(unsure());
+            flag(self.flags, BROKEN);
         }
         Ok(captured)
     }
@@ -293,14 +340,18 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
 }
 
-/// Checks one property's value; returns it when it is a string and `.1` asks for it.
-struct Check<'a>(&'a Prop, bool);
+/// Checks one property's value; returns it when it is a string and `.1` asks for it. What it
+/// finds is flagged in `.2`; the value is always read to its end.
+struct Check<'a>(&'a Prop, bool, &'a Cell<u8>);
 
 impl<'de> DeserializeSeed<'de> for Check<'_> {
     type Value = Option<String>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         match self.0 {
-            Prop::Opaque => Err(unsure()),
+            Prop::Opaque => {
+                flag(self.2, UNCHECKED);
+                d.deserialize_ignored_any(IgnoredAny).map(|_| None)
+            }
             Prop::Any if !self.1 => d.deserialize_ignored_any(IgnoredAny).map(|_| None),
             _ => d.deserialize_any(self),
         }
@@ -308,6 +359,28 @@ impl<'de> DeserializeSeed<'de> for Check<'_> {
 }
 
 impl Check<'_> {
+    /// A checked constraint is broken.
+    fn broken<E: de::Error>(&self) -> Result<Option<String>, E> {
+        flag(self.2, BROKEN);
+        Ok(None)
+    }
+
+    /// An array or object value: of another type than a typed property's, or left to the full
+    /// validator (an untyped property's bounds or enum).
+    fn container<E: de::Error>(&self) -> Result<Option<String>, E> {
+        match self.0 {
+            Prop::Simple { ty, .. } if *ty != Ty::Any => self.broken(),
+            Prop::Simple { .. } => self.unchecked(),
+            _ => Ok(None),
+        }
+    }
+
+    /// Beyond what the fast path checks.
+    fn unchecked<E: de::Error>(&self) -> Result<Option<String>, E> {
+        flag(self.2, UNCHECKED);
+        Ok(None)
+    }
+
     fn number<E: de::Error>(&self, x: f64) -> Result<Option<String>, E> {
         let Prop::Simple {
             ty,
@@ -327,7 +400,7 @@ impl Check<'_> {
             && max.is_none_or(|m| x <= m)
             && exclusive_min.is_none_or(|m| x > m)
             && exclusive_max.is_none_or(|m| x < m);
-        if ok { Ok(None) } else { Err(unsure()) }
+        if ok { Ok(None) } else { self.broken() }
     }
 
     fn other<E: de::Error>(&self, ty_of: Ty) -> Result<Option<String>, E> {
@@ -337,7 +410,7 @@ impl Check<'_> {
             {
                 Ok(None)
             }
-            Prop::Simple { .. } => Err(unsure()),
+            Prop::Simple { .. } => self.broken(),
             _ => Ok(None),
         }
     }
@@ -353,13 +426,13 @@ impl<'de> Visitor<'de> for Check<'_> {
     }
     fn visit_u64<E: de::Error>(self, x: u64) -> Result<Self::Value, E> {
         if x as f64 > EXACT {
-            return Err(unsure());
+            return self.unchecked();
         }
         self.number(x as f64)
     }
     fn visit_i64<E: de::Error>(self, x: i64) -> Result<Self::Value, E> {
         if (x as f64).abs() > EXACT {
-            return Err(unsure());
+            return self.unchecked();
         }
         self.number(x as f64)
     }
@@ -379,36 +452,30 @@ impl<'de> Visitor<'de> for Check<'_> {
         } = self.0
         {
             if !matches!(ty, Ty::Any | Ty::String) {
-                return Err(unsure());
+                return self.broken();
             }
             if min_len.is_some() || max_len.is_some() {
                 let n = s.chars().count();
                 if min_len.is_some_and(|m| n < m) || max_len.is_some_and(|m| n > m) {
-                    return Err(unsure());
+                    return self.broken();
                 }
             }
             if one_of
                 .as_ref()
                 .is_some_and(|all| !all.iter().any(|e| e == s))
             {
-                return Err(unsure());
+                return self.broken();
             }
         }
         Ok(self.1.then(|| s.to_string()))
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        if matches!(self.0, Prop::Simple { .. }) {
-            return Err(unsure());
-        }
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
+        self.container()
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        if matches!(self.0, Prop::Simple { .. }) {
-            return Err(unsure());
-        }
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
+        self.container()
     }
 }
 
@@ -460,11 +527,91 @@ mod tests {
             let certified = fast.certify(case.as_bytes(), 1 << 20, None).is_some();
             let valid = full.check(case.as_bytes()).is_empty();
             assert!(!certified || valid, "certified an invalid payload: {case}");
+            let judged = fast.judge(case.as_bytes(), 1 << 20, None);
+            assert!(
+                judged != Judgement::Invalid || !valid,
+                "refuted a valid payload: {case}"
+            );
+            assert_eq!(full.is_valid(case.as_bytes()), valid, "{case}");
+        }
+        // What the fast path checks exactly, it refutes: a string where a number is declared,
+        // a status outside the enum, a missing required property.
+        for i in [1, 4, 6] {
+            assert_eq!(
+                fast.judge(cases[i].as_bytes(), 1 << 20, None),
+                Judgement::Invalid,
+                "{}",
+                cases[i]
+            );
+        }
+        // A duplicate key, a syntax error, trailing text: the full validator decides.
+        for i in [7, 13, 14] {
+            assert_eq!(
+                fast.judge(cases[i].as_bytes(), 1 << 20, None),
+                Judgement::Unsure,
+                "{}",
+                cases[i]
+            );
         }
         // The common valid shapes take the fast path.
         assert!(fast.certify(cases[0].as_bytes(), 1 << 20, None).is_some());
         assert!(fast.certify(cases[12].as_bytes(), 1 << 20, None).is_some());
         assert!(fast.certify(ok.as_bytes(), 10, None).is_none());
+    }
+
+    /// Bounds, lengths, enums, types and `additionalProperties: false` refuted as the full
+    /// validator refuses them; an untyped bound on an array, a property the fast path does not
+    /// understand, stays unsure unless something it checks is broken too.
+    #[test]
+    fn refutes_exactly_what_the_full_validator_refuses() {
+        let schema = serde_json::json!({
+            "type": "object",
+            "properties": {
+                "n": {"type": "number", "minimum": 0, "maximum": 100, "exclusiveMaximum": 100},
+                "s": {"type": "string", "minLength": 2, "maxLength": 3},
+                "e": {"enum": ["a", "b"]},
+                "u": {"minimum": 5},
+                "o": {"pattern": "^x"}
+            },
+            "required": ["n"],
+            "additionalProperties": false
+        });
+        let fast = FastPath::compile(&schema).unwrap();
+        let full = PayloadValidator::new(&Schema::parse(schema).unwrap()).unwrap();
+        let cases = [
+            (r#"{"n":1}"#, Judgement::Valid(None)),
+            (r#"{"n":100}"#, Judgement::Invalid),
+            (r#"{"n":-1}"#, Judgement::Invalid),
+            (r#"{"n":"1"}"#, Judgement::Invalid),
+            (r#"{"n":[1]}"#, Judgement::Invalid),
+            (r#"{"n":1,"s":"x"}"#, Judgement::Invalid),
+            (r#"{"n":1,"s":"wxyz"}"#, Judgement::Invalid),
+            (r#"{"n":1,"s":"éé"}"#, Judgement::Valid(None)),
+            (r#"{"n":1,"e":"c"}"#, Judgement::Invalid),
+            (r#"{"n":1,"e":1}"#, Judgement::Invalid),
+            (r#"{"n":1,"e":true}"#, Judgement::Invalid),
+            (r#"{"n":1,"u":[1]}"#, Judgement::Unsure),
+            (r#"{"n":1,"u":"x"}"#, Judgement::Valid(None)),
+            (r#"{"n":1,"u":4}"#, Judgement::Invalid),
+            (r#"{"n":1,"z":0}"#, Judgement::Invalid),
+            (r#"{"s":"xy"}"#, Judgement::Invalid),
+            (r#"{"n":1,"o":"y"}"#, Judgement::Unsure),
+            (r#"{"n":1,"o":"x"}"#, Judgement::Unsure),
+            (r#"{"n":200,"o":"x"}"#, Judgement::Invalid),
+            (r#"{"n":200,"n":1}"#, Judgement::Unsure),
+            (r#"{"n":1e400}"#, Judgement::Unsure),
+            (r#"{"n":200"#, Judgement::Unsure),
+        ];
+        for (case, expect) in cases {
+            assert_eq!(fast.judge(case.as_bytes(), 1 << 20, None), expect, "{case}");
+            let valid = full.check(case.as_bytes()).is_empty();
+            match fast.judge(case.as_bytes(), 1 << 20, None) {
+                Judgement::Valid(_) => assert!(valid, "{case}"),
+                Judgement::Invalid => assert!(!valid, "{case}"),
+                Judgement::Unsure => {}
+            }
+            assert_eq!(full.is_valid(case.as_bytes()), valid, "{case}");
+        }
     }
 
     #[test]

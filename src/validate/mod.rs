@@ -155,6 +155,9 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
 pub struct PayloadValidator {
     validator: jsonschema::Validator,
     fast: Option<fast::FastPath>,
+    /// Whether the fast path may also say "invalid": not under Draft 4, whose
+    /// `exclusiveMinimum`/`exclusiveMaximum` are booleans the fast path does not read.
+    refutes: bool,
     max_bytes: usize,
 }
 
@@ -192,6 +195,7 @@ impl PayloadValidator {
         Ok(PayloadValidator {
             validator,
             fast: fast::FastPath::compile(&doc),
+            refutes: schema.draft != Draft::Draft4,
             max_bytes: DEFAULT_MAX_PAYLOAD,
         })
     }
@@ -240,8 +244,12 @@ impl PayloadValidator {
     /// Whether raw payload bytes pass every check, without building messages (and, for flat
     /// schemas, without building a JSON value).
     pub fn is_valid(&self, bytes: &[u8]) -> bool {
-        if self.certify(bytes, None).is_some() {
-            return true;
+        if let Some(fast) = &self.fast {
+            match fast.judge(bytes, self.max_bytes, None) {
+                fast::Judgement::Valid(_) => return true,
+                fast::Judgement::Invalid if self.refutes => return false,
+                _ => {}
+            }
         }
         match self.check_parsed(bytes) {
             Ok(value) => self.validator.is_valid(&value),
