@@ -52,6 +52,8 @@ Examples:
   schemactl audit --kafka 127.0.0.1:9092 --registry http://127.0.0.1:8081 --from-beginning \\
       --max-messages 10000 --format json --report audit.json
   schemactl audit --mqtt mqtt://127.0.0.1 --duration 30s --expect truth.jsonl
+  # keep what producers sent, for `check-compat --replay` (at most 1000 per producer)
+  schemactl audit --mqtt mqtt://127.0.0.1 --duration 1h --capture day.jsonl --capture-sample 1000
   # two of these split the fleet; then: schemactl report merge a.json b.json
   schemactl audit --mqtt mqtt://127.0.0.1 --mqtt-version 5 --kafka 127.0.0.1:9092 \\
       --registry http://127.0.0.1:8081 --group audit --duration 1h --report a.json")]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject emergency_generator-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)\n  schemactl check-compat proposal.json --contract generator --replay captured.jsonl --max-rejected 0"
+    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject emergency_generator-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)\n  schemactl check-compat proposal.json --contract generator --replay captured.jsonl --max-rejected 0\n  schemactl check-compat proposal.json --contract generator --registry --replay captured.jsonl"
 )]
 pub struct Args {
     /// The proposed schema. With --contract it defaults to the newest version in the history.
@@ -54,7 +54,9 @@ pub struct Args {
     pub base: Option<String>,
     /// Also replay these captures or plain JSON-lines files: count the payloads that the newest
     /// version accepts today and the proposal would refuse, per producer (plain lines: the
-    /// producer is at the contract's [identity] pointer).
+    /// producer is at the contract's [identity] pointer). Each side judges by its schema, then
+    /// by its data-contract rules: a failed rule refuses a payload. With --registry, today is
+    /// the subject's newest version, with the rules it carries there.
     #[arg(long, value_name = "FILE", num_args = 1.., requires = "contract")]
     pub replay: Vec<PathBuf>,
     /// With --replay: fail when the proposal refuses more than this many replayed payloads that
