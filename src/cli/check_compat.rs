@@ -194,7 +194,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 .input()?,
         };
         if let Some(base) = &args.base {
-            let (items, json) = immutability(&contract.schemas, base).input()?;
+            let (items, json) = immutability(&contract, base).input()?;
             extra_items = items;
             extra_json.insert("published".into(), json);
         }
@@ -244,17 +244,40 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         })
         .collect();
     for w in &warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
     let published_ok = extra_items.is_empty();
+    let today_rules: (Vec<catalog::Rule>, Option<catalog::Metadata>);
     let replayed = match (&loaded, history.last()) {
         (Some(contract), Some(today)) if !args.replay.is_empty() => Some(replay::run(
             contract,
             today,
-            replay::TodayRules {
-                rules: &contract.rules,
-                metadata: contract.metadata.as_ref(),
-                origin: contract.file.display().to_string(),
+            // Today's rules: the contract's when today is the newest version; when the
+            // proposal is the newest itself, the rule set today's version was registered with
+            // (its vN.rules.json, or none).
+            match args.proposal {
+                Some(_) => replay::TodayRules {
+                    rules: &contract.rules,
+                    metadata: contract.metadata.as_ref(),
+                    origin: contract.file.display().to_string(),
+                },
+                None => {
+                    let sets =
+                        catalog::rule_history::rule_sets(contract, proposal.version).input()?;
+                    let set = sets
+                        .into_iter()
+                        .find(|r| r.version == today.version)
+                        .unwrap_or_default();
+                    today_rules = (set.rules(), set.typed_metadata());
+                    replay::TodayRules {
+                        rules: &today_rules.0,
+                        metadata: today_rules.1.as_ref(),
+                        origin: set.source.map_or_else(
+                            || format!("v{} (no rule set)", today.version),
+                            |p| p.display().to_string(),
+                        ),
+                    }
+                }
             },
             &proposal,
             &args.replay,
@@ -340,7 +363,11 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
 }
 
 /// Compares the history on disk with the one at `base`: edited or deleted versions are findings.
-fn immutability(dir: &Path, base: &str) -> Result<(Vec<Item>, Value), catalog::CatalogError> {
+fn immutability(
+    contract: &catalog::Contract,
+    base: &str,
+) -> Result<(Vec<Item>, Value), catalog::CatalogError> {
+    let dir: &Path = &contract.schemas;
     let published = catalog::git::history_at(dir, base)?;
     let mut items = Vec::new();
     let mut checked = Vec::new();
@@ -369,6 +396,37 @@ fn immutability(dir: &Path, base: &str) -> Result<(Vec<Item>, Value), catalog::C
             Ok(_) => {}
         }
         checked.push(old.version);
+    }
+    // A registered rule set is published as its schema is: see catalog::rule_history.
+    for r in catalog::rule_history::rewritten_since(contract, base)? {
+        let shown = |p: &Option<std::path::PathBuf>| {
+            p.as_ref()
+                .map_or_else(|| "nowhere".to_string(), |p| p.display().to_string())
+        };
+        let file = r
+            .now_in
+            .clone()
+            .unwrap_or_else(|| catalog::rule_history::rules_path(dir, r.version));
+        items.push(Item {
+            rule: "RULES_REWRITTEN".into(),
+            severity: Severity::Error,
+            file: Some(file.display().to_string()),
+            pointer: None,
+            at: None,
+            message: format!(
+                "version {}'s rule set was published at {base} ({} rule(s), in {}) and has been changed in place ({} rule(s), in {})",
+                r.version,
+                r.was,
+                shown(&r.was_in),
+                r.now,
+                shown(&r.now_in)
+            ),
+            help: Some(format!(
+                "keep v{v}'s rule set as it was (in {}), and put new rules in a new version: copy v{v}.json to the next vN.json and give the contract's [[rules]] to that one",
+                catalog::rule_history::rules_path(dir, r.version).display(),
+                v = r.version
+            )),
+        });
     }
     let json = json!({
         "base": base,

@@ -219,12 +219,12 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     drop(cluster);
 
     let card = &outcome.card;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = out.stdout();
     let title = format!(
         "\naudit of contract \"{}\" (subject {}) over MQTT and Kafka",
         contract.name, contract.subject
     );
-    let _ = write!(stdout, "{}", scorecard_text(card, &title));
+    write!(stdout, "{}", scorecard_text(card, &title)).input()?;
     // Compare with the ground truth: which generators did the audit flag?
     let mut flagged: BTreeMap<&str, u64> = BTreeMap::new();
     for p in &card.producers {
@@ -277,14 +277,15 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         })
         .copied()
         .collect();
-    let _ = writeln!(
+    writeln!(
         stdout,
         "\nsent {} MQTT message(s) and {} Kafka record(s), audited {}",
         outcome.sent.mqtt,
         outcome.sent.kafka,
         card.messages()
-    );
-    let _ = writeln!(
+    )
+    .input()?;
+    writeln!(
         stdout,
         "found {} of {} misbehaving generator(s): {}",
         found.len(),
@@ -294,15 +295,15 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         } else {
             found.join(", ")
         }
-    );
+    )
+    .input()?;
     if !missed.is_empty() {
-        let _ = writeln!(stdout, "missed: {}", missed.join(", "));
+        writeln!(stdout, "missed: {}", missed.join(", ")).input()?;
     }
     if !wrongly.is_empty() {
-        let _ = writeln!(stdout, "flagged but compliant: {}", wrongly.join(", "));
+        writeln!(stdout, "flagged but compliant: {}", wrongly.join(", ")).input()?;
     }
-    let _ = writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64());
-    let _ = out;
+    writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64()).input()?;
     Ok(
         if missed.is_empty()
             && wrongly.is_empty()

@@ -279,7 +279,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let level_override = args.level.or(contract.as_ref().map(|c| c.level));
     let (published_items, published_json) = match (&args.base, &contract) {
         (Some(base), Some(c)) => {
-            let (items, json) = immutability(&c.schemas, base).input()?;
+            let (items, json) = immutability(c, base).input()?;
             (Some(items), Some(json))
         }
         _ => (None, None),
@@ -544,7 +544,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         doc["contract"] = json!(c.name);
     }
     for w in &warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
     doc["warnings"] = json!(warnings);
     let report = Report {

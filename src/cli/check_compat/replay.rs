@@ -135,7 +135,7 @@ pub(crate) fn run(
         );
     }
     for w in &warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
     let result = replayer.finish();
     let rule_counts = (
