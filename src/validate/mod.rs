@@ -156,9 +156,6 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
 pub struct PayloadValidator {
     validator: jsonschema::Validator,
     fast: Option<fast::FastPath>,
-    /// Whether the fast path may also say "invalid": not under Draft 4, whose
-    /// `exclusiveMinimum`/`exclusiveMaximum` are booleans the fast path does not read.
-    refutes: bool,
     max_bytes: usize,
 }
 
@@ -196,7 +193,6 @@ impl PayloadValidator {
         Ok(PayloadValidator {
             validator,
             fast: fast::FastPath::compile(&doc),
-            refutes: schema.draft != Draft::Draft4,
             max_bytes: DEFAULT_MAX_PAYLOAD,
         })
     }
@@ -245,12 +241,8 @@ impl PayloadValidator {
     /// Whether raw payload bytes pass every check, without building messages (and, for flat
     /// schemas, without building a JSON value).
     pub fn is_valid(&self, bytes: &[u8]) -> bool {
-        if let Some(fast) = &self.fast {
-            match fast.judge(bytes, self.max_bytes, None) {
-                fast::Judgement::Valid(_) => return true,
-                fast::Judgement::Invalid if self.refutes => return false,
-                _ => {}
-            }
+        if self.certify(bytes, None).is_some() {
+            return true;
         }
         match self.check_parsed(bytes) {
             Ok(value) => self.validator.is_valid(&value),
