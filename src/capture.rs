@@ -9,10 +9,15 @@
 //! newline that is not a record is dropped with a warning, and the lines before it are used.
 
 use base64::Engine;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The capture format's version, the value of the header's `schemactl_capture` key.
 pub const FORMAT_VERSION: u32 = 1;
@@ -42,6 +47,16 @@ pub struct Header {
     /// Messages kept, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<u64>,
+    /// A sampled capture's counts per producer.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_producer: BTreeMap<String, SeenKept>,
+}
+
+/// Messages one producer sent during a sampled capture, and how many of them the file keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenKept {
+    pub seen: u64,
+    pub kept: u64,
 }
 
 impl Header {
@@ -64,9 +79,10 @@ pub struct Record {
     /// The Kafka key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<Bytes>,
-    /// Kafka headers, name → value.
+    /// Kafka headers, name → value (`null` for a header without a value; of a repeated name,
+    /// the first).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub headers: BTreeMap<String, Bytes>,
+    pub headers: BTreeMap<String, Option<Bytes>>,
     /// When the message was sent or received (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
@@ -192,7 +208,8 @@ impl<R: Read> Reader<R> {
             warnings: Vec::new(),
             plain_producers: true,
         };
-        if let Some((number, first)) = reader.next_line()? {
+        if let Some(number) = reader.next_line()? {
+            let first = std::mem::take(&mut reader.line);
             let text = trim(&first);
             let header = serde_json::from_slice::<Value>(text)
                 .ok()
@@ -232,8 +249,8 @@ impl<R: Read> Reader<R> {
         std::mem::take(&mut self.warnings)
     }
 
-    /// The next non-blank line with its number, line ending kept.
-    fn next_line(&mut self) -> Result<Option<(u64, Vec<u8>)>, String> {
+    /// Reads the next non-blank line into `self.line`, line ending kept; its number.
+    fn next_line(&mut self) -> Result<Option<u64>, String> {
         loop {
             self.line.clear();
             let n = self
@@ -247,7 +264,7 @@ impl<R: Read> Reader<R> {
             if trim(&self.line).iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Ok(Some((self.number, std::mem::take(&mut self.line))));
+            return Ok(Some(self.number));
         }
     }
 
@@ -262,44 +279,62 @@ impl<R: Read> Reader<R> {
 
     /// The next entry; an error names the file and line.
     pub fn next_entry(&mut self) -> Result<Option<Entry>, String> {
-        let Some((number, raw)) = (match self.pending.take() {
-            Some(p) => Some(p),
-            None => self.next_line()?,
-        }) else {
-            return Ok(None);
+        let mut entry = Entry {
+            line: 0,
+            producer: None,
+            payload: Vec::new(),
         };
-        let cut = !raw.ends_with(b"\n");
-        let mut raw = raw;
-        raw.truncate(trim(&raw).len());
-        let text = raw.as_slice();
+        Ok(self.read_into(&mut entry)?.then_some(entry))
+    }
+
+    /// Reads the next entry into `entry`, reusing its buffer (no allocation per plain line
+    /// once the buffers have grown); `false` at the end. An error names the file and line.
+    pub fn read_into(&mut self, entry: &mut Entry) -> Result<bool, String> {
+        let number = match self.pending.take() {
+            Some((number, first)) => {
+                self.line = first;
+                number
+            }
+            None => match self.next_line()? {
+                Some(number) => number,
+                None => return Ok(false),
+            },
+        };
+        let cut = !self.line.ends_with(b"\n");
+        let len = trim(&self.line).len();
+        self.line.truncate(len);
+        entry.line = number;
         match &self.kind {
             Kind::Lines => {
-                let producer = self
+                // The line's buffer becomes the entry's payload, and the entry's old buffer
+                // the next line's.
+                std::mem::swap(&mut self.line, &mut entry.payload);
+                entry.producer = self
                     .plain_producers
-                    .then(|| serde_json::from_slice::<Value>(text).ok())
+                    .then(|| serde_json::from_slice::<Value>(&entry.payload).ok())
                     .flatten()
                     .and_then(|v| self.producer_of(&v));
-                Ok(Some(Entry {
-                    line: number,
-                    producer,
-                    payload: raw,
-                }))
+                Ok(true)
             }
-            Kind::Capture(_) => match serde_json::from_slice::<Record>(text) {
+            Kind::Capture(_) => match serde_json::from_slice::<RecordPayload>(&self.line) {
                 Ok(record) => {
-                    let payload = record
-                        .payload
-                        .to_bytes()
-                        .map_err(|e| format!("{}:{number}: {e}", self.name))?;
-                    let producer = record.producer.clone().or_else(|| match &record.payload {
-                        Payload::Json(v) => self.producer_of(v),
-                        Payload::Base64(_) => None,
-                    });
-                    Ok(Some(Entry {
-                        line: number,
-                        producer,
-                        payload,
-                    }))
+                    let json = matches!(record.payload, PayloadBytes::Json(_));
+                    entry.payload = match record.payload {
+                        PayloadBytes::Json(bytes) => bytes,
+                        PayloadBytes::Base64(b) => base64::engine::general_purpose::STANDARD
+                            .decode(b.as_bytes())
+                            .map_err(|e| {
+                                format!("{}:{number}: payload is not valid base64: {e}", self.name)
+                            })?,
+                    };
+                    entry.producer = match record.producer {
+                        Some(p) => Some(p.into_owned()),
+                        None if json => serde_json::from_slice::<Value>(&entry.payload)
+                            .ok()
+                            .and_then(|v| self.producer_of(&v)),
+                        None => None,
+                    };
+                    Ok(true)
                 }
                 Err(e) if cut => {
                     self.warnings.push(format!(
@@ -307,11 +342,142 @@ impl<R: Read> Reader<R> {
                         self.name,
                         number - 1
                     ));
-                    Ok(None)
+                    Ok(false)
                 }
                 Err(e) => Err(format!("{}:{number}: not a capture record: {e}", self.name)),
             },
         }
+    }
+}
+
+/// What the replay reads of a [`Record`]: the producer and the payload. The other fields are
+/// skipped (a record must still name its transport and topic, so that a line of something else
+/// is not read as one).
+#[derive(Deserialize)]
+struct RecordPayload<'a> {
+    #[serde(borrow, default)]
+    producer: Option<std::borrow::Cow<'a, str>>,
+    payload: PayloadBytes,
+    #[allow(dead_code)]
+    transport: IgnoredAny,
+    #[allow(dead_code)]
+    topic: IgnoredAny,
+}
+
+/// A record's payload as bytes: a JSON payload written out compactly as it is read (never built
+/// into a [`Value`]: the same bytes `serde_json` would write for it, keys in their order, a
+/// repeated key kept), a base64 one left to decode.
+enum PayloadBytes {
+    Json(Vec<u8>),
+    Base64(String),
+}
+
+impl<'de> Deserialize<'de> for PayloadBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Which;
+        impl<'de> Visitor<'de> for Which {
+            type Value = PayloadBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("{\"json\": ...} or {\"base64\": \"...\"}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PayloadBytes, A::Error> {
+                let key: std::borrow::Cow<'de, str> = map
+                    .next_key()?
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let payload = match key.as_ref() {
+                    "json" => {
+                        let mut out = Vec::with_capacity(256);
+                        map.next_value_seed(Transcode(&mut out))?;
+                        PayloadBytes::Json(out)
+                    }
+                    "base64" => PayloadBytes::Base64(map.next_value()?),
+                    other => return Err(de::Error::unknown_variant(other, &["json", "base64"])),
+                };
+                if map.next_key::<IgnoredAny>()?.is_some() {
+                    return Err(de::Error::invalid_length(2, &self));
+                }
+                Ok(payload)
+            }
+        }
+        d.deserialize_map(Which)
+    }
+}
+
+/// Writes the JSON value it reads to `.0`, compactly.
+struct Transcode<'a>(&'a mut Vec<u8>);
+
+impl Transcode<'_> {
+    fn write<T: Serialize + ?Sized, E: de::Error>(self, v: &T) -> Result<(), E> {
+        serde_json::to_writer(&mut *self.0, v).map_err(E::custom)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Transcode<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Transcode<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.write(&v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.write(&v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.write(&v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.write(&v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.write(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.0.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.push(b'[');
+        let mut first = true;
+        loop {
+            let at = self.0.len();
+            if !first {
+                self.0.push(b',');
+            }
+            if seq.next_element_seed(Transcode(&mut *self.0))?.is_none() {
+                self.0.truncate(at);
+                break;
+            }
+            first = false;
+        }
+        self.0.push(b']');
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.0.push(b'{');
+        let mut first = true;
+        loop {
+            let at = self.0.len();
+            if !first {
+                self.0.push(b',');
+            }
+            if map.next_key_seed(Transcode(&mut *self.0))?.is_none() {
+                self.0.truncate(at);
+                break;
+            }
+            self.0.push(b':');
+            map.next_value_seed(Transcode(&mut *self.0))?;
+            first = false;
+        }
+        self.0.push(b'}');
+        Ok(())
     }
 }
 
@@ -372,9 +538,265 @@ impl<T> Reservoir<T> {
         self.by_producer.values().map(|(_, k)| k.len() as u64).sum()
     }
 
+    /// Seen and kept, producer by producer.
+    pub fn counts(&self) -> BTreeMap<String, SeenKept> {
+        self.by_producer
+            .iter()
+            .map(|(p, (seen, kept))| {
+                let kept = kept.len() as u64;
+                (p.clone(), SeenKept { seen: *seen, kept })
+            })
+            .collect()
+    }
+
+    /// The kept items, producer by producer, without giving them up.
+    pub fn kept_items(&self) -> impl Iterator<Item = &T> {
+        self.by_producer.values().flat_map(|(_, k)| k.iter())
+    }
+
     /// The kept items, producer by producer.
     pub fn into_kept(self) -> impl Iterator<Item = (String, Vec<T>)> {
         self.by_producer.into_iter().map(|(p, (_, k))| (p, k))
+    }
+}
+
+/// How often a sampled capture is written out while the audit runs.
+pub const SNAPSHOT_EVERY: Duration = Duration::from_secs(2);
+/// How often an unsampled capture's buffer is flushed while messages arrive.
+const FLUSH_EVERY: Duration = Duration::from_millis(200);
+
+/// What a finished capture holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Written {
+    /// Messages offered (each counted message of the audit).
+    pub seen: u64,
+    /// Messages in the file.
+    pub kept: u64,
+}
+
+enum Sink {
+    /// Every message, appended as it is audited: the file is complete up to its last line.
+    All {
+        out: BufWriter<File>,
+        last_flush: Instant,
+        written: u64,
+    },
+    /// A reservoir per producer. Items are replaced as the audit runs, so the file cannot be
+    /// appended to: it is written whole, header with the counts first, every
+    /// [`SNAPSHOT_EVERY`] and at the end, each time to a temporary file renamed over it (an
+    /// interrupted audit leaves the last snapshot, a complete capture that says how many
+    /// messages it had seen).
+    Sampled {
+        header: Header,
+        /// (arrival number, record line): the file lists records in arrival order.
+        reservoir: Reservoir<(u64, String)>,
+        arrivals: u64,
+        last_snapshot: Instant,
+        dirty: bool,
+    },
+}
+
+struct State {
+    sink: Sink,
+    /// The first write error; the audit goes on, and finishing reports it.
+    error: Option<String>,
+}
+
+/// Writes a capture while an audit runs; shared by the MQTT and the Kafka reader.
+pub struct Writer {
+    path: PathBuf,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("path", &self.path).finish()
+    }
+}
+
+impl Writer {
+    /// Creates the capture at `path`: a sampled one when `header.sample_per_producer` is set
+    /// (with `seed` for the reservoir), else one appended to as messages arrive, its header
+    /// written at once.
+    pub fn create(path: &Path, header: Header, seed: u64) -> Result<Writer, String> {
+        let name = path.display();
+        let file = File::create(path).map_err(|e| format!("cannot create capture {name}: {e}"))?;
+        let sink = match header.sample_per_producer {
+            Some(n) => {
+                let sink = Sink::Sampled {
+                    header,
+                    reservoir: Reservoir::new(usize::try_from(n).unwrap_or(usize::MAX), seed),
+                    arrivals: 0,
+                    last_snapshot: Instant::now(),
+                    dirty: true,
+                };
+                drop(file);
+                sink
+            }
+            None => {
+                let mut out = BufWriter::with_capacity(64 * 1024, file);
+                let line = serde_json::to_string(&header).map_err(|e| e.to_string())?;
+                writeln!(out, "{line}")
+                    .and_then(|()| out.flush())
+                    .map_err(|e| format!("cannot write capture {name}: {e}"))?;
+                Sink::All {
+                    out,
+                    last_flush: Instant::now(),
+                    written: 0,
+                }
+            }
+        };
+        let writer = Writer {
+            path: path.to_path_buf(),
+            state: Mutex::new(State { sink, error: None }),
+        };
+        // A sampled capture is a readable (empty) capture from the start.
+        writer.snapshot_now()?;
+        Ok(writer)
+    }
+
+    /// The file written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds one audited message, attributed to `producer`.
+    pub fn write(&self, producer: &str, record: &Record) {
+        let line = match serde_json::to_string(record) {
+            Ok(l) => l,
+            Err(e) => {
+                self.lock()
+                    .error
+                    .get_or_insert(format!("cannot encode a record: {e}"));
+                return;
+            }
+        };
+        let mut state = self.lock();
+        if state.error.is_some() {
+            return;
+        }
+        let result = match &mut state.sink {
+            Sink::All {
+                out,
+                last_flush,
+                written,
+            } => {
+                *written += 1;
+                let mut r = writeln!(out, "{line}");
+                if r.is_ok() && last_flush.elapsed() >= FLUSH_EVERY {
+                    r = out.flush();
+                    *last_flush = Instant::now();
+                }
+                r.map_err(|e| e.to_string())
+            }
+            Sink::Sampled {
+                reservoir,
+                arrivals,
+                last_snapshot,
+                dirty,
+                header,
+            } => {
+                *arrivals += 1;
+                reservoir.offer(producer, (*arrivals, line));
+                *dirty = true;
+                if last_snapshot.elapsed() >= SNAPSHOT_EVERY {
+                    *last_snapshot = Instant::now();
+                    *dirty = false;
+                    snapshot(&self.path, header, reservoir).map_err(|e| e.to_string())
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        if let Err(e) = result {
+            state.error = Some(format!("cannot write capture {}: {e}", self.path.display()));
+        }
+    }
+
+    fn snapshot_now(&self) -> Result<(), String> {
+        let mut state = self.lock();
+        if let Sink::Sampled {
+            header,
+            reservoir,
+            dirty,
+            ..
+        } = &mut state.sink
+            && *dirty
+        {
+            *dirty = false;
+            return snapshot(&self.path, header, reservoir)
+                .map_err(|e| format!("cannot write capture {}: {e}", self.path.display()));
+        }
+        Ok(())
+    }
+
+    /// Writes what is left (a sampled capture's last snapshot, an unsampled one's buffer);
+    /// the first write error, if any, is returned here.
+    pub fn finish(&self) -> Result<Written, String> {
+        self.snapshot_now()?;
+        let mut state = self.lock();
+        let state = &mut *state;
+        let written = match &mut state.sink {
+            Sink::All { out, written, .. } => {
+                if let Err(e) = out.flush() {
+                    state.error.get_or_insert(format!(
+                        "cannot write capture {}: {e}",
+                        self.path.display()
+                    ));
+                }
+                Written {
+                    seen: *written,
+                    kept: *written,
+                }
+            }
+            Sink::Sampled { reservoir, .. } => Written {
+                seen: reservoir.seen(),
+                kept: reservoir.kept(),
+            },
+        };
+        match state.error.take() {
+            Some(e) => Err(e),
+            None => Ok(written),
+        }
+    }
+}
+
+/// Writes a sampled capture whole: its header with the counts so far, then the kept records in
+/// arrival order, to a temporary file renamed over `path`.
+fn snapshot(
+    path: &Path,
+    header: &mut Header,
+    reservoir: &Reservoir<(u64, String)>,
+) -> std::io::Result<()> {
+    header.seen = Some(reservoir.seen());
+    header.kept = Some(reservoir.kept());
+    header.by_producer = reservoir.counts();
+    let mut lines: Vec<&(u64, String)> = reservoir.kept_items().collect();
+    lines.sort_unstable_by_key(|(n, _)| *n);
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    let mut out = BufWriter::new(File::create(&tmp)?);
+    serde_json::to_writer(&mut out, header)?;
+    out.write_all(b"\n")?;
+    for (_, line) in lines {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.into_inner().map_err(|e| e.into_error())?.sync_data()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The verdict a capture records: `"valid"`, or the violations found.
+pub fn verdict_of(violations: &[crate::validate::Violation]) -> Value {
+    if violations.is_empty() {
+        Value::String("valid".into())
+    } else {
+        serde_json::to_value(violations).unwrap_or(Value::Null)
     }
 }
 
@@ -403,6 +825,10 @@ mod tests {
             sample_per_producer: Some(10),
             seen: Some(50),
             kept: Some(10),
+            by_producer: BTreeMap::from([(
+                "generator2".to_string(),
+                SeenKept { seen: 50, kept: 10 },
+            )]),
         };
         let line = serde_json::to_string(&header).unwrap();
         assert!(header.sampled());
@@ -513,5 +939,187 @@ mod tests {
         let mut none = Reservoir::new(0, 0);
         none.offer("p", 1);
         assert_eq!((none.seen(), none.kept()), (1, 0));
+    }
+
+    fn header(sample: Option<u64>) -> Header {
+        Header {
+            schemactl_capture: FORMAT_VERSION,
+            contract: "generator".into(),
+            schema_version: Some(3),
+            taken_at: Some("2026-12-01T10:00:00.000Z".into()),
+            sources: vec!["mqtt://127.0.0.1:1883 emergency_generator".into()],
+            sample_per_producer: sample,
+            seen: None,
+            kept: None,
+            by_producer: BTreeMap::new(),
+        }
+    }
+
+    fn record(producer: &str, n: u64) -> Record {
+        Record {
+            transport: "mqtt".into(),
+            topic: "emergency_generator".into(),
+            partition: None,
+            offset: None,
+            key: None,
+            headers: BTreeMap::new(),
+            timestamp: None,
+            producer: Some(producer.into()),
+            schema_id: None,
+            guid: None,
+            payload: Payload::from_raw(
+                format!(r#"{{"generatorID":"{producer}","n":{n}}}"#).as_bytes(),
+            ),
+            verdict: Some(verdict_of(&[])),
+        }
+    }
+
+    fn read_file(path: &Path) -> (Kind, Vec<Entry>, Vec<String>) {
+        let mut r = Reader::new(File::open(path).unwrap(), "c", Some("/generatorID")).unwrap();
+        let mut out = Vec::new();
+        while let Some(e) = r.next_entry().unwrap() {
+            out.push(e);
+        }
+        (r.kind().clone(), out, r.take_warnings())
+    }
+
+    #[test]
+    fn an_unsampled_capture_is_readable_while_it_is_written_and_complete_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let w = Writer::create(&path, header(None), 1).unwrap();
+        // The header is on disk before any message: a capture interrupted now is readable.
+        let (kind, entries, _) = read_file(&path);
+        assert_eq!(kind, Kind::Capture(header(None)));
+        assert!(entries.is_empty());
+        for n in 0..3 {
+            w.write("generator1", &record("generator1", n));
+        }
+        assert_eq!(w.finish().unwrap(), Written { seen: 3, kept: 3 });
+        let (_, entries, warnings) = read_file(&path);
+        assert!(warnings.is_empty());
+        let got: Vec<_> = entries
+            .iter()
+            .map(|e| (e.line, e.payload.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            (0..3)
+                .map(|n| (
+                    n + 2,
+                    format!(r#"{{"generatorID":"generator1","n":{n}}}"#).into_bytes()
+                ))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_sampled_capture_keeps_n_per_producer_in_arrival_order_and_counts_what_it_saw() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let w = Writer::create(&path, header(Some(5)), 7).unwrap();
+        // Readable from the start: a header that says nothing was seen yet.
+        let (kind, entries, _) = read_file(&path);
+        let Kind::Capture(h) = kind else { panic!() };
+        assert_eq!((h.seen, h.kept, entries.len()), (Some(0), Some(0), 0));
+        for n in 0..1000 {
+            w.write("busy", &record("busy", n));
+            if n == 500 {
+                w.write("rare", &record("rare", n));
+            }
+        }
+        assert_eq!(
+            w.finish().unwrap(),
+            Written {
+                seen: 1001,
+                kept: 6
+            }
+        );
+        let (kind, entries, warnings) = read_file(&path);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let Kind::Capture(h) = kind else { panic!() };
+        assert!(h.sampled());
+        assert_eq!((h.seen, h.kept), (Some(1001), Some(6)));
+        assert_eq!(
+            h.by_producer["busy"],
+            SeenKept {
+                seen: 1000,
+                kept: 5
+            }
+        );
+        assert_eq!(h.by_producer["rare"], SeenKept { seen: 1, kept: 1 });
+        assert_eq!(entries.len(), 6);
+        let ns: Vec<u64> = entries
+            .iter()
+            .map(|e| {
+                let v: Value = serde_json::from_slice(&e.payload).unwrap();
+                v["n"].as_u64().unwrap()
+            })
+            .collect();
+        let mut sorted = ns.clone();
+        sorted.sort_unstable();
+        assert_eq!(ns, sorted, "records in arrival order");
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.producer.as_deref() == Some("rare"))
+                .count(),
+            1
+        );
+        assert!(!dir.path().join("c.jsonl.partial").exists());
+    }
+
+    #[test]
+    fn a_capture_that_cannot_be_created_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing/c.jsonl");
+        let e = Writer::create(&path, header(None), 0).unwrap_err();
+        assert!(
+            e.contains("cannot create capture") && e.contains("missing/c.jsonl"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_verdict_is_valid_or_the_violations() {
+        use crate::validate::{Violation, ViolationKind};
+        assert_eq!(verdict_of(&[]), json!("valid"));
+        let v = verdict_of(&[Violation::new(ViolationKind::NOT_JSON, "not JSON")]);
+        assert_eq!(v[0]["kind"], "NOT_JSON");
+        assert_eq!(v[0]["message"], "not JSON");
+    }
+
+    #[test]
+    fn a_json_payload_is_read_as_serde_json_writes_it() {
+        let payloads = [
+            r#"{"generatorID":"generator1","lat":40.68066,"lon":-73.47429,"temperature":36,"pressure":500,"fuel":-9}"#,
+            r#"{"a":[1,2.5,-3,true,false,null,"x\"y\u00e9",{"b":{}},[]],"c":1e-7,"d":18446744073709551615}"#,
+            r#"[]"#,
+            r#""text""#,
+            r#"12"#,
+        ];
+        let mut text = String::from("{\"schemactl_capture\":1,\"contract\":\"g\"}\n");
+        for p in payloads {
+            text.push_str(&format!(
+                "{{\"transport\":\"mqtt\",\"topic\":\"t\",\"payload\":{{\"json\":{p}}},\"verdict\":\"valid\"}}\n"
+            ));
+        }
+        let (_, entries, _) = read_all(text.as_bytes());
+        assert_eq!(entries.len(), payloads.len());
+        for (e, p) in entries.iter().zip(payloads) {
+            let v: Value = serde_json::from_str(p).unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&e.payload),
+                serde_json::to_string(&v).unwrap()
+            );
+        }
+        assert_eq!(entries[0].producer.as_deref(), Some("generator1"));
+        let bad = "{\"schemactl_capture\":1,\"contract\":\"g\"}\n{\"transport\":\"mqtt\",\"topic\":\"t\",\"payload\":{\"yaml\":1}}\n";
+        let mut r = Reader::new(bad.as_bytes(), "f", None).unwrap();
+        let e = r.next_entry().unwrap_err();
+        assert!(
+            e.starts_with("f:2: not a capture record") && e.contains("yaml"),
+            "{e}"
+        );
     }
 }

@@ -1,11 +1,14 @@
 //! Replay: real payloads checked against today's newest schema and a proposal, to show what the
 //! proposal would refuse that producers send today (`check-compat --replay`).
 //!
-//! Both checks use [`PayloadValidator`], the audit's validator with its fast path; the detailed
+//! Both checks use [`PayloadValidator`], the audit's validator with its fast path, then the
+//! version's data-contract rules ([`RuleEngine`]) on a payload that passed the schema: a rule
+//! failure (onFailure ERROR or DLQ) refuses the payload as a schema violation does. The detailed
 //! (slow) check runs only for the few refused payloads shown as examples.
 
 use crate::capture::Entry;
-use crate::validate::PayloadValidator;
+use crate::validate::rules::RuleEngine;
+use crate::validate::{PayloadValidator, Violation};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -52,33 +55,167 @@ pub struct Replay {
     pub first_by_producer: BTreeMap<String, Example>,
 }
 
+/// One version as the replay judges it: its schema, then (for a payload that passes it) its
+/// data-contract rules, as `validate` and the audit do.
+#[derive(Clone, Copy)]
+pub struct Judge<'v> {
+    pub schema: &'v PayloadValidator,
+    pub rules: Option<&'v RuleEngine>,
+}
+
+impl<'v> Judge<'v> {
+    /// The schema alone.
+    pub fn schema(schema: &'v PayloadValidator) -> Judge<'v> {
+        Judge {
+            schema,
+            rules: None,
+        }
+    }
+
+    /// The schema and its rules (none evaluated when `rules` is empty).
+    pub fn with_rules(schema: &'v PayloadValidator, rules: &'v RuleEngine) -> Judge<'v> {
+        Judge {
+            schema,
+            rules: (!rules.is_empty()).then_some(rules),
+        }
+    }
+}
+
+/// Whether `rules` let `payload` (which passed its schema) through: no rule failed, or only
+/// rules whose onFailure is NONE.
+fn rules_pass(rules: Option<&RuleEngine>, payload: &[u8]) -> bool {
+    let Some(rules) = rules else {
+        return true;
+    };
+    rules.passes(payload)
+        || serde_json::from_slice::<serde_json::Value>(payload)
+            .is_ok_and(|v| rules.check(&v).iter().all(|f| !f.action.fails()))
+}
+
+/// The first reason `judge` refuses `payload`: a schema violation, else a failed rule.
+fn first_violation(judge: Judge<'_>, payload: &[u8]) -> Option<Violation> {
+    if let Some(v) = judge.schema.check(payload).into_iter().next() {
+        return Some(v);
+    }
+    let record: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    judge
+        .rules?
+        .check(&record)
+        .into_iter()
+        .find(|f| f.action.fails())
+        .map(Violation::rule)
+}
+
 /// Checks payloads against `today` and `proposal`, keeping up to `max_examples` examples.
 pub struct Replayer<'v> {
-    today: &'v PayloadValidator,
-    proposal: &'v PayloadValidator,
+    today: Judge<'v>,
+    proposal: Judge<'v>,
+    /// Both versions evaluate the same rules the same way: each payload's rules run once.
+    same_rules: bool,
     max_examples: usize,
+    /// The contract's identity pointer, for entries that come without a producer.
+    identity: Option<Identity>,
     result: Replay,
 }
 
+/// Where a payload names its producer.
+struct Identity {
+    pointer: String,
+    /// The pointer's key when it names a top-level key: read while today's fast path checks
+    /// the payload, so the payload is not parsed a second time to find its producer.
+    key: Option<String>,
+}
+
 impl<'v> Replayer<'v> {
+    /// Schemas only, no rules.
     pub fn new(
         today: &'v PayloadValidator,
         proposal: &'v PayloadValidator,
         max_examples: usize,
     ) -> Replayer<'v> {
+        Replayer::judging(Judge::schema(today), Judge::schema(proposal), max_examples)
+    }
+
+    /// Schemas and rules. When both judges hold the very same rule engine (the contract's
+    /// rules, with no CEL_FIELD rule whose fields depend on the schema), a payload's rules are
+    /// evaluated once for both.
+    pub fn judging(today: Judge<'v>, proposal: Judge<'v>, max_examples: usize) -> Replayer<'v> {
+        let same_rules = match (today.rules, proposal.rules) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
         Replayer {
             today,
             proposal,
+            same_rules,
             max_examples,
+            identity: None,
             result: Replay::default(),
+        }
+    }
+
+    /// Finds the producer of an entry that has none at `pointer` (a JSON pointer), as the
+    /// payload is checked.
+    pub fn with_identity(mut self, pointer: Option<&str>) -> Self {
+        self.identity = pointer.map(|p| Identity {
+            pointer: p.to_string(),
+            key: p
+                .strip_prefix('/')
+                .filter(|k| !k.contains('/'))
+                .map(|k| k.replace("~1", "/").replace("~0", "~")),
+        });
+        self
+    }
+
+    /// Today's schema verdict, and the producer at the identity pointer when `entry` has none.
+    fn today_schema(&self, entry: &Entry) -> (bool, Option<String>) {
+        let schema = self.today.schema;
+        let Some(identity) = self.identity.as_ref().filter(|_| entry.producer.is_none()) else {
+            return (schema.is_valid(&entry.payload), None);
+        };
+        if let Some(key) = &identity.key
+            && let Some(Some(producer)) = schema.certify(&entry.payload, Some(key))
+        {
+            return (true, Some(producer));
+        }
+        let producer = serde_json::from_slice::<serde_json::Value>(&entry.payload)
+            .ok()
+            .and_then(|v| {
+                Some(match v.pointer(&identity.pointer)? {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+            });
+        (schema.is_valid(&entry.payload), producer)
+    }
+
+    /// Whether today's version and the proposal accept `payload`, today's schema verdict given.
+    fn verdicts(&self, payload: &[u8], today: bool) -> (bool, bool) {
+        let proposed = self.proposal.schema.is_valid(payload);
+        if self.same_rules {
+            if !(today || proposed) {
+                return (false, false);
+            }
+            let rules = rules_pass(self.today.rules, payload);
+            (today && rules, proposed && rules)
+        } else {
+            (
+                today && rules_pass(self.today.rules, payload),
+                proposed && rules_pass(self.proposal.rules, payload),
+            )
         }
     }
 
     /// Replays one payload read at `file`.
     pub fn replay(&mut self, file: &str, entry: &Entry) {
-        let today = self.today.is_valid(&entry.payload);
-        let proposed = self.proposal.is_valid(&entry.payload);
-        let producer = entry.producer.as_deref().unwrap_or(UNKNOWN_PRODUCER);
+        let (today_schema, found) = self.today_schema(entry);
+        let (today, proposed) = self.verdicts(&entry.payload, today_schema);
+        let producer = entry
+            .producer
+            .as_deref()
+            .or(found.as_deref())
+            .unwrap_or(UNKNOWN_PRODUCER);
         let counts = match self.result.by_producer.get_mut(producer) {
             Some(c) => c,
             None => self
@@ -115,8 +252,14 @@ impl<'v> Replayer<'v> {
 
     fn example(&self, file: &str, entry: &Entry, producer: &str) -> Example {
         let at = format!("{file}:{}", entry.line);
-        let violation = self.proposal.check(&entry.payload).into_iter().next();
+        let violation = first_violation(self.proposal, &entry.payload);
         let value = violation.as_ref().and_then(|v| {
+            if let Some(rule) = &v.rule
+                && rule.field.is_none()
+            {
+                // A record-level rule: the values it read.
+                return Some(serde_json::to_value(&rule.values).unwrap_or_default());
+            }
             let doc: serde_json::Value = serde_json::from_slice(&entry.payload).ok()?;
             doc.pointer(v.pointer.as_deref()?).cloned()
         });
@@ -276,5 +419,82 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(2431), "2,431");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    fn rule(name: &str, expr: &str, on_failure: Option<&str>) -> crate::catalog::Rule {
+        crate::catalog::Rule {
+            name: name.into(),
+            doc: None,
+            kind: crate::catalog::RuleKind::CONDITION,
+            mode: crate::catalog::RuleMode::WRITEREAD,
+            rule_type: "CEL".into(),
+            tags: vec![],
+            params: BTreeMap::new(),
+            expr: Some(expr.into()),
+            on_success: None,
+            on_failure: on_failure.map(str::to_string),
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn a_failed_rule_refuses_like_a_schema_violation() {
+        let v = validator(None);
+        let doc = json!({"type": "object"});
+        let rules = RuleEngine::new(
+            &[rule("fuel_not_negative", "message.fuel >= 0", None)],
+            &doc,
+            None,
+        )
+        .unwrap();
+        let readings = [
+            entry(1, Some("g1"), r#"{"id":"g1","fuel":-9}"#),
+            entry(2, Some("g1"), r#"{"id":"g1","fuel":9}"#),
+            entry(3, Some("g2"), r#"{"id":"g2"}"#),
+        ];
+        // Today has no rule, the proposal has one: the -9 reading is rejected, and the example
+        // names the rule and the values it read.
+        let mut r = Replayer::judging(Judge::schema(&v), Judge::with_rules(&v, &rules), 5);
+        for e in &readings {
+            r.replay("f", e);
+        }
+        let result = r.finish();
+        assert_eq!((result.total.payloads, result.total.rejected), (3, 1));
+        let e = &result.examples[0];
+        assert_eq!(e.keyword.as_deref(), Some("fuel_not_negative"));
+        assert_eq!(e.value, Some(json!({"message.fuel": -9})));
+        assert!(
+            e.message.starts_with("rule \"fuel_not_negative\" failed"),
+            "{}",
+            e.message
+        );
+
+        // The same engine on both sides runs once per payload and refuses on both: nothing
+        // rejected, nothing newly accepted.
+        let both = Judge::with_rules(&v, &rules);
+        let mut r = Replayer::judging(both, both, 5);
+        assert!(r.same_rules);
+        for e in &readings {
+            r.replay("f", e);
+        }
+        assert_eq!(
+            r.finish().total,
+            Counts {
+                payloads: 3,
+                rejected: 0,
+                newly_accepted: 0
+            }
+        );
+
+        // A rule whose onFailure is NONE only reports: it refuses nothing.
+        let report_only = RuleEngine::new(
+            &[rule("fuel_not_negative", "message.fuel >= 0", Some("NONE"))],
+            &doc,
+            None,
+        )
+        .unwrap();
+        let mut r = Replayer::judging(Judge::schema(&v), Judge::with_rules(&v, &report_only), 5);
+        r.replay("f", &readings[0]);
+        assert_eq!(r.finish().total.rejected, 0);
     }
 }

@@ -5,6 +5,8 @@
 #[path = "common/cli.rs"]
 mod cli_run;
 use cli_run::{Run, root, schemactl, schemactl_in};
+#[path = "services/mod.rs"]
+mod services;
 
 use serde_json::Value;
 
@@ -38,21 +40,24 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let replay = &doc["replay"];
     assert_eq!(doc["compatible"], false);
-    // day.jsonl: 7 readings; 400, 394 (generator1) and -9 (generator3) are refused by 0..100;
-    // generator2's reading without fuel is refused today already, so it is not "rejected".
-    assert_eq!(counts(replay), (7, 3, 0));
+    // day.jsonl: 7 readings; 400, 394 (generator1) and -9 (generator3) are refused by 0..100.
+    // generator2's reading without fuel is refused today already, and so is generator3's -9:
+    // v3's schema lets it through, but the contract's rule fuel_not_negative refuses it, for
+    // both versions. Neither is "rejected".
+    assert_eq!(counts(replay), (7, 2, 0));
     let by = &replay["by_producer"];
     assert_eq!(counts(&by["generator1"]), (3, 2, 0));
     assert_eq!(counts(&by["generator2"]), (3, 0, 0));
-    assert_eq!(counts(&by["generator3"]), (1, 1, 0));
-    assert_eq!(replay["producers_affected"], 2);
+    assert_eq!(counts(&by["generator3"]), (1, 0, 0));
+    assert_eq!(replay["producers_affected"], 1);
+    assert_eq!(replay["rules"]["today"], 3);
+    assert_eq!(replay["rules"]["proposal"], 3);
     let first = &replay["examples"][0];
     assert_eq!(first["at"], format!("{DAY}:1"));
     assert_eq!(first["pointer"], "/fuel");
     assert_eq!(first["keyword"], "maximum");
     assert_eq!(first["value"], 400);
-    assert_eq!(replay["examples"][2]["keyword"], "minimum");
-    assert_eq!(replay["examples"][2]["value"], -9);
+    assert_eq!(replay["examples"].as_array().unwrap().len(), 2);
     assert_eq!(replay["passed"], false);
     assert_eq!(
         replay["summary"][0],
@@ -74,7 +79,12 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
         text.stdout
     );
     assert!(
-        text.stdout.contains("the proposal refuses 1 of 1 readings (100.0%) that generator3 sent; /fuel -9 is less than the minimum of 0"),
+        !text.stdout.contains("that generator3 sent"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("note[REPLAY_RULES]: each payload is judged by the schema, then by the data-contract rules (3 for v3, 3 for the proposal)"),
         "{}",
         text.stdout
     );
@@ -181,13 +191,16 @@ fn an_incompatible_change_no_reading_notices_still_fails_but_says_so() {
         "{}",
         run.stdout
     );
-    // With the -9 reading, the same change refuses generator3.
+    // With the -9 reading the schema change would refuse generator3's reading, but today's
+    // version refuses it already through the rule fuel_not_negative: still no producer
+    // affected.
     let (_, doc) = replay_json(&[NO_NEGATIVE_FUEL, "--replay", DAY]);
     assert_eq!(
         counts(&doc["replay"]["by_producer"]["generator3"]),
-        (1, 1, 0)
+        (1, 0, 0)
     );
-    assert_eq!(doc["replay"]["rejected"], 1);
+    assert_eq!(doc["replay"]["rejected"], 0);
+    assert_eq!(doc["replay"]["producers_affected"], 0);
 }
 
 #[test]
@@ -389,8 +402,8 @@ fn validate_reads_a_capture_and_names_each_producer() {
 
 #[test]
 fn a_looser_proposal_counts_what_it_newly_accepts() {
-    // v3 with `fuel` no longer required: generator2's reading without fuel (day.jsonl:8),
-    // refused today, is accepted by the proposal.
+    // v3 with `fuel` no longer required: generator2's reading without fuel (day.jsonl:8) is
+    // refused today.
     let dir = tempfile::tempdir().unwrap();
     let mut schema: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("schemas/generator/v3.json")).unwrap(),
@@ -404,19 +417,166 @@ fn a_looser_proposal_counts_what_it_newly_accepts() {
     std::fs::write(&proposal, schema.to_string()).unwrap();
     let (run, doc) = replay_json(&[proposal.to_str().unwrap(), "--replay", DAY]);
     let replay = &doc["replay"];
-    assert_eq!(counts(replay), (7, 0, 1), "{}", run.stderr);
-    assert_eq!(counts(&replay["by_producer"]["generator2"]), (3, 0, 1));
+    // The proposal's schema accepts it, but its rules do not: fuel_not_negative cannot be
+    // evaluated on a reading without fuel, and a rule that cannot be evaluated fails.
+    assert_eq!(counts(replay), (7, 0, 0), "{}", run.stderr);
+    assert_eq!(counts(&replay["by_producer"]["generator2"]), (3, 0, 0));
+
+    // `lat` no longer required, and a reading without it (no rule reads lat): refused by v3,
+    // accepted by the proposal.
+    schema["required"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r != "lat");
+    std::fs::write(&proposal, schema.to_string()).unwrap();
+    let lines = dir.path().join("no-lat.jsonl");
+    std::fs::write(
+        &lines,
+        "{\"generatorID\": \"generator2\", \"lon\": -97.2, \"temperature\": 20, \"pressure\": 400, \"fuel\": 30}\n",
+    )
+    .unwrap();
+    let lines = lines.to_str().unwrap();
+    let (run, doc) = replay_json(&[proposal.to_str().unwrap(), "--replay", lines]);
+    assert_eq!(counts(&doc["replay"]), (1, 0, 1), "{}", run.stderr);
     let run = schemactl(&[
         "check-compat",
         proposal.to_str().unwrap(),
         "--contract",
         "generator",
         "--replay",
-        DAY,
+        lines,
     ]);
     assert!(
         run.stdout
             .contains("the proposal accepts 1 replayed payload(s) that v3 refuses"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// `--replay --registry`: "today" is the registry subject's newest version, judged by the rules
+/// it carries there; the proposal by the contract's rules.
+#[test]
+fn with_a_registry_today_is_the_subjects_newest_version_with_its_rules() {
+    let registry = services::Registry::start();
+    let url = registry.url.as_str();
+    // Nothing registered yet: nothing to replay against, an input error.
+    let run = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--contract",
+        "generator",
+        "--registry",
+        url,
+        "--replay",
+        DAY,
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "nothing to replay against: subject \"emergency_generator-value\" has no version"
+        ),
+        "{}",
+        run.stderr
+    );
+
+    // The subject's versions registered from a copy of the contract without its rules.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
+    let toml = std::fs::read_to_string(root().join("contracts/generator.toml")).unwrap();
+    let without_rules = toml.split("[[rules]]").next().unwrap();
+    std::fs::write(dir.path().join("contracts/generator.toml"), without_rules).unwrap();
+    let schemas = dir.path().join("schemas/generator");
+    std::fs::create_dir_all(&schemas).unwrap();
+    for e in std::fs::read_dir(root().join("schemas/generator")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
+    }
+    let reg = schemactl_in(
+        dir.path(),
+        &["register", "--contract", "generator", "--registry", url],
+    );
+    assert_eq!(reg.code, 0, "{}{}", reg.stdout, reg.stderr);
+
+    let (run, doc) = replay_json(&[PERCENT, "--registry", url, "--replay", DAY]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let replay = &doc["replay"];
+    assert_eq!(replay["rules"]["today"], 0, "{replay:#}");
+    assert_eq!(replay["rules"]["proposal"], 3);
+    assert!(
+        replay["rules"]["today_from"]
+            .as_str()
+            .unwrap()
+            .starts_with("registry subject \"emergency_generator-value\" version "),
+        "{replay:#}"
+    );
+    // The registry's newest version has no rule: generator3's -9 passes today, and the
+    // proposal refuses it.
+    assert_eq!(counts(replay), (7, 3, 0), "{replay:#}");
+    assert_eq!(counts(&replay["by_producer"]["generator3"]), (1, 1, 0));
+
+    // A harmless schema change still refuses the -9 reading, through the contract's rule.
+    let (run, doc) = replay_json(&[HARMLESS, "--registry", url, "--replay", DAY]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let replay = &doc["replay"];
+    assert_eq!(counts(replay), (7, 1, 0), "{replay:#}");
+    let example = &replay["examples"][0];
+    assert_eq!(example["at"], format!("{DAY}:4"));
+    assert_eq!(example["keyword"], "fuel_not_negative");
+    assert_eq!(example["value"], serde_json::json!({"message.fuel": -9}));
+    assert!(
+        replay["summary"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("the proposal refuses 1 of 1 readings (100.0%) that generator3 sent; rule \"fuel_not_negative\" failed: message.fuel >= 0"),
+        "{replay:#}"
+    );
+
+    // Once the registry's newest version carries the contract's rules, they refuse the -9
+    // reading today as well: nothing rejected.
+    let reg = schemactl(&["register", "--contract", "generator", "--registry", url]);
+    assert_eq!(reg.code, 0, "{}{}", reg.stdout, reg.stderr);
+    let (run, doc) = replay_json(&[HARMLESS, "--registry", url, "--replay", DAY]);
+    let replay = &doc["replay"];
+    assert_eq!(replay["rules"]["today"], 3, "{replay:#}");
+    assert_eq!(counts(replay), (7, 0, 0), "{replay:#}");
+    assert_eq!(replay["passed"], true);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+/// Ten producers are named one by one; the rest are counted in one note, so every affected
+/// producer is accounted for in the text.
+#[test]
+fn past_ten_producers_the_rest_are_counted_in_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = (1..=12)
+        .map(|g| {
+            format!(
+                "{{\"generatorID\": \"generator{g}\", \"lat\": 40.0, \"lon\": -73.0, \"temperature\": 36, \"pressure\": 500, \"fuel\": 400}}\n"
+            )
+        })
+        .collect();
+    let path = dir.path().join("twelve.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    let run = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--contract",
+        "generator",
+        "--replay",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let named = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("error[REPLAY_REJECTED]"))
+        .count();
+    assert_eq!(named, 10, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "note[REPLAY_REJECTED]: and 2 more producer(s) (--format json lists them all)"
+        ),
         "{}",
         run.stdout
     );

@@ -15,6 +15,7 @@ pub use inspect::Attribution;
 pub use report::AuditReport;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
+use crate::capture;
 use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt, TopicCheck};
 use crate::transport::mqtt::{MqttConfig, MqttEvent, MqttSource};
 use crate::transport::{TransportError, TransportKind};
@@ -204,6 +205,29 @@ pub async fn run<L: SchemaLookup + 'static>(
     ready: Option<tokio::sync::oneshot::Sender<()>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<Scorecard, AuditError> {
+    run_capturing(
+        plan,
+        mqtt_validator,
+        lookup,
+        progress,
+        ready,
+        shutdown,
+        None,
+    )
+    .await
+}
+
+/// [`run`], also writing every counted message to `capture` (a record counted as replayed,
+/// a duplicate, is not written again).
+pub async fn run_capturing<L: SchemaLookup + 'static>(
+    plan: Plan,
+    mqtt_validator: Option<PayloadValidator>,
+    lookup: Option<L>,
+    progress: Arc<Progress>,
+    ready: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: impl std::future::Future<Output = ()>,
+    capture: Option<Arc<capture::Writer>>,
+) -> Result<Scorecard, AuditError> {
     let stop = Stop::new(plan.max_messages);
     let started = std::time::Instant::now();
     // Connect everything first: anything unreachable fails the run before it starts.
@@ -257,9 +281,20 @@ pub async fn run<L: SchemaLookup + 'static>(
         let progress = progress.clone();
         let plan = plan.clone();
         let handle = tokio::runtime::Handle::current();
+        let capture = capture.clone();
         std::thread::Builder::new()
             .name("audit-kafka".into())
-            .spawn(move || read_kafka(source, resolver, &plan, &stop, &progress, &handle))
+            .spawn(move || {
+                read_kafka(
+                    source,
+                    resolver,
+                    &plan,
+                    &stop,
+                    &progress,
+                    &handle,
+                    capture.as_deref(),
+                )
+            })
             .map_err(|e| AuditError::Infrastructure(format!("cannot start the Kafka reader: {e}")))
     });
     let kafka_thread = kafka_thread.transpose()?;
@@ -268,8 +303,18 @@ pub async fn run<L: SchemaLookup + 'static>(
             let stop = stop.clone();
             let progress = progress.clone();
             let plan = plan.clone();
+            let capture = capture.clone();
             Some(tokio::spawn(async move {
-                read_mqtt(source, v, p.version, &plan, &stop, &progress).await
+                read_mqtt(
+                    source,
+                    v,
+                    p.version,
+                    &plan,
+                    &stop,
+                    &progress,
+                    capture.as_deref(),
+                )
+                .await
             }))
         }
         (Some(source), _, _) => {
@@ -370,6 +415,7 @@ async fn read_mqtt(
     plan: &Plan,
     stop: &Stop,
     progress: &Progress,
+    capture: Option<&capture::Writer>,
 ) -> Scorecard {
     let mut card = Scorecard::new(plan.max_violations, plan.keep_seen);
     let mut stopped = stop.tx.subscribe();
@@ -418,6 +464,25 @@ async fn read_mqtt(
                     &m.payload,
                     &verdict.violations,
                 );
+                if let Some(c) = capture {
+                    c.write(
+                        &verdict.producer,
+                        &capture::Record {
+                            transport: TransportKind::Mqtt.to_string(),
+                            topic: m.topic.clone(),
+                            partition: None,
+                            offset: None,
+                            key: None,
+                            headers: Default::default(),
+                            timestamp: Some(crate::cli::rfc3339(origin.at_millis)),
+                            producer: Some(verdict.producer.clone()),
+                            schema_id: None,
+                            guid: None,
+                            payload: capture::Payload::from_raw(&m.payload),
+                            verdict: Some(capture::verdict_of(&verdict.violations)),
+                        },
+                    );
+                }
                 progress.add(TransportKind::Mqtt, !verdict.violations.is_empty());
             }
             MqttEvent::Redelivered { topic } => {
@@ -591,6 +656,7 @@ fn read_kafka<L: SchemaLookup>(
     stop: &Stop,
     progress: &Progress,
     runtime: &tokio::runtime::Handle,
+    capture: Option<&capture::Writer>,
 ) -> Scorecard {
     let mut card = Scorecard::new(plan.max_violations, plan.keep_seen);
     let max_bytes = plan.max_bytes;
@@ -801,6 +867,41 @@ fn read_kafka<L: SchemaLookup>(
         );
         if let Some((_, what)) = &named {
             card.judged_also(&verdict.producer, what);
+        }
+        if let Some(c) = capture {
+            let schema = wire::decode(value, record.header(VALUE_SCHEMA_ID_HEADER))
+                .ok()
+                .map(|f| f.schema);
+            c.write(
+                &verdict.producer,
+                &capture::Record {
+                    transport: TransportKind::Kafka.to_string(),
+                    topic: origin.topic.to_string(),
+                    partition: Some(partition),
+                    offset: Some(offset),
+                    key: record.key().map(capture::Bytes::from_raw),
+                    headers: record.headers().into_iter().fold(
+                        std::collections::BTreeMap::new(),
+                        |mut m, (name, value)| {
+                            m.entry(name.to_string())
+                                .or_insert_with(|| value.map(capture::Bytes::from_raw));
+                            m
+                        },
+                    ),
+                    timestamp: Some(crate::cli::rfc3339(origin.at_millis)),
+                    producer: Some(verdict.producer.clone()),
+                    schema_id: match schema {
+                        Some(SchemaRef::Id(id)) => Some(id),
+                        _ => None,
+                    },
+                    guid: match schema {
+                        Some(SchemaRef::Guid(g)) => Some(uuid::Uuid::from_bytes(g).to_string()),
+                        _ => None,
+                    },
+                    payload: capture::Payload::from_raw(payload),
+                    verdict: Some(capture::verdict_of(&verdict.violations)),
+                },
+            );
         }
         progress.add(TransportKind::Kafka, !verdict.violations.is_empty());
     }

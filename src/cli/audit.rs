@@ -9,8 +9,9 @@ use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::audit::expect::{Score, score};
 use crate::audit::{
-    Attribution, AuditError, AuditReport, KafkaPlan, MqttPlan, Plan, Progress, run,
+    Attribution, AuditError, AuditReport, KafkaPlan, MqttPlan, Plan, Progress, run_capturing,
 };
+use crate::capture;
 use crate::report::Format;
 use crate::simulate::manifest;
 use crate::transport::TransportKind;
@@ -51,6 +52,8 @@ Examples:
   schemactl audit --kafka 127.0.0.1:9092 --registry http://127.0.0.1:8081 --from-beginning \\
       --max-messages 10000 --format json --report audit.json
   schemactl audit --mqtt mqtt://127.0.0.1 --duration 30s --expect truth.jsonl
+  # keep what producers sent, for `check-compat --replay` (at most 1000 per producer)
+  schemactl audit --mqtt mqtt://127.0.0.1 --duration 1h --capture day.jsonl --capture-sample 1000
   # two of these split the fleet; then: schemactl report merge a.json b.json
   schemactl audit --mqtt mqtt://127.0.0.1 --mqtt-version 5 --kafka 127.0.0.1:9092 \\
       --registry http://127.0.0.1:8081 --group audit --duration 1h --report a.json")]
@@ -81,6 +84,14 @@ pub struct Args {
     /// Also write the JSON report here (input of `schemactl report merge`).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Also write every audited message here, as JSON lines (a capture, the input of
+    /// `check-compat --replay` and `validate`), as the audit runs.
+    #[arg(long, value_name = "FILE")]
+    pub capture: Option<PathBuf>,
+    /// With --capture: keep at most N messages per producer (reservoir sampling); the file is
+    /// then rewritten whole every 2 s and at the end, its header saying how many were seen.
+    #[arg(long, value_name = "N", requires = "capture")]
+    pub capture_sample: Option<u64>,
     /// Score the run against a simulator manifest: precision and recall per fault kind.
     #[arg(long, value_name = "MANIFEST")]
     pub expect: Option<PathBuf>,
@@ -213,6 +224,16 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
         allow_empty: args.allow_empty,
     };
+    let capture = match &args.capture {
+        Some(path) => Some(Arc::new(open_capture(
+            path,
+            &contract.name,
+            version,
+            &plan,
+            args.capture_sample,
+        )?)),
+        None => None,
+    };
     let progress = Arc::new(Progress::default());
     let runtime = tokio::runtime::Runtime::new().infra()?;
     let bar = super::live::progress_bar("waiting for the brokers");
@@ -240,7 +261,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     });
                 }
             });
-            let result = run(
+            let result = run_capturing(
                 plan,
                 Some(validator),
                 lookup,
@@ -249,6 +270,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 async {
                     let _ = tokio::signal::ctrl_c().await;
                 },
+                capture.clone(),
             )
             .await;
             if let Some(t) = ticker {
@@ -261,6 +283,21 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             AuditError::Input(m) => Failure::Input(anyhow!(m)),
             AuditError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
         })?;
+    if let Some(c) = &capture {
+        let written = c
+            .finish()
+            .map_err(|e| Failure::Infrastructure(anyhow!(e)))?;
+        eprintln!(
+            "capture: {} of {} audited message(s) written to {}{}",
+            written.kept,
+            written.seen,
+            c.path().display(),
+            match args.capture_sample {
+                Some(n) => format!(" (at most {n} per producer)"),
+                None => String::new(),
+            }
+        );
+    }
     // The manifest is read at the end: the audit usually starts before the simulator finishes,
     // and the simulator only puts the manifest in place once it is complete.
     let scored: Option<Score> = match &args.expect {
@@ -368,6 +405,52 @@ async fn show_progress(
         }
         bar.set_message(parts.join("  |  "));
     }
+}
+
+/// Creates the capture file with its header: the contract, its newest version, when, and the
+/// brokers and topics audited (addresses only: no credentials).
+fn open_capture(
+    path: &std::path::Path,
+    contract: &str,
+    version: u32,
+    plan: &Plan,
+    sample: Option<u64>,
+) -> Result<capture::Writer, Failure> {
+    let mut sources = Vec::new();
+    if let Some(m) = &plan.mqtt {
+        let at = url::Url::parse(&m.config.url)
+            .map(|mut u| {
+                let _ = u.set_username("");
+                let _ = u.set_password(None);
+                u.to_string()
+            })
+            .unwrap_or_else(|_| m.config.url.clone());
+        for f in &m.filters {
+            sources.push(format!("{} {f}", at.trim_end_matches('/')));
+        }
+    }
+    if let Some(k) = &plan.kafka {
+        sources.push(format!(
+            "kafka://{} {}",
+            k.config.bootstrap_servers, k.topic
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let header = capture::Header {
+        schemactl_capture: capture::FORMAT_VERSION,
+        contract: contract.to_string(),
+        schema_version: Some(version),
+        taken_at: Some(super::rfc3339(now)),
+        sources,
+        sample_per_producer: sample,
+        seen: None,
+        kept: None,
+        by_producer: Default::default(),
+    };
+    capture::Writer::create(path, header, now as u64).map_err(|e| Failure::Input(anyhow!(e)))
 }
 
 /// How long the audit waits for the simulator to put its manifest in place.

@@ -6,15 +6,17 @@ mod replay;
 use super::registry::Session;
 use super::{Classify, Cli, Failure, FormatArg, Outcome, Output};
 use crate::Exit;
+use crate::catalog;
 use crate::compat::{Level, Policy};
 use crate::gate::{self, GateError, Request, SubjectCheck, label};
+use crate::registry::model::VersionRef;
 use anyhow::anyhow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject emergency_generator-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)\n  schemactl check-compat proposal.json --contract generator --replay captured.jsonl --max-rejected 0"
+    after_long_help = "Examples:\n  schemactl check-compat new.json --against v1.json --against v2.json --level FULL_TRANSITIVE\n  schemactl check-compat --contract generator\n  schemactl check-compat --contract generator --base origin/main --format github\n  schemactl check-compat new.json --registry http://localhost:8081 --subject emergency_generator-value\n  schemactl check-compat --contract generator --registry    (URL from SCHEMA_REGISTRY_URL or schemactl.toml)\n  schemactl check-compat proposal.json --contract generator --replay captured.jsonl --max-rejected 0\n  schemactl check-compat proposal.json --contract generator --registry --replay captured.jsonl"
 )]
 pub struct Args {
     /// The proposed schema. With --contract it defaults to the newest version in the history.
@@ -54,7 +56,9 @@ pub struct Args {
     pub base: Option<String>,
     /// Also replay these captures or plain JSON-lines files: count the payloads that the newest
     /// version accepts today and the proposal would refuse, per producer (plain lines: the
-    /// producer is at the contract's [identity] pointer).
+    /// producer is at the contract's [identity] pointer). Each side judges by its schema, then
+    /// by its data-contract rules: a failed rule refuses a payload. With --registry, today is
+    /// the subject's newest version, with the rules it carries there.
     #[arg(long, value_name = "FILE", num_args = 1.., requires = "contract")]
     pub replay: Vec<PathBuf>,
     /// With --replay: fail when the proposal refuses more than this many replayed payloads that
@@ -102,21 +106,25 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         subject: args.subject.clone(),
     };
     if args.registry.is_some() || args.subject.is_some() {
-        if !args.replay.is_empty() {
-            return Err(anyhow!(
-                "--replay does not work with --registry yet: replay against the contract's files (drop --registry)"
-            ))
-            .input();
-        }
         let check = SubjectCheck::prepare(&cli.root, &request).map_err(failure)?;
         let session = Session::open(
             cli,
             args.registry.clone().flatten().as_deref(),
             args.timeout,
         )?;
-        let outcome = session.run(check.run(&session.client)).map_err(failure)?;
+        let mut outcome = session.run(check.run(&session.client)).map_err(failure)?;
         warn(&outcome.warnings);
-        return super::finish(&outcome.report(), args.format.format, out);
+        let replayed = if args.replay.is_empty() {
+            None
+        } else {
+            let contract =
+                catalog::load_contract(&cli.root, args.contract.as_deref().unwrap_or_default())
+                    .input()?;
+            let (case, json) = replay_registry_newest(&contract, &outcome, &session, args)?;
+            outcome.replay = Some(json);
+            Some(case)
+        };
+        return super::finish(&outcome.report(replayed), args.format.format, out);
     }
     let mut outcome = gate::check_files(&cli.root, &request).map_err(failure)?;
     warn(&outcome.warnings);
@@ -124,9 +132,37 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         None
     } else {
         let (contract, today, proposal) = outcome.replay_inputs().map_err(failure)?;
+        // Today's rules: the contract's when today is the newest version; when the proposal is
+        // the newest itself, the rule set today's version was registered with (its
+        // vN.rules.json, or none).
+        let today_rules: (Vec<catalog::Rule>, Option<catalog::Metadata>);
+        let rules = match args.proposal {
+            Some(_) => replay::TodayRules {
+                rules: &contract.rules,
+                metadata: contract.metadata.as_ref(),
+                origin: contract.file.display().to_string(),
+            },
+            None => {
+                let set = catalog::rule_history::rule_sets(contract, proposal.version)
+                    .input()?
+                    .into_iter()
+                    .find(|r| r.version == today.version)
+                    .unwrap_or_default();
+                today_rules = (set.rules(), set.typed_metadata());
+                replay::TodayRules {
+                    rules: &today_rules.0,
+                    metadata: today_rules.1.as_ref(),
+                    origin: set.source.map_or_else(
+                        || format!("v{} (no rule set)", today.version),
+                        |p| p.display().to_string(),
+                    ),
+                }
+            }
+        };
         let (case, json) = replay::run(
             contract,
             today,
+            rules,
             proposal,
             &args.replay,
             args.max_rejected,
@@ -136,4 +172,74 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         Some(case)
     };
     super::finish(&outcome.report(replayed), args.format.format, out)
+}
+
+/// `--replay` with `--registry`: the subject's newest version, with the rules and metadata it
+/// carries there, is "today".
+fn replay_registry_newest(
+    contract: &catalog::Contract,
+    outcome: &gate::SubjectOutcome,
+    session: &Session,
+    args: &Args,
+) -> Result<(crate::report::Case, serde_json::Value), Failure> {
+    let subject = &outcome.subject;
+    let Some(compared) = &outcome.compared else {
+        return Err(anyhow!(
+            "nothing to replay against: subject \"{subject}\" has no version at {} today",
+            outcome.registry
+        ))
+        .input();
+    };
+    let number = compared
+        .versions
+        .last()
+        .copied()
+        .ok_or_else(|| anyhow!("subject \"{subject}\" returned no version"))
+        .infra()?;
+    // With its ruleSet and metadata, which the versions read for the verdict leave out.
+    let newest = session
+        .run(
+            session
+                .client
+                .version_with_rules(subject, VersionRef::Number(number)),
+        )
+        .map_err(super::registry::failure)?;
+    let origin = format!("registry subject \"{subject}\" version {}", newest.version);
+    let today = catalog::parse_schema_text(
+        Path::new(&origin),
+        newest.schema.clone(),
+        u32::try_from(newest.version).unwrap_or(0),
+    )
+    .input()?;
+    let rules: Vec<catalog::Rule> = match &newest.rule_set {
+        Some(set) => {
+            serde_json::from_value::<catalog::RuleSet>(set.clone())
+                .map_err(|e| anyhow!("{origin}: ruleSet: {e}"))
+                .input()?
+                .domain_rules
+        }
+        None => Vec::new(),
+    };
+    let metadata: Option<catalog::Metadata> = match &newest.metadata {
+        Some(m) => Some(
+            serde_json::from_value(m.clone())
+                .map_err(|e| anyhow!("{origin}: metadata: {e}"))
+                .input()?,
+        ),
+        None => None,
+    };
+    let proposal = outcome.proposal_file();
+    replay::run(
+        contract,
+        &today,
+        replay::TodayRules {
+            rules: &rules,
+            metadata: metadata.as_ref(),
+            origin,
+        },
+        proposal,
+        &args.replay,
+        args.max_rejected,
+        compared.local.compatible && compared.remote.is_compatible,
+    )
 }

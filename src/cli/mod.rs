@@ -22,6 +22,8 @@ mod subjects;
 mod test;
 mod validate;
 
+pub use live::rfc3339;
+
 use crate::Exit;
 use crate::report::Format;
 use clap::{Parser, Subcommand};

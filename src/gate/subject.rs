@@ -54,6 +54,9 @@ pub struct SubjectOutcome {
     pub contract: Option<String>,
     /// What the schema parser warned about, and versions whose references were not followed.
     pub warnings: Vec<String>,
+    /// With a replay: what it found (filled by the replay step).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<serde_json::Value>,
     #[serde(skip)]
     proposal_file: SchemaFile,
 }
@@ -204,6 +207,7 @@ impl SubjectCheck {
             published: self.published,
             contract: self.contract,
             warnings,
+            replay: None,
             proposal_file: self.proposal,
         })
     }
@@ -235,8 +239,14 @@ impl Compared {
 }
 
 impl SubjectOutcome {
-    /// The report: both verdicts as checks, then the published versions.
-    pub fn report(&self) -> Report {
+    /// The proposal as read and parsed.
+    pub fn proposal_file(&self) -> &SchemaFile {
+        &self.proposal_file
+    }
+
+    /// The report: both verdicts as checks, then the replay's check (when one ran), then the
+    /// published versions.
+    pub fn report(&self, replay: Option<Case>) -> Report {
         let subject = &self.subject;
         let name = &self.proposal;
         let mut header = Vec::new();
@@ -290,6 +300,7 @@ impl SubjectOutcome {
                 cases.push(self.registry_case(c));
             }
         }
+        cases.extend(replay);
         cases.extend(self.published.as_ref().map(Published::case));
         Report {
             command: "check-compat",

@@ -17,6 +17,8 @@ mod over_tls;
 
 mod once;
 
+mod capture;
+
 use brokers::{Mosquitto, Tansu, free_port};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};

@@ -1,11 +1,12 @@
 //! `check-compat --replay`: the proposal and today's newest version against real payloads.
 
 use super::super::{Classify, Failure};
-use crate::capture::{Kind, Reader};
-use crate::catalog::{Contract, SchemaFile};
-use crate::replay::{Replay, Replayer, UNKNOWN_PRODUCER, thousands};
+use crate::capture::{Entry, Kind, Reader};
+use crate::catalog::{Contract, Metadata, Rule, SchemaFile};
+use crate::replay::{Judge, Replay, Replayer, UNKNOWN_PRODUCER, thousands};
 use crate::report::{Case, Item, LineCol, Severity};
 use crate::validate::PayloadValidator;
+use crate::validate::rules::RuleEngine;
 use anyhow::anyhow;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -15,11 +16,22 @@ const EXAMPLES: usize = 5;
 /// Producers named one by one in the text report.
 const PRODUCERS_SHOWN: usize = 10;
 
+/// The rules of today's newest version: the contract's own (files), or those the registry's
+/// newest version carries.
+pub(crate) struct TodayRules<'a> {
+    pub rules: &'a [Rule],
+    pub metadata: Option<&'a Metadata>,
+    /// Where they come from, for messages.
+    pub origin: String,
+}
+
 /// Replays `files` against `today` and `proposal`; returns the report case, the JSON `replay`
-/// object and the warnings (also printed to stderr).
+/// object and the warnings (also printed to stderr). The proposal is judged by the contract's
+/// rules, today's version by `today_rules`.
 pub(crate) fn run(
     contract: &Contract,
     today: &SchemaFile,
+    today_rules: TodayRules<'_>,
     proposal: &SchemaFile,
     files: &[PathBuf],
     max_rejected: u64,
@@ -31,8 +43,43 @@ pub(crate) fn run(
             .input()
     };
     let (today_v, proposal_v) = (compile(today)?, compile(proposal)?);
+    let engine = |rules: &[Rule], metadata: Option<&Metadata>, f: &SchemaFile, origin: &str| {
+        RuleEngine::new(rules, f.schema.document(), metadata)
+            .map_err(|(name, e)| anyhow!("{origin}: rule \"{name}\": {e}"))
+            .input()
+    };
+    let proposal_rules = engine(
+        &contract.rules,
+        contract.metadata.as_ref(),
+        proposal,
+        &contract.file.display().to_string(),
+    )?;
+    // The same rules, none of them reading fields the schema declares: one engine serves both
+    // versions, and each payload's rules run once.
+    let shared = today_rules.rules == contract.rules.as_slice()
+        && today_rules.metadata == contract.metadata.as_ref()
+        && !contract.rules.iter().any(|r| r.rule_type == "CEL_FIELD");
+    let today_engine = if shared {
+        None
+    } else {
+        Some(engine(
+            today_rules.rules,
+            today_rules.metadata,
+            today,
+            &today_rules.origin,
+        )?)
+    };
+    let today_judge = Judge::with_rules(&today_v, today_engine.as_ref().unwrap_or(&proposal_rules));
+    let proposal_judge = Judge::with_rules(&proposal_v, &proposal_rules);
+    let rules_json = json!({
+        "today": today_judge.rules.map_or(0, RuleEngine::len),
+        "proposal": proposal_judge.rules.map_or(0, RuleEngine::len),
+        "today_from": today_rules.origin,
+    });
     let pointer = contract.identity.pointer.as_deref();
-    let mut replayer = Replayer::new(&today_v, &proposal_v, EXAMPLES);
+    // Plain lines' producers are found by the replayer, as today's version checks each one.
+    let mut replayer =
+        Replayer::judging(today_judge, proposal_judge, EXAMPLES).with_identity(pointer);
     let mut warnings = Vec::new();
     let mut files_json = Vec::new();
     for path in files {
@@ -42,7 +89,8 @@ pub(crate) fn run(
             .input()?;
         let mut reader = Reader::new(file, &name, pointer)
             .map_err(anyhow::Error::msg)
-            .input()?;
+            .input()?
+            .plain_producers(false);
         let kind = match reader.kind() {
             Kind::Capture(h) => {
                 if h.contract != contract.name {
@@ -64,7 +112,16 @@ pub(crate) fn run(
             }
         };
         let before = replayer.payloads();
-        while let Some(entry) = reader.next_entry().map_err(anyhow::Error::msg).input()? {
+        let mut entry = Entry {
+            line: 0,
+            producer: None,
+            payload: Vec::new(),
+        };
+        while reader
+            .read_into(&mut entry)
+            .map_err(anyhow::Error::msg)
+            .input()?
+        {
             replayer.replay(&name, &entry);
         }
         warnings.extend(reader.take_warnings());
@@ -81,7 +138,19 @@ pub(crate) fn run(
         crate::report::shell::warn(w);
     }
     let result = replayer.finish();
-    let case = case(&result, today, proposal, files, max_rejected, compatible);
+    let rule_counts = (
+        today_judge.rules.map_or(0, RuleEngine::len),
+        proposal_judge.rules.map_or(0, RuleEngine::len),
+    );
+    let case = case(
+        &result,
+        today,
+        proposal,
+        files,
+        max_rejected,
+        compatible,
+        rule_counts,
+    );
     let mut doc = serde_json::to_value(&result).unwrap_or_default();
     if let Value::Object(map) = &mut doc {
         map.insert("max_rejected".into(), json!(max_rejected));
@@ -93,6 +162,7 @@ pub(crate) fn run(
         map.insert("today".into(), json!(today.path.display().to_string()));
         map.insert("files".into(), json!(files_json));
         map.insert("warnings".into(), json!(warnings));
+        map.insert("rules".into(), rules_json);
         map.insert(
             "producers_affected".into(),
             json!(
@@ -114,16 +184,28 @@ fn case(
     files: &[PathBuf],
     max_rejected: u64,
     compatible: bool,
+    (today_rules, proposal_rules): (usize, usize),
 ) -> Case {
     let t = &result.total;
     let over = t.rejected > max_rejected;
     let mut items = Vec::new();
+    if today_rules + proposal_rules > 0 {
+        items.push(Item {
+            rule: "REPLAY_RULES".into(),
+            severity: Severity::Note,
+            file: None,
+            pointer: None,
+            at: None,
+            message: format!(
+                "each payload is judged by the schema, then by the data-contract rules ({today_rules} for {}, {proposal_rules} for the proposal): a payload a rule refuses counts as refused",
+                label(today)
+            ),
+            help: None,
+        });
+    }
     let sentences = result.sentences();
     let affected = sentences.len();
-    for sentence in &sentences {
-        if items.len() >= PRODUCERS_SHOWN {
-            break;
-        }
+    for sentence in sentences.iter().take(PRODUCERS_SHOWN) {
         items.push(Item {
             rule: "REPLAY_REJECTED".into(),
             severity: if over {

@@ -117,6 +117,13 @@ impl KafkaRecord<'_> {
     pub fn timestamp_millis(&self) -> Option<i64> {
         self.0.timestamp().to_millis()
     }
+    /// Every header, name and value, in the record's order.
+    pub fn headers(&self) -> Vec<(&str, Option<&[u8]>)> {
+        self.0
+            .headers()
+            .map(|h| h.iter().map(|h| (h.key, h.value)).collect())
+            .unwrap_or_default()
+    }
     /// The first header called `name`.
     pub fn header(&self, name: &str) -> Option<&[u8]> {
         let headers = self.0.headers()?;
