@@ -1,13 +1,16 @@
 //! Replay: real payloads checked against today's newest schema and a proposal, to show what the
 //! proposal would refuse that producers send today (`check-compat --replay`).
 //!
-//! Both checks use [`PayloadValidator`], the audit's validator with its fast path, then the
-//! version's data-contract rules ([`RuleEngine`]) on a payload that passed the schema: a rule
-//! failure (onFailure ERROR or DLQ) refuses the payload as a schema violation does. The detailed
-//! (slow) check runs only for the few refused payloads shown as examples.
+//! Each version judges a payload by its schema ([`PayloadValidator`], the audit's validator),
+//! then by its data-contract rules ([`RuleEngine`]) on a payload that passed the schema: a rule
+//! failure (onFailure ERROR or DLQ) refuses the payload as a schema violation does. Each version
+//! first reads the payload once ([`RuleEngine::one_pass`]: the schema's fast path, the rules
+//! evaluated natively on the fields it picks, and the producer's id); only a payload a version
+//! does not certify that way goes through that version's full checks, and the detailed check
+//! that finds the pointer and keyword runs only for the few refused payloads shown as examples.
 
 use crate::capture::Entry;
-use crate::validate::rules::RuleEngine;
+use crate::validate::rules::{OnePass, RuleEngine};
 use crate::validate::{PayloadValidator, Violation};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -110,12 +113,53 @@ fn first_violation(judge: Judge<'_>, payload: &[u8]) -> Option<Violation> {
 pub struct Replayer<'v> {
     today: Judge<'v>,
     proposal: Judge<'v>,
-    /// Both versions evaluate the same rules the same way: each payload's rules run once.
+    /// Each version's one-pass check (schema fast path and native rules in one read).
+    today_fast: Fast<'v>,
+    proposal_fast: Fast<'v>,
+    /// Both versions evaluate the same rules the same way: a payload that needs the full
+    /// checks has its rules run once for both.
     same_rules: bool,
     max_examples: usize,
     /// The contract's identity pointer, for entries that come without a producer.
     identity: Option<Identity>,
     result: Replay,
+}
+
+/// One version's cheap check: `Some` when the payload certainly passes the schema and every
+/// rule, read once; `None` means "ask the full checks", never "refused".
+enum Fast<'v> {
+    /// No rules: the schema's fast path.
+    Schema(&'v PayloadValidator),
+    /// Rules evaluated natively on the fields the fast path picks, in the same pass.
+    OnePass(OnePass<'v>),
+    /// Rules the one pass cannot evaluate: the schema's fast path, then the rules' own pass.
+    Then(&'v PayloadValidator, &'v RuleEngine),
+}
+
+impl<'v> Fast<'v> {
+    fn of(judge: Judge<'v>) -> Fast<'v> {
+        match judge.rules {
+            None => Fast::Schema(judge.schema),
+            Some(rules) => {
+                let one = rules.one_pass(judge.schema);
+                if one.is_one_pass() {
+                    Fast::OnePass(one)
+                } else {
+                    Fast::Then(judge.schema, rules)
+                }
+            }
+        }
+    }
+
+    fn certify(&self, payload: &[u8], capture: Option<&str>) -> Option<Option<String>> {
+        match self {
+            Fast::Schema(v) => v.certify(payload, capture),
+            Fast::OnePass(one) => one.certify_capturing(payload, capture),
+            Fast::Then(v, rules) => v
+                .certify(payload, capture)
+                .filter(|_| rules.passes(payload)),
+        }
+    }
 }
 
 /// Where a payload names its producer.
@@ -137,8 +181,8 @@ impl<'v> Replayer<'v> {
     }
 
     /// Schemas and rules. When both judges hold the very same rule engine (the contract's
-    /// rules, with no CEL_FIELD rule whose fields depend on the schema), a payload's rules are
-    /// evaluated once for both.
+    /// rules, with no CEL_FIELD rule whose fields depend on the schema), a payload that needs
+    /// the full checks has its rules evaluated once for both.
     pub fn judging(today: Judge<'v>, proposal: Judge<'v>, max_examples: usize) -> Replayer<'v> {
         let same_rules = match (today.rules, proposal.rules) {
             (Some(a), Some(b)) => std::ptr::eq(a, b),
@@ -148,6 +192,8 @@ impl<'v> Replayer<'v> {
         Replayer {
             today,
             proposal,
+            today_fast: Fast::of(today),
+            proposal_fast: Fast::of(proposal),
             same_rules,
             max_examples,
             identity: None,
@@ -168,49 +214,63 @@ impl<'v> Replayer<'v> {
         self
     }
 
-    /// Today's schema verdict, and the producer at the identity pointer when `entry` has none.
-    fn today_schema(&self, entry: &Entry) -> (bool, Option<String>) {
-        let schema = self.today.schema;
-        let Some(identity) = self.identity.as_ref().filter(|_| entry.producer.is_none()) else {
-            return (schema.is_valid(&entry.payload), None);
-        };
-        if let Some(key) = &identity.key
-            && let Some(Some(producer)) = schema.certify(&entry.payload, Some(key))
-        {
-            return (true, Some(producer));
-        }
-        let producer = serde_json::from_slice::<serde_json::Value>(&entry.payload)
-            .ok()
-            .and_then(|v| {
-                Some(match v.pointer(&identity.pointer)? {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-            });
-        (schema.is_valid(&entry.payload), producer)
+    /// The producer at the identity pointer, read from the parsed payload.
+    fn producer_at(pointer: &str, payload: &[u8]) -> Option<String> {
+        let v = serde_json::from_slice::<serde_json::Value>(payload).ok()?;
+        Some(match v.pointer(pointer)? {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
     }
 
-    /// Whether today's version and the proposal accept `payload`, today's schema verdict given.
-    fn verdicts(&self, payload: &[u8], today: bool) -> (bool, bool) {
-        let proposed = self.proposal.schema.is_valid(payload);
-        if self.same_rules {
-            if !(today || proposed) {
-                return (false, false);
-            }
-            let rules = rules_pass(self.today.rules, payload);
-            (today && rules, proposed && rules)
+    /// Whether today's version and the proposal accept `entry`'s payload, and its producer
+    /// at the identity pointer when the entry names none. Each version first reads the payload
+    /// once ([`Fast`]); only a payload that a version does not certify goes through that
+    /// version's full checks (the schema validator, then the rules).
+    fn verdicts(&self, entry: &Entry) -> (bool, bool, Option<String>) {
+        let payload = &entry.payload;
+        let identity = self.identity.as_ref().filter(|_| entry.producer.is_none());
+        let key = identity.and_then(|i| i.key.as_deref());
+        let (today, mut found) = match self.today_fast.certify(payload, key) {
+            Some(found) => (Some(true), found),
+            None => (None, None),
+        };
+        if found.is_none()
+            && let Some(identity) = identity
+        {
+            found = Replayer::producer_at(&identity.pointer, payload);
+        }
+        let proposed = self.proposal_fast.certify(payload, None).map(|_| true);
+        if let (Some(t), Some(p)) = (today, proposed) {
+            return (t, p, found);
+        }
+        // The full checks for the side(s) not certified: the schema, then the rules on a
+        // payload that passed it.
+        let today_schema = today.is_some() || self.today.schema.is_valid(payload);
+        let proposed_schema = proposed.is_some() || self.proposal.schema.is_valid(payload);
+        let (today, proposed) = if self.same_rules {
+            // One engine: rules that passed on a certified side pass on the other.
+            let rules = if today.is_some() || proposed.is_some() {
+                true
+            } else if today_schema || proposed_schema {
+                rules_pass(self.today.rules, payload)
+            } else {
+                false
+            };
+            (today_schema && rules, proposed_schema && rules)
         } else {
             (
-                today && rules_pass(self.today.rules, payload),
-                proposed && rules_pass(self.proposal.rules, payload),
+                today.unwrap_or_else(|| today_schema && rules_pass(self.today.rules, payload)),
+                proposed
+                    .unwrap_or_else(|| proposed_schema && rules_pass(self.proposal.rules, payload)),
             )
-        }
+        };
+        (today, proposed, found)
     }
 
     /// Replays one payload read at `file`.
     pub fn replay(&mut self, file: &str, entry: &Entry) {
-        let (today_schema, found) = self.today_schema(entry);
-        let (today, proposed) = self.verdicts(&entry.payload, today_schema);
+        let (today, proposed, found) = self.verdicts(entry);
         let producer = entry
             .producer
             .as_deref()
@@ -496,5 +556,86 @@ mod tests {
         let mut r = Replayer::judging(Judge::schema(&v), Judge::with_rules(&v, &report_only), 5);
         r.replay("f", &readings[0]);
         assert_eq!(r.finish().total.rejected, 0);
+    }
+
+    /// The one-pass verdicts are the full checks' verdicts: for each pair of judges (no rules,
+    /// rules on one side, the same engine on both, report-only rules), every payload is counted
+    /// as the schema validator and the rule engine, run in full, judge it, and plain lines find
+    /// their producer at the identity pointer whichever path judged them.
+    #[test]
+    fn the_one_pass_verdicts_are_the_full_checks_verdicts() {
+        let (loose, tight) = (validator(Some(1000)), validator(Some(100)));
+        let doc = json!({"type": "object"});
+        let strict = RuleEngine::new(
+            &[rule("fuel_positive", "message.fuel > 0", None)],
+            &doc,
+            None,
+        )
+        .unwrap();
+        let report_only = RuleEngine::new(
+            &[rule("fuel_small", "message.fuel < 50", Some("NONE"))],
+            &doc,
+            None,
+        )
+        .unwrap();
+        assert!(strict.one_pass(&tight).is_one_pass());
+        let payloads = [
+            r#"{"id":"g1","fuel":40}"#,
+            r#"{"id":"g1","fuel":400}"#,
+            r#"{"id":"g2","fuel":0}"#,
+            r#"{"id":"g2","fuel":-3}"#,
+            r#"{"id":"g3","fuel":5000}"#,
+            r#"{"id":7,"fuel":60}"#,
+            r#"{"fuel":60}"#,
+            r#"{"id":"g4","fuel":"x"}"#,
+            "not json",
+        ];
+        let full = |j: Judge<'_>, p: &[u8]| {
+            j.schema.check(p).is_empty()
+                && j.rules.is_none_or(|r| {
+                    let v: serde_json::Value = serde_json::from_slice(p).unwrap();
+                    r.check(&v).iter().all(|f| !f.action.fails())
+                })
+        };
+        let pairs = [
+            (Judge::schema(&loose), Judge::schema(&tight)),
+            (Judge::schema(&tight), Judge::schema(&loose)),
+            (Judge::schema(&loose), Judge::with_rules(&tight, &strict)),
+            (Judge::with_rules(&loose, &strict), Judge::schema(&tight)),
+            (
+                Judge::with_rules(&loose, &strict),
+                Judge::with_rules(&tight, &strict),
+            ),
+            (
+                Judge::with_rules(&tight, &strict),
+                Judge::with_rules(&loose, &strict),
+            ),
+            (
+                Judge::with_rules(&loose, &report_only),
+                Judge::with_rules(&tight, &strict),
+            ),
+        ];
+        for (case, (today, proposal)) in pairs.into_iter().enumerate() {
+            let mut r = Replayer::judging(today, proposal, 0).with_identity(Some("/id"));
+            let mut want: BTreeMap<String, Counts> = BTreeMap::new();
+            for (i, p) in payloads.iter().enumerate() {
+                r.replay("f", &entry(i as u64 + 1, None, p));
+                let producer = serde_json::from_str::<serde_json::Value>(p)
+                    .ok()
+                    .and_then(|v| v.get("id").cloned())
+                    .map_or(UNKNOWN_PRODUCER.to_string(), |id| match id {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    });
+                let c = want.entry(producer).or_default();
+                c.payloads += 1;
+                match (full(today, p.as_bytes()), full(proposal, p.as_bytes())) {
+                    (true, false) => c.rejected += 1,
+                    (false, true) => c.newly_accepted += 1,
+                    _ => {}
+                }
+            }
+            assert_eq!(r.finish().by_producer, want, "case {case}");
+        }
     }
 }

@@ -93,7 +93,8 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
 
 #[test]
 fn every_format_carries_the_replay() {
-    for format in ["json", "junit", "sarif", "github"] {
+    // Text has its own test above; html is for audits only (below).
+    for format in ["json", "junit", "sarif", "github", "markdown"] {
         let run = schemactl(&[
             "check-compat",
             PERCENT,
@@ -116,6 +117,26 @@ fn every_format_carries_the_replay() {
         );
         insta::assert_snapshot!(format!("replay_percentage_{format}"), run.stdout);
     }
+    // `check-compat` writes no html page: a usage error that names the formats it does write,
+    // and no report half-written on stdout.
+    let html = schemactl(&[
+        "check-compat",
+        PERCENT,
+        "--contract",
+        "generator",
+        "--replay",
+        DAY,
+        "--format",
+        "html",
+    ]);
+    assert_eq!(html.code, 2, "{}{}", html.stdout, html.stderr);
+    assert!(
+        html.stderr
+            .contains("`schemactl check-compat` does not write --format html"),
+        "{}",
+        html.stderr
+    );
+    assert!(html.stdout.is_empty(), "{}", html.stdout);
 }
 
 #[test]
