@@ -4,7 +4,7 @@
 use super::live::{
     KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, score_text, scorecard_text,
 };
-use super::validate::{newest_validator, pick_contract};
+use super::validate::{contract_rules, newest_validator, pick_contract};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::audit::expect::{Score, score};
@@ -45,6 +45,14 @@ broker did not deliver, and a topic deleted or recreated under the audit, are ga
 A Kafka record framed with a schema of the contract's subject that the contract's history \
 (schemas/...) does not hold is UNGOVERNED_SCHEMA; one of another subject is WRONG_SUBJECT (which \
 takes precedence). Either is judged by the schema it names and by the contract's newest version.
+
+Every payload that passed its schema is checked against the contract's data-contract rules \
+([[rules]]: CEL and CEL_FIELD conditions of mode READ, WRITE or WRITEREAD): a failure, or a rule \
+that cannot be evaluated on it, is RULE_VIOLATION with the rule, its expression and the values \
+it read, counted per rule and per producer. onFailure NONE reports without failing; DLQ names \
+the dead-letter topic Confluent's serializers would use (the audit never produces). The rules \
+are the newest version's; a record framed with an older version is checked against them too, \
+and the scorecard says so.
 
 Examples:
   schemactl audit --mqtt mqtt://127.0.0.1 --duration 1m
@@ -131,7 +139,9 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     }
     let fail_on = fail_kinds(&args.fail_on)?;
     let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let (version, schema_text, validator) = newest_validator(&contract, args.max_payload)?;
+    // The contract's [[rules]] are its newest version's rule set.
+    let rules = crate::audit::RuleSets::new(version as i32, contract_rules(&contract, &schema_text)?);
     let mqtt_cfg = args.mqtt.config();
     let kafka_cfg = args.kafka.config()?;
     if mqtt_cfg.is_none() && kafka_cfg.is_none() {
@@ -205,6 +215,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         mqtt,
         kafka,
         attribution: Attribution::of(&contract),
+        rules,
         max_messages: args.max_messages,
         duration: args.duration,
         idle: args.idle,

@@ -7,6 +7,8 @@ use super::fault::{Fault, FaultPlan};
 use crate::catalog::{FieldKind, Numbers, Range, ReadingModel};
 use crate::compat::Schema;
 use crate::transport::TransportKind;
+use crate::validate::PayloadValidator;
+use crate::validate::rules::RuleEngine;
 use serde_json::{Map, Value, json};
 
 /// A small, fast, seedable generator (SplitMix64): the stream must not change with a
@@ -144,6 +146,25 @@ impl Breach {
     }
 }
 
+/// A reading a rule-break fault sends: `field` set to a number `beyond` its model range by one
+/// to two widths of that range (upwards when `beyond` is positive), which the schema accepts
+/// and a rule of the contract refuses at both ends.
+#[derive(Clone, Debug, PartialEq)]
+struct Implausible {
+    field: String,
+    /// The range's end the value lies beyond.
+    from: f64,
+    /// The range's width, signed: the direction.
+    beyond: f64,
+    numbers: Numbers,
+}
+
+impl Implausible {
+    fn value(&self, at: f64) -> Value {
+        number(self.from + self.beyond * (1.0 + at), self.numbers)
+    }
+}
+
 /// What a generator's fault does to one message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Faulted {
@@ -165,6 +186,8 @@ pub struct Fleet {
     missing: Option<String>,
     /// The number field a wrong-type fault sends as a string.
     wrong_type: Option<String>,
+    /// The readings a rule-break fault sends (see [`Fleet::with_rules`]).
+    implausible: Vec<Implausible>,
 }
 
 impl Fleet {
@@ -269,7 +292,62 @@ impl Fleet {
             breach,
             missing,
             wrong_type,
+            implausible: Vec::new(),
         })
+    }
+
+    /// Gives the rule-break fault its readings: for every number the model draws afresh or
+    /// walks (never a counter, whose level the fleet's own readings already take below its
+    /// mark), a value one to two range widths above or below the range, kept where the newest
+    /// schema (`validator`) accepts it and a rule of the contract (`rules`) refuses it. A plan
+    /// with rule-break faults and no such reading is refused.
+    pub fn with_rules(
+        mut self,
+        rules: &RuleEngine,
+        validator: &PayloadValidator,
+    ) -> Result<Fleet, String> {
+        if !self.generators.iter().any(|g| g.faults.iter().any(|f| f.0 == Fault::RuleBreak)) {
+            return Ok(self);
+        }
+        // A reading of a copy, so the fleet's own stream stays as the seed makes it.
+        let sample = self.clone().read(0).payload;
+        for field in &self.model.fields {
+            let (range, numbers) = match &field.kind {
+                FieldKind::Draw { range, numbers } | FieldKind::Walk { range, numbers, .. } => {
+                    (*range, *numbers)
+                }
+                _ => continue,
+            };
+            let width = (range.max - range.min).max(1.0);
+            for (from, beyond) in [(range.max, width), (range.min, -width)] {
+                let candidate = Implausible {
+                    field: field.name.clone(),
+                    from,
+                    beyond,
+                    numbers,
+                };
+                let refused = [0.0, 1.0].iter().all(|at| {
+                    let mut p = sample.clone();
+                    p[&field.name] = candidate.value(*at);
+                    let bytes = serde_json::to_vec(&p).unwrap_or_default();
+                    validator.is_valid(&bytes) && !rules.passes(&bytes)
+                });
+                if refused {
+                    self.implausible.push(candidate);
+                }
+            }
+        }
+        if self.implausible.is_empty() {
+            return Err(format!(
+                "rule-break: no rule of the contract refuses a reading whose number lies outside the [simulator] range it is drawn in{}\nhelp: add a [[rules]] entry that bounds such a field (e.g. message.temperature <= 90), or leave rule-break out of --faults",
+                if rules.is_empty() {
+                    " (the contract has no rule schemactl evaluates)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        Ok(self)
     }
 
     /// The number of generators.
@@ -368,6 +446,7 @@ impl Fleet {
             // Always draw, so the stream does not depend on which faults apply.
             let draw = self.rng.unit();
             let applies = fault.applies_to(transport)
+                && (fault != Fault::RuleBreak || !self.implausible.is_empty())
                 && (fault != Fault::IdentityMismatch
                     || possible.identity_mismatch && self.model.id_field().is_some())
                 && (fault != Fault::KeyNotUuid || possible.key_not_uuid);
@@ -449,6 +528,14 @@ impl Fleet {
                 };
                 if let Some(field) = self.model.id_field() {
                     payload[field] = json!(other);
+                }
+                serde_json::to_vec(&payload).unwrap_or_default()
+            }
+            Some(Fault::RuleBreak) => {
+                let pick = (self.rng.unit() * self.implausible.len() as f64) as usize;
+                let at = self.rng.unit();
+                if let Some(i) = self.implausible.get(pick) {
+                    payload[&i.field] = i.value(at);
                 }
                 serde_json::to_vec(&payload).unwrap_or_default()
             }

@@ -100,8 +100,8 @@ fn mqtt_every_fault_is_found_and_every_message_counted_once() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
-    // `all` gives each of the 12 faults its own generator after the first.
-    let (generators, count) = (13, 30);
+    // `all` gives each of the 13 faults its own generator after the first.
+    let (generators, count) = (14, 30);
     let total = (generators * count).to_string();
     let audit = Audit::start(&[
         "--mqtt",
@@ -164,6 +164,7 @@ fn mqtt_every_fault_is_found_and_every_message_counted_once() {
         "truncated",
         "binary",
         "oversize",
+        "rule-break",
     ] {
         assert!(found.contains(&fault), "{fault} was not sent: {score:#}");
     }
@@ -205,7 +206,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
                 schema_text,
                 mqtt: None,
                 kafka: Some(kafka.clone()),
-                generators: 13,
+                generators: 14,
                 rate: Some(200.0),
                 count: Some(20),
                 duration: None,
@@ -224,7 +225,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             std::future::pending(),
         ))
         .expect("simulate");
-    assert_eq!(summary.kafka, 260);
+    assert_eq!(summary.kafka, 280);
     assert_eq!(
         summary
             .registered
@@ -252,6 +253,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             history: audit::contract_history(&contract).unwrap(),
         }),
         attribution: Attribution::of(&contract),
+        rules: audit::RuleSets::of_contract(&contract).unwrap(),
         max_messages: Some(summary.kafka),
         duration: Some(Duration::from_secs(60)),
         idle: None,
@@ -283,7 +285,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         .collect();
     assert_eq!(
         kinds.len(),
-        11,
+        12,
         "every fault but identity-mismatch (a UUID key names no one), the wire-format ones and key-not-uuid included: {kinds:?}"
     );
     // A UUID key names no one: records that are not readable JSON are nobody's.
@@ -551,6 +553,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
             history: audit::contract_history(&contract).unwrap(),
         }),
         attribution: Attribution::of(&contract),
+        rules: audit::RuleSets::of_contract(&contract).unwrap(),
         max_messages: None,
         duration: Some(Duration::from_secs(120)),
         idle: None,
@@ -585,7 +588,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
 
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = dir.path().join("truth.jsonl");
-    let (generators, count) = (13, 25);
+    let (generators, count) = (14, 25);
     let summary = rt
         .block_on(sim::run(
             sim::Plan {
@@ -662,7 +665,8 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
         };
         let e = truth.entry(sender).or_default();
         e.0 += 1;
-        e.1 += u64::from(line.fault.is_some());
+        // Invalid: a fault, or a rule the fleet's own reading breaks (its below-zero dip).
+        e.1 += u64::from(line.fault.is_some() || !line.fleet_rules.is_empty());
     }
     let mut merged_mqtt = audit::Scorecard::new(0, false);
     for card in &cards {
@@ -792,7 +796,7 @@ fn cli_simulate_and_audit(schema_id_in: &str) {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
-    let (generators, count) = (13u64, 20u64);
+    let (generators, count) = (14u64, 20u64);
     let total = 2 * generators * count;
     let audit = Audit::start(&[
         "--mqtt",
@@ -860,7 +864,7 @@ fn cli_simulate_and_audit(schema_id_in: &str) {
         .filter(|f| f["sent"].as_u64() > Some(0))
         .map(|f| f["fault"].as_str().unwrap())
         .collect();
-    assert_eq!(sent.len(), 11, "every fault kind was sent: {score:#}");
+    assert_eq!(sent.len(), 12, "every fault kind was sent: {score:#}");
     for f in faults {
         assert_eq!(f["precision"], 1.0, "{f}");
         assert_eq!(f["recall"], 1.0, "{f}");
