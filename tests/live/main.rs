@@ -14,6 +14,7 @@ mod fleet_traffic;
 mod over_tls;
 
 mod once;
+mod rules;
 
 use brokers::{Mosquitto, Tansu, free_port};
 use serde_json::{Value, json};
