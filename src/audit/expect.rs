@@ -471,4 +471,83 @@ mod tests {
         assert!(merged.perfect(), "{merged:#?}");
         assert_eq!((merged.matched, merged.missing), (3, 0));
     }
+
+    #[test]
+    fn the_fleets_own_rule_findings_are_expected_not_false_alarms() {
+        let dip = |offset: i64, fault: Option<Fault>| ManifestLine {
+            fleet_rules: vec!["fuel_not_negative".into()],
+            ..line(offset, fault)
+        };
+        let manifest = [
+            line(0, None),
+            dip(1, None),
+            line(2, Some(Fault::RuleBreak)),
+            dip(3, Some(Fault::KeyNotUuid)),
+            dip(4, None),
+        ];
+        let rule = |name: &'static str| (ViolationKind::RULE_VIOLATION, Some(name));
+        let kafka: BTreeSet<TransportKind> = [TransportKind::Kafka].into();
+        let all = [
+            seen(0, &[]),
+            seen(1, &[rule("fuel_not_negative")]),
+            seen(2, &[rule("temperature_plausible")]),
+            seen(
+                3,
+                &[
+                    rule("fuel_not_negative"),
+                    (ViolationKind::KEY_NOT_UUID, None),
+                ],
+            ),
+            seen(4, &[rule("fuel_not_negative")]),
+        ];
+        let s = score(&manifest, &all, &kafka);
+        assert!(s.perfect(), "{s:#?}");
+        assert_eq!(s.false_alarms, 0);
+        let rb = s
+            .faults
+            .iter()
+            .find(|f| f.fault == Fault::RuleBreak)
+            .unwrap();
+        assert_eq!((rb.sent, rb.detected, rb.false_positives), (1, 1, 0));
+        assert_eq!(
+            s.fleet_rules,
+            [FleetRuleScore {
+                rule: "fuel_not_negative".into(),
+                expected: 3,
+                detected: 3
+            }]
+        );
+        // A dip the audit did not report is missed, and a rule-break's violation on a
+        // compliant reading is a false alarm and a false positive.
+        let short = [
+            seen(0, &[rule("temperature_plausible")]),
+            seen(1, &[]),
+            all[2].clone(),
+            all[3].clone(),
+            all[4].clone(),
+        ];
+        let s = score(&manifest, &short, &kafka);
+        assert!(!s.perfect());
+        assert_eq!(s.false_alarms, 1);
+        assert_eq!(
+            (s.fleet_rules[0].expected, s.fleet_rules[0].detected),
+            (3, 2)
+        );
+        let rb = s
+            .faults
+            .iter()
+            .find(|f| f.fault == Fault::RuleBreak)
+            .unwrap();
+        assert_eq!(rb.false_positives, 1);
+        // Scores of a split run add their fleet rules up.
+        let merged = Score::merge(&[
+            score(&manifest, &all[..2], &kafka),
+            score(&manifest, &all[2..], &kafka),
+        ])
+        .unwrap();
+        assert_eq!(
+            merged.fleet_rules,
+            score(&manifest, &all, &kafka).fleet_rules
+        );
+    }
 }

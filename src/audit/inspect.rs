@@ -265,4 +265,40 @@ mod tests {
         assert_eq!(r.violations[0].kind, ViolationKind::SCHEMA_VIOLATION);
         assert_eq!(r.violations[0].keyword.as_deref(), Some("type"));
     }
+
+    #[test]
+    fn rules_run_on_payloads_that_passed_the_schema_on_both_paths() {
+        let contract =
+            crate::catalog::load_contract(std::path::Path::new("."), "generator").unwrap();
+        let sets = crate::audit::RuleSets::of_contract(&contract).unwrap();
+        let rules = sets.for_version(3).unwrap().rules;
+        let v = validator();
+        let dip = br#"{"generatorID":"generator1","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":-4}"#;
+        // The fast path (the id is a top-level key) and the full one (a nested pointer).
+        let nested = Attribution {
+            pointer: Some("/generatorID/x".into()),
+            ..attribution()
+        };
+        for a in [attribution(), nested] {
+            let ok = check(Some(&v), Some(rules), 1 << 20, OK, &a, None, None);
+            assert!(ok.violations.is_empty(), "{:?}", ok.violations);
+            let r = check(Some(&v), Some(rules), 1 << 20, dip, &a, None, None);
+            assert_eq!(r.violations.len(), 1, "{:?}", r.violations);
+            assert_eq!(r.violations[0].kind, ViolationKind::RULE_VIOLATION);
+            assert_eq!(
+                r.violations[0].keyword.as_deref(),
+                Some("fuel_not_negative")
+            );
+            // A schema violation is reported alone: rules run only on what passed.
+            let bad = br#"{"generatorID":"generator1","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":"-4"}"#;
+            let r = check(Some(&v), Some(rules), 1 << 20, bad, &a, None, None);
+            assert!(
+                r.violations
+                    .iter()
+                    .all(|v| v.kind == ViolationKind::SCHEMA_VIOLATION),
+                "{:?}",
+                r.violations
+            );
+        }
+    }
 }

@@ -97,7 +97,9 @@ mod tests {
         assert!(!sets.is_empty());
         let newest = sets.for_version(3).expect("v3 has rules");
         assert_eq!((newest.rules.len(), newest.borrowed_from), (3, None));
-        let v1 = sets.for_version(1).expect("v1 is checked against v3's rules");
+        let v1 = sets
+            .for_version(1)
+            .expect("v1 is checked against v3's rules");
         assert_eq!(v1.borrowed_from, Some(3));
         let empty = RuleEngine::new(&[], &serde_json::json!({}), None).unwrap();
         let sets = sets.with_version(1, empty);

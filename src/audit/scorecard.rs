@@ -682,4 +682,123 @@ mod tests {
         let back: Scorecard = serde_json::from_value(json).unwrap();
         assert_eq!(back.messages(), 4);
     }
+
+    fn broken(rule: &str, action: Action, fuel: i64) -> Violation {
+        Violation::rule(RuleFailure {
+            rule: rule.into(),
+            expr: "message.fuel >= 0".into(),
+            action,
+            field: None,
+            values: [("message.fuel".to_string(), serde_json::json!(fuel))].into(),
+            error: None,
+        })
+    }
+
+    #[test]
+    fn counts_rule_violations_per_rule_and_producer_through_a_merge() {
+        let o = Origin {
+            topic: "t",
+            ..Origin::default()
+        };
+        let fuel = || broken("fuel_not_negative", Action::ERROR, -3);
+        let reported = || broken("fuel_reported", Action::NONE, -3);
+        let mut a = Scorecard::new(10, false);
+        a.record(TransportKind::Mqtt, &o, "g1", Some(3), b"{}", &[fuel()]);
+        a.record(
+            TransportKind::Mqtt,
+            &o,
+            "g2",
+            Some(3),
+            b"{}",
+            &[fuel(), reported()],
+        );
+        a.record(TransportKind::Mqtt, &o, "g2", Some(3), b"{}", &[reported()]);
+        let mut b = Scorecard::new(10, false);
+        b.record(TransportKind::Kafka, &o, "g1", Some(1), b"{}", &[fuel()]);
+        b.record(TransportKind::Mqtt, &o, "g1", Some(3), b"{}", &[fuel()]);
+        b.note_rules_borrowed(1, 3);
+        // Through a report's JSON, as `report merge` reads it.
+        let b: Scorecard = serde_json::from_value(serde_json::to_value(&b).unwrap()).unwrap();
+        a.merge(b);
+        a.sort();
+
+        let mqtt = &a.summary[&TransportKind::Mqtt];
+        assert_eq!(
+            (mqtt.messages, mqtt.invalid),
+            (4, 3),
+            "NONE alone fails nothing"
+        );
+        assert_eq!(mqtt.violations[&ViolationKind::RULE_VIOLATION], 5);
+        assert_eq!(mqtt.rules["fuel_not_negative"].violations, 3);
+        assert_eq!(mqtt.rules["fuel_reported"].violations, 2);
+        assert_eq!(mqtt.rules["fuel_reported"].action, "NONE");
+        let by_rule = a.violations_by_rule();
+        assert_eq!(
+            by_rule["fuel_not_negative"].violations, 4,
+            "both transports"
+        );
+        let card = |t, p: &str| {
+            a.producers
+                .iter()
+                .find(|c| c.transport == t && c.producer == p)
+                .unwrap()
+        };
+        assert_eq!(
+            card(TransportKind::Mqtt, "g1").rules,
+            [("fuel_not_negative".to_string(), 2)].into()
+        );
+        assert_eq!(
+            card(TransportKind::Mqtt, "g2").rules,
+            [
+                ("fuel_not_negative".to_string(), 1),
+                ("fuel_reported".to_string(), 2)
+            ]
+            .into()
+        );
+        assert_eq!(
+            card(TransportKind::Kafka, "g1").rules["fuel_not_negative"],
+            1
+        );
+        assert_eq!(a.rules_borrowed, [(1, 3)].into());
+        // The rule, its expression and the values it read are kept with each violation.
+        let kept = a.violations[0].rule.as_ref().unwrap();
+        assert_eq!(
+            (kept.rule.as_str(), kept.expr.as_str(), kept.action.as_str()),
+            ("fuel_not_negative", "message.fuel >= 0", "ERROR")
+        );
+        assert_eq!(kept.values["message.fuel"], -3);
+
+        let rule_kind: BTreeSet<ViolationKind> = [ViolationKind::RULE_VIOLATION].into();
+        assert!(a.has_violations_of(&rule_kind));
+        let mut only_reported = Scorecard::new(10, false);
+        only_reported.record(TransportKind::Mqtt, &o, "g2", Some(3), b"{}", &[reported()]);
+        assert!(
+            !only_reported.has_violations_of(&rule_kind),
+            "a NONE rule never fails the run"
+        );
+        assert_eq!(only_reported.summary[&TransportKind::Mqtt].invalid, 0);
+    }
+
+    #[test]
+    fn a_dlq_rule_names_its_topic() {
+        let mut a = Scorecard::new(10, false);
+        let dlq = broken("pressure_plausible", Action::DLQ("gen-dlq".into()), 1);
+        a.record(
+            TransportKind::Kafka,
+            &Origin::default(),
+            "g1",
+            Some(3),
+            b"{}",
+            &[dlq],
+        );
+        let t = &a.summary[&TransportKind::Kafka].rules["pressure_plausible"];
+        assert_eq!(
+            (t.action.as_str(), t.dlq_topic.as_deref()),
+            ("DLQ", Some("gen-dlq"))
+        );
+        assert!(t.fails());
+        assert_eq!(a.summary[&TransportKind::Kafka].invalid, 1);
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["violations"][0]["rule"]["dlq_topic"], "gen-dlq");
+    }
 }

@@ -141,7 +141,8 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = pick_contract(cli, args.contract.as_deref())?;
     let (version, schema_text, validator) = newest_validator(&contract, args.max_payload)?;
     // The contract's [[rules]] are its newest version's rule set.
-    let rules = crate::audit::RuleSets::new(version as i32, contract_rules(&contract, &schema_text)?);
+    let rules =
+        crate::audit::RuleSets::new(version as i32, contract_rules(&contract, &schema_text)?);
     let mqtt_cfg = args.mqtt.config();
     let kafka_cfg = args.kafka.config()?;
     if mqtt_cfg.is_none() && kafka_cfg.is_none() {

@@ -306,7 +306,11 @@ impl Fleet {
         rules: &RuleEngine,
         validator: &PayloadValidator,
     ) -> Result<Fleet, String> {
-        if !self.generators.iter().any(|g| g.faults.iter().any(|f| f.0 == Fault::RuleBreak)) {
+        if !self
+            .generators
+            .iter()
+            .any(|g| g.faults.iter().any(|f| f.0 == Fault::RuleBreak))
+        {
             return Ok(self);
         }
         // A reading of a copy, so the fleet's own stream stays as the seed makes it.
@@ -757,6 +761,59 @@ mod tests {
         let err = Fleet::new(&model, &history[0], 1, 1, &no_faults(), 2048).unwrap_err();
         assert!(
             err.contains("requires \"fuel\"") && err.contains("[simulator]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rule_breaks_keep_the_schema_and_break_a_rule_of_the_contract() {
+        let (model, history) = generator();
+        let schema = history.last().unwrap();
+        let contract =
+            crate::catalog::load_contract(std::path::Path::new("."), "generator").unwrap();
+        let rules = RuleEngine::new(&contract.rules, schema.document(), None).unwrap();
+        let v = PayloadValidator::new(schema).unwrap();
+        let plan = FaultPlan::parse("rule-break=1:1").unwrap();
+        let mut fleet = Fleet::new(&model, schema, 2, 3, &plan, 2048)
+            .unwrap()
+            .with_rules(&rules, &v)
+            .unwrap();
+        let mut broken = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let r = fleet.read(0);
+            let out = fleet.apply(&r, TransportKind::Mqtt, Possible::default());
+            assert_eq!(out.fault, Some(Fault::RuleBreak));
+            assert!(v.check(&out.bytes).is_empty(), "schema-valid");
+            let sent: Value = serde_json::from_slice(&out.bytes).unwrap();
+            let failed = rules.check(&sent);
+            assert!(!failed.is_empty(), "{sent}");
+            broken.extend(failed.into_iter().map(|f| f.rule));
+            // Only one number is moved, never the fuel level (the fleet's own dip's field).
+            assert_eq!(sent["fuel"], r.payload["fuel"]);
+        }
+        assert_eq!(
+            broken,
+            ["pressure_plausible", "temperature_plausible"]
+                .map(String::from)
+                .into(),
+            "both plausibility rules"
+        );
+        // A compliant generator beside it sends no rule break.
+        let r = fleet.read(1);
+        assert_eq!(
+            fleet
+                .apply(&r, TransportKind::Mqtt, Possible::default())
+                .fault,
+            None
+        );
+        // Without a rule that catches such a reading, the fault is refused.
+        let none = RuleEngine::new(&[], schema.document(), None).unwrap();
+        let err = Fleet::new(&model, schema, 1, 3, &plan, 2048)
+            .unwrap()
+            .with_rules(&none, &v)
+            .unwrap_err();
+        assert!(
+            err.contains("rule-break") && err.contains("[[rules]]"),
             "{err}"
         );
     }

@@ -73,7 +73,8 @@ pub fn parse(text: &str, name: &str) -> Result<Vec<ManifestLine>, String> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(n, l)| {
-            serde_json::from_str(l).map_err(|e| format!("{name}:{}: not a manifest line: {e}", n + 1))
+            serde_json::from_str(l)
+                .map_err(|e| format!("{name}:{}: not a manifest line: {e}", n + 1))
         })
         .collect()
 }

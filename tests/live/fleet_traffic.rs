@@ -138,7 +138,11 @@ fn the_fleets_normal_traffic_breaks_only_the_rule_its_below_zero_dip_breaks() {
     for transport in ["mqtt", "kafka"] {
         let sent = sent_on(&report, transport);
         assert_eq!(sent.len() as u64, generators, "{report}");
-        let dips = |id: &str| report["sent"][transport][id]["below_zero"].as_u64().unwrap();
+        let dips = |id: &str| {
+            report["sent"][transport][id]["below_zero"]
+                .as_u64()
+                .unwrap()
+        };
         let totals = &doc["summary"][transport];
         assert_eq!(
             totals["messages"],
@@ -187,7 +191,11 @@ fn the_fleets_normal_traffic_breaks_only_the_rule_its_below_zero_dip_breaks() {
     }
     // The Kafka records name v1 (the fleet's producer registered nothing new), whose rules
     // are the newest version's: the scorecard says so.
-    assert_eq!(doc["rules_borrowed"], serde_json::json!({"1": 3}), "{doc:#}");
+    assert_eq!(
+        doc["rules_borrowed"],
+        serde_json::json!({"1": 3}),
+        "{doc:#}"
+    );
     assert_eq!(code, 1, "the firmware's defect is a finding: {stderr}");
     // The producer found the contract's v1 registered (default auto.register.schemas): the
     // subject holds only what `register --all` put there.
