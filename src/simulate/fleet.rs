@@ -785,9 +785,20 @@ mod tests {
             assert_eq!(out.fault, Some(Fault::RuleBreak));
             assert!(v.check(&out.bytes).is_empty(), "schema-valid");
             let sent: Value = serde_json::from_slice(&out.bytes).unwrap();
-            let failed = rules.check(&sent);
+            // Beyond what the reading itself breaks (its below-zero dip, now and then).
+            let own: Vec<String> = rules
+                .check(&r.payload)
+                .into_iter()
+                .map(|f| f.rule)
+                .collect();
+            let failed: Vec<String> = rules
+                .check(&sent)
+                .into_iter()
+                .map(|f| f.rule)
+                .filter(|f| !own.contains(f))
+                .collect();
             assert!(!failed.is_empty(), "{sent}");
-            broken.extend(failed.into_iter().map(|f| f.rule));
+            broken.extend(failed);
             // Only one number is moved, never the fuel level (the fleet's own dip's field).
             assert_eq!(sent["fuel"], r.payload["fuel"]);
         }

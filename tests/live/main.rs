@@ -749,7 +749,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
         (&json!(sent), &json!(0))
     );
     let faults = score["faults"].as_array().unwrap();
-    assert_eq!(faults.len(), 11, "{score:#}");
+    assert_eq!(faults.len(), 12, "{score:#}");
     assert_eq!(merged["summary"]["mqtt"]["messages"], summary.mqtt);
     assert_eq!(merged["summary"]["kafka"]["messages"], summary.kafka);
     let per_producer: u64 = merged["producers"]

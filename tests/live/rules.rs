@@ -175,14 +175,17 @@ fn a_rule_breaking_generator_is_flagged_and_the_fleets_own_dips_are_expected() {
     }
 
     // The same records read again from Kafka: --fail-on knows the kind.
+    let mut reports = Vec::new();
     for (fail_on, exit) in [("RULE_VIOLATION", 1), ("SCHEMA_VIOLATION,NOT_JSON", 0)] {
+        let report = dir.path().join(format!("{}.json", reports.len()));
         let out = schemactl()
             .args(["audit", "--kafka", &tansu.bootstrap(), "--registry"])
             .args([&registry.url, "--from-beginning", "--max-messages"])
             .args([&(generators * count).to_string(), "--duration", "60s"])
-            .args(["--fail-on", fail_on])
+            .args(["--fail-on", fail_on, "--report", report.to_str().unwrap()])
             .output()
             .unwrap();
+        reports.push(report);
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             out.status.code(),
@@ -197,6 +200,33 @@ fn a_rule_breaking_generator_is_flagged_and_the_fleets_own_dips_are_expected() {
                 && l.contains("generator3/kafka×")),
             "{text}"
         );
+    }
+    // `report merge` adds the per-rule counts up, per transport and per producer.
+    let out = schemactl()
+        .args(["report", "merge", "--format", "json"])
+        .args(reports.iter().map(|r| r.to_str().unwrap()))
+        .output()
+        .unwrap();
+    let merged = json_of(
+        &String::from_utf8_lossy(&out.stdout),
+        &String::from_utf8_lossy(&out.stderr),
+    );
+    for (rule, tally) in doc["summary"]["kafka"]["rules"].as_object().unwrap() {
+        assert_eq!(
+            merged["summary"]["kafka"]["rules"][rule]["violations"].as_u64(),
+            tally["violations"].as_u64().map(|n| 2 * n),
+            "{rule}: {merged:#}"
+        );
+    }
+    let merged_cards = cards(&merged, "kafka");
+    for (id, card) in cards(&doc, "kafka") {
+        for (rule, n) in card["rules"].as_object().into_iter().flatten() {
+            assert_eq!(
+                merged_cards[id]["rules"][rule].as_u64(),
+                n.as_u64().map(|n| 2 * n),
+                "{id} {rule}"
+            );
+        }
     }
 }
 
