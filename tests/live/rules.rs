@@ -5,20 +5,10 @@
 //! `--fail-on` knows the kind; onFailure NONE reports without failing and DLQ names its topic.
 
 use super::brokers::{Mosquitto, Tansu};
+use super::fleet_traffic::cards_on as cards;
 use super::{Audit, publish, root, run_ok, schemactl, services};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-/// Audits `transport`'s cards of a JSON report: producer → card.
-fn cards<'a>(doc: &'a Value, transport: &str) -> BTreeMap<&'a str, &'a Value> {
-    doc["producers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["transport"] == transport)
-        .map(|p| (p["producer"].as_str().unwrap(), p))
-        .collect()
-}
 
 fn json_of(stdout: &str, stderr: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"))
