@@ -4,7 +4,7 @@
 use super::live::{
     KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, score_text, scorecard_text,
 };
-use super::validate::{contract_rules, newest_validator, pick_contract};
+use super::validate::{newest_validator, pick_contract};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::audit::expect::{Score, score};
@@ -139,10 +139,10 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     }
     let fail_on = fail_kinds(&args.fail_on)?;
     let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, schema_text, validator) = newest_validator(&contract, args.max_payload)?;
-    // The contract's [[rules]] are its newest version's rule set.
-    let rules =
-        crate::audit::RuleSets::new(version as i32, contract_rules(&contract, &schema_text)?);
+    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let rules = crate::audit::RuleSets::of_contract(&contract)
+        .map_err(|e| anyhow!(e))
+        .input()?;
     let mqtt_cfg = args.mqtt.config();
     let kafka_cfg = args.kafka.config()?;
     if mqtt_cfg.is_none() && kafka_cfg.is_none() {

@@ -343,7 +343,7 @@ impl Fleet {
         }
         if self.implausible.is_empty() {
             return Err(format!(
-                "rule-break: no rule of the contract refuses a reading whose number lies outside the [simulator] range it is drawn in{}\nhelp: add a [[rules]] entry that bounds such a field (e.g. message.temperature <= 90), or leave rule-break out of --faults",
+                "rule-break: no rule of the contract refuses a reading whose number lies outside the [simulator] range it is drawn in{}\nhelp: add a [[rules]] entry that bounds such a field (e.g. message.temperature <= 90), or leave rule-break out of --faults (`all` includes it: name the faults one by one)",
                 if rules.is_empty() {
                     " (the contract has no rule schemactl evaluates)"
                 } else {
