@@ -156,7 +156,7 @@ fn contract_test_passes_and_reports_every_check() {
     assert_eq!(run.code, 0);
     assert!(
         run.stdout
-            .contains("<testsuite name=\"schemactl test\" tests=\"10\""),
+            .contains("<testsuite name=\"schemactl test\" tests=\"11\""),
         "{}",
         run.stdout
     );

@@ -469,3 +469,751 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     assert_eq!(json["metadata"]["properties"]["owner"], "fleet-ops");
     assert!(json["ruleSet"].get("migrationRules").is_none());
 }
+
+/// A POST on loopback with a JSON body, answered as JSON.
+fn post_json(url: &str, body: &serde_json::Value) -> serde_json::Value {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let response = reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/vnd.schemaregistry.v1+json")
+                .json(body)
+                .send()
+                .await
+                .expect("POST");
+            let status = response.status();
+            let json: serde_json::Value = response.json().await.expect("JSON");
+            assert!(status.is_success(), "{status}: {json}");
+            json
+        })
+}
+
+fn versions_of(registry: &services::Registry) -> Vec<i64> {
+    get_json(&registry.at("/subjects/emergency_generator-value/versions"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect()
+}
+
+fn register_json(dir: &Path, contract: &str, registry: &services::Registry) -> serde_json::Value {
+    let run = schemactl_in(
+        dir,
+        &[
+            "register",
+            "--contract",
+            contract,
+            "--registry",
+            &registry.url,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.text());
+    json_of(&run)
+}
+
+#[test]
+fn pull_and_init_bring_every_versions_rule_set_back_and_registering_again_adds_nothing() {
+    let registry = services::Registry::start();
+    let dir = project(RULES);
+    let first = register_json(dir.path(), "g", &registry);
+    assert_eq!(first["summary"]["registered"], 1, "{first}");
+
+    // A client other than schemactl registers a rules-only version carrying rule types
+    // schemactl does not run: an executor it has never heard of, and Confluent's encryption.
+    let vendor_rule = serde_json::json!({
+        "name": "vendor_check",
+        "kind": "CONDITION",
+        "mode": "WRITE",
+        "type": "ACME_RULES",
+        "expr": "fuel in [0, 5000]",
+        "params": {"acme.level": "3"},
+        "onFailure": "ERROR"
+    });
+    let encrypt_rule = serde_json::json!({
+        "name": "encrypt_location",
+        "kind": "TRANSFORM",
+        "mode": "WRITEREAD",
+        "type": "ENCRYPT",
+        "tags": ["PII"],
+        "params": {"encrypt.kek.name": "fleet-kek"},
+        "onFailure": "ERROR,NONE"
+    });
+    let rule_set = serde_json::json!({
+        "domainRules": [
+            {"name": "fuel_not_negative", "kind": "CONDITION", "mode": "WRITEREAD", "type": "CEL", "expr": "message.fuel >= 0", "onFailure": "ERROR"},
+            vendor_rule,
+            encrypt_rule
+        ],
+        "migrationRules": [
+            {"name": "migrate", "kind": "TRANSFORM", "mode": "UPGRADE", "type": "JSONATA", "expr": "$"}
+        ]
+    });
+    post_json(
+        &registry.at("/subjects/emergency_generator-value/versions"),
+        &serde_json::json!({
+            "schemaType": "JSON",
+            "schema": FLEET_SCHEMA,
+            "metadata": {"properties": {"owner": "fleet-ops", "acme.team": "sensors"}},
+            "ruleSet": rule_set
+        }),
+    );
+    assert_eq!(versions_of(&registry), [1, 2]);
+    let stored = get_json(&registry.at("/subjects/emergency_generator-value/versions/2"));
+
+    // pull: each version's rule set beside it, as the registry holds it.
+    let adopted = tempfile::tempdir().unwrap();
+    let a = adopted.path();
+    let pull = schemactl_in(
+        a,
+        &[
+            "pull",
+            "emergency_generator-value",
+            "--into",
+            "schemas/p",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    assert_eq!(pull.code, 0, "{}", pull.text());
+    assert!(pull.stdout.contains("v2.rules.json"), "{}", pull.stdout);
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("schemas/p/v2.rules.json")).unwrap())
+            .unwrap();
+    assert_eq!(file["ruleSet"], stored["ruleSet"]);
+    assert_eq!(file["metadata"], stored["metadata"]);
+    assert!(a.join("schemas/p/v1.rules.json").is_file());
+    assert_eq!(
+        std::fs::read_to_string(a.join("schemas/p/v1.json")).unwrap(),
+        std::fs::read_to_string(a.join("schemas/p/v2.json")).unwrap(),
+        "a rules-only version is the same schema again"
+    );
+    std::fs::create_dir_all(a.join("contracts")).unwrap();
+    std::fs::write(
+        a.join("contracts/p.toml"),
+        "subject = \"emergency_generator-value\"\nschemas = \"schemas/p\"\n",
+    )
+    .unwrap();
+
+    // test: the rules it does not run are named as not evaluated, never dropped.
+    let test = schemactl_in(a, &["test", "--contract", "p"]);
+    assert_eq!(test.code, 0, "{}", test.text());
+    for name in ["vendor_check", "encrypt_location", "migrate"] {
+        assert!(
+            test.stdout.contains(&format!("rule \"{name}\"")),
+            "{name}: {}",
+            test.stdout
+        );
+    }
+    assert!(test.stdout.contains("not evaluated"), "{}", test.stdout);
+
+    // register again: nothing new, every version already holds its rule set.
+    let again = register_json(a, "p", &registry);
+    assert_eq!(again["summary"]["registered"], 0, "{again}");
+    assert_eq!(again["summary"]["already_registered"], 2, "{again}");
+    assert_eq!(
+        again["contracts"][0]["versions"][1]["version"], 2,
+        "{again}"
+    );
+    assert_eq!(versions_of(&registry), [1, 2]);
+
+    // init --from-registry writes the same history and rule sets, and registers nothing new.
+    let initialised = tempfile::tempdir().unwrap();
+    let i = initialised.path();
+    let init = schemactl_in(
+        i,
+        &[
+            "init",
+            "--from-registry",
+            "emergency_generator-value",
+            "--registry",
+            &registry.url,
+        ],
+    );
+    assert_eq!(init.code, 0, "{}", init.text());
+    for v in 1..=2 {
+        assert_eq!(
+            std::fs::read_to_string(i.join(format!("schemas/emergency_generator/v{v}.rules.json")))
+                .unwrap(),
+            std::fs::read_to_string(a.join(format!("schemas/p/v{v}.rules.json"))).unwrap()
+        );
+    }
+    let again = register_json(i, "emergency_generator", &registry);
+    assert_eq!(again["summary"]["registered"], 0, "{again}");
+    assert_eq!(versions_of(&registry), [1, 2]);
+    let v2 = get_json(&registry.at("/subjects/emergency_generator-value/versions/2"));
+    assert_eq!(v2["ruleSet"], stored["ruleSet"], "byte-faithful round trip");
+
+    // A contract with [[rules]] of its own beside the newest version's file has two rule sets
+    // for one version: refused, naming both.
+    std::fs::write(
+        a.join("contracts/p.toml"),
+        format!("subject = \"emergency_generator-value\"\nschemas = \"schemas/p\"\n{RULES}"),
+    )
+    .unwrap();
+    let both = schemactl_in(a, &["test", "--contract", "p"]);
+    assert_eq!(both.code, 2, "{}", both.text());
+    assert!(
+        both.stderr.contains("p.toml") && both.stderr.contains("v2.rules.json"),
+        "{}",
+        both.stderr
+    );
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_not() {
+    let dir = project(RULES);
+    let d = dir.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "v1 with its rules published"]);
+    let check = |d: &Path| {
+        schemactl_in(
+            d,
+            &[
+                "check-compat",
+                "--contract",
+                "g",
+                "--base",
+                "main",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let run = check(d);
+    assert_eq!(run.code, 0, "{}", run.text());
+
+    // A new schema version with the contract's rules unchanged: v1 keeps them, nothing moves.
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 0, "{}", run.text());
+    std::fs::remove_file(d.join("schemas/g/v2.json")).unwrap();
+
+    // Editing v1's rule (the contract's, since v1 is the newest) in place.
+    let contract = d.join("contracts/g.toml");
+    let published = std::fs::read_to_string(&contract).unwrap();
+    std::fs::write(
+        &contract,
+        published.replace("message.fuel >= 0", "message.fuel >= -10"),
+    )
+    .unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 1, "{}", run.text());
+    let doc = json_of(&run);
+    assert_eq!(doc["compatible"], false, "{doc}");
+    assert_eq!(
+        doc["published"]["findings"][0]["type"], "RULES_REWRITTEN",
+        "{doc}"
+    );
+    let message = doc["published"]["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("version 1's rule set"), "{message}");
+
+    // The same change made as a new version: v2 is v1's schema again with the new rules, and
+    // v1's rule set stays as published, in v1.rules.json.
+    let v1_rules = serde_json::json!({
+        "metadata": {"properties": {"owner": "fleet-ops"}},
+        "ruleSet": {
+            "domainRules": [
+                {"name": "fuel_not_negative", "doc": "The firmware reports a negative level once per refill cycle (FLEET.md).", "type": "CEL", "expr": "message.fuel >= 0"},
+                {"name": "temperature_plausible", "type": "CEL", "expr": "message.temperature >= -10 && message.temperature <= 90", "onFailure": "NONE"},
+                {"name": "pressure_plausible", "type": "CEL", "expr": "message.pressure >= 100 && message.pressure <= 1000", "onFailure": "DLQ", "params": {"dlq.topic": "emergency_generator-dlq"}}
+            ],
+            "migrationRules": [{"name": "migrate", "type": "JSONATA", "mode": "UPGRADE", "expr": "$"}]
+        }
+    });
+    std::fs::write(
+        d.join("schemas/g/v1.rules.json"),
+        serde_json::to_string_pretty(&v1_rules).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 0, "{}", run.text());
+
+    // Dropping v1's rule set from the history is an edit of a published version too.
+    std::fs::remove_file(d.join("schemas/g/v1.rules.json")).unwrap();
+    let run = check(d);
+    assert_eq!(run.code, 1, "{}", run.text());
+    assert!(run.stdout.contains("RULES_REWRITTEN"), "{}", run.stdout);
+}
+
+const NPM_INSTALL: &str = "npm ci --prefix tests/interop/node";
+
+/// Runs one client's corpus evaluator: {rule: {payload: "pass" | "fail"}}.
+fn client_verdicts(
+    program: &str,
+    script: &str,
+    corpus: &Path,
+    install: &str,
+) -> serde_json::Map<String, serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let out = Command::new(program)
+        .arg(&script)
+        .arg(corpus)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it, then: {install}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{script:?}: {e}\n{stderr}")),
+        Some(2) => panic!("{program}'s Confluent client is missing: run `{install}`\n{stderr}"),
+        _ => panic!("{script:?} failed\n{stderr}"),
+    }
+}
+
+fn cel_rule(name: &str, expr: &str) -> schemactl::catalog::Rule {
+    serde_json::from_value(serde_json::json!({"name": name, "type": "CEL", "expr": expr})).unwrap()
+}
+
+/// schemactl's verdict on every payload of the corpus.
+fn our_verdicts(
+    rule: &schemactl::catalog::Rule,
+    schema: &serde_json::Value,
+    payloads: &[serde_json::Value],
+) -> Vec<(String, &'static str)> {
+    let engine =
+        schemactl::validate::rules::RuleEngine::new(std::slice::from_ref(rule), schema, None)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", rule.name));
+    payloads
+        .iter()
+        .map(|p| {
+            let verdict = if engine.check(&p["payload"]).is_empty() {
+                "pass"
+            } else {
+                "fail"
+            };
+            (p["name"].as_str().unwrap().to_string(), verdict)
+        })
+        .collect()
+}
+
+#[test]
+fn on_the_rule_corpus_schemactl_agrees_with_both_confluent_clients_and_follows_the_spec_where_they_differ()
+ {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules-corpus/corpus.json");
+    let corpus: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let schema = &corpus["schema"];
+    let payloads = corpus["payloads"].as_array().unwrap();
+    let rules = corpus["rules"].as_array().unwrap();
+    assert!(
+        rules.len() * payloads.len() >= 200,
+        "a corpus of 200+ cases"
+    );
+    let python = client_verdicts(
+        "python3",
+        "tests/interop/rules_corpus_python.py",
+        &path,
+        PIP_INSTALL,
+    );
+    let node = client_verdicts(
+        "node",
+        "tests/interop/node/rules_corpus.js",
+        &path,
+        NPM_INSTALL,
+    );
+    let mut agreed = 0;
+    let mut differed = Vec::new();
+    for r in rules {
+        let name = r["name"].as_str().unwrap();
+        let rule = cel_rule(name, r["expr"].as_str().unwrap());
+        let mut clients_differ = false;
+        for (payload, ours) in our_verdicts(&rule, schema, payloads) {
+            let py = python[name][&payload].as_str().unwrap();
+            let js = node[name][&payload].as_str().unwrap();
+            if py == js {
+                agreed += 1;
+                assert_eq!(ours, py, "{name} on {payload}: both clients say {py}");
+                continue;
+            }
+            clients_differ = true;
+            let follows = r["when_clients_differ"]["follows"].as_str().unwrap_or_else(|| {
+                panic!("{name} on {payload}: Python says {py}, JavaScript {js}, and the corpus does not say which the CEL spec gives")
+            });
+            let spec = if follows == "python" { py } else { js };
+            assert_eq!(
+                ours, spec,
+                "{name} on {payload}: the CEL spec gives {spec} ({})",
+                r["when_clients_differ"]["why"]
+            );
+            differed.push(format!("{name} on {payload}"));
+        }
+        // The lint warns exactly about the rules the clients disagree on here.
+        let findings = schemactl::validate::portability::lint(std::slice::from_ref(&rule), schema);
+        assert_eq!(
+            !findings.is_empty(),
+            clients_differ,
+            "{name}: clients differ: {clients_differ}, lint: {findings:?}"
+        );
+    }
+    assert!(agreed > 0 && !differed.is_empty());
+    eprintln!(
+        "{agreed} cases on which both clients agree; {} on which they differ",
+        differed.len()
+    );
+
+    // Every portable form the lint suggests: both clients agree on it, and so does schemactl.
+    let mut suggested = Vec::new();
+    for r in rules {
+        let mut expr = r["expr"].as_str().unwrap().to_string();
+        let mut changed = false;
+        for _ in 0..3 {
+            let findings = schemactl::validate::portability::lint(&[cel_rule("r", &expr)], schema);
+            let Some(first) = findings.first() else { break };
+            expr = first.portable_form.clone();
+            changed = true;
+        }
+        if changed {
+            suggested.push(serde_json::json!({"name": format!("{}_portable", r["name"].as_str().unwrap()), "expr": expr}));
+        }
+    }
+    assert!(suggested.len() >= 5, "{suggested:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let second = dir.path().join("portable.json");
+    std::fs::write(
+        &second,
+        serde_json::json!({"schema": schema, "rules": suggested, "payloads": payloads}).to_string(),
+    )
+    .unwrap();
+    let python = client_verdicts(
+        "python3",
+        "tests/interop/rules_corpus_python.py",
+        &second,
+        PIP_INSTALL,
+    );
+    let node = client_verdicts(
+        "node",
+        "tests/interop/node/rules_corpus.js",
+        &second,
+        NPM_INSTALL,
+    );
+    for r in &suggested {
+        let name = r["name"].as_str().unwrap();
+        let expr = r["expr"].as_str().unwrap();
+        let rule = cel_rule(name, expr);
+        assert!(
+            schemactl::validate::portability::lint(std::slice::from_ref(&rule), schema).is_empty()
+        );
+        for (payload, ours) in our_verdicts(&rule, schema, payloads) {
+            let py = python[name][&payload].as_str().unwrap();
+            let js = node[name][&payload].as_str().unwrap();
+            assert_eq!(
+                py, js,
+                "suggested `{expr}` on {payload}: Python {py}, JavaScript {js}"
+            );
+            assert_eq!(ours, py, "suggested `{expr}` on {payload}");
+        }
+    }
+}
+
+#[test]
+fn diff_lists_rule_changes_with_old_and_new_expressions_in_every_format() {
+    let dir = project(
+        r#"
+[[rules]]
+name = "fuel_not_negative"
+expr = "message.fuel >= -10"
+onFailure = "NONE"
+
+[[rules]]
+name = "temperature_plausible"
+expr = "message.temperature >= -10 && message.temperature <= 90"
+"#,
+    );
+    let d = dir.path();
+    // v2 is v1's schema again, registered with the contract's new rules; v1 keeps its own.
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    std::fs::write(
+        d.join("schemas/g/v1.rules.json"),
+        r#"{"ruleSet": {"domainRules": [
+            {"name": "fuel_not_negative", "type": "CEL", "expr": "message.fuel >= 0"},
+            {"name": "pressure_plausible", "type": "CEL", "expr": "message.pressure >= 100"}
+        ]}}"#,
+    )
+    .unwrap();
+    let diff = |format: &str| {
+        schemactl_in(
+            d,
+            &[
+                "diff",
+                "schemas/g/v1.json",
+                "schemas/g/v2.json",
+                "--new-rules",
+                "contracts/g.toml",
+                "--format",
+                format,
+            ],
+        )
+    };
+    let json = diff("json");
+    assert_eq!(json.code, 0, "{}", json.text());
+    let doc = json_of(&json);
+    assert_eq!(doc["identical"], false);
+    let changes = doc["rule_changes"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|c| (c["type"].as_str().unwrap(), c["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("RULE_CHANGED", "fuel_not_negative"),
+            ("RULE_REMOVED", "pressure_plausible"),
+            ("RULE_ADDED", "temperature_plausible")
+        ]
+    );
+    assert_eq!(changes[0]["old_expr"], "message.fuel >= 0");
+    assert_eq!(changes[0]["new_expr"], "message.fuel >= -10");
+    assert_eq!(changes[0]["changes"][1]["field"], "onFailure");
+    let text = diff("text");
+    assert!(
+        text.stdout.contains(
+            "RULE_CHANGED rule \"fuel_not_negative\" changed: expr message.fuel >= 0 → message.fuel >= -10; onFailure \"ERROR\" → \"NONE\""
+        ),
+        "{}",
+        text.stdout
+    );
+    for format in ["github", "junit", "sarif", "markdown", "html"] {
+        let run = diff(format);
+        assert!(run.code == 0 || run.code == 2, "{format}: {}", run.text());
+        if run.code == 2 {
+            // A format another branch adds; the three that exist here must speak.
+            continue;
+        }
+        for kind in ["RULE_CHANGED", "RULE_REMOVED", "RULE_ADDED"] {
+            assert!(
+                run.stdout.contains(kind),
+                "{format}: no {kind}\n{}",
+                run.stdout
+            );
+        }
+        assert!(run.stdout.contains("= -10"), "{format}: {}", run.stdout);
+    }
+    // The rule set beside each file is found without being named.
+    std::fs::write(
+        d.join("schemas/g/v2.rules.json"),
+        r#"{"ruleSet": {"domainRules": [{"name": "fuel_not_negative", "type": "CEL", "expr": "message.fuel >= 0"}]}}"#,
+    )
+    .unwrap();
+    let beside = schemactl_in(
+        d,
+        &[
+            "diff",
+            "schemas/g/v1.json",
+            "schemas/g/v2.json",
+            "--format",
+            "json",
+        ],
+    );
+    let doc = json_of(&beside);
+    assert_eq!(doc["rule_changes"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["rule_changes"][0]["type"], "RULE_REMOVED", "{doc}");
+}
+
+#[test]
+fn test_and_register_dry_run_warn_about_rules_confluents_clients_disagree_on() {
+    let registry = services::Registry::start();
+    let dir = project(
+        r#"
+[[rules]]
+name = "fuel_not_negative"
+expr = "message.fuel >= 0.0"
+
+[[rules]]
+name = "not_in_fault"
+expr = "message.status != 'fault'"
+
+[[rules]]
+name = "pressure_plausible"
+expr = "message.pressure >= 100 && message.pressure <= 1000"
+"#,
+    );
+    let d = dir.path();
+    let test = schemactl_in(d, &["test", "--contract", "g"]);
+    // Warnings, not failures: the rules are valid CEL, only not portable.
+    assert_eq!(test.code, 0, "{}", test.text());
+    assert!(test.stdout.contains("RULE_NOT_PORTABLE"), "{}", test.stdout);
+    assert!(
+        test.stdout.contains("double(message.fuel) >= 0.0"),
+        "{}",
+        test.stdout
+    );
+    assert!(
+        test.stdout
+            .contains("has(message.status) && (message.status != 'fault')"),
+        "{}",
+        test.stdout
+    );
+    let json = json_of(&schemactl_in(
+        d,
+        &["test", "--contract", "g", "--format", "json"],
+    ));
+    let found = json["contracts"][0]["portability"].as_array().unwrap();
+    let names: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["class"].as_str().unwrap()))
+        .collect();
+    // The portable rule gets no warning.
+    assert_eq!(
+        names,
+        [
+            ("fuel_not_negative", "double_literal"),
+            ("not_in_fault", "optional_without_has")
+        ]
+    );
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("confluent-kafka-python"),
+        "{json}"
+    );
+
+    let dry = schemactl_in(
+        d,
+        &[
+            "register",
+            "--contract",
+            "g",
+            "--registry",
+            &registry.url,
+            "--dry-run",
+        ],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.text());
+    assert!(
+        dry.stdout
+            .contains("RULE_NOT_PORTABLE: rule \"fuel_not_negative\""),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout
+            .contains("help: write `double(message.fuel) >= 0.0`"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        !dry.stdout.contains("pressure_plausible\" compares"),
+        "{}",
+        dry.stdout
+    );
+
+    // The generator contract's own rules are portable.
+    let ours = json_of(&cli_run::schemactl(&[
+        "test",
+        "--contract",
+        "generator",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        ours["contracts"][0]["portability"],
+        serde_json::json!([]),
+        "{ours}"
+    );
+}
+
+#[test]
+fn a_bad_rule_set_in_the_history_is_refused_naming_the_file_and_rule() {
+    let dir = project(RULES);
+    let d = dir.path();
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    let bad = |text: &str, needles: &[&str]| {
+        std::fs::write(d.join("schemas/g/v1.rules.json"), text).unwrap();
+        let run = schemactl_in(d, &["test", "--contract", "g"]);
+        assert_eq!(run.code, 2, "{text}\n{}", run.text());
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        for n in needles {
+            assert!(
+                run.stderr.contains(n),
+                "{text}: no {n:?} in\n{}",
+                run.stderr
+            );
+        }
+    };
+    bad("{\"ruleSet\": ", &["v1.rules.json", "line 1"]);
+    bad(
+        r#"{"ruleSet": {"domainRules": [{"name": "r", "type": "CEL", "expr": "message.fuel >= && true"}]}}"#,
+        &["v1.rules.json", "rule \"r\"", "does not parse"],
+    );
+    bad(
+        r#"{"ruleSet": {"domainRules": [{"name": "r", "type": "CEL", "expr": "true"}, {"name": "r", "type": "JSONATA", "expr": "$"}]}}"#,
+        &["v1.rules.json", "duplicate rule name \"r\""],
+    );
+    bad(
+        r#"{"ruleSet": {"domainRules": [{"name": "r", "type": "CEL", "expr": "message.fuel * 2"}]}}"#,
+        &["v1.rules.json", "rule \"r\"", "not a bool"],
+    );
+    // A rule set for a version the history does not have.
+    std::fs::remove_file(d.join("schemas/g/v1.rules.json")).unwrap();
+    std::fs::write(d.join("schemas/g/v7.rules.json"), "{}").unwrap();
+    let run = schemactl_in(d, &["test", "--contract", "g"]);
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(run.stderr.contains("no v7.json"), "{}", run.stderr);
+}
+
+#[test]
+fn a_rules_only_version_made_as_the_readme_says_registers_once_and_keeps_the_old_rule_set() {
+    let registry = services::Registry::start();
+    let rules = "[[rules]]\nname = \"fuel_not_negative\"\nexpr = \"message.fuel >= 0\"\n";
+    let dir = project(rules);
+    let d = dir.path();
+    let first = register_json(d, "g", &registry);
+    assert_eq!(first["summary"]["registered"], 1, "{first}");
+    // v1's rule set written by hand, without the defaults the contract spelled out; v2 is v1's
+    // schema with the new rules.
+    std::fs::write(
+        d.join("schemas/g/v1.rules.json"),
+        r#"{"ruleSet": {"domainRules": [{"name": "fuel_not_negative", "type": "CEL", "expr": "message.fuel >= 0"}]}}"#,
+    )
+    .unwrap();
+    std::fs::write(d.join("schemas/g/v2.json"), FLEET_SCHEMA).unwrap();
+    std::fs::write(
+        d.join("contracts/g.toml"),
+        format!("{HEAD}{rules}[[rules]]\nname = \"pressure_plausible\"\nexpr = \"message.pressure >= 100\"\n"),
+    )
+    .unwrap();
+    let second = register_json(d, "g", &registry);
+    let steps = &second["contracts"][0]["versions"];
+    assert_eq!(steps[0]["action"], "already_registered", "{second}");
+    assert_eq!(steps[0]["version"], 1, "{second}");
+    assert_eq!(steps[1]["action"], "registered", "{second}");
+    assert_eq!(versions_of(&registry), [1, 2]);
+    assert_eq!(registered_rules(&registry, 1), ["fuel_not_negative"]);
+    assert_eq!(
+        registered_rules(&registry, 2),
+        ["fuel_not_negative", "pressure_plausible"]
+    );
+    let third = register_json(d, "g", &registry);
+    assert_eq!(third["summary"]["registered"], 0, "{third}");
+    assert_eq!(versions_of(&registry), [1, 2]);
+}

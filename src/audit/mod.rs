@@ -127,6 +127,8 @@ pub struct Progress {
     pub mqtt_down: AtomicBool,
     /// Set while the Kafka brokers are lost.
     pub kafka_down: AtomicBool,
+    /// Set while the audited Kafka topic is missing from a cluster that answers (deleted).
+    pub kafka_topic_gone: AtomicBool,
 }
 
 impl Progress {
@@ -506,6 +508,7 @@ impl TopicWatch {
                     tracing::warn!("Kafka: topic \"{topic}\" no longer exists on the cluster");
                     self.gone_since = Some((now, now_millis()));
                     progress.kafka_down.store(true, Ordering::Relaxed);
+                    progress.kafka_topic_gone.store(true, Ordering::Relaxed);
                 }
                 return;
             }
@@ -513,6 +516,7 @@ impl TopicWatch {
         };
         if let Some((since, _)) = self.gone_since.take() {
             progress.kafka_down.store(false, Ordering::Relaxed);
+            progress.kafka_topic_gone.store(false, Ordering::Relaxed);
             card.gap(
                 TransportKind::Kafka,
                 GapRecord::outage(

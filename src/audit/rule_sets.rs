@@ -46,21 +46,49 @@ impl RuleSets {
         self
     }
 
-    /// A contract's rule sets: its `[[rules]]`, compiled against its newest schema, are the
-    /// newest version's. The history (`schemas/…`) keeps schemas only, so no older version
-    /// holds a rule set of its own yet.
+    /// A contract's rule sets: its `[[rules]]` (or the newest `vN.rules.json`) are the newest
+    /// version's; an older version has the rule set its `vN.rules.json` holds (even an empty
+    /// one), each compiled against that version's schema. An older version without such a file
+    /// holds none, and is checked against the newest's ([`Applied::borrowed_from`]).
     pub fn of_contract(contract: &Contract) -> Result<RuleSets, String> {
         let history = crate::catalog::load_history(&contract.schemas).map_err(|e| e.to_string())?;
         let Some(newest) = history.last() else {
             return Ok(RuleSets::none());
         };
-        let rules = RuleEngine::new(
-            &contract.rules,
-            newest.schema.document(),
-            contract.metadata.as_ref(),
-        )
-        .map_err(|(name, e)| format!("{}: rule \"{name}\": {e}", contract.file.display()))?;
-        Ok(RuleSets::new(newest.version as i32, rules))
+        let compile = |rules: &[crate::catalog::Rule],
+                       schema: &crate::catalog::SchemaFile,
+                       metadata: Option<&crate::catalog::Metadata>,
+                       file: &std::path::Path| {
+            RuleEngine::new(rules, schema.schema.document(), metadata)
+                .map_err(|(name, e)| format!("{}: rule \"{name}\": {e}", file.display()))
+        };
+        let mut sets = RuleSets::new(
+            newest.version as i32,
+            compile(
+                &contract.rules,
+                newest,
+                contract.metadata.as_ref(),
+                &contract.file,
+            )?,
+        );
+        let written = crate::catalog::rule_history::rule_sets(contract, newest.version)
+            .map_err(|e| e.to_string())?;
+        for (schema, rules) in history.iter().zip(&written) {
+            let Some(source) = &rules.source else {
+                continue;
+            };
+            if schema.version == newest.version {
+                continue;
+            }
+            let engine = compile(
+                &rules.rules(),
+                schema,
+                rules.typed_metadata().as_ref(),
+                source,
+            )?;
+            sets = sets.with_version(schema.version as i32, engine);
+        }
+        Ok(sets)
     }
 
     /// Whether no version has a rule to evaluate.
@@ -105,5 +133,38 @@ mod tests {
         let sets = sets.with_version(1, empty);
         assert!(sets.for_version(1).is_none(), "v1's own (empty) rule set");
         assert!(RuleSets::none().for_version(3).is_none());
+    }
+
+    #[test]
+    fn a_rule_set_the_history_holds_is_the_versions_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("contracts")).unwrap();
+        std::fs::create_dir_all(root.join("schemas/generator")).unwrap();
+        for v in 1..=3 {
+            std::fs::copy(
+                format!("schemas/generator/v{v}.json"),
+                root.join(format!("schemas/generator/v{v}.json")),
+            )
+            .unwrap();
+        }
+        std::fs::copy(
+            "contracts/generator.toml",
+            root.join("contracts/generator.toml"),
+        )
+        .unwrap();
+        // v2 was registered with one rule of its own; v1 with none written down.
+        std::fs::write(
+            root.join("schemas/generator/v2.rules.json"),
+            r#"{"ruleSet": {"domainRules": [{"name": "fuel_under_5000", "kind": "CONDITION", "mode": "WRITEREAD", "type": "CEL", "expr": "message.fuel < 5000"}]}}"#,
+        )
+        .unwrap();
+        let contract = crate::catalog::load_contract(root, "generator").unwrap();
+        let sets = RuleSets::of_contract(&contract).unwrap();
+        let v2 = sets.for_version(2).expect("v2's own rules");
+        assert_eq!((v2.rules.len(), v2.borrowed_from), (1, None));
+        let failed = v2.rules.check(&serde_json::json!({"fuel": 9000}));
+        assert_eq!(failed[0].rule, "fuel_under_5000");
+        assert_eq!(sets.for_version(1).unwrap().borrowed_from, Some(3));
     }
 }

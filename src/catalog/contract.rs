@@ -277,6 +277,9 @@ impl Contract {
                 schemas.display()
             )));
         }
+        let (contract_rules, metadata) =
+            super::rule_history::newest_from_history(&schemas, contract_rules, raw.metadata)
+                .map_err(&err)?;
         let convert =
             |list: Vec<RawExample>, must_fail: bool| -> Result<Vec<Example>, CatalogError> {
                 list.into_iter()
@@ -330,7 +333,7 @@ impl Contract {
             valid: convert(raw.examples.valid, false)?,
             invalid: convert(raw.examples.invalid, true)?,
             rules: contract_rules,
-            metadata: raw.metadata,
+            metadata,
         })
     }
 }

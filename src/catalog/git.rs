@@ -32,6 +32,44 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, CatalogError> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// A file's text at `base`, `None` when the ref does not hold it (`path` is a file on disk).
+pub fn file_at(path: &Path, base: &str) -> Result<Option<String>, CatalogError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Some(name) = path.file_name() else {
+        return Ok(None);
+    };
+    let prefix = git(dir, &["rev-parse", "--show-prefix"])?
+        .trim()
+        .to_string();
+    let spec = format!("{base}:{prefix}{}", name.to_string_lossy());
+    match git(dir, &["cat-file", "-e", &spec]) {
+        Ok(_) => git(dir, &["show", &spec]).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The rule-set files (`vN.rules.json`) in `dir` as they were at `base`, by version.
+pub fn rule_files_at(dir: &Path, base: &str) -> Result<Vec<PublishedVersion>, CatalogError> {
+    let prefix = git(dir, &["rev-parse", "--show-prefix"])?
+        .trim()
+        .to_string();
+    let listing = git(dir, &["ls-tree", "--name-only", base, "--", "."])?;
+    let mut versions = Vec::new();
+    for line in listing.lines() {
+        let name = line.rsplit('/').next().unwrap_or(line);
+        let Some(version) = super::rule_history::rules_version_of(name) else {
+            continue;
+        };
+        let text = git(dir, &["show", &format!("{base}:{prefix}{name}")])?;
+        versions.push(PublishedVersion { version, text });
+    }
+    versions.sort_by_key(|v| v.version);
+    Ok(versions)
+}
+
 /// Lists the history files in `dir` as they were at `base` (empty if the folder did not exist).
 pub fn history_at(dir: &Path, base: &str) -> Result<Vec<PublishedVersion>, CatalogError> {
     git(

@@ -80,13 +80,17 @@ pub fn load_history(dir: &Path) -> Result<Vec<SchemaFile>, CatalogError> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if name.starts_with('.') || name.eq_ignore_ascii_case("README.md") {
+        // Rule sets beside their versions are read by `rule_history`.
+        if name.starts_with('.')
+            || name.eq_ignore_ascii_case("README.md")
+            || super::rule_history::rules_version_of(&name).is_some()
+        {
             continue;
         }
         let Some(version) = version_of(&name) else {
             return Err(CatalogError::Schema {
                 path,
-                message: "not a history file: name versions v1.json, v2.json, ... (keep proposals elsewhere)".into(),
+                message: "not a history file: name versions v1.json, v2.json, ... and their rule sets v1.rules.json, ... (keep proposals elsewhere)".into(),
             });
         };
         let text = std::fs::read_to_string(&path).map_err(|source| CatalogError::Read {

@@ -6,6 +6,7 @@ pub mod git;
 mod history;
 pub mod init;
 mod reading_model;
+pub mod rule_history;
 mod rules;
 
 pub use contract::{
@@ -13,7 +14,8 @@ pub use contract::{
 };
 pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
 pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
-pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet};
+pub use rule_history::VersionRules;
+pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet, rules_in_contract_text};
 
 use std::path::{Path, PathBuf};
 use thiserror::Error;

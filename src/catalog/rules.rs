@@ -315,3 +315,16 @@ pub(super) fn check_metadata(metadata: &Metadata) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A contract text's `[[rules]]` and `[metadata]` alone (the rest of the file is not read), as
+/// `check-compat --base` reads the contract as it stood at a git ref.
+pub fn rules_in_contract_text(text: &str) -> Result<(Vec<Rule>, Option<Metadata>), String> {
+    #[derive(Deserialize)]
+    struct Only {
+        #[serde(default)]
+        rules: Vec<RawRule>,
+        metadata: Option<Metadata>,
+    }
+    let only: Only = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    Ok((check_rules(text, only.rules)?, only.metadata))
+}

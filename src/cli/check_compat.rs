@@ -198,7 +198,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 .input()?,
         };
         if let Some(base) = &args.base {
-            let (items, json) = immutability(&contract.schemas, base).input()?;
+            let (items, json) = immutability(&contract, base).input()?;
             extra_items = items;
             extra_json.insert("published".into(), json);
         }
@@ -339,7 +339,11 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
 }
 
 /// Compares the history on disk with the one at `base`: edited or deleted versions are findings.
-fn immutability(dir: &Path, base: &str) -> Result<(Vec<Item>, Value), catalog::CatalogError> {
+fn immutability(
+    contract: &catalog::Contract,
+    base: &str,
+) -> Result<(Vec<Item>, Value), catalog::CatalogError> {
+    let dir: &Path = &contract.schemas;
     let published = catalog::git::history_at(dir, base)?;
     let mut items = Vec::new();
     let mut checked = Vec::new();
@@ -368,6 +372,37 @@ fn immutability(dir: &Path, base: &str) -> Result<(Vec<Item>, Value), catalog::C
             Ok(_) => {}
         }
         checked.push(old.version);
+    }
+    // A registered rule set is published as its schema is: see catalog::rule_history.
+    for r in catalog::rule_history::rewritten_since(contract, base)? {
+        let shown = |p: &Option<std::path::PathBuf>| {
+            p.as_ref()
+                .map_or_else(|| "nowhere".to_string(), |p| p.display().to_string())
+        };
+        let file = r
+            .now_in
+            .clone()
+            .unwrap_or_else(|| catalog::rule_history::rules_path(dir, r.version));
+        items.push(Item {
+            rule: "RULES_REWRITTEN".into(),
+            severity: Severity::Error,
+            file: Some(file.display().to_string()),
+            pointer: None,
+            at: None,
+            message: format!(
+                "version {}'s rule set was published at {base} ({} rule(s), in {}) and has been changed in place ({} rule(s), in {})",
+                r.version,
+                r.was,
+                shown(&r.was_in),
+                r.now,
+                shown(&r.now_in)
+            ),
+            help: Some(format!(
+                "keep v{v}'s rule set as it was (in {}), and put new rules in a new version: copy v{v}.json to the next vN.json and give the contract's [[rules]] to that one",
+                catalog::rule_history::rules_path(dir, r.version).display(),
+                v = r.version
+            )),
+        });
     }
     let json = json!({
         "base": base,

@@ -1,4 +1,5 @@
-//! `schemactl diff`: every change between two schemas with its verdicts, and a text diff.
+//! `schemactl diff`: every change between two schemas with its verdicts, the changes between
+//! their rule sets (`RULE_ADDED`, `RULE_REMOVED`, `RULE_CHANGED`), and a text diff.
 
 use super::{Classify, FormatArg, Outcome, Output};
 use crate::Exit;
@@ -17,6 +18,14 @@ pub struct Args {
     pub old: PathBuf,
     /// The later schema.
     pub new: PathBuf,
+    /// The earlier version's rule set: a `vN.rules.json`, or a contract whose `[[rules]]` to
+    /// take (default: the `.rules.json` beside OLD, if any).
+    #[arg(long, value_name = "FILE")]
+    pub old_rules: Option<PathBuf>,
+    /// The later version's rule set: a `vN.rules.json`, or a contract whose `[[rules]]` to take
+    /// (default: the `.rules.json` beside NEW, if any).
+    #[arg(long, value_name = "FILE")]
+    pub new_rules: Option<PathBuf>,
     #[command(flatten)]
     pub format: FormatArg,
 }
@@ -31,6 +40,12 @@ pub fn run(args: &Args, out: Output) -> Outcome {
     // Backward: the new schema reads old data. Forward: the old schema reads new data.
     let backward = compat::diff(&old.schema, &new.schema, Policy::Strict);
     let forward = compat::diff(&new.schema, &old.schema, Policy::Strict);
+    let old_rules =
+        catalog::rule_history::rules_for_file(&args.old, args.old_rules.as_deref()).input()?;
+    let new_rules =
+        catalog::rule_history::rules_for_file(&args.new, args.new_rules.as_deref()).input()?;
+    let rule_changes = catalog::rule_history::rule_changes(&old_rules, &new_rules);
+    let has_rules = old_rules.rule_set.is_some() || new_rules.rule_set.is_some();
     let rows = |changes: &[compat::Change], direction: compat::Direction| {
         changes
             .iter()
@@ -66,10 +81,15 @@ pub fn run(args: &Args, out: Output) -> Outcome {
             let doc = json!({
                 "old": args.old.display().to_string(),
                 "new": args.new.display().to_string(),
-                "identical": backward.is_empty() && forward.is_empty(),
+                "identical": backward.is_empty() && forward.is_empty() && rule_changes.is_empty(),
                 "backward": {"strict": backward.iter().all(|c| c.kind.is_compatible(Policy::Strict)), "lenient": backward.iter().all(|c| c.kind.is_compatible(Policy::Lenient))},
                 "forward": {"strict": forward.iter().all(|c| c.kind.is_compatible(Policy::Strict)), "lenient": forward.iter().all(|c| c.kind.is_compatible(Policy::Lenient))},
                 "changes": changes,
+                "rule_changes": rule_changes.iter().map(|c| {
+                    let mut v = json!(c);
+                    v["message"] = json!(c.message());
+                    v
+                }).collect::<Vec<_>>(),
                 "unified_diff": unified,
             });
             writeln!(
@@ -119,6 +139,12 @@ pub fn run(args: &Args, out: Output) -> Outcome {
                     };
                     writeln!(stdout, "  {} {} [{tag}]", c.kind.name(), c.path).input()?;
                     writeln!(stdout, "      {}", compat::explain::message(c, direction)).input()?;
+                }
+            }
+            if !rule_changes.is_empty() {
+                writeln!(stdout, "{}", paint(bold, "Rule changes:")).input()?;
+                for c in &rule_changes {
+                    writeln!(stdout, "  {:?} {}", c.kind, c.message()).input()?;
                 }
             }
             writeln!(
@@ -177,13 +203,42 @@ pub fn run(args: &Args, out: Output) -> Outcome {
                     .collect(),
                 skipped: None,
             };
+            // A rule added or changed may refuse records the older set let through, a removed
+            // one lets more through: warnings a reviewer should see, never the exit code.
+            let rules_case = Case {
+                name: format!("rules: {} -> {}", args.old.display(), args.new.display()),
+                items: rule_changes
+                    .iter()
+                    .map(|c| Item {
+                        rule: format!("{:?}", c.kind),
+                        severity: Severity::Warning,
+                        file: Some(
+                            args.new_rules
+                                .as_ref()
+                                .unwrap_or(&args.new)
+                                .display()
+                                .to_string(),
+                        ),
+                        pointer: None,
+                        at: None,
+                        message: c.message(),
+                        help: None,
+                    })
+                    .collect(),
+                skipped: None,
+            };
+            let mut cases = vec![
+                case("backward", &backward, compat::Direction::Backward),
+                case("forward", &forward, compat::Direction::Forward),
+            ];
+            // Only schemas with rule sets get the rules case, so plain diffs read as before.
+            if has_rules {
+                cases.push(rules_case);
+            }
             let report = Report {
                 command: "diff",
                 header: vec![],
-                cases: vec![
-                    case("backward", &backward, compat::Direction::Backward),
-                    case("forward", &forward, compat::Direction::Forward),
-                ],
+                cases,
                 json: serde_json::Value::Null,
             };
             render(&report, format, out.color, &mut stdout).input()?;

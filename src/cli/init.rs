@@ -92,6 +92,8 @@ fn from_registry(cli: &Cli, args: &Args, subject: &str) -> Result<Draft, super::
                 id: v.id,
                 schema_type: v.schema_type,
                 text: v.schema,
+                metadata: v.metadata,
+                rule_set: v.rule_set,
             })
             .collect(),
         level: settings.level(),

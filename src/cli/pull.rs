@@ -1,5 +1,6 @@
 //! `schemactl pull`: writes a subject's history from the registry as `v1.json`, `v2.json`, ...
-//! so that a repository can adopt a subject that already exists.
+//! so that a repository can adopt a subject that already exists, each version's rule set and
+//! metadata beside it as `vN.rules.json` (catalog::rule_history).
 //!
 //! Files are numbered 1..N in registry order even where the registry's numbers have gaps
 //! (deleted versions), because a history on disk has none; the output names both numbers.
@@ -55,7 +56,15 @@ pub(super) async fn history(
     subject: &str,
 ) -> Result<(Vec<SubjectVersion>, SubjectSettings), RegistryError> {
     let numbers = client.versions(subject).await?;
-    let versions = client.versions_of(subject, &numbers).await?;
+    // Read whole, `metadata` and `ruleSet` included, so each version's rule set comes back.
+    let mut versions = Vec::with_capacity(numbers.len());
+    for n in numbers {
+        versions.push(
+            client
+                .version_with_rules(subject, crate::registry::model::VersionRef::Number(n))
+                .await?,
+        );
+    }
     let settings = client.subject_settings(subject).await?;
     Ok((versions, settings))
 }
@@ -81,6 +90,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     }
     // Decide everything before writing anything, so a conflict leaves the folder as it was.
     let mut plan = Vec::new();
+    let mut removals = Vec::new();
     for (i, v) in versions.iter().enumerate() {
         let path = args.into.join(format!("v{}.json", i + 1));
         let text = format!("{}\n", pretty(&v.schema));
@@ -98,10 +108,55 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             _ => "written",
         };
         plan.push((path, text, v, action));
+        // The version's rule set and metadata beside it, exactly as the registry holds them
+        // (rule types schemactl does not run included): see catalog::rule_history.
+        let own = catalog::VersionRules {
+            version: (i + 1) as u32,
+            source: None,
+            metadata: v.metadata.clone(),
+            rule_set: v.rule_set.clone(),
+        };
+        let rules_path = catalog::rule_history::rules_path(&args.into, (i + 1) as u32);
+        let existing = std::fs::read_to_string(&rules_path).ok();
+        if own.is_empty() {
+            if existing.is_some() && !args.force {
+                return Err(anyhow!(
+                    "{} exists, but version {} of \"{}\" carries no rule set or metadata\nhelp: pull into an empty folder, or pass --force to remove it",
+                    rules_path.display(),
+                    v.version,
+                    args.subject
+                ))
+                .input();
+            }
+            if existing.is_some() {
+                removals.push(rules_path);
+            }
+            continue;
+        }
+        let text = own.file_text();
+        let action = match existing {
+            Some(existing) if existing == text => "unchanged",
+            Some(_) if !args.force => {
+                return Err(anyhow!(
+                    "{} exists and differs from the rule set of version {} of \"{}\"\nhelp: pull into an empty folder, or pass --force to overwrite",
+                    rules_path.display(),
+                    v.version,
+                    args.subject
+                ))
+                .input();
+            }
+            _ => "written",
+        };
+        plan.push((rules_path, text, v, action));
     }
     std::fs::create_dir_all(&args.into)
         .map_err(|e| anyhow!("cannot create {}: {e}", args.into.display()))
         .input()?;
+    for path in &removals {
+        std::fs::remove_file(path)
+            .map_err(|e| anyhow!("cannot remove {}: {e}", path.display()))
+            .input()?;
+    }
     let mut written = Vec::new();
     for (path, text, v, action) in &plan {
         if *action == "written" {
@@ -115,7 +170,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             id: v.id,
             action,
         });
-        if !v.references.is_empty() {
+        if !is_rules_file(&path.display().to_string()) && !v.references.is_empty() {
             eprintln!(
                 "warning: version {} references other subjects ({}); pull those too",
                 v.version,
@@ -129,16 +184,23 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     }
     if !written.is_empty()
         && let Err(e) = catalog::load_history(&args.into)
+            .and_then(|_| catalog::rule_history::load_rule_files(&args.into))
     {
         eprintln!("warning: schemactl cannot read the pulled history as it is: {e}");
     }
+    let with_rules = versions
+        .iter()
+        .filter(|v| v.rule_set.is_some() || v.metadata.is_some())
+        .count();
     match args.format {
         TextOrJson::Json => print_json(&json!({
             "registry": client.url(),
             "subject": args.subject,
             "into": args.into.display().to_string(),
             "level": level,
-            "files": written,
+            // Schema files as before; each version's rule set beside them, listed apart.
+            "files": written.iter().filter(|w| !is_rules_file(&w.file)).collect::<Vec<_>>(),
+            "rule_sets": written.iter().filter(|w| is_rules_file(&w.file)).collect::<Vec<_>>(),
         }))?,
         TextOrJson::Text => {
             for w in &written {
@@ -159,8 +221,8 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             }
             say!(
                 "pulled {} version{} of \"{}\" into {}",
-                written.len(),
-                if written.len() == 1 { "" } else { "s" },
+                versions.len(),
+                if versions.len() == 1 { "" } else { "s" },
                 args.subject,
                 args.into.display()
             );
@@ -169,7 +231,21 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 json!(args.subject),
                 json!(args.into.display().to_string()),
             );
+            if with_rules > 0 {
+                say!(
+                    "note: {with_rules} version(s) carry a rule set or metadata, written beside them as vN.rules.json; the newest one's stands in for the contract's [[rules]] (move it into [[rules]] and delete the file to edit the rules in the contract)"
+                );
+            }
         }
     }
     Ok(Exit::Pass)
+}
+
+/// Whether a written file is a version's rule set (`vN.rules.json`).
+fn is_rules_file(path: &str) -> bool {
+    Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(catalog::rule_history::rules_version_of)
+        .is_some()
 }

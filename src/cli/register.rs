@@ -76,6 +76,19 @@ struct VersionStep {
     /// What a dry run's answer rests on, when it is less than the registration would see.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
+    /// In a dry run: the version's rules whose outcome depends on the Confluent client that
+    /// runs them (`RULE_NOT_PORTABLE`), with a form both agree on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_portable: Vec<NotPortable>,
+}
+
+#[derive(Debug, Serialize)]
+struct NotPortable {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    finding: crate::validate::portability::Finding,
+    help: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -113,17 +126,6 @@ struct ContractResult {
     versions: Vec<VersionStep>,
 }
 
-/// The contract's metadata and rule set as Confluent's register request carries them
-/// (`None` for what the contract does not have).
-fn contract_rule_set(
-    contract: &Contract,
-) -> (Option<serde_json::Value>, Option<serde_json::Value>) {
-    let set = catalog::RuleSet::from_rules(&contract.rules);
-    let rule_set = (!set.is_empty()).then(|| json!(set));
-    let metadata = contract.metadata.as_ref().map(|m| json!(m));
-    (metadata, rule_set)
-}
-
 /// Whether a registered version carries the rule set the request sends (compared as rules,
 /// so a registry that spells out defaults still matches); a registry whose lookup ignores
 /// rule sets must not make a rule change look registered.
@@ -131,8 +133,11 @@ fn same_rules(request: &RegisterRequest, found: &crate::registry::model::Subject
     let Some(sent) = &request.rule_set else {
         return true;
     };
-    let parse = |v: &serde_json::Value| serde_json::from_value::<catalog::RuleSet>(v.clone()).ok();
-    found.rule_set.as_ref().and_then(parse) == parse(sent)
+    let as_version = |rule_set: Option<&serde_json::Value>| catalog::VersionRules {
+        rule_set: rule_set.cloned(),
+        ..catalog::VersionRules::default()
+    };
+    as_version(found.rule_set.as_ref()).same_as(&as_version(Some(sent)))
 }
 
 async fn register_contract(
@@ -212,11 +217,13 @@ async fn register_contract(
     let mut pending_before = false;
     let mut versions = Vec::new();
     let mut refused = false;
-    // The contract's [[rules]] and [metadata] belong to its newest version: sent with it, as
-    // Confluent's register request carries them, so a change to the rules alone is a new
-    // version of the same schema, and each earlier registry version keeps its rule set.
-    let (metadata, rule_set) = contract_rule_set(contract);
-    let newest = history.last().map(|f| f.version);
+    // Each version is sent with its own rule set and metadata, as Confluent's register request
+    // carries them: the contract's [[rules]] and [metadata] for the newest, vN.rules.json for
+    // the others (catalog::rule_history). A change to the rules alone is a new version of the
+    // same schema, and each earlier registry version keeps its rule set.
+    let newest = history.last().map_or(0, |f| f.version);
+    let rule_sets = catalog::rule_history::rule_sets(contract, newest)
+        .map_err(|e| Failure::Input(anyhow!(e)))?;
     for file in history {
         let shown = file.path.display().to_string();
         let mut step = VersionStep {
@@ -228,28 +235,58 @@ async fn register_contract(
             messages: Vec::new(),
             rules: None,
             notes: Vec::new(),
+            not_portable: Vec::new(),
         };
         if refused {
             versions.push(step);
             continue;
         }
         let what = format!("{context}, {shown}");
-        let carries = Some(file.version) == newest;
+        let own = rule_sets
+            .iter()
+            .find(|r| r.version == file.version)
+            .cloned()
+            .unwrap_or_default();
+        let own_rules = own.rules();
+        let count = own_rules.len();
+        if args.dry_run {
+            use crate::validate::portability;
+            step.not_portable = portability::lint(&own_rules, file.schema.document())
+                .into_iter()
+                .map(|finding| {
+                    let expr = own_rules
+                        .iter()
+                        .find(|r| r.name == finding.rule)
+                        .and_then(|r| r.expr.as_deref())
+                        .unwrap_or_default();
+                    NotPortable {
+                        kind: portability::KIND,
+                        help: portability::help(&finding, expr),
+                        finding,
+                    }
+                })
+                .collect();
+        }
         let request = RegisterRequest {
             schema_type: Some("JSON".into()),
             schema: file.text.clone(),
-            metadata: metadata.clone().filter(|_| carries),
-            rule_set: rule_set.clone().filter(|_| carries),
+            metadata: own.metadata,
+            rule_set: own.rule_set,
             ..RegisterRequest::default()
         };
-        if carries && !contract.rules.is_empty() {
-            step.rules = Some(contract.rules.len());
+        if count > 0 {
+            step.rules = Some(count);
         }
-        let found = client
+        let mut found = client
             .lookup(subject, &request, args.normalize)
             .await
             .map_err(|e| fail(e, &what))?
             .filter(|found| same_rules(&request, found));
+        if found.is_none() && request.rule_set.is_some() {
+            found = equivalent_version(client, subject, &request)
+                .await
+                .map_err(|e| fail(e, &what))?;
+        }
         if let Some(found) = found {
             step.action = Action::AlreadyRegistered;
             step.version = Some(found.version);
@@ -319,6 +356,43 @@ async fn register_contract(
         level,
         versions,
     })
+}
+
+/// A registered version with the request's schema and the same rule set and metadata spelled
+/// another way (defaults written out or left implicit, keys in another order), as a rule set
+/// written by hand in `vN.rules.json` may be: the registry's lookup compares them byte for
+/// byte, and registering it again would add a version that changes nothing.
+async fn equivalent_version(
+    client: &RegistryClient,
+    subject: &str,
+    request: &RegisterRequest,
+) -> Result<Option<crate::registry::model::SubjectVersion>, RegistryError> {
+    let numbers = match client.versions(subject).await {
+        Ok(n) => n,
+        Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+    let wanted_schema = parse(&request.schema);
+    let wanted = catalog::VersionRules {
+        metadata: request.metadata.clone(),
+        rule_set: request.rule_set.clone(),
+        ..catalog::VersionRules::default()
+    };
+    for n in numbers.into_iter().rev() {
+        let v = client
+            .version_with_rules(subject, crate::registry::model::VersionRef::Number(n))
+            .await?;
+        let held = catalog::VersionRules {
+            metadata: v.metadata.clone(),
+            rule_set: v.rule_set.clone(),
+            ..catalog::VersionRules::default()
+        };
+        if parse(&v.schema) == wanted_schema && held.same_as(&wanted) {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
 }
 
 /// A dry run's answer for one version the subject does not hold: the registry's own
@@ -431,6 +505,15 @@ fn print_text(out: Output, url: &str, result: &ContractResult, dry_run: bool) {
         }
         for n in &v.notes {
             say!("      {}: {n}", paint(out, DIM, "note"));
+        }
+        for p in &v.not_portable {
+            say!(
+                "      {}: {}: {}",
+                paint(out, YELLOW, "warning"),
+                p.kind,
+                p.finding.message
+            );
+            say!("        help: {}", p.help);
         }
         if matches!(v.action, Action::Refused | Action::WouldBeRefused) {
             say!(

@@ -83,7 +83,7 @@ fn rule_lines(rule_set: Option<&Value>) -> Vec<String> {
     let Some(set) = rule_set else {
         return Vec::new();
     };
-    ["domainRules", "migrationRules"]
+    ["domainRules", "migrationRules", "encodingRules"]
         .iter()
         .flat_map(|k| set.get(*k).and_then(Value::as_array).into_iter().flatten())
         .map(|r| {

@@ -55,6 +55,8 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
 
 fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::CatalogError> {
     let history = catalog::load_history(&contract.schemas)?;
+    // Every version's rule set must read, not only the newest one's, before it is registered.
+    catalog::rule_history::load_rule_files(&contract.schemas)?;
     let mut cases = Vec::new();
     let mut versions = Vec::new();
     for (i, file) in history.iter().enumerate().skip(1) {
@@ -80,6 +82,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
     }
     let newest = history.last().map(|f| (f.version, &f.path, &f.schema));
     let mut examples = Vec::new();
+    let mut portable = Value::Null;
     if let Some((version, path, schema)) = newest {
         let validator =
             PayloadValidator::new(schema).map_err(|message| catalog::CatalogError::Schema {
@@ -89,6 +92,11 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
         let rules = super::validate::engine_for(contract, schema.document())?;
         if !rules.not_evaluated().is_empty() {
             cases.extend(rules_not_evaluated(contract, rules.not_evaluated()));
+        }
+        if !contract.rules.is_empty() {
+            let (case, found) = portability(contract, version, schema.document());
+            cases.push(case);
+            portable = json!(found);
         }
         for (example, must_pass) in contract
             .valid
@@ -131,6 +139,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::Cat
         "policy": contract.policy,
         "versions": versions,
         "examples": examples,
+        "portability": portable,
     });
     Ok((cases, doc))
 }
@@ -218,6 +227,47 @@ fn simulator_sample(
     (
         Case::new(name, items),
         json!({ "name": "simulator sample", "must_pass": true, "passed": passed, "payloads": SIMULATOR_SAMPLE }),
+    )
+}
+
+/// The portability lint on the newest version's rules: a warning per rule whose outcome
+/// depends on which Confluent client runs it (`RULE_NOT_PORTABLE`).
+fn portability(
+    contract: &Contract,
+    version: u32,
+    schema: &Value,
+) -> (Case, Vec<crate::validate::portability::Finding>) {
+    use crate::validate::portability;
+    let found = portability::lint(&contract.rules, schema);
+    let items = found
+        .iter()
+        .map(|f| {
+            let expr = contract
+                .rules
+                .iter()
+                .find(|r| r.name == f.rule)
+                .and_then(|r| r.expr.as_deref())
+                .unwrap_or_default();
+            Item {
+                rule: portability::KIND.into(),
+                severity: Severity::Warning,
+                file: Some(contract.file.display().to_string()),
+                pointer: None,
+                at: None,
+                message: f.message.clone(),
+                help: Some(portability::help(f, expr)),
+            }
+        })
+        .collect();
+    (
+        Case::new(
+            format!(
+                "{}: v{version}'s rules give the same verdict in Confluent's Python and JavaScript clients",
+                contract.name
+            ),
+            items,
+        ),
+        found,
     )
 }
 

@@ -298,6 +298,17 @@ fn junit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             status
         };
         let mut test = TestCase::new(case.name.clone(), status);
+        // Warnings fail nothing, but a reader of the XML should still see them (notes, being
+        // information only, stay out).
+        let others: Vec<String> = case
+            .items
+            .iter()
+            .filter(|i| i.severity == Severity::Warning)
+            .map(|i| format!("warning[{}] {}", i.rule, i.message))
+            .collect();
+        if !others.is_empty() {
+            test.set_system_out(others.join("\n"));
+        }
         test.set_classname(format!("schemactl.{}", report.command));
         suite.add_test_case(test);
     }

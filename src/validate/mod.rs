@@ -7,6 +7,7 @@
 //!   subject, behind the small [`resolver::SchemaLookup`] seam to the registry.
 
 pub mod fast;
+pub mod portability;
 pub mod resolver;
 pub mod rules;
 pub mod wire;

@@ -566,6 +566,26 @@ pub fn compile_check(rule: &Rule) -> Result<(), CompileError> {
     compile_rule(&Env::stdlib(), rule).map(|_| ())
 }
 
+/// The parsed trees of a rule expression's guard (when there is one) and body, for analyses of
+/// a rule's text such as the portability lint; `None` when it does not parse.
+pub fn parse_trees(expr: &str) -> Option<(Option<IdedExpr>, IdedExpr)> {
+    if expr.len() > MAX_EXPR_BYTES || nesting(expr) > MAX_NESTING {
+        return None;
+    }
+    let env = Env::stdlib();
+    let (guard, body, _) = split_guard(expr);
+    let tree = |text: &str| {
+        compile_on_big_stack(&env, text)
+            .ok()
+            .map(|p| p.expression().clone())
+    };
+    let guard = match guard {
+        Some(g) => Some(tree(g)?),
+        None => None,
+    };
+    Some((guard, tree(body)?))
+}
+
 /// Matches a Confluent tag path (`*` within a segment, `**` across segments).
 fn wildcard_match(name: &str, pattern: &str) -> bool {
     fn go(n: &[u8], p: &[u8]) -> bool {

@@ -5,6 +5,8 @@
 
 #[path = "../services/brokers.rs"]
 mod brokers;
+#[path = "../services/kafka_front.rs"]
+mod kafka_front;
 #[path = "../services/mod.rs"]
 mod services;
 #[path = "../services/tls.rs"]
@@ -445,8 +447,9 @@ fn run_ok(args: &[&str]) {
 
 /// The Kafka broker goes away mid-audit (every connection reset, then refused) and comes back:
 /// the audit reconnects on its own, reads what is produced afterwards, and reports the outage
-/// as a gap. The broker is cut off by pulling a [`brokers::Cable`]: Tansu keeps its topics in
-/// memory, so a real restart would also lose the topic (see the README's known gaps).
+/// as a gap. The broker is cut off by pulling a [`brokers::Cable`], so it comes back with its
+/// topic; a real restart of Tansu, which loses its in-memory topic, is
+/// `once::a_kafka_broker_restarted_mid_audit_is_a_gap_and_the_new_log_is_read`.
 #[test]
 fn a_kafka_broker_outage_is_reported_as_a_gap() {
     let registry = services::Registry::start();

@@ -297,6 +297,14 @@ fn an_untrusted_certificate_is_refused_with_exit_3_on_both_transports() {
                 command[0]
             );
             no_credential(&format!("{} with {what}", command[0]), &text);
+            // librdkafka's own reason, not only "BrokerTransportFailure".
+            if what.starts_with("kafka") {
+                assert!(
+                    text.contains("certificate verify failed"),
+                    "{} with {what}: {text}",
+                    command[0]
+                );
+            }
         }
     }
     assert!(
@@ -381,5 +389,15 @@ fn a_wrong_sasl_password_exits_3_without_showing_it() {
             command[0]
         );
         assert!(!text.contains(SASL_PASSWORD), "{}:\n{text}", command[0]);
+        // librdkafka's reason, as the broker gave it, not only "BrokerTransportFailure".
+        let line = text
+            .lines()
+            .find(|l| l.contains("cannot reach the Kafka cluster"))
+            .unwrap_or_else(|| panic!("{}: {text}", command[0]));
+        assert!(
+            line.contains("SASL authentication error: Authentication failed"),
+            "{}: {line}",
+            command[0]
+        );
     }
 }

@@ -367,9 +367,10 @@ fn subjects_show_pull_and_delete_manage_versions() {
         &["pull", SUBJECT, "--into", "schemas/gen"],
         &[],
     ));
+    // Three schemas and the newest one's rule set (the generator contract's rules).
     assert_eq!(
         again.stdout.matches("unchanged").count(),
-        3,
+        4,
         "{}",
         again.all()
     );

@@ -132,6 +132,9 @@ pub struct Tansu {
     child: Child,
     /// The port clients reach it on (its own, or the port of a [`Cable`] in front of it).
     pub port: u16,
+    /// The port it listens on itself.
+    own: u16,
+    args: Vec<String>,
     /// librdkafka properties the harness's own clients need to reach it (TLS, SASL).
     client: Vec<(String, String)>,
 }
@@ -160,6 +163,22 @@ impl Tansu {
     /// Starts Tansu on `port` advertising `advertised`, with extra broker arguments, and waits
     /// until a client with the `client` librdkafka properties gets a metadata answer.
     pub fn start_with(port: u16, advertised: u16, args: &[&str], client: &[(&str, &str)]) -> Tansu {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let tansu = Tansu {
+            child: Tansu::spawn(port, advertised, &args),
+            port: advertised,
+            own: port,
+            args,
+            client: client
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        tansu.wait_until_answering();
+        tansu
+    }
+
+    fn spawn(port: u16, advertised: u16, args: &[String]) -> Child {
         let bin = find("tansu", &[]);
         let listener = format!("tcp://127.0.0.1:{port}");
         let url = format!("tcp://127.0.0.1:{advertised}");
@@ -180,16 +199,12 @@ impl Tansu {
             .spawn()
             .expect("start tansu");
         wait_for_port(port, &mut child, "tansu");
-        let tansu = Tansu {
-            child,
-            port: advertised,
-            client: client
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        };
+        child
+    }
+
+    fn wait_until_answering(&self) {
         use rdkafka::consumer::{BaseConsumer, Consumer};
-        let consumer: BaseConsumer = tansu.client_config().create().unwrap();
+        let consumer: BaseConsumer = self.client_config().create().unwrap();
         let deadline = Instant::now() + BROKER_STARTUP;
         while consumer
             .fetch_metadata(None, Duration::from_secs(2))
@@ -200,7 +215,16 @@ impl Tansu {
                 "tansu did not answer metadata within {BROKER_STARTUP:?}"
             );
         }
-        tansu
+    }
+
+    /// Kills the broker (as a crash would) and starts it again on the same port, with the same
+    /// arguments; its storage is in memory, so it comes back without topics or records. Returns
+    /// once it answers a metadata request.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = Tansu::spawn(self.own, self.port, &self.args);
+        self.wait_until_answering();
     }
 
     /// The bootstrap servers.

@@ -148,6 +148,10 @@ pub struct RegisteredVersion {
     pub schema_type: Option<String>,
     /// The schema text as registered.
     pub text: String,
+    /// Its `metadata`, as the registry returns it.
+    pub metadata: Option<Value>,
+    /// Its `ruleSet`, as the registry returns it.
+    pub rule_set: Option<Value>,
 }
 
 /// What the registry says about a subject, as `init --from-registry` adopts it.
@@ -517,6 +521,7 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
     check_name(&name)?;
     let mut files = Vec::new();
     let mut newest = Value::Null;
+    let mut with_rules = 0;
     for (i, v) in source.versions.iter().enumerate() {
         let doc = readable(&v.text).map_err(|message| InitError::UnreadableSchema {
             subject: subject.clone(),
@@ -528,6 +533,31 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
             text: schema_text(&doc),
             from: format!("version {}, id {}", v.version, v.id),
         });
+        // Each version's rule set and metadata beside it, as the registry holds them (rule
+        // types schemactl does not run included); the newest one's stands in for [[rules]].
+        let own = super::VersionRules {
+            version: (i + 1) as u32,
+            source: None,
+            metadata: v.metadata.clone(),
+            rule_set: v.rule_set.clone(),
+        };
+        if !own.is_empty() {
+            let path = PathBuf::from(format!("schemas/{name}/v{}.rules.json", i + 1));
+            let text = own.file_text();
+            super::rule_history::parse_rules_text(&path, &text, own.version).map_err(|e| {
+                InitError::UnreadableSchema {
+                    subject: subject.clone(),
+                    version: v.version,
+                    message: format!("its rule set: {e}"),
+                }
+            })?;
+            files.push(DraftFile {
+                path,
+                text,
+                from: format!("version {}'s rule set and metadata", v.version),
+            });
+            with_rules += 1;
+        }
         newest = doc;
     }
     let identity = guess_identity(&newest);
@@ -560,7 +590,14 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
                 numbers.join(", ")
             ),
             "as registered (indented; keys in their registered order).".into(),
-        ],
+        ]
+        .into_iter()
+        .chain((with_rules > 0).then(|| {
+            format!(
+                "{with_rules} version(s) carry data-contract rules or metadata, kept as registered in schemas/{name}/vN.rules.json; the newest one's are this contract's rules (move them into [[rules]] and delete that file to edit them here)."
+            )
+        }))
+        .collect(),
         description: newest.get("description").and_then(Value::as_str),
         subject,
         subject_note: None,
@@ -857,6 +894,7 @@ impl Draft {
         }
         let contract = super::load_contract(root, &self.name)?;
         super::load_history(&contract.schemas)?;
+        super::rule_history::load_rule_files(&contract.schemas)?;
         Ok(written)
     }
 }
@@ -903,6 +941,8 @@ mod tests {
             id: version + 10,
             schema_type: Some("JSON".into()),
             text,
+            metadata: None,
+            rule_set: None,
         }
     }
 
@@ -953,6 +993,8 @@ mod tests {
             id: 5,
             schema_type: None,
             text: r#"{"type":"record","name":"R","fields":[]}"#.into(),
+            metadata: None,
+            rule_set: None,
         };
         let err =
             from_registry(&subject(vec![json_version(1, fleet_v1()), avro]), None).unwrap_err();

@@ -215,7 +215,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let level_override = args.level.or(contract.as_ref().map(|c| c.level));
     let (published_items, published_json) = match (&args.base, &contract) {
         (Some(base), Some(c)) => {
-            let (items, json) = immutability(&c.schemas, base).input()?;
+            let (items, json) = immutability(c, base).input()?;
             (Some(items), Some(json))
         }
         _ => (None, None),

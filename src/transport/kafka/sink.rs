@@ -5,6 +5,7 @@
 //! topic and how to create it, or is created when asked ([`KafkaSink::ensure_topic`]).
 
 use super::KafkaConfig;
+use super::config::ReasonContext;
 use crate::transport::TransportError;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -60,14 +61,15 @@ pub fn create_topic_hint(bootstrap: &str, topic: &str) -> String {
 
 /// A producer.
 pub struct KafkaSink {
-    producer: FutureProducer,
+    producer: FutureProducer<ReasonContext>,
     cfg: KafkaConfig,
 }
 
 impl KafkaSink {
     /// Connects, checking within `timeout` that the cluster answers.
     pub fn open(cfg: &KafkaConfig, timeout: Duration) -> Result<KafkaSink, TransportError> {
-        let producer: FutureProducer = cfg
+        let context = ReasonContext::default();
+        let producer: FutureProducer<ReasonContext> = cfg
             .client_config(&[
                 // A missing topic is reported by ensure_topic, never created as a side effect
                 // of asking for it.
@@ -79,13 +81,15 @@ impl KafkaSink {
                 ("message.max.bytes", "16000000"),
                 ("queue.buffering.max.messages", "1000000"),
             ])
-            .create()
+            .create_with_context(context.clone())
             .map_err(|e| TransportError::Config(format!("Kafka producer: {}", cfg.describe(&e))))?;
         producer.client().fetch_metadata(None, timeout).map_err(|e| {
+            // The reason may still wait in the queue the producer's thread polls.
+            producer.poll(Duration::ZERO);
             TransportError::Connect(format!(
                 "cannot reach the Kafka cluster at {}: {}\nhelp: check --kafka and -X security.protocol / sasl.* properties",
                 cfg.bootstrap_servers,
-                cfg.describe(&e)
+                cfg.describe_with(&e, &context.reason)
             ))
         })?;
         Ok(KafkaSink {

@@ -3,8 +3,10 @@
 //! that group only. Records are lent out without copying.
 
 use super::KafkaConfig;
+use super::config::BrokerReason;
 use crate::transport::TransportError;
 use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Headers, Message};
@@ -43,6 +45,7 @@ struct Link {
 pub struct SourceContext {
     link: Arc<Mutex<Link>>,
     assigned: Arc<tokio::sync::watch::Sender<Option<usize>>>,
+    reason: BrokerReason,
 }
 
 impl Default for SourceContext {
@@ -50,12 +53,18 @@ impl Default for SourceContext {
         SourceContext {
             link: Arc::default(),
             assigned: Arc::new(tokio::sync::watch::channel(None).0),
+            reason: BrokerReason::default(),
         }
     }
 }
 
 impl ClientContext for SourceContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        self.reason.log(level, fac, message);
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
+        self.reason.error(&error, reason);
         if error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown)
             && let Ok(mut link) = self.link.lock()
             && link.down_since.is_none()
@@ -182,10 +191,17 @@ impl KafkaSource {
         let metadata = consumer
             .fetch_metadata(Some(topic), timeout)
             .map_err(|e| {
+                // librdkafka's log lines wait in the queue `poll` serves: let them reach the
+                // context, which keeps the reason for the failure.
+                for _ in 0..1000 {
+                    if consumer.poll(Duration::ZERO).is_none() {
+                        break;
+                    }
+                }
                 TransportError::Connect(format!(
                     "cannot reach the Kafka cluster at {}: {}\nhelp: check --kafka and -X security.protocol / sasl.* properties ({} / {} for credentials)",
                     cfg.bootstrap_servers,
-                    cfg.describe(&e),
+                    cfg.describe_with(&e, &context.reason),
                     super::ENV_SASL_USERNAME,
                     super::ENV_SASL_PASSWORD
                 ))
