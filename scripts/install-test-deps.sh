@@ -59,3 +59,11 @@ if ! command -v groff >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq groff-base
 fi
+
+# --- Headless browser (tests/output.rs, engineer `output`) ---
+# Debian's chromium renders `--format html` audits in a test: a screenshot checked for the
+# charts' pixels and `--dump-dom` for the text a person reads.
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi

@@ -16,7 +16,8 @@
 //! - [`simulate`]: the reference compliant fleet and its misbehaving producers.
 //! - [`demo`]: everything in one process on loopback (registry, MQTT broker, Kafka mock
 //!   cluster) for `schemactl demo`.
-//! - [`report`]: findings rendered as text, JSON, JUnit, SARIF or GitHub annotations.
+//! - [`report`]: the output layer (stdout, colour, the broken-pipe policy) and findings rendered
+//!   as text, JSON, JUnit, SARIF, GitHub annotations, markdown, or (audits) html.
 //! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
 
 pub mod audit;

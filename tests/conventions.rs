@@ -63,6 +63,20 @@ fn github_annotation_carries_line_and_col() {
 }
 
 #[test]
+fn markdown_finding_names_file_line_and_column() {
+    let run = deep_check("markdown");
+    assert!(
+        run.stdout.contains(&format!(
+            "at `{PROPOSED}:{}:{} #/properties/maintenance/items/1/properties/oil~1filter/",
+            DEEP.0, DEEP.1
+        )),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!("deep_keyword_markdown", run.stdout);
+}
+
+#[test]
 fn sarif_region_is_the_keyword() {
     let run = deep_check("sarif");
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

@@ -210,6 +210,235 @@ pub struct ProducerCard {
     pub first_seen_millis: i64,
     /// Last message, in milliseconds since the epoch.
     pub last_seen_millis: i64,
+    /// Its messages over time: one bucket of [`Scorecard::bucket_millis`] per span that held
+    /// any, oldest first (the invalid rate over time, as the html report charts it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub timeline: Vec<Bucket>,
+    /// Its violations grouped by kind, pointer and keyword, most frequent first, each with an
+    /// example (what the scorecard says is wrong). At most [`MAX_GROUPS`] groups are told apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top_violations: Vec<ViolationGroup>,
+}
+
+/// Messages of one producer in one span of time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bucket {
+    /// When the span starts, in milliseconds since the epoch (a multiple of its width).
+    pub start_millis: i64,
+    /// Messages in it.
+    pub messages: u64,
+    /// Messages in it with at least one violation.
+    pub invalid: u64,
+}
+
+/// One kind of violation at one place, as often as a producer made it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViolationGroup {
+    /// The kind.
+    pub kind: ViolationKind,
+    /// JSON pointer into the payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// Failing keyword.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
+    /// How many times.
+    pub count: u64,
+    /// The first offending value at `pointer`, as JSON text (shortened), when it is a scalar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+    /// The first such violation's message.
+    pub message: String,
+}
+
+/// How many (kind, pointer, keyword) groups a producer's card tells apart; later new ones are
+/// counted in `violations` only.
+pub const MAX_GROUPS: usize = 32;
+
+/// The narrowest time bucket, in milliseconds; wider ones double it.
+pub const BUCKET_MILLIS: u64 = 1000;
+
+/// The most buckets a producer's timeline spans before every bucket doubles in width.
+pub const MAX_BUCKETS: i64 = 120;
+
+/// The example value at `pointer` in `payload` (a JSON body, or one in Confluent's wire
+/// frame), as short JSON text; none for objects and arrays, which say little in one line.
+fn example_at(payload: &[u8], pointer: &str) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_slice(payload).ok().or_else(|| {
+        (payload.len() > 5 && payload[0] == 0)
+            .then(|| serde_json::from_slice(&payload[5..]).ok())
+            .flatten()
+    })?;
+    let value = body.pointer(pointer)?;
+    if value.is_object() || value.is_array() {
+        return None;
+    }
+    let mut text = value.to_string();
+    if text.chars().count() > 40 {
+        text = text.chars().take(39).collect::<String>() + "…";
+    }
+    Some(text)
+}
+
+fn bucket_start(at: i64, width: u64) -> i64 {
+    let w = width.max(1) as i64;
+    at.div_euclid(w) * w
+}
+
+/// Adds `n` messages (`bad` of them invalid) starting at `start` to a timeline kept in order.
+fn add_to_timeline(timeline: &mut Vec<Bucket>, start: i64, n: u64, bad: u64) {
+    if let Some(last) = timeline.last_mut()
+        && last.start_millis == start
+    {
+        last.messages += n;
+        last.invalid += bad;
+        return;
+    }
+    match timeline.binary_search_by_key(&start, |b| b.start_millis) {
+        Ok(i) => {
+            timeline[i].messages += n;
+            timeline[i].invalid += bad;
+        }
+        Err(i) => timeline.insert(
+            i,
+            Bucket {
+                start_millis: start,
+                messages: n,
+                invalid: bad,
+            },
+        ),
+    }
+}
+
+fn rebucket(timeline: &mut Vec<Bucket>, width: u64) {
+    let old = std::mem::take(timeline);
+    for b in old {
+        add_to_timeline(
+            timeline,
+            bucket_start(b.start_millis, width),
+            b.messages,
+            b.invalid,
+        );
+    }
+}
+
+fn spans_too_many(timeline: &[Bucket], width: u64) -> bool {
+    match (timeline.first(), timeline.last()) {
+        (Some(a), Some(b)) => {
+            (b.start_millis - a.start_millis) / width.max(1) as i64 >= MAX_BUCKETS
+        }
+        _ => false,
+    }
+}
+
+/// Compares names as a person would: `generator2` before `generator10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> impl Iterator<Item = (bool, &str)> {
+        let mut rest = s;
+        std::iter::from_fn(move || {
+            let first = rest.chars().next()?;
+            let digit = first.is_ascii_digit();
+            let end = rest
+                .find(|c: char| c.is_ascii_digit() != digit)
+                .unwrap_or(rest.len());
+            let (chunk, tail) = rest.split_at(end);
+            rest = tail;
+            Some((digit, chunk))
+        })
+    }
+    let mut x = chunks(a);
+    let mut y = chunks(b);
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return std::cmp::Ordering::Less,
+            (Some(_), None) => return std::cmp::Ordering::Greater,
+            (Some((true, p)), Some((true, q))) => {
+                let (p, q) = (p.trim_start_matches('0'), q.trim_start_matches('0'));
+                let order = p.len().cmp(&q.len()).then_with(|| p.cmp(q));
+                if order.is_ne() {
+                    return order;
+                }
+            }
+            (Some((_, p)), Some((_, q))) => {
+                if p != q {
+                    return p.cmp(q);
+                }
+            }
+        }
+    }
+}
+
+impl ProducerCard {
+    /// Its share of invalid messages, 0 to 1.
+    pub fn invalid_rate(&self) -> f64 {
+        self.invalid as f64 / self.messages.max(1) as f64
+    }
+
+    /// Its most frequent violation.
+    pub fn worst_violation(&self) -> Option<&ViolationGroup> {
+        self.top_violations
+            .iter()
+            .max_by(|a, b| a.count.cmp(&b.count).then_with(|| b.kind.cmp(&a.kind)))
+    }
+
+    /// What is wrong, in one sentence: its most frequent violation with pointer, keyword, how
+    /// often and an example ("/fuel is a string in 31.0% of readings, e.g. \"64\"").
+    pub fn what_is_wrong(&self) -> Option<String> {
+        self.worst_violation().map(|g| self.describe(g))
+    }
+
+    /// One of its violation groups in one sentence, its share of this producer's messages
+    /// included.
+    pub fn describe(&self, g: &ViolationGroup) -> String {
+        let pct = 100.0 * g.count as f64 / self.messages.max(1) as f64;
+        let share = format!("in {pct:.1}% of readings");
+        let e_g = g
+            .example
+            .as_ref()
+            .map(|e| format!(", e.g. {e}"))
+            .unwrap_or_default();
+        match (g.pointer.as_deref(), g.keyword.as_deref()) {
+            (Some(p), Some("type")) if g.example.is_some() => {
+                let a = match g.example.as_deref().and_then(|e| e.chars().next()) {
+                    Some('"') => "a string",
+                    Some('t' | 'f') => "a boolean",
+                    Some('n') => "null",
+                    _ => "a number",
+                };
+                format!("{} is {a} {share}{e_g} ({} type)", shown(p), g.kind)
+            }
+            (Some(p), Some("required")) if missing_name(&g.message).is_some() => {
+                let name = missing_name(&g.message).unwrap_or_default();
+                let at = format!(
+                    "{}/{}",
+                    p.trim_end_matches('/'),
+                    crate::compat::schema::escape(name)
+                );
+                format!("{at} is missing {share} ({} required)", g.kind)
+            }
+            // The example says what the message would; without one, the message does.
+            (Some(p), Some(k)) if g.example.is_some() => {
+                format!("{} fails {k} {share}{e_g} ({})", shown(p), g.kind)
+            }
+            (Some(p), Some(k)) => {
+                format!("{} fails {k} {share} ({}: {})", shown(p), g.kind, g.message)
+            }
+            _ => format!("{} {share}: {}", g.kind, g.message),
+        }
+    }
+}
+
+/// The property a `required` violation's message names (`"fuel" is a required property`).
+fn missing_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    rest[end..].contains("required").then_some(&rest[..end])
+}
+
+/// The payload's root shows as `/`.
+fn shown(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
 }
 
 /// One violation as reported.
@@ -287,6 +516,10 @@ pub struct Scorecard {
     cap: usize,
     #[serde(skip)]
     keep_seen: bool,
+    /// The width of the producers' timeline buckets, in milliseconds (0: no timeline, a report
+    /// written before schemactl kept one).
+    #[serde(default)]
+    pub bucket_millis: u64,
 }
 
 impl Scorecard {
@@ -347,6 +580,8 @@ impl Scorecard {
                     other_schemas: BTreeSet::new(),
                     first_seen_millis: origin.at_millis,
                     last_seen_millis: origin.at_millis,
+                    timeline: Vec::new(),
+                    top_violations: Vec::new(),
                 });
                 self.index.insert(key, self.producers.len() - 1);
                 self.producers.len() - 1
@@ -359,6 +594,36 @@ impl Scorecard {
         card.last_seen_millis = card.last_seen_millis.max(origin.at_millis);
         if let Some(v) = version {
             card.schema_versions.insert(v);
+        }
+        if self.bucket_millis == 0 {
+            self.bucket_millis = BUCKET_MILLIS;
+        }
+        add_to_timeline(
+            &mut card.timeline,
+            bucket_start(origin.at_millis, self.bucket_millis),
+            1,
+            u64::from(invalid),
+        );
+        let coarsen = spans_too_many(&card.timeline, self.bucket_millis);
+        for v in violations {
+            let group = card
+                .top_violations
+                .iter()
+                .position(|g| g.kind == v.kind && g.pointer == v.pointer && g.keyword == v.keyword);
+            match group {
+                Some(g) => card.top_violations[g].count += 1,
+                None if card.top_violations.len() < MAX_GROUPS => {
+                    card.top_violations.push(ViolationGroup {
+                        kind: v.kind,
+                        pointer: v.pointer.clone(),
+                        keyword: v.keyword.clone(),
+                        count: 1,
+                        example: v.pointer.as_deref().and_then(|p| example_at(payload, p)),
+                        message: v.message.clone(),
+                    })
+                }
+                None => {}
+            }
         }
         for v in violations {
             *card.violations.entry(v.kind).or_default() += 1;
@@ -384,6 +649,9 @@ impl Scorecard {
                 self.violations_not_shown += 1;
             }
         }
+        if coarsen {
+            self.widen_buckets(self.bucket_millis * 2);
+        }
         if self.keep_seen {
             self.seen.push(Seen {
                 transport,
@@ -399,6 +667,25 @@ impl Scorecard {
                     .is_none()
                     .then(|| crate::simulate::manifest::digest(payload)),
             });
+        }
+    }
+
+    /// Re-buckets every producer's timeline into buckets of `width` (a multiple of the
+    /// current width), until no timeline spans more than [`MAX_BUCKETS`].
+    fn widen_buckets(&mut self, mut width: u64) {
+        loop {
+            for p in &mut self.producers {
+                rebucket(&mut p.timeline, width);
+            }
+            self.bucket_millis = width;
+            if !self
+                .producers
+                .iter()
+                .any(|p| spans_too_many(&p.timeline, width))
+            {
+                return;
+            }
+            width *= 2;
         }
     }
 
@@ -502,6 +789,15 @@ impl Scorecard {
 
     /// Adds another scorecard's counts to this one.
     pub fn merge(&mut self, other: Scorecard) {
+        // Timelines add up bucket by bucket, at the wider of the two widths.
+        let width = self.bucket_millis.max(other.bucket_millis);
+        if width > 0 && width != self.bucket_millis {
+            self.widen_buckets(width);
+        }
+        let mut other = other;
+        if width > 0 && width != other.bucket_millis {
+            other.widen_buckets(width);
+        }
         for (t, o) in other.summary {
             let s = self.summary.entry(t).or_default();
             s.messages += o.messages;
@@ -536,6 +832,20 @@ impl Scorecard {
                     mine.other_schemas.extend(card.other_schemas);
                     mine.first_seen_millis = mine.first_seen_millis.min(card.first_seen_millis);
                     mine.last_seen_millis = mine.last_seen_millis.max(card.last_seen_millis);
+                    for b in card.timeline {
+                        add_to_timeline(&mut mine.timeline, b.start_millis, b.messages, b.invalid);
+                    }
+                    for g in card.top_violations {
+                        match mine.top_violations.iter().position(|m| {
+                            (m.kind, &m.pointer, &m.keyword) == (g.kind, &g.pointer, &g.keyword)
+                        }) {
+                            Some(m) => mine.top_violations[m].count += g.count,
+                            None if mine.top_violations.len() < MAX_GROUPS => {
+                                mine.top_violations.push(g)
+                            }
+                            None => {}
+                        }
+                    }
                 }
                 None => {
                     self.producers.push(card);
@@ -554,6 +864,13 @@ impl Scorecard {
         self.violations_not_shown += other.violations_not_shown + overflow as u64;
         self.seen.extend(other.seen);
         self.settle_no_traffic();
+        if self
+            .producers
+            .iter()
+            .any(|p| spans_too_many(&p.timeline, self.bucket_millis))
+        {
+            self.widen_buckets(self.bucket_millis * 2);
+        }
     }
 
     fn reindex(&mut self) {
@@ -565,11 +882,33 @@ impl Scorecard {
             .collect();
     }
 
-    /// Sorts producers by transport and name, for stable output.
+    /// Sorts producers by transport and name (in natural order: generator2 before
+    /// generator10), and each one's violation groups most frequent first, for stable output.
     pub fn sort(&mut self) {
-        self.producers
-            .sort_by(|a, b| (a.transport, &a.producer).cmp(&(b.transport, &b.producer)));
+        self.producers.sort_by(|a, b| {
+            a.transport
+                .cmp(&b.transport)
+                .then_with(|| natural_cmp(&a.producer, &b.producer))
+        });
+        for p in &mut self.producers {
+            p.top_violations
+                .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.kind.cmp(&b.kind)));
+        }
         self.reindex();
+    }
+
+    /// The producers, worst first: highest invalid rate, then most invalid messages, then by
+    /// name in natural order and transport.
+    pub fn worst_first(&self) -> Vec<&ProducerCard> {
+        let mut all: Vec<&ProducerCard> = self.producers.iter().collect();
+        all.sort_by(|a, b| {
+            b.invalid_rate()
+                .total_cmp(&a.invalid_rate())
+                .then_with(|| b.invalid.cmp(&a.invalid))
+                .then_with(|| natural_cmp(&a.producer, &b.producer))
+                .then_with(|| a.transport.cmp(&b.transport))
+        });
+        all
     }
 
     /// Allows `n` more detailed violations (merged reports keep everything they hold).
@@ -800,5 +1139,124 @@ mod tests {
         assert_eq!(a.summary[&TransportKind::Kafka].invalid, 1);
         let json = serde_json::to_value(&a).unwrap();
         assert_eq!(json["violations"][0]["rule"]["dlq_topic"], "gen-dlq");
+    }
+
+    #[test]
+    fn names_sort_in_natural_order() {
+        let mut names = vec![
+            "generator10",
+            "generator2",
+            "generator1",
+            "gen",
+            "generator02",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "gen",
+                "generator1",
+                "generator02",
+                "generator2",
+                "generator10"
+            ]
+        );
+    }
+
+    #[test]
+    fn timelines_widen_past_the_bucket_limit_and_merge_bucket_by_bucket() {
+        let mut a = Scorecard::new(10, false);
+        let at = |millis: i64| Origin {
+            topic: "t",
+            at_millis: millis,
+            ..Origin::default()
+        };
+        let bad = [Violation {
+            pointer: Some("/fuel".into()),
+            keyword: Some("type".into()),
+            ..v(ViolationKind::SCHEMA_VIOLATION)
+        }];
+        // 300 one-second buckets do not fit in 120: the width doubles twice, to 4 s.
+        for s in 0..300 {
+            let found: &[Violation] = if s % 2 == 0 { &bad } else { &[] };
+            a.record(
+                TransportKind::Mqtt,
+                &at(s * 1000),
+                "g",
+                None,
+                br#"{"fuel":"64"}"#,
+                found,
+            );
+        }
+        assert_eq!(a.bucket_millis, 4000);
+        let line = &a.producers[0].timeline;
+        assert_eq!(line.len(), 75);
+        assert_eq!((line[0].messages, line[0].invalid), (4, 2));
+        assert_eq!(line.iter().map(|b| b.messages).sum::<u64>(), 300);
+        let g = a.producers[0].worst_violation().unwrap();
+        assert_eq!((g.count, g.example.as_deref()), (150, Some("\"64\"")));
+        assert_eq!(
+            a.producers[0].what_is_wrong().unwrap(),
+            "/fuel is a string in 50.0% of readings, e.g. \"64\" (SCHEMA_VIOLATION type)"
+        );
+
+        // A narrower report merges at the wider width; its groups add up.
+        let mut b = Scorecard::new(10, false);
+        b.record(TransportKind::Mqtt, &at(1500), "g", None, b"{}", &bad);
+        assert_eq!(b.bucket_millis, 1000);
+        let json = serde_json::to_string(&b).unwrap();
+        a.merge(serde_json::from_str(&json).unwrap());
+        let line = &a.producers[0].timeline;
+        assert_eq!((line[0].messages, line[0].invalid), (5, 3));
+        assert_eq!(a.producers[0].worst_violation().unwrap().count, 151);
+    }
+
+    #[test]
+    fn worst_producers_come_first_ties_in_natural_order() {
+        let mut card = Scorecard::new(10, false);
+        let o = Origin {
+            topic: "t",
+            ..Origin::default()
+        };
+        for (name, bad) in [("g10", false), ("g2", false), ("g3", true), ("g1", false)] {
+            let found = [v(ViolationKind::NOT_JSON)];
+            card.record(
+                TransportKind::Mqtt,
+                &o,
+                name,
+                None,
+                b"x",
+                if bad { &found } else { &[] },
+            );
+        }
+        let order: Vec<&str> = card
+            .worst_first()
+            .iter()
+            .map(|p| p.producer.as_str())
+            .collect();
+        assert_eq!(order, ["g3", "g1", "g2", "g10"]);
+    }
+
+    #[test]
+    fn a_missing_property_is_named_by_its_pointer() {
+        let mut card = Scorecard::new(10, false);
+        let missing = [Violation {
+            pointer: Some(String::new()),
+            keyword: Some("required".into()),
+            ..Violation::new(
+                ViolationKind::SCHEMA_VIOLATION,
+                "\"oil/filter\" is a required property",
+            )
+        }];
+        let o = Origin {
+            topic: "t",
+            ..Origin::default()
+        };
+        card.record(TransportKind::Mqtt, &o, "g", None, b"{}", &missing);
+        card.record(TransportKind::Mqtt, &o, "g", None, b"{}", &[]);
+        assert_eq!(
+            card.producers[0].what_is_wrong().unwrap(),
+            "/oil~1filter is missing in 50.0% of readings (SCHEMA_VIOLATION required)"
+        );
     }
 }

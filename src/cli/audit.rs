@@ -19,7 +19,7 @@ use crate::transport::mqtt::MqttVersion;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
 use anyhow::{Context, anyhow};
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -104,7 +104,9 @@ pub struct Args {
     /// Seconds brokers and the registry may take to answer at start.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
-    /// Output format: text (scorecard) or json.
+    /// Output format: text (the scorecard), json (the report), junit, sarif, github (one check
+    /// per transport and producer), markdown (a summary for a pull request), html (one
+    /// self-contained page with each producer's invalid rate over time).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     #[command(flatten)]
@@ -134,9 +136,6 @@ pub(crate) fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure>
 }
 
 pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(anyhow!("audit writes --format text or json")).input();
-    }
     let fail_on = fail_kinds(&args.fail_on)?;
     let contract = pick_contract(cli, args.contract.as_deref())?;
     let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
@@ -228,20 +227,29 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     };
     let progress = Arc::new(Progress::default());
     let runtime = tokio::runtime::Runtime::new().infra()?;
-    let live = std::io::stderr().is_terminal();
+    let bar = super::live::progress_bar("waiting for the brokers");
     let card = runtime
         .block_on(async {
-            let ticker =
-                live.then(|| tokio::spawn(show_progress(progress.clone(), audited.clone())));
+            let ticker = (!bar.is_hidden()).then(|| {
+                tokio::spawn(show_progress(
+                    bar.clone(),
+                    progress.clone(),
+                    audited.clone(),
+                ))
+            });
             let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
             let watched: Vec<String> = audited.iter().map(|t| t.to_string()).collect();
+            let above = bar.clone();
             tokio::spawn(async move {
                 if ready_rx.await.is_ok() {
-                    // Tests and scripts wait for this line before producing.
-                    eprintln!(
-                        "schemactl audit: connected, auditing {}",
-                        watched.join(" and ")
-                    );
+                    // Tests and scripts wait for this line before producing; on a terminal it
+                    // goes above the progress display.
+                    above.suspend(|| {
+                        eprintln!(
+                            "schemactl audit: connected, auditing {}",
+                            watched.join(" and ")
+                        )
+                    });
                 }
             });
             let result = run(
@@ -257,8 +265,8 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             .await;
             if let Some(t) = ticker {
                 t.abort();
-                eprint!("\r\x1b[2K");
             }
+            bar.finish_and_clear();
             result
         })
         .map_err(|e| match e {
@@ -294,23 +302,16 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             .with_context(|| format!("cannot write {}", path.display()))
             .input()?;
     }
-    let mut stdout = std::io::stdout().lock();
+    let title = format!(
+        "audit of contract \"{}\" (subject {})",
+        contract.name, contract.subject
+    );
+    let mut stdout = out.stdout();
     match args.format {
-        Format::Json => {
-            let _ = writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&doc).unwrap_or_default()
-            );
-        }
-        _ => {
-            let title = format!(
-                "audit of contract \"{}\" (subject {})",
-                contract.name, contract.subject
-            );
-            let _ = write!(stdout, "{}", scorecard_text(card, &title));
+        Format::Text => {
+            write!(stdout, "{}", scorecard_text(card, &title)).input()?;
             if card.violations_not_shown > 0 || !card.violations.is_empty() {
-                let _ = writeln!(
+                writeln!(
                     stdout,
                     "\n{} violation(s) kept in detail{}; see --format json or --report",
                     card.violations.len(),
@@ -319,12 +320,15 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     } else {
                         String::new()
                     }
-                );
+                )
+                .input()?;
             }
             if let Some(s) = &scored {
-                let _ = write!(stdout, "{}", score_text(s));
+                write!(stdout, "{}", score_text(s)).input()?;
             }
-            let _ = out;
+        }
+        format => {
+            crate::report::audit::render(&doc, &title, &fail_on, format, &mut stdout).input()?
         }
     }
     // No traffic fails whatever --fail-on says: a gate that saw nothing has checked nothing.
@@ -340,41 +344,41 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     })
 }
 
-async fn show_progress(progress: Arc<Progress>, audited: BTreeSet<TransportKind>) {
-    let start = Instant::now();
-    let mut last = (0u64, 0u64, Instant::now());
+/// The live progress display (stderr, only on a terminal): per transport, messages, messages/s
+/// over the last half second, invalid messages, and `RECONNECTING` while its broker is away.
+async fn show_progress(
+    bar: indicatif::ProgressBar,
+    progress: Arc<Progress>,
+    audited: BTreeSet<TransportKind>,
+) {
+    let mut last: Vec<(u64, Instant)> = audited.iter().map(|_| (0, Instant::now())).collect();
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let now = Instant::now();
         let mut parts = Vec::new();
-        let mut counts = (0, 0);
-        for t in &audited {
-            let ((m, i), down, prev) = match t {
-                TransportKind::Mqtt => (&progress.mqtt, &progress.mqtt_down, last.0),
-                TransportKind::Kafka => (&progress.kafka, &progress.kafka_down, last.1),
+        for (t, prev) in audited.iter().zip(last.iter_mut()) {
+            let ((m, i), down) = match t {
+                TransportKind::Mqtt => (&progress.mqtt, &progress.mqtt_down),
+                TransportKind::Kafka => (&progress.kafka, &progress.kafka_down),
             };
             let (m, i) = (m.load(Ordering::Relaxed), i.load(Ordering::Relaxed));
-            let rate = (m - prev) as f64 / now.duration_since(last.2).as_secs_f64().max(0.001);
+            let rate = m.saturating_sub(prev.0) as f64
+                / now.duration_since(prev.1).as_secs_f64().max(0.001);
+            *prev = (m, now);
+            let gone =
+                *t == TransportKind::Kafka && progress.kafka_topic_gone.load(Ordering::Relaxed);
             parts.push(format!(
                 "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
-                if down.load(Ordering::Relaxed) {
-                    ", RECONNECTING"
+                if gone {
+                    ", TOPIC MISSING (gap)"
+                } else if down.load(Ordering::Relaxed) {
+                    ", RECONNECTING (gap)"
                 } else {
                     ""
                 }
             ));
-            match t {
-                TransportKind::Mqtt => counts.0 = m,
-                TransportKind::Kafka => counts.1 = m,
-            }
         }
-        last = (counts.0, counts.1, now);
-        eprint!(
-            "\r\x1b[2K{:>5.0}s  {}",
-            start.elapsed().as_secs_f64(),
-            parts.join("  |  ")
-        );
-        let _ = std::io::stderr().flush();
+        bar.set_message(parts.join("  |  "));
     }
 }
 

@@ -248,7 +248,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         })
         .collect();
     for w in &warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
     let published_ok = extra_items.is_empty();
     let replayed = match (&loaded, history.last()) {

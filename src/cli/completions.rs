@@ -4,7 +4,6 @@ use super::{Classify, Cli, Outcome};
 use crate::Exit;
 use clap::CommandFactory;
 use clap_complete::Shell;
-use std::io::{self, Write};
 
 /// Print a shell completion script.
 #[derive(Debug, clap::Args)]
@@ -26,11 +25,7 @@ pub fn run(args: &Args) -> Outcome {
     Ok(Exit::Pass)
 }
 
-/// Writes `bytes` to stdout; a reader that stopped reading (`| head`) is not an error.
-pub(super) fn write_stdout(bytes: &[u8]) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
+/// Writes `bytes` to stdout untouched, under the one broken-pipe policy.
+pub(super) fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    crate::report::shell::Shell { color: true }.print_raw(bytes)
 }

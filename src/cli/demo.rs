@@ -228,12 +228,12 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     drop(cluster);
 
     let card = &outcome.card;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = out.stdout();
     let title = format!(
         "\naudit of contract \"{}\" (subject {}) over MQTT and Kafka",
         contract.name, contract.subject
     );
-    let _ = write!(stdout, "{}", scorecard_text(card, &title));
+    write!(stdout, "{}", scorecard_text(card, &title)).input()?;
     // Compare with the ground truth: which generators did the audit flag? A rule the fleet's
     // own readings break (the manifest says which) flags no generator: it is the fleet's.
     let fleet_rules: std::collections::BTreeSet<&str> = outcome
@@ -310,14 +310,15 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         })
         .copied()
         .collect();
-    let _ = writeln!(
+    writeln!(
         stdout,
         "\nsent {} MQTT message(s) and {} Kafka record(s), audited {}",
         outcome.sent.mqtt,
         outcome.sent.kafka,
         card.messages()
-    );
-    let _ = writeln!(
+    )
+    .input()?;
+    writeln!(
         stdout,
         "found {} of {} misbehaving generator(s): {}",
         found.len(),
@@ -327,12 +328,13 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         } else {
             found.join(", ")
         }
-    );
+    )
+    .input()?;
     if !missed.is_empty() {
-        let _ = writeln!(stdout, "missed: {}", missed.join(", "));
+        writeln!(stdout, "missed: {}", missed.join(", ")).input()?;
     }
     if !wrongly.is_empty() {
-        let _ = writeln!(stdout, "flagged but compliant: {}", wrongly.join(", "));
+        writeln!(stdout, "flagged but compliant: {}", wrongly.join(", ")).input()?;
     }
     let mut fleet_missed = false;
     for r in &outcome.score.fleet_rules {
@@ -349,18 +351,18 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             .and_then(|c| c.doc.as_deref())
             .map(|d| format!(": {d}"))
             .unwrap_or_default();
-        let _ = writeln!(
+        writeln!(
             stdout,
             "the fleet's own readings: {} of {} that break rule {} as its producers make them reported, from {} generator(s){doc}",
             r.detected,
             r.expected,
             r.rule,
             generators.len()
-        );
+        )
+        .input()?;
         fleet_missed |= r.detected != r.expected;
     }
-    let _ = writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64());
-    let _ = out;
+    writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64()).input()?;
     Ok(
         if missed.is_empty()
             && wrongly.is_empty()

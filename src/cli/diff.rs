@@ -66,7 +66,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
     let old_pretty = serde_json::to_string_pretty(old.schema.document()).unwrap_or_default();
     let new_pretty = serde_json::to_string_pretty(new.schema.document()).unwrap_or_default();
     let text_diff = similar::TextDiff::from_lines(&old_pretty, &new_pretty);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = out.stdout();
     match args.format.format {
         Format::Json => {
             let mut changes = rows(&backward, compat::Direction::Backward);

@@ -137,29 +137,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// An instant in milliseconds since the epoch as RFC 3339 UTC.
-pub fn rfc3339(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let ms = millis.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    )
-}
+pub use crate::report::rfc3339;
 
 /// The scorecard as a person reads it.
 pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
@@ -217,7 +195,13 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
             "\n{:<16} {:<9} {:>9} {:>8}  {:<10} {:<24} {:<24} VIOLATIONS",
             "PRODUCER", "TRANSPORT", "MESSAGES", "INVALID", "VERSIONS", "FIRST SEEN", "LAST SEEN"
         );
-        for p in &card.producers {
+        // Worst first; many compliant producers are one line after the table.
+        let summary = crate::report::audit::compliant_line(card);
+        for p in card
+            .worst_first()
+            .into_iter()
+            .filter(|p| summary.is_none() || p.invalid > 0)
+        {
             let pct = 100.0 * p.invalid as f64 / p.messages.max(1) as f64;
             let versions = if p.schema_versions.is_empty() {
                 "-".to_string()
@@ -248,6 +232,23 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
                 rfc3339(p.first_seen_millis),
                 rfc3339(p.last_seen_millis),
             );
+        }
+        if let Some(line) = &summary {
+            let _ = writeln!(out, "{line}");
+        }
+        let wrong: Vec<String> = card
+            .worst_first()
+            .into_iter()
+            .filter_map(|p| {
+                p.what_is_wrong()
+                    .map(|w| format!("{} on {}: {w}", p.producer, p.transport.name()))
+            })
+            .collect();
+        if !wrong.is_empty() {
+            let _ = writeln!(out, "\nwhat is wrong, worst first:");
+            for line in wrong {
+                let _ = writeln!(out, "  {line}");
+            }
         }
         for p in card
             .producers
@@ -325,6 +326,24 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
         );
     }
     out
+}
+
+/// The live progress display of `audit` and `simulate`: a spinner on stderr when both stdout and stderr are terminals, else a hidden one (a pipe, a
+/// file or a test reads the output, and must not get the display's redraws).
+pub fn progress_bar(initial: &str) -> indicatif::ProgressBar {
+    if !(std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar.set_message(initial.to_string());
+    bar
 }
 
 /// The registry behind the [`SchemaLookup`](crate::validate::resolver::SchemaLookup) seam.

@@ -156,12 +156,8 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
     }
 }
 
-/// Output settings shared by every command.
-#[derive(Clone, Copy, Debug)]
-pub struct Output {
-    /// Whether to colour.
-    pub color: bool,
-}
+/// How every command reaches stdout (colour, the broken-pipe policy): [`crate::report::shell`].
+pub use crate::report::shell::Shell as Output;
 
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn main() -> Exit {
@@ -201,7 +197,7 @@ pub fn main() -> Exit {
         Command::Validate(args) => validate::run(&cli, args, out),
         Command::Simulate(args) => simulate::run_command(&cli, args, out),
         Command::Audit(args) => audit::run_command(&cli, args, out),
-        Command::Report(args) => report::run(args),
+        Command::Report(args) => report::run(args, out),
         Command::Demo(args) => demo::run(&cli, args, out),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
@@ -209,11 +205,11 @@ pub fn main() -> Exit {
     match result {
         Ok(exit) => exit,
         Err(Failure::Input(e)) => {
-            eprintln!("error: {e:#}");
+            crate::report::shell::error(format_args!("{e:#}"));
             Exit::Usage
         }
         Err(Failure::Infrastructure(e)) => {
-            eprintln!("error: {e:#}");
+            crate::report::shell::error(format_args!("{e:#}"));
             Exit::Infrastructure
         }
     }
@@ -222,10 +218,7 @@ pub fn main() -> Exit {
 /// Writes `report` to stdout in `format`; findings when any of its checks failed. A reader
 /// that stopped reading (`| head`) does not change the verdict.
 fn finish(report: &crate::report::Report, format: Format, out: Output) -> Outcome {
-    match crate::report::render(report, format, out.color, &mut std::io::stdout().lock()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e).input(),
-        _ => {}
-    }
+    crate::report::render(report, format, out.color, &mut out.stdout()).input()?;
     Ok(if report.passed() {
         Exit::Pass
     } else {

@@ -142,17 +142,17 @@ pub fn subject_at(text: &str) -> (String, Option<crate::registry::model::Version
     (text.to_string(), None)
 }
 
-/// Writes one line to stdout. When the reader has gone (`schemactl show S | head`), the process
-/// ends quietly with success, as a SIGPIPE would end a C tool, instead of panicking as
-/// `println!` does.
+/// Writes one line to stdout, under the one broken-pipe policy
+/// ([`crate::report::shell`]): when the reader has gone (`schemactl show S | head`), the rest
+/// of the output is dropped and the command ends with its own exit code.
 pub fn say_line(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n"))
-        && e.kind() == std::io::ErrorKind::BrokenPipe
-    {
-        std::process::exit(0);
-    }
+    let mut out = crate::report::shell::PipeSafe;
+    // PipeSafe turns a closed pipe into success; any other stdout error has nowhere to go.
+    let _ = out
+        .write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
 }
 
 /// `println!` for the registry commands, through [`say_line`].

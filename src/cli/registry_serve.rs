@@ -77,7 +77,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
             .context("cannot install signal handlers")
             .infra()?;
         let url = server.url().infra()?;
-        let mut stdout = std::io::stdout().lock();
+        let mut stdout = out.stdout();
         writeln!(stdout, "schemactl registry listening on {url}")
             .and_then(|()| writeln!(stdout, "{storage}"))
             .and_then(|()| stdout.flush())

@@ -2,11 +2,10 @@
 
 use super::audit::fail_kinds;
 use super::live::{score_text, scorecard_text};
-use super::{Classify, Outcome};
+use super::{Classify, Outcome, Output};
 use crate::Exit;
 use crate::audit::report::{self, AuditReport};
 use crate::report::Format;
-use anyhow::anyhow;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -49,21 +48,19 @@ pub struct MergeArgs {
     /// Violation kinds that fail the merge: `any` (default), `none`, or a comma-separated list.
     #[arg(long, value_name = "KINDS", default_value = "any")]
     pub fail_on: String,
-    /// Output format: text (scorecard) or json (a report, mergeable again).
+    /// Output format: text (the scorecard), json (a report, mergeable again), junit, sarif,
+    /// github, markdown, or html (one self-contained page with charts).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
-pub fn run(args: &Args) -> Outcome {
+pub fn run(args: &Args, out: Output) -> Outcome {
     match &args.command {
-        ReportCommand::Merge(m) => merge(m),
+        ReportCommand::Merge(m) => merge(m, out),
     }
 }
 
-fn merge(args: &MergeArgs) -> Outcome {
-    if !matches!(args.format, Format::Text | Format::Json) {
-        return Err(anyhow!("report merge writes --format text or json")).input();
-    }
+fn merge(args: &MergeArgs, out: Output) -> Outcome {
     let fail_on = fail_kinds(&args.fail_on)?;
     let reports = args
         .reports
@@ -77,32 +74,28 @@ fn merge(args: &MergeArgs) -> Outcome {
         unscored,
     } = report::merge(reports).input()?;
     if let Some(note) = &unscored {
-        eprintln!("warning: {note}");
+        crate::report::shell::warn(note);
     }
-    let mut stdout = std::io::stdout().lock();
+    let title = format!(
+        "audit of contract \"{}\" (subject {}), {count} report(s) merged{}",
+        merged.contract,
+        merged.subject,
+        merged
+            .group
+            .as_ref()
+            .map(|g| format!(" from group \"{g}\""))
+            .unwrap_or_default()
+    );
+    let mut stdout = out.stdout();
     match args.format {
-        Format::Json => {
-            let _ = writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&merged).unwrap_or_default()
-            );
-        }
-        _ => {
-            let title = format!(
-                "audit of contract \"{}\" (subject {}), {count} report(s) merged{}",
-                merged.contract,
-                merged.subject,
-                merged
-                    .group
-                    .as_ref()
-                    .map(|g| format!(" from group \"{g}\""))
-                    .unwrap_or_default()
-            );
-            let _ = write!(stdout, "{}", scorecard_text(&merged.card, &title));
+        Format::Text => {
+            write!(stdout, "{}", scorecard_text(&merged.card, &title)).input()?;
             if let Some(e) = &merged.expect {
-                let _ = write!(stdout, "{}", score_text(&e.score));
+                write!(stdout, "{}", score_text(&e.score)).input()?;
             }
+        }
+        format => {
+            crate::report::audit::render(&merged, &title, &fail_on, format, &mut stdout).input()?
         }
     }
     let failing = merged.card.has_violations_of(&fail_on) || merged.card.has_no_traffic();

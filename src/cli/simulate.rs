@@ -6,7 +6,7 @@ use super::validate::{newest_validator, pick_contract};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::simulate::FaultPlan;
-use crate::simulate::run::{Plan, SchemaIdIn, SimulateError, run};
+use crate::simulate::run::{Plan, SchemaIdIn, Sent, SimulateError, run_counting};
 use crate::transport::kafka::{NewTopicSpec, TopicState};
 use crate::validate::DEFAULT_MAX_PAYLOAD;
 use anyhow::{Context, anyhow};
@@ -183,10 +183,23 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         }),
     };
     let runtime = tokio::runtime::Runtime::new().infra()?;
+    let sent = std::sync::Arc::new(Sent::default());
+    let used = (plan.mqtt.is_some(), plan.kafka.is_some());
+    let bar = super::live::progress_bar("connecting");
     let summary = runtime
-        .block_on(run(plan, lookup.as_ref(), manifest, async {
-            let _ = tokio::signal::ctrl_c().await;
-        }))
+        .block_on(async {
+            let ticker = (!bar.is_hidden())
+                .then(|| tokio::spawn(show_progress(bar.clone(), sent.clone(), used)));
+            let result = run_counting(plan, lookup.as_ref(), manifest, &sent, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+            if let Some(t) = ticker {
+                t.abort();
+            }
+            bar.finish_and_clear();
+            result
+        })
         .map_err(|e| match e {
             SimulateError::Input(m) => Failure::Input(anyhow!(m)),
             SimulateError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
@@ -253,4 +266,43 @@ fn partial_path(path: &std::path::Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     path.with_file_name(name)
+}
+
+/// The live progress display (stderr, only on a terminal): messages sent per transport,
+/// messages/s over the last half second, and how many carried a fault.
+async fn show_progress(
+    bar: indicatif::ProgressBar,
+    sent: std::sync::Arc<Sent>,
+    (mqtt, kafka): (bool, bool),
+) {
+    use std::sync::atomic::Ordering;
+    let mut last = (0u64, 0u64, std::time::Instant::now());
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = std::time::Instant::now();
+        let (m, k) = (
+            sent.mqtt.load(Ordering::Relaxed),
+            sent.kafka.load(Ordering::Relaxed),
+        );
+        let secs = now.duration_since(last.2).as_secs_f64().max(0.001);
+        let mut parts = Vec::new();
+        if mqtt {
+            parts.push(format!(
+                "mqtt: {m} sent ({:.0}/s)",
+                m.saturating_sub(last.0) as f64 / secs
+            ));
+        }
+        if kafka {
+            parts.push(format!(
+                "kafka: {k} sent ({:.0}/s)",
+                k.saturating_sub(last.1) as f64 / secs
+            ));
+        }
+        parts.push(format!(
+            "{} with a fault",
+            sent.faulty.load(Ordering::Relaxed)
+        ));
+        bar.set_message(parts.join("  |  "));
+        last = (m, k, now);
+    }
 }

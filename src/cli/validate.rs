@@ -226,7 +226,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             }
         }
         for w in reader.take_warnings() {
-            eprintln!("warning: {w}");
+            crate::report::shell::warn(w);
         }
         let shown = items.len() as u64;
         let counted: u64 = tally.by_kind.values().sum();
@@ -293,13 +293,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             "violations": details,
         }),
     };
-    render(
-        &report,
-        args.format.format,
-        out.color,
-        &mut std::io::stdout().lock(),
-    )
-    .input()?;
+    render(&report, args.format.format, out.color, &mut out.stdout()).input()?;
     Ok(if passed { Exit::Pass } else { Exit::Findings })
 }
 

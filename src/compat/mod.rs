@@ -181,7 +181,7 @@ pub fn diff_metadata(update: &Schema, original: &Metadata, updated: &Metadata) -
             if updated.reserved.contains(name) {
                 changes.push(change(
                     ChangeType::RESERVED_PROPERTY_CONFLICTS_WITH_PROPERTY,
-                    format!("#/properties/{name}"),
+                    format!("#/properties/{}", schema::escape(name)),
                 ));
             }
         }

@@ -765,8 +765,9 @@ fn child_pointer(pointer: &str, keyword: &str, member: Option<&str>) -> String {
     at
 }
 
-/// Escapes a member name for a JSON pointer, allocating only when it has to.
-fn escape(segment: &str) -> Cow<'_, str> {
+/// Escapes a member name for a JSON pointer (RFC 6901: `~` as `~0`, `/` as `~1`), allocating
+/// only when it has to.
+pub(crate) fn escape(segment: &str) -> Cow<'_, str> {
     if segment.contains(['~', '/']) {
         Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
     } else {

@@ -1,7 +1,9 @@
 //! Findings as people and machines read them: text, JSON, JUnit XML, SARIF and GitHub Actions
 //! workflow commands. Commands build a [`Report`]; this module only renders it.
 
+pub mod audit;
 pub mod location;
+pub mod shell;
 
 pub use location::LineCol;
 
@@ -22,6 +24,10 @@ pub enum Format {
     Sarif,
     /// GitHub Actions annotations (`::error file=...::`).
     Github,
+    /// Markdown, for a pull-request comment or `$GITHUB_STEP_SUMMARY`: headings and tables.
+    Markdown,
+    /// One self-contained html page (audits: `audit`, `report merge`).
+    Html,
 }
 
 /// How bad an item is.
@@ -192,7 +198,114 @@ pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write)
             serde_json::to_string_pretty(&sarif(report)).unwrap_or_default()
         ),
         Format::Github => github(report, out),
+        Format::Markdown => out.write_all(markdown(report).as_bytes()),
+        Format::Html => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "`schemactl {}` does not write --format html (audits do: `audit`, `report merge`); --format markdown is a summary for a pull request",
+                report.command
+            ),
+        )),
     }
+}
+
+/// A markdown table cell: no pipe or line break ends it early.
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', "<br>")
+}
+
+/// The report as markdown: a heading, one table row per check, then each finding with its
+/// place and `help:`.
+fn markdown(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let counts = report.counts();
+    let _ = writeln!(out, "## schemactl {}\n", report.command);
+    for line in report.header.iter().filter(|l| !l.trim().is_empty()) {
+        let _ = writeln!(out, "{}  ", line.trim_end());
+    }
+    if !report.header.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "| Result | Check | Errors | Warnings |");
+    let _ = writeln!(out, "|---|---|--:|--:|");
+    for case in &report.cases {
+        let result = if case.skipped.is_some() {
+            "skipped"
+        } else if case.passed() {
+            "ok"
+        } else {
+            "**FAIL**"
+        };
+        let n = |s: Severity| case.items.iter().filter(|i| i.severity == s).count();
+        let _ = writeln!(
+            out,
+            "| {result} | {} | {} | {} |",
+            md_cell(&case.name),
+            n(Severity::Error),
+            n(Severity::Warning)
+        );
+    }
+    let _ = writeln!(out, "\n**{}**", counts.line());
+    for case in &report.cases {
+        let shown: Vec<&Item> = case
+            .items
+            .iter()
+            .filter(|i| i.severity != Severity::Note)
+            .collect();
+        if shown.is_empty() && case.skipped.is_none() {
+            continue;
+        }
+        let _ = writeln!(out, "\n### {}\n", case.name.replace('\n', " "));
+        if let Some(reason) = &case.skipped {
+            let _ = writeln!(out, "- skipped: {}", reason.replace('\n', " "));
+        }
+        for item in shown {
+            let label = if item.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            let _ = write!(
+                out,
+                "- **{label}** `{}`: {}",
+                item.rule,
+                item.message.replace('\n', " ")
+            );
+            if let Some(loc) = location(item) {
+                let _ = write!(out, "  \n  at `{loc}`");
+            }
+            if let Some(help) = &item.help {
+                let _ = write!(out, "  \n  help: {}", help.replace('\n', " "));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Milliseconds since the epoch as an RFC 3339 UTC timestamp with milliseconds.
+pub fn rfc3339(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let ms = millis.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
 }
 
 fn location(item: &Item) -> Option<String> {
@@ -352,6 +465,10 @@ fn sarif(report: &Report) -> Value {
                     loc["logicalLocations"] = json!([{ "fullyQualifiedName": p }]);
                 }
                 result["locations"] = json!([loc]);
+            } else if let Some(p) = &i.pointer {
+                // No file (an audit's finding is about traffic): the pointer is still a place.
+                result["locations"] =
+                    json!([{ "logicalLocations": [{ "fullyQualifiedName": p }] }]);
             }
             result
         })

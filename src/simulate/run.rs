@@ -243,7 +243,42 @@ async fn open_kafka(
 pub async fn run<L: SchemaLookup>(
     plan: Plan,
     lookup: Option<&L>,
+    manifest: Option<Box<dyn Write + Send>>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<Summary, SimulateError> {
+    run_counting(plan, lookup, manifest, &Sent::default(), shutdown).await
+}
+
+/// What has been sent so far, for a live progress display while [`run_counting`] runs.
+#[derive(Debug, Default)]
+pub struct Sent {
+    /// MQTT messages published.
+    pub mqtt: std::sync::atomic::AtomicU64,
+    /// Kafka records sent.
+    pub kafka: std::sync::atomic::AtomicU64,
+    /// Messages carrying a fault.
+    pub faulty: std::sync::atomic::AtomicU64,
+}
+
+impl Sent {
+    fn add(
+        counter: &std::sync::atomic::AtomicU64,
+        faulty: &std::sync::atomic::AtomicU64,
+        fault: bool,
+    ) {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if fault {
+            faulty.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// [`run`], counting what it sends into `sent` as it goes.
+pub async fn run_counting<L: SchemaLookup>(
+    plan: Plan,
+    lookup: Option<&L>,
     mut manifest: Option<Box<dyn Write + Send>>,
+    sent: &Sent,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<Summary, SimulateError> {
     let manifest_writer_on = manifest.is_some();
@@ -524,6 +559,7 @@ pub async fn run<L: SchemaLookup>(
                 sink.publish(&topic, out.bytes).await?;
                 summary.mqtt += 1;
                 summary.faulty += u64::from(out.fault.is_some());
+                Sent::add(&sent.mqtt, &sent.faulty, out.fault.is_some());
                 let line = ManifestLine {
                     transport: TransportKind::Mqtt,
                     topic,
@@ -574,6 +610,7 @@ pub async fn run<L: SchemaLookup>(
                     .await?;
                 summary.kafka += 1;
                 summary.faulty += u64::from(out.fault.is_some());
+                Sent::add(&sent.kafka, &sent.faulty, out.fault.is_some());
                 let pending: Pending =
                     Box::pin(async move { delivery.await.map(|d| (d.partition, d.offset)) });
                 let line = ManifestLine {

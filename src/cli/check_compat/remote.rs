@@ -460,7 +460,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         doc["contract"] = json!(c.name);
     }
     for w in &warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
     doc["warnings"] = json!(warnings);
     let report = Report {

@@ -78,7 +78,7 @@ pub(crate) fn run(
         );
     }
     for w in &warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
     let result = replayer.finish();
     let case = case(&result, today, proposal, files, max_rejected, compatible);

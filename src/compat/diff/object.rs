@@ -4,6 +4,7 @@
 use super::scalar::{MAX_PROPERTIES, MIN_PROPERTIES, bound};
 use super::{Ctx, show};
 use crate::compat::change::ChangeType::*;
+use crate::compat::schema::escape;
 use crate::compat::schema::{Additional, NodeId, ObjectNode};
 use std::collections::HashSet;
 
@@ -93,7 +94,7 @@ fn partial_schema(ctx: &Ctx<'_>, update_side: bool, o: &ObjectNode, name: &str) 
 fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     // The original's properties in order, then those only the update declares.
     for (i, (name, o)) in a.properties.iter().enumerate() {
-        ctx.enter(format_args!("properties/{name}"));
+        ctx.enter(format_args!("properties/{}", escape(name)));
         match b.property_near(name, i) {
             None => removed(ctx, b, name, *o),
             Some(u) => ctx.compare(*o, u),
@@ -102,7 +103,7 @@ fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     }
     for (i, (name, u)) in b.properties.iter().enumerate() {
         if a.property_near(name, i).is_none() {
-            ctx.enter(format_args!("properties/{name}"));
+            ctx.enter(format_args!("properties/{}", escape(name)));
             added(ctx, a, b, name, *u);
             ctx.leave();
         }
@@ -214,7 +215,7 @@ fn dependencies(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         .filter(|n| seen.insert(n.clone()))
         .collect();
     for name in names {
-        ctx.enter(format_args!("dependencies/{name}"));
+        ctx.enter(format_args!("dependencies/{}", escape(&name)));
         match (
             lookup(&a.schema_dependencies, &name),
             lookup(&b.schema_dependencies, &name),
