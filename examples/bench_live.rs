@@ -107,7 +107,9 @@ fn kafka(records: u64) -> Result<()> {
                 .bytes,
         );
         bytes += value.len();
-        let mut record = BaseRecord::to(TOPIC).key(r.id.as_str()).payload(&value);
+        // The contract says each key is a fresh UUID (FLEET.md), as the fleet keys its records.
+        let key = uuid::Uuid::from_u128(fleet.random_u128()).to_string();
+        let mut record = BaseRecord::to(TOPIC).key(key.as_str()).payload(&value);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
