@@ -9,6 +9,8 @@
 //!   [`registry::server`], the embedded registry (`schemactl registry serve`: REST routes over an
 //!   in-memory index and SQLite).
 //! - [`compat`]: the compatibility engine; pure functions over parsed schemas.
+//! - [`gate`]: the CI gate behind `check-compat` (files or a registry subject → a typed
+//!   outcome), and the gate's own finding ids.
 //! - [`validate`]: payloads checked against schemas; Confluent's wire format; schema ids
 //!   resolved through the registry and cached.
 //! - [`transport`]: MQTT and Kafka sources (sniffing) and sinks (the simulator); raw bytes only.
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod compat;
 pub mod config;
 pub mod demo;
+pub mod gate;
 pub mod registry;
 pub mod replay;
 pub mod report;

@@ -40,6 +40,24 @@ pub struct Contract {
     pub rules: Vec<Rule>,
     /// Confluent's schema metadata (`[metadata]`).
     pub metadata: Option<Metadata>,
+    /// The folder holding `contracts/` and `schemas/`, where referenced contracts are found.
+    pub root: PathBuf,
+    /// Per history version, the schemas of other contracts its `$ref`s point into
+    /// (`[references] vN = [...]`).
+    pub references: std::collections::BTreeMap<u32, Vec<ContractReference>>,
+}
+
+/// One reference of a history version: `$ref`s whose URI is `name` point into version
+/// `version` of contract `contract` (registered under that contract's subject).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractReference {
+    /// The name `$ref`s use, e.g. `location.json`.
+    pub name: String,
+    /// The referenced contract (its file stem in `contracts/`).
+    pub contract: String,
+    /// The referenced contract's history version (`vN.json`).
+    pub version: u32,
 }
 
 /// MQTT side of a contract.
@@ -160,6 +178,9 @@ struct RawContract {
     #[serde(default)]
     rules: Vec<RawRule>,
     metadata: Option<Metadata>,
+    #[serde(default)]
+    references:
+        std::collections::BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<ContractReference>>>,
 }
 
 fn default_level() -> Level {
@@ -209,12 +230,52 @@ impl Contract {
         let raw: RawContract = toml::from_str(&text).map_err(|e| {
             let place = e.span().map(|s| place(s.start)).unwrap_or_default();
             err(format!(
-                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/mqtt_topic_level, [simulator] producer_id/interval and [[simulator.fields]], [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation, [[rules]], [metadata]\nhelp: {}",
+                "{place}{}\nhelp: keys a contract takes: description, subject, schemas, level, policy, [mqtt] topics, [kafka] topic/key, [identity] pointer/mqtt_topic_level, [simulator] producer_id/interval and [[simulator.fields]], [[examples.valid]] and [[examples.invalid]] name/payload/raw/violation, [[rules]], [metadata], [references] vN = [{{ name, contract, version }}]\nhelp: {}",
                 e.message(),
                 rules::HINT
             ))
         })?;
         let contract_rules = rules::check_rules(&text, raw.rules).map_err(&err)?;
+        let mut references = std::collections::BTreeMap::new();
+        for (key, list) in raw.references {
+            let Some(version) = super::history::version_of(&format!("{}.json", key.get_ref()))
+            else {
+                return Err(err(format!(
+                    "{}[references] key \"{}\" is not a history version\nhelp: name the version whose schema uses the references, as its file is named without \".json\": v1 = [{{ name = \"location.json\", contract = \"location\", version = 1 }}]",
+                    place(key.span().start),
+                    key.get_ref()
+                )));
+            };
+            let mut names = std::collections::HashSet::new();
+            let mut checked = Vec::with_capacity(list.len());
+            for r in list {
+                let at = place(r.span().start);
+                let r = r.into_inner();
+                if r.name.trim().is_empty() || r.name.contains('#') {
+                    return Err(err(format!(
+                        "{at}[references] {}: name \"{}\" is not a reference name\nhelp: a name is the URI `$ref`s use for the other schema, without a \"#\" fragment, e.g. \"location.json\"",
+                        key.get_ref(),
+                        r.name
+                    )));
+                }
+                if r.version == 0 {
+                    return Err(err(format!(
+                        "{at}[references] {}: version 0 of \"{}\" does not exist\nhelp: versions count from 1 (v1.json)",
+                        key.get_ref(),
+                        r.contract
+                    )));
+                }
+                if !names.insert(r.name.clone()) {
+                    return Err(err(format!(
+                        "{at}[references] {}: the reference name \"{}\" is used twice\nhelp: each reference of a version needs its own name",
+                        key.get_ref(),
+                        r.name
+                    )));
+                }
+                checked.push(r);
+            }
+            references.insert(version, checked);
+        }
         if let Some(m) = &raw.metadata {
             rules::check_metadata(m).map_err(&err)?;
         }
@@ -334,6 +395,8 @@ impl Contract {
             invalid: convert(raw.examples.invalid, true)?,
             rules: contract_rules,
             metadata,
+            root: root.to_path_buf(),
+            references,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Schema histories: `v<N>.json` files in a folder, oldest first.
 
 use super::CatalogError;
-use crate::compat::Schema;
+use crate::compat::{ResolvedReferences, Schema};
 use std::path::{Path, PathBuf};
 
 /// One schema file, parsed.
@@ -15,6 +15,8 @@ pub struct SchemaFile {
     pub text: String,
     /// The parsed schema.
     pub schema: Schema,
+    /// The references the version names (from its contract's `[references]`), resolved.
+    pub references: Vec<super::references::ResolvedReference>,
 }
 
 /// Reads and parses a schema file, naming the position of any error.
@@ -32,6 +34,16 @@ pub fn parse_schema_text(
     text: String,
     version: u32,
 ) -> Result<SchemaFile, CatalogError> {
+    parse_schema_text_with(path, text, version, ResolvedReferences::default())
+}
+
+/// Parses schema text whose `$ref`s may point into the schemas its references name.
+pub fn parse_schema_text_with(
+    path: &Path,
+    text: String,
+    version: u32,
+    references: ResolvedReferences,
+) -> Result<SchemaFile, CatalogError> {
     let err = |message: String| CatalogError::Schema {
         path: path.to_path_buf(),
         message,
@@ -43,12 +55,13 @@ pub fn parse_schema_text(
             e.column()
         ))
     })?;
-    let schema = Schema::parse(doc).map_err(|e| err(e.to_string()))?;
+    let schema = Schema::parse_with_references(doc, references).map_err(|e| err(e.to_string()))?;
     Ok(SchemaFile {
         version,
         path: path.to_path_buf(),
         text,
         schema,
+        references: Vec::new(),
     })
 }
 
@@ -64,6 +77,29 @@ pub fn version_of(name: &str) -> Option<u32> {
 /// Loads `v1.json`, `v2.json`, ... from `dir`, oldest first. Other files are refused so that
 /// a typo does not silently drop a version.
 pub fn load_history(dir: &Path) -> Result<Vec<SchemaFile>, CatalogError> {
+    load_history_with(dir, &mut |path, text, version| {
+        parse_schema_text(path, text, version)
+    })
+}
+
+/// The newest version in `dir` (the highest `vN.json`), without reading the files.
+pub fn newest_version(dir: &Path) -> Result<u32, CatalogError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| CatalogError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    Ok(entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| version_of(&e.file_name().to_string_lossy()))
+        .max()
+        .unwrap_or(0))
+}
+
+/// [`load_history`], with each file parsed by `parse` (path, text, version), oldest first.
+pub(crate) fn load_history_with(
+    dir: &Path,
+    parse: &mut dyn FnMut(&Path, String, u32) -> Result<SchemaFile, CatalogError>,
+) -> Result<Vec<SchemaFile>, CatalogError> {
     let entries = std::fs::read_dir(dir).map_err(|source| CatalogError::Read {
         path: dir.to_path_buf(),
         source,
@@ -97,7 +133,7 @@ pub fn load_history(dir: &Path) -> Result<Vec<SchemaFile>, CatalogError> {
             path: path.clone(),
             source,
         })?;
-        files.push(parse_schema_text(&path, text, version)?);
+        files.push(parse(&path, text, version)?);
     }
     files.sort_by_key(|f| f.version);
     for (i, f) in files.iter().enumerate() {

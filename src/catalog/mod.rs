@@ -6,14 +6,19 @@ pub mod git;
 mod history;
 pub mod init;
 mod reading_model;
+mod references;
 pub mod rule_history;
 mod rules;
 
 pub use contract::{
-    Contract, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec, MqttSpec,
+    Contract, ContractReference, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec,
+    MqttSpec,
 };
-pub use history::{SchemaFile, load_history, parse_schema_text, read_schema_file};
+pub use history::{
+    SchemaFile, load_history, parse_schema_text, parse_schema_text_with, read_schema_file,
+};
 pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
+pub use references::ResolvedReference;
 pub use rule_history::VersionRules;
 pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet, rules_in_contract_text};
 

@@ -1,15 +1,15 @@
-//! `schemactl check-compat`: the CI gate, against local files or a registry subject.
+//! `schemactl check-compat`: the CI gate ([`crate::gate`]), against local files or a registry
+//! subject: flags → [`Request`] → the gate → report → exit code.
 
-mod remote;
 mod replay;
 
-use super::{Classify, Cli, FormatArg, Outcome, Output};
-use crate::catalog::{self, SchemaFile};
-use crate::compat::{self, Level, Metadata, Policy, Verdict, Version};
-use crate::report::{Case, Item, Report, Severity};
+use super::registry::Session;
+use super::{Classify, Cli, Failure, FormatArg, Outcome, Output};
+use crate::Exit;
+use crate::compat::{Level, Policy};
+use crate::gate::{self, GateError, Request, SubjectCheck, label};
 use anyhow::anyhow;
-use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
@@ -69,100 +69,38 @@ fn parse_level(s: &str) -> Result<Level, String> {
     s.parse()
 }
 
-fn read_metadata(path: &Path) -> Result<Metadata, anyhow::Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
-        anyhow!(
-            "{}: invalid JSON at line {}, column {}: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    Metadata::from_json(&value).map_err(|e| anyhow!("{}: {e}", path.display()))
-}
-
-fn label(file: &SchemaFile) -> String {
-    if file.version > 0 {
-        format!("v{}", file.version)
+/// The gate's error as the command's failure, classified once by [`GateError::exit`].
+fn failure(e: GateError) -> Failure {
+    let exit = e.exit();
+    let e = anyhow::Error::new(e);
+    if exit == Exit::Infrastructure {
+        Failure::Infrastructure(e)
     } else {
-        file.path.display().to_string()
+        Failure::Input(e)
     }
 }
 
-/// Turns a verdict into report items located in `file`, at the keyword each finding is about.
-pub(crate) fn verdict_items(verdict: &Verdict, file: &SchemaFile) -> Vec<Item> {
-    verdict
-        .findings
-        .iter()
-        .map(|f| {
-            // Compatible for the registry yet still failing old payloads: a warning with why.
-            let caveat =
-                crate::compat::explain::caveat(f.change.kind, f.direction).filter(|_| f.compatible);
-            Item {
-                rule: f.change.kind.name().to_string(),
-                severity: match (f.compatible, caveat) {
-                    (false, _) => Severity::Error,
-                    (true, Some(_)) => Severity::Warning,
-                    (true, None) => Severity::Note,
-                },
-                file: Some(file.path.display().to_string()),
-                pointer: Some(f.change.path.clone()),
-                at: crate::report::location::locate(&file.text, &f.change.path),
-                message: format!(
-                    "{} (against {}, {})",
-                    f.message,
-                    f.against,
-                    f.direction.name()
-                ),
-                help: if f.compatible {
-                    caveat.map(str::to_string)
-                } else {
-                    Some(f.help.to_string())
-                },
-            }
-        })
-        .collect()
-}
-
-/// Checks `proposal` against `history` and returns the verdict; `history_meta(i)` is the
-/// metadata of `history[i]`.
-pub(crate) fn check_files<'m>(
-    proposal: &SchemaFile,
-    proposal_meta: Option<&Metadata>,
-    history: &[SchemaFile],
-    history_meta: impl Fn(usize) -> Option<&'m Metadata>,
-    level: Level,
-    policy: Policy,
-) -> Verdict {
-    let labels: Vec<String> = history.iter().map(label).collect();
-    let versions: Vec<Version<'_>> = history
-        .iter()
-        .zip(&labels)
-        .enumerate()
-        .map(|(i, (f, l))| Version {
-            label: l,
-            schema: &f.schema,
-            metadata: history_meta(i),
-        })
-        .collect();
-    let proposal_label = label(proposal);
-    let new = Version {
-        label: &proposal_label,
-        schema: &proposal.schema,
-        metadata: proposal_meta,
-    };
-    compat::check(&new, &versions, level, policy)
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        crate::report::shell::warn(w);
+    }
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     if !args.replay.is_empty() && args.contract.is_none() {
-        return Err(anyhow!(
-            "--replay needs --contract NAME: the producers' identity pointer and today's newest version come from the contract"
-        ))
-        .input();
+        return Err(failure(GateError::ReplayNeedsContract));
     }
+    let request = Request {
+        proposal: args.proposal.clone(),
+        against: args.against.clone(),
+        contract: args.contract.clone(),
+        level: args.level,
+        policy: args.policy,
+        metadata: args.metadata.clone(),
+        against_metadata: args.against_metadata.clone(),
+        base: args.base.clone(),
+        subject: args.subject.clone(),
+    };
     if args.registry.is_some() || args.subject.is_some() {
         if !args.replay.is_empty() {
             return Err(anyhow!(
@@ -170,244 +108,32 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             ))
             .input();
         }
-        return remote::run(cli, args, out);
+        let check = SubjectCheck::prepare(&cli.root, &request).map_err(failure)?;
+        let session = Session::open(
+            cli,
+            args.registry.clone().flatten().as_deref(),
+            args.timeout,
+        )?;
+        let outcome = session.run(check.run(&session.client)).map_err(failure)?;
+        warn(&outcome.warnings);
+        return super::finish(&outcome.report(), args.format.format, out);
     }
-    let proposal_meta = args
-        .metadata
-        .as_deref()
-        .map(read_metadata)
-        .transpose()
-        .input()?;
-    let against_meta = args
-        .against_metadata
-        .as_deref()
-        .map(read_metadata)
-        .transpose()
-        .input()?;
-    let mut extra_items = Vec::new();
-    let mut extra_json = serde_json::Map::new();
-    let mut loaded = None;
-    let (proposal, history, level, policy) = if let Some(name) = &args.contract {
-        let contract = catalog::load_contract(&cli.root, name).input()?;
-        let mut history = catalog::load_history(&contract.schemas).input()?;
-        let proposal = match &args.proposal {
-            Some(path) => catalog::read_schema_file(path).input()?,
-            None => history
-                .pop()
-                .ok_or_else(|| anyhow!("empty history"))
-                .input()?,
-        };
-        if let Some(base) = &args.base {
-            let (items, json) = immutability(&contract, base).input()?;
-            extra_items = items;
-            extra_json.insert("published".into(), json);
-        }
-        extra_json.insert("contract".into(), json!(contract.name));
-        extra_json.insert("subject".into(), json!(contract.subject));
-        let level = args.level.unwrap_or(contract.level);
-        let policy = args.policy.unwrap_or(contract.policy);
-        loaded = Some(contract);
-        (proposal, history, level, policy)
+    let mut outcome = gate::check_files(&cli.root, &request).map_err(failure)?;
+    warn(&outcome.warnings);
+    let replayed = if args.replay.is_empty() {
+        None
     } else {
-        let Some(path) = &args.proposal else {
-            return Err(anyhow!("name the proposed schema (NEW.json) with --against OLD.json, or use --contract NAME"))
-                .input();
-        };
-        if args.against.is_empty() {
-            return Err(anyhow!("nothing to check {} against: pass --against OLD.json (repeat, oldest first) or --contract NAME", path.display())).input();
-        }
-        let proposal = catalog::read_schema_file(path).input()?;
-        let history = args
-            .against
-            .iter()
-            .map(|p| catalog::read_schema_file(p))
-            .collect::<Result<Vec<_>, _>>()
-            .input()?;
-        (
-            proposal,
-            history,
-            args.level.unwrap_or(Level::Backward),
-            args.policy.unwrap_or(Policy::Strict),
-        )
-    };
-    let verdict = check_files(
-        &proposal,
-        proposal_meta.as_ref(),
-        &history,
-        |_| against_meta.as_ref(),
-        level,
-        policy,
-    );
-    let warnings: Vec<String> = std::iter::once(&proposal)
-        .chain(&history)
-        .flat_map(|f| {
-            f.schema
-                .warnings
-                .iter()
-                .map(move |w| format!("{}: {w}", f.path.display()))
-        })
-        .collect();
-    for w in &warnings {
-        crate::report::shell::warn(w);
-    }
-    let published_ok = extra_items.is_empty();
-    let replayed = match (&loaded, history.last()) {
-        (Some(contract), Some(today)) if !args.replay.is_empty() => Some(replay::run(
+        let (contract, today, proposal) = outcome.replay_inputs().map_err(failure)?;
+        let (case, json) = replay::run(
             contract,
             today,
-            &proposal,
+            proposal,
             &args.replay,
             args.max_rejected,
-            verdict.compatible && published_ok,
-        )?),
-        (Some(_), None) if !args.replay.is_empty() => {
-            return Err(anyhow!(
-                "nothing to replay against: the contract's history has no version before the proposal"
-            ))
-            .input();
-        }
-        _ => None,
+            outcome.compatible,
+        )?;
+        outcome.replay = Some(json);
+        Some(case)
     };
-    let mut doc = serde_json::to_value(&verdict).unwrap_or_default();
-    if let Value::Object(map) = &mut doc {
-        map.insert(
-            "compatible".into(),
-            json!(verdict.compatible && published_ok),
-        );
-        map.insert(
-            "proposal".into(),
-            json!(proposal.path.display().to_string()),
-        );
-        map.insert(
-            "against".into(),
-            json!(
-                history
-                    .iter()
-                    .map(|f| f.path.display().to_string())
-                    .collect::<Vec<_>>()
-            ),
-        );
-        map.insert("warnings".into(), json!(warnings));
-        map.extend(extra_json);
-        if let Some((_, json)) = &replayed {
-            map.insert("replay".into(), json.clone());
-        }
-    }
-    let against_names: Vec<String> = history.iter().map(label).collect();
-    let scope = if level.is_transitive() {
-        against_names.join(", ")
-    } else {
-        against_names.last().cloned().unwrap_or_default()
-    };
-    let name = if history.is_empty() {
-        format!(
-            "{}: first version, nothing to check against",
-            proposal.path.display()
-        )
-    } else {
-        format!(
-            "{} against {scope} at {level} ({})",
-            proposal.path.display(),
-            policy.name()
-        )
-    };
-    let mut cases = vec![Case {
-        name,
-        items: verdict_items(&verdict, &proposal),
-        skipped: None,
-    }];
-    if args.base.is_some() {
-        cases.push(Case {
-            name: format!(
-                "published versions unchanged since {}",
-                args.base.as_deref().unwrap_or("")
-            ),
-            items: extra_items,
-            skipped: None,
-        });
-    }
-    if let Some((case, _)) = replayed {
-        cases.push(case);
-    }
-    let report = Report {
-        command: "check-compat",
-        header: vec![],
-        cases,
-        json: doc,
-    };
-    super::finish(&report, args.format.format, out)
-}
-
-/// Compares the history on disk with the one at `base`: edited or deleted versions are findings.
-fn immutability(
-    contract: &catalog::Contract,
-    base: &str,
-) -> Result<(Vec<Item>, Value), catalog::CatalogError> {
-    let dir: &Path = &contract.schemas;
-    let published = catalog::git::history_at(dir, base)?;
-    let mut items = Vec::new();
-    let mut checked = Vec::new();
-    for old in &published {
-        let path = dir.join(format!("v{}.json", old.version));
-        let shown = path.display().to_string();
-        match std::fs::read_to_string(&path) {
-            Err(_) => items.push(Item {
-                rule: "VERSION_DELETED".into(),
-                severity: Severity::Error,
-                file: Some(shown.clone()),
-                pointer: None,
-                at: None,
-                message: format!("version {} was published at {base} and is gone", old.version),
-                help: Some("restore the file: published versions are immutable; add a new version instead".into()),
-            }),
-            Ok(now) if now != old.text => items.push(Item {
-                rule: "VERSION_REWRITTEN".into(),
-                severity: Severity::Error,
-                file: Some(shown.clone()),
-                pointer: None,
-                at: None,
-                message: format!("version {} was published at {base} and has been edited in place", old.version),
-                help: Some(format!("restore it (`git checkout {base} -- {shown}`) and put the change in a new version")),
-            }),
-            Ok(_) => {}
-        }
-        checked.push(old.version);
-    }
-    // A registered rule set is published as its schema is: see catalog::rule_history.
-    for r in catalog::rule_history::rewritten_since(contract, base)? {
-        let shown = |p: &Option<std::path::PathBuf>| {
-            p.as_ref()
-                .map_or_else(|| "nowhere".to_string(), |p| p.display().to_string())
-        };
-        let file = r
-            .now_in
-            .clone()
-            .unwrap_or_else(|| catalog::rule_history::rules_path(dir, r.version));
-        items.push(Item {
-            rule: "RULES_REWRITTEN".into(),
-            severity: Severity::Error,
-            file: Some(file.display().to_string()),
-            pointer: None,
-            at: None,
-            message: format!(
-                "version {}'s rule set was published at {base} ({} rule(s), in {}) and has been changed in place ({} rule(s), in {})",
-                r.version,
-                r.was,
-                shown(&r.was_in),
-                r.now,
-                shown(&r.now_in)
-            ),
-            help: Some(format!(
-                "keep v{v}'s rule set as it was (in {}), and put new rules in a new version: copy v{v}.json to the next vN.json and give the contract's [[rules]] to that one",
-                catalog::rule_history::rules_path(dir, r.version).display(),
-                v = r.version
-            )),
-        });
-    }
-    let json = json!({
-        "base": base,
-        "versions": checked,
-        "findings": items.iter().map(|i| json!({"type": i.rule, "file": i.file, "message": i.message})).collect::<Vec<_>>(),
-    });
-    Ok((items, json))
+    super::finish(&outcome.report(replayed), args.format.format, out)
 }

@@ -135,6 +135,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 crate::registry::model::ConfigRequest {
                     compatibility: contract.level.name().to_string(),
                     compatibility_policy: Some(contract.policy.name().to_ascii_uppercase()),
+                    ..Default::default()
                 },
             )
             .map_err(|e| anyhow!("cannot configure the in-memory registry: {e}"))

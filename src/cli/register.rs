@@ -11,11 +11,12 @@ use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::catalog::{self, Contract, SchemaFile};
 use crate::compat::{Level, Policy};
-use crate::registry::model::{RegisterRequest, codes};
+use crate::registry::model::{RegisterRequest, SchemaReference, codes};
 use crate::registry::{CompatScope, RegistryClient, RegistryError};
 use anyhow::anyhow;
 use serde::Serialize;
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]
@@ -140,11 +141,68 @@ fn same_rules(request: &RegisterRequest, found: &crate::registry::model::Subject
     as_version(found.rule_set.as_ref()).same_as(&as_version(Some(sent)))
 }
 
+/// The registry version of each contract version this run registered or found, by contract
+/// and history version; `true` when a dry run only would register it.
+type Registered = HashMap<(String, u32), (i32, bool)>;
+
+/// The contracts in an order that puts every referenced contract before the contracts whose
+/// versions reference it (the requested ones, and every contract they reach).
+fn referenced_first(
+    root: &std::path::Path,
+    requested: Vec<Contract>,
+) -> Result<Vec<Contract>, catalog::CatalogError> {
+    let mut by_name: HashMap<String, Contract> = HashMap::new();
+    let mut order = Vec::new();
+    let mut placed = HashSet::new();
+    let mut names: Vec<String> = requested.iter().map(|c| c.name.clone()).collect();
+    for c in requested {
+        by_name.insert(c.name.clone(), c);
+    }
+    // Depth first, post-order, without recursion; a contract on the current path is not
+    // entered again (a cycle between versions is refused when the history is read).
+    names.reverse();
+    let mut stack: Vec<(String, bool)> = names.into_iter().map(|n| (n, false)).collect();
+    let mut on_path = HashSet::new();
+    while let Some((name, expanded)) = stack.pop() {
+        if placed.contains(&name) {
+            continue;
+        }
+        if expanded {
+            on_path.remove(&name);
+            placed.insert(name.clone());
+            order.push(name);
+            continue;
+        }
+        if !on_path.insert(name.clone()) {
+            continue;
+        }
+        if !by_name.contains_key(&name) {
+            by_name.insert(name.clone(), catalog::load_contract(root, &name)?);
+        }
+        stack.push((name.clone(), true));
+        let mut targets: Vec<String> = by_name[&name]
+            .references
+            .values()
+            .flatten()
+            .map(|r| r.contract.clone())
+            .filter(|t| *t != name && !placed.contains(t) && !on_path.contains(t))
+            .collect();
+        targets.sort();
+        targets.dedup();
+        stack.extend(targets.into_iter().rev().map(|t| (t, false)));
+    }
+    Ok(order
+        .into_iter()
+        .filter_map(|n| by_name.remove(&n))
+        .collect())
+}
+
 async fn register_contract(
     client: &RegistryClient,
     contract: &Contract,
     history: &[SchemaFile],
     args: &Args,
+    registered: &mut Registered,
 ) -> Result<ContractResult, Failure> {
     let subject = &contract.subject;
     let fail = |e: RegistryError, what: &str| match failure(e) {
@@ -242,6 +300,26 @@ async fn register_contract(
             continue;
         }
         let what = format!("{context}, {shown}");
+        // Referenced versions were registered (or found) before, so their registry versions
+        // are known.
+        let mut references = Vec::with_capacity(file.references.len());
+        let mut references_pending = false;
+        for r in &file.references {
+            let Some(&(version, pending)) = registered.get(&(r.contract.clone(), r.version)) else {
+                return Err(Failure::Input(anyhow!(
+                    "{what}: reference \"{}\" names contract {} v{}, which this run did not register (it was refused or not reached)",
+                    r.name,
+                    r.contract,
+                    r.version
+                )));
+            };
+            references_pending |= pending;
+            references.push(SchemaReference {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version,
+            });
+        }
         let own = rule_sets
             .iter()
             .find(|r| r.version == file.version)
@@ -270,6 +348,7 @@ async fn register_contract(
         let request = RegisterRequest {
             schema_type: Some("JSON".into()),
             schema: file.text.clone(),
+            references,
             metadata: own.metadata,
             rule_set: own.rule_set,
             ..RegisterRequest::default()
@@ -293,7 +372,14 @@ async fn register_contract(
             step.id = Some(found.id);
         } else if args.dry_run {
             step.version = Some(next_version);
-            if holds_versions {
+            if references_pending {
+                // Its references name versions this dry run has not registered: the
+                // registry cannot resolve them yet.
+                step.action = Action::WouldRegister;
+                step.notes.push(
+                    "it references versions this dry run would register first, so the registry cannot check it yet; `schemactl test` checks it offline".into(),
+                );
+            } else if holds_versions {
                 dry_run_check(client, subject, &request, &mut step, &what, &fail).await?;
             } else {
                 // Nothing to be compatible with, as for the first registration.
@@ -347,6 +433,13 @@ async fn register_contract(
                 }
                 Err(e) => return Err(fail(e, &what)),
             }
+        }
+        if let Some(version) = step.version
+            && step.action != Action::WouldBeRefused
+            && step.action != Action::Refused
+        {
+            let pending = step.action == Action::WouldRegister;
+            registered.insert((contract.name.clone(), file.version), (version, pending));
         }
         versions.push(step);
     }
@@ -546,10 +639,12 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         ))
         .input();
     }
+    // Referenced contracts go first, so that what a version references is registered.
+    let contracts = referenced_first(&cli.root, contracts).input()?;
     let work = contracts
         .into_iter()
         .map(|c| {
-            let history = catalog::load_history(&c.schemas)?;
+            let history = c.history()?;
             Ok((c, history))
         })
         .collect::<Result<Vec<_>, catalog::CatalogError>>()
@@ -557,8 +652,15 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let session = Session::from_args(cli, &args.registry)?;
     let url = session.client.url().to_string();
     let mut results = Vec::new();
+    let mut registered = Registered::new();
     for (contract, history) in &work {
-        let result = session.run(register_contract(&session.client, contract, history, args))?;
+        let result = session.run(register_contract(
+            &session.client,
+            contract,
+            history,
+            args,
+            &mut registered,
+        ))?;
         if args.format == TextOrJson::Text {
             print_text(out, &url, &result, args.dry_run);
         }

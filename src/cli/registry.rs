@@ -66,23 +66,9 @@ impl Session {
 
 /// Which exit code a registry error earns.
 pub fn failure(e: RegistryError) -> Failure {
-    let input = match &e {
-        RegistryError::NotConfigured
-        | RegistryError::Setup(_)
-        | RegistryError::UnaddressableSubject(_) => true,
-        RegistryError::Unreachable { .. }
-        | RegistryError::Tls { .. }
-        | RegistryError::Timeout { .. }
-        | RegistryError::Unauthorized { .. }
-        | RegistryError::Forbidden { .. }
-        | RegistryError::Protocol { .. } => false,
-        // Read-only mode is the registry refusing us, not a mistake in the input.
-        RegistryError::Api { status, code, .. } => {
-            *status < 500 && *status != 429 && *code != codes::OPERATION_NOT_PERMITTED
-        }
-    };
+    let exit = e.exit();
     let e = anyhow::Error::new(e);
-    if input {
+    if exit == crate::Exit::Usage {
         Failure::Input(e)
     } else {
         Failure::Infrastructure(e)
@@ -108,19 +94,7 @@ pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Fail
     Failure::Input(anyhow::anyhow!(what))
 }
 
-/// The registry's words for a person: at most `max` characters, saying how much was left out
-/// (the JSON output keeps them whole). Registries quote whole schemas in their messages.
-pub fn shorten(text: &str, max: usize) -> String {
-    let total = text.chars().count();
-    if total <= max {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(max).collect();
-    format!(
-        "{kept}… ({} more characters; --format json has them all)",
-        total - max
-    )
-}
+pub use crate::registry::shorten;
 
 /// Pretty-prints schema text that is JSON; other text is returned as it is.
 pub fn pretty(schema: &str) -> String {

@@ -2,9 +2,9 @@
 //! of the history is compatible with the earlier ones at the contract's level, must-pass
 //! examples validate against the newest version, and must-fail examples fail as declared.
 
-use super::check_compat::{check_files, verdict_items};
 use super::{Classify, Cli, FormatArg, Outcome, Output};
 use crate::catalog::{self, Contract, Example};
+use crate::gate::{check as check_files, verdict_items};
 use crate::report::{Case, Item, Report, Severity};
 use crate::validate::{PayloadValidator, Violation};
 use serde_json::{Value, json};
@@ -54,7 +54,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
 }
 
 fn test_contract(contract: &Contract) -> Result<(Vec<Case>, Value), catalog::CatalogError> {
-    let history = catalog::load_history(&contract.schemas)?;
+    let history = contract.history()?;
     // Every version's rule set must read, not only the newest one's, before it is registered.
     catalog::rule_history::load_rule_files(&contract.schemas)?;
     let mut cases = Vec::new();
@@ -361,7 +361,7 @@ fn example_items(
             .join("; ")
     };
     vec![Item {
-        rule: "EXAMPLE_NOT_REJECTED".into(),
+        rule: crate::gate::Rule::ExampleNotRejected.id().into(),
         severity: Severity::Error,
         file,
         pointer: None,

@@ -12,7 +12,7 @@ pub mod schema;
 
 pub use change::{ChangeType, Policy};
 pub use diff::{Change, diff};
-pub use schema::{Draft, ParseError, Schema, SchemaError};
+pub use schema::{Draft, ParseError, ResolvedReferences, Schema, SchemaError};
 
 use serde::Serialize;
 use std::collections::BTreeSet;

@@ -4,8 +4,10 @@
 //! becomes one node per kind of constraint it carries (`enum`, a combination, `not`, `const`,
 //! an explicit `type`, then keywords sniffed by kind). Several kinds at once become a synthetic
 //! `allOf`, which is why `{"type":"string","enum":[..]}` diffs as a product type.
-//! `$ref`s are resolved within the document; a node is loaded once per JSON pointer, so
-//! recursive schemas form cycles in the arena rather than infinite trees.
+//! `$ref`s are resolved within the document and into the schemas its Confluent `references`
+//! name ([`ResolvedReferences`]); a node is loaded once per document and JSON pointer, so
+//! recursive schemas form cycles in the arena rather than infinite trees. Nothing is ever
+//! fetched: a `$ref` to any other document is an error.
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -365,7 +367,10 @@ impl Kind {
 /// One schema node and its annotations.
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// Where the node's JSON lives in the document; `None` for a synthetic part.
+    /// Which document the node's JSON lives in: 0 for the schema itself, `n` for its `n`-th
+    /// referenced schema (see [`Schema::references`]).
+    pub doc: usize,
+    /// Where the node's JSON lives in that document; `None` for a synthetic part.
     pub pointer: Option<String>,
     /// `$id` (or `id` in draft-04)
     pub id: Option<Value>,
@@ -383,6 +388,7 @@ pub struct Node {
 #[derive(Debug)]
 pub struct Schema {
     doc: Value,
+    references: ResolvedReferences,
     nodes: Vec<Node>,
     root: NodeId,
     /// The dialect the document was read as.
@@ -566,8 +572,16 @@ struct Consumed {
 }
 
 impl Schema {
-    /// Parses a schema document.
+    /// Parses a schema document that names no references.
     pub fn parse(doc: Value) -> Result<Schema, SchemaError> {
+        Schema::parse_with_references(doc, ResolvedReferences::default())
+    }
+
+    /// Parses a schema document whose `$ref`s may point into the schemas its references name.
+    pub fn parse_with_references(
+        doc: Value,
+        references: ResolvedReferences,
+    ) -> Result<Schema, SchemaError> {
         let mut warnings = Vec::new();
         let draft = match doc.get("$schema") {
             Some(Value::String(url)) => match Draft::from_url(url) {
@@ -601,8 +615,13 @@ impl Schema {
                 ),
             });
         }
+        let mut docs = Vec::with_capacity(references.len() + 1);
+        docs.push(&doc);
+        docs.extend(references.docs.iter().map(|(_, d)| d));
         let mut loader = Loader {
-            doc: &doc,
+            docs,
+            references: &references,
+            cur: 0,
             draft,
             nodes: Vec::new(),
             by_pointer: None,
@@ -613,6 +632,7 @@ impl Schema {
         let nodes = loader.nodes;
         let schema = Schema {
             doc,
+            references,
             nodes,
             root,
             draft,
@@ -643,12 +663,19 @@ impl Schema {
         &self.doc
     }
 
+    /// The schemas the document's references name, resolved (empty for most schemas).
+    pub fn references(&self) -> &ResolvedReferences {
+        &self.references
+    }
+
     /// The JSON a node was read from, if it is not synthetic.
     pub fn raw(&self, id: NodeId) -> Option<&Value> {
-        self.nodes[id]
-            .pointer
-            .as_deref()
-            .and_then(|p| self.doc.pointer(p))
+        let node = &self.nodes[id];
+        let doc = match node.doc {
+            0 => &self.doc,
+            n => &self.references.docs.get(n - 1)?.1,
+        };
+        node.pointer.as_deref().and_then(|p| doc.pointer(p))
     }
 
     /// Follows `$ref`s to the node they name.
@@ -661,30 +688,58 @@ impl Schema {
     }
 
     fn check_ref_cycles(&self) -> Result<(), SchemaError> {
-        for (start, node) in self.nodes.iter().enumerate() {
-            if !matches!(node.kind, Kind::Ref(_)) {
+        // Each `$ref` node has one successor, so one walk per chain, marking what it has
+        // seen, finds every cycle in linear time (chains of a thousand references included).
+        const FRESH: u8 = 0;
+        const ON_PATH: u8 = 1;
+        const DONE: u8 = 2;
+        let mut state = vec![FRESH; self.nodes.len()];
+        let mut path = Vec::new();
+        for start in 0..self.nodes.len() {
+            if state[start] != FRESH || !matches!(self.nodes[start].kind, Kind::Ref(_)) {
                 continue;
             }
-            let mut seen = vec![start];
+            path.clear();
             let mut id = start;
             while let Kind::Ref(target) = self.nodes[id].kind {
-                if seen.contains(&target) {
-                    let chain = seen
-                        .iter()
-                        .map(|&i| self.nodes[i].pointer.clone().unwrap_or_default())
-                        .map(|p| format!("#{p}"))
-                        .collect::<Vec<_>>()
-                        .join(" -> ");
-                    return Err(SchemaError::RefCycle {
-                        pointer: format!("#{}", node.pointer.clone().unwrap_or_default()),
-                        chain,
-                    });
+                state[id] = ON_PATH;
+                path.push(id);
+                match state[target] {
+                    DONE => break,
+                    ON_PATH => {
+                        let first = path.iter().position(|&i| i == target).unwrap_or(0);
+                        let chain = path[first..]
+                            .iter()
+                            .chain(std::iter::once(&target))
+                            .map(|&i| self.describe(i))
+                            .collect::<Vec<_>>()
+                            .join(" -> ");
+                        return Err(SchemaError::RefCycle {
+                            pointer: self.describe(path[first]),
+                            chain,
+                        });
+                    }
+                    _ => id = target,
                 }
-                seen.push(target);
-                id = target;
+            }
+            for &i in &path {
+                state[i] = DONE;
             }
         }
         Ok(())
+    }
+
+    /// `#/pointer`, or `name#/pointer` for a node of a referenced schema.
+    fn describe(&self, id: NodeId) -> String {
+        let node = &self.nodes[id];
+        let pointer = node.pointer.clone().unwrap_or_default();
+        match node.doc {
+            0 => format!("#{pointer}"),
+            n => format!(
+                "{}#{pointer}",
+                self.references.docs.get(n - 1).map_or("", |d| d.0.as_str())
+            ),
+        }
     }
 }
 
@@ -741,13 +796,19 @@ pub enum ParseError {
 }
 
 struct Loader<'a> {
-    doc: &'a Value,
+    /// The schema (0), then the referenced schemas in the order of `references`.
+    docs: Vec<&'a Value>,
+    references: &'a ResolvedReferences,
+    /// The document being walked.
+    cur: usize,
     draft: Draft,
     nodes: Vec<Node>,
-    /// The node loaded from each pointer, so a pointer is loaded once. The tree walk never
-    /// reaches a pointer twice, so the index is built only when `$ref`s need resolving.
-    by_pointer: Option<foldhash::HashMap<String, NodeId>>,
-    refs: Vec<(NodeId, String, String)>,
+    /// Per document, the node loaded from each pointer, so a pointer is loaded once. The tree
+    /// walk never reaches a pointer twice, so the index is built only when `$ref`s need
+    /// resolving.
+    by_pointer: Option<Vec<foldhash::HashMap<String, NodeId>>>,
+    /// `$ref` nodes to resolve: node, reference as written, where it is written, its document.
+    refs: Vec<(NodeId, String, String, usize)>,
 }
 
 /// `pointer/keyword` or `pointer/keyword/member` (an escaped member name or an index): built
@@ -789,6 +850,7 @@ fn type_name(v: &Value) -> &'static str {
 impl<'a> Loader<'a> {
     fn push(&mut self, pointer: Option<String>, kind: Kind) -> NodeId {
         self.nodes.push(Node {
+            doc: self.cur,
             pointer,
             id: None,
             title: None,
@@ -802,30 +864,53 @@ impl<'a> Loader<'a> {
     fn bad(&self, keyword: &str, pointer: &str, reason: impl Into<String>) -> SchemaError {
         SchemaError::BadKeyword {
             keyword: keyword.to_string(),
-            pointer: format!("#{pointer}/{}", escape(keyword)),
+            pointer: format!("{}/{}", self.at(pointer), escape(keyword)),
             reason: reason.into(),
         }
     }
 
-    /// Loads the schema at a JSON pointer into the document.
+    /// `#/json/pointer` in the schema itself, `name#/json/pointer` in a referenced schema.
+    fn at(&self, pointer: &str) -> String {
+        match self.cur {
+            0 => format!("#{pointer}"),
+            n => format!("{}#{pointer}", self.references.docs[n - 1].0),
+        }
+    }
+
+    fn indexed(&self, pointer: &str) -> Option<NodeId> {
+        self.by_pointer
+            .as_ref()?
+            .get(self.cur)?
+            .get(pointer)
+            .copied()
+    }
+
+    fn index(&mut self, pointer: String, id: NodeId) {
+        let cur = self.cur;
+        if let Some(by_pointer) = &mut self.by_pointer {
+            by_pointer[cur].insert(pointer, id);
+        }
+    }
+
+    /// Loads the schema at a JSON pointer into the current document.
     fn load(&mut self, pointer: &str) -> Result<NodeId, SchemaError> {
-        if let Some(&id) = self.by_pointer.as_ref().and_then(|m| m.get(pointer)) {
+        if let Some(id) = self.indexed(pointer) {
             return Ok(id);
         }
-        let value = self
-            .doc
-            .pointer(pointer)
-            .ok_or_else(|| SchemaError::NotASchema {
-                pointer: format!("#{pointer}"),
-                found: "nothing there".into(),
-            })?;
+        let value =
+            self.docs[self.cur]
+                .pointer(pointer)
+                .ok_or_else(|| SchemaError::NotASchema {
+                    pointer: self.at(pointer),
+                    found: "nothing there".into(),
+                })?;
         self.load_at(pointer.to_string(), value)
     }
 
     /// Loads `value`, which lives at `pointer`; the walk hands values down rather than
     /// looking each one up again from the document root.
     fn load_at(&mut self, pointer: String, value: &'a Value) -> Result<NodeId, SchemaError> {
-        if let Some(&id) = self.by_pointer.as_ref().and_then(|m| m.get(&pointer)) {
+        if let Some(id) = self.indexed(&pointer) {
             return Ok(id);
         }
         let id = match value {
@@ -834,8 +919,8 @@ impl<'a> Loader<'a> {
             Value::Object(map) => {
                 // Reserve the slot first so that a reference back to this pointer finds it.
                 let id = self.push(None, Kind::Empty);
-                if let Some(by_pointer) = &mut self.by_pointer {
-                    by_pointer.insert(pointer.clone(), id);
+                if self.by_pointer.is_some() {
+                    self.index(pointer.clone(), id);
                 }
                 let keywords = Keywords::of(map);
                 let kind = self.load_object(&pointer, &keywords)?;
@@ -854,7 +939,7 @@ impl<'a> Loader<'a> {
             }
             other => {
                 return Err(SchemaError::NotASchema {
-                    pointer: format!("#{pointer}"),
+                    pointer: self.at(&pointer),
                     found: format!(
                         "expected an object or a boolean, found {}",
                         type_name(other)
@@ -862,9 +947,7 @@ impl<'a> Loader<'a> {
                 });
             }
         };
-        if let Some(by_pointer) = &mut self.by_pointer {
-            by_pointer.insert(pointer, id);
-        }
+        self.index(pointer, id);
         Ok(id)
     }
 
@@ -876,7 +959,7 @@ impl<'a> Loader<'a> {
         keywords: &Keywords<'a>,
     ) -> Result<NodeId, SchemaError> {
         let value = keywords.get(kw).ok_or_else(|| SchemaError::NotASchema {
-            pointer: format!("#{pointer}/{}", kw.name()),
+            pointer: format!("{}/{}", self.at(pointer), kw.name()),
             found: "nothing there".into(),
         })?;
         // No keyword name needs escaping.
@@ -893,8 +976,8 @@ impl<'a> Loader<'a> {
                 ));
             };
             let id = self.push(None, Kind::Empty);
-            self.refs
-                .push((id, reference.clone(), format!("#{pointer}/$ref")));
+            let at = format!("{}/$ref", self.at(pointer));
+            self.refs.push((id, reference.clone(), at, self.cur));
             return Ok(Kind::Ref(id));
         }
         let mut parts = Parts::default();
@@ -1421,43 +1504,147 @@ impl<'a> Loader<'a> {
             return Ok(());
         }
         // From here on every loaded node is indexed, as a reference may lead anywhere.
-        let mut by_pointer = foldhash::HashMap::default();
+        let mut by_pointer = vec![foldhash::HashMap::default(); self.docs.len()];
         for (id, node) in self.nodes.iter().enumerate() {
             if let Some(pointer) = &node.pointer {
-                by_pointer.entry(pointer.clone()).or_insert(id);
+                by_pointer[node.doc].entry(pointer.clone()).or_insert(id);
             }
         }
         self.by_pointer = Some(by_pointer);
-        while let Some((id, reference, at)) = self.refs.pop() {
-            let target = self.ref_pointer(&reference, &at)?;
+        while let Some((id, reference, at, from)) = self.refs.pop() {
+            let (doc, target) = self.ref_pointer(&reference, &at, from)?;
+            self.cur = doc;
             let target_id = self.load(&target)?;
             self.nodes[id].kind = Kind::Ref(target_id);
+            self.nodes[id].doc = doc;
             self.nodes[id].pointer = Some(target);
         }
+        self.cur = 0;
         Ok(())
     }
 
-    fn ref_pointer(&self, reference: &str, at: &str) -> Result<String, SchemaError> {
-        let unresolved = |hint: &str| SchemaError::UnresolvedRef {
+    /// The document and JSON pointer a `$ref` written in document `from` names.
+    fn ref_pointer(
+        &self,
+        reference: &str,
+        at: &str,
+        from: usize,
+    ) -> Result<(usize, String), SchemaError> {
+        let unresolved = |hint: String| SchemaError::UnresolvedRef {
             reference: reference.to_string(),
             pointer: at.to_string(),
-            hint: hint.to_string(),
+            hint,
         };
-        let Some(fragment) = reference.strip_prefix('#') else {
-            return Err(unresolved(
-                ": only references inside the document (\"#/...\") are supported; inline the referenced schema",
-            ));
+        let (uri, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        let doc = if uri.is_empty() {
+            from
+        } else {
+            match self.references.find(uri) {
+                Some(n) => n + 1,
+                None => {
+                    let names = if self.references.is_empty() {
+                        "the schema names no references".to_string()
+                    } else {
+                        format!("its references are named {}", self.references.names())
+                    };
+                    let network = if uri.contains("://") {
+                        "; schemactl never fetches a $ref from the network or a file"
+                    } else {
+                        ""
+                    };
+                    return Err(unresolved(format!(
+                        ": a $ref to another document must name one of the schema's references ({names}){network}\nhelp: register the other schema as a subject and reference it (`references` in the registry, `[references]` in a contract), or inline it under \"$defs\" and use \"#/$defs/...\""
+                    )));
+                }
+            }
         };
         if !fragment.is_empty() && !fragment.starts_with('/') {
             return Err(unresolved(
-                ": anchors are not supported; use a JSON pointer such as \"#/definitions/name\"",
+                ": anchors are not supported; use a JSON pointer such as \"#/definitions/name\""
+                    .into(),
             ));
         }
         let pointer = percent_decode(fragment);
-        if self.doc.pointer(&pointer).is_none() {
-            return Err(unresolved(": nothing at that JSON pointer"));
+        if self.docs[doc].pointer(&pointer).is_none() {
+            return Err(unresolved(": nothing at that JSON pointer".into()));
         }
-        Ok(pointer)
+        Ok((doc, pointer))
+    }
+}
+
+/// The schemas a schema's Confluent `references` name, resolved transitively and flattened by
+/// reference name, as Confluent's registry hands them to its loader: a `$ref` whose URI is a
+/// reference's name (with or without a leading `./`), optionally with a `#/...` fragment,
+/// points into that schema.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResolvedReferences {
+    docs: Vec<(String, Value)>,
+    by_name: std::collections::HashMap<String, usize>,
+}
+
+impl ResolvedReferences {
+    /// Adds the schema a reference `name` resolves to; `false` (and nothing added) when the
+    /// name is already taken.
+    pub fn insert(&mut self, name: &str, doc: Value) -> bool {
+        let key = name.strip_prefix("./").unwrap_or(name);
+        if self.by_name.contains_key(key) {
+            return false;
+        }
+        self.by_name.insert(key.to_string(), self.docs.len());
+        self.docs.push((name.to_string(), doc));
+        true
+    }
+
+    /// Whether a schema is known under `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// The position of the schema a `$ref` URI names.
+    fn find(&self, uri: &str) -> Option<usize> {
+        self.by_name
+            .get(uri.strip_prefix("./").unwrap_or(uri))
+            .copied()
+    }
+
+    /// How many schemas.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// The names and schemas, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.docs.iter().map(|(n, d)| (n.as_str(), d))
+    }
+
+    /// The schema a `$ref` URI (without its fragment) names, for a validator's retriever:
+    /// the URI as written, or resolved against a base (`json-schema:///location.json`,
+    /// `https://example.com/schemas/location.json` for the name `location.json`).
+    pub fn retrieve(&self, uri: &str) -> Option<&Value> {
+        if let Some(n) = self.find(uri) {
+            return Some(&self.docs[n].1);
+        }
+        self.docs
+            .iter()
+            .find(|(name, _)| {
+                let name = name.strip_prefix("./").unwrap_or(name);
+                uri.strip_suffix(name)
+                    .is_some_and(|base| base.ends_with('/') || base.ends_with(':'))
+            })
+            .map(|(_, d)| d)
+    }
+
+    fn names(&self) -> String {
+        self.docs
+            .iter()
+            .map(|(n, _)| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -1566,6 +1753,96 @@ mod tests {
         assert!(matches!(err, SchemaError::RefCycle { .. }), "{err}");
         let err = Schema::parse(json!({"definitions": {"a": {"$ref": "#/definitions/b"}, "b": {"$ref": "#/definitions/a"}}, "$ref": "#/definitions/a"})).unwrap_err();
         assert!(matches!(err, SchemaError::RefCycle { .. }), "{err}");
+    }
+
+    fn location() -> Value {
+        json!({"type": "object", "properties": {"lat": {"type": "number"}, "lon": {"$ref": "#/definitions/degrees"}}, "definitions": {"degrees": {"type": "number", "maximum": 180}}})
+    }
+
+    #[test]
+    fn a_ref_to_a_reference_name_points_into_that_schema() {
+        let mut refs = ResolvedReferences::default();
+        assert!(refs.insert("location.json", location()));
+        assert!(
+            !refs.insert("./location.json", json!({})),
+            "a name is taken once"
+        );
+        let s = Schema::parse_with_references(
+            json!({"properties": {"at": {"$ref": "location.json"}, "lon": {"$ref": "./location.json#/properties/lon"}}}),
+            refs,
+        )
+        .unwrap();
+        let Kind::Object(o) = &s.node(s.root()).kind else {
+            panic!()
+        };
+        let at = s.resolve(o.properties[0].1);
+        assert_eq!(s.node(at).doc, 1);
+        assert_eq!(s.raw(at), Some(&location()));
+        // The referenced schema's own `#/...` stays inside it.
+        let lon = s.resolve(o.properties[1].1);
+        assert_eq!(s.raw(lon), Some(&json!({"type": "number", "maximum": 180})));
+    }
+
+    #[test]
+    fn a_ref_to_anything_but_a_reference_is_refused_and_names_it() {
+        for uri in [
+            "http://127.0.0.1:9/location.json",
+            "file:///etc/passwd",
+            "other.json#/a",
+        ] {
+            let mut refs = ResolvedReferences::default();
+            refs.insert("location.json", location());
+            let err = Schema::parse_with_references(json!({"$ref": uri}), refs).unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, SchemaError::UnresolvedRef { .. }), "{text}");
+            assert!(
+                text.contains("\"location.json\"") && text.contains(uri),
+                "{text}"
+            );
+            if uri.contains("://") {
+                assert!(text.contains("never fetches"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn references_may_refer_back_and_cycles_without_a_schema_are_caught() {
+        // A tree of two documents referring to each other is a recursive schema.
+        let mut refs = ResolvedReferences::default();
+        refs.insert(
+            "node.json",
+            json!({"properties": {"parent": {"$ref": "tree.json"}}}),
+        );
+        refs.insert(
+            "tree.json",
+            json!({"properties": {"child": {"$ref": "node.json"}}}),
+        );
+        assert!(Schema::parse_with_references(json!({"$ref": "tree.json"}), refs).is_ok());
+        // Two documents that are nothing but references to each other.
+        let mut refs = ResolvedReferences::default();
+        refs.insert("a.json", json!({"$ref": "b.json"}));
+        refs.insert("b.json", json!({"$ref": "a.json"}));
+        let err = Schema::parse_with_references(json!({"$ref": "a.json"}), refs).unwrap_err();
+        assert!(matches!(err, SchemaError::RefCycle { .. }), "{err}");
+        assert!(err.to_string().contains("a.json#"), "{err}");
+    }
+
+    #[test]
+    fn a_thousand_chained_references_parse_in_linear_time() {
+        // Each schema is only a reference to the next, the longest chain the walk can meet.
+        let mut refs = ResolvedReferences::default();
+        for i in 0..1000 {
+            let next = if i == 999 {
+                json!({"type": "string"})
+            } else {
+                json!({"$ref": format!("s{}.json", i + 1)})
+            };
+            refs.insert(&format!("s{i}.json"), next);
+        }
+        let s = Schema::parse_with_references(json!({"$ref": "s0.json"}), refs).unwrap();
+        let end = s.resolve(s.root());
+        assert_eq!(s.raw(end), Some(&json!({"type": "string"})));
+        assert_eq!(s.node(end).doc, 1000);
     }
 
     #[test]

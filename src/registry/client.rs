@@ -148,6 +148,31 @@ pub enum RegistryError {
 }
 
 impl RegistryError {
+    /// The exit code this error earns: 2 when the request itself is wrong (no URL, a bad
+    /// subject, a 4xx answer), 3 when the registry could not be reached or refused us.
+    pub fn exit(&self) -> crate::Exit {
+        let input = match self {
+            RegistryError::NotConfigured
+            | RegistryError::Setup(_)
+            | RegistryError::UnaddressableSubject(_) => true,
+            RegistryError::Unreachable { .. }
+            | RegistryError::Tls { .. }
+            | RegistryError::Timeout { .. }
+            | RegistryError::Unauthorized { .. }
+            | RegistryError::Forbidden { .. }
+            | RegistryError::Protocol { .. } => false,
+            // Read-only mode is the registry refusing us, not a mistake in the input.
+            RegistryError::Api { status, code, .. } => {
+                *status < 500 && *status != 429 && *code != codes::OPERATION_NOT_PERMITTED
+            }
+        };
+        if input {
+            crate::Exit::Usage
+        } else {
+            crate::Exit::Infrastructure
+        }
+    }
+
     /// The Confluent error code of an error answer.
     pub fn code(&self) -> Option<i32> {
         match self {
@@ -760,6 +785,7 @@ impl RegistryClient {
         let body = ConfigRequest {
             compatibility: level.name().to_string(),
             compatibility_policy: policy.map(|p| p.name().to_ascii_uppercase()),
+            ..ConfigRequest::default()
         };
         let _: serde_json::Value = self.call(Method::PUT, &path, Some(&body), true).await?;
         Ok(())

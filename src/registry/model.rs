@@ -140,6 +140,49 @@ pub struct ConfigResponse {
     /// `STRICT` or `LENIENT` (schemactl's registry; others omit it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_policy: Option<String>,
+    /// Data-contract defaults and overrides.
+    #[serde(flatten)]
+    pub contract: ConfigContract,
+}
+
+/// Confluent's data-contract defaults and overrides in `/config`: a registration's metadata
+/// and rule set are its own (or the previous version's) merged over the defaults, with the
+/// overrides merged over that.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigContract {
+    /// Metadata under a registration's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_metadata: Option<serde_json::Value>,
+    /// Metadata over a registration's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_metadata: Option<serde_json::Value>,
+    /// A rule set under a registration's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_rule_set: Option<serde_json::Value>,
+    /// A rule set over a registration's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_rule_set: Option<serde_json::Value>,
+}
+
+impl ConfigContract {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        *self == ConfigContract::default()
+    }
+
+    /// Each field `new` sets replaces this one's, as Confluent updates a config.
+    pub fn update(&mut self, new: ConfigContract) {
+        let keep = |old: &mut Option<serde_json::Value>, new: Option<serde_json::Value>| {
+            if new.is_some() {
+                *old = new;
+            }
+        };
+        keep(&mut self.default_metadata, new.default_metadata);
+        keep(&mut self.override_metadata, new.override_metadata);
+        keep(&mut self.default_rule_set, new.default_rule_set);
+        keep(&mut self.override_rule_set, new.override_rule_set);
+    }
 }
 
 /// `PUT /config[/{s}]` (note: PUT takes `compatibility`).
@@ -157,6 +200,9 @@ pub struct ConfigRequest {
     /// `STRICT` or `LENIENT` (schemactl's registry; others ignore it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compatibility_policy: Option<String>,
+    /// Data-contract defaults and overrides.
+    #[serde(flatten)]
+    pub contract: ConfigContract,
 }
 
 /// `GET|PUT /mode[/{s}]`.

@@ -7,6 +7,7 @@
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Keywords that only annotate.
@@ -51,6 +52,54 @@ enum Prop {
     Any,
     /// Beyond the fast path: present → the full validator decides.
     Opaque,
+}
+
+/// A top-level value the fast path read out while certifying a payload (for the producer id,
+/// or the fields data-contract rules read), numbers as JSON wrote them: an integer stays an
+/// integer (`Int`, or `UInt` above `i64`), any other number is a `Double`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Scalar<'a> {
+    /// The key is not in the payload.
+    #[default]
+    Absent,
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer that fits an `i64`.
+    Int(i64),
+    /// An integer above `i64::MAX`.
+    UInt(u64),
+    /// Any other number.
+    Double(f64),
+    /// A string, borrowed from the payload unless it holds escapes.
+    Str(Cow<'a, str>),
+    /// An array or an object (not read out).
+    Compound,
+}
+
+/// Which top-level keys [`FastPath::certify_picking`] reads out, and into which slot of its
+/// output, compiled once for one fast path and one list of names.
+#[derive(Clone, Debug)]
+pub struct Picks {
+    /// The slot of each declared property (by its position in the schema), if picked.
+    declared: Vec<Option<usize>>,
+    /// Picked names the schema does not declare, with their slots.
+    undeclared: Vec<(String, usize)>,
+    /// How many slots.
+    len: usize,
+}
+
+impl Picks {
+    /// How many values [`FastPath::certify_picking`] writes (one per name asked for).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no name is picked.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// A compiled fast path for one schema.
@@ -182,6 +231,52 @@ impl FastPath {
         max_bytes: usize,
         capture: Option<&str>,
     ) -> Option<Option<String>> {
+        self.run(bytes, max_bytes, capture, None, &mut [])
+    }
+
+    /// The slots for the top-level keys `names` (distinct), in that order.
+    pub fn picks(&self, names: &[String]) -> Picks {
+        let mut declared = vec![None; self.names.len()];
+        let mut undeclared = Vec::new();
+        for (slot, name) in names.iter().enumerate() {
+            match self.names.iter().position(|n| n == name) {
+                Some(i) => {
+                    declared[i].get_or_insert(slot);
+                }
+                None if undeclared.iter().any(|(n, _)| n == name) => {}
+                None => undeclared.push((name.clone(), slot)),
+            }
+        }
+        Picks {
+            declared,
+            undeclared,
+            len: names.len(),
+        }
+    }
+
+    /// [`FastPath::certify`] that also reads out the top-level values `picks` names into `out`
+    /// (at least [`Picks::len`] long; a key the payload lacks stays [`Scalar::Absent`]; of
+    /// duplicate keys of an open content model the last wins, as when the payload is parsed
+    /// whole). `None` means "ask the full validator", and `out` is then not to be read.
+    pub fn certify_picking<'t>(
+        &self,
+        bytes: &'t [u8],
+        max_bytes: usize,
+        capture: Option<&str>,
+        picks: &Picks,
+        out: &mut [Scalar<'t>],
+    ) -> Option<Option<String>> {
+        self.run(bytes, max_bytes, capture, Some(picks), out)
+    }
+
+    fn run<'t>(
+        &self,
+        bytes: &'t [u8],
+        max_bytes: usize,
+        capture: Option<&str>,
+        picks: Option<&Picks>,
+        out: &mut [Scalar<'t>],
+    ) -> Option<Option<String>> {
         if bytes.len() > max_bytes {
             return None;
         }
@@ -191,6 +286,8 @@ impl FastPath {
         let captured = Root {
             fast: self,
             capture,
+            picks,
+            out,
         }
         .deserialize(&mut de)
         .ok()?;
@@ -199,9 +296,11 @@ impl FastPath {
     }
 }
 
-struct Root<'a> {
+struct Root<'a, 'o, 't> {
     fast: &'a FastPath,
     capture: Option<&'a str>,
+    picks: Option<&'a Picks>,
+    out: &'o mut [Scalar<'t>],
 }
 
 /// "Not certain": the full validator takes over. No message is built on this path.
@@ -209,14 +308,22 @@ fn unsure<E: de::Error>() -> E {
     E::custom("")
 }
 
-impl<'de> DeserializeSeed<'de> for Root<'_> {
+impl<'de: 't, 't> DeserializeSeed<'de> for Root<'_, '_, 't> {
     type Value = Option<String>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Root<'_> {
+/// The producer id, when the captured value is a string.
+fn captured(v: &Scalar<'_>) -> Option<String> {
+    match v {
+        Scalar::Str(s) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+impl<'de: 't, 't> Visitor<'de> for Root<'_, '_, 't> {
     type Value = Option<String>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object")
@@ -225,8 +332,8 @@ impl<'de> Visitor<'de> for Root<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let fast = self.fast;
         let mut seen = 0u64;
-        let mut captured = None;
-        while let Some(key) = map.next_key_seed(Key(fast, self.capture))? {
+        let mut found = None;
+        while let Some(key) = map.next_key_seed(Key(fast, self.capture, self.picks))? {
             match key {
                 Slot::Declared(i, capture) => {
                     if seen & (1 << i) != 0 {
@@ -234,17 +341,29 @@ impl<'de> Visitor<'de> for Root<'_> {
                         return Err(unsure());
                     }
                     seen |= 1 << i;
-                    let s = map.next_value_seed(Check(&fast.props[i], capture))?;
+                    let pick = self.picks.and_then(|p| p.declared[i]);
+                    let v =
+                        map.next_value_seed(Check(&fast.props[i], capture || pick.is_some()))?;
                     if capture {
-                        captured = s;
+                        found = captured(&v);
+                    }
+                    if let Some(slot) = pick {
+                        self.out[slot] = v;
                     }
                 }
-                Slot::Other(capture) => {
+                Slot::Other(capture, pick) => {
                     if !fast.additional {
                         return Err(unsure());
                     }
-                    if capture {
-                        captured = map.next_value_seed(Check(&Prop::Any, true))?;
+                    if capture || pick.is_some() {
+                        let v = map.next_value_seed(Check(&Prop::Any, true))?;
+                        if capture {
+                            found = captured(&v);
+                        }
+                        if let Some(slot) = pick {
+                            // Not tracked as seen: of duplicates the last wins, as in a `Value`.
+                            self.out[slot] = v;
+                        }
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -254,16 +373,17 @@ impl<'de> Visitor<'de> for Root<'_> {
         if seen & fast.required != fast.required {
             return Err(unsure());
         }
-        Ok(captured)
+        Ok(found)
     }
 }
 
 enum Slot {
     Declared(usize, bool),
-    Other(bool),
+    /// An undeclared key: whether it is captured, and its pick slot.
+    Other(bool, Option<usize>),
 }
 
-struct Key<'a>(&'a FastPath, Option<&'a str>);
+struct Key<'a>(&'a FastPath, Option<&'a str>, Option<&'a Picks>);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
     type Value = Slot;
@@ -287,28 +407,42 @@ impl<'de> Visitor<'de> for Key<'_> {
                 .position(|n| n.len() == k.len() && n == k)
             {
                 Some(i) => Slot::Declared(i, capture),
-                None => Slot::Other(capture),
+                None => Slot::Other(
+                    capture,
+                    self.2.and_then(|p| {
+                        p.undeclared
+                            .iter()
+                            .find_map(|(n, slot)| (n == k).then_some(*slot))
+                    }),
+                ),
             },
         )
     }
 }
 
-/// Checks one property's value; returns it when it is a string and `.1` asks for it.
+/// Checks one property's value; returns it when `.1` asks for it ([`Scalar::Absent`] when not).
 struct Check<'a>(&'a Prop, bool);
 
 impl<'de> DeserializeSeed<'de> for Check<'_> {
-    type Value = Option<String>;
+    type Value = Scalar<'de>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         match self.0 {
             Prop::Opaque => Err(unsure()),
-            Prop::Any if !self.1 => d.deserialize_ignored_any(IgnoredAny).map(|_| None),
+            Prop::Any if !self.1 => d
+                .deserialize_ignored_any(IgnoredAny)
+                .map(|_| Scalar::Absent),
             _ => d.deserialize_any(self),
         }
     }
 }
 
 impl Check<'_> {
-    fn number<E: de::Error>(&self, x: f64) -> Result<Option<String>, E> {
+    /// The value read, when asked for.
+    fn give<'de>(&self, v: Scalar<'de>) -> Scalar<'de> {
+        if self.1 { v } else { Scalar::Absent }
+    }
+
+    fn number<E: de::Error>(&self, x: f64) -> Result<(), E> {
         let Prop::Simple {
             ty,
             min,
@@ -319,7 +453,7 @@ impl Check<'_> {
             ..
         } = self.0
         else {
-            return Ok(None);
+            return Ok(());
         };
         let ok = matches!(ty, Ty::Any | Ty::Number)
             && one_of.is_none()
@@ -327,49 +461,22 @@ impl Check<'_> {
             && max.is_none_or(|m| x <= m)
             && exclusive_min.is_none_or(|m| x > m)
             && exclusive_max.is_none_or(|m| x < m);
-        if ok { Ok(None) } else { Err(unsure()) }
+        if ok { Ok(()) } else { Err(unsure()) }
     }
 
-    fn other<E: de::Error>(&self, ty_of: Ty) -> Result<Option<String>, E> {
+    fn other<E: de::Error>(&self, ty_of: Ty) -> Result<(), E> {
         match self.0 {
             Prop::Simple { ty, one_of, .. }
                 if one_of.is_none() && (*ty == Ty::Any || *ty == ty_of) =>
             {
-                Ok(None)
+                Ok(())
             }
             Prop::Simple { .. } => Err(unsure()),
-            _ => Ok(None),
+            _ => Ok(()),
         }
     }
-}
 
-impl<'de> Visitor<'de> for Check<'_> {
-    type Value = Option<String>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a value")
-    }
-    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
-        self.number(x)
-    }
-    fn visit_u64<E: de::Error>(self, x: u64) -> Result<Self::Value, E> {
-        if x as f64 > EXACT {
-            return Err(unsure());
-        }
-        self.number(x as f64)
-    }
-    fn visit_i64<E: de::Error>(self, x: i64) -> Result<Self::Value, E> {
-        if (x as f64).abs() > EXACT {
-            return Err(unsure());
-        }
-        self.number(x as f64)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        self.other(Ty::Boolean)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        self.other(Ty::Null)
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+    fn string<E: de::Error>(&self, s: &str) -> Result<(), E> {
         if let Prop::Simple {
             ty,
             min_len,
@@ -394,21 +501,67 @@ impl<'de> Visitor<'de> for Check<'_> {
                 return Err(unsure());
             }
         }
-        Ok(self.1.then(|| s.to_string()))
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for Check<'_> {
+    type Value = Scalar<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
+        self.number(x)?;
+        Ok(self.give(Scalar::Double(x)))
+    }
+    fn visit_u64<E: de::Error>(self, x: u64) -> Result<Self::Value, E> {
+        if x as f64 > EXACT {
+            return Err(unsure());
+        }
+        self.number(x as f64)?;
+        // Below 2^53, so always an `i64`, as serde_json's `Value` holds it.
+        Ok(self.give(i64::try_from(x).map_or(Scalar::UInt(x), Scalar::Int)))
+    }
+    fn visit_i64<E: de::Error>(self, x: i64) -> Result<Self::Value, E> {
+        if (x as f64).abs() > EXACT {
+            return Err(unsure());
+        }
+        self.number(x as f64)?;
+        Ok(self.give(Scalar::Int(x)))
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        self.other(Ty::Boolean)?;
+        Ok(self.give(Scalar::Bool(b)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.other(Ty::Null)?;
+        Ok(self.give(Scalar::Null))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        self.string(s)?;
+        Ok(self.give(Scalar::Str(Cow::Borrowed(s))))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        self.string(s)?;
+        Ok(if self.1 {
+            Scalar::Str(Cow::Owned(s.to_string()))
+        } else {
+            Scalar::Absent
+        })
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         if matches!(self.0, Prop::Simple { .. }) {
             return Err(unsure());
         }
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok(self.give(Scalar::Compound))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         if matches!(self.0, Prop::Simple { .. }) {
             return Err(unsure());
         }
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
+        Ok(self.give(Scalar::Compound))
     }
 }
 
@@ -465,6 +618,56 @@ mod tests {
         assert!(fast.certify(cases[0].as_bytes(), 1 << 20, None).is_some());
         assert!(fast.certify(cases[12].as_bytes(), 1 << 20, None).is_some());
         assert!(fast.certify(ok.as_bytes(), 10, None).is_none());
+    }
+
+    #[test]
+    fn picks_values_as_json_wrote_them() {
+        let (fast, _) = generator();
+        let names: Vec<String> = ["fuel", "generatorID", "lat", "extra", "status", "missing"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let picks = fast.picks(&names);
+        assert_eq!(picks.len(), 6);
+        let payload = br#"{"generatorID":"gen\u0065rator1","lat":40.5,"lon":1,"temperature":36,"pressure":500,"fuel":-9,"extra":[1],"status":"running","extra":{"a":1}}"#;
+        let mut out = vec![Scalar::Absent; picks.len()];
+        let found = fast.certify_picking(payload, 1 << 20, Some("generatorID"), &picks, &mut out);
+        assert_eq!(found, Some(Some("generator1".into())));
+        assert_eq!(
+            out,
+            [
+                Scalar::Int(-9),
+                Scalar::Str(Cow::Owned("generator1".into())),
+                Scalar::Double(40.5),
+                Scalar::Compound,
+                Scalar::Str(Cow::Borrowed("running")),
+                Scalar::Absent,
+            ]
+        );
+        // An undeclared key read twice: the last one wins, as in a parsed `Value`.
+        let twice = br#"{"generatorID":"g","lat":1,"lon":1,"temperature":1,"pressure":1,"fuel":400.0,"extra":1,"extra":true}"#;
+        let mut out = vec![Scalar::Absent; picks.len()];
+        assert!(
+            fast.certify_picking(twice, 1 << 20, None, &picks, &mut out)
+                .is_some()
+        );
+        assert_eq!(out[0], Scalar::Double(400.0));
+        assert_eq!(out[3], Scalar::Bool(true));
+        // What certify refuses, certify_picking refuses.
+        let (_, full) = generator();
+        for case in [
+            &br#"{"generatorID":"g","lat":1,"lon":1,"temperature":1,"pressure":1}"#[..],
+            br#"{"generatorID":"g","lat":1,"lon":1,"temperature":1,"pressure":1,"fuel":1,"fuel":2}"#,
+            br#"{"generatorID":"g","lat":1,"lon":1,"temperature":1,"pressure":1,"fuel":"1"}"#,
+            br#"{"generatorID":"g","lat":1,"lon":1,"temperature":1,"pressure":1,"fuel":1,"status":"off"}"#,
+            br#"{"generatorID":"g","lat":1,"lon":1,"temperature":1,"pressure":1,"fuel":9007199254740993}"#,
+            payload,
+        ] {
+            let mut out = vec![Scalar::Absent; picks.len()];
+            let picked = fast.certify_picking(case, 1 << 20, None, &picks, &mut out);
+            assert_eq!(picked, fast.certify(case, 1 << 20, None));
+            assert!(picked.is_none() || full.check(case).is_empty());
+        }
     }
 
     #[test]

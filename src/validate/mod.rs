@@ -188,6 +188,7 @@ impl PayloadValidator {
         }
         let validator = jsonschema::options()
             .with_draft(draft)
+            .with_retriever(References(schema.references().clone()))
             .build(&doc)
             .map_err(|e| e.to_string())?;
         Ok(PayloadValidator {
@@ -265,6 +266,24 @@ impl PayloadValidator {
     /// Checks a parsed value that passed [`Self::check_parsed`], fast.
     pub fn value_is_valid(&self, value: &serde_json::Value) -> bool {
         self.validator.is_valid(value)
+    }
+}
+
+/// The validator's only way to another document: the schemas the schema's references name.
+/// Anything else is refused, never fetched (a `$ref` to a URL would be an SSRF hole); the
+/// engine's parse has refused such `$ref`s already, so this is the second lock.
+struct References(crate::compat::ResolvedReferences);
+
+impl jsonschema::Retrieve for References {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        let uri = uri.as_str();
+        self.0.retrieve(uri).cloned().ok_or_else(|| {
+            format!("$ref \"{uri}\" names no reference of the schema; schemactl fetches nothing")
+                .into()
+        })
     }
 }
 

@@ -17,6 +17,8 @@
 
 use super::PayloadValidator;
 use super::wire::SchemaRef;
+use crate::compat::ResolvedReferences;
+use crate::registry::model::SchemaReference;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -38,6 +40,8 @@ pub struct Registered {
     pub schema: String,
     /// The schema's GUID, where the registry has them (Confluent 8).
     pub guid: Option<[u8; 16]>,
+    /// The other registered schemas its `$ref`s point into.
+    pub references: Vec<SchemaReference>,
 }
 
 /// What schemactl asks a schema registry. Errors are sentences naming the registry.
@@ -70,6 +74,69 @@ pub trait SchemaLookup: Send + Sync {
     ) -> impl Future<Output = Result<Option<u32>, String>> + Send;
     /// Every subject the registry holds.
     fn subjects(&self) -> impl Future<Output = Result<Vec<String>, String>> + Send;
+    /// Version `version` of `subject`, `None` when the registry does not hold it; by default
+    /// found among [`Self::subject_versions`].
+    fn subject_version(
+        &self,
+        subject: &str,
+        version: i32,
+    ) -> impl Future<Output = Result<Option<Registered>, String>> + Send {
+        async move {
+            Ok(self
+                .subject_versions(subject)
+                .await?
+                .into_iter()
+                .find(|r| r.version == version))
+        }
+    }
+}
+
+/// The schemas `references` name and, in turn, those they name, asked of the registry once
+/// each and flattened by reference name (the first schema to take a name keeps it), as
+/// Confluent's registry resolves them.
+pub async fn resolve_references<L: SchemaLookup>(
+    lookup: &L,
+    references: &[SchemaReference],
+) -> Result<ResolvedReferences, String> {
+    let mut resolved = ResolvedReferences::default();
+    let mut seen = std::collections::HashSet::new();
+    let mut queue: std::collections::VecDeque<SchemaReference> =
+        references.iter().cloned().collect();
+    while let Some(r) = queue.pop_front() {
+        if !seen.insert((r.subject.clone(), r.version)) {
+            continue;
+        }
+        let found = lookup
+            .subject_version(&r.subject, r.version)
+            .await?
+            .ok_or_else(|| {
+                format!(
+                    "reference \"{}\" names subject \"{}\" version {}, which the registry does not hold",
+                    r.name, r.subject, r.version
+                )
+            })?;
+        let doc = serde_json::from_str(&found.schema).map_err(|e| {
+            format!(
+                "version {} of \"{}\" (reference \"{}\") is not JSON: {e}",
+                r.version, r.subject, r.name
+            )
+        })?;
+        resolved.insert(&r.name, doc);
+        queue.extend(found.references);
+    }
+    Ok(resolved)
+}
+
+/// Compiles a schema text whose `$ref`s may point into `references`.
+fn compile(text: &str, references: ResolvedReferences) -> Result<PayloadValidator, String> {
+    if references.is_empty() {
+        return PayloadValidator::from_text(text);
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("schema is not JSON: {e}"))?;
+    let schema =
+        crate::compat::Schema::parse_with_references(doc, references).map_err(|e| e.to_string())?;
+    PayloadValidator::new(&schema)
 }
 
 /// What the cache knows about an id.
@@ -145,40 +212,57 @@ impl<L: SchemaLookup> Resolver<L> {
                     .map_err(|e| format!("version {v} of the contract is not JSON: {e}"))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let newest = match history.last() {
-            Some((v, text)) => Some((
-                *v,
-                Arc::new(
-                    PayloadValidator::from_text(text)
-                        .map_err(|e| format!("version {v} of the contract does not compile: {e}"))?
-                        .with_max_bytes(max_bytes),
-                ),
-            )),
-            None => None,
-        };
         let mut r = Resolver {
             lookup,
             subject: subject.to_string(),
             max_bytes,
             history: parsed,
-            newest,
+            newest: None,
             known: HashMap::new(),
             ours_by_text: HashMap::new(),
             unknown: HashMap::new(),
             paused_until: None,
         };
-        r.refresh().await?;
+        let registered = r.refresh().await?;
+        // The newest version's `$ref`s point where its registered copy's references say.
+        r.newest = match history.last() {
+            Some((v, text)) => {
+                let references = match registered.iter().rev().find(|(gv, _)| gv == v) {
+                    Some((_, refs)) => resolve_references(&r.lookup, refs).await?,
+                    None => ResolvedReferences::default(),
+                };
+                Some((
+                    *v,
+                    Arc::new(
+                        compile(text, references)
+                            .map_err(|e| {
+                                format!("version {v} of the contract does not compile: {e}")
+                            })?
+                            .with_max_bytes(max_bytes),
+                    ),
+                ))
+            }
+            None => None,
+        };
         Ok(r)
     }
 
-    async fn refresh(&mut self) -> Result<(), String> {
+    /// Reads the subject's versions; returns the references of those that are the
+    /// contract's, by the contract's version.
+    async fn refresh(&mut self) -> Result<Vec<(u32, Vec<SchemaReference>)>, String> {
+        let mut governed = Vec::new();
         for reg in self.lookup.subject_versions(&self.subject).await? {
+            let governing = self.governing_version(&reg.schema);
+            if let Some(v) = governing {
+                governed.push((v, reg.references.clone()));
+            }
             let id = SchemaRef::Id(reg.id);
             let known = match self.known.get(&id) {
                 Some(k @ (Known::Ours { .. } | Known::Ungoverned { .. })) => k.clone(),
                 _ => {
+                    let references = resolve_references(&self.lookup, &reg.references).await?;
                     let validator = Arc::new(
-                        PayloadValidator::from_text(&reg.schema)
+                        compile(&reg.schema, references)
                             .map_err(|e| {
                                 format!(
                                     "schema id {} (version {} of \"{}\") does not compile: {e}",
@@ -187,7 +271,7 @@ impl<L: SchemaLookup> Resolver<L> {
                             })?
                             .with_max_bytes(self.max_bytes),
                     );
-                    match self.governing_version(&reg.schema) {
+                    match governing {
                         Some(version) => Known::Ours {
                             version: version as i32,
                             validator,
@@ -206,7 +290,7 @@ impl<L: SchemaLookup> Resolver<L> {
             self.known.insert(id, known);
             self.ours_by_text.insert(reg.schema, reg.id);
         }
-        Ok(())
+        Ok(governed)
     }
 
     /// The subject.
@@ -325,6 +409,7 @@ impl SchemaLookup for crate::registry::RegistryClient {
                         .as_deref()
                         .and_then(|g| uuid::Uuid::parse_str(g).ok())
                         .map(uuid::Uuid::into_bytes),
+                    references: v.references,
                 })
             })
             .collect()
@@ -384,6 +469,28 @@ impl SchemaLookup for crate::registry::RegistryClient {
             .await
             .map_err(|e| e.to_string())
     }
+
+    async fn subject_version(
+        &self,
+        subject: &str,
+        version: i32,
+    ) -> Result<Option<Registered>, String> {
+        use crate::registry::model::{VersionRef, codes};
+        let v = match self.version(subject, VersionRef::Number(version)).await {
+            Ok(v) => v,
+            Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND, codes::VERSION_NOT_FOUND]) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        Ok(Some(Registered {
+            version: v.version,
+            id: u32::try_from(v.id).map_err(|_| format!("schema id {} out of range", v.id))?,
+            schema: v.schema,
+            guid: None,
+            references: v.references,
+        }))
+    }
 }
 
 /// An in-memory registry, for tests and examples: ids are handed out in order, the same schema
@@ -431,6 +538,7 @@ impl SchemaLookup for MemoryRegistry {
                                 version: n as i32 + 1,
                                 id: *id,
                                 guid: Some(memory_guid(&schema)),
+                                references: Vec::new(),
                                 schema,
                             }
                         })
@@ -652,6 +760,90 @@ mod tests {
             let found = v.check(br#"{"fuel":5}"#);
             assert_eq!(found[0].keyword.as_deref(), Some("required"), "{found:?}");
             assert!(v.check(br#"{"orderId":"o-1"}"#).is_empty());
+        });
+    }
+
+    /// The memory registry, with references on the versions of chosen subjects.
+    struct WithReferences(MemoryRegistry, HashMap<String, Vec<SchemaReference>>);
+
+    impl SchemaLookup for WithReferences {
+        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+            let mut v = self.0.subject_versions(subject).await?;
+            let refs = self.1.get(subject).cloned().unwrap_or_default();
+            v.iter_mut().for_each(|r| r.references = refs.clone());
+            Ok(v)
+        }
+        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+            self.0.schema_by_id(id).await
+        }
+        async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+            self.0.schema_by_guid(guid).await
+        }
+        async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+            self.0.register(subject, schema).await
+        }
+        async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+            self.0.lookup(subject, schema).await
+        }
+        async fn subjects(&self) -> Result<Vec<String>, String> {
+            self.0.subjects().await
+        }
+    }
+
+    #[test]
+    fn registered_schemas_compile_with_the_registrys_references() {
+        block(async {
+            let reg = MemoryRegistry::default();
+            let location = r#"{"type":"object","properties":{"lat":{"type":"number"}}}"#;
+            let site = r#"{"type":"object","properties":{"location":{"$ref":"location.json"}}}"#;
+            reg.register("location", location).await.unwrap();
+            let id = reg.register("site-value", site).await.unwrap();
+            let refs = HashMap::from([(
+                "site-value".to_string(),
+                vec![SchemaReference {
+                    name: "location.json".into(),
+                    subject: "location".into(),
+                    version: 1,
+                }],
+            )]);
+            let history = vec![(1, site.to_string())];
+            let mut r = Resolver::load(
+                WithReferences(reg.clone(), refs),
+                "site-value",
+                &history,
+                1024,
+            )
+            .await
+            .unwrap();
+            let Resolution::Known(Known::Ours { validator, .. }) =
+                r.resolve(SchemaRef::Id(id)).await
+            else {
+                panic!("the site's id is the contract's");
+            };
+            let found = validator.check(br#"{"location":{"lat":"north"}}"#);
+            assert_eq!(
+                found[0].pointer.as_deref(),
+                Some("/location/lat"),
+                "{found:?}"
+            );
+            let (_, newest) = r.newest().unwrap();
+            assert!(!newest.check(br#"{"location":{"lat":"north"}}"#).is_empty());
+            assert!(newest.check(br#"{"location":{"lat":1}}"#).is_empty());
+
+            // A reference to a version the registry does not hold stops the load.
+            let dangling = HashMap::from([(
+                "site-value".to_string(),
+                vec![SchemaReference {
+                    name: "location.json".into(),
+                    subject: "location".into(),
+                    version: 7,
+                }],
+            )]);
+            let err = Resolver::load(WithReferences(reg, dangling), "site-value", &history, 1024)
+                .await
+                .err()
+                .unwrap();
+            assert!(err.contains("\"location\" version 7"), "{err}");
         });
     }
 

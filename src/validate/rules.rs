@@ -14,11 +14,25 @@
 //!   is not a bool fails the rule, reported with the error.
 //!
 //! Only the top-level fields the rules read are taken out of the payload on the fast path
-//! ([`RuleEngine::passes`]); the whole record is bound only when a rule reads `message` whole
-//! or a CEL_FIELD rule is present.
+//! ([`RuleEngine::passes`], [`OnePass::certify`]); the whole record is bound only when a rule
+//! reads `message` whole or a CEL_FIELD rule is present.
+//!
+//! Each rule is compiled once. A rule made only of literals, `message.<field>`,
+//! `has(message.<field>)`, `!`, unary `-`, `&&`, `||`, `? :` and the comparisons is also
+//! compiled to a small tree that schemactl evaluates itself on the fields read (the `cel`
+//! crate allocates several times per comparison and per field access, which costs more than
+//! the rest of a payload's check). That evaluation only ever answers where its answer is
+//! certainly the crate's: numbers compare across int, uint and double exactly as the crate
+//! does (and as the CEL specification says, which they agree on for every integer up to
+//! 2^53); anything else — a missing field, a type with no overload, an integer beyond 2^53
+//! against a double, a result that is not a bool — is "unsure" and handed to the crate, which
+//! then gives the verdict and its error. `&&` and `||` keep CEL's commutative error handling
+//! (`false && error` is false, `true || error` is true).
 
 use crate::catalog::{Metadata, Rule, RuleMode};
-use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use crate::validate::PayloadValidator;
+use crate::validate::fast::{Picks, Scalar};
+use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue, operators};
 use cel::common::types::{
     CelBool, CelDouble, CelInt, CelMap as ValMap, CelMapKey, CelNull, CelString, CelUInt,
 };
@@ -27,6 +41,8 @@ use cel::objects::{Key, Map as CelMap};
 use cel::{Context, Env, Program, Value};
 use serde::Serialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -291,6 +307,8 @@ struct Compiled {
     action: Action,
     /// Top-level fields it reads (`message.<field>`), sorted.
     reads: Vec<String>,
+    /// The rule as schemactl evaluates it itself, when it can ([`Node`]).
+    native: Option<NativeRule>,
 }
 
 /// A primitive field of the schema, for CEL_FIELD rules.
@@ -312,6 +330,8 @@ pub struct RuleEngine {
     reads: Vec<String>,
     /// Whether some rule needs the whole record.
     read_all: bool,
+    /// Whether every rule has its [`NativeRule`] (and reads at most [`MAX_PICKS`] fields).
+    native: bool,
     /// Rules kept but not evaluated (types or kinds schemactl does not run), by name.
     not_evaluated: Vec<String>,
 }
@@ -322,6 +342,7 @@ impl fmt::Debug for RuleEngine {
             .field("rules", &self.rules.len())
             .field("reads", &self.reads)
             .field("read_all", &self.read_all)
+            .field("native", &self.native)
             .finish_non_exhaustive()
     }
 }
@@ -534,6 +555,7 @@ fn compile_rule(env: &Env, rule: &Rule) -> Result<(Compiled, bool), CompileError
             tags: rule.tags.clone(),
             action,
             reads: walk.reads.into_iter().collect(),
+            native: None,
         },
         walk.read_all,
     ))
@@ -713,6 +735,386 @@ fn judge(rule: &Compiled, ctx: &Context) -> Verdict {
     run(&rule.body, ctx)
 }
 
+/// The most fields the native evaluation reads (rules reading more go to the crate).
+const MAX_PICKS: usize = 16;
+
+/// A rule's expression as schemactl evaluates it itself (see the module's documentation).
+#[derive(Debug)]
+enum Node {
+    Lit(Lit),
+    /// `message.<field>`: the engine's slot of the field.
+    Field(usize),
+    /// `has(message.<field>)`.
+    Has(usize),
+    Not(Box<Node>),
+    Neg(Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Cond(Box<Node>, Box<Node>, Box<Node>),
+    Cmp(Cmp, Box<Node>, Box<Node>),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Cmp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+#[derive(Debug)]
+enum Lit {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Double(f64),
+    Str(String),
+}
+
+/// A value during native evaluation; `Unsure` is anything the crate must decide.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum V<'a> {
+    Unsure,
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Double(f64),
+    Str(&'a str),
+}
+
+/// A rule's guard and body as [`Node`]s.
+#[derive(Debug)]
+struct NativeRule {
+    guard: Option<Node>,
+    body: Node,
+}
+
+impl NativeRule {
+    /// `Some(passes)` when certain, `None` when the crate must decide.
+    fn verdict(&self, vals: &[Scalar<'_>]) -> Option<bool> {
+        if let Some(guard) = &self.guard {
+            match eval(guard, vals) {
+                V::Bool(true) => {}
+                V::Bool(false) => return Some(true),
+                _ => return None,
+            }
+        }
+        match eval(&self.body, vals) {
+            V::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// The native form of `e`, if every node of it has one; `reads` are the engine's slots, sorted.
+fn native(e: &IdedExpr, reads: &[String]) -> Option<Node> {
+    Some(match &e.expr {
+        Expr::Literal(l) => Node::Lit(match l {
+            LiteralValue::Null => Lit::Null,
+            LiteralValue::Boolean(b) => Lit::Bool(*b.inner()),
+            LiteralValue::Int(i) => Lit::Int(*i.inner()),
+            LiteralValue::UInt(u) => Lit::UInt(*u.inner()),
+            LiteralValue::Double(d) => Lit::Double(*d.inner()),
+            LiteralValue::String(s) => Lit::Str(s.inner().to_string()),
+            LiteralValue::Bytes(_) => return None,
+        }),
+        Expr::Select(sel) => {
+            let Expr::Ident(root) = &sel.operand.expr else {
+                return None;
+            };
+            if root != "message" {
+                return None;
+            }
+            let slot = reads.binary_search(&sel.field).ok()?;
+            if sel.test {
+                Node::Has(slot)
+            } else {
+                Node::Field(slot)
+            }
+        }
+        Expr::Call(c) if c.target.is_none() => {
+            let arg = |i: usize| native(&c.args[i], reads).map(Box::new);
+            let cmp = |op: Cmp| Some(Node::Cmp(op, arg(0)?, arg(1)?));
+            match (c.func_name.as_str(), c.args.len()) {
+                (operators::LOGICAL_NOT, 1) => Node::Not(arg(0)?),
+                (operators::NEGATE, 1) => Node::Neg(arg(0)?),
+                (operators::LOGICAL_AND, 2) => Node::And(arg(0)?, arg(1)?),
+                (operators::LOGICAL_OR, 2) => Node::Or(arg(0)?, arg(1)?),
+                (operators::CONDITIONAL, 3) => Node::Cond(arg(0)?, arg(1)?, arg(2)?),
+                (operators::LESS, 2) => cmp(Cmp::Lt)?,
+                (operators::LESS_EQUALS, 2) => cmp(Cmp::Le)?,
+                (operators::GREATER, 2) => cmp(Cmp::Gt)?,
+                (operators::GREATER_EQUALS, 2) => cmp(Cmp::Ge)?,
+                (operators::EQUALS, 2) => cmp(Cmp::Eq)?,
+                (operators::NOT_EQUALS, 2) => cmp(Cmp::Ne)?,
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn eval<'a>(n: &'a Node, vals: &'a [Scalar<'_>]) -> V<'a> {
+    match n {
+        Node::Lit(l) => match l {
+            Lit::Null => V::Null,
+            Lit::Bool(b) => V::Bool(*b),
+            Lit::Int(i) => V::Int(*i),
+            Lit::UInt(u) => V::UInt(*u),
+            Lit::Double(d) => V::Double(*d),
+            Lit::Str(s) => V::Str(s),
+        },
+        Node::Field(i) => match &vals[*i] {
+            // A missing key is the crate's error to report; containers are not read out.
+            Scalar::Absent | Scalar::Compound => V::Unsure,
+            Scalar::Null => V::Null,
+            Scalar::Bool(b) => V::Bool(*b),
+            Scalar::Int(i) => V::Int(*i),
+            Scalar::UInt(u) => V::UInt(*u),
+            Scalar::Double(d) => V::Double(*d),
+            Scalar::Str(s) => V::Str(s),
+        },
+        // `has()` on a map is key presence, a null value included.
+        Node::Has(i) => V::Bool(!matches!(vals[*i], Scalar::Absent)),
+        Node::Not(x) => match eval(x, vals) {
+            V::Bool(b) => V::Bool(!b),
+            _ => V::Unsure,
+        },
+        Node::Neg(x) => match eval(x, vals) {
+            V::Int(i) => i.checked_neg().map_or(V::Unsure, V::Int),
+            V::Double(d) => V::Double(-d),
+            _ => V::Unsure,
+        },
+        Node::And(a, b) => {
+            let x = eval(a, vals);
+            if x == V::Bool(false) {
+                return x;
+            }
+            match (x, eval(b, vals)) {
+                (V::Bool(true), V::Bool(y)) => V::Bool(y),
+                (_, V::Bool(false)) => V::Bool(false),
+                _ => V::Unsure,
+            }
+        }
+        Node::Or(a, b) => {
+            let x = eval(a, vals);
+            if x == V::Bool(true) {
+                return x;
+            }
+            match (x, eval(b, vals)) {
+                (V::Bool(false), V::Bool(y)) => V::Bool(y),
+                (_, V::Bool(true)) => V::Bool(true),
+                _ => V::Unsure,
+            }
+        }
+        Node::Cond(c, a, b) => match eval(c, vals) {
+            V::Bool(true) => eval(a, vals),
+            V::Bool(false) => eval(b, vals),
+            _ => V::Unsure,
+        },
+        Node::Cmp(op, a, b) => compare(*op, eval(a, vals), eval(b, vals)),
+    }
+}
+
+/// Integers up to this magnitude convert to a double exactly.
+const EXACT_INT: u64 = 1 << 53;
+
+/// The order of two numbers, where the crate's and the specification's agree: the crate
+/// converts an int or uint to a double to compare it with one, which is exact up to 2^53.
+fn order(a: V<'_>, b: V<'_>) -> Option<Ordering> {
+    let exact = |i: i64| i.unsigned_abs() <= EXACT_INT;
+    match (a, b) {
+        (V::Int(x), V::Int(y)) => Some(x.cmp(&y)),
+        (V::UInt(x), V::UInt(y)) => Some(x.cmp(&y)),
+        (V::Int(x), V::UInt(y)) => Some(u64::try_from(x).map_or(Ordering::Less, |x| x.cmp(&y))),
+        (V::UInt(x), V::Int(y)) => Some(u64::try_from(y).map_or(Ordering::Greater, |y| x.cmp(&y))),
+        (V::Double(x), V::Double(y)) => x.partial_cmp(&y),
+        (V::Int(x), V::Double(y)) if exact(x) => (x as f64).partial_cmp(&y),
+        (V::Double(x), V::Int(y)) if exact(y) => x.partial_cmp(&(y as f64)),
+        (V::UInt(x), V::Double(y)) if x <= EXACT_INT => (x as f64).partial_cmp(&y),
+        (V::Double(x), V::UInt(y)) if y <= EXACT_INT => x.partial_cmp(&(y as f64)),
+        _ => None,
+    }
+}
+
+fn compare(op: Cmp, a: V<'_>, b: V<'_>) -> V<'static> {
+    let numeric = |v: V<'_>| matches!(v, V::Int(_) | V::UInt(_) | V::Double(_));
+    let ordered = |f: fn(Ordering) -> bool| order(a, b).map_or(V::Unsure, |o| V::Bool(f(o)));
+    match op {
+        Cmp::Lt => ordered(Ordering::is_lt),
+        Cmp::Le => ordered(Ordering::is_le),
+        Cmp::Gt => ordered(Ordering::is_gt),
+        Cmp::Ge => ordered(Ordering::is_ge),
+        Cmp::Eq | Cmp::Ne => {
+            let equal = match (a, b) {
+                (V::Unsure, _) | (_, V::Unsure) => return V::Unsure,
+                _ if numeric(a) && numeric(b) => match order(a, b) {
+                    Some(o) => o.is_eq(),
+                    None => return V::Unsure,
+                },
+                (V::Str(x), V::Str(y)) => x == y,
+                (V::Bool(x), V::Bool(y)) => x == y,
+                (V::Null, V::Null) => true,
+                // Values of different kinds are never equal (the crate's `equals`, the spec's
+                // heterogeneous equality).
+                _ => false,
+            };
+            V::Bool(equal == matches!(op, Cmp::Eq))
+        }
+    }
+}
+
+/// Reads the named top-level keys of a JSON object into slots, skipping the rest; of duplicate
+/// keys the last wins, as when the record is parsed whole.
+struct PickScalars<'o, 'de> {
+    reads: &'o [String],
+    out: &'o mut [Scalar<'de>],
+}
+
+impl<'de> DeserializeSeed<'de> for PickScalars<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PickScalars<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(slot) = map.next_key_seed(SlotOf(self.reads))? {
+            match slot {
+                Some(slot) => self.out[slot] = map.next_value_seed(ScalarSeed)?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A key's slot among the names read (sorted), without allocating the key.
+struct SlotOf<'a>(&'a [String]);
+
+impl<'de> DeserializeSeed<'de> for SlotOf<'_> {
+    type Value = Option<usize>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SlotOf<'_> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, k: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.binary_search_by(|n| n.as_str().cmp(k)).ok())
+    }
+}
+
+/// One JSON value as a [`Scalar`] (integers as the CEL specification maps JSON).
+struct ScalarSeed;
+
+impl<'de> DeserializeSeed<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ScalarSeed {
+    type Value = Scalar<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Scalar<'de>, E> {
+        Ok(i64::try_from(v).map_or(Scalar::UInt(v), Scalar::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Double(v))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_unit<E>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Compound)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Compound)
+    }
+}
+
+/// The schema's fast path and the rules' native evaluation in one pass over a payload's bytes
+/// ([`RuleEngine::one_pass`]).
+pub struct OnePass<'a> {
+    validator: &'a PayloadValidator,
+    rules: &'a RuleEngine,
+    /// Where the fast path puts the fields the rules read; `None` when there is no fast path
+    /// for the schema or the rules cannot all be evaluated natively.
+    picks: Option<Picks>,
+}
+
+impl fmt::Debug for OnePass<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnePass")
+            .field("rules", &self.rules.len())
+            .field("one_pass", &self.picks.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OnePass<'_> {
+    /// Whether `bytes` certainly passes its schema and every rule, read once. `false` means
+    /// "ask the full checks" (`PayloadValidator::is_valid`, [`RuleEngine::passes`], then
+    /// [`RuleEngine::check`]), not "invalid".
+    pub fn certify(&self, bytes: &[u8]) -> bool {
+        self.certify_capturing(bytes, None).is_some()
+    }
+
+    /// [`OnePass::certify`], with the string at the top-level key `capture` (the producer's
+    /// id) when asked for and present, as `PayloadValidator::certify` gives it.
+    pub fn certify_capturing(&self, bytes: &[u8], capture: Option<&str>) -> Option<Option<String>> {
+        if self.rules.is_empty() {
+            return self.validator.certify(bytes, capture);
+        }
+        let (Some(fast), Some(picks)) = (self.validator.fast.as_ref(), &self.picks) else {
+            return None;
+        };
+        let mut vals: [Scalar<'_>; MAX_PICKS] = Default::default();
+        let found =
+            fast.certify_picking(bytes, self.validator.max_bytes(), capture, picks, &mut vals)?;
+        (self.rules.native_passes(&vals[..picks.len()]) == Some(true)).then_some(found)
+    }
+
+    /// Whether [`OnePass::certify`] can certify anything when there are rules (a fast path
+    /// for the schema, and every rule evaluated natively).
+    pub fn is_one_pass(&self) -> bool {
+        self.rules.is_empty() || (self.picks.is_some() && self.validator.fast.is_some())
+    }
+}
+
 impl RuleEngine {
     /// Compiles the rules schemactl evaluates (enabled CEL and CEL_FIELD conditions whose
     /// mode is not a migration); the others are kept by name as not evaluated. `schema` is the
@@ -741,14 +1143,63 @@ impl RuleEngine {
         if compiled.iter().any(|c| c.field_rule) {
             collect_fields(schema, &mut Vec::new(), metadata, &mut fields);
         }
+        let reads: Vec<String> = reads.into_iter().collect();
+        if !read_all && reads.len() <= MAX_PICKS {
+            for c in &mut compiled {
+                c.native = (|| {
+                    Some(NativeRule {
+                        guard: match &c.guard {
+                            Some(g) => Some(native(g.expression(), &reads)?),
+                            None => None,
+                        },
+                        body: native(c.body.expression(), &reads)?,
+                    })
+                })();
+            }
+        }
+        let native =
+            !read_all && reads.len() <= MAX_PICKS && compiled.iter().all(|c| c.native.is_some());
         Ok(RuleEngine {
             env,
             rules: compiled,
             fields,
-            reads: reads.into_iter().collect(),
+            reads,
             read_all,
+            native,
             not_evaluated,
         })
+    }
+
+    /// The schema's fast path and these rules in one pass per payload (see [`OnePass`]).
+    pub fn one_pass<'a>(&'a self, validator: &'a PayloadValidator) -> OnePass<'a> {
+        let picks = match &validator.fast {
+            Some(fast) if self.native => Some(fast.picks(&self.reads)),
+            _ => None,
+        };
+        OnePass {
+            validator,
+            rules: self,
+            picks,
+        }
+    }
+
+    /// Whether every rule is evaluated natively on the fields read (module documentation).
+    pub fn is_native(&self) -> bool {
+        self.native
+    }
+
+    /// The native verdict on the fields read (in the order of `self.reads`): `Some(false)` as
+    /// soon as a rule certainly fails, `Some(true)` when all certainly pass, else `None`.
+    fn native_passes(&self, vals: &[Scalar<'_>]) -> Option<bool> {
+        let mut sure = true;
+        for r in &self.rules {
+            match r.native.as_ref()?.verdict(vals) {
+                Some(true) => {}
+                Some(false) => return Some(false),
+                None => sure = false,
+            }
+        }
+        sure.then_some(true)
     }
 
     /// Whether there is no rule to evaluate.
@@ -770,6 +1221,30 @@ impl RuleEngine {
     /// the top-level fields the rules use. `false` also when the payload cannot be read this
     /// way: [`RuleEngine::check`] then says what failed.
     pub fn passes(&self, bytes: &[u8]) -> bool {
+        if self.rules.is_empty() {
+            return true;
+        }
+        if self.native {
+            let mut vals: [Scalar<'_>; MAX_PICKS] = Default::default();
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let picked = PickScalars {
+                reads: &self.reads,
+                out: &mut vals,
+            }
+            .deserialize(&mut de);
+            if picked.is_err() || de.end().is_err() {
+                return false;
+            }
+            if let Some(verdict) = self.native_passes(&vals[..self.reads.len()]) {
+                return verdict;
+            }
+        }
+        self.passes_by_crate(bytes)
+    }
+
+    /// [`RuleEngine::passes`] with every rule run by the `cel` crate, as `passes` does where
+    /// the native evaluation is unsure (for tests and benchmarks).
+    pub fn passes_by_crate(&self, bytes: &[u8]) -> bool {
         if self.rules.is_empty() {
             return true;
         }
@@ -1429,6 +1904,280 @@ mod tests {
         assert!(
             negative > 0,
             "the fleet's refill defect shows in 20000 readings"
+        );
+    }
+
+    /// A schema with the fleet's readings, open to other keys.
+    fn corpus_schema() -> serde_json::Value {
+        json!({"type": "object", "properties": {
+            "generatorID": {"type": "string"},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "temperature": {"type": "number"},
+            "pressure": {"type": "number"},
+            "fuel": {"type": "number"},
+            "status": {"type": "string", "enum": ["running", "standby", "fault"]}
+        }, "required": ["generatorID"]})
+    }
+
+    /// Payloads for the agreement tests: the fleet's readings (FLEET.md's example, the
+    /// refill defect), and what breaks a rule or the native evaluation: missing fields,
+    /// wrong types, integers beyond 2^53 and `i64`, doubles where ints are usual, escaped
+    /// strings, duplicate keys, containers.
+    fn corpus() -> Vec<String> {
+        let mut out: Vec<String> = [
+            r#"{"generatorID":"generator1","lat":40.68066,"lon":-73.47429,"temperature":36,"pressure":500,"fuel":400}"#,
+            r#"{"generatorID":"generator2","lat":33.58659,"lon":-89.369,"temperature":-10,"pressure":100,"fuel":0}"#,
+            r#"{"generatorID":"generator3","lat":1,"lon":1,"temperature":90,"pressure":1000,"fuel":-9}"#,
+            r#"{"generatorID":"generator4","lat":1,"lon":1,"temperature":91,"pressure":99,"fuel":2000}"#,
+            r#"{"generatorID":"generator5","lat":1,"lon":1,"temperature":-11,"pressure":1001,"fuel":-1}"#,
+            r#"{"generatorID":"generator6","lat":1,"lon":1,"temperature":85,"pressure":950,"fuel":1}"#,
+            r#"{"generatorID":"generator7","lat":1,"lon":1,"temperature":36,"pressure":500}"#,
+            r#"{"generatorID":"generator8","lat":1,"lon":1,"pressure":500,"fuel":400}"#,
+            r#"{"generatorID":"g","fuel":"400","temperature":"hot","pressure":true}"#,
+            r#"{"generatorID":"g","fuel":null,"temperature":null,"pressure":null}"#,
+            r#"{"generatorID":"g","fuel":[1],"temperature":{"c":1},"pressure":[]}"#,
+            r#"{"generatorID":"g","fuel":400.0,"temperature":36.5,"pressure":-0.0}"#,
+            r#"{"generatorID":"g","fuel":-0,"temperature":1e2,"pressure":4E2}"#,
+            r#"{"generatorID":"g","fuel":9007199254740993,"temperature":-9007199254740993,"pressure":9007199254740992}"#,
+            r#"{"generatorID":"g","fuel":18446744073709551615,"temperature":-9223372036854775808,"pressure":9223372036854775808}"#,
+            r#"{"generatorID":"g","fuel":1e300,"temperature":-1e300,"pressure":5e-324}"#,
+            r#"{"generatorID":"gen\u0065rator1","fuel":1,"temperature":1,"pressure":100,"status":"running"}"#,
+            r#"{"generatorID":"generator1","fuel":1,"fuel":-1,"temperature":1,"pressure":100}"#,
+            r#"{"generatorID":"generator1","fuel":1,"temperature":1,"pressure":100,"flag":true,"flag":false}"#,
+            r#"{"generatorID":"generator1","fuel":1,"temperature":1,"pressure":100,"flag":true,"nosuch":"x"}"#,
+            r#"{"generatorID":"generator1","fuel":1,"temperature":1,"pressure":100,"flag":1,"status":"fault"}"#,
+            r#"{"generatorID":"","fuel":1,"temperature":1,"pressure":100,"status":"standby"}"#,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // The simulated fleet, refill defect included.
+        use crate::simulate::{FaultPlan, fleet::Fleet};
+        let contract =
+            crate::catalog::load_contract(std::path::Path::new("."), "generator").unwrap();
+        let history = crate::catalog::load_history(&contract.schemas).unwrap();
+        let newest = history.last().unwrap();
+        let model = contract.simulator.as_ref().unwrap();
+        let plan = FaultPlan { rules: vec![] };
+        let mut fleet = Fleet::new(model, &newest.schema, 5, 7, &plan, 1 << 20).unwrap();
+        for n in 0..2_000 {
+            out.push(serde_json::to_string(&fleet.read(n % fleet.len()).payload).unwrap());
+        }
+        out
+    }
+
+    /// Expressions the native evaluation covers (each is checked to be native).
+    const NATIVE_EXPRS: [&str; 40] = [
+        "message.fuel >= 0",
+        "message.fuel >= 0.0",
+        "message.temperature >= -10 && message.temperature <= 90",
+        "message.pressure >= 100 && message.pressure <= 1000",
+        "!has(message.fuel) || message.fuel >= 0",
+        "has(message.fuel)",
+        "has(message.flag) && message.flag",
+        "message.flag",
+        "message.fuel",
+        "message.fuel > 0 || message.fuel < 0",
+        "message.fuel < 0 && message.temperature > 200",
+        "message.fuel == 400",
+        "message.fuel == 400.0",
+        "message.fuel != 400",
+        "message.fuel == 'x'",
+        "message.fuel == null",
+        "message.fuel != null",
+        "message.generatorID == 'generator1'",
+        "message.generatorID != ''",
+        "message.status == 'running' || message.status == 'standby'",
+        "-message.fuel <= 9",
+        "-message.temperature < 0.5",
+        "!(message.fuel < 0)",
+        "message.temperature > 80 ; message.pressure < 900",
+        "message.nosuch > 0 ; message.fuel >= 0",
+        "message.fuel > 0 ? message.pressure > 100 : message.temperature < 50",
+        "message.fuel >= 9007199254740993",
+        "message.fuel < 9007199254740993.0",
+        "message.pressure <= 9007199254740992.0",
+        "message.fuel >= 18446744073709551615u",
+        "message.fuel < 1u",
+        "message.temperature < 1u",
+        "message.nosuch > 0 || true",
+        "message.nosuch > 0 && false",
+        "false && message.nosuch > 0",
+        "true || message.nosuch > 0",
+        "message.generatorID > 0 || message.fuel >= 0",
+        "message.generatorID > 'a'",
+        "message.lat > 0.0 && message.lon < 0.0",
+        "message.fuel == message.pressure || message.temperature != message.pressure",
+    ];
+
+    #[test]
+    fn native_evaluation_agrees_with_the_crate_on_the_corpus() {
+        let schema = corpus_schema();
+        let validator =
+            PayloadValidator::new(&crate::compat::Schema::parse(schema.clone()).unwrap()).unwrap();
+        let corpus = corpus();
+        let (mut decided, mut unsure, mut one_pass) = (0, 0, 0);
+        for expr in NATIVE_EXPRS {
+            let e = RuleEngine::new(&[rule("r", "CEL", expr)], &schema, None).expect(expr);
+            assert!(e.is_native(), "{expr} is evaluated natively");
+            let fused = e.one_pass(&validator);
+            assert!(fused.is_one_pass(), "{expr}");
+            for payload in &corpus {
+                let record: serde_json::Value = serde_json::from_str(payload).unwrap();
+                let crate_passes = e.check(&record).is_empty();
+                // The native verdict alone, where it gives one, is the crate's.
+                let mut vals: [Scalar<'_>; MAX_PICKS] = Default::default();
+                let mut de = serde_json::Deserializer::from_str(payload);
+                PickScalars {
+                    reads: &e.reads,
+                    out: &mut vals,
+                }
+                .deserialize(&mut de)
+                .unwrap();
+                match e.native_passes(&vals[..e.reads.len()]) {
+                    Some(v) => {
+                        decided += 1;
+                        assert_eq!(v, crate_passes, "native verdict on {expr} for {payload}");
+                    }
+                    None => unsure += 1,
+                }
+                // Both public fast paths give the crate's verdict, and so does its fallback.
+                assert_eq!(
+                    e.passes(payload.as_bytes()),
+                    crate_passes,
+                    "{expr}: {payload}"
+                );
+                assert_eq!(
+                    e.passes_by_crate(payload.as_bytes()),
+                    crate_passes,
+                    "{expr}: {payload}"
+                );
+                if fused.certify(payload.as_bytes()) {
+                    one_pass += 1;
+                    assert!(crate_passes, "{expr}: certified {payload}");
+                    assert!(validator.is_valid(payload.as_bytes()), "{payload}");
+                }
+            }
+        }
+        // Most cases are decided natively (the fleet's readings); the unsure ones are errors.
+        assert!(decided > 4 * unsure, "{decided} decided, {unsure} unsure");
+        assert!(one_pass > 0);
+    }
+
+    #[test]
+    fn native_evaluation_agrees_with_the_crate_on_the_interop_rule_corpus() {
+        // The rule × payload corpus the Confluent clients are compared on (tests/rules.rs).
+        let text = std::fs::read_to_string("tests/fixtures/rules-corpus/corpus.json").unwrap();
+        let corpus: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let schema = &corpus["schema"];
+        let (mut native_rules, mut decided) = (0, 0);
+        for r in corpus["rules"].as_array().unwrap() {
+            let expr = r["expr"].as_str().unwrap();
+            let e = RuleEngine::new(&[rule("r", "CEL", expr)], schema, None).expect(expr);
+            native_rules += usize::from(e.is_native());
+            for p in corpus["payloads"].as_array().unwrap() {
+                let record = &p["payload"];
+                let bytes = serde_json::to_vec(record).unwrap();
+                let crate_passes = e.check(record).is_empty();
+                assert_eq!(e.passes(&bytes), crate_passes, "{expr}: {record}");
+                if !e.is_native() {
+                    continue;
+                }
+                let mut vals: [Scalar<'_>; MAX_PICKS] = Default::default();
+                let mut de = serde_json::Deserializer::from_slice(&bytes);
+                PickScalars {
+                    reads: &e.reads,
+                    out: &mut vals,
+                }
+                .deserialize(&mut de)
+                .unwrap();
+                if let Some(v) = e.native_passes(&vals[..e.reads.len()]) {
+                    decided += 1;
+                    assert_eq!(v, crate_passes, "native verdict on {expr} for {record}");
+                }
+            }
+        }
+        assert!(
+            native_rules > 0 && decided > 0,
+            "{native_rules} / {decided}"
+        );
+    }
+
+    #[test]
+    fn what_the_native_evaluation_leaves_to_the_crate() {
+        let schema = corpus_schema();
+        for expr in [
+            "size(message.generatorID) > 0",
+            "message.fuel in [1, 2]",
+            "message.generatorID.startsWith('generator')",
+            "double(message.fuel) >= 0.0",
+            "message.fuel + 1 > 0",
+            "[1, 2].all(x, x > 0) && message.fuel >= 0",
+            "type(message.fuel) == int",
+            "size(message) > 0",
+        ] {
+            let e = RuleEngine::new(&[rule("r", "CEL", expr)], &schema, None).expect(expr);
+            assert!(!e.is_native(), "{expr}");
+            // And the crate still answers.
+            assert!(
+                e.passes(br#"{"generatorID":"generator1","fuel":1}"#),
+                "{expr}"
+            );
+        }
+        let field = RuleEngine::new(&[rule("f", "CEL_FIELD", "value != ''")], &schema, None);
+        assert!(!field.unwrap().is_native());
+        // One rule the crate must run makes the engine leave all of them to the crate.
+        let mixed = engine(&[
+            rule("a", "CEL", "message.fuel >= 0"),
+            rule("b", "CEL", "size(message.generatorID) > 0"),
+        ]);
+        assert!(!mixed.is_native());
+        assert!(!mixed.passes(br#"{"generatorID":"g","fuel":-1}"#));
+    }
+
+    #[test]
+    fn the_fleet_takes_one_pass_and_its_verdicts_stay() {
+        use crate::simulate::{FaultPlan, fleet::Fleet};
+        let root = std::path::Path::new(".");
+        let contract = crate::catalog::load_contract(root, "generator").unwrap();
+        let history = crate::catalog::load_history(&contract.schemas).unwrap();
+        let newest = history.last().unwrap();
+        let e = RuleEngine::new(&contract.rules, newest.schema.document(), None).unwrap();
+        assert!(e.is_native(), "the contract's rules are evaluated natively");
+        let validator = PayloadValidator::new(&newest.schema).unwrap();
+        let fused = e.one_pass(&validator);
+        assert!(fused.is_one_pass());
+        let model = contract.simulator.as_ref().unwrap();
+        let mut fleet = Fleet::new(
+            model,
+            &newest.schema,
+            10,
+            11,
+            &FaultPlan { rules: vec![] },
+            1 << 20,
+        )
+        .unwrap();
+        let (mut certified, mut failing) = (0, 0);
+        for n in 0..20_000 {
+            let reading = fleet.read(n % fleet.len());
+            let bytes = serde_json::to_vec(&reading.payload).unwrap();
+            let passes = e.check(&reading.payload).is_empty();
+            assert!(validator.is_valid(&bytes));
+            assert_eq!(e.passes(&bytes), passes, "{}", reading.payload);
+            // Every reading that passes is certified in one pass; none that fails is.
+            assert_eq!(fused.certify(&bytes), passes, "{}", reading.payload);
+            certified += usize::from(passes);
+            failing += usize::from(!passes);
+        }
+        assert!(certified > 19_000 && failing > 0, "{certified} / {failing}");
+        // A payload the schema refuses is never certified, whatever the rules say.
+        assert!(!fused.certify(
+            br#"{"generatorID":1,"lat":1,"lon":1,"temperature":1,"pressure":100,"fuel":1}"#
+        ));
+        assert!(
+            !fused
+                .certify(br#"{"generatorID":"g","lat":1,"lon":1,"temperature":1,"pressure":100}"#)
         );
     }
 

@@ -9,11 +9,13 @@ mod auth_and_logs;
 mod bad_input;
 mod compatibility;
 mod completeness;
+mod config_defaults;
 mod conformance;
 mod durability;
 mod errors;
 mod fleet_producer;
 mod interop;
+mod references;
 
 use reqwest::Method;
 use serde_json::{Value, json};

@@ -11,12 +11,12 @@ use super::store::{Db, SchemaRow, Snapshot, StoreError, SubjectConfigRow};
 use crate::compat::{self, Direction, Level, Metadata, Policy, Version};
 use crate::registry::guid::schema_guid;
 use crate::registry::model::{
-    ConfigRequest, ConfigResponse, ModeBody, RegisterRequest, SchemaById, SchemaReference,
-    SubjectAndVersion, SubjectVersion, VersionRef,
+    ConfigContract, ConfigRequest, ConfigResponse, ModeBody, RegisterRequest, SchemaById,
+    SchemaReference, SubjectAndVersion, SubjectVersion, VersionRef,
 };
 use axum::body::Bytes;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -94,7 +94,7 @@ pub struct Stored {
 }
 
 impl Stored {
-    fn from_row(row: SchemaRow) -> Result<Stored, String> {
+    fn from_row(row: SchemaRow, state: &State) -> Result<Stored, String> {
         let id = i32::try_from(row.id).map_err(|_| format!("schema id {} out of range", row.id))?;
         let references: Vec<SchemaReference> = serde_json::from_str(&row.refs)
             .map_err(|e| format!("schema {id}: bad references: {e}"))?;
@@ -108,7 +108,13 @@ impl Stored {
         let doc: Value = serde_json::from_str(&row.schema)
             .map_err(|e| format!("schema {id}: stored text is not JSON: {e}"))?;
         let keys = Keys::new(&row.schema_type, &references, &row.schema, &doc);
-        let parsed = compat::Schema::parse(doc).map_err(|e| e.to_string());
+        // Referenced schemas have lower ids, so they are loaded already.
+        let parsed = state
+            .resolve_references(&references)
+            .map_err(|e| e.to_string())
+            .and_then(|refs| {
+                compat::Schema::parse_with_references(doc, refs).map_err(|e| e.to_string())
+            });
         let compat_metadata = metadata
             .as_ref()
             .map(Metadata::from_json)
@@ -287,9 +293,11 @@ impl Proposal {
         })
     }
 
-    /// Parses the schema with the engine; its message is the 42201 message.
-    fn parse(&self) -> Result<(compat::Schema, Option<Metadata>), ApiError> {
-        let schema = compat::Schema::parse(self.doc.clone())
+    /// Parses the schema with the engine, its references resolved in `state`; its message is
+    /// the 42201 message.
+    fn parse(&self, state: &State) -> Result<(compat::Schema, Option<Metadata>), ApiError> {
+        let references = state.resolve_references(&self.references)?;
+        let schema = compat::Schema::parse_with_references(self.doc.clone(), references)
             .map_err(|e| ApiError::InvalidSchema(e.to_string()))?;
         let metadata = self
             .metadata
@@ -322,6 +330,90 @@ fn inherit_from_latest(
     }
 }
 
+static EMPTY_CONTRACT: ConfigContract = ConfigContract {
+    default_metadata: None,
+    override_metadata: None,
+    default_rule_set: None,
+    override_rule_set: None,
+};
+
+/// Merges metadata as Confluent's `Metadata.mergeMetadata` does: `tags` and `properties` are
+/// maps where `new`'s keys win, `sensitive` is the union, sorted.
+fn merge_metadata(old: Option<&Value>, new: Option<&Value>) -> Option<Value> {
+    let (old, new) = match (old, new) {
+        (None, new) => return new.cloned(),
+        (old, None) => return old.cloned(),
+        (Some(o), Some(n)) => (o, n),
+    };
+    let mut out = serde_json::Map::new();
+    for key in ["tags", "properties"] {
+        let o = old
+            .get(key)
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty());
+        let n = new
+            .get(key)
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty());
+        let merged = match (o, n) {
+            (None, None) => continue,
+            (Some(m), None) | (None, Some(m)) => m.clone(),
+            (Some(o), Some(n)) => {
+                let mut sorted: BTreeMap<String, Value> = o.clone().into_iter().collect();
+                sorted.extend(n.clone());
+                sorted.into_iter().collect()
+            }
+        };
+        out.insert(key.into(), Value::Object(merged));
+    }
+    let mut sensitive: BTreeSet<String> = BTreeSet::new();
+    for m in [old, new] {
+        if let Some(list) = m.get("sensitive").and_then(Value::as_array) {
+            sensitive.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+        }
+    }
+    if !sensitive.is_empty() {
+        out.insert("sensitive".into(), sensitive.into_iter().collect());
+    }
+    Some(Value::Object(out))
+}
+
+/// Merges rule sets as Confluent's `RuleSet.mergeRuleSets` does: per list, `old`'s rules whose
+/// name `new` does not use, then `new`'s.
+fn merge_rule_sets(old: Option<&Value>, new: Option<&Value>) -> Option<Value> {
+    let (old, new) = match (old, new) {
+        (None, new) => return new.cloned(),
+        (old, None) => return old.cloned(),
+        (Some(o), Some(n)) => (o, n),
+    };
+    let mut out = serde_json::Map::new();
+    for key in ["migrationRules", "domainRules", "encodingRules"] {
+        let list = |v: &Value| {
+            v.get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (o, n) = (list(old), list(new));
+        let merged = if o.is_empty() {
+            n
+        } else if n.is_empty() {
+            o
+        } else {
+            let name = |r: &Value| r.get("name").cloned();
+            let names: Vec<Option<Value>> = n.iter().map(name).collect();
+            o.into_iter()
+                .filter(|r| !names.contains(&name(r)))
+                .chain(n)
+                .collect()
+        };
+        if !merged.is_empty() {
+            out.insert(key.into(), Value::Array(merged));
+        }
+    }
+    Some(Value::Object(out))
+}
+
 /// A version row in memory.
 #[derive(Clone, Copy, Debug)]
 struct Row {
@@ -350,20 +442,28 @@ struct State {
     subject_settings: HashMap<String, Settings>,
     global_mode: Option<Mode>,
     subject_modes: HashMap<String, Mode>,
+    /// Data-contract defaults and overrides: global, and per subject.
+    global_contract: ConfigContract,
+    subject_contracts: HashMap<String, ConfigContract>,
 }
 
 impl State {
     fn load(snapshot: Snapshot) -> Result<State, String> {
         let mut state = State::default();
-        for row in snapshot.schemas {
-            state.add_schema(Arc::new(Stored::from_row(row)?));
-        }
+        // Rows first: a schema's references are resolved through them.
         for v in snapshot.versions {
             let id = i32::try_from(v.schema_id).map_err(|_| "schema id out of range")?;
             state.add_row(&v.subject, v.version, id, v.deleted);
         }
+        for row in snapshot.schemas {
+            let stored = Stored::from_row(row, &state)?;
+            state.add_schema(Arc::new(stored));
+        }
         for (key, value) in snapshot.global {
             match key.as_str() {
+                "contract" => {
+                    state.global_contract = serde_json::from_str(&value).unwrap_or_default()
+                }
                 "compatibility" => state.global.level = value.parse().ok(),
                 "policy" => state.global.policy = parse_policy(&value).ok(),
                 "mode" => state.global_mode = Mode::parse(&value),
@@ -381,6 +481,11 @@ impl State {
                 policy: policy.and_then(|p| parse_policy(&p).ok()),
             };
             state.subject_settings.insert(subject, settings);
+        }
+        for (subject, value) in snapshot.subject_contracts {
+            if let Ok(contract) = serde_json::from_str(&value) {
+                state.subject_contracts.insert(subject, contract);
+            }
         }
         for (subject, mode) in snapshot.subject_modes {
             if let Some(mode) = Mode::parse(&mode) {
@@ -516,12 +621,72 @@ impl State {
         )
     }
 
+    /// The data-contract defaults and overrides a registration under `subject` gets: the
+    /// subject's config when it has one, else the global config, as Confluent picks the
+    /// config in scope.
+    fn contract_in_scope(&self, subject: &str) -> &ConfigContract {
+        if self.subject_settings.contains_key(subject)
+            || self.subject_contracts.contains_key(subject)
+        {
+            self.subject_contracts
+                .get(subject)
+                .unwrap_or(&EMPTY_CONTRACT)
+        } else {
+            &self.global_contract
+        }
+    }
+
     fn mode(&self, subject: &str) -> Mode {
         let global = self.global_mode.unwrap_or(Mode::ReadWrite);
         if global == Mode::ReadOnlyOverride {
             return global;
         }
         self.subject_modes.get(subject).copied().unwrap_or(global)
+    }
+
+    /// The schemas `references` name and, in turn, the schemas those name, flattened by
+    /// reference name as Confluent hands them to its loader (the first schema to take a name
+    /// keeps it). A reference to a version that does not exist, or a name used twice in one
+    /// schema's list, is 42201. Each version is read once, so a chain of a thousand references
+    /// costs a thousand steps.
+    fn resolve_references(
+        &self,
+        references: &[SchemaReference],
+    ) -> Result<compat::ResolvedReferences, ApiError> {
+        let mut resolved = compat::ResolvedReferences::default();
+        let mut seen: HashSet<(&str, i32)> = HashSet::new();
+        let mut queue: VecDeque<&[SchemaReference]> = VecDeque::from([references]);
+        while let Some(list) = queue.pop_front() {
+            let mut names = HashSet::new();
+            for r in list {
+                if !names.insert(r.name.as_str()) {
+                    return Err(ApiError::InvalidSchema(format!(
+                        "reference name \"{}\" is used twice in one schema's references; each reference needs its own name",
+                        r.name
+                    )));
+                }
+                if !seen.insert((r.subject.as_str(), r.version)) {
+                    continue;
+                }
+                let row = self
+                    .subjects
+                    .get(&r.subject)
+                    .and_then(|rows| rows.get(&r.version))
+                    .ok_or_else(|| {
+                        ApiError::InvalidSchema(format!(
+                            "reference \"{}\" names subject '{}' version {}, which is not registered",
+                            r.name, r.subject, r.version
+                        ))
+                    })?;
+                let stored = self.stored(row.id)?;
+                let doc: Value = serde_json::from_str(&stored.text).map_err(|e| {
+                    ApiError::Store(format!("stored schema {} is not JSON: {e}", stored.id))
+                })?;
+                resolved.insert(&r.name, doc);
+                queue.push_back(&stored.references);
+            }
+        }
+        Ok(resolved)
     }
 
     /// Ids of schemas in live use that reference `subject` version `version`.
@@ -914,13 +1079,27 @@ impl Registry {
         default_to_global: bool,
     ) -> Result<ConfigResponse, ApiError> {
         let state = self.read();
-        let (level, policy) = match subject {
-            None => (state.global.level, state.global.policy),
-            Some(s) => match state.subject_settings.get(s) {
-                Some(own) => (own.level, own.policy),
-                None if default_to_global => (state.global.level, state.global.policy),
-                None => return Err(ApiError::NoSubjectConfig(s.to_string())),
-            },
+        let global = || {
+            (
+                state.global.level,
+                state.global.policy,
+                state.global_contract.clone(),
+            )
+        };
+        let (level, policy, contract) = match subject {
+            None => global(),
+            Some(s) => {
+                let own = state.subject_settings.get(s);
+                let contract = state.subject_contracts.get(s);
+                match (own, contract) {
+                    (None, None) if default_to_global => global(),
+                    (None, None) => return Err(ApiError::NoSubjectConfig(s.to_string())),
+                    (own, contract) => {
+                        let own = own.copied().unwrap_or_default();
+                        (own.level, own.policy, contract.cloned().unwrap_or_default())
+                    }
+                }
+            }
         };
         Ok(ConfigResponse {
             compatibility_level: level
@@ -928,6 +1107,7 @@ impl Registry {
                 .unwrap_or(Level::Backward)
                 .to_string(),
             compatibility_policy: policy.map(policy_name),
+            contract,
         })
     }
 
@@ -964,8 +1144,8 @@ impl Registry {
         normalize: bool,
     ) -> Result<CheckOutcome, ApiError> {
         let proposal = Proposal::read(req, normalize)?;
-        let (schema, meta) = proposal.parse()?;
         let state = self.read();
+        let (schema, meta) = proposal.parse(&state)?;
         let against = match (state.rows(subject, false), spec) {
             (Err(_), VersionRef::Latest) => Vec::new(),
             (Err(e), VersionRef::Number(_)) => return Err(e),
@@ -991,11 +1171,11 @@ impl Registry {
         normalize: bool,
     ) -> Result<CheckOutcome, ApiError> {
         let proposal = Proposal::read(req, normalize)?;
-        let (schema, meta) = proposal.parse()?;
-        let (against, level, policy) = {
+        let (schema, meta, against, level, policy) = {
             let state = self.read();
+            let (schema, meta) = proposal.parse(&state)?;
             let (level, policy) = state.settings(subject);
-            (state.live_versions(subject), level, policy)
+            (schema, meta, state.live_versions(subject), level, policy)
         };
         let against = Self::against(against, level);
         let messages = incompatibilities(&schema, meta.as_ref(), &against, level, policy)?;
@@ -1030,9 +1210,9 @@ impl Registry {
         let wanted_id = req.id.filter(|&id| id > 0);
         let wanted_version = req.version.filter(|&v| v > 0);
         let mut proposal = Proposal::read(req, normalize)?;
-        let (schema, mut meta) = proposal.parse()?;
         let mut db = self.db();
         let state = self.read();
+        let (schema, mut meta) = proposal.parse(&state)?;
         Self::writable(&state, subject)?;
         let import = state.mode(subject) == Mode::Import;
         let already = |proposal: &Proposal| -> Result<Option<i32>, ApiError> {
@@ -1056,17 +1236,32 @@ impl Registry {
         }
         if !import {
             inherit_from_latest(&state, subject, &mut proposal, &mut meta);
-        }
-        for r in &proposal.references {
-            let exists = state
-                .subjects
-                .get(&r.subject)
-                .is_some_and(|rows| rows.contains_key(&r.version));
-            if !exists {
-                return Err(ApiError::InvalidSchema(format!(
-                    "reference \"{}\" names subject '{}' version {}, which is not registered",
-                    r.name, r.subject, r.version
-                )));
+            let contract = state.contract_in_scope(subject);
+            if !contract.is_empty() {
+                let metadata = merge_metadata(
+                    merge_metadata(
+                        contract.default_metadata.as_ref(),
+                        proposal.metadata.as_ref(),
+                    )
+                    .as_ref(),
+                    contract.override_metadata.as_ref(),
+                );
+                if metadata != proposal.metadata {
+                    meta = metadata
+                        .as_ref()
+                        .map(Metadata::from_json)
+                        .transpose()
+                        .map_err(|e| ApiError::InvalidSchema(format!("metadata: {e}")))?;
+                    proposal.metadata = metadata;
+                }
+                proposal.rule_set = merge_rule_sets(
+                    merge_rule_sets(
+                        contract.default_rule_set.as_ref(),
+                        proposal.rule_set.as_ref(),
+                    )
+                    .as_ref(),
+                    contract.override_rule_set.as_ref(),
+                );
             }
         }
         if let Some(id) = already(&proposal)? {
@@ -1194,7 +1389,7 @@ impl Registry {
         if !permanent && live.is_empty() {
             return Err(ApiError::SubjectSoftDeleted(subject.to_string()));
         }
-        for &v in &live {
+        for &v in if permanent { &all } else { &live } {
             if !state.referencing(subject, v).is_empty() {
                 return Err(ApiError::ReferenceExists(subject.to_string(), v));
             }
@@ -1207,6 +1402,7 @@ impl Registry {
                 state.remove_row(subject, v);
             }
             state.subject_settings.remove(subject);
+            state.subject_contracts.remove(subject);
             state.subject_modes.remove(subject);
             Ok(all)
         } else {
@@ -1234,6 +1430,11 @@ impl Registry {
         let state = self.read();
         Self::writable(&state, subject)?;
         let (version, row) = state.resolve(subject, spec, true)?;
+        // As Confluent does, first and whether the version is live or soft-deleted: a schema
+        // that references it would no longer resolve.
+        if !state.referencing(subject, version).is_empty() {
+            return Err(ApiError::ReferenceExists(subject.to_string(), version));
+        }
         if permanent && !row.deleted {
             return Err(ApiError::VersionNotSoftDeleted(
                 subject.to_string(),
@@ -1242,9 +1443,6 @@ impl Registry {
         }
         if !permanent && row.deleted {
             return Err(ApiError::VersionSoftDeleted(subject.to_string(), version));
-        }
-        if !row.deleted && !state.referencing(subject, version).is_empty() {
-            return Err(ApiError::ReferenceExists(subject.to_string(), version));
         }
         drop(state);
         if permanent {
@@ -1288,10 +1486,29 @@ impl Registry {
             .as_deref()
             .map(parse_policy)
             .transpose()?;
-        if level.is_none() && policy.is_none() {
+        if level.is_none() && policy.is_none() && req.contract.is_empty() {
             return Err(ApiError::InvalidCompatibility(
-                "Invalid compatibility level: the body sets neither \"compatibility\" nor \"compatibilityPolicy\"".into(),
+                "Invalid compatibility level: the body sets neither \"compatibility\" nor \"compatibilityPolicy\" (nor a default or override metadata or rule set)".into(),
             ));
+        }
+        for rule_set in [
+            &req.contract.default_rule_set,
+            &req.contract.override_rule_set,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            super::rule_set::check(rule_set)?;
+        }
+        for metadata in [
+            &req.contract.default_metadata,
+            &req.contract.override_metadata,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            Metadata::from_json(metadata)
+                .map_err(|e| ApiError::InvalidSchema(format!("metadata: {e}")))?;
         }
         let mut db = self.db();
         let current = {
@@ -1305,21 +1522,42 @@ impl Registry {
             level: level.or(current.level),
             policy: policy.or(current.policy),
         };
+        let mut contract = {
+            let state = self.read();
+            match subject {
+                None => state.global_contract.clone(),
+                Some(s) => state.subject_contracts.get(s).cloned().unwrap_or_default(),
+            }
+        };
+        contract.update(req.contract.clone());
+        let contract_text =
+            (!contract.is_empty()).then(|| serde_json::to_string(&contract).unwrap_or_default());
         match subject {
             None => {
                 db.set_global("compatibility", new.level.map(Level::name))?;
                 db.set_global("policy", new.policy.map(policy_name).as_deref())?;
-                self.write().global = new;
+                db.set_global("contract", contract_text.as_deref())?;
+                let mut state = self.write();
+                state.global = new;
+                state.global_contract = contract;
             }
             Some(s) => {
                 let policy = new.policy.map(policy_name);
                 db.set_subject_config(s, Some((new.level.map(Level::name), policy.as_deref())))?;
-                self.write().subject_settings.insert(s.to_string(), new);
+                db.set_subject_contract(s, contract_text.as_deref())?;
+                let mut state = self.write();
+                state.subject_settings.insert(s.to_string(), new);
+                if contract.is_empty() {
+                    state.subject_contracts.remove(s);
+                } else {
+                    state.subject_contracts.insert(s.to_string(), contract);
+                }
             }
         }
         Ok(ConfigRequest {
             compatibility: level.map(|l| l.name().to_string()).unwrap_or_default(),
             compatibility_policy: policy.map(policy_name),
+            contract: req.contract,
         })
     }
 
@@ -1331,11 +1569,17 @@ impl Registry {
             None => {
                 db.set_global("compatibility", None)?;
                 db.set_global("policy", None)?;
-                self.write().global = Settings::default();
+                db.set_global("contract", None)?;
+                let mut state = self.write();
+                state.global = Settings::default();
+                state.global_contract = ConfigContract::default();
             }
             Some(s) => {
                 db.set_subject_config(s, None)?;
-                self.write().subject_settings.remove(s);
+                db.set_subject_contract(s, None)?;
+                let mut state = self.write();
+                state.subject_settings.remove(s);
+                state.subject_contracts.remove(s);
             }
         }
         Ok(removed)
@@ -1461,6 +1705,7 @@ mod tests {
                     ConfigRequest {
                         compatibility: "FULL".into(),
                         compatibility_policy: Some("lenient".into()),
+                        contract: contract(),
                     },
                 )
                 .unwrap();
@@ -1476,7 +1721,99 @@ mod tests {
             ConfigResponse {
                 compatibility_level: "FULL".into(),
                 compatibility_policy: Some("LENIENT".into()),
+                contract: contract(),
             }
+        );
+    }
+
+    fn contract() -> ConfigContract {
+        ConfigContract {
+            default_metadata: Some(json!({"properties": {"owner": "fleet-team"}})),
+            ..ConfigContract::default()
+        }
+    }
+
+    #[test]
+    fn metadata_and_rule_sets_merge_as_confluents_do() {
+        let old = json!({"tags": {"a": ["x"]}, "properties": {"owner": "fleet", "tier": "1"}, "sensitive": ["b"]});
+        let new = json!({"properties": {"owner": "me"}, "sensitive": ["a"]});
+        assert_eq!(
+            merge_metadata(Some(&old), Some(&new)),
+            Some(
+                json!({"tags": {"a": ["x"]}, "properties": {"owner": "me", "tier": "1"}, "sensitive": ["a", "b"]})
+            )
+        );
+        assert_eq!(merge_metadata(None, Some(&new)), Some(new.clone()));
+        let rule = |name: &str, expr: &str| json!({"name": name, "kind": "CONDITION", "mode": "WRITE", "type": "CEL", "expr": expr});
+        let old = json!({"domainRules": [rule("a", "1"), rule("b", "2")]});
+        let new = json!({"domainRules": [rule("b", "3"), rule("c", "4")], "migrationRules": []});
+        assert_eq!(
+            merge_rule_sets(Some(&old), Some(&new)),
+            Some(json!({"domainRules": [rule("a", "1"), rule("b", "3"), rule("c", "4")]}))
+        );
+    }
+
+    #[test]
+    fn a_chain_of_a_thousand_references_resolves_in_one_pass() {
+        // link0 is a string; link{i} is an object whose `next` is link{i-1}, by reference
+        // (names are one namespace across the chain, as in Confluent's registry). The chain is
+        // put in the state directly: registering it link by link would parse every prefix of
+        // the chain, which is the registry's job but not this test's.
+        let registry = Registry::open(None).unwrap();
+        registry
+            .register("link0", req(&json!({"type": "string"})), false)
+            .unwrap();
+        let link = |i: i32| {
+            let name = format!("link{}.json", i - 1);
+            let doc = json!({"type": "object", "properties": {"next": {"$ref": name}}});
+            let references = vec![SchemaReference {
+                name,
+                subject: format!("link{}", i - 1),
+                version: 1,
+            }];
+            (doc, references)
+        };
+        {
+            let mut state = registry.write();
+            for i in 1..1000 {
+                let (doc, references) = link(i);
+                let text = doc.to_string();
+                let keys = Keys::new(JSON, &references, &text, &doc);
+                let stored = Stored::new(
+                    i + 1,
+                    JSON.into(),
+                    text,
+                    references,
+                    None,
+                    None,
+                    Err("not parsed in this test".into()),
+                    None,
+                    keys,
+                );
+                state.add_schema(Arc::new(stored));
+                state.add_row(&format!("link{i}"), 1, i + 1, false);
+            }
+        }
+        // The thousandth link is registered as any schema is: resolved and parsed.
+        let (doc, references) = link(1000);
+        let mut r = req(&doc);
+        r.references = references;
+        registry.register("link1000", r, false).unwrap();
+        let state = registry.read();
+        let top = state.live_versions("link1000");
+        let schema = top[0].1.schema().unwrap();
+        assert_eq!(schema.references().len(), 1000);
+        // 1000 `next`s down, the string.
+        let mut id = schema.root();
+        for _ in 0..1000 {
+            let compat::schema::Kind::Object(o) = &schema.node(schema.resolve(id)).kind else {
+                panic!("not an object");
+            };
+            id = o.properties[0].1;
+        }
+        assert_eq!(
+            schema.raw(schema.resolve(id)),
+            Some(&json!({"type": "string"}))
         );
     }
 

@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS subject_config (
     compatibility TEXT,
     policy        TEXT
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subject_config_contract (
+    subject TEXT PRIMARY KEY,
+    value   TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS subject_mode (
     subject TEXT PRIMARY KEY,
     mode    TEXT NOT NULL
@@ -146,6 +150,8 @@ pub struct Snapshot {
     pub subject_configs: Vec<SubjectConfigRow>,
     /// Subject-level modes.
     pub subject_modes: Vec<(String, String)>,
+    /// Subject-level data-contract defaults and overrides, as JSON.
+    pub subject_contracts: Vec<(String, String)>,
 }
 
 /// The open database. Not `Sync`: the registry serialises writers behind one mutex.
@@ -309,12 +315,18 @@ impl Db {
             .prepare("SELECT subject, mode FROM subject_mode")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
+        let subject_contracts = self
+            .conn
+            .prepare("SELECT subject, value FROM subject_config_contract")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         Ok(Snapshot {
             schemas,
             versions,
             global,
             subject_configs,
             subject_modes,
+            subject_contracts,
         })
     }
 
@@ -384,6 +396,10 @@ impl Db {
         }
         if whole_subject {
             tx.execute("DELETE FROM subject_config WHERE subject = ?1", [subject])?;
+            tx.execute(
+                "DELETE FROM subject_config_contract WHERE subject = ?1",
+                [subject],
+            )?;
             tx.execute("DELETE FROM subject_mode WHERE subject = ?1", [subject])?;
         }
         tx.commit()
@@ -419,6 +435,26 @@ impl Db {
             None => self
                 .conn
                 .execute("DELETE FROM subject_config WHERE subject = ?1", [subject])?,
+        };
+        Ok(())
+    }
+
+    /// Sets (or with `None` removes) a subject's data-contract defaults and overrides (JSON).
+    pub fn set_subject_contract(
+        &mut self,
+        subject: &str,
+        value: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        match value {
+            Some(v) => self.conn.execute(
+                "INSERT INTO subject_config_contract (subject, value) VALUES (?1, ?2)
+                 ON CONFLICT(subject) DO UPDATE SET value = excluded.value",
+                params![subject, v],
+            )?,
+            None => self.conn.execute(
+                "DELETE FROM subject_config_contract WHERE subject = ?1",
+                [subject],
+            )?,
         };
         Ok(())
     }

@@ -1,0 +1,149 @@
+//! What can stop the gate before it reaches a verdict, and which exit code each earns.
+
+use crate::Exit;
+use crate::catalog::CatalogError;
+use crate::registry::RegistryError;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Why the gate could not check a proposal (a verdict, even "incompatible", is not an error).
+#[derive(Debug, Error)]
+pub enum GateError {
+    /// A schema file, contract or history could not be read or parsed.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The registry could not be reached, refused us, or refused the request.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// A metadata file (`--metadata`, `--against-metadata`) could not be read.
+    #[error("cannot read {}: {reason}", path.display())]
+    MetadataUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why (not a `source`: the message already says it).
+        reason: std::io::Error,
+    },
+    /// A metadata file is not valid JSON or not metadata.
+    #[error("{}: {message}", path.display())]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with line and column when known.
+        message: String,
+    },
+    /// A registry version carries metadata that is not Confluent metadata.
+    #[error("{origin}: metadata: {message}")]
+    RegistryMetadata {
+        /// `registry subject "S" version N`.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A registry version is not a JSON Schema.
+    #[error(
+        "subject \"{subject}\" version {version} is a {kind} schema; schemactl checks JSON Schema only"
+    )]
+    NotJsonSchema {
+        /// The subject.
+        subject: String,
+        /// The version.
+        version: i32,
+        /// Its schema type (AVRO when the registry names none).
+        kind: String,
+    },
+    /// The contract's history has no version to take as the proposal.
+    #[error("empty history")]
+    EmptyHistory,
+    /// No proposal and no contract to take one from.
+    #[error("name the proposed schema (NEW.json) with --against OLD.json, or use --contract NAME")]
+    NoProposal,
+    /// A proposal file with nothing to compare it with.
+    #[error(
+        "nothing to check {} against: pass --against OLD.json (repeat, oldest first) or --contract NAME",
+        .0.display()
+    )]
+    NothingToCheckAgainst(PathBuf),
+    /// A registry check without a proposal or a contract.
+    #[error(
+        "name the proposed schema: schemactl check-compat NEW.json --registry URL --subject SUBJECT"
+    )]
+    NoRegistryProposal,
+    /// A registry check without a subject or a contract.
+    #[error("name the registry subject with --subject SUBJECT, or use --contract NAME")]
+    NoSubject,
+    /// `--against-metadata` with a registry subject.
+    #[error("--against-metadata is for files; registry versions carry their own metadata")]
+    AgainstMetadataWithRegistry,
+    /// A replay asked for with no earlier version to stand for today's.
+    #[error("nothing to replay against: the contract's history has no version before the proposal")]
+    NothingToReplayAgainst,
+    /// A replay asked for without a contract.
+    #[error(
+        "--replay needs --contract NAME: the producers' identity pointer and today's newest version come from the contract"
+    )]
+    ReplayNeedsContract,
+    /// A registry version's references could not be resolved through the registry.
+    #[error("registry subject \"{subject}\" version {version}: {message}")]
+    RegistryReferences {
+        /// The subject.
+        subject: String,
+        /// The version whose references failed.
+        version: i32,
+        /// What failed.
+        message: String,
+    },
+    /// A proposal's reference names a contract version the registry does not hold yet.
+    #[error(
+        "reference \"{name}\": version {version} of contract {contract} is not registered under subject \"{subject}\"\nhelp: register it first (schemactl register --contract {contract})"
+    )]
+    ReferenceNotRegistered {
+        /// The reference's name.
+        name: String,
+        /// The contract version it names.
+        version: u32,
+        /// The contract.
+        contract: String,
+        /// The subject it would be registered under.
+        subject: String,
+    },
+}
+
+impl GateError {
+    /// The exit code: 2 when the input is wrong, 3 when the registry failed us.
+    pub fn exit(&self) -> Exit {
+        match self {
+            GateError::Registry(e) => e.exit(),
+            _ => Exit::Usage,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_errors_exit_2_and_an_unreachable_registry_exits_3() {
+        let unreachable = RegistryError::Unreachable {
+            url: "http://127.0.0.1:9".into(),
+            op: "GET /config".into(),
+            reason: "connection refused".into(),
+            help: "start it".into(),
+            connecting: true,
+        };
+        assert_eq!(GateError::from(unreachable).exit(), Exit::Infrastructure);
+        assert_eq!(
+            GateError::from(RegistryError::NotConfigured).exit(),
+            Exit::Usage
+        );
+        assert_eq!(GateError::NoProposal.exit(), Exit::Usage);
+        let missing = CatalogError::Git("unknown revision".into());
+        assert_eq!(GateError::from(missing).exit(), Exit::Usage);
+    }
+
+    #[test]
+    fn a_wrapped_error_reads_as_the_original() {
+        let e = GateError::from(CatalogError::Git("unknown revision".into()));
+        assert_eq!(e.to_string(), "git: unknown revision");
+    }
+}
