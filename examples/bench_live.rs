@@ -7,8 +7,9 @@
 //!     target/release/examples/bench_live mqtt [RATE] [SECONDS]   # default 20,000/s for 10 s
 //!
 //! kafka: produces RECORDS compliant wire-format records to a 3-partition topic, reads them all
-//! with a plain rdkafka consumer (the baseline), then audits them in a child process and
-//! compares rates; the child reports its peak resident memory (VmHWM).
+//! with a plain rdkafka consumer (the baseline), then audits them in a child process, without
+//! the contract's data-contract rules and with them, and compares rates; the child reports its
+//! peak resident memory (VmHWM).
 //! mqtt: `schemactl audit` (release binary) listens while `schemactl simulate` publishes at
 //! RATE messages/s (1000 generators); checks every message was counted, none unaccounted.
 
@@ -57,7 +58,11 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("kafka") => kafka(arg(1, 1e6)? as u64),
         Some("mqtt") => mqtt(arg(1, 20_000.0)?, arg(2, 10.0)?),
-        Some("audit-child") => audit_child(&args[1], args[2].parse()?),
+        Some("audit-child") => audit_child(
+            &args[1],
+            args[2].parse()?,
+            args.get(3).map(String::as_str) != Some("no-rules"),
+        ),
         _ => Err("usage: bench_live kafka [RECORDS] | mqtt [RATE] [SECONDS]".into()),
     }
 }
@@ -102,7 +107,9 @@ fn kafka(records: u64) -> Result<()> {
                 .bytes,
         );
         bytes += value.len();
-        let mut record = BaseRecord::to(TOPIC).key(r.id.as_str()).payload(&value);
+        // The contract says each key is a fresh UUID (FLEET.md), as the fleet keys its records.
+        let key = uuid::Uuid::from_u128(fleet.random_u128()).to_string();
+        let mut record = BaseRecord::to(TOPIC).key(key.as_str()).payload(&value);
         loop {
             match producer.send(record) {
                 Ok(()) => break,
@@ -140,24 +147,33 @@ fn kafka(records: u64) -> Result<()> {
         plain_rate = plain_rate.max(rate);
     }
 
-    // The audit, in a process of its own so that its memory is its own.
-    let mut child = Command::new(std::env::current_exe()?)
-        .args(["audit-child", &bootstrap, &records.to_string()])
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-    let mut audit_rate = 0.0;
-    for line in out.lines() {
-        let line = line?;
-        println!("{line}");
-        if let Some(rate) = line.strip_prefix("audit rate: ") {
-            audit_rate = rate.trim_end_matches("/s").parse()?;
+    // The audit, in a process of its own so that its memory is its own: without the
+    // contract's data-contract rules, then with them.
+    let mut rates = Vec::new();
+    for rules in ["no-rules", "rules"] {
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(["audit-child", &bootstrap, &records.to_string(), rules])
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+        let mut audit_rate = 0.0;
+        for line in out.lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(rate) = line.strip_prefix("audit rate: ") {
+                audit_rate = rate.trim_end_matches("/s").parse()?;
+            }
         }
+        child.wait()?;
+        println!(
+            "audit ({rules}) / the faster plain consumer: {:.0}% (target at least 80%)",
+            100.0 * audit_rate / plain_rate
+        );
+        rates.push(audit_rate);
     }
-    child.wait()?;
     println!(
-        "audit / the faster plain consumer: {:.0}% (target at least 80%)",
-        100.0 * audit_rate / plain_rate
+        "audit with rules / without: {:.0}% (target at least 80%)",
+        100.0 * rates[1] / rates[0]
     );
     Ok(())
 }
@@ -194,7 +210,7 @@ fn plain_consumer(bootstrap: &str, records: u64, settings: &[(&str, &str)]) -> R
     Ok(n as f64 / elapsed.as_secs_f64())
 }
 
-fn audit_child(bootstrap: &str, records: u64) -> Result<()> {
+fn audit_child(bootstrap: &str, records: u64, with_rules: bool) -> Result<()> {
     use schemactl::audit::{self, Attribution, KafkaPlan, Plan, Progress};
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
     use schemactl::validate::resolver::{MemoryRegistry, SchemaLookup};
@@ -214,6 +230,11 @@ fn audit_child(bootstrap: &str, records: u64) -> Result<()> {
             history: audit::contract_history(&contract)?,
         }),
         attribution: Attribution::of(&contract),
+        rules: if with_rules {
+            audit::RuleSets::of_contract(&contract)?
+        } else {
+            audit::RuleSets::none()
+        },
         max_messages: Some(records),
         duration: Some(BOUND),
         idle: None,

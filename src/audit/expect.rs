@@ -6,6 +6,7 @@ use super::scorecard::Seen;
 use crate::simulate::Fault;
 use crate::simulate::manifest::ManifestLine;
 use crate::transport::TransportKind;
+use crate::validate::ViolationKind;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -24,6 +25,18 @@ pub struct FaultScore {
     pub precision: Option<f64>,
     /// detected / sent; none (null, "n/a") when nothing was sent.
     pub recall: Option<f64>,
+}
+
+/// The fleet's own readings breaking one data-contract rule (the generators' below-zero dip):
+/// expected findings, which the audit must report and which are no false alarm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FleetRuleScore {
+    /// The rule.
+    pub rule: String,
+    /// Messages seen whose reading breaks it as the fleet makes it.
+    pub expected: u64,
+    /// Of those, reported with a RULE_VIOLATION of it.
+    pub detected: u64,
 }
 
 /// The whole score.
@@ -47,6 +60,9 @@ pub struct Score {
     pub false_alarms: u64,
     /// Per fault kind sent or reported.
     pub faults: Vec<FaultScore>,
+    /// Per rule the fleet's own readings break (the manifest's `fleet_rules`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fleet_rules: Vec<FleetRuleScore>,
 }
 
 impl Score {
@@ -103,6 +119,17 @@ impl Score {
         for f in &mut faults {
             (f.precision, f.recall) = ratios(f.detected, f.false_positives, f.sent);
         }
+        let mut fleet_rules: Vec<FleetRuleScore> = Vec::new();
+        for r in scores.iter().flat_map(|s| &s.fleet_rules) {
+            match fleet_rules.iter_mut().find(|m| m.rule == r.rule) {
+                Some(m) => {
+                    m.expected += r.expected;
+                    m.detected += r.detected;
+                }
+                None => fleet_rules.push(r.clone()),
+            }
+        }
+        fleet_rules.sort_by(|a, b| a.rule.cmp(&b.rule));
         Score {
             manifest: first.manifest.clone(),
             sent: first.sent,
@@ -112,6 +139,7 @@ impl Score {
             unexpected: total(|s| s.unexpected) + twice,
             false_alarms: total(|s| s.false_alarms),
             faults,
+            fleet_rules,
         }
     }
 
@@ -124,6 +152,7 @@ impl Score {
                 .faults
                 .iter()
                 .all(|f| f.detected == f.sent && f.false_positives == 0)
+            && self.fleet_rules.iter().all(|r| r.detected == r.expected)
     }
 }
 
@@ -188,33 +217,49 @@ pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<Transp
     }
     let matched = used.iter().filter(|u| **u).count() as u64;
     let unexpected = truth_of_seen.iter().filter(|t| t.is_none()).count() as u64;
+    // What each message was reported with, less the RULE_VIOLATIONs its reading owes to the
+    // fleet itself: those are expected, and score apart.
+    let unexplained: Vec<Vec<&(ViolationKind, Option<String>)>> = seen
+        .iter()
+        .zip(&truth_of_seen)
+        .map(|(s, truth)| {
+            let fleet = truth.map_or(&[][..], |i| lines[i].fleet_rules.as_slice());
+            s.found
+                .iter()
+                .filter(|(k, kw)| {
+                    !(*k == ViolationKind::RULE_VIOLATION
+                        && kw.as_ref().is_some_and(|r| fleet.contains(r)))
+                })
+                .collect()
+        })
+        .collect();
     let mut false_alarms = 0;
     let mut faults: Vec<FaultScore> = Vec::new();
     let kinds: BTreeSet<Fault> = lines.iter().filter_map(|l| l.fault).collect();
-    let detects = |f: Fault, s: &Seen| {
-        s.found
+    let detects = |f: Fault, found: &[&(ViolationKind, Option<String>)]| {
+        found
             .iter()
             .any(|(k, kw)| f.matches_kind(*k, kw.as_deref()))
     };
-    for (s, truth) in seen.iter().zip(&truth_of_seen) {
+    for (found, truth) in unexplained.iter().zip(&truth_of_seen) {
         if let Some(i) = truth
             && lines[*i].fault.is_none()
-            && !s.found.is_empty()
+            && !found.is_empty()
         {
             false_alarms += 1;
         }
     }
     let reported: BTreeSet<Fault> = Fault::ALL
         .into_iter()
-        .filter(|f| seen.iter().any(|s| detects(*f, s)))
+        .filter(|f| unexplained.iter().any(|found| detects(*f, found)))
         .collect();
     for fault in kinds.union(&reported) {
         let mut sent = 0;
         let mut detected = 0;
         let mut false_positives = 0;
-        for (s, truth) in seen.iter().zip(&truth_of_seen) {
+        for (found, truth) in unexplained.iter().zip(&truth_of_seen) {
             let carries = truth.is_some_and(|i| lines[i].fault == Some(*fault));
-            let found = detects(*fault, s);
+            let found = detects(*fault, found);
             sent += u64::from(carries);
             detected += u64::from(carries && found);
             false_positives += u64::from(!carries && found);
@@ -229,6 +274,17 @@ pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<Transp
             recall,
         });
     }
+    let mut fleet_rules: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for (s, truth) in seen.iter().zip(&truth_of_seen) {
+        let Some(i) = truth else { continue };
+        for rule in &lines[*i].fleet_rules {
+            let e = fleet_rules.entry(rule.as_str()).or_default();
+            e.0 += 1;
+            e.1 += u64::from(s.found.iter().any(|(k, kw)| {
+                *k == ViolationKind::RULE_VIOLATION && kw.as_deref() == Some(rule.as_str())
+            }));
+        }
+    }
     Score {
         manifest: None,
         sent: lines.len() as u64,
@@ -238,13 +294,20 @@ pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<Transp
         unexpected,
         false_alarms,
         faults,
+        fleet_rules: fleet_rules
+            .into_iter()
+            .map(|(rule, (expected, detected))| FleetRuleScore {
+                rule: rule.to_string(),
+                expected,
+                detected,
+            })
+            .collect(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::ViolationKind;
 
     fn line(offset: i64, fault: Option<Fault>) -> ManifestLine {
         ManifestLine {
@@ -257,6 +320,7 @@ mod tests {
             fault,
             expect: fault.map(Fault::expected_kind),
             digest: None,
+            fleet_rules: Vec::new(),
         }
     }
 
@@ -372,6 +436,7 @@ mod tests {
             fault,
             expect: fault.map(Fault::expected_kind),
             digest: Some(crate::simulate::manifest::digest(body.as_bytes())),
+            fleet_rules: Vec::new(),
         };
         let seen_mqtt = |body: &str, found: &[(ViolationKind, Option<&str>)]| Seen {
             transport: TransportKind::Mqtt,
@@ -405,5 +470,84 @@ mod tests {
         .unwrap();
         assert!(merged.perfect(), "{merged:#?}");
         assert_eq!((merged.matched, merged.missing), (3, 0));
+    }
+
+    #[test]
+    fn the_fleets_own_rule_findings_are_expected_not_false_alarms() {
+        let dip = |offset: i64, fault: Option<Fault>| ManifestLine {
+            fleet_rules: vec!["fuel_not_negative".into()],
+            ..line(offset, fault)
+        };
+        let manifest = [
+            line(0, None),
+            dip(1, None),
+            line(2, Some(Fault::RuleBreak)),
+            dip(3, Some(Fault::KeyNotUuid)),
+            dip(4, None),
+        ];
+        let rule = |name: &'static str| (ViolationKind::RULE_VIOLATION, Some(name));
+        let kafka: BTreeSet<TransportKind> = [TransportKind::Kafka].into();
+        let all = [
+            seen(0, &[]),
+            seen(1, &[rule("fuel_not_negative")]),
+            seen(2, &[rule("temperature_plausible")]),
+            seen(
+                3,
+                &[
+                    rule("fuel_not_negative"),
+                    (ViolationKind::KEY_NOT_UUID, None),
+                ],
+            ),
+            seen(4, &[rule("fuel_not_negative")]),
+        ];
+        let s = score(&manifest, &all, &kafka);
+        assert!(s.perfect(), "{s:#?}");
+        assert_eq!(s.false_alarms, 0);
+        let rb = s
+            .faults
+            .iter()
+            .find(|f| f.fault == Fault::RuleBreak)
+            .unwrap();
+        assert_eq!((rb.sent, rb.detected, rb.false_positives), (1, 1, 0));
+        assert_eq!(
+            s.fleet_rules,
+            [FleetRuleScore {
+                rule: "fuel_not_negative".into(),
+                expected: 3,
+                detected: 3
+            }]
+        );
+        // A dip the audit did not report is missed, and a rule-break's violation on a
+        // compliant reading is a false alarm and a false positive.
+        let short = [
+            seen(0, &[rule("temperature_plausible")]),
+            seen(1, &[]),
+            all[2].clone(),
+            all[3].clone(),
+            all[4].clone(),
+        ];
+        let s = score(&manifest, &short, &kafka);
+        assert!(!s.perfect());
+        assert_eq!(s.false_alarms, 1);
+        assert_eq!(
+            (s.fleet_rules[0].expected, s.fleet_rules[0].detected),
+            (3, 2)
+        );
+        let rb = s
+            .faults
+            .iter()
+            .find(|f| f.fault == Fault::RuleBreak)
+            .unwrap();
+        assert_eq!(rb.false_positives, 1);
+        // Scores of a split run add their fleet rules up.
+        let merged = Score::merge(&[
+            score(&manifest, &all[..2], &kafka),
+            score(&manifest, &all[2..], &kafka),
+        ])
+        .unwrap();
+        assert_eq!(
+            merged.fleet_rules,
+            score(&manifest, &all, &kafka).fleet_rules
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! through, and a payload naming someone else is itself the finding.
 
 use crate::catalog::{Contract, KafkaKey};
+use crate::validate::rules::RuleEngine;
 use crate::validate::{PayloadValidator, Violation, ViolationKind};
 
 /// Where a contract says a producer's identity lives.
@@ -84,11 +85,12 @@ pub struct Verdict {
     pub violations: Vec<Violation>,
 }
 
-/// Checks a bare payload against `validator` and the identity the transport gave
-/// (`channel_id`). `early` is a violation found before the payload (framing, registry), which
-/// the payload checks then follow where it makes sense.
+/// Checks a bare payload against `validator`, then, when it passed, against `rules`, and the
+/// identity the transport gave (`channel_id`). `early` is a violation found before the payload
+/// (framing, registry), which the payload checks then follow where it makes sense.
 pub fn check(
     validator: Option<&PayloadValidator>,
+    rules: Option<&RuleEngine>,
     max_bytes: usize,
     payload: &[u8],
     attribution: &Attribution,
@@ -101,7 +103,16 @@ pub fn check(
         && let Some(v) = validator
         && let Some(payload_id) = v.certify(payload, capture)
     {
-        return verdict(channel_id, payload_id, Vec::new());
+        // Valid, read without building a value: the rules read only the fields they use, and
+        // the record is parsed in full only to say what failed.
+        let failed = match rules {
+            Some(r) if !r.passes(payload) => match v.check_parsed(payload) {
+                Ok(value) => rule_violations(r, &value),
+                Err(e) => vec![e],
+            },
+            _ => Vec::new(),
+        };
+        return verdict(channel_id, payload_id, failed);
     }
     let mut violations: Vec<Violation> = early.into_iter().collect();
     let parsed = match validator {
@@ -112,10 +123,14 @@ pub fn check(
     match parsed {
         Err(v) => violations.push(v),
         Ok(value) => {
-            if let Some(validator) = validator
-                && !validator.value_is_valid(&value)
-            {
-                violations.extend(validator.check_value(&value));
+            if let Some(validator) = validator {
+                if validator.value_is_valid(&value) {
+                    if let Some(r) = rules {
+                        violations.extend(rule_violations(r, &value));
+                    }
+                } else {
+                    violations.extend(validator.check_value(&value));
+                }
             }
             payload_id = attribution
                 .pointer
@@ -126,6 +141,15 @@ pub fn check(
         }
     }
     verdict(channel_id, payload_id, violations)
+}
+
+/// Every rule `record` fails, as violations.
+fn rule_violations(rules: &RuleEngine, record: &serde_json::Value) -> Vec<Violation> {
+    rules
+        .check(record)
+        .into_iter()
+        .map(Violation::rule)
+        .collect()
 }
 
 fn verdict(
@@ -181,15 +205,15 @@ mod tests {
             Some("generator1")
         );
         assert_eq!(a.from_topic("emergency_generator"), None);
-        let ok = check(Some(&v), 1 << 20, OK, &a, Some("generator1"), None);
+        let ok = check(Some(&v), None, 1 << 20, OK, &a, Some("generator1"), None);
         assert!(ok.violations.is_empty());
         assert_eq!(ok.producer, "generator1");
-        let from_payload = check(Some(&v), 1 << 20, OK, &a, None, None);
+        let from_payload = check(Some(&v), None, 1 << 20, OK, &a, None, None);
         assert_eq!(from_payload.producer, "generator1");
-        let liar = check(Some(&v), 1 << 20, OK, &a, Some("generator2"), None);
+        let liar = check(Some(&v), None, 1 << 20, OK, &a, Some("generator2"), None);
         assert_eq!(liar.producer, "generator2");
         assert_eq!(liar.violations[0].kind, ViolationKind::IDENTITY_MISMATCH);
-        let junk = check(Some(&v), 1 << 20, b"\xff", &a, None, None);
+        let junk = check(Some(&v), None, 1 << 20, b"\xff", &a, None, None);
         assert_eq!(junk.producer, UNKNOWN_PRODUCER);
         assert_eq!(junk.violations[0].kind, ViolationKind::NOT_UTF8);
     }
@@ -206,6 +230,7 @@ mod tests {
         assert_eq!(a.check_key(Some(key)), None);
         let ok = check(
             Some(&validator()),
+            None,
             1 << 20,
             OK,
             &a,
@@ -231,13 +256,49 @@ mod tests {
         let a = attribution();
         let v = validator();
         let deep = "[".repeat(100_000);
-        let r = check(Some(&v), 1 << 20, deep.as_bytes(), &a, None, None);
+        let r = check(Some(&v), None, 1 << 20, deep.as_bytes(), &a, None, None);
         assert_eq!(r.violations[0].kind, ViolationKind::NOT_JSON);
         let big = vec![b' '; 10 << 20];
-        let r = check(Some(&v), 1 << 20, &big, &a, None, None);
+        let r = check(Some(&v), None, 1 << 20, &big, &a, None, None);
         assert_eq!(r.violations[0].kind, ViolationKind::OVERSIZE);
-        let r = check(Some(&v), 1 << 20, b"[1,2,3]", &a, None, None);
+        let r = check(Some(&v), None, 1 << 20, b"[1,2,3]", &a, None, None);
         assert_eq!(r.violations[0].kind, ViolationKind::SCHEMA_VIOLATION);
         assert_eq!(r.violations[0].keyword.as_deref(), Some("type"));
+    }
+
+    #[test]
+    fn rules_run_on_payloads_that_passed_the_schema_on_both_paths() {
+        let contract =
+            crate::catalog::load_contract(std::path::Path::new("."), "generator").unwrap();
+        let sets = crate::audit::RuleSets::of_contract(&contract).unwrap();
+        let rules = sets.for_version(3).unwrap().rules;
+        let v = validator();
+        let dip = br#"{"generatorID":"generator1","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":-4}"#;
+        // The fast path (the id is a top-level key) and the full one (a nested pointer).
+        let nested = Attribution {
+            pointer: Some("/generatorID/x".into()),
+            ..attribution()
+        };
+        for a in [attribution(), nested] {
+            let ok = check(Some(&v), Some(rules), 1 << 20, OK, &a, None, None);
+            assert!(ok.violations.is_empty(), "{:?}", ok.violations);
+            let r = check(Some(&v), Some(rules), 1 << 20, dip, &a, None, None);
+            assert_eq!(r.violations.len(), 1, "{:?}", r.violations);
+            assert_eq!(r.violations[0].kind, ViolationKind::RULE_VIOLATION);
+            assert_eq!(
+                r.violations[0].keyword.as_deref(),
+                Some("fuel_not_negative")
+            );
+            // A schema violation is reported alone: rules run only on what passed.
+            let bad = br#"{"generatorID":"generator1","lat":1,"lon":2,"temperature":80,"pressure":300,"fuel":"-4"}"#;
+            let r = check(Some(&v), Some(rules), 1 << 20, bad, &a, None, None);
+            assert!(
+                r.violations
+                    .iter()
+                    .all(|v| v.kind == ViolationKind::SCHEMA_VIOLATION),
+                "{:?}",
+                r.violations
+            );
+        }
     }
 }

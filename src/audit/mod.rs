@@ -9,10 +9,12 @@ pub mod expect;
 pub mod inspect;
 pub mod ledger;
 pub mod report;
+pub mod rule_sets;
 pub mod scorecard;
 
 pub use inspect::Attribution;
 pub use report::AuditReport;
+pub use rule_sets::RuleSets;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
 use crate::capture;
@@ -95,6 +97,8 @@ pub struct Plan {
     pub kafka: Option<KafkaPlan>,
     /// Producer identity rules.
     pub attribution: Attribution,
+    /// The data-contract rules evaluated on each payload that passed its schema.
+    pub rules: RuleSets,
     /// Stop after this many messages over both transports.
     pub max_messages: Option<u64>,
     /// Stop after this long.
@@ -421,6 +425,10 @@ async fn read_mqtt(
     let mut stopped = stop.tx.subscribe();
     let max_bytes = plan.max_bytes;
     let mut lost: Option<(std::time::Instant, String)> = None;
+    let rules = plan.rules.for_version(version);
+    if let Some(borrowed) = rules.and_then(|r| r.borrowed_from) {
+        card.note_rules_borrowed(version, borrowed);
+    }
     while !stop.stopped() {
         let event = tokio::select! {
             _ = stopped.wait_for(|s| *s) => break,
@@ -434,6 +442,7 @@ async fn read_mqtt(
                 let channel = plan.attribution.from_topic(&m.topic);
                 let verdict = inspect::check(
                     Some(&validator),
+                    rules.map(|r| r.rules),
                     max_bytes,
                     &m.payload,
                     &plan.attribution,
@@ -483,7 +492,10 @@ async fn read_mqtt(
                         },
                     );
                 }
-                progress.add(TransportKind::Mqtt, !verdict.violations.is_empty());
+                progress.add(
+                    TransportKind::Mqtt,
+                    verdict.violations.iter().any(Violation::fails),
+                );
             }
             MqttEvent::Redelivered { topic } => {
                 tracing::debug!("MQTT: a message on {topic} delivered again (DUP), counted once");
@@ -830,8 +842,16 @@ fn read_kafka<L: SchemaLookup>(
                 }
             }
         };
+        let rules = match (&validator, version) {
+            (Some(_), Some(v)) => plan.rules.for_version(v),
+            _ => None,
+        };
+        if let (Some(borrowed), Some(v)) = (rules.and_then(|r| r.borrowed_from), version) {
+            card.note_rules_borrowed(v, borrowed);
+        }
         let mut verdict = inspect::check(
             validator.as_deref(),
+            rules.map(|r| r.rules),
             max_bytes,
             payload,
             &plan.attribution,
@@ -903,7 +923,10 @@ fn read_kafka<L: SchemaLookup>(
                 },
             );
         }
-        progress.add(TransportKind::Kafka, !verdict.violations.is_empty());
+        progress.add(
+            TransportKind::Kafka,
+            verdict.violations.iter().any(Violation::fails),
+        );
     }
     watch.finish(source.topic(), &mut card);
     if source.is_down() {

@@ -313,6 +313,7 @@ mod tests {
                 unexpected: 0,
                 false_alarms: 0,
                 faults: Vec::new(),
+                fleet_rules: Vec::new(),
             }
             .into(),
         );

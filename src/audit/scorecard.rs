@@ -3,6 +3,7 @@
 //! instances merge into one.
 
 use crate::transport::TransportKind;
+use crate::validate::rules::{Action, RuleFailure};
 use crate::validate::{Violation, ViolationKind};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,96 @@ pub struct TransportTotals {
     /// partition, an MQTT QoS 1 redelivery), not counted again.
     #[serde(default)]
     pub replayed: u64,
+    /// RULE_VIOLATIONs per data-contract rule, with what each rule's failure asks for.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, RuleTally>,
+}
+
+/// One data-contract rule's failures on one transport.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleTally {
+    /// Payloads that failed it (each CEL_FIELD field failing counts once).
+    pub violations: u64,
+    /// Of those, the rule could not be evaluated (a missing field, a type error).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub errors: u64,
+    /// What its onFailure asks for: ERROR, NONE (reported, not failing) or DLQ.
+    pub action: String,
+    /// For DLQ: the dead-letter topic Confluent's serializers would send the record to (the
+    /// audit never produces).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlq_topic: Option<String>,
+}
+
+impl RuleTally {
+    /// Whether its failures fail the run (every action but NONE).
+    pub fn fails(&self) -> bool {
+        self.action != "NONE"
+    }
+}
+
+/// Adds rule tallies up (a rule's action is the same wherever it was counted).
+fn add_rules(into: &mut BTreeMap<String, RuleTally>, from: &BTreeMap<String, RuleTally>) {
+    for (rule, t) in from {
+        let mine = into.entry(rule.clone()).or_insert_with(|| RuleTally {
+            violations: 0,
+            errors: 0,
+            ..t.clone()
+        });
+        mine.violations += t.violations;
+        mine.errors += t.errors;
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A failed rule as a report keeps it: the rule, its expression, the values it read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleRecord {
+    /// The rule's name.
+    pub rule: String,
+    /// Its expression.
+    pub expr: String,
+    /// ERROR, NONE or DLQ.
+    pub action: String,
+    /// For DLQ: the topic named in the rule's `params` (`dlq.topic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlq_topic: Option<String>,
+    /// For CEL_FIELD rules: the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The values of the fields the rule read.
+    #[serde(default)]
+    pub values: BTreeMap<String, serde_json::Value>,
+    /// The evaluation error, when the rule could not be evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// An action's name and, for DLQ, its topic.
+fn action_parts(action: &Action) -> (String, Option<String>) {
+    match action {
+        Action::ERROR => ("ERROR".into(), None),
+        Action::NONE => ("NONE".into(), None),
+        Action::DLQ(topic) => ("DLQ".into(), Some(topic.clone())),
+    }
+}
+
+impl From<&RuleFailure> for RuleRecord {
+    fn from(f: &RuleFailure) -> Self {
+        let (action, dlq_topic) = action_parts(&f.action);
+        RuleRecord {
+            rule: f.rule.clone(),
+            expr: f.expr.clone(),
+            action,
+            dlq_topic,
+            field: f.field.clone(),
+            values: f.values.clone(),
+            error: f.error.clone(),
+        }
+    }
 }
 
 /// A time a transport could not be read, or Kafka offsets of one partition it did not deliver.
@@ -104,6 +195,9 @@ pub struct ProducerCard {
     pub invalid: u64,
     /// Violations per kind.
     pub violations: BTreeMap<ViolationKind, u64>,
+    /// RULE_VIOLATIONs per data-contract rule.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, u64>,
     /// The contract's versions its valid-framed messages were judged by (Kafka: the version
     /// the record names, or the newest when it names a schema outside the contract's history;
     /// MQTT: the newest).
@@ -372,6 +466,9 @@ pub struct ViolationRecord {
     pub keyword: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// For RULE_VIOLATION: the rule, its expression, the values it read, its action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRecord>,
     /// The first bytes of the payload, base64.
     pub payload_excerpt: String,
 }
@@ -405,6 +502,11 @@ pub struct Scorecard {
     /// Violations not kept in `violations` because of the cap.
     #[serde(default)]
     pub violations_not_shown: u64,
+    /// Schema versions whose payloads were checked against another version's data-contract
+    /// rules (the newest's), because the contract's history holds no rule set of their own:
+    /// version → the version whose rules stood in.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules_borrowed: BTreeMap<i32, i32>,
     /// Per-message records for `--expect` (not written to reports).
     #[serde(skip)]
     pub seen: Vec<Seen>,
@@ -443,12 +545,25 @@ impl Scorecard {
     ) {
         let totals = self.summary.entry(transport).or_default();
         totals.messages += 1;
-        let invalid = !violations.is_empty();
+        // A rule whose onFailure is NONE reports without making the message invalid.
+        let invalid = violations.iter().any(Violation::fails);
         if invalid {
             totals.invalid += 1;
         }
         for v in violations {
             *totals.violations.entry(v.kind).or_default() += 1;
+            if let Some(f) = &v.rule {
+                let tally = totals.rules.entry(f.rule.clone()).or_insert_with(|| {
+                    let (action, dlq_topic) = action_parts(&f.action);
+                    RuleTally {
+                        action,
+                        dlq_topic,
+                        ..RuleTally::default()
+                    }
+                });
+                tally.violations += 1;
+                tally.errors += u64::from(f.error.is_some());
+            }
         }
         let key = (transport, producer.to_string());
         let i = match self.index.get(&key) {
@@ -460,6 +575,7 @@ impl Scorecard {
                     messages: 0,
                     invalid: 0,
                     violations: BTreeMap::new(),
+                    rules: BTreeMap::new(),
                     schema_versions: BTreeSet::new(),
                     other_schemas: BTreeSet::new(),
                     first_seen_millis: origin.at_millis,
@@ -511,6 +627,9 @@ impl Scorecard {
         }
         for v in violations {
             *card.violations.entry(v.kind).or_default() += 1;
+            if let Some(f) = &v.rule {
+                *card.rules.entry(f.rule.clone()).or_default() += 1;
+            }
             if self.violations.len() < self.cap {
                 let excerpt = &payload[..payload.len().min(EXCERPT_BYTES)];
                 self.violations.push(ViolationRecord {
@@ -523,6 +642,7 @@ impl Scorecard {
                     pointer: v.pointer.clone(),
                     keyword: v.keyword.clone(),
                     message: v.message.clone(),
+                    rule: v.rule.as_deref().map(RuleRecord::from),
                     payload_excerpt: base64::engine::general_purpose::STANDARD.encode(excerpt),
                 });
             } else {
@@ -618,8 +738,15 @@ impl Scorecard {
                     String::new()
                 }
             ),
+            rule: None,
             payload_excerpt: String::new(),
         });
+    }
+
+    /// Notes that payloads judged by schema version `version` were checked against the rules
+    /// of version `rules_of`, the history holding no rule set for `version`.
+    pub fn note_rules_borrowed(&mut self, version: i32, rules_of: i32) {
+        self.rules_borrowed.entry(version).or_insert(rules_of);
     }
 
     /// Whether a transport was still lost when the audit ended.
@@ -680,6 +807,10 @@ impl Scorecard {
             }
             s.gaps.extend(o.gaps);
             s.replayed += o.replayed;
+            add_rules(&mut s.rules, &o.rules);
+        }
+        for (v, of) in other.rules_borrowed {
+            self.rules_borrowed.entry(v).or_insert(of);
         }
         if self.index.len() != self.producers.len() {
             self.reindex();
@@ -693,6 +824,9 @@ impl Scorecard {
                     mine.invalid += card.invalid;
                     for (k, n) in card.violations {
                         *mine.violations.entry(k).or_default() += n;
+                    }
+                    for (r, n) in card.rules {
+                        *mine.rules.entry(r).or_default() += n;
                     }
                     mine.schema_versions.extend(card.schema_versions);
                     mine.other_schemas.extend(card.other_schemas);
@@ -798,11 +932,32 @@ impl Scorecard {
         all
     }
 
-    /// Whether any violation of one of `kinds` was counted (the `--fail-on` test).
+    /// Failures per data-contract rule over every transport, with the rule's action.
+    pub fn violations_by_rule(&self) -> BTreeMap<String, RuleTally> {
+        let mut all = BTreeMap::new();
+        for t in self.summary.values() {
+            add_rules(&mut all, &t.rules);
+        }
+        all
+    }
+
+    /// Whether any violation of one of `kinds` that fails was counted (the `--fail-on` test):
+    /// a RULE_VIOLATION of a rule whose onFailure is NONE is reported, never failing.
     pub fn has_violations_of(&self, kinds: &std::collections::BTreeSet<ViolationKind>) -> bool {
-        self.violations_by_kind()
-            .iter()
-            .any(|(k, n)| *n > 0 && kinds.contains(k))
+        let reported_only: u64 = self
+            .violations_by_rule()
+            .values()
+            .filter(|t| !t.fails())
+            .map(|t| t.violations)
+            .sum();
+        self.violations_by_kind().iter().any(|(k, n)| {
+            let failing = if *k == ViolationKind::RULE_VIOLATION {
+                n.saturating_sub(reported_only)
+            } else {
+                *n
+            };
+            failing > 0 && kinds.contains(k)
+        })
     }
 }
 
@@ -865,6 +1020,125 @@ mod tests {
         let json = serde_json::to_value(&a).unwrap();
         let back: Scorecard = serde_json::from_value(json).unwrap();
         assert_eq!(back.messages(), 4);
+    }
+
+    fn broken(rule: &str, action: Action, fuel: i64) -> Violation {
+        Violation::rule(RuleFailure {
+            rule: rule.into(),
+            expr: "message.fuel >= 0".into(),
+            action,
+            field: None,
+            values: [("message.fuel".to_string(), serde_json::json!(fuel))].into(),
+            error: None,
+        })
+    }
+
+    #[test]
+    fn counts_rule_violations_per_rule_and_producer_through_a_merge() {
+        let o = Origin {
+            topic: "t",
+            ..Origin::default()
+        };
+        let fuel = || broken("fuel_not_negative", Action::ERROR, -3);
+        let reported = || broken("fuel_reported", Action::NONE, -3);
+        let mut a = Scorecard::new(10, false);
+        a.record(TransportKind::Mqtt, &o, "g1", Some(3), b"{}", &[fuel()]);
+        a.record(
+            TransportKind::Mqtt,
+            &o,
+            "g2",
+            Some(3),
+            b"{}",
+            &[fuel(), reported()],
+        );
+        a.record(TransportKind::Mqtt, &o, "g2", Some(3), b"{}", &[reported()]);
+        let mut b = Scorecard::new(10, false);
+        b.record(TransportKind::Kafka, &o, "g1", Some(1), b"{}", &[fuel()]);
+        b.record(TransportKind::Mqtt, &o, "g1", Some(3), b"{}", &[fuel()]);
+        b.note_rules_borrowed(1, 3);
+        // Through a report's JSON, as `report merge` reads it.
+        let b: Scorecard = serde_json::from_value(serde_json::to_value(&b).unwrap()).unwrap();
+        a.merge(b);
+        a.sort();
+
+        let mqtt = &a.summary[&TransportKind::Mqtt];
+        assert_eq!(
+            (mqtt.messages, mqtt.invalid),
+            (4, 3),
+            "NONE alone fails nothing"
+        );
+        assert_eq!(mqtt.violations[&ViolationKind::RULE_VIOLATION], 5);
+        assert_eq!(mqtt.rules["fuel_not_negative"].violations, 3);
+        assert_eq!(mqtt.rules["fuel_reported"].violations, 2);
+        assert_eq!(mqtt.rules["fuel_reported"].action, "NONE");
+        let by_rule = a.violations_by_rule();
+        assert_eq!(
+            by_rule["fuel_not_negative"].violations, 4,
+            "both transports"
+        );
+        let card = |t, p: &str| {
+            a.producers
+                .iter()
+                .find(|c| c.transport == t && c.producer == p)
+                .unwrap()
+        };
+        assert_eq!(
+            card(TransportKind::Mqtt, "g1").rules,
+            [("fuel_not_negative".to_string(), 2)].into()
+        );
+        assert_eq!(
+            card(TransportKind::Mqtt, "g2").rules,
+            [
+                ("fuel_not_negative".to_string(), 1),
+                ("fuel_reported".to_string(), 2)
+            ]
+            .into()
+        );
+        assert_eq!(
+            card(TransportKind::Kafka, "g1").rules["fuel_not_negative"],
+            1
+        );
+        assert_eq!(a.rules_borrowed, [(1, 3)].into());
+        // The rule, its expression and the values it read are kept with each violation.
+        let kept = a.violations[0].rule.as_ref().unwrap();
+        assert_eq!(
+            (kept.rule.as_str(), kept.expr.as_str(), kept.action.as_str()),
+            ("fuel_not_negative", "message.fuel >= 0", "ERROR")
+        );
+        assert_eq!(kept.values["message.fuel"], -3);
+
+        let rule_kind: BTreeSet<ViolationKind> = [ViolationKind::RULE_VIOLATION].into();
+        assert!(a.has_violations_of(&rule_kind));
+        let mut only_reported = Scorecard::new(10, false);
+        only_reported.record(TransportKind::Mqtt, &o, "g2", Some(3), b"{}", &[reported()]);
+        assert!(
+            !only_reported.has_violations_of(&rule_kind),
+            "a NONE rule never fails the run"
+        );
+        assert_eq!(only_reported.summary[&TransportKind::Mqtt].invalid, 0);
+    }
+
+    #[test]
+    fn a_dlq_rule_names_its_topic() {
+        let mut a = Scorecard::new(10, false);
+        let dlq = broken("pressure_plausible", Action::DLQ("gen-dlq".into()), 1);
+        a.record(
+            TransportKind::Kafka,
+            &Origin::default(),
+            "g1",
+            Some(3),
+            b"{}",
+            &[dlq],
+        );
+        let t = &a.summary[&TransportKind::Kafka].rules["pressure_plausible"];
+        assert_eq!(
+            (t.action.as_str(), t.dlq_topic.as_deref()),
+            ("DLQ", Some("gen-dlq"))
+        );
+        assert!(t.fails());
+        assert_eq!(a.summary[&TransportKind::Kafka].invalid, 1);
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(json["violations"][0]["rule"]["dlq_topic"], "gen-dlq");
     }
 
     #[test]

@@ -47,6 +47,14 @@ A Kafka record framed with a schema of the contract's subject that the contract'
 (schemas/...) does not hold is UNGOVERNED_SCHEMA; one of another subject is WRONG_SUBJECT (which \
 takes precedence). Either is judged by the schema it names and by the contract's newest version.
 
+Every payload that passed its schema is checked against the contract's data-contract rules \
+([[rules]]: CEL and CEL_FIELD conditions of mode READ, WRITE or WRITEREAD): a failure, or a rule \
+that cannot be evaluated on it, is RULE_VIOLATION with the rule, its expression and the values \
+it read, counted per rule and per producer. onFailure NONE reports without failing; DLQ names \
+the dead-letter topic Confluent's serializers would use (the audit never produces). The rules \
+are the newest version's; a record framed with an older version is checked against them too, \
+and the scorecard says so.
+
 Examples:
   schemactl audit --mqtt mqtt://127.0.0.1 --duration 1m
   schemactl audit --kafka 127.0.0.1:9092 --registry http://127.0.0.1:8081 --from-beginning \\
@@ -142,6 +150,9 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let fail_on = fail_kinds(&args.fail_on)?;
     let contract = pick_contract(cli, args.contract.as_deref())?;
     let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let rules = crate::audit::RuleSets::of_contract(&contract)
+        .map_err(|e| anyhow!(e))
+        .input()?;
     let mqtt_cfg = args.mqtt.config();
     let kafka_cfg = args.kafka.config()?;
     if mqtt_cfg.is_none() && kafka_cfg.is_none() {
@@ -215,6 +226,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         mqtt,
         kafka,
         attribution: Attribution::of(&contract),
+        rules,
         max_messages: args.max_messages,
         duration: args.duration,
         idle: args.idle,

@@ -15,12 +15,13 @@ use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 /// Misbehaving producers by default: some break the schema, one sends junk, one uses a schema id
-/// the registry never issued; and generator 7 is given away by its channel (see
-/// [`default_faults`]).
+/// the registry never issued, one sends readings only a data-contract rule refuses; and
+/// generator 7 is given away by its channel (see [`default_faults`]).
 const DEFAULT_FAULTS: &str = "wrong-type=2:0.3,missing-field=3:0.2,out-of-range=5:0.3,\
-not-json=6:0.1,unknown-schema-id=8:0.5";
+not-json=6:0.1,unknown-schema-id=8:0.5,rule-break=9:0.2";
 
-/// The default faults for `contract`: generator 7 keys its Kafka records by its id where the
+/// The default faults for `contract` (rule-break where it carries a rule that catches one):
+/// generator 7 keys its Kafka records by its id where the
 /// contract says keys are UUIDs, or else sends payloads naming another producer than its key or
 /// topic, where those name the producer.
 fn default_faults(contract: &crate::catalog::Contract) -> String {
@@ -32,7 +33,11 @@ fn default_faults(contract: &crate::catalog::Contract) -> String {
     } else {
         ""
     };
-    format!("{DEFAULT_FAULTS}{channel}")
+    let mut faults = format!("{DEFAULT_FAULTS}{channel}");
+    if contract.rules.is_empty() {
+        faults = faults.replace(",rule-break=9:0.2", "");
+    }
+    faults
 }
 
 /// Arguments of `demo`.
@@ -41,10 +46,13 @@ fn default_faults(contract: &crate::catalog::Contract) -> String {
 Everything runs in this process on 127.0.0.1, on free ports: a schema registry, a small MQTT \
 3.1.1 broker (for the demo only) and librdkafka's mock Kafka cluster. The contract's newest \
 schema is registered, the fleet produces to both transports, and the audit scores every \
-producer; the demo then compares what the audit found with the faults it injected.
+producer; the demo then compares what the audit found with the faults it injected. A rule the \
+fleet's own readings break (the generators' fuel level dips below zero before each refill, \
+which fuel_not_negative reports) is the fleet's own finding, said apart: it makes no generator \
+a misbehaving one.
 
-Exit codes: 0 the audit found exactly the misbehaving generators, 1 it did not, 3 a service \
-could not start.
+Exit codes: 0 the audit found exactly the misbehaving generators (and every reading that \
+breaks a rule on the fleet's own account), 1 it did not, 3 a service could not start.
 
 Examples:
   schemactl demo
@@ -60,8 +68,9 @@ pub struct Args {
     #[arg(long, default_value_t = 10.0, value_name = "R")]
     pub rate: f64,
     /// Misbehaving producers (as `simulate --faults`; default: wrong-type=2:0.3,
-    /// missing-field=3:0.2, out-of-range=5:0.3, not-json=6:0.1, unknown-schema-id=8:0.5, and
-    /// key-not-uuid=7:0.2 or identity-mismatch=7:0.2 as the contract's key and topics allow).
+    /// missing-field=3:0.2, out-of-range=5:0.3, not-json=6:0.1, unknown-schema-id=8:0.5,
+    /// rule-break=9:0.2 where the contract has rules, and key-not-uuid=7:0.2 or
+    /// identity-mismatch=7:0.2 as the contract's key and topics allow).
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<String>,
     /// Seed of the stream.
@@ -226,11 +235,35 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         contract.name, contract.subject
     );
     write!(stdout, "{}", scorecard_text(card, &title)).input()?;
-    // Compare with the ground truth: which generators did the audit flag?
+    // Compare with the ground truth: which generators did the audit flag? A rule the fleet's
+    // own readings break (the manifest says which) flags no generator: it is the fleet's.
+    let fleet_rules: std::collections::BTreeSet<&str> = outcome
+        .score
+        .fleet_rules
+        .iter()
+        .map(|r| r.rule.as_str())
+        .collect();
     let mut flagged: BTreeMap<&str, u64> = BTreeMap::new();
     for p in &card.producers {
-        if p.invalid > 0 {
-            *flagged.entry(p.producer.as_str()).or_default() += p.invalid;
+        let beyond_the_fleet: u64 = p
+            .violations
+            .iter()
+            .filter(|(k, _)| **k != crate::validate::ViolationKind::RULE_VIOLATION)
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            + p.rules
+                .iter()
+                .filter(|(r, _)| !fleet_rules.contains(r.as_str()))
+                .filter(|(r, _)| {
+                    card.summary
+                        .get(&p.transport)
+                        .and_then(|t| t.rules.get(*r))
+                        .is_none_or(|t| t.fails())
+                })
+                .map(|(_, n)| n)
+                .sum::<u64>();
+        if beyond_the_fleet > 0 {
+            *flagged.entry(p.producer.as_str()).or_default() += beyond_the_fleet;
         }
     }
     // Where only the payload names its sender (one topic, UUID keys), a payload that is not
@@ -304,10 +337,37 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     if !wrongly.is_empty() {
         writeln!(stdout, "flagged but compliant: {}", wrongly.join(", ")).input()?;
     }
+    let mut fleet_missed = false;
+    for r in &outcome.score.fleet_rules {
+        let generators: std::collections::BTreeSet<&str> = card
+            .producers
+            .iter()
+            .filter(|p| p.rules.contains_key(&r.rule))
+            .map(|p| p.producer.as_str())
+            .collect();
+        let doc = contract
+            .rules
+            .iter()
+            .find(|c| c.name == r.rule)
+            .and_then(|c| c.doc.as_deref())
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default();
+        writeln!(
+            stdout,
+            "the fleet's own readings: {} of {} that break rule {} as its producers make them reported, from {} generator(s){doc}",
+            r.detected,
+            r.expected,
+            r.rule,
+            generators.len()
+        )
+        .input()?;
+        fleet_missed |= r.detected != r.expected;
+    }
     writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64()).input()?;
     Ok(
         if missed.is_empty()
             && wrongly.is_empty()
+            && !fleet_missed
             && card.messages() == outcome.sent.mqtt + outcome.sent.kafka
         {
             Exit::Pass

@@ -274,6 +274,46 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
             );
         }
     }
+    let rules = card.violations_by_rule();
+    if !rules.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<28} {:<8} {:>10}  PRODUCERS",
+            "RULE", "ACTION", "VIOLATIONS"
+        );
+        for (rule, t) in &rules {
+            let producers = card
+                .producers
+                .iter()
+                .filter_map(|p| {
+                    p.rules
+                        .get(rule)
+                        .map(|n| format!("{}/{}×{n}", p.producer, p.transport.name()))
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let action = match &t.dlq_topic {
+                Some(topic) => format!("DLQ → {topic}"),
+                None => t.action.clone(),
+            };
+            let errors = if t.errors > 0 {
+                format!(" ({} could not be evaluated)", t.errors)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "{rule:<28} {action:<8} {:>10}  {producers}{errors}",
+                t.violations
+            );
+        }
+    }
+    for (version, of) in &card.rules_borrowed {
+        let _ = writeln!(
+            out,
+            "rules: payloads of v{version} were checked against v{of}'s rules (the contract's history holds no rule set for v{version})"
+        );
+    }
     for v in card
         .violations
         .iter()
@@ -352,6 +392,13 @@ pub fn score_text(s: &Score) -> String {
             f.false_positives,
             percent(f.precision),
             percent(f.recall)
+        );
+    }
+    for r in &s.fleet_rules {
+        let _ = writeln!(
+            out,
+            "the fleet's own readings break rule {}: {} expected (as its firmware sends them, not a fault), {} reported",
+            r.rule, r.expected, r.detected
         );
     }
     let _ = writeln!(

@@ -18,16 +18,25 @@ use std::time::Duration;
 #[command(after_long_help = "\
 Faults (--faults): missing-field, wrong-type, out-of-range, not-json, truncated, binary, \
 no-wire-header, unknown-schema-id, foreign-schema-id, key-not-uuid (Kafka only), \
-identity-mismatch, oversize. missing-field and wrong-type pick the last required field the \
+identity-mismatch, oversize, rule-break. missing-field and wrong-type pick the last required field the \
 contract's [simulator] fills (fuel for the generators); out-of-range breaks the first bound the \
 newest schema states, a minimum or maximum, else an enum (v3's status for the generators, whose \
 numbers have no range); identity-mismatch needs a contract whose Kafka key or MQTT topic level \
-names the producer, key-not-uuid one whose key is a UUID. \
+names the producer, key-not-uuid one whose key is a UUID. rule-break sends a reading the schema \
+accepts and a data-contract rule ([[rules]]) refuses: a number the [simulator] draws afresh or \
+walks set one to two range widths outside its range (a broken sensor; for the generators an \
+implausible temperature or pressure), where a rule of the contract refuses it; a contract with no \
+such rule refuses the fault. \
 Write FAULT=GENERATOR[:SHARE] (comma-separated; SHARE of that generator's messages, default 0.5), \
 or all[:SHARE]: generator 1 stays compliant and every fault gets a generator of its own after it \
 (generator 2 the first fault listed above, and so on), so `all` needs one generator more than \
 there are faults, which is the fleet size when --generators is not given. A fault naming a \
 generator beyond --generators is an error, never a larger fleet.
+
+With --manifest, each line also names the rules the reading itself breaks as the fleet makes \
+it (fleet_rules: the generators' fuel level dips below zero once per refill cycle, which \
+fuel_not_negative reports), where the audit checks its values: `audit --expect` counts those as \
+the fleet's own expected findings, not as false alarms.
 
 The registry is only read: the contract's newest schema is looked up under its subject \
 (POST /subjects/S), and a registry that lacks it stops the run (register it with \

@@ -5,15 +5,17 @@
 
 pub mod mqtt_broker;
 
+use crate::audit::expect::Score;
 use crate::audit::{self, Attribution, KafkaPlan, MqttPlan, Plan, Progress, Scorecard};
 use crate::catalog::Contract;
+use crate::simulate::manifest;
 use crate::simulate::run::{self as sim, Summary};
 use crate::simulate::{Fault, FaultPlan};
 use crate::transport::kafka::{KafkaConfig, StartAt};
 use crate::transport::mqtt::MqttConfig;
 use crate::validate::PayloadValidator;
 use crate::validate::resolver::SchemaLookup;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// What the demo runs.
@@ -53,6 +55,27 @@ pub struct DemoOutcome {
     pub sent: Summary,
     /// The generators the simulator made misbehave, and how (the ground truth).
     pub misbehaving: Vec<(String, Fault)>,
+    /// The audit scored against the simulator's manifest: among others, the rules the fleet's
+    /// own readings break (its below-zero dip), expected and reported.
+    pub score: Score,
+}
+
+/// The simulator's manifest, kept in memory.
+#[derive(Clone, Default)]
+struct InMemory(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for InMemory {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("the manifest's lock is poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The largest payload the demo's audit accepts (oversized payloads are made just above it).
@@ -109,12 +132,13 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
             history: audit::contract_history(contract)?,
         }),
         attribution: Attribution::of(contract),
+        rules: audit::RuleSets::of_contract(contract)?,
         max_messages: None,
         duration: None,
         idle: None,
         max_bytes: MAX_PAYLOAD,
         max_violations: 1000,
-        keep_seen: false,
+        keep_seen: true,
         connect_timeout: Duration::from_secs(10),
         allow_empty: true,
     };
@@ -168,7 +192,13 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         register: true,
         create_topic: None,
     };
-    let simulation = sim::run(sim_plan, Some(&registry), None, std::future::pending());
+    let truth = InMemory::default();
+    let simulation = sim::run(
+        sim_plan,
+        Some(&registry),
+        Some(Box::new(truth.clone())),
+        std::future::pending(),
+    );
     tokio::pin!(simulation);
     let mut every = tokio::time::interval(Duration::from_millis(500));
     let sent = loop {
@@ -188,9 +218,19 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+    let text = String::from_utf8(truth.0.lock().map_err(|e| e.to_string())?.clone())
+        .map_err(|e| e.to_string())?;
+    let lines = manifest::parse(&text, "the demo's manifest")?;
+    let both = [
+        crate::transport::TransportKind::Mqtt,
+        crate::transport::TransportKind::Kafka,
+    ]
+    .into();
+    let score = audit::expect::score(&lines, &card.seen, &both);
     Ok(DemoOutcome {
         card,
         sent,
         misbehaving,
+        score,
     })
 }

@@ -36,11 +36,15 @@ pub enum Fault {
     KeyNotUuid,
     /// A payload larger than the audit's limit.
     Oversize,
+    /// A reading the schema accepts but a data-contract rule refuses: a number the contract's
+    /// `[simulator]` draws far outside its range (a broken sensor), where a rule of the contract
+    /// catches it (for the generators: an implausible temperature or pressure).
+    RuleBreak,
 }
 
 impl Fault {
     /// Every fault.
-    pub const ALL: [Fault; 12] = [
+    pub const ALL: [Fault; 13] = [
         Fault::MissingField,
         Fault::WrongType,
         Fault::OutOfRange,
@@ -53,6 +57,7 @@ impl Fault {
         Fault::IdentityMismatch,
         Fault::KeyNotUuid,
         Fault::Oversize,
+        Fault::RuleBreak,
     ];
 
     /// The kebab-case name used on the command line and in manifests.
@@ -70,6 +75,7 @@ impl Fault {
             Fault::IdentityMismatch => "identity-mismatch",
             Fault::KeyNotUuid => "key-not-uuid",
             Fault::Oversize => "oversize",
+            Fault::RuleBreak => "rule-break",
         }
     }
 
@@ -115,7 +121,18 @@ impl Fault {
             Fault::IdentityMismatch => ViolationKind::IDENTITY_MISMATCH,
             Fault::KeyNotUuid => ViolationKind::KEY_NOT_UUID,
             Fault::Oversize => ViolationKind::OVERSIZE,
+            Fault::RuleBreak => ViolationKind::RULE_VIOLATION,
         }
+    }
+
+    /// Whether an audit still checks the reading's values against the contract's schema and
+    /// rules: the fault is in the framing the audit resolves, the key or the producer's id, or
+    /// is a rule break. So a rule the reading itself breaks is reported on it too.
+    pub fn keeps_the_reading_checked(self) -> bool {
+        matches!(
+            self,
+            Fault::IdentityMismatch | Fault::KeyNotUuid | Fault::ForeignSchemaId | Fault::RuleBreak
+        )
     }
 
     /// Whether a reported violation is this fault's signature: the kind, and for faults sharing

@@ -7,6 +7,8 @@ use super::fault::{Fault, FaultPlan};
 use crate::catalog::{FieldKind, Numbers, Range, ReadingModel};
 use crate::compat::Schema;
 use crate::transport::TransportKind;
+use crate::validate::PayloadValidator;
+use crate::validate::rules::RuleEngine;
 use serde_json::{Map, Value, json};
 
 /// A small, fast, seedable generator (SplitMix64): the stream must not change with a
@@ -144,6 +146,25 @@ impl Breach {
     }
 }
 
+/// A reading a rule-break fault sends: `field` set to a number `beyond` its model range by one
+/// to two widths of that range (upwards when `beyond` is positive), which the schema accepts
+/// and a rule of the contract refuses at both ends.
+#[derive(Clone, Debug, PartialEq)]
+struct Implausible {
+    field: String,
+    /// The range's end the value lies beyond.
+    from: f64,
+    /// The range's width, signed: the direction.
+    beyond: f64,
+    numbers: Numbers,
+}
+
+impl Implausible {
+    fn value(&self, at: f64) -> Value {
+        number(self.from + self.beyond * (1.0 + at), self.numbers)
+    }
+}
+
 /// What a generator's fault does to one message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Faulted {
@@ -165,6 +186,8 @@ pub struct Fleet {
     missing: Option<String>,
     /// The number field a wrong-type fault sends as a string.
     wrong_type: Option<String>,
+    /// The readings a rule-break fault sends (see [`Fleet::with_rules`]).
+    implausible: Vec<Implausible>,
 }
 
 impl Fleet {
@@ -269,7 +292,66 @@ impl Fleet {
             breach,
             missing,
             wrong_type,
+            implausible: Vec::new(),
         })
+    }
+
+    /// Gives the rule-break fault its readings: for every number the model draws afresh or
+    /// walks (never a counter, whose level the fleet's own readings already take below its
+    /// mark), a value one to two range widths above or below the range, kept where the newest
+    /// schema (`validator`) accepts it and a rule of the contract (`rules`) refuses it. A plan
+    /// with rule-break faults and no such reading is refused.
+    pub fn with_rules(
+        mut self,
+        rules: &RuleEngine,
+        validator: &PayloadValidator,
+    ) -> Result<Fleet, String> {
+        if !self
+            .generators
+            .iter()
+            .any(|g| g.faults.iter().any(|f| f.0 == Fault::RuleBreak))
+        {
+            return Ok(self);
+        }
+        // A reading of a copy, so the fleet's own stream stays as the seed makes it.
+        let sample = self.clone().read(0).payload;
+        for field in &self.model.fields {
+            let (range, numbers) = match &field.kind {
+                FieldKind::Draw { range, numbers } | FieldKind::Walk { range, numbers, .. } => {
+                    (*range, *numbers)
+                }
+                _ => continue,
+            };
+            let width = (range.max - range.min).max(1.0);
+            for (from, beyond) in [(range.max, width), (range.min, -width)] {
+                let candidate = Implausible {
+                    field: field.name.clone(),
+                    from,
+                    beyond,
+                    numbers,
+                };
+                let refused = [0.0, 1.0].iter().all(|at| {
+                    let mut p = sample.clone();
+                    p[&field.name] = candidate.value(*at);
+                    let bytes = serde_json::to_vec(&p).unwrap_or_default();
+                    validator.is_valid(&bytes) && !rules.passes(&bytes)
+                });
+                if refused {
+                    self.implausible.push(candidate);
+                }
+            }
+        }
+        if self.implausible.is_empty() {
+            return Err(format!(
+                "rule-break: no rule of the contract refuses a reading whose number lies outside the [simulator] range it is drawn in{}\nhelp: add a [[rules]] entry that bounds such a field (e.g. message.temperature <= 90), or leave rule-break out of --faults (`all` includes it: name the faults one by one)",
+                if rules.is_empty() {
+                    " (the contract has no rule schemactl evaluates)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        Ok(self)
     }
 
     /// The number of generators.
@@ -368,6 +450,7 @@ impl Fleet {
             // Always draw, so the stream does not depend on which faults apply.
             let draw = self.rng.unit();
             let applies = fault.applies_to(transport)
+                && (fault != Fault::RuleBreak || !self.implausible.is_empty())
                 && (fault != Fault::IdentityMismatch
                     || possible.identity_mismatch && self.model.id_field().is_some())
                 && (fault != Fault::KeyNotUuid || possible.key_not_uuid);
@@ -449,6 +532,14 @@ impl Fleet {
                 };
                 if let Some(field) = self.model.id_field() {
                     payload[field] = json!(other);
+                }
+                serde_json::to_vec(&payload).unwrap_or_default()
+            }
+            Some(Fault::RuleBreak) => {
+                let pick = (self.rng.unit() * self.implausible.len() as f64) as usize;
+                let at = self.rng.unit();
+                if let Some(i) = self.implausible.get(pick) {
+                    payload[&i.field] = i.value(at);
                 }
                 serde_json::to_vec(&payload).unwrap_or_default()
             }
@@ -670,6 +761,70 @@ mod tests {
         let err = Fleet::new(&model, &history[0], 1, 1, &no_faults(), 2048).unwrap_err();
         assert!(
             err.contains("requires \"fuel\"") && err.contains("[simulator]"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rule_breaks_keep_the_schema_and_break_a_rule_of_the_contract() {
+        let (model, history) = generator();
+        let schema = history.last().unwrap();
+        let contract =
+            crate::catalog::load_contract(std::path::Path::new("."), "generator").unwrap();
+        let rules = RuleEngine::new(&contract.rules, schema.document(), None).unwrap();
+        let v = PayloadValidator::new(schema).unwrap();
+        let plan = FaultPlan::parse("rule-break=1:1").unwrap();
+        let mut fleet = Fleet::new(&model, schema, 2, 3, &plan, 2048)
+            .unwrap()
+            .with_rules(&rules, &v)
+            .unwrap();
+        let mut broken = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let r = fleet.read(0);
+            let out = fleet.apply(&r, TransportKind::Mqtt, Possible::default());
+            assert_eq!(out.fault, Some(Fault::RuleBreak));
+            assert!(v.check(&out.bytes).is_empty(), "schema-valid");
+            let sent: Value = serde_json::from_slice(&out.bytes).unwrap();
+            // Beyond what the reading itself breaks (its below-zero dip, now and then).
+            let own: Vec<String> = rules
+                .check(&r.payload)
+                .into_iter()
+                .map(|f| f.rule)
+                .collect();
+            let failed: Vec<String> = rules
+                .check(&sent)
+                .into_iter()
+                .map(|f| f.rule)
+                .filter(|f| !own.contains(f))
+                .collect();
+            assert!(!failed.is_empty(), "{sent}");
+            broken.extend(failed);
+            // Only one number is moved, never the fuel level (the fleet's own dip's field).
+            assert_eq!(sent["fuel"], r.payload["fuel"]);
+        }
+        assert_eq!(
+            broken,
+            ["pressure_plausible", "temperature_plausible"]
+                .map(String::from)
+                .into(),
+            "both plausibility rules"
+        );
+        // A compliant generator beside it sends no rule break.
+        let r = fleet.read(1);
+        assert_eq!(
+            fleet
+                .apply(&r, TransportKind::Mqtt, Possible::default())
+                .fault,
+            None
+        );
+        // Without a rule that catches such a reading, the fault is refused.
+        let none = RuleEngine::new(&[], schema.document(), None).unwrap();
+        let err = Fleet::new(&model, schema, 1, 3, &plan, 2048)
+            .unwrap()
+            .with_rules(&none, &v)
+            .unwrap_err();
+        assert!(
+            err.contains("rule-break") && err.contains("[[rules]]"),
             "{err}"
         );
     }

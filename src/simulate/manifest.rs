@@ -33,6 +33,11 @@ pub struct ManifestLine {
     /// whatever order it arrives in and whichever instance of a group reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The data-contract rules the reading itself breaks, as the fleet's firmware makes it
+    /// (the generators' below-zero fuel level before a refill), where the audit checks its
+    /// values: RULE_VIOLATIONs the audit must report as the fleet's, never false alarms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fleet_rules: Vec<String>,
 }
 
 /// A message body's fingerprint (the MQTT payload, the Kafka value): the first 8 bytes of its
@@ -55,17 +60,21 @@ pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, String> {
 pub fn read_with_digest(path: &std::path::Path) -> Result<(Vec<ManifestLine>, String), String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
-    let lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, l)| {
-            serde_json::from_str(l)
-                .map_err(|e| format!("{}:{}: not a manifest line: {e}", path.display(), n + 1))
-        })
-        .collect::<Result<Vec<ManifestLine>, String>>()?;
+    let lines = parse(&text, &path.display().to_string())?;
     Ok((
         lines,
         format!("sha256:{}", hex(&openssl::sha::sha256(text.as_bytes()))),
     ))
+}
+
+/// Parses a manifest's text; `name` names it in errors.
+pub fn parse(text: &str, name: &str) -> Result<Vec<ManifestLine>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| format!("{name}:{}: not a manifest line: {e}", n + 1))
+        })
+        .collect()
 }

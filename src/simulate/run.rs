@@ -9,7 +9,9 @@ use crate::catalog::{Contract, KafkaKey};
 use crate::transport::kafka::{KafkaConfig, KafkaSink, NewTopicSpec, TopicState};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
+use crate::validate::PayloadValidator;
 use crate::validate::resolver::SchemaLookup;
+use crate::validate::rules::RuleEngine;
 use crate::validate::wire::{VALUE_SCHEMA_ID_HEADER, encode_v0, guid_header};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -284,6 +286,21 @@ pub async fn run_counting<L: SchemaLookup>(
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
     let schema = crate::compat::Schema::parse(schema_doc)
         .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
+    // The contract's rules: what the rule-break fault breaks, and which rules the fleet's own
+    // readings break (written down in the manifest, so they are expected, not false alarms).
+    let rules = RuleEngine::new(
+        &plan.contract.rules,
+        schema.document(),
+        plan.contract.metadata.as_ref(),
+    )
+    .map_err(|(name, e)| {
+        SimulateError::Input(format!(
+            "{}: rule \"{name}\": {e}",
+            plan.contract.file.display()
+        ))
+    })?;
+    let validator = PayloadValidator::new(&schema)
+        .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
     // A fault plan that names generators the fleet does not have is an error, never a larger
     // fleet than asked for.
     let needed = plan.faults.generators_needed();
@@ -307,6 +324,7 @@ pub async fn run_counting<L: SchemaLookup>(
         &plan.faults,
         plan.oversize_bytes,
     )
+    .and_then(|f| f.with_rules(&rules, &validator))
     .map_err(SimulateError::Input)?;
     let contract = &plan.contract;
     let attribution = Attribution::of(contract);
@@ -516,6 +534,20 @@ pub async fn run_counting<L: SchemaLookup>(
         let Some(due) = due else { break };
         for g in due {
             let reading = fleet.read(g);
+            // The rules the reading breaks as the fleet's firmware makes it (the generators'
+            // below-zero dip before a refill): reported wherever the audit checks it.
+            let breaks = if manifest_writer_on {
+                fleet_rules(&rules, &reading.payload)
+            } else {
+                Vec::new()
+            };
+            let fleet_rules_of = |fault: Option<Fault>| -> Vec<String> {
+                if fault.is_none_or(Fault::keeps_the_reading_checked) {
+                    breaks.clone()
+                } else {
+                    Vec::new()
+                }
+            };
             if let Some(sink) = &mqtt {
                 let topic = mqtt_topic(contract, &reading.id).unwrap_or_default();
                 let possible = Possible {
@@ -538,6 +570,7 @@ pub async fn run_counting<L: SchemaLookup>(
                     fault: out.fault,
                     expect: out.fault.map(Fault::expected_kind),
                     digest,
+                    fleet_rules: fleet_rules_of(out.fault),
                 };
                 if tx.send((line, None)).await.is_err() {
                     break 'ticks;
@@ -590,6 +623,7 @@ pub async fn run_counting<L: SchemaLookup>(
                     fault: out.fault,
                     expect: out.fault.map(Fault::expected_kind),
                     digest: None,
+                    fleet_rules: fleet_rules_of(out.fault),
                 };
                 if tx.send((line, Some(pending))).await.is_err() {
                     break 'ticks;
@@ -615,6 +649,16 @@ pub async fn run_counting<L: SchemaLookup>(
     }
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+/// The names of the rules a compliant reading breaks, each once.
+fn fleet_rules(rules: &RuleEngine, reading: &serde_json::Value) -> Vec<String> {
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = rules.check(reading).into_iter().map(|f| f.rule).collect();
+    names.dedup();
+    names
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ Connection as production does it: --kafka-security SASL_SSL|SSL|SASL_PLAINTEXT w
 (FLEET.md); MQTT over TLS with --mqtt-ca FILE. No readings are paced (the tests want them now).
 
 Prints one JSON document on stdout: what was sent, per transport and generator, how many of each
-generator's messages misbehaved, and the lowest fuel level it reported. Exits 0 when every message was delivered, 1 when one was
+generator's messages misbehaved, how many of its compliant readings dipped below zero, and the
+lowest fuel level it reported. Exits 0 when every message was delivered, 1 when one was
 not (an error names it, never a credential), 2 when a library is missing (naming the install
 command), 3 when a broker or the registry cannot be reached.
 """
@@ -101,9 +102,14 @@ def parse_misbehave(specs):
 
 
 def tally(sent, transport, gen_id, kind, fuel):
-    per = sent.setdefault(transport, {}).setdefault(gen_id, {"messages": 0, "misbehaved": 0})
+    per = sent.setdefault(transport, {}).setdefault(
+        gen_id, {"messages": 0, "misbehaved": 0, "below_zero": 0}
+    )
     per["messages"] += 1
     per["lowest_fuel"] = min(per.get("lowest_fuel", fuel), fuel)
+    # The firmware's dip before a refill (FLEET.md), counted among compliant readings only.
+    if kind is None and fuel < 0:
+        per["below_zero"] += 1
     if kind is not None:
         per["misbehaved"] += 1
         per["kind"] = kind

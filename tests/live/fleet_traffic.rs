@@ -1,8 +1,8 @@
 //! The fleet's own producers (tests/interop/fleet_traffic.py, written as FLEET.md describes
 //! them) against Mosquitto, Tansu and `schemactl registry serve`, audited through the CLI with
-//! the shipped generator contract: their normal traffic has no violation on either transport,
-//! and misbehaving producers beside them are flagged exactly, by producer, with the counts the
-//! producers report they sent.
+//! the shipped generator contract: their normal traffic breaks nothing but the fuel rule its
+//! firmware's below-zero dip breaks, on either transport, and misbehaving producers beside them
+//! are flagged exactly, by producer, with the counts the producers report they sent.
 
 use super::brokers::{Mosquitto, Tansu};
 use super::{Audit, run_ok, services};
@@ -106,8 +106,11 @@ fn audit_both(
     ])
 }
 
+/// The fleet's normal traffic breaks nothing but the one rule FLEET.md's firmware defect breaks:
+/// each reading that dipped below zero before a refill is a RULE_VIOLATION of
+/// `fuel_not_negative`, on either transport, and nothing else is reported.
 #[test]
-fn the_fleets_normal_traffic_has_no_violation_on_either_transport() {
+fn the_fleets_normal_traffic_breaks_only_the_rule_its_below_zero_dip_breaks() {
     let (registry, mosquitto, tansu) = fleet_services();
     // Enough readings for every tank to run dry once: the fleet's firmware reports a level
     // below zero before each refill, which its schema lets through (FLEET.md).
@@ -131,35 +134,69 @@ fn the_fleets_normal_traffic_has_no_violation_on_either_transport() {
     let (code, stdout, stderr) = audit.finish();
     let doc: Value =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    let mut dips_in_all = 0;
     for transport in ["mqtt", "kafka"] {
         let sent = sent_on(&report, transport);
         assert_eq!(sent.len() as u64, generators, "{report}");
+        let dips = |id: &str| {
+            report["sent"][transport][id]["below_zero"]
+                .as_u64()
+                .unwrap()
+        };
         let totals = &doc["summary"][transport];
         assert_eq!(
             totals["messages"],
             generators * count,
             "{transport}: {doc:#}"
         );
-        assert_eq!(totals["invalid"], 0, "{transport}: {doc:#}");
+        let all_dips: u64 = sent.keys().map(|id| dips(id)).sum();
+        assert!(all_dips > 0, "no tank ran dry on {transport}: {report}");
+        dips_in_all += all_dips;
+        assert_eq!(totals["invalid"], all_dips, "{transport}: {doc:#}");
+        assert_eq!(
+            totals["violations"],
+            serde_json::json!({"RULE_VIOLATION": all_dips}),
+            "{transport}: {doc:#}"
+        );
+        assert_eq!(
+            totals["rules"]["fuel_not_negative"]["violations"], all_dips,
+            "{transport}: {doc:#}"
+        );
         let cards = cards_on(&doc, transport);
         for (id, (messages, _)) in &sent {
             let card = cards
                 .get(id.as_str())
                 .unwrap_or_else(|| panic!("{id} has no {transport} card: {doc:#}"));
             assert_eq!(card["messages"], *messages, "{id} on {transport}: {card}");
-            assert_eq!(card["invalid"], 0, "{id} on {transport}: {card}");
+            assert_eq!(card["invalid"], dips(id), "{id} on {transport}: {card}");
+            if dips(id) > 0 {
+                assert_eq!(
+                    card["rules"],
+                    serde_json::json!({"fuel_not_negative": dips(id)}),
+                    "{id} on {transport}: {card}"
+                );
+            }
         }
         assert_eq!(cards.len(), sent.len(), "no other producer: {doc:#}");
-        let lowest = report["sent"][transport]
-            .as_object()
-            .unwrap()
-            .values()
-            .filter_map(|s| s["lowest_fuel"].as_i64())
-            .min();
-        assert!(lowest < Some(0), "no tank ran dry on {transport}: {report}");
     }
-    assert_eq!(doc["violations"], serde_json::json!([]), "{doc:#}");
-    assert_eq!(code, 0, "{stderr}");
+    // Each one names the rule, its expression and the level read, which is below zero.
+    let listed = doc["violations"].as_array().unwrap();
+    assert_eq!(listed.len() as u64, dips_in_all, "{doc:#}");
+    for v in listed {
+        assert_eq!(v["kind"], "RULE_VIOLATION", "{v}");
+        assert_eq!(v["rule"]["rule"], "fuel_not_negative", "{v}");
+        assert_eq!(v["rule"]["expr"], "message.fuel >= 0", "{v}");
+        let fuel = v["rule"]["values"]["message.fuel"].as_i64().unwrap();
+        assert!((-9..0).contains(&fuel), "{v}");
+    }
+    // The Kafka records name v1 (the fleet's producer registered nothing new), whose rules
+    // are the newest version's: the scorecard says so.
+    assert_eq!(
+        doc["rules_borrowed"],
+        serde_json::json!({"1": 3}),
+        "{doc:#}"
+    );
+    assert_eq!(code, 1, "the firmware's defect is a finding: {stderr}");
     // The producer found the contract's v1 registered (default auto.register.schemas): the
     // subject holds only what `register --all` put there.
     let versions: Value = reqwest_get(&registry.at("/subjects/emergency_generator-value/versions"));

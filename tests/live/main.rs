@@ -16,6 +16,7 @@ mod fleet_traffic;
 mod over_tls;
 
 mod once;
+mod rules;
 
 mod capture;
 
@@ -104,8 +105,8 @@ fn mqtt_every_fault_is_found_and_every_message_counted_once() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
-    // `all` gives each of the 12 faults its own generator after the first.
-    let (generators, count) = (13, 30);
+    // `all` gives each of the 13 faults its own generator after the first.
+    let (generators, count) = (14, 30);
     let total = (generators * count).to_string();
     let audit = Audit::start(&[
         "--mqtt",
@@ -168,6 +169,7 @@ fn mqtt_every_fault_is_found_and_every_message_counted_once() {
         "truncated",
         "binary",
         "oversize",
+        "rule-break",
     ] {
         assert!(found.contains(&fault), "{fault} was not sent: {score:#}");
     }
@@ -209,7 +211,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
                 schema_text,
                 mqtt: None,
                 kafka: Some(kafka.clone()),
-                generators: 13,
+                generators: 14,
                 rate: Some(200.0),
                 count: Some(20),
                 duration: None,
@@ -228,7 +230,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             std::future::pending(),
         ))
         .expect("simulate");
-    assert_eq!(summary.kafka, 260);
+    assert_eq!(summary.kafka, 280);
     assert_eq!(
         summary
             .registered
@@ -256,6 +258,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             history: audit::contract_history(&contract).unwrap(),
         }),
         attribution: Attribution::of(&contract),
+        rules: audit::RuleSets::of_contract(&contract).unwrap(),
         max_messages: Some(summary.kafka),
         duration: Some(Duration::from_secs(60)),
         idle: None,
@@ -287,7 +290,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         .collect();
     assert_eq!(
         kinds.len(),
-        11,
+        12,
         "every fault but identity-mismatch (a UUID key names no one), the wire-format ones and key-not-uuid included: {kinds:?}"
     );
     // A UUID key names no one: records that are not readable JSON are nobody's.
@@ -556,6 +559,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
             history: audit::contract_history(&contract).unwrap(),
         }),
         attribution: Attribution::of(&contract),
+        rules: audit::RuleSets::of_contract(&contract).unwrap(),
         max_messages: None,
         duration: Some(Duration::from_secs(120)),
         idle: None,
@@ -590,7 +594,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
 
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = dir.path().join("truth.jsonl");
-    let (generators, count) = (13, 25);
+    let (generators, count) = (14, 25);
     let summary = rt
         .block_on(sim::run(
             sim::Plan {
@@ -667,7 +671,8 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
         };
         let e = truth.entry(sender).or_default();
         e.0 += 1;
-        e.1 += u64::from(line.fault.is_some());
+        // Invalid: a fault, or a rule the fleet's own reading breaks (its below-zero dip).
+        e.1 += u64::from(line.fault.is_some() || !line.fleet_rules.is_empty());
     }
     let mut merged_mqtt = audit::Scorecard::new(0, false);
     for card in &cards {
@@ -749,7 +754,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
         (&json!(sent), &json!(0))
     );
     let faults = score["faults"].as_array().unwrap();
-    assert_eq!(faults.len(), 11, "{score:#}");
+    assert_eq!(faults.len(), 12, "{score:#}");
     assert_eq!(merged["summary"]["mqtt"]["messages"], summary.mqtt);
     assert_eq!(merged["summary"]["kafka"]["messages"], summary.kafka);
     let per_producer: u64 = merged["producers"]
@@ -797,7 +802,7 @@ fn cli_simulate_and_audit(schema_id_in: &str) {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
-    let (generators, count) = (13u64, 20u64);
+    let (generators, count) = (14u64, 20u64);
     let total = 2 * generators * count;
     let audit = Audit::start(&[
         "--mqtt",
@@ -865,7 +870,7 @@ fn cli_simulate_and_audit(schema_id_in: &str) {
         .filter(|f| f["sent"].as_u64() > Some(0))
         .map(|f| f["fault"].as_str().unwrap())
         .collect();
-    assert_eq!(sent.len(), 11, "every fault kind was sent: {score:#}");
+    assert_eq!(sent.len(), 12, "every fault kind was sent: {score:#}");
     for f in faults {
         assert_eq!(f["precision"], 1.0, "{f}");
         assert_eq!(f["recall"], 1.0, "{f}");

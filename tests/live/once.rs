@@ -116,6 +116,7 @@ fn kafka_plan(bootstrap: String, start: StartAt) -> Plan {
             history: audit::contract_history(&contract).unwrap(),
         }),
         attribution: Attribution::of(&contract),
+        rules: Default::default(),
         max_messages: None,
         duration: Some(Duration::from_secs(300)),
         idle: None,

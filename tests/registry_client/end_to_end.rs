@@ -605,7 +605,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
             &broker.bootstrap(),
             // One generator per fault kind and one well-behaved.
             "--generators",
-            "13",
+            "14",
             "--count",
             "20",
             "--rate",
@@ -619,7 +619,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
         ],
     ));
     assert!(
-        simulated.stderr.contains("260 Kafka record(s)"),
+        simulated.stderr.contains("280 Kafka record(s)"),
         "{}",
         simulated.all()
     );
@@ -639,7 +639,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
             &broker.bootstrap(),
             "--from-beginning",
             "--max-messages",
-            "260",
+            "280",
             "--duration",
             "60s",
             "--expect",
@@ -652,7 +652,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
     assert_eq!(audited.code, 0, "{}", audited.all());
     let doc = audited.json();
     assert_eq!(doc["expect"]["perfect"], true, "{}", audited.all());
-    assert_eq!(doc["expect"]["score"]["matched"], 260, "{}", audited.all());
+    assert_eq!(doc["expect"]["score"]["matched"], 280, "{}", audited.all());
     // Ids the registry does not know, and ids registered under another subject, are told
     // apart only by asking the registry.
     let faults = doc["expect"]["score"]["faults"].as_array().unwrap();
