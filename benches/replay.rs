@@ -5,8 +5,8 @@
 //!
 //! `both_versions` is the replayer alone over payloads in memory (producer known): each payload
 //! checked against both schemas, and the detailed check for the first few refused ones.
-//! `both_versions+rules` adds the contract's three CEL rules, evaluated once per payload for
-//! both versions (the same engine serves both). `lines_end_to_end` adds what `--replay` does
+//! `both_versions+rules` adds the contract's three CEL rules, evaluated natively in each
+//! version's one pass over the payload (the full checks only for a payload a version does not certify). `lines_end_to_end` adds what `--replay` does
 //! around it for plain JSON lines: reading the lines (one reused buffer) and finding each
 //! producer at the contract's identity pointer (read by today's fast path as it checks the
 //! payload); `lines_parsing_producers` is the path it took before (each line parsed to find its

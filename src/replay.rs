@@ -131,7 +131,7 @@ enum Fast<'v> {
     /// No rules: the schema's fast path.
     Schema(&'v PayloadValidator),
     /// Rules evaluated natively on the fields the fast path picks, in the same pass.
-    OnePass(OnePass<'v>),
+    OnePass(&'v PayloadValidator, OnePass<'v>),
     /// Rules the one pass cannot evaluate: the schema's fast path, then the rules' own pass.
     Then(&'v PayloadValidator, &'v RuleEngine),
 }
@@ -143,7 +143,7 @@ impl<'v> Fast<'v> {
             Some(rules) => {
                 let one = rules.one_pass(judge.schema);
                 if one.is_one_pass() {
-                    Fast::OnePass(one)
+                    Fast::OnePass(judge.schema, one)
                 } else {
                     Fast::Then(judge.schema, rules)
                 }
@@ -151,10 +151,22 @@ impl<'v> Fast<'v> {
         }
     }
 
+    /// The schema's verdict on a payload this side did not certify. With no rules the schema's
+    /// fast path has already said "ask the full checks", so the payload goes straight to the
+    /// full validator ([`PayloadValidator::is_valid`] would run the fast path again first).
+    fn schema_is_valid(&self, payload: &[u8]) -> bool {
+        match self {
+            Fast::Schema(v) => v
+                .check_parsed(payload)
+                .is_ok_and(|value| v.value_is_valid(&value)),
+            Fast::OnePass(v, _) | Fast::Then(v, _) => v.is_valid(payload),
+        }
+    }
+
     fn certify(&self, payload: &[u8], capture: Option<&str>) -> Option<Option<String>> {
         match self {
             Fast::Schema(v) => v.certify(payload, capture),
-            Fast::OnePass(one) => one.certify_capturing(payload, capture),
+            Fast::OnePass(_, one) => one.certify_capturing(payload, capture),
             Fast::Then(v, rules) => v
                 .certify(payload, capture)
                 .filter(|_| rules.passes(payload)),
@@ -246,8 +258,8 @@ impl<'v> Replayer<'v> {
         }
         // The full checks for the side(s) not certified: the schema, then the rules on a
         // payload that passed it.
-        let today_schema = today.is_some() || self.today.schema.is_valid(payload);
-        let proposed_schema = proposed.is_some() || self.proposal.schema.is_valid(payload);
+        let today_schema = today.is_some() || self.today_fast.schema_is_valid(payload);
+        let proposed_schema = proposed.is_some() || self.proposal_fast.schema_is_valid(payload);
         let (today, proposed) = if self.same_rules {
             // One engine: rules that passed on a certified side pass on the other.
             let rules = if today.is_some() || proposed.is_some() {
