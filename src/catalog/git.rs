@@ -53,21 +53,7 @@ pub fn file_at(path: &Path, base: &str) -> Result<Option<String>, CatalogError> 
 
 /// The rule-set files (`vN.rules.json`) in `dir` as they were at `base`, by version.
 pub fn rule_files_at(dir: &Path, base: &str) -> Result<Vec<PublishedVersion>, CatalogError> {
-    let prefix = git(dir, &["rev-parse", "--show-prefix"])?
-        .trim()
-        .to_string();
-    let listing = git(dir, &["ls-tree", "--name-only", base, "--", "."])?;
-    let mut versions = Vec::new();
-    for line in listing.lines() {
-        let name = line.rsplit('/').next().unwrap_or(line);
-        let Some(version) = super::rule_history::rules_version_of(name) else {
-            continue;
-        };
-        let text = git(dir, &["show", &format!("{base}:{prefix}{name}")])?;
-        versions.push(PublishedVersion { version, text });
-    }
-    versions.sort_by_key(|v| v.version);
-    Ok(versions)
+    files_at(dir, base, super::rule_history::rules_version_of)
 }
 
 /// Lists the history files in `dir` as they were at `base` (empty if the folder did not exist).
@@ -86,6 +72,15 @@ pub fn history_at(dir: &Path, base: &str) -> Result<Vec<PublishedVersion>, Catal
             "unknown git ref \"{base}\" (fetch it first, e.g. `git fetch origin main`)"
         ))
     })?;
+    files_at(dir, base, version_of)
+}
+
+/// The files in `dir` at `base` whose names `version` numbers, with their text, oldest first.
+fn files_at(
+    dir: &Path,
+    base: &str,
+    version: fn(&str) -> Option<u32>,
+) -> Result<Vec<PublishedVersion>, CatalogError> {
     let prefix = git(dir, &["rev-parse", "--show-prefix"])?
         .trim()
         .to_string();
@@ -93,7 +88,7 @@ pub fn history_at(dir: &Path, base: &str) -> Result<Vec<PublishedVersion>, Catal
     let mut versions = Vec::new();
     for line in listing.lines() {
         let name = line.rsplit('/').next().unwrap_or(line);
-        let Some(version) = version_of(name) else {
+        let Some(version) = version(name) else {
             continue;
         };
         let text = git(dir, &["show", &format!("{base}:{prefix}{name}")])?;
