@@ -9,9 +9,10 @@
 //! newline that is not a record is dropped with a warning, and the lines before it are used.
 
 use base64::Engine;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -318,22 +319,41 @@ impl<R: Read> Reader<R> {
             }
             Kind::Capture(_) => match serde_json::from_slice::<RecordPayload>(&self.line) {
                 Ok(record) => {
-                    let json = matches!(record.payload, PayloadBytes::Json(_));
-                    entry.payload = match record.payload {
-                        PayloadBytes::Json(bytes) => bytes,
-                        PayloadBytes::Base64(b) => base64::engine::general_purpose::STANDARD
-                            .decode(b.as_bytes())
-                            .map_err(|e| {
-                                format!("{}:{number}: payload is not valid base64: {e}", self.name)
-                            })?,
+                    // Into the entry's own buffers: no allocation per record once they have grown.
+                    entry.payload.clear();
+                    let json = match record.payload {
+                        PayloadBytes::Json(raw) => {
+                            entry.payload.extend_from_slice(raw.get().as_bytes());
+                            true
+                        }
+                        PayloadBytes::Base64(b) => {
+                            base64::engine::general_purpose::STANDARD
+                                .decode_vec(b.as_bytes(), &mut entry.payload)
+                                .map_err(|e| {
+                                    format!(
+                                        "{}:{number}: payload is not valid base64: {e}",
+                                        self.name
+                                    )
+                                })?;
+                            false
+                        }
                     };
-                    entry.producer = match record.producer {
-                        Some(p) => Some(p.into_owned()),
-                        None if json => serde_json::from_slice::<Value>(&entry.payload)
-                            .ok()
-                            .and_then(|v| self.producer_of(&v)),
-                        None => None,
-                    };
+                    match (record.producer, &mut entry.producer) {
+                        (Some(p), Some(kept)) => {
+                            kept.clear();
+                            kept.push_str(&p);
+                        }
+                        (Some(p), none) => *none = Some(p.into_owned()),
+                        (None, producer) => {
+                            *producer = if json {
+                                serde_json::from_slice::<Value>(&entry.payload)
+                                    .ok()
+                                    .and_then(|v| self.producer_of(&v))
+                            } else {
+                                None
+                            }
+                        }
+                    }
                     Ok(true)
                 }
                 Err(e) if cut => {
@@ -357,39 +377,40 @@ impl<R: Read> Reader<R> {
 struct RecordPayload<'a> {
     #[serde(borrow, default)]
     producer: Option<std::borrow::Cow<'a, str>>,
-    payload: PayloadBytes,
+    #[serde(borrow)]
+    payload: PayloadBytes<'a>,
     #[allow(dead_code)]
     transport: IgnoredAny,
     #[allow(dead_code)]
     topic: IgnoredAny,
 }
 
-/// A record's payload as bytes: a JSON payload written out compactly as it is read (never built
-/// into a [`Value`]: the same bytes `serde_json` would write for it, keys in their order, a
-/// repeated key kept), a base64 one left to decode.
-enum PayloadBytes {
-    Json(Vec<u8>),
+/// A record's payload, borrowed from its line: a JSON payload's text as the record holds it
+/// (checked to be one JSON value, never built into a [`Value`] nor written out again: a
+/// capture's writer wrote it compactly, and a repeated key is kept), a base64 one left to
+/// decode.
+enum PayloadBytes<'a> {
+    Json(&'a RawValue),
     Base64(String),
 }
 
-impl<'de> Deserialize<'de> for PayloadBytes {
+impl<'de: 'a, 'a> Deserialize<'de> for PayloadBytes<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Which;
-        impl<'de> Visitor<'de> for Which {
-            type Value = PayloadBytes;
+        struct Which<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for Which<'a> {
+            type Value = PayloadBytes<'a>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("{\"json\": ...} or {\"base64\": \"...\"}")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PayloadBytes, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PayloadBytes<'a>, A::Error> {
                 let key: std::borrow::Cow<'de, str> = map
                     .next_key()?
                     .ok_or_else(|| de::Error::invalid_length(0, &self))?;
                 let payload = match key.as_ref() {
-                    "json" => {
-                        let mut out = Vec::with_capacity(256);
-                        map.next_value_seed(Transcode(&mut out))?;
-                        PayloadBytes::Json(out)
-                    }
+                    "json" => PayloadBytes::Json(map.next_value()?),
                     "base64" => PayloadBytes::Base64(map.next_value()?),
                     other => return Err(de::Error::unknown_variant(other, &["json", "base64"])),
                 };
@@ -399,85 +420,7 @@ impl<'de> Deserialize<'de> for PayloadBytes {
                 Ok(payload)
             }
         }
-        d.deserialize_map(Which)
-    }
-}
-
-/// Writes the JSON value it reads to `.0`, compactly.
-struct Transcode<'a>(&'a mut Vec<u8>);
-
-impl Transcode<'_> {
-    fn write<T: Serialize + ?Sized, E: de::Error>(self, v: &T) -> Result<(), E> {
-        serde_json::to_writer(&mut *self.0, v).map_err(E::custom)
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Transcode<'_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Transcode<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.write(&v)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.write(&v)
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.write(&v)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.write(&v)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.write(v)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        self.0.extend_from_slice(b"null");
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.0.push(b'[');
-        let mut first = true;
-        loop {
-            let at = self.0.len();
-            if !first {
-                self.0.push(b',');
-            }
-            if seq.next_element_seed(Transcode(&mut *self.0))?.is_none() {
-                self.0.truncate(at);
-                break;
-            }
-            first = false;
-        }
-        self.0.push(b']');
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        self.0.push(b'{');
-        let mut first = true;
-        loop {
-            let at = self.0.len();
-            if !first {
-                self.0.push(b',');
-            }
-            if map.next_key_seed(Transcode(&mut *self.0))?.is_none() {
-                self.0.truncate(at);
-                break;
-            }
-            self.0.push(b':');
-            map.next_value_seed(Transcode(&mut *self.0))?;
-            first = false;
-        }
-        self.0.push(b'}');
-        Ok(())
+        d.deserialize_map(Which(std::marker::PhantomData))
     }
 }
 
@@ -1089,8 +1032,11 @@ mod tests {
         assert_eq!(v[0]["message"], "not JSON");
     }
 
+    /// A JSON payload reaches the checks as the record holds it: for a capture the writer
+    /// wrote, the bytes serde_json writes for the payload (what a reader that parsed and wrote
+    /// it out again would hand over); for a record written by hand, its text unchanged.
     #[test]
-    fn a_json_payload_is_read_as_serde_json_writes_it() {
+    fn a_json_payload_is_handed_over_as_the_record_holds_it() {
         let payloads = [
             r#"{"generatorID":"generator1","lat":40.68066,"lon":-73.47429,"temperature":36,"pressure":500,"fuel":-9}"#,
             r#"{"a":[1,2.5,-3,true,false,null,"x\"y\u00e9",{"b":{}},[]],"c":1e-7,"d":18446744073709551615}"#,
@@ -1098,14 +1044,20 @@ mod tests {
             r#""text""#,
             r#"12"#,
         ];
-        let mut text = String::from("{\"schemactl_capture\":1,\"contract\":\"g\"}\n");
+        let mut text = serde_json::to_string(&header(None)).unwrap() + "\n";
         for p in payloads {
-            text.push_str(&format!(
-                "{{\"transport\":\"mqtt\",\"topic\":\"t\",\"payload\":{{\"json\":{p}}},\"verdict\":\"valid\"}}\n"
-            ));
+            let mut r = record("generator1", 0);
+            r.producer = None;
+            r.payload = Payload::from_raw(p.as_bytes());
+            text.push_str(&serde_json::to_string(&r).unwrap());
+            text.push('\n');
         }
+        let by_hand = r#"{ "a" : [ 1 , "\u00e9" ], "a": 2 }"#;
+        text.push_str(&format!(
+            "{{\"transport\":\"mqtt\",\"topic\":\"t\",\"payload\":{{\"json\": {by_hand} }},\"verdict\":\"valid\"}}\n"
+        ));
         let (_, entries, _) = read_all(text.as_bytes());
-        assert_eq!(entries.len(), payloads.len());
+        assert_eq!(entries.len(), payloads.len() + 1);
         for (e, p) in entries.iter().zip(payloads) {
             let v: Value = serde_json::from_str(p).unwrap();
             assert_eq!(
@@ -1113,6 +1065,7 @@ mod tests {
                 serde_json::to_string(&v).unwrap()
             );
         }
+        assert_eq!(entries[payloads.len()].payload, by_hand.as_bytes());
         assert_eq!(entries[0].producer.as_deref(), Some("generator1"));
         let bad = "{\"schemactl_capture\":1,\"contract\":\"g\"}\n{\"transport\":\"mqtt\",\"topic\":\"t\",\"payload\":{\"yaml\":1}}\n";
         let mut r = Reader::new(bad.as_bytes(), "f", None).unwrap();

@@ -5,11 +5,13 @@
 //! then by its data-contract rules ([`RuleEngine`]) on a payload that passed the schema: a rule
 //! failure (onFailure ERROR or DLQ) refuses the payload as a schema violation does. Each version
 //! first reads the payload once ([`RuleEngine::one_pass`]: the schema's fast path, the rules
-//! evaluated natively on the fields it picks, and the producer's id); only a payload a version
-//! does not certify that way goes through that version's full checks, and the detailed check
-//! that finds the pointer and keyword runs only for the few refused payloads shown as examples.
+//! evaluated natively on the fields it picks, and the producer's id), which accepts it, refutes
+//! it by its schema (a violation the fast path checks exactly), or is unsure; only a payload a
+//! version is unsure of goes through that version's full checks, and the detailed check that
+//! finds the pointer and keyword runs only for the few refused payloads shown as examples.
 
 use crate::capture::Entry;
+use crate::validate::fast::Answer;
 use crate::validate::rules::{OnePass, RuleEngine};
 use crate::validate::{PayloadValidator, Violation};
 use serde::Serialize;
@@ -151,7 +153,7 @@ impl<'v> Fast<'v> {
         }
     }
 
-    /// The schema's verdict on a payload this side did not certify. With no rules the schema's
+    /// The schema's verdict on a payload this side was unsure of. With no rules the schema's
     /// fast path has already said "ask the full checks", so the payload goes straight to the
     /// full validator ([`PayloadValidator::is_valid`] would run the fast path again first).
     fn schema_is_valid(&self, payload: &[u8]) -> bool {
@@ -163,14 +165,29 @@ impl<'v> Fast<'v> {
         }
     }
 
-    fn certify(&self, payload: &[u8], capture: Option<&str>) -> Option<Option<String>> {
+    /// `Valid`: the payload passes the schema and every rule; `Invalid`: the schema's fast
+    /// path is sure the schema refuses it (its rules then do not count, as in the full checks);
+    /// `Unsure`: ask the full checks.
+    fn judge(&self, payload: &[u8], capture: Option<&str>) -> Answer {
         match self {
-            Fast::Schema(v) => v.certify(payload, capture),
-            Fast::OnePass(_, one) => one.certify_capturing(payload, capture),
-            Fast::Then(v, rules) => v
-                .certify(payload, capture)
-                .filter(|_| rules.passes(payload)),
+            Fast::Schema(v) => v.judge(payload, capture),
+            Fast::OnePass(_, one) => one.judge_capturing(payload, capture),
+            Fast::Then(v, rules) => match v.judge(payload, capture) {
+                Answer::Valid(found) if rules.passes(payload) => Answer::Valid(found),
+                Answer::Valid(_) => Answer::Unsure,
+                other => other,
+            },
         }
+    }
+}
+
+/// A one-pass answer as the verdicts use it: `Some(true)` accepted (schema and rules),
+/// `Some(false)` refused by the schema, `None` not known; and the producer id read.
+fn split(answer: Answer) -> (Option<bool>, Option<String>) {
+    match answer {
+        Answer::Valid(found) => (Some(true), found),
+        Answer::Invalid(found) => (Some(false), found),
+        Answer::Unsure => (None, None),
     }
 }
 
@@ -237,32 +254,31 @@ impl<'v> Replayer<'v> {
 
     /// Whether today's version and the proposal accept `entry`'s payload, and its producer
     /// at the identity pointer when the entry names none. Each version first reads the payload
-    /// once ([`Fast`]); only a payload that a version does not certify goes through that
-    /// version's full checks (the schema validator, then the rules).
+    /// once ([`Fast`]), which accepts it, refutes it by its schema, or is unsure; only a
+    /// payload that a version is unsure of goes through that version's full checks (the schema
+    /// validator, then the rules).
     fn verdicts(&self, entry: &Entry) -> (bool, bool, Option<String>) {
         let payload = &entry.payload;
         let identity = self.identity.as_ref().filter(|_| entry.producer.is_none());
         let key = identity.and_then(|i| i.key.as_deref());
-        let (today, mut found) = match self.today_fast.certify(payload, key) {
-            Some(found) => (Some(true), found),
-            None => (None, None),
-        };
+        let (today, mut found) = split(self.today_fast.judge(payload, key));
         if found.is_none()
             && let Some(identity) = identity
         {
             found = Replayer::producer_at(&identity.pointer, payload);
         }
-        let proposed = self.proposal_fast.certify(payload, None).map(|_| true);
+        let (proposed, _) = split(self.proposal_fast.judge(payload, None));
         if let (Some(t), Some(p)) = (today, proposed) {
             return (t, p, found);
         }
-        // The full checks for the side(s) not certified: the schema, then the rules on a
-        // payload that passed it.
-        let today_schema = today.is_some() || self.today_fast.schema_is_valid(payload);
-        let proposed_schema = proposed.is_some() || self.proposal_fast.schema_is_valid(payload);
+        // The full checks for the side(s) not known: the schema, then the rules on a payload
+        // that passed it.
+        let today_schema = today.unwrap_or_else(|| self.today_fast.schema_is_valid(payload));
+        let proposed_schema =
+            proposed.unwrap_or_else(|| self.proposal_fast.schema_is_valid(payload));
         let (today, proposed) = if self.same_rules {
-            // One engine: rules that passed on a certified side pass on the other.
-            let rules = if today.is_some() || proposed.is_some() {
+            // One engine: rules that passed on an accepting side pass on the other.
+            let rules = if today == Some(true) || proposed == Some(true) {
                 true
             } else if today_schema || proposed_schema {
                 rules_pass(self.today.rules, payload)
@@ -571,12 +587,25 @@ mod tests {
     }
 
     /// The one-pass verdicts are the full checks' verdicts: for each pair of judges (no rules,
-    /// rules on one side, the same engine on both, report-only rules), every payload is counted
-    /// as the schema validator and the rule engine, run in full, judge it, and plain lines find
-    /// their producer at the identity pointer whichever path judged them.
+    /// rules on one side, the same engine on both, report-only rules, rules the one pass cannot
+    /// evaluate, a schema the fast path cannot refute by), every payload is counted as the
+    /// schema validator and the rule engine, run in full, judge it, and plain lines find their
+    /// producer at the identity pointer whichever path judged them. The payloads include those
+    /// the fast path must not refute although a value breaks a bound: a duplicate key whose
+    /// last value is valid, a tail that does not parse, a number too large to compare exactly.
     #[test]
     fn the_one_pass_verdicts_are_the_full_checks_verdicts() {
         let (loose, tight) = (validator(Some(1000)), validator(Some(100)));
+        // `integer` is beyond the fast path: nothing is refuted or certified by its bound.
+        let opaque = PayloadValidator::new(
+            &Schema::parse(json!({
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "fuel": {"type": "integer", "maximum": 100}},
+                "required": ["id", "fuel"]
+            }))
+            .unwrap(),
+        )
+        .unwrap();
         let doc = json!({"type": "object"});
         let strict = RuleEngine::new(
             &[rule("fuel_positive", "message.fuel > 0", None)],
@@ -590,7 +619,35 @@ mod tests {
             None,
         )
         .unwrap();
+        // A function call: evaluated by the `cel` crate, after the schema's fast path.
+        let by_crate = RuleEngine::new(
+            &[rule(
+                "fuel_positive",
+                "size(message.id) > 0 && message.fuel > 0",
+                None,
+            )],
+            &doc,
+            None,
+        )
+        .unwrap();
         assert!(strict.one_pass(&tight).is_one_pass());
+        assert!(!by_crate.one_pass(&tight).is_one_pass());
+        // The refusals the counts below rely on are found without the full validator.
+        for judge in [
+            Judge::schema(&tight),
+            Judge::with_rules(&tight, &strict),
+            Judge::with_rules(&tight, &by_crate),
+        ] {
+            assert_eq!(
+                Fast::of(judge).judge(br#"{"id":"g1","fuel":400}"#, Some("id")),
+                Answer::Invalid(Some("g1".into()))
+            );
+        }
+        let deep = format!(
+            r#"{{"id":"g9","fuel":400,"x":{}0{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
         let payloads = [
             r#"{"id":"g1","fuel":40}"#,
             r#"{"id":"g1","fuel":400}"#,
@@ -601,6 +658,21 @@ mod tests {
             r#"{"fuel":60}"#,
             r#"{"id":"g4","fuel":"x"}"#,
             "not json",
+            r#"{"id":"g5","fuel":400,"fuel":40}"#,
+            r#"{"id":"g5","fuel":40,"fuel":400}"#,
+            r#"{"id":"g5","fuel":4000,"fuel":-4}"#,
+            r#"{"id":"g6","fuel":400} tail"#,
+            r#"{"id":"g6","fuel":400"#,
+            r#"{"id":"g6","fuel":40,"#,
+            r#"{"id":"g7","fuel":9007199254740993}"#,
+            r#"{"id":"g7","fuel":1e400}"#,
+            r#"{"id":"g7","fuel":400.5,"extra":[1,{"a":2}]}"#,
+            r#"{"id":"g8","fuel":-400}"#,
+            r#"{"id":"g8","fuel":150,"id":"g10"}"#,
+            r#"{"id":["g11"],"fuel":400}"#,
+            r#"{"id":"g\u0031","fuel":4000}"#,
+            r#"[{"id":"g12","fuel":400}]"#,
+            &deep,
         ];
         let full = |j: Judge<'_>, p: &[u8]| {
             j.schema.check(p).is_empty()
@@ -624,6 +696,16 @@ mod tests {
             ),
             (
                 Judge::with_rules(&loose, &report_only),
+                Judge::with_rules(&tight, &strict),
+            ),
+            (
+                Judge::with_rules(&loose, &by_crate),
+                Judge::with_rules(&tight, &by_crate),
+            ),
+            (Judge::schema(&loose), Judge::with_rules(&tight, &by_crate)),
+            (Judge::schema(&loose), Judge::schema(&opaque)),
+            (
+                Judge::with_rules(&opaque, &strict),
                 Judge::with_rules(&tight, &strict),
             ),
         ];

@@ -193,7 +193,7 @@ impl PayloadValidator {
             .map_err(|e| e.to_string())?;
         Ok(PayloadValidator {
             validator,
-            fast: fast::FastPath::compile(&doc),
+            fast: fast::FastPath::compile(&doc, schema.draft),
             max_bytes: DEFAULT_MAX_PAYLOAD,
         })
     }
@@ -255,6 +255,15 @@ impl PayloadValidator {
     /// key `capture` if asked for; `None` means "use the full checks", not "invalid".
     pub fn certify(&self, bytes: &[u8], capture: Option<&str>) -> Option<Option<String>> {
         self.fast.as_ref()?.certify(bytes, self.max_bytes, capture)
+    }
+
+    /// [`Self::certify`] that also answers "invalid" where the fast path is sure of it
+    /// ([`fast::Answer`]); [`fast::Answer::Unsure`] means "use the full checks".
+    pub fn judge(&self, bytes: &[u8], capture: Option<&str>) -> fast::Answer {
+        match &self.fast {
+            Some(fast) => fast.judge(bytes, self.max_bytes, capture),
+            None => fast::Answer::Unsure,
+        }
     }
 
     /// Checks raw bytes and returns the parsed value for further checks (such as identity), or

@@ -31,7 +31,7 @@
 
 use crate::catalog::{Metadata, Rule, RuleMode};
 use crate::validate::PayloadValidator;
-use crate::validate::fast::{Picks, Scalar};
+use crate::validate::fast::{Answer, Picks, Scalar};
 use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue, operators};
 use cel::common::types::{
     CelBool, CelDouble, CelInt, CelMap as ValMap, CelMapKey, CelNull, CelString, CelUInt,
@@ -1106,6 +1106,32 @@ impl OnePass<'_> {
         let found =
             fast.certify_picking(bytes, self.validator.max_bytes(), capture, picks, &mut vals)?;
         (self.rules.native_passes(&vals[..picks.len()]) == Some(true)).then_some(found)
+    }
+
+    /// [`OnePass::certify_capturing`] that also answers "invalid" when the schema's fast path
+    /// is sure the payload breaks the schema ([`Answer::Invalid`]: no rule needs evaluating on
+    /// a payload its schema refuses). A payload the schema passes and a rule might refuse is
+    /// [`Answer::Unsure`].
+    pub fn judge_capturing(&self, bytes: &[u8], capture: Option<&str>) -> Answer {
+        if self.rules.is_empty() {
+            return self.validator.judge(bytes, capture);
+        }
+        let (Some(fast), Some(picks)) = (self.validator.fast.as_ref(), &self.picks) else {
+            return match self.validator.judge(bytes, capture) {
+                Answer::Invalid(found) => Answer::Invalid(found),
+                _ => Answer::Unsure,
+            };
+        };
+        let mut vals: [Scalar<'_>; MAX_PICKS] = Default::default();
+        match fast.judge_picking(bytes, self.validator.max_bytes(), capture, picks, &mut vals) {
+            Answer::Valid(found)
+                if self.rules.native_passes(&vals[..picks.len()]) == Some(true) =>
+            {
+                Answer::Valid(found)
+            }
+            Answer::Invalid(found) => Answer::Invalid(found),
+            _ => Answer::Unsure,
+        }
     }
 
     /// Whether [`OnePass::certify`] can certify anything when there are rules (a fast path
