@@ -124,6 +124,9 @@ pub struct Replayer<'v> {
     max_examples: usize,
     /// The contract's identity pointer, for entries that come without a producer.
     identity: Option<Identity>,
+    /// Counts per producer while replaying, hashed (one lookup per payload), and whether the
+    /// producer's first refused payload is kept; sorted into `result.by_producer` by `finish`.
+    producers: foldhash::HashMap<String, (Counts, bool)>,
     result: Replay,
 }
 
@@ -226,6 +229,7 @@ impl<'v> Replayer<'v> {
             same_rules,
             max_examples,
             identity: None,
+            producers: foldhash::HashMap::default(),
             result: Replay::default(),
         }
     }
@@ -304,13 +308,9 @@ impl<'v> Replayer<'v> {
             .as_deref()
             .or(found.as_deref())
             .unwrap_or(UNKNOWN_PRODUCER);
-        let counts = match self.result.by_producer.get_mut(producer) {
+        let (counts, has_first) = match self.producers.get_mut(producer) {
             Some(c) => c,
-            None => self
-                .result
-                .by_producer
-                .entry(producer.to_string())
-                .or_default(),
+            None => self.producers.entry(producer.to_string()).or_default(),
         };
         counts.payloads += 1;
         self.result.total.payloads += 1;
@@ -318,16 +318,18 @@ impl<'v> Replayer<'v> {
             (true, false) => {
                 counts.rejected += 1;
                 self.result.total.rejected += 1;
+                let first = !std::mem::replace(has_first, true);
                 let wanted = self.result.examples.len() < self.max_examples;
-                if wanted || !self.result.first_by_producer.contains_key(producer) {
+                if wanted || first {
                     let example = self.example(file, entry, producer);
                     if wanted {
                         self.result.examples.push(example.clone());
                     }
-                    self.result
-                        .first_by_producer
-                        .entry(producer.to_string())
-                        .or_insert(example);
+                    if first {
+                        self.result
+                            .first_by_producer
+                            .insert(producer.to_string(), example);
+                    }
                 }
             }
             (false, true) => {
@@ -376,7 +378,12 @@ impl<'v> Replayer<'v> {
         self.result.total.payloads
     }
 
-    pub fn finish(self) -> Replay {
+    pub fn finish(mut self) -> Replay {
+        self.result.by_producer = self
+            .producers
+            .into_iter()
+            .map(|(producer, (counts, _))| (producer, counts))
+            .collect();
         self.result
     }
 }
