@@ -4,13 +4,15 @@
 //!     cargo bench --bench replay
 //!
 //! `both_versions` is the replayer alone over payloads in memory (producer known): each payload
-//! checked against both schemas, and the detailed check for the first few refused ones.
+//! checked against both schemas (each schema's fast path accepts it, refutes it, or hands it to
+//! the full validator), and the detailed check for the first few refused ones.
 //! `both_versions+rules` adds the contract's three CEL rules, evaluated natively in each
 //! version's one pass over the payload (the full checks only for a payload a version does not certify). `lines_end_to_end` adds what `--replay` does
 //! around it for plain JSON lines: reading the lines (one reused buffer) and finding each
 //! producer at the contract's identity pointer (read by today's fast path as it checks the
 //! payload); `lines_parsing_producers` is the path it took before (each line parsed to find its
-//! producer, a new buffer per line). `capture_end_to_end` reads the same payloads as a capture (header, records).
+//! producer, a new buffer per line). `capture_end_to_end+rules` reads the same payloads as a
+//! capture (header, records; each payload's text handed over as the record holds it).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use schemactl::capture::{Entry, Header, Payload, Reader, Record};
