@@ -3,8 +3,8 @@
 //! and recall are computed per fault kind from each fault's signature.
 
 use super::scorecard::Seen;
-use crate::simulate::Fault;
-use crate::simulate::manifest::ManifestLine;
+use crate::producer::Fault;
+use crate::producer::manifest::ManifestLine;
 use crate::transport::TransportKind;
 use crate::validate::ViolationKind;
 use serde::{Deserialize, Serialize};
@@ -435,7 +435,7 @@ mod tests {
             generator: "gen-0001".into(),
             fault,
             expect: fault.map(Fault::expected_kind),
-            digest: Some(crate::simulate::manifest::digest(body.as_bytes())),
+            digest: Some(crate::producer::manifest::digest(body.as_bytes())),
             fleet_rules: Vec::new(),
         };
         let seen_mqtt = |body: &str, found: &[(ViolationKind, Option<&str>)]| Seen {
@@ -447,7 +447,7 @@ mod tests {
                 .iter()
                 .map(|(k, kw)| (*k, kw.map(str::to_string)))
                 .collect(),
-            digest: Some(crate::simulate::manifest::digest(body.as_bytes())),
+            digest: Some(crate::producer::manifest::digest(body.as_bytes())),
         };
         let manifest = [
             mqtt("{\"fuel\":1}", None),

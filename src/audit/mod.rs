@@ -12,7 +12,7 @@ pub mod report;
 pub mod rule_sets;
 pub mod scorecard;
 
-pub use inspect::Attribution;
+pub use crate::producer::Attribution;
 pub use report::AuditReport;
 pub use rule_sets::RuleSets;
 pub use scorecard::{GapRecord, Origin, Scorecard};

@@ -4,7 +4,7 @@
 use super::live::{
     KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, score_text, scorecard_text,
 };
-use super::validate::{newest_validator, pick_contract};
+use crate::catalog::{Catalog, NewestSchema};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::audit::expect::{Score, score};
@@ -13,7 +13,7 @@ use crate::audit::{
 };
 use crate::capture;
 use crate::report::Format;
-use crate::simulate::manifest;
+use crate::producer::manifest;
 use crate::transport::TransportKind;
 use crate::transport::kafka::StartAt;
 use crate::transport::mqtt::MqttVersion;
@@ -148,8 +148,12 @@ pub(crate) fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure>
 
 pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let fail_on = fail_kinds(&args.fail_on)?;
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
+    let contract = Catalog::at(&cli.root)
+        .contract(args.contract.as_deref())
+        .input()?;
+    let NewestSchema {
+        version, validator, ..
+    } = contract.newest(args.max_payload).input()?;
     let rules = crate::audit::RuleSets::of_contract(&contract)
         .map_err(|e| anyhow!(e))
         .input()?;

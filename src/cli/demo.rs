@@ -3,7 +3,7 @@
 //! transports for a while, audits it, and prints the scorecard. Nothing to install.
 
 use super::live::{parse_duration, scorecard_text};
-use super::validate::{newest_validator, pick_contract};
+use crate::catalog::{Catalog, NewestSchema};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::demo::{self, DemoPlan, Services, mqtt_broker::MqttBroker};
@@ -82,8 +82,12 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, _, validator) = newest_validator(&contract, DEFAULT_MAX_PAYLOAD)?;
+    let contract = Catalog::at(&cli.root)
+        .contract(args.contract.as_deref())
+        .input()?;
+    let NewestSchema {
+        version, validator, ..
+    } = contract.newest(DEFAULT_MAX_PAYLOAD).input()?;
     let history: Vec<String> = crate::catalog::load_history(&contract.schemas)
         .input()?
         .into_iter()
@@ -272,7 +276,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let channel_names_sender = attribution.kafka_key == crate::catalog::KafkaKey::Producer
         || attribution.mqtt_topic_level.is_some();
     let anonymous = |f: &crate::simulate::Fault| !channel_names_sender && f.hides_the_sender();
-    let unknown_flagged = flagged.contains_key(crate::audit::inspect::UNKNOWN_PRODUCER);
+    let unknown_flagged = flagged.contains_key(crate::producer::UNKNOWN_PRODUCER);
     let truth: BTreeMap<&str, String> = outcome
         .misbehaving
         .iter()
@@ -280,7 +284,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             let name = if anonymous(f) {
                 format!(
                     "{f}, reported as \"{}\"",
-                    crate::audit::inspect::UNKNOWN_PRODUCER
+                    crate::producer::UNKNOWN_PRODUCER
                 )
             } else {
                 f.name().to_string()
@@ -306,7 +310,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let wrongly: Vec<&str> = flagged
         .keys()
         .filter(|g| {
-            let excused = any_anonymous && **g == crate::audit::inspect::UNKNOWN_PRODUCER;
+            let excused = any_anonymous && **g == crate::producer::UNKNOWN_PRODUCER;
             !truth.contains_key(*g) && !excused
         })
         .copied()

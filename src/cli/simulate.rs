@@ -2,7 +2,7 @@
 //! misbehaving producers and the ground truth written as a manifest.
 
 use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration};
-use super::validate::{newest_validator, pick_contract};
+use crate::catalog::Catalog;
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::simulate::FaultPlan;
@@ -114,8 +114,10 @@ pub struct Args {
 }
 
 pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (_, schema_text, _) = newest_validator(&contract, args.max_payload)?;
+    let contract = Catalog::at(&cli.root)
+        .contract(args.contract.as_deref())
+        .input()?;
+    let schema_text = contract.newest(args.max_payload).input()?.text;
     let mqtt = args.mqtt.config();
     let kafka = args.kafka.config()?;
     if mqtt.is_none() && kafka.is_none() {

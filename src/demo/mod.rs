@@ -8,7 +8,7 @@ pub mod mqtt_broker;
 use crate::audit::expect::Score;
 use crate::audit::{self, Attribution, KafkaPlan, MqttPlan, Plan, Progress, Scorecard};
 use crate::catalog::Contract;
-use crate::simulate::manifest;
+use crate::producer::manifest;
 use crate::simulate::run::{self as sim, Summary};
 use crate::simulate::{Fault, FaultPlan};
 use crate::transport::kafka::{KafkaConfig, StartAt};

@@ -4,7 +4,6 @@
 
 pub mod fault;
 pub mod fleet;
-pub mod manifest;
 pub mod pace;
 pub mod run;
 

@@ -278,7 +278,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             std::future::pending(),
         ))
         .expect("audit");
-    let manifest = schemactl::simulate::manifest::read(&manifest_path).unwrap();
+    let manifest = schemactl::producer::manifest::read(&manifest_path).unwrap();
     let score = audit::expect::score(&manifest, &card.seen, &[TransportKind::Kafka].into());
     assert!(score.perfect(), "{score:#?}");
     assert_eq!(score.matched, summary.kafka);
@@ -648,7 +648,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     }
     // Kafka: every record seen by exactly one instance (matched by partition and offset), every
     // fault found.
-    let manifest = schemactl::simulate::manifest::read(&manifest_path).unwrap();
+    let manifest = schemactl::producer::manifest::read(&manifest_path).unwrap();
     let seen: Vec<_> = cards
         .iter()
         .flat_map(|c| c.seen.clone())
@@ -713,7 +713,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
 
     // The reports merge through the CLI into what was sent, and each instance's score against
     // the manifest into the whole run's: every message of both transports matched once.
-    let (_, digest) = schemactl::simulate::manifest::read_with_digest(&manifest_path).unwrap();
+    let (_, digest) = schemactl::producer::manifest::read_with_digest(&manifest_path).unwrap();
     let both: std::collections::BTreeSet<TransportKind> =
         [TransportKind::Mqtt, TransportKind::Kafka].into();
     let mut files = Vec::new();

@@ -660,7 +660,7 @@ fn mqtt_messages_are_counted_once_across_a_broker_restart() {
         .map(|s| s.digest.clone().unwrap())
         .collect();
     let times = |body: &[u8]| {
-        let d = schemactl::simulate::manifest::digest(body);
+        let d = schemactl::producer::manifest::digest(body);
         digests.iter().filter(|x| **x == d).count()
     };
     for body in before.iter().chain(&after) {
