@@ -166,6 +166,35 @@ fn ratios(detected: u64, false_positives: u64, sent: u64) -> (Option<f64>, Optio
     )
 }
 
+/// How long an audit waits for the simulator to put its manifest in place.
+pub const MANIFEST_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Scores `seen` against the manifest file at `path`, which the score then names by its digest.
+/// The audit usually starts before the simulator finishes, and the simulator only puts the
+/// manifest in place once it is complete: this waits (at most [`MANIFEST_WAIT`]) until the file
+/// exists, calling `waiting` once if it is not there yet; reading it then says what is missing.
+pub fn score_file(
+    path: &std::path::Path,
+    seen: &[Seen],
+    audited: &BTreeSet<TransportKind>,
+    waiting: impl FnOnce(std::time::Duration),
+) -> Result<Score, super::AuditError> {
+    let deadline = std::time::Instant::now() + MANIFEST_WAIT;
+    let mut waiting = Some(waiting);
+    while !path.exists() && std::time::Instant::now() < deadline {
+        if let Some(tell) = waiting.take() {
+            tell(MANIFEST_WAIT);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (manifest, digest) =
+        crate::producer::manifest::read_with_digest(path).map_err(super::AuditError::Manifest)?;
+    Ok(Score {
+        manifest: Some(digest),
+        ..score(&manifest, seen, audited)
+    })
+}
+
 /// Scores `seen` against `manifest`, over the transports audited.
 pub fn score(manifest: &[ManifestLine], seen: &[Seen], audited: &BTreeSet<TransportKind>) -> Score {
     let lines: Vec<&ManifestLine> = manifest

@@ -18,12 +18,15 @@ pub use rule_sets::RuleSets;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
 use crate::capture;
+use crate::catalog::Contract;
 use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt, TopicCheck};
+use crate::transport::mqtt::MqttVersion;
 use crate::transport::mqtt::{MqttConfig, MqttEvent, MqttSource};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::{Known, Resolution, Resolver, SchemaLookup};
 use crate::validate::wire::{self, SchemaRef, VALUE_SCHEMA_ID_HEADER};
 use crate::validate::{PayloadValidator, Violation, ViolationKind};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,6 +42,64 @@ pub enum AuditError {
     /// A broker or the registry could not be reached at start (exit 3).
     #[error("{0}")]
     Infrastructure(String),
+    /// The contract, its history or its rules could not be read.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// Neither transport was asked for.
+    #[error("nothing to audit\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP")]
+    NothingToAudit,
+    /// MQTT asked for, and the contract names no MQTT topic.
+    #[error("contract \"{contract}\" has no [mqtt] topics")]
+    NoMqttTopics {
+        /// The contract.
+        contract: String,
+    },
+    /// Kafka asked for, and the contract names no Kafka topic.
+    #[error("contract \"{contract}\" has no [kafka] section")]
+    NoKafkaTopic {
+        /// The contract.
+        contract: String,
+    },
+    /// A group asked for over MQTT 3.1.1, which has no shared subscriptions.
+    #[error(
+        "--group splits MQTT through a shared subscription, which needs MQTT 5\nhelp: add --mqtt-version 5"
+    )]
+    GroupNeedsMqtt5,
+    /// A `--fail-on` kind that does not exist.
+    #[error("--fail-on: unknown kind \"{kind}\" (known: any, none, {known})")]
+    UnknownFailOn {
+        /// The kind given.
+        kind: String,
+        /// Every kind there is.
+        known: String,
+    },
+    /// The capture file could not be written.
+    #[error("{0}")]
+    Capture(String),
+    /// The simulator's manifest (`--expect`) could not be read.
+    #[error("{0}")]
+    Manifest(String),
+    /// The report file (`--report`) could not be written.
+    #[error("cannot write {}: {reason}", path.display())]
+    WriteReport {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why (not a `source`: the message already says it).
+        reason: std::io::Error,
+    },
+}
+
+impl AuditError {
+    /// The exit code: 3 when a broker, the registry or the disk failed us, 2 when the input is
+    /// wrong.
+    pub fn exit(&self) -> crate::Exit {
+        match self {
+            AuditError::Infrastructure(_) => crate::Exit::Infrastructure,
+            // Creating the capture file is the input's fault (a path that cannot be written);
+            // finishing it is the disk's, and is reported as infrastructure by the caller.
+            _ => crate::Exit::Usage,
+        }
+    }
 }
 
 impl From<TransportError> for AuditError {
@@ -82,10 +143,61 @@ pub struct KafkaPlan {
 
 /// The contract's history as [`KafkaPlan::history`] takes it: every version of `schemas/…`,
 /// oldest first.
-pub fn contract_history(contract: &crate::catalog::Contract) -> Result<Vec<(u32, String)>, String> {
+pub fn contract_history(
+    contract: &Contract,
+) -> Result<Vec<(u32, String)>, crate::catalog::CatalogError> {
     crate::catalog::load_history(&contract.schemas)
         .map(|h| h.into_iter().map(|f| (f.version, f.text)).collect())
-        .map_err(|e| e.to_string())
+}
+
+/// What a person asks of an audit, before the contract says which topics, subject, history
+/// and rules: the brokers, where to start, and when to stop.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The MQTT broker, if MQTT is audited.
+    pub mqtt: Option<MqttConfig>,
+    /// The Kafka cluster, if Kafka is audited.
+    pub kafka: Option<KafkaConfig>,
+    /// Where Kafka reading starts.
+    pub start: StartAt,
+    /// Join this Kafka consumer group and MQTT shared subscription (`$share/GROUP/...`).
+    pub group: Option<String>,
+    /// Stop after this many messages over both transports.
+    pub max_messages: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Stop once no message has arrived for this long.
+    pub idle: Option<Duration>,
+    /// Payloads larger than this are OVERSIZE.
+    pub max_bytes: usize,
+    /// Violations kept in detail.
+    pub max_violations: usize,
+    /// Keep per-message records, to score against a manifest.
+    pub keep_seen: bool,
+    /// How long brokers and the registry may take to answer at start.
+    pub connect_timeout: Duration,
+    /// A transport that delivers nothing is a quiet window, not NO_TRAFFIC.
+    pub allow_empty: bool,
+}
+
+impl Default for Request {
+    /// Nothing audited yet; new Kafka records only; the command line's defaults otherwise.
+    fn default() -> Request {
+        Request {
+            mqtt: None,
+            kafka: None,
+            start: StartAt::End,
+            group: None,
+            max_messages: None,
+            duration: None,
+            idle: None,
+            max_bytes: crate::validate::DEFAULT_MAX_PAYLOAD,
+            max_violations: 1000,
+            keep_seen: false,
+            connect_timeout: Duration::from_secs(10),
+            allow_empty: false,
+        }
+    }
 }
 
 /// What to audit and for how long.
@@ -115,6 +227,147 @@ pub struct Plan {
     pub connect_timeout: Duration,
     /// A transport that delivers nothing is not a finding (NO_TRAFFIC) but a quiet window.
     pub allow_empty: bool,
+}
+
+impl Plan {
+    /// The audit of `contract` that `request` asks for: its MQTT topics (as shared
+    /// subscriptions `$share/GROUP/...` when a group splits the work, which needs MQTT 5), its
+    /// Kafka topic, subject and history, its producers' identity, and its rules.
+    pub fn from_contract(contract: &Contract, request: Request) -> Result<Plan, AuditError> {
+        let rules = RuleSets::of_contract(contract).map_err(AuditError::Input)?;
+        if request.mqtt.is_none() && request.kafka.is_none() {
+            return Err(AuditError::NothingToAudit);
+        }
+        let history = contract_history(contract)?;
+        let version = history.last().map_or(0, |(v, _)| *v as i32);
+        let mqtt = match request.mqtt {
+            Some(config) => {
+                let topics = contract
+                    .mqtt
+                    .as_ref()
+                    .map(|m| m.topics.clone())
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| AuditError::NoMqttTopics {
+                        contract: contract.name.clone(),
+                    })?;
+                let filters = match &request.group {
+                    Some(g) if config.version == MqttVersion::V5 => {
+                        topics.iter().map(|t| format!("$share/{g}/{t}")).collect()
+                    }
+                    Some(_) => return Err(AuditError::GroupNeedsMqtt5),
+                    None => topics,
+                };
+                Some(MqttPlan {
+                    config,
+                    filters,
+                    version,
+                })
+            }
+            None => None,
+        };
+        let kafka = match request.kafka {
+            Some(config) => {
+                let k = contract
+                    .kafka
+                    .as_ref()
+                    .ok_or_else(|| AuditError::NoKafkaTopic {
+                        contract: contract.name.clone(),
+                    })?;
+                Some(KafkaPlan {
+                    config,
+                    topic: k.topic.clone(),
+                    start: request.start,
+                    group: request.group,
+                    subject: contract.subject.clone(),
+                    history,
+                })
+            }
+            None => None,
+        };
+        Ok(Plan {
+            mqtt,
+            kafka,
+            attribution: Attribution::of(contract),
+            rules,
+            max_messages: request.max_messages,
+            duration: request.duration,
+            idle: request.idle,
+            max_bytes: request.max_bytes,
+            max_violations: request.max_violations,
+            keep_seen: request.keep_seen,
+            connect_timeout: request.connect_timeout,
+            allow_empty: request.allow_empty,
+        })
+    }
+
+    /// The transports audited.
+    pub fn transports(&self) -> BTreeSet<TransportKind> {
+        [
+            self.mqtt.as_ref().map(|_| TransportKind::Mqtt),
+            self.kafka.as_ref().map(|_| TransportKind::Kafka),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The header of a capture of this audit: the contract, its newest version, when
+    /// (`taken_at`), and the brokers and topics audited (addresses only: no credentials).
+    pub fn capture_header(
+        &self,
+        contract: &str,
+        version: u32,
+        sample: Option<u64>,
+        taken_at: String,
+    ) -> capture::Header {
+        let mut sources = Vec::new();
+        if let Some(m) = &self.mqtt {
+            let at = url::Url::parse(&m.config.url)
+                .map(|mut u| {
+                    let _ = u.set_username("");
+                    let _ = u.set_password(None);
+                    u.to_string()
+                })
+                .unwrap_or_else(|_| m.config.url.clone());
+            for f in &m.filters {
+                sources.push(format!("{} {f}", at.trim_end_matches('/')));
+            }
+        }
+        if let Some(k) = &self.kafka {
+            sources.push(format!(
+                "kafka://{} {}",
+                k.config.bootstrap_servers, k.topic
+            ));
+        }
+        capture::Header {
+            schemactl_capture: capture::FORMAT_VERSION,
+            contract: contract.to_string(),
+            schema_version: Some(version),
+            taken_at: Some(taken_at),
+            sources,
+            sample_per_producer: sample,
+            seen: None,
+            kept: None,
+            by_producer: Default::default(),
+        }
+    }
+}
+
+/// The violation kinds `--fail-on` names: `any`, `none`, or a comma-separated list.
+pub fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, AuditError> {
+    match spec.trim() {
+        "any" => Ok(ViolationKind::ALL.into_iter().collect()),
+        "none" => Ok(BTreeSet::new()),
+        list => list
+            .split(',')
+            .map(|k| {
+                ViolationKind::from_name(k.trim()).ok_or_else(|| AuditError::UnknownFailOn {
+                    kind: k.to_string(),
+                    known: ViolationKind::ALL.map(ViolationKind::name).join(", "),
+                })
+            })
+            .collect(),
+    }
 }
 
 /// Live counters for the progress line.
@@ -942,4 +1195,162 @@ fn read_kafka<L: SchemaLookup>(
     }
     source.close();
     card
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generator() -> Contract {
+        crate::catalog::Catalog::at(".")
+            .contract(Some("generator"))
+            .expect("the generator contract")
+    }
+
+    fn mqtt(version: MqttVersion) -> Option<MqttConfig> {
+        let mut config = MqttConfig::new("mqtt://127.0.0.1:1883");
+        config.version = version;
+        Some(config)
+    }
+
+    #[test]
+    fn a_group_splits_mqtt_through_shared_subscriptions_and_joins_kafka() {
+        let contract = generator();
+        let plan = Plan::from_contract(
+            &contract,
+            Request {
+                mqtt: mqtt(MqttVersion::V5),
+                kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
+                group: Some("audit".into()),
+                ..Request::default()
+            },
+        )
+        .unwrap();
+        let topics = &contract.mqtt.as_ref().unwrap().topics;
+        let m = plan.mqtt.as_ref().unwrap();
+        assert_eq!(
+            m.filters,
+            topics
+                .iter()
+                .map(|t| format!("$share/audit/{t}"))
+                .collect::<Vec<_>>()
+        );
+        let history = contract_history(&contract).unwrap();
+        assert_eq!(m.version, history.last().unwrap().0 as i32);
+        let k = plan.kafka.as_ref().unwrap();
+        assert_eq!(k.topic, contract.kafka.as_ref().unwrap().topic);
+        assert_eq!(k.group.as_deref(), Some("audit"));
+        assert_eq!(k.subject, contract.subject);
+        assert_eq!(k.history, history);
+        assert_eq!(
+            plan.transports(),
+            [TransportKind::Mqtt, TransportKind::Kafka].into()
+        );
+    }
+
+    #[test]
+    fn without_a_group_the_contracts_topics_are_subscribed_as_they_are() {
+        let contract = generator();
+        let plan = Plan::from_contract(
+            &contract,
+            Request {
+                mqtt: mqtt(MqttVersion::V311),
+                ..Request::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            plan.mqtt.unwrap().filters,
+            contract.mqtt.unwrap().topics,
+            "no $share prefix"
+        );
+        assert!(plan.kafka.is_none());
+    }
+
+    #[test]
+    fn plans_that_cannot_run_are_input_errors() {
+        let contract = generator();
+        let group_on_3 = Plan::from_contract(
+            &contract,
+            Request {
+                mqtt: mqtt(MqttVersion::V311),
+                group: Some("audit".into()),
+                ..Request::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(group_on_3, AuditError::GroupNeedsMqtt5));
+        assert!(
+            group_on_3
+                .to_string()
+                .contains("help: add --mqtt-version 5")
+        );
+        let nothing = Plan::from_contract(&contract, Request::default()).unwrap_err();
+        assert!(matches!(nothing, AuditError::NothingToAudit));
+        let mut no_kafka = contract.clone();
+        no_kafka.kafka = None;
+        let err = Plan::from_contract(
+            &no_kafka,
+            Request {
+                kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
+                ..Request::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "contract \"generator\" has no [kafka] section"
+        );
+        for e in [group_on_3, nothing, err] {
+            assert_eq!(e.exit(), crate::Exit::Usage);
+        }
+        assert_eq!(
+            AuditError::Infrastructure("broker gone".into()).exit(),
+            crate::Exit::Infrastructure
+        );
+    }
+
+    #[test]
+    fn fail_on_names_kinds_or_says_which_exist() {
+        assert!(fail_kinds("none").unwrap().is_empty());
+        assert_eq!(fail_kinds("any").unwrap().len(), ViolationKind::ALL.len());
+        assert_eq!(
+            fail_kinds("NOT_JSON, OVERSIZE").unwrap(),
+            [ViolationKind::NOT_JSON, ViolationKind::OVERSIZE].into()
+        );
+        let err = fail_kinds("NOT_JSON,BAD").unwrap_err().to_string();
+        assert!(
+            err.starts_with("--fail-on: unknown kind \"BAD\" (known: any, none, "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_capture_header_names_brokers_without_credentials() {
+        let contract = generator();
+        let plan = Plan::from_contract(
+            &contract,
+            Request {
+                mqtt: Some(MqttConfig::new("mqtt://fleet:s3cret@127.0.0.1:1883")),
+                kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
+                ..Request::default()
+            },
+        )
+        .unwrap();
+        let header = plan.capture_header(&contract.name, 3, Some(10), "now".into());
+        let sources = header.sources.join(" | ");
+        assert!(
+            !sources.contains("s3cret") && !sources.contains("fleet@"),
+            "{sources}"
+        );
+        assert!(
+            sources.contains("mqtt://127.0.0.1:1883 emergency_generator"),
+            "{sources}"
+        );
+        assert!(
+            sources.contains("kafka://127.0.0.1:9092 emergency_generator"),
+            "{sources}"
+        );
+        assert_eq!(header.sample_per_producer, Some(10));
+    }
 }

@@ -210,13 +210,19 @@ mod tests {
             err.to_string(),
             "several contracts (a, b): name one with --contract"
         );
-        assert_eq!(Catalog::at(two.path()).contract(Some("b")).unwrap().name, "b");
+        assert_eq!(
+            Catalog::at(two.path()).contract(Some("b")).unwrap().name,
+            "b"
+        );
 
         let none = catalog_with(&[]);
         let err = Catalog::at(none.path()).contract(None).unwrap_err();
         assert_eq!(
             err.to_string(),
-            format!("no contracts in {}", none.path().join("contracts").display())
+            format!(
+                "no contracts in {}",
+                none.path().join("contracts").display()
+            )
         );
     }
 

@@ -3,9 +3,9 @@
 //! transports for a while, audits it, and prints the scorecard. Nothing to install.
 
 use super::live::{parse_duration, scorecard_text};
-use crate::catalog::{Catalog, NewestSchema};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
+use crate::catalog::{Catalog, NewestSchema};
 use crate::demo::{self, DemoPlan, Services, mqtt_broker::MqttBroker};
 use crate::simulate::FaultPlan;
 use crate::validate::DEFAULT_MAX_PAYLOAD;
@@ -282,10 +282,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .iter()
         .map(|(g, f)| {
             let name = if anonymous(f) {
-                format!(
-                    "{f}, reported as \"{}\"",
-                    crate::producer::UNKNOWN_PRODUCER
-                )
+                format!("{f}, reported as \"{}\"", crate::producer::UNKNOWN_PRODUCER)
             } else {
                 f.name().to_string()
             };

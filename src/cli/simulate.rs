@@ -2,9 +2,9 @@
 //! misbehaving producers and the ground truth written as a manifest.
 
 use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration};
-use crate::catalog::Catalog;
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
+use crate::catalog::Catalog;
 use crate::simulate::FaultPlan;
 use crate::simulate::run::{Plan, SchemaIdIn, Sent, SimulateError, run_counting};
 use crate::transport::kafka::{NewTopicSpec, TopicState};

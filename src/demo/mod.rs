@@ -6,7 +6,7 @@
 pub mod mqtt_broker;
 
 use crate::audit::expect::Score;
-use crate::audit::{self, Attribution, KafkaPlan, MqttPlan, Plan, Progress, Scorecard};
+use crate::audit::{self, Plan, Progress, Scorecard};
 use crate::catalog::Contract;
 use crate::producer::manifest;
 use crate::simulate::run::{self as sim, Summary};
@@ -101,47 +101,19 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
     for text in &plan.history {
         registry.register(&contract.subject, text).await?;
     }
-    let version = registry
-        .subject_versions(&contract.subject)
-        .await?
-        .last()
-        .map_or(1, |r| r.version);
-    let kafka_topic = contract
-        .kafka
-        .as_ref()
-        .ok_or("the contract has no [kafka] section")?
-        .topic
-        .clone();
-    let filters = contract
-        .mqtt
-        .as_ref()
-        .map(|m| m.topics.clone())
-        .ok_or("the contract has no [mqtt] topics")?;
-    let audit_plan = Plan {
-        mqtt: Some(MqttPlan {
-            config: MqttConfig::new(services.mqtt_url.clone()),
-            filters,
-            version,
-        }),
-        kafka: Some(KafkaPlan {
-            config: KafkaConfig::new(services.kafka_bootstrap.clone()),
-            topic: kafka_topic,
+    let audit_plan = Plan::from_contract(
+        contract,
+        audit::Request {
+            mqtt: Some(MqttConfig::new(services.mqtt_url.clone())),
+            kafka: Some(KafkaConfig::new(services.kafka_bootstrap.clone())),
             start: StartAt::Beginning,
-            group: None,
-            subject: contract.subject.clone(),
-            history: audit::contract_history(contract)?,
-        }),
-        attribution: Attribution::of(contract),
-        rules: audit::RuleSets::of_contract(contract)?,
-        max_messages: None,
-        duration: None,
-        idle: None,
-        max_bytes: MAX_PAYLOAD,
-        max_violations: 1000,
-        keep_seen: true,
-        connect_timeout: Duration::from_secs(10),
-        allow_empty: true,
-    };
+            max_bytes: MAX_PAYLOAD,
+            keep_seen: true,
+            allow_empty: true,
+            ..audit::Request::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let progress = Arc::new(Progress::default());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);

@@ -1,11 +1,11 @@
 //! Driving the fleet onto the brokers at a steady rate, writing the ground truth as it goes.
 
 use super::fleet::{Fleet, Possible};
-use crate::producer::manifest::{ManifestLine, digest};
 use super::pace::{Clock, Pace};
 use super::{Fault, FaultPlan};
-use crate::producer::Attribution;
 use crate::catalog::{Contract, KafkaKey};
+use crate::producer::Attribution;
+use crate::producer::manifest::{ManifestLine, digest};
 use crate::transport::kafka::{KafkaConfig, KafkaSink, NewTopicSpec, TopicState};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};

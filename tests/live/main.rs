@@ -189,7 +189,7 @@ fn kafka_guids_in_headers_are_resolved_through_tansu() {
 }
 
 fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn) {
-    use schemactl::audit::{self, Attribution, KafkaPlan, Plan, Progress};
+    use schemactl::audit::{self, Plan, Progress};
     use schemactl::simulate::{FaultPlan, run as sim};
     use schemactl::transport::TransportKind;
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
@@ -247,27 +247,20 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         summary.schema_guid.is_some(),
         schema_id_in == schemactl::simulate::run::SchemaIdIn::Header
     );
-    let plan = Plan {
-        mqtt: None,
-        kafka: Some(KafkaPlan {
-            config: kafka,
-            topic: "emergency_generator".into(),
+    let plan = Plan::from_contract(
+        &contract,
+        audit::Request {
+            kafka: Some(kafka),
             start: StartAt::Beginning,
-            group: None,
-            subject: contract.subject.clone(),
-            history: audit::contract_history(&contract).unwrap(),
-        }),
-        attribution: Attribution::of(&contract),
-        rules: audit::RuleSets::of_contract(&contract).unwrap(),
-        max_messages: Some(summary.kafka),
-        duration: Some(Duration::from_secs(60)),
-        idle: None,
-        max_bytes: 64 * 1024,
-        max_violations: 10_000,
-        keep_seen: true,
-        connect_timeout: Duration::from_secs(10),
-        allow_empty: false,
-    };
+            max_messages: Some(summary.kafka),
+            duration: Some(Duration::from_secs(60)),
+            max_bytes: 64 * 1024,
+            max_violations: 10_000,
+            keep_seen: true,
+            ..audit::Request::default()
+        },
+    )
+    .unwrap();
     let card = rt
         .block_on(audit::run(
             plan,
@@ -503,7 +496,7 @@ fn a_kafka_broker_outage_is_reported_as_a_gap() {
 /// the ground truth shows every message was seen by exactly one of them.
 #[test]
 fn two_instances_split_the_fleet_and_their_reports_merge() {
-    use schemactl::audit::{self, Attribution, AuditReport, KafkaPlan, MqttPlan, Plan, Progress};
+    use schemactl::audit::{self, AuditReport, Plan, Progress};
     use schemactl::simulate::{FaultPlan, run as sim};
     use schemactl::transport::TransportKind;
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
@@ -537,38 +530,28 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     });
     let mut mqtt = MqttConfig::new(mosquitto.url());
     mqtt.version = MqttVersion::V5;
-    let plan = Plan {
-        mqtt: Some(MqttPlan {
-            config: mqtt,
-            filters: contract
-                .mqtt
-                .as_ref()
-                .unwrap()
-                .topics
-                .iter()
-                .map(|t| format!("$share/{group}/{t}"))
-                .collect(),
-            version: 3,
-        }),
-        kafka: Some(KafkaPlan {
-            config: kafka.clone(),
-            topic: "emergency_generator".into(),
+    // The library plans the split: `$share/GROUP/...` filters over MQTT 5, the group on Kafka.
+    let plan = Plan::from_contract(
+        &contract,
+        audit::Request {
+            mqtt: Some(mqtt),
+            kafka: Some(kafka.clone()),
             start: StartAt::Beginning,
             group: Some(group.clone()),
-            subject: contract.subject.clone(),
-            history: audit::contract_history(&contract).unwrap(),
-        }),
-        attribution: Attribution::of(&contract),
-        rules: audit::RuleSets::of_contract(&contract).unwrap(),
-        max_messages: None,
-        duration: Some(Duration::from_secs(120)),
-        idle: None,
-        max_bytes: 64 * 1024,
-        max_violations: 100_000,
-        keep_seen: true,
-        connect_timeout: Duration::from_secs(30),
-        allow_empty: false,
-    };
+            duration: Some(Duration::from_secs(120)),
+            max_bytes: 64 * 1024,
+            max_violations: 100_000,
+            keep_seen: true,
+            connect_timeout: Duration::from_secs(30),
+            ..audit::Request::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        plan.mqtt.as_ref().unwrap().filters,
+        [format!("$share/{group}/emergency_generator")]
+    );
+
     // Each instance stops when the test says so: once both together counted everything sent.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let start = |progress: Arc<Progress>| {
