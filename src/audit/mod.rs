@@ -5,15 +5,15 @@
 //! copying); MQTT on a task. Each keeps its own scorecard and they merge at the end, so the hot
 //! paths share nothing but two counters for the progress line.
 
-pub mod expect;
 pub mod inspect;
 pub mod ledger;
-pub mod report;
+pub mod outcome;
 pub mod rule_sets;
+pub mod score;
 pub mod scorecard;
 
 pub use crate::producer::Attribution;
-pub use report::AuditReport;
+pub use outcome::AuditReport;
 pub use rule_sets::RuleSets;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
@@ -370,13 +370,22 @@ pub fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, AuditError> {
     }
 }
 
+/// One transport's live counters.
+#[derive(Debug, Default)]
+pub struct TransportCounts {
+    /// Messages counted.
+    pub messages: AtomicU64,
+    /// Of those, the invalid ones.
+    pub invalid: AtomicU64,
+}
+
 /// Live counters for the progress line.
 #[derive(Debug, Default)]
 pub struct Progress {
     /// MQTT messages and invalid messages.
-    pub mqtt: (AtomicU64, AtomicU64),
+    pub mqtt: TransportCounts,
     /// Kafka messages and invalid messages.
-    pub kafka: (AtomicU64, AtomicU64),
+    pub kafka: TransportCounts,
     /// Set while a transport is disconnected.
     pub mqtt_down: AtomicBool,
     /// Set while the Kafka brokers are lost.
@@ -388,17 +397,34 @@ pub struct Progress {
 impl Progress {
     /// Messages counted so far over both transports.
     pub fn messages(&self) -> u64 {
-        self.mqtt.0.load(Ordering::Relaxed) + self.kafka.0.load(Ordering::Relaxed)
+        self.mqtt.messages.load(Ordering::Relaxed) + self.kafka.messages.load(Ordering::Relaxed)
+    }
+
+    /// The counters of transport `t`.
+    pub fn of(&self, t: TransportKind) -> &TransportCounts {
+        match t {
+            TransportKind::Mqtt => &self.mqtt,
+            TransportKind::Kafka => &self.kafka,
+        }
+    }
+
+    /// Whether transport `t` is away now: its broker lost, or (Kafka) the audited topic gone.
+    pub fn gap(&self, t: TransportKind) -> Option<&'static str> {
+        match t {
+            TransportKind::Kafka if self.kafka_topic_gone.load(Ordering::Relaxed) => {
+                Some("TOPIC MISSING")
+            }
+            TransportKind::Kafka if self.kafka_down.load(Ordering::Relaxed) => Some("RECONNECTING"),
+            TransportKind::Mqtt if self.mqtt_down.load(Ordering::Relaxed) => Some("RECONNECTING"),
+            _ => None,
+        }
     }
 
     fn add(&self, t: TransportKind, invalid: bool) {
-        let (m, i) = match t {
-            TransportKind::Mqtt => &self.mqtt,
-            TransportKind::Kafka => &self.kafka,
-        };
-        m.fetch_add(1, Ordering::Relaxed);
+        let counts = self.of(t);
+        counts.messages.fetch_add(1, Ordering::Relaxed);
         if invalid {
-            i.fetch_add(1, Ordering::Relaxed);
+            counts.invalid.fetch_add(1, Ordering::Relaxed);
         }
     }
 }

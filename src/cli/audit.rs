@@ -1,12 +1,10 @@
 //! `schemactl audit`: sniff MQTT and Kafka at once, check every message, attribute it to a
 //! producer, and print the per-producer scorecard.
 
-use super::live::{
-    KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, rfc3339, score_text, scorecard_text,
-};
+use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, rfc3339};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
-use crate::audit::{self, AuditError, AuditReport, Plan, Progress, expect, run_capturing};
+use crate::audit::{self, AuditError, AuditReport, Plan, Progress, run_capturing, score};
 use crate::capture;
 use crate::catalog::{Catalog, NewestSchema};
 use crate::report::Format;
@@ -15,7 +13,6 @@ use crate::transport::kafka::StartAt;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
 use anyhow::anyhow;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -246,7 +243,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     }
     let scored = match &args.expect {
         Some(path) => Some(
-            expect::score_file(path, &card.seen, &audited, |wait| {
+            score::score_file(path, &card.seen, &audited, |wait| {
                 eprintln!(
                     "waiting up to {} s for the simulator to finish {}",
                     wait.as_secs(),
@@ -262,32 +259,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         doc.write(path).map_err(failure)?;
     }
     let title = doc.title();
-    let card = &doc.card;
-    let mut stdout = out.stdout();
-    match args.format {
-        Format::Text => {
-            write!(stdout, "{}", scorecard_text(card, &title)).input()?;
-            if card.violations_not_shown > 0 || !card.violations.is_empty() {
-                writeln!(
-                    stdout,
-                    "\n{} violation(s) kept in detail{}; see --format json or --report",
-                    card.violations.len(),
-                    if card.violations_not_shown > 0 {
-                        format!(", {} more counted", card.violations_not_shown)
-                    } else {
-                        String::new()
-                    }
-                )
-                .input()?;
-            }
-            if let Some(s) = &scored {
-                write!(stdout, "{}", score_text(s)).input()?;
-            }
-        }
-        format => {
-            crate::report::audit::render(&doc, &title, &fail_on, format, &mut stdout).input()?
-        }
-    }
+    crate::report::audit::render(&doc, &title, &fail_on, args.format, &mut out.stdout()).input()?;
     Ok(doc.exit(&fail_on))
 }
 
@@ -304,25 +276,18 @@ async fn show_progress(
         let now = Instant::now();
         let mut parts = Vec::new();
         for (t, prev) in audited.iter().zip(last.iter_mut()) {
-            let ((m, i), down) = match t {
-                TransportKind::Mqtt => (&progress.mqtt, &progress.mqtt_down),
-                TransportKind::Kafka => (&progress.kafka, &progress.kafka_down),
-            };
-            let (m, i) = (m.load(Ordering::Relaxed), i.load(Ordering::Relaxed));
+            let counts = progress.of(*t);
+            let m = counts.messages.load(Ordering::Relaxed);
+            let i = counts.invalid.load(Ordering::Relaxed);
             let rate = m.saturating_sub(prev.0) as f64
                 / now.duration_since(prev.1).as_secs_f64().max(0.001);
             *prev = (m, now);
-            let gone =
-                *t == TransportKind::Kafka && progress.kafka_topic_gone.load(Ordering::Relaxed);
             parts.push(format!(
                 "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
-                if gone {
-                    ", TOPIC MISSING (gap)"
-                } else if down.load(Ordering::Relaxed) {
-                    ", RECONNECTING (gap)"
-                } else {
-                    ""
-                }
+                progress
+                    .gap(*t)
+                    .map(|g| format!(", {g} (gap)"))
+                    .unwrap_or_default()
             ));
         }
         bar.set_message(parts.join("  |  "));

@@ -5,7 +5,7 @@
 
 pub mod mqtt_broker;
 
-use crate::audit::expect::Score;
+use crate::audit::score::Score;
 use crate::audit::{self, Plan, Progress, Scorecard};
 use crate::catalog::Contract;
 use crate::producer::manifest;
@@ -198,7 +198,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         crate::transport::TransportKind::Kafka,
     ]
     .into();
-    let score = audit::expect::score(&lines, &card.seen, &both);
+    let score = audit::score::score(&lines, &card.seen, &both);
     Ok(DemoOutcome {
         card,
         sent,

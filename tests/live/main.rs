@@ -272,7 +272,7 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         ))
         .expect("audit");
     let manifest = schemactl::producer::manifest::read(&manifest_path).unwrap();
-    let score = audit::expect::score(&manifest, &card.seen, &[TransportKind::Kafka].into());
+    let score = audit::score::score(&manifest, &card.seen, &[TransportKind::Kafka].into());
     assert!(score.perfect(), "{score:#?}");
     assert_eq!(score.matched, summary.kafka);
     let kinds: Vec<_> = score
@@ -637,7 +637,7 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
         .flat_map(|c| c.seen.clone())
         .filter(|s| s.transport == TransportKind::Kafka)
         .collect();
-    let score = audit::expect::score(&manifest, &seen, &[TransportKind::Kafka].into());
+    let score = audit::score::score(&manifest, &seen, &[TransportKind::Kafka].into());
     assert!(score.perfect(), "{score:#?}");
     assert_eq!(score.matched, summary.kafka);
     // MQTT has no offsets, and a shared subscription interleaves each topic between the
@@ -702,9 +702,9 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     let mut files = Vec::new();
     for (i, card) in cards.into_iter().enumerate() {
         let path = dir.path().join(format!("audit-{i}.json"));
-        let score = audit::expect::Score {
+        let score = audit::score::Score {
             manifest: Some(digest.clone()),
-            ..audit::expect::score(&manifest, &card.seen, &both)
+            ..audit::score::score(&manifest, &card.seen, &both)
         };
         assert!(score.missing > 0, "instance {i} saw everything alone");
         let report = AuditReport {

@@ -2,7 +2,7 @@
 //! Instances that split a fleet (`--group`) each write one; [`merge`] combines them.
 
 use super::Scorecard;
-use super::expect::Score;
+use super::score::Score;
 use crate::validate::ViolationKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
