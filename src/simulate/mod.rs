@@ -5,6 +5,8 @@
 pub mod fault;
 pub mod fleet;
 pub mod pace;
+pub mod plan;
 pub mod run;
 
-pub use fault::{Fault, FaultPlan};
+pub use fault::{Fault, FaultPlan, FaultSpecError};
+pub use plan::Request;

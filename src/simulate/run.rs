@@ -30,6 +30,46 @@ pub enum SimulateError {
     /// A broker or the registry failed (exit 3).
     #[error("{0}")]
     Infrastructure(String),
+    /// The reading model or the schema cannot make the fleet or a fault asked for (exit 2).
+    #[error(transparent)]
+    Fleet(#[from] super::fleet::FleetError),
+    /// The contract or its newest schema could not be read (exit 2).
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// Neither transport was asked for.
+    #[error("nothing to produce to\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP")]
+    NothingToProduceTo,
+    /// `--faults` cannot be read.
+    #[error("--faults: {0}")]
+    Faults(#[from] super::fault::FaultSpecError),
+    /// A fleet of no generators.
+    #[error("--generators must be at least 1")]
+    NoGenerators,
+    /// The faults name a generator beyond the fleet.
+    #[error(
+        "--faults {spec}: names generator {needed}, but --generators is {given}\nhelp: pass --generators {needed} or more (`all` gives every fault its own generator after generator 1, which stays compliant), or name generators from 1 to {given}"
+    )]
+    TooFewGenerators {
+        /// The `--faults` spec.
+        spec: String,
+        /// The highest generator it names.
+        needed: usize,
+        /// The fleet size asked for.
+        given: usize,
+    },
+    /// A rate that is not a positive number.
+    #[error("--rate must be above 0")]
+    BadRate,
+}
+
+impl SimulateError {
+    /// The exit code: 3 when a broker or the registry failed us, 2 otherwise.
+    pub fn exit(&self) -> crate::Exit {
+        match self {
+            SimulateError::Infrastructure(_) => crate::Exit::Infrastructure,
+            _ => crate::Exit::Usage,
+        }
+    }
 }
 
 impl From<TransportError> for SimulateError {
@@ -324,8 +364,7 @@ pub async fn run_counting<L: SchemaLookup>(
         &plan.faults,
         plan.oversize_bytes,
     )
-    .and_then(|f| f.with_rules(&rules, &validator))
-    .map_err(SimulateError::Input)?;
+    .and_then(|f| f.with_rules(&rules, &validator))?;
     let contract = &plan.contract;
     let attribution = Attribution::of(contract);
 
