@@ -15,6 +15,8 @@ use crate::transport::kafka::{KafkaConfig, StartAt};
 use crate::transport::mqtt::MqttConfig;
 use crate::validate::PayloadValidator;
 use crate::validate::resolver::SchemaLookup;
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -58,6 +60,191 @@ pub struct DemoOutcome {
     /// The audit scored against the simulator's manifest: among others, the rules the fleet's
     /// own readings break (its below-zero dip), expected and reported.
     pub score: Score,
+}
+
+/// Misbehaving producers by default: some break the schema, one sends junk, one uses a schema id
+/// the registry never issued, one sends readings only a data-contract rule refuses; and
+/// generator 7 is given away by its channel (see [`default_faults`]).
+const DEFAULT_FAULTS: &str = "wrong-type=2:0.3,missing-field=3:0.2,out-of-range=5:0.3,\
+not-json=6:0.1,unknown-schema-id=8:0.5,rule-break=9:0.2";
+
+/// The default faults for `contract` (rule-break where it carries a rule that catches one):
+/// generator 7 keys its Kafka records by its id where the
+/// contract says keys are UUIDs, or else sends payloads naming another producer than its key or
+/// topic, where those name the producer.
+pub fn default_faults(contract: &crate::catalog::Contract) -> String {
+    let a = crate::producer::Attribution::of(contract);
+    let channel = if a.kafka_key == crate::catalog::KafkaKey::Uuid {
+        ",key-not-uuid=7:0.2"
+    } else if a.kafka_key == crate::catalog::KafkaKey::Producer || a.mqtt_topic_level.is_some() {
+        ",identity-mismatch=7:0.2"
+    } else {
+        ""
+    };
+    let mut faults = format!("{DEFAULT_FAULTS}{channel}");
+    if contract.rules.is_empty() {
+        faults = faults.replace(",rule-break=9:0.2", "");
+    }
+    faults
+}
+
+/// What the demo found against what it made happen: the misbehaving generators the audit
+/// named, those it missed, the compliant ones it flagged, and the rules the fleet's own
+/// readings break.
+#[derive(Debug, Serialize)]
+pub struct Findings {
+    /// Messages the audit counted.
+    pub audited: u64,
+    /// Messages the simulator sent over both transports.
+    pub sent: u64,
+    /// How many generators were made to misbehave.
+    pub misbehaving: usize,
+    /// Each misbehaving generator the audit found, with its fault (and, where the payload alone
+    /// names the sender and the fault leaves it unreadable, that it was reported as unknown).
+    pub found: Vec<(String, String)>,
+    /// Misbehaving generators the audit did not flag.
+    pub missed: Vec<String>,
+    /// Generators the audit flagged that were not made to misbehave.
+    pub wrongly_flagged: Vec<String>,
+    /// The rules the fleet's own readings break: reported against expected.
+    pub fleet_rules: Vec<FleetRuleFinding>,
+}
+
+/// A rule the fleet's own readings break, as the demo's audit reported it.
+#[derive(Debug, Serialize)]
+pub struct FleetRuleFinding {
+    /// The rule.
+    pub rule: String,
+    /// Readings breaking it that the audit reported.
+    pub detected: u64,
+    /// Readings breaking it that the fleet sent.
+    pub expected: u64,
+    /// The generators it was reported on.
+    pub generators: usize,
+    /// The rule's doc, from the contract.
+    pub doc: Option<String>,
+}
+
+impl Findings {
+    /// Exactly the misbehaving generators found, every reading that breaks a rule on the
+    /// fleet's own account reported, and every message sent audited.
+    pub fn passed(&self) -> bool {
+        self.missed.is_empty()
+            && self.wrongly_flagged.is_empty()
+            && self.fleet_rules.iter().all(|r| r.detected == r.expected)
+            && self.audited == self.sent
+    }
+}
+
+impl DemoOutcome {
+    /// Compares what the audit found with the ground truth of `contract`'s demo.
+    pub fn findings(&self, contract: &Contract) -> Findings {
+        let card = &self.card;
+        // Compare with the ground truth: which generators did the audit flag? A rule the fleet's
+        // own readings break (the manifest says which) flags no generator: it is the fleet's.
+        let fleet_rules: std::collections::BTreeSet<&str> = self
+            .score
+            .fleet_rules
+            .iter()
+            .map(|r| r.rule.as_str())
+            .collect();
+        let mut flagged: BTreeMap<&str, u64> = BTreeMap::new();
+        for p in &card.producers {
+            let beyond_the_fleet: u64 = p
+                .violations
+                .iter()
+                .filter(|(k, _)| **k != crate::validate::ViolationKind::RULE_VIOLATION)
+                .map(|(_, n)| n)
+                .sum::<u64>()
+                + p.rules
+                    .iter()
+                    .filter(|(r, _)| !fleet_rules.contains(r.as_str()))
+                    .filter(|(r, _)| {
+                        card.summary
+                            .get(&p.transport)
+                            .and_then(|t| t.rules.get(*r))
+                            .is_none_or(|t| t.fails())
+                    })
+                    .map(|(_, n)| n)
+                    .sum::<u64>();
+            if beyond_the_fleet > 0 {
+                *flagged.entry(p.producer.as_str()).or_default() += beyond_the_fleet;
+            }
+        }
+        // Where only the payload names its sender (one topic, UUID keys), a payload that is not
+        // readable JSON names no one: the audit reports it under "unknown".
+        let attribution = crate::producer::Attribution::of(contract);
+        let channel_names_sender = attribution.kafka_key == crate::catalog::KafkaKey::Producer
+            || attribution.mqtt_topic_level.is_some();
+        let anonymous = |f: &Fault| !channel_names_sender && f.hides_the_sender();
+        let unknown_flagged = flagged.contains_key(crate::producer::UNKNOWN_PRODUCER);
+        let truth: BTreeMap<&str, String> = self
+            .misbehaving
+            .iter()
+            .map(|(g, f)| {
+                let name = if anonymous(f) {
+                    format!("{f}, reported as \"{}\"", crate::producer::UNKNOWN_PRODUCER)
+                } else {
+                    f.name().to_string()
+                };
+                (g.as_str(), name)
+            })
+            .collect();
+        let seen = |g: &str| {
+            flagged.contains_key(g)
+                || unknown_flagged && self.misbehaving.iter().any(|(m, f)| m == g && anonymous(f))
+        };
+        let found: Vec<(String, String)> = truth
+            .iter()
+            .filter(|(g, _)| seen(g))
+            .map(|(g, f)| (g.to_string(), f.clone()))
+            .collect();
+        let missed: Vec<String> = truth
+            .keys()
+            .filter(|g| !seen(g))
+            .map(|g| g.to_string())
+            .collect();
+        let any_anonymous = self.misbehaving.iter().any(|(_, f)| anonymous(f));
+        let wrongly_flagged: Vec<String> = flagged
+            .keys()
+            .filter(|g| {
+                let excused = any_anonymous && **g == crate::producer::UNKNOWN_PRODUCER;
+                !truth.contains_key(*g) && !excused
+            })
+            .map(|g| g.to_string())
+            .collect();
+        let fleet_rules = self
+            .score
+            .fleet_rules
+            .iter()
+            .map(|r| FleetRuleFinding {
+                rule: r.rule.clone(),
+                detected: r.detected,
+                expected: r.expected,
+                generators: card
+                    .producers
+                    .iter()
+                    .filter(|p| p.rules.contains_key(&r.rule))
+                    .map(|p| p.producer.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                doc: contract
+                    .rules
+                    .iter()
+                    .find(|c| c.name == r.rule)
+                    .and_then(|c| c.doc.clone()),
+            })
+            .collect();
+        Findings {
+            audited: card.messages(),
+            sent: self.sent.mqtt + self.sent.kafka,
+            misbehaving: truth.len(),
+            found,
+            missed,
+            wrongly_flagged,
+            fleet_rules,
+        }
+    }
 }
 
 /// The simulator's manifest, kept in memory.
