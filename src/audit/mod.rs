@@ -77,8 +77,8 @@ pub enum AuditError {
     #[error("{0}")]
     Capture(String),
     /// The simulator's manifest (`--expect`) could not be read.
-    #[error("{0}")]
-    Manifest(String),
+    #[error(transparent)]
+    Manifest(#[from] crate::producer::manifest::ManifestError),
     /// The report file (`--report`) could not be written.
     #[error("cannot write {}: {reason}", path.display())]
     WriteReport {
@@ -234,7 +234,7 @@ impl Plan {
     /// subscriptions `$share/GROUP/...` when a group splits the work, which needs MQTT 5), its
     /// Kafka topic, subject and history, its producers' identity, and its rules.
     pub fn from_contract(contract: &Contract, request: Request) -> Result<Plan, AuditError> {
-        let rules = RuleSets::of_contract(contract).map_err(AuditError::Input)?;
+        let rules = RuleSets::of_contract(contract)?;
         if request.mqtt.is_none() && request.kafka.is_none() {
             return Err(AuditError::NothingToAudit);
         }

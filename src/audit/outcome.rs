@@ -195,7 +195,7 @@ pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<Merged, ReportError>
                         .map_err(|reason| ReportError::Mismatch {
                             first: first_name.clone(),
                             file: name.clone(),
-                            reason,
+                            reason: reason.to_string(),
                         })?;
                 }
                 scores.push(e.score.clone());

@@ -379,7 +379,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .map_err(|e| e.to_string())?;
     let text = String::from_utf8(truth.0.lock().map_err(|e| e.to_string())?.clone())
         .map_err(|e| e.to_string())?;
-    let lines = manifest::parse(&text, "the demo's manifest")?;
+    let lines = manifest::parse(&text, "the demo's manifest").map_err(|e| e.to_string())?;
     let both = [
         crate::transport::TransportKind::Mqtt,
         crate::transport::TransportKind::Kafka,
