@@ -8,7 +8,6 @@ use crate::Exit;
 use crate::catalog::{Catalog, NewestSchema};
 use crate::demo::{self, DemoPlan, Services, mqtt_broker::MqttBroker};
 use crate::report::audit::scorecard_text;
-use crate::simulate::FaultPlan;
 use crate::validate::DEFAULT_MAX_PAYLOAD;
 use anyhow::anyhow;
 use std::io::{IsTerminal, Write};
@@ -62,28 +61,17 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let NewestSchema {
         version, validator, ..
     } = contract.newest(DEFAULT_MAX_PAYLOAD).input()?;
-    let history: Vec<String> = crate::catalog::load_history(&contract.schemas)
-        .input()?
-        .into_iter()
-        .map(|s| s.text)
-        .collect();
-    let spec = args
-        .faults
-        .clone()
-        .unwrap_or_else(|| demo::default_faults(&contract));
-    let faults = FaultPlan::parse(&spec)
-        .map_err(|e| anyhow!("--faults: {e}"))
-        .input()?;
-    if !(args.rate > 0.0 && args.rate.is_finite()) || args.generators == 0 {
-        return Err(anyhow!("--rate and --generators must be above 0")).input();
-    }
-    let generators = args.generators.max(faults.generators_needed());
-    let kafka_topic = contract
-        .kafka
-        .as_ref()
-        .map(|k| k.topic.clone())
-        .ok_or_else(|| anyhow!("contract \"{}\" has no [kafka] section", contract.name))
-        .input()?;
+    let request = demo::Request {
+        duration: args.duration,
+        generators: args.generators,
+        rate: args.rate,
+        faults: args.faults.clone(),
+        seed: args.seed,
+    };
+    // Every DemoError is the input's fault (exit 2).
+    let plan = DemoPlan::from_contract(contract.clone(), request).input()?;
+    let kafka_topic = plan.kafka_topic().to_string();
+    let generators = plan.generators;
     let started = Instant::now();
     let mut err = std::io::stderr();
     let live = err.is_terminal();
@@ -146,7 +134,8 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             "schemactl demo: schema registry {registry_url}, MQTT broker {}, Kafka mock cluster {}",
             services.mqtt_url, services.kafka_bootstrap
         );
-        let misbehaving: Vec<String> = faults
+        let misbehaving: Vec<String> = plan
+            .faults
             .by_producer(contract.simulator.as_ref())
             .into_iter()
             .map(|(id, f, p)| format!("{id} {f} ({:.0}%)", p * 100.0))
@@ -170,15 +159,6 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 args.rate
             );
         }
-        let plan = DemoPlan {
-            contract: contract.clone(),
-            history,
-            duration: args.duration,
-            generators,
-            rate: args.rate,
-            faults,
-            seed: args.seed,
-        };
         let tick = |n: u64| {
             if live {
                 let mut e = std::io::stderr();

@@ -39,6 +39,80 @@ pub struct DemoPlan {
     pub seed: u64,
 }
 
+/// What a person asks of the demo.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// How long the fleet produces.
+    pub duration: Duration,
+    /// Fleet size (at least as many as the faults name).
+    pub generators: usize,
+    /// Readings per second per generator.
+    pub rate: f64,
+    /// The `--faults` spec (default: [`default_faults`]).
+    pub faults: Option<String>,
+    /// Seed of the stream.
+    pub seed: u64,
+}
+
+/// Why the demo cannot run as asked; all the input's fault (exit 2). A service that cannot
+/// start is the machine's, and is said by the command.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The contract's history could not be read.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// `--faults` cannot be read.
+    #[error("--faults: {0}")]
+    Faults(#[from] crate::simulate::FaultSpecError),
+    /// A rate or fleet size that is not above 0.
+    #[error("--rate and --generators must be above 0")]
+    NotAboveZero,
+    /// The contract names no Kafka topic, and the demo produces to Kafka.
+    #[error("contract \"{contract}\" has no [kafka] section")]
+    NoKafkaTopic {
+        /// The contract.
+        contract: String,
+    },
+}
+
+impl DemoPlan {
+    /// The demo of `contract` that `request` asks for: its whole history registered, the
+    /// faults asked for (or [`default_faults`]), and a fleet large enough for them.
+    pub fn from_contract(contract: Contract, request: Request) -> Result<DemoPlan, DemoError> {
+        let history: Vec<String> = crate::catalog::load_history(&contract.schemas)?
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
+        let spec = request.faults.unwrap_or_else(|| default_faults(&contract));
+        let faults = FaultPlan::parse(&spec)?;
+        if !(request.rate > 0.0 && request.rate.is_finite()) || request.generators == 0 {
+            return Err(DemoError::NotAboveZero);
+        }
+        if contract.kafka.is_none() {
+            return Err(DemoError::NoKafkaTopic {
+                contract: contract.name.clone(),
+            });
+        }
+        Ok(DemoPlan {
+            generators: request.generators.max(faults.generators_needed()),
+            contract,
+            history,
+            duration: request.duration,
+            rate: request.rate,
+            faults,
+            seed: request.seed,
+        })
+    }
+
+    /// The Kafka topic the fleet produces to.
+    pub fn kafka_topic(&self) -> &str {
+        self.contract
+            .kafka
+            .as_ref()
+            .map_or("", |k| k.topic.as_str())
+    }
+}
+
 /// Where the demo's services listen.
 #[derive(Clone, Debug)]
 pub struct Services {
@@ -392,4 +466,73 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         misbehaving,
         score,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(faults: Option<&str>) -> Request {
+        Request {
+            duration: Duration::from_secs(1),
+            generators: 2,
+            rate: 10.0,
+            faults: faults.map(str::to_string),
+            seed: 1,
+        }
+    }
+
+    fn generator() -> Contract {
+        crate::catalog::Catalog::at(".")
+            .contract(Some("generator"))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_default_faults_fit_the_contract_and_the_fleet_grows_to_them() {
+        let contract = generator();
+        let plan = DemoPlan::from_contract(contract.clone(), request(None)).unwrap();
+        // The generator contract keys Kafka records with UUIDs and carries rules.
+        assert_eq!(
+            contract.kafka.as_ref().map(|k| k.key),
+            Some(crate::catalog::KafkaKey::Uuid)
+        );
+        let faults: Vec<Fault> = plan.faults.rules.iter().map(|r| r.1).collect();
+        assert!(faults.contains(&Fault::KeyNotUuid), "{faults:?}");
+        assert!(faults.contains(&Fault::RuleBreak), "{faults:?}");
+        assert!(!faults.contains(&Fault::IdentityMismatch), "{faults:?}");
+        assert_eq!(plan.generators, plan.faults.generators_needed());
+        assert!(plan.generators > 2, "enlarged to the faults named");
+        assert_eq!(
+            plan.history.len(),
+            crate::audit::contract_history(&contract).unwrap().len()
+        );
+        assert_eq!(plan.kafka_topic(), contract.kafka.unwrap().topic);
+    }
+
+    #[test]
+    fn requests_that_cannot_run_say_why() {
+        let bad_faults = DemoPlan::from_contract(generator(), request(Some("nope=1"))).unwrap_err();
+        assert!(
+            bad_faults
+                .to_string()
+                .starts_with("--faults: unknown fault \"nope\"")
+        );
+        let slow = DemoPlan::from_contract(
+            generator(),
+            Request {
+                rate: 0.0,
+                ..request(None)
+            },
+        )
+        .unwrap_err();
+        assert_eq!(slow.to_string(), "--rate and --generators must be above 0");
+        let mut no_kafka = generator();
+        no_kafka.kafka = None;
+        let err = DemoPlan::from_contract(no_kafka, request(Some("not-json=1"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "contract \"generator\" has no [kafka] section"
+        );
+    }
 }
