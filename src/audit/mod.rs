@@ -150,10 +150,10 @@ pub fn contract_history(
         .map(|h| h.into_iter().map(|f| (f.version, f.text)).collect())
 }
 
-/// What a person asks of an audit, before the contract says which topics, subject, history
-/// and rules: the brokers, where to start, and when to stop.
+/// What an audit reads, before the contract says which topics, subject and history: the
+/// brokers, where Kafka reading starts, and the group that splits the work.
 #[derive(Clone, Debug)]
-pub struct Request {
+pub struct Sources {
     /// The MQTT broker, if MQTT is audited.
     pub mqtt: Option<MqttConfig>,
     /// The Kafka cluster, if Kafka is audited.
@@ -162,43 +162,22 @@ pub struct Request {
     pub start: StartAt,
     /// Join this Kafka consumer group and MQTT shared subscription (`$share/GROUP/...`).
     pub group: Option<String>,
-    /// Stop after this many messages over both transports.
-    pub max_messages: Option<u64>,
-    /// Stop after this long.
-    pub duration: Option<Duration>,
-    /// Stop once no message has arrived for this long.
-    pub idle: Option<Duration>,
-    /// Payloads larger than this are OVERSIZE.
-    pub max_bytes: usize,
-    /// Violations kept in detail.
-    pub max_violations: usize,
-    /// Keep per-message records, to score against a manifest.
-    pub keep_seen: bool,
-    /// How long brokers and the registry may take to answer at start.
-    pub connect_timeout: Duration,
-    /// A transport that delivers nothing is a quiet window, not NO_TRAFFIC.
-    pub allow_empty: bool,
 }
 
-impl Default for Request {
-    /// Nothing audited yet; new Kafka records only; the command line's defaults otherwise.
-    fn default() -> Request {
-        Request {
+impl Default for Sources {
+    /// Nothing audited yet; new Kafka records only; no group.
+    fn default() -> Sources {
+        Sources {
             mqtt: None,
             kafka: None,
             start: StartAt::End,
             group: None,
-            max_messages: None,
-            duration: None,
-            idle: None,
-            max_bytes: crate::validate::DEFAULT_MAX_PAYLOAD,
-            max_violations: 1000,
-            keep_seen: false,
-            connect_timeout: Duration::from_secs(10),
-            allow_empty: false,
         }
     }
 }
+
+/// Violations an audit keeps in detail unless told otherwise (all are counted).
+pub const DEFAULT_MAX_VIOLATIONS: usize = 1000;
 
 /// What to audit and for how long.
 #[derive(Clone, Debug)]
@@ -230,17 +209,18 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The audit of `contract` that `request` asks for: its MQTT topics (as shared
-    /// subscriptions `$share/GROUP/...` when a group splits the work, which needs MQTT 5), its
-    /// Kafka topic, subject and history, its producers' identity, and its rules.
-    pub fn from_contract(contract: &Contract, request: Request) -> Result<Plan, AuditError> {
+    /// The audit of `contract` over `sources`: its MQTT topics (as shared subscriptions
+    /// `$share/GROUP/...` when a group splits the work, which needs MQTT 5), its Kafka topic,
+    /// subject and history, its producers' identity, and its rules. It runs until stopped, with
+    /// the command line's default limits; set the others with `Plan { .., ..plan }`.
+    pub fn from_contract(contract: &Contract, sources: Sources) -> Result<Plan, AuditError> {
         let rules = RuleSets::of_contract(contract)?;
-        if request.mqtt.is_none() && request.kafka.is_none() {
+        if sources.mqtt.is_none() && sources.kafka.is_none() {
             return Err(AuditError::NothingToAudit);
         }
         let history = contract_history(contract)?;
         let version = history.last().map_or(0, |(v, _)| *v as i32);
-        let mqtt = match request.mqtt {
+        let mqtt = match sources.mqtt {
             Some(config) => {
                 let topics = contract
                     .mqtt
@@ -250,7 +230,7 @@ impl Plan {
                     .ok_or_else(|| AuditError::NoMqttTopics {
                         contract: contract.name.clone(),
                     })?;
-                let filters = match &request.group {
+                let filters = match &sources.group {
                     Some(g) if config.version == MqttVersion::V5 => {
                         topics.iter().map(|t| format!("$share/{g}/{t}")).collect()
                     }
@@ -265,7 +245,7 @@ impl Plan {
             }
             None => None,
         };
-        let kafka = match request.kafka {
+        let kafka = match sources.kafka {
             Some(config) => {
                 let k = contract
                     .kafka
@@ -276,8 +256,8 @@ impl Plan {
                 Some(KafkaPlan {
                     config,
                     topic: k.topic.clone(),
-                    start: request.start,
-                    group: request.group,
+                    start: sources.start,
+                    group: sources.group,
                     subject: contract.subject.clone(),
                     history,
                 })
@@ -289,14 +269,14 @@ impl Plan {
             kafka,
             attribution: Attribution::of(contract),
             rules,
-            max_messages: request.max_messages,
-            duration: request.duration,
-            idle: request.idle,
-            max_bytes: request.max_bytes,
-            max_violations: request.max_violations,
-            keep_seen: request.keep_seen,
-            connect_timeout: request.connect_timeout,
-            allow_empty: request.allow_empty,
+            max_messages: None,
+            duration: None,
+            idle: None,
+            max_bytes: crate::validate::DEFAULT_MAX_PAYLOAD,
+            max_violations: DEFAULT_MAX_VIOLATIONS,
+            keep_seen: false,
+            connect_timeout: Duration::from_secs(10),
+            allow_empty: false,
         })
     }
 
@@ -1244,11 +1224,11 @@ mod tests {
         let contract = generator();
         let plan = Plan::from_contract(
             &contract,
-            Request {
+            Sources {
                 mqtt: mqtt(MqttVersion::V5),
                 kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
                 group: Some("audit".into()),
-                ..Request::default()
+                ..Sources::default()
             },
         )
         .unwrap();
@@ -1279,9 +1259,9 @@ mod tests {
         let contract = generator();
         let plan = Plan::from_contract(
             &contract,
-            Request {
+            Sources {
                 mqtt: mqtt(MqttVersion::V311),
-                ..Request::default()
+                ..Sources::default()
             },
         )
         .unwrap();
@@ -1298,10 +1278,10 @@ mod tests {
         let contract = generator();
         let group_on_3 = Plan::from_contract(
             &contract,
-            Request {
+            Sources {
                 mqtt: mqtt(MqttVersion::V311),
                 group: Some("audit".into()),
-                ..Request::default()
+                ..Sources::default()
             },
         )
         .unwrap_err();
@@ -1311,15 +1291,15 @@ mod tests {
                 .to_string()
                 .contains("help: add --mqtt-version 5")
         );
-        let nothing = Plan::from_contract(&contract, Request::default()).unwrap_err();
+        let nothing = Plan::from_contract(&contract, Sources::default()).unwrap_err();
         assert!(matches!(nothing, AuditError::NothingToAudit));
         let mut no_kafka = contract.clone();
         no_kafka.kafka = None;
         let err = Plan::from_contract(
             &no_kafka,
-            Request {
+            Sources {
                 kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
-                ..Request::default()
+                ..Sources::default()
             },
         )
         .unwrap_err();
@@ -1356,10 +1336,10 @@ mod tests {
         let contract = generator();
         let plan = Plan::from_contract(
             &contract,
-            Request {
+            Sources {
                 mqtt: Some(MqttConfig::new("mqtt://fleet:s3cret@127.0.0.1:1883")),
                 kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
-                ..Request::default()
+                ..Sources::default()
             },
         )
         .unwrap();

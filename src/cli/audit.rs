@@ -1,12 +1,13 @@
 //! `schemactl audit`: sniff MQTT and Kafka at once, check every message, attribute it to a
 //! producer, and print the per-producer scorecard.
 
-use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, rfc3339};
+use super::live::{
+    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration, rfc3339,
+};
 use super::{Classify, Cli, Failure, Outcome, Output};
-use crate::Exit;
 use crate::audit::{self, AuditError, AuditReport, Plan, Progress, run_capturing, score};
 use crate::capture;
-use crate::catalog::{Catalog, NewestSchema};
+use crate::catalog::NewestSchema;
 use crate::report::Format;
 use crate::transport::TransportKind;
 use crate::transport::kafka::StartAt;
@@ -102,7 +103,7 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_MAX_PAYLOAD, value_name = "BYTES")]
     pub max_payload: usize,
     /// Keep at most this many violations in detail (all are counted).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = audit::DEFAULT_MAX_VIOLATIONS, value_name = "N")]
     pub max_violations: usize,
     /// Seconds brokers and the registry may take to answer at start.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
@@ -127,24 +128,16 @@ pub(crate) fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure>
 
 /// The audit's error as the command's failure, classified once by [`AuditError::exit`].
 fn failure(e: AuditError) -> Failure {
-    let exit = e.exit();
-    let e = anyhow::Error::new(e);
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e)
-    } else {
-        Failure::Input(e)
-    }
+    classified(e.exit(), e)
 }
 
 pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let fail_on = fail_kinds(&args.fail_on)?;
-    let contract = Catalog::at(&cli.root)
-        .contract(args.contract.as_deref())
-        .input()?;
+    let contract = contract(cli, args.contract.as_deref())?;
     let NewestSchema {
         version, validator, ..
     } = contract.newest(args.max_payload).input()?;
-    let request = audit::Request {
+    let sources = audit::Sources {
         mqtt: args.mqtt.config(),
         kafka: args.kafka.config()?,
         start: if args.from_beginning {
@@ -153,6 +146,8 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             StartAt::End
         },
         group: args.group.clone(),
+    };
+    let plan = Plan {
         max_messages: args.max_messages,
         duration: args.duration,
         idle: args.idle,
@@ -161,8 +156,8 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         keep_seen: args.expect.is_some(),
         connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
         allow_empty: args.allow_empty,
+        ..Plan::from_contract(&contract, sources).map_err(failure)?
     };
-    let plan = Plan::from_contract(&contract, request).map_err(failure)?;
     let audited = plan.transports();
     let lookup = lookup(cli, &args.registry)?;
     let capture = match &args.capture {

@@ -5,7 +5,7 @@
 use super::live::parse_duration;
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
-use crate::catalog::{Catalog, NewestSchema};
+use crate::catalog::NewestSchema;
 use crate::demo::{self, DemoPlan, Services, mqtt_broker::MqttBroker};
 use crate::report::audit::scorecard_text;
 use crate::validate::DEFAULT_MAX_PAYLOAD;
@@ -55,9 +55,7 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    let contract = Catalog::at(&cli.root)
-        .contract(args.contract.as_deref())
-        .input()?;
+    let contract = super::live::contract(cli, args.contract.as_deref())?;
     let NewestSchema {
         version, validator, ..
     } = contract.newest(DEFAULT_MAX_PAYLOAD).input()?;

@@ -108,6 +108,23 @@ pub struct RegistryArgs {
     pub registry: Option<String>,
 }
 
+/// The contract named, or the only one in the catalog under `--root`.
+pub fn contract(cli: &super::Cli, name: Option<&str>) -> Result<crate::catalog::Contract, Failure> {
+    use super::Classify;
+    crate::catalog::Catalog::at(&cli.root)
+        .contract(name)
+        .input()
+}
+
+/// A library error as the command's failure, by the exit code the error classified itself with.
+pub fn classified(exit: crate::Exit, e: impl Into<anyhow::Error>) -> Failure {
+    if exit == crate::Exit::Infrastructure {
+        Failure::Infrastructure(e.into())
+    } else {
+        Failure::Input(e.into())
+    }
+}
+
 /// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();

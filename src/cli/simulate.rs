@@ -1,10 +1,11 @@
 //! `schemactl simulate`: the reference compliant producer, with chosen generators turned into
 //! misbehaving producers and the ground truth written as a manifest.
 
-use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration};
+use super::live::{
+    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration,
+};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
-use crate::catalog::Catalog;
 use crate::simulate::Request;
 use crate::simulate::run::{Plan, SchemaIdIn, Sent, SimulateError, run_counting};
 use crate::transport::kafka::{NewTopicSpec, TopicState};
@@ -115,19 +116,11 @@ pub struct Args {
 
 /// The simulator's error as the command's failure, classified once by [`SimulateError::exit`].
 fn failure(e: SimulateError) -> Failure {
-    let exit = e.exit();
-    let e = anyhow::Error::new(e);
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e)
-    } else {
-        Failure::Input(e)
-    }
+    classified(e.exit(), e)
 }
 
 pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
-    let contract = Catalog::at(&cli.root)
-        .contract(args.contract.as_deref())
-        .input()?;
+    let contract = contract(cli, args.contract.as_deref())?;
     let request = Request {
         mqtt: args.mqtt.config(),
         kafka: args.kafka.config()?,

@@ -362,19 +362,18 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
     for text in &plan.history {
         registry.register(&contract.subject, text).await?;
     }
-    let audit_plan = Plan::from_contract(
-        contract,
-        audit::Request {
-            mqtt: Some(MqttConfig::new(services.mqtt_url.clone())),
-            kafka: Some(KafkaConfig::new(services.kafka_bootstrap.clone())),
-            start: StartAt::Beginning,
-            max_bytes: MAX_PAYLOAD,
-            keep_seen: true,
-            allow_empty: true,
-            ..audit::Request::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let sources = audit::Sources {
+        mqtt: Some(MqttConfig::new(services.mqtt_url.clone())),
+        kafka: Some(KafkaConfig::new(services.kafka_bootstrap.clone())),
+        start: StartAt::Beginning,
+        group: None,
+    };
+    let audit_plan = Plan {
+        max_bytes: MAX_PAYLOAD,
+        keep_seen: true,
+        allow_empty: true,
+        ..Plan::from_contract(contract, sources).map_err(|e| e.to_string())?
+    };
     let progress = Arc::new(Progress::default());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);

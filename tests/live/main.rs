@@ -247,20 +247,19 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         summary.schema_guid.is_some(),
         schema_id_in == schemactl::simulate::run::SchemaIdIn::Header
     );
-    let plan = Plan::from_contract(
-        &contract,
-        audit::Request {
-            kafka: Some(kafka),
-            start: StartAt::Beginning,
-            max_messages: Some(summary.kafka),
-            duration: Some(Duration::from_secs(60)),
-            max_bytes: 64 * 1024,
-            max_violations: 10_000,
-            keep_seen: true,
-            ..audit::Request::default()
-        },
-    )
-    .unwrap();
+    let sources = audit::Sources {
+        kafka: Some(kafka),
+        start: StartAt::Beginning,
+        ..audit::Sources::default()
+    };
+    let plan = Plan {
+        max_messages: Some(summary.kafka),
+        duration: Some(Duration::from_secs(60)),
+        max_bytes: 64 * 1024,
+        max_violations: 10_000,
+        keep_seen: true,
+        ..Plan::from_contract(&contract, sources).unwrap()
+    };
     let card = rt
         .block_on(audit::run(
             plan,
@@ -531,22 +530,20 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     let mut mqtt = MqttConfig::new(mosquitto.url());
     mqtt.version = MqttVersion::V5;
     // The library plans the split: `$share/GROUP/...` filters over MQTT 5, the group on Kafka.
-    let plan = Plan::from_contract(
-        &contract,
-        audit::Request {
-            mqtt: Some(mqtt),
-            kafka: Some(kafka.clone()),
-            start: StartAt::Beginning,
-            group: Some(group.clone()),
-            duration: Some(Duration::from_secs(120)),
-            max_bytes: 64 * 1024,
-            max_violations: 100_000,
-            keep_seen: true,
-            connect_timeout: Duration::from_secs(30),
-            ..audit::Request::default()
-        },
-    )
-    .unwrap();
+    let sources = audit::Sources {
+        mqtt: Some(mqtt),
+        kafka: Some(kafka.clone()),
+        start: StartAt::Beginning,
+        group: Some(group.clone()),
+    };
+    let plan = Plan {
+        duration: Some(Duration::from_secs(120)),
+        max_bytes: 64 * 1024,
+        max_violations: 100_000,
+        keep_seen: true,
+        connect_timeout: Duration::from_secs(30),
+        ..Plan::from_contract(&contract, sources).unwrap()
+    };
     assert_eq!(
         plan.mqtt.as_ref().unwrap().filters,
         [format!("$share/{group}/emergency_generator")]

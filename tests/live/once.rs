@@ -106,19 +106,19 @@ impl InProcess {
 /// The audit the command line plans for the contract over these transports, without its
 /// rules: these tests are about counting, framing and gaps.
 fn plan_for(mqtt: Option<MqttConfig>, kafka: Option<KafkaConfig>, start: StartAt) -> Plan {
-    let request = audit::Request {
+    let sources = audit::Sources {
         mqtt,
         kafka,
         start,
+        group: None,
+    };
+    Plan {
+        rules: Default::default(),
         duration: Some(Duration::from_secs(300)),
         max_bytes: 64 * 1024,
         max_violations: 100_000,
         keep_seen: true,
-        ..audit::Request::default()
-    };
-    Plan {
-        rules: Default::default(),
-        ..Plan::from_contract(&contract(), request).unwrap()
+        ..Plan::from_contract(&contract(), sources).unwrap()
     }
 }
 
