@@ -1219,19 +1219,29 @@ mod tests {
         Some(config)
     }
 
+    fn kafka() -> Option<KafkaConfig> {
+        Some(KafkaConfig::new("127.0.0.1:9092"))
+    }
+
+    /// The generator contract's audit over these sources.
+    fn plan(
+        mqtt: Option<MqttConfig>,
+        kafka: Option<KafkaConfig>,
+        group: Option<&str>,
+    ) -> Result<Plan, AuditError> {
+        let sources = Sources {
+            mqtt,
+            kafka,
+            group: group.map(str::to_string),
+            ..Sources::default()
+        };
+        Plan::from_contract(&generator(), sources)
+    }
+
     #[test]
     fn a_group_splits_mqtt_through_shared_subscriptions_and_joins_kafka() {
         let contract = generator();
-        let plan = Plan::from_contract(
-            &contract,
-            Sources {
-                mqtt: mqtt(MqttVersion::V5),
-                kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
-                group: Some("audit".into()),
-                ..Sources::default()
-            },
-        )
-        .unwrap();
+        let plan = plan(mqtt(MqttVersion::V5), kafka(), Some("audit")).unwrap();
         let topics = &contract.mqtt.as_ref().unwrap().topics;
         let m = plan.mqtt.as_ref().unwrap();
         assert_eq!(
@@ -1257,14 +1267,7 @@ mod tests {
     #[test]
     fn without_a_group_the_contracts_topics_are_subscribed_as_they_are() {
         let contract = generator();
-        let plan = Plan::from_contract(
-            &contract,
-            Sources {
-                mqtt: mqtt(MqttVersion::V311),
-                ..Sources::default()
-            },
-        )
-        .unwrap();
+        let plan = plan(mqtt(MqttVersion::V311), None, None).unwrap();
         assert_eq!(
             plan.mqtt.unwrap().filters,
             contract.mqtt.unwrap().topics,
@@ -1276,15 +1279,7 @@ mod tests {
     #[test]
     fn plans_that_cannot_run_are_input_errors() {
         let contract = generator();
-        let group_on_3 = Plan::from_contract(
-            &contract,
-            Sources {
-                mqtt: mqtt(MqttVersion::V311),
-                group: Some("audit".into()),
-                ..Sources::default()
-            },
-        )
-        .unwrap_err();
+        let group_on_3 = plan(mqtt(MqttVersion::V311), None, Some("audit")).unwrap_err();
         assert!(matches!(group_on_3, AuditError::GroupNeedsMqtt5));
         assert!(
             group_on_3
@@ -1298,7 +1293,7 @@ mod tests {
         let err = Plan::from_contract(
             &no_kafka,
             Sources {
-                kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
+                kafka: kafka(),
                 ..Sources::default()
             },
         )
@@ -1334,13 +1329,10 @@ mod tests {
     #[test]
     fn a_capture_header_names_brokers_without_credentials() {
         let contract = generator();
-        let plan = Plan::from_contract(
-            &contract,
-            Sources {
-                mqtt: Some(MqttConfig::new("mqtt://fleet:s3cret@127.0.0.1:1883")),
-                kafka: Some(KafkaConfig::new("127.0.0.1:9092")),
-                ..Sources::default()
-            },
+        let plan = plan(
+            Some(MqttConfig::new("mqtt://fleet:s3cret@127.0.0.1:1883")),
+            kafka(),
+            None,
         )
         .unwrap();
         let header = plan.capture_header(&contract.name, 3, Some(10), "now".into());
