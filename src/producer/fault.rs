@@ -42,6 +42,12 @@ pub enum Fault {
     RuleBreak,
 }
 
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Fault {
     /// Every fault.
     pub const ALL: [Fault; 13] = [
@@ -157,12 +163,6 @@ impl Fault {
             Fault::Truncated => keyword == Some("eof"),
             _ => true,
         }
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
