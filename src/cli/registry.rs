@@ -64,15 +64,23 @@ impl Session {
     }
 }
 
+/// A library error as the command's failure, by the exit code the library gave it: 3 for
+/// infrastructure, 2 for anything else.
+pub fn classified<E>(exit: crate::Exit, e: E) -> Failure
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let e = anyhow::Error::new(e);
+    if exit == crate::Exit::Infrastructure {
+        Failure::Infrastructure(e)
+    } else {
+        Failure::Input(e)
+    }
+}
+
 /// Which exit code a registry error earns.
 pub fn failure(e: RegistryError) -> Failure {
-    let exit = e.exit();
-    let e = anyhow::Error::new(e);
-    if exit == crate::Exit::Usage {
-        Failure::Input(e)
-    } else {
-        Failure::Infrastructure(e)
-    }
+    classified(e.exit(), e)
 }
 
 /// Like [`failure`], but says plainly when the subject or version does not exist.
@@ -94,15 +102,7 @@ pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Fail
     Failure::Input(anyhow::anyhow!(what))
 }
 
-pub use crate::registry::shorten;
-
-/// Pretty-prints schema text that is JSON; other text is returned as it is.
-pub fn pretty(schema: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(schema)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| schema.to_string())
-}
+pub use crate::registry::{pretty, shorten};
 
 /// Parses `SUBJECT[@VERSION]`. A suffix that is not a version stays part of the subject, since
 /// subjects may contain `@`.
@@ -137,8 +137,8 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// Writes a JSON document to stdout.
-pub fn print_json(doc: &serde_json::Value) -> Result<(), Failure> {
+/// Writes a command's outcome to stdout as one JSON document.
+pub fn print_json(doc: &impl serde::Serialize) -> Result<(), Failure> {
     say_line(format_args!(
         "{}",
         serde_json::to_string_pretty(doc).unwrap_or_default()
