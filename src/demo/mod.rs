@@ -99,11 +99,15 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .ok_or("the contract has no schema")?
         .clone();
     for text in &plan.history {
-        registry.register(&contract.subject, text).await?;
+        registry
+            .register(&contract.subject, text)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let version = registry
         .subject_versions(&contract.subject)
-        .await?
+        .await
+        .map_err(|e| e.to_string())?
         .last()
         .map_or(1, |r| r.version);
     let kafka_topic = contract

@@ -406,10 +406,10 @@ async fn gather(
         resolved.push(
             crate::validate::resolver::resolve_references(client, &v.references)
                 .await
-                .map_err(|message| GateError::RegistryReferences {
+                .map_err(|error| GateError::RegistryReferences {
                     subject: subject.to_string(),
                     version: v.version,
-                    message,
+                    error,
                 })?,
         );
     }

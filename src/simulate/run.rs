@@ -10,7 +10,7 @@ use crate::transport::kafka::{KafkaConfig, KafkaSink, NewTopicSpec, TopicState};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::PayloadValidator;
-use crate::validate::resolver::SchemaLookup;
+use crate::validate::resolver::{LookupError, SchemaLookup};
 use crate::validate::rules::RuleEngine;
 use crate::validate::wire::{VALUE_SCHEMA_ID_HEADER, encode_v0, guid_header};
 use std::io::Write;
@@ -155,7 +155,7 @@ async fn schema_guids<L: SchemaLookup>(
     foreign_subject: Option<&str>,
     ids: (u32, u32, u32),
 ) -> Result<[[u8; 16]; 3], SimulateError> {
-    let infra = |e: String| SimulateError::Infrastructure(e);
+    let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
     let guid_of = async |subject: &str, id: u32| -> Result<[u8; 16], SimulateError> {
         let versions = lookup.subject_versions(subject).await.map_err(infra)?;
         versions
@@ -193,7 +193,7 @@ async fn borrowed_foreign<L: SchemaLookup>(
     lookup: &L,
     ours: &str,
 ) -> Result<Option<(String, u32)>, SimulateError> {
-    let infra = |e: String| SimulateError::Infrastructure(e);
+    let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
     if let Some(id) = lookup
         .lookup(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
         .await
@@ -351,7 +351,7 @@ pub async fn run_counting<L: SchemaLookup>(
                 "producing to Kafka needs a schema registry (the wire format carries its schema id)\nhelp: pass --registry URL or set SCHEMA_REGISTRY_URL".into(),
             )
         })?;
-        let infra = |e: String| SimulateError::Infrastructure(e);
+        let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
         // Looked up, never registered unless asked: the user's registry is theirs.
         let ours = lookup
             .lookup(&contract.subject, &plan.schema_text)
