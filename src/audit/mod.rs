@@ -259,10 +259,7 @@ pub async fn run_capturing<L: SchemaLookup + 'static>(
                     plan.connect_timeout.as_secs_f64()
                 ))
             })?
-            .map_err(|e| match e.exit() {
-                crate::Exit::Infrastructure => AuditError::Infrastructure(e.to_string()),
-                _ => AuditError::Input(e.to_string()),
-            })?;
+            .map_err(|e| AuditError::Infrastructure(e.to_string()))?;
             let (cfg, topic, start, group, timeout) = (
                 k.config.clone(),
                 k.topic.clone(),

@@ -1,6 +1,6 @@
 //! `schemactl config`: flags → [`crate::registry::levels`] → text or JSON → exit code.
 
-use super::registry::{RegistryArgs, Session, TextOrJson, failure, print_json, say};
+use super::registry::{Session, SessionArgs, TextOrJson, failure, print_json, say};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
@@ -23,7 +23,7 @@ pub enum Action {
         /// The subject; without it, the global level.
         subject: Option<String>,
         #[command(flatten)]
-        registry: RegistryArgs,
+        registry: SessionArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
@@ -41,7 +41,7 @@ pub enum Action {
         #[arg(value_name = "LEVEL")]
         second: Option<String>,
         #[command(flatten)]
-        registry: RegistryArgs,
+        registry: SessionArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,

@@ -2,7 +2,7 @@
 //! exit code.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, missing, paint, print_json, say, styles, subject_at,
+    Session, SessionArgs, TextOrJson, missing, paint, print_json, say, styles, subject_at,
 };
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long, short = 'y')]
     pub yes: bool,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,

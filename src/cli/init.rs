@@ -2,7 +2,7 @@
 //! samples, as a contract and `schemas/NAME/v1.json...`. Everything is decided and checked
 //! before anything is written (see [`crate::catalog::init`]).
 
-use super::registry::{RegistryArgs, Session, TextOrJson, missing, print_json, say};
+use super::registry::{Session, SessionArgs, TextOrJson, missing, print_json, say};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::catalog::init::{self, Draft};
@@ -42,7 +42,7 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,

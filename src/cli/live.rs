@@ -101,14 +101,8 @@ impl KafkaArgs {
     }
 }
 
-/// Where the schema registry is.
-#[derive(Debug, clap::Args)]
-#[command(next_help_heading = "Schema registry")]
-pub struct RegistryArgs {
-    /// Registry URL.
-    #[arg(long, env = "SCHEMA_REGISTRY_URL", value_name = "URL")]
-    pub registry: Option<String>,
-}
+/// Where the schema registry is: the one set of flags every command that talks to one takes.
+pub use super::registry::RegistryArgs;
 
 /// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

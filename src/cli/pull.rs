@@ -1,7 +1,7 @@
 //! `schemactl pull`: flags → [`crate::registry::pull`] → text or JSON → exit code.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, classified, missing, paint, print_json, say, styles,
+    Session, SessionArgs, TextOrJson, classified, missing, paint, print_json, say, styles,
 };
 use super::{Cli, Outcome, Output};
 use crate::Exit;
@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,

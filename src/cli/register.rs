@@ -1,7 +1,7 @@
 //! `schemactl register`: flags → [`crate::registry::publish`] → text or JSON → exit code.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, classified, paint, print_json, say, shorten, styles,
+    Session, SessionArgs, TextOrJson, classified, paint, print_json, say, shorten, styles,
 };
 use super::{Cli, Outcome, Output};
 use crate::registry::publish::{
@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long)]
     pub normalize: bool,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,

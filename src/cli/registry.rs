@@ -1,5 +1,6 @@
-//! What the registry commands share: the flags, opening a session, and mapping registry errors
-//! to exit codes (refused or unreachable: 3; the user's input: 2).
+//! What the registry commands share: the flags (and [`RegistryArgs`], which `audit` and
+//! `simulate` take too), opening a session, and mapping registry errors to exit codes (refused
+//! or unreachable: 3; the user's input: 2).
 
 use super::{Classify, Cli, Failure};
 use crate::config::Config;
@@ -7,15 +8,27 @@ use crate::registry::model::codes;
 use crate::registry::{RegistryClient, RegistryError};
 use std::future::Future;
 
-/// `--registry` and `--timeout`, as every registry command takes them.
+/// Where the schema registry is, as every command that talks to one takes it: `--registry URL`,
+/// else `$SCHEMA_REGISTRY_URL`, else url under [registry] in schemactl.toml (whose credentials
+/// and TLS settings apply either way).
 #[derive(Clone, Debug, Default, clap::Args)]
+#[command(next_help_heading = "Schema registry")]
 pub struct RegistryArgs {
     /// Schema Registry URL [default: $SCHEMA_REGISTRY_URL, else url under [registry] in
     /// schemactl.toml].
     #[arg(long, value_name = "URL")]
     pub registry: Option<String>,
+}
+
+/// The flags of the commands whose only service is the registry: where it is, and how long one
+/// request may take (`audit` and `simulate` have a `--timeout` of their own, brokers included).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct SessionArgs {
+    /// Where the registry is.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Seconds one registry request may take [default: 10, or timeout_secs under [registry]].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", help_heading = "Schema registry")]
     pub timeout: Option<f64>,
 }
 
@@ -54,8 +67,8 @@ impl Session {
     }
 
     /// Opens a session from the common flags.
-    pub fn from_args(cli: &Cli, args: &RegistryArgs) -> Result<Session, Failure> {
-        Session::open(cli, args.registry.as_deref(), args.timeout)
+    pub fn from_args(cli: &Cli, args: &SessionArgs) -> Result<Session, Failure> {
+        Session::open(cli, args.registry.registry.as_deref(), args.timeout)
     }
 
     /// Runs registry calls to completion.

@@ -1,7 +1,7 @@
 //! `schemactl show`: flags → [`crate::registry::browse::Shown`] → text or JSON → exit code.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, missing, paint, pretty, print_json, say, styles, subject_at,
+    Session, SessionArgs, TextOrJson, missing, paint, pretty, print_json, say, styles, subject_at,
 };
 use super::{Cli, Outcome, Output};
 use crate::Exit;
@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(value_name = "SUBJECT[@VERSION]")]
     pub subject: String,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,

@@ -1,7 +1,7 @@
 //! `schemactl subjects`: flags → [`crate::registry::browse::subjects`] → text or JSON → exit
 //! code.
 
-use super::registry::{RegistryArgs, Session, TextOrJson, failure, paint, print_json, say, styles};
+use super::registry::{Session, SessionArgs, TextOrJson, failure, paint, print_json, say, styles};
 use super::{Cli, Outcome, Output};
 use crate::Exit;
 use crate::registry::browse;
@@ -13,7 +13,7 @@ pub struct Args {
     #[arg(long, value_name = "PREFIX")]
     pub prefix: Option<String>,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,
