@@ -12,11 +12,12 @@ use std::future::Future;
 /// else `$SCHEMA_REGISTRY_URL`, else url under [registry] in schemactl.toml (whose credentials
 /// and TLS settings apply either way).
 #[derive(Clone, Debug, Default, clap::Args)]
-#[command(next_help_heading = "Schema registry")]
 pub struct RegistryArgs {
     /// Schema Registry URL [default: $SCHEMA_REGISTRY_URL, else url under [registry] in
     /// schemactl.toml].
-    #[arg(long, value_name = "URL")]
+    // A heading on the argument, not `next_help_heading` on the struct: that one would carry
+    // over to the flags that follow the flattened struct (`--format`).
+    #[arg(long, value_name = "URL", help_heading = "Schema registry")]
     pub registry: Option<String>,
 }
 
