@@ -4,7 +4,7 @@ use super::registry::{Session, SessionArgs, TextOrJson, failure, print_json, say
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
-use crate::registry::levels;
+use crate::registry::{LevelSource, levels};
 use anyhow::anyhow;
 
 /// Arguments of `config`.
@@ -72,7 +72,7 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             match format {
                 TextOrJson::Json => print_json(&applied)?,
                 TextOrJson::Text => match (subject, applied.source) {
-                    (Some(s), "global") => say!(
+                    (Some(s), LevelSource::Global) => say!(
                         "{level}{policy} (the global default; subject \"{s}\" has no level of its own)"
                     ),
                     (Some(s), _) => say!("{level}{policy} (set on subject \"{s}\")"),
@@ -100,7 +100,7 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
                 TextOrJson::Text => {
                     let before = changed.previous;
                     let was = match (subject, changed.previous_source) {
-                        (Some(_), "global") => format!("{before}, the global default"),
+                        (Some(_), LevelSource::Global) => format!("{before}, the global default"),
                         _ => before.to_string(),
                     };
                     say!("{}: level {level} (was {was})", whose(subject));

@@ -463,7 +463,7 @@ async fn gather(
     Ok(Some(Remote {
         level,
         policy: settings.policy(),
-        level_source: settings.level_source(),
+        level_source: settings.level_source().name(),
         numbers,
         versions,
         resolved,

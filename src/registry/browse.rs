@@ -2,7 +2,7 @@
 //! its versions, ids and level) and `schemactl show` (one version whole).
 
 use super::model::{SchemaReference, VersionRef};
-use super::{RegistryClient, RegistryError};
+use super::{LevelSource, RegistryClient, RegistryError};
 use crate::compat::Level;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
@@ -28,7 +28,7 @@ pub struct SubjectRow {
     /// The level that applies to it.
     pub level: Level,
     /// `subject` when the subject has its own level, `global` when it falls back.
-    pub level_source: &'static str,
+    pub level_source: LevelSource,
     /// Its live versions, oldest first.
     pub versions: Vec<VersionId>,
 }
@@ -47,7 +47,7 @@ pub struct Subjects {
 impl SubjectRow {
     /// Whether the subject falls back to the global level.
     pub fn is_global(&self) -> bool {
-        self.level_source == "global"
+        self.level_source == LevelSource::Global
     }
 }
 
@@ -69,7 +69,11 @@ async fn row(
         .collect();
     Ok(SubjectRow {
         level: own.unwrap_or(global),
-        level_source: if own.is_some() { "subject" } else { "global" },
+        level_source: if own.is_some() {
+            LevelSource::Subject
+        } else {
+            LevelSource::Global
+        },
         subject,
         versions,
     })

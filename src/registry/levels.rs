@@ -1,12 +1,9 @@
 //! Compatibility levels, global or per subject: the use cases behind `schemactl config get`
 //! and `schemactl config set-level`.
 
-use super::{RegistryClient, RegistryError};
+use super::{LevelSource, RegistryClient, RegistryError};
 use crate::compat::{Level, Policy};
 use serde::Serialize;
-
-/// Where a level comes from.
-pub type Source = &'static str;
 
 /// The level that applies: the `--format json` document of `schemactl config get`.
 #[derive(Debug, Serialize)]
@@ -20,7 +17,7 @@ pub struct Applied {
     /// The policy, where the registry reports one (only schemactl's does).
     pub policy: Option<Policy>,
     /// `subject` when the subject has a level of its own, else `global`.
-    pub source: Source,
+    pub source: LevelSource,
 }
 
 /// A level set: the `--format json` document of `schemactl config set-level`.
@@ -35,7 +32,7 @@ pub struct Changed {
     /// The level that applied before.
     pub previous: Level,
     /// Where the previous level came from: `subject` or `global`.
-    pub previous_source: Source,
+    pub previous_source: LevelSource,
 }
 
 /// The level (and policy) that applies to `subject`, falling back to the global one; the
@@ -55,7 +52,7 @@ pub async fn applied(
         }
         None => {
             let global = client.global_config().await?;
-            (global.level, global.policy, "global")
+            (global.level, global.policy, LevelSource::Global)
         }
     };
     Ok(Applied {
@@ -78,7 +75,7 @@ pub async fn set(
             let settings = client.subject_settings(s).await?;
             (settings.level(), settings.level_source())
         }
-        None => (client.global_level().await?, "global"),
+        None => (client.global_level().await?, LevelSource::Global),
     };
     client.set_level(subject, level).await?;
     Ok(Changed {

@@ -13,8 +13,8 @@ pub mod pull;
 pub mod server;
 
 pub use client::{
-    CompatCheck, CompatScope, LevelConfig, RegistryClient, RegistryError, SubjectSettings,
-    encode_subject,
+    CompatCheck, CompatScope, LevelConfig, LevelSource, RegistryClient, RegistryError,
+    SubjectSettings, encode_subject,
 };
 
 /// The registry's words for a person: at most `max` characters, saying how much was left out

@@ -3,6 +3,27 @@
 
 use super::super::model::CompatibilityResponse;
 use crate::compat::{Level, Policy};
+use serde::Serialize;
+
+/// Where the level that applies to a subject comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LevelSource {
+    /// The subject has a level of its own.
+    Subject,
+    /// The subject falls back to the global level.
+    Global,
+}
+
+impl LevelSource {
+    /// `subject` or `global`, as the JSON outputs name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LevelSource::Subject => "subject",
+            LevelSource::Global => "global",
+        }
+    }
+}
 
 /// Which versions the registry's own compatibility check compared against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,12 +68,12 @@ impl SubjectSettings {
         self.own.map_or(self.global.level, |c| c.level)
     }
 
-    /// Where the level comes from: `subject` when the subject has one of its own, else `global`.
-    pub fn level_source(&self) -> &'static str {
+    /// Where the level comes from: the subject when it has one of its own, else global.
+    pub fn level_source(&self) -> LevelSource {
         if self.own.is_some() {
-            "subject"
+            LevelSource::Subject
         } else {
-            "global"
+            LevelSource::Global
         }
     }
 

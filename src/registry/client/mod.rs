@@ -22,7 +22,7 @@ mod http;
 #[cfg(test)]
 mod tests;
 
-pub use answers::{CompatCheck, CompatScope, LevelConfig, SubjectSettings};
+pub use answers::{CompatCheck, CompatScope, LevelConfig, LevelSource, SubjectSettings};
 pub use error::RegistryError;
 
 use crate::config::{Auth, RegistrySettings};
