@@ -518,7 +518,7 @@ pub async fn run_capturing<L: SchemaLookup + 'static>(
                     plan.connect_timeout.as_secs_f64()
                 ))
             })?
-            .map_err(AuditError::Infrastructure)?;
+            .map_err(|e| AuditError::Infrastructure(e.to_string()))?;
             let (cfg, topic, start, group, timeout) = (
                 k.config.clone(),
                 k.topic.clone(),

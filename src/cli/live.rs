@@ -99,14 +99,8 @@ impl KafkaArgs {
     }
 }
 
-/// Where the schema registry is.
-#[derive(Debug, clap::Args)]
-#[command(next_help_heading = "Schema registry")]
-pub struct RegistryArgs {
-    /// Registry URL.
-    #[arg(long, env = "SCHEMA_REGISTRY_URL", value_name = "URL")]
-    pub registry: Option<String>,
-}
+/// Where the schema registry is: the one set of flags every command that talks to one takes.
+pub use super::registry::RegistryArgs;
 
 /// The contract named, or the only one in the catalog under `--root`.
 pub fn contract(cli: &super::Cli, name: Option<&str>) -> Result<crate::catalog::Contract, Failure> {

@@ -360,7 +360,10 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .ok_or("the contract has no schema")?
         .clone();
     for text in &plan.history {
-        registry.register(&contract.subject, text).await?;
+        registry
+            .register(&contract.subject, text)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let sources = audit::Sources {
         mqtt: Some(MqttConfig::new(services.mqtt_url.clone())),
