@@ -1,9 +1,8 @@
 //! Command-line tests against the real binary: outputs are snapshot-tested (colour off) together
 //! with their exit codes; bad input must exit 2 with an error naming the file and position.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, root, schemactl, schemactl_in};
+mod common;
+use common::cli::{Run, root, schemactl, schemactl_in};
 
 use std::path::Path;
 use std::process::Command;

@@ -2,9 +2,8 @@
 //! them (text `-->`, SARIF region, GitHub `line=`/`col=`, JUnit), shell completions and the
 //! manual page.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, root, schemactl};
+mod common;
+use common::cli::{Run, root, schemactl};
 
 use std::process::{Command, Stdio};
 

@@ -12,12 +12,10 @@
 //! reason), when a folder names no rule, and when a fixture does not raise its rule at the
 //! rule's severity. `tests/snapshots/gate_rules__<ID>.snap` records what each fixture reports.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-#[path = "services/mod.rs"]
-mod services;
+mod common;
+use common::services;
 
-use cli_run::{Run, root, schemactl_in};
+use common::cli::{Run, root, schemactl_in};
 use schemactl::gate::Rule;
 use schemactl::report::Severity;
 use std::collections::BTreeSet;

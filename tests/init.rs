@@ -2,12 +2,9 @@
 //! as a process, filled by the fleet's own producer code or by `register`), drafting from
 //! samples, and the bad input it refuses with nothing written.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, schemactl_in};
-
-#[path = "services/mod.rs"]
-mod services;
+mod common;
+use common::cli::{Run, schemactl_in};
+use common::services;
 
 use serde_json::Value;
 use services::Registry;

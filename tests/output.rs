@@ -2,13 +2,11 @@
 //! exit code, and a real audit (Mosquitto, the simulator's misbehaving fleet) renders in every
 //! format, its html looked at in a real headless browser (Debian's `chromium`).
 
-#[path = "services/brokers.rs"]
-mod brokers;
-#[path = "common/cli.rs"]
-mod cli_run;
+mod common;
+use common::brokers;
 
 use brokers::Mosquitto;
-use cli_run::{root, schemactl, schemactl_in};
+use common::cli::{root, schemactl, schemactl_in};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -3,12 +3,10 @@
 //! checked offline, registered referenced-first against `schemactl registry serve`, and the
 //! bad inputs references can meet.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-#[path = "services/mod.rs"]
-mod services;
+mod common;
+use common::services;
 
-use cli_run::{Run, root, schemactl_in};
+use common::cli::{Run, root, schemactl_in};
 use serde_json::{Value, json};
 use std::fs;
 use std::net::TcpListener;

@@ -2,11 +2,9 @@
 //! producers sent (tests/fixtures/replay, readings in FLEET.md's shape), in every format, and the
 //! bad inputs a replay can meet.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, root, schemactl, schemactl_in};
-#[path = "services/mod.rs"]
-mod services;
+mod common;
+use common::cli::{Run, root, schemactl, schemactl_in};
+use common::services;
 
 use serde_json::Value;
 

@@ -2,9 +2,9 @@
 //! `validate` and `test` on payloads that passed the schema, and bad rules refused with the
 //! file, the rule's name, the line and the column.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, schemactl_in};
+mod common;
+use common::cli::{Run, schemactl_in};
+use common::services;
 
 use std::path::Path;
 use std::process::Command;
@@ -289,9 +289,6 @@ fn bad_rules_are_refused_naming_the_rule_line_and_column() {
         &["line 5", "secret", "sensitive"],
     );
 }
-
-#[path = "services/mod.rs"]
-mod services;
 
 const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]'";
 
@@ -1128,7 +1125,7 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     );
 
     // The generator contract's own rules are portable.
-    let ours = json_of(&cli_run::schemactl(&[
+    let ours = json_of(&common::cli::schemactl(&[
         "test",
         "--contract",
         "generator",

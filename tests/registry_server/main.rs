@@ -1,8 +1,9 @@
 //! `schemactl registry serve` tested through its REST API: the real binary on a free loopback
 //! port, driven with reqwest, and with Confluent's own clients.
 
-#[path = "../services/mod.rs"]
-mod services;
+#[path = "../common/mod.rs"]
+mod common;
+use common::services;
 
 mod api;
 mod auth_and_logs;

@@ -1,6 +1,7 @@
 //! Mosquitto and Tansu for the live-traffic tests, each on a free loopback port. A missing
 //! binary fails the test with the command that installs it; readiness is a successful
 //! connection (Mosquitto) or metadata answer (Tansu) within a bounded retry loop, never a sleep.
+//! (`examples/bench_live.rs` includes this file on its own, and uses only some of it.)
 #![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};

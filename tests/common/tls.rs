@@ -1,6 +1,5 @@
 //! TLS and SASL for the live tests, as production connects: a private CA made at test time with
-//! the `openssl` command, Mosquitto with a TLS listener, and a TLS front for Tansu. Include
-//! with `#[path = "../services/tls.rs"] mod tls;` beside `brokers.rs`.
+//! the `openssl` command, Mosquitto with a TLS listener, and a TLS front for Tansu.
 //!
 //! Tansu 0.6.0 serves neither TLS nor SASL PLAIN. `tansu broker` refuses `--cert` with `--key`
 //! ("the argument '--cert <CERT>' cannot be used with '--key <KEY>'": clap puts both in one
@@ -13,8 +12,6 @@
 //! it terminates TLS with a certificate of the private CA and, given a login, SASL PLAIN
 //! (checking the user name and password) before relaying the connection to the broker. The
 //! clients under test do the whole SASL_SSL handshake as against Confluent Cloud.
-#![allow(dead_code)]
-
 use super::brokers::{Mosquitto, Tansu, free_port};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

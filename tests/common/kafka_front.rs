@@ -1,6 +1,5 @@
 //! A Kafka-protocol relay in front of Tansu that keeps its Fetch answers inside what
-//! librdkafka 2.12.1 survives. Include with `#[path = "../services/kafka_front.rs"] mod
-//! kafka_front;` beside `brokers.rs`.
+//! librdkafka 2.12.1 survives.
 //!
 //! Why: once Tansu 0.6.0 no longer has a topic (deleted, or an in-memory broker restarted), it
 //! answers a Fetch for it with `unknown_topic_response` (tansu-storage's `service/fetch.rs`):
@@ -22,8 +21,6 @@
 //! the last exchange before a crash is on the terminal. With `SCHEMACTL_TEST_KAFKA_UNCAPPED=1`
 //! [`Tansu::behind_front`] leaves Fetch's versions as Tansu says (to see whether a newer
 //! librdkafka still needs the front).
-#![allow(dead_code)]
-
 use super::brokers::{Tansu, free_port};
 use std::collections::HashMap;
 use std::io::{Read, Write};

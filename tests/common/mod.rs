@@ -1,0 +1,16 @@
+//! The one test harness every integration-test crate shares: `mod common;` from a crate at the
+//! top of `tests/`, `#[path = "../common/mod.rs"] mod common;` from a crate in a folder. Each
+//! crate uses only some of it.
+//!
+//! - [`cli`]: running the binary under test (colour off, nothing from the caller's environment);
+//! - [`services`]: `schemactl registry serve` as a process, and waiting for a child's output;
+//! - [`brokers`]: Mosquitto and Tansu on free loopback ports;
+//! - [`kafka_front`]: a Kafka protocol front that caps Fetch for librdkafka;
+//! - [`tls`]: a throwaway PKI and TLS fronts for the brokers.
+#![allow(dead_code)]
+
+pub mod brokers;
+pub mod cli;
+pub mod kafka_front;
+pub mod services;
+pub mod tls;
