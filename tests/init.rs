@@ -4,14 +4,11 @@
 
 mod common;
 use common::cli::{Run, schemactl_in};
-use common::services;
+use common::{interop, services};
 
 use serde_json::Value;
 use services::Registry;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
 
 /// Runs schemactl and insists on exit 0.
 fn pass(dir: &Path, args: &[&str]) -> Run {
@@ -60,29 +57,10 @@ fn toml_file(path: &Path) -> toml::Table {
 /// default settings and FLEET.md's schema_str) fills the registry; returns the schema id its
 /// frame carries.
 fn fleet_producer(registry: &Registry) -> i64 {
-    let script = repo().join("tests/interop/fleet_producer.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&registry.url)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => {}
-        // Never skip: a missing client is a failure with the command that fixes it.
-        Some(2) => panic!(
-            "confluent-kafka for Python is missing: run `{PIP_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
-        ),
-        _ => panic!(
-            "the fleet producer failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nregistry log:\n{}",
-            registry.stderr.text()
-        ),
-    }
-    let report: Value = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("the producer printed no report ({e}):\n{stdout}"));
+    let report = interop::python("fleet_producer.py", &[&registry.url], &[], || {
+        format!("registry log:\n{}", registry.stderr.text())
+    })
+    .report();
     assert_eq!(report["magic"], 0, "Confluent's wire format V0: {report}");
     report["schema_id"]
         .as_i64()

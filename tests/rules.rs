@@ -4,7 +4,7 @@
 
 mod common;
 use common::cli::{Run, schemactl_in};
-use common::services;
+use common::{interop, services};
 
 use std::path::Path;
 use std::process::Command;
@@ -290,8 +290,6 @@ fn bad_rules_are_refused_naming_the_rule_line_and_column() {
     );
 }
 
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]'";
-
 fn json_of(run: &Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("{e}: not JSON\n{}{}", run.stdout, run.stderr))
@@ -377,29 +375,17 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     );
 
     // Confluent's serializer reads the stored rules: refuses fuel -9, serializes fuel 400.
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/rules_python.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&registry.url)
-        .arg("emergency_generator")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => {
-            assert!(
-                stdout.contains("all rule interop checks passed"),
-                "{stdout}"
-            );
-            assert!(stdout.contains("refused to serialize fuel -9"), "{stdout}");
-            assert!(stdout.contains("'owner': 'fleet-ops'"), "{stdout}");
-        }
-        Some(2) => panic!("confluent-kafka with rules is missing: run `{PIP_INSTALL}`\n{stderr}"),
-        _ => panic!("the Python rule checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}"),
-    }
+    interop::python(
+        "rules_python.py",
+        &[&registry.url, "emergency_generator"],
+        &[],
+        String::new,
+    )
+    .says(&[
+        "all rule interop checks passed",
+        "refused to serialize fuel -9",
+        "'owner': 'fleet-ops'",
+    ]);
 
     // A change to the rules alone registers a new version of the same schema; version 1
     // keeps the rule set it was registered with.
@@ -761,28 +747,14 @@ fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_n
     assert!(run.stdout.contains("RULES_REWRITTEN"), "{}", run.stdout);
 }
 
-const NPM_INSTALL: &str = "npm ci --prefix tests/interop/node";
-
-/// Runs one client's corpus evaluator: {rule: {payload: "pass" | "fail"}}.
-fn client_verdicts(
-    program: &str,
-    script: &str,
-    corpus: &Path,
-    install: &str,
-) -> serde_json::Map<String, serde_json::Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
-    let out = Command::new(program)
-        .arg(&script)
-        .arg(corpus)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it, then: {install}"));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{script:?}: {e}\n{stderr}")),
-        Some(2) => panic!("{program}'s Confluent client is missing: run `{install}`\n{stderr}"),
-        _ => panic!("{script:?} failed\n{stderr}"),
-    }
+/// Both Confluent clients' verdicts on a corpus (Python's, then JavaScript's):
+/// {rule: {payload: "pass" | "fail"}}.
+fn client_verdicts(corpus: &Path) -> (serde_json::Value, serde_json::Value) {
+    let corpus = corpus.to_str().unwrap();
+    (
+        interop::python("rules_corpus_python.py", &[corpus], &[], String::new).report(),
+        interop::node("rules_corpus.js", &[corpus], String::new).report(),
+    )
 }
 
 fn cel_rule(name: &str, expr: &str) -> schemactl::catalog::Rule {
@@ -825,18 +797,7 @@ fn on_the_rule_corpus_schemactl_agrees_with_both_confluent_clients_and_follows_t
         rules.len() * payloads.len() >= 200,
         "a corpus of 200+ cases"
     );
-    let python = client_verdicts(
-        "python3",
-        "tests/interop/rules_corpus_python.py",
-        &path,
-        PIP_INSTALL,
-    );
-    let node = client_verdicts(
-        "node",
-        "tests/interop/node/rules_corpus.js",
-        &path,
-        NPM_INSTALL,
-    );
+    let (python, node) = client_verdicts(&path);
     let mut agreed = 0;
     let mut differed = Vec::new();
     for r in rules {
@@ -900,18 +861,7 @@ fn on_the_rule_corpus_schemactl_agrees_with_both_confluent_clients_and_follows_t
         serde_json::json!({"schema": schema, "rules": suggested, "payloads": payloads}).to_string(),
     )
     .unwrap();
-    let python = client_verdicts(
-        "python3",
-        "tests/interop/rules_corpus_python.py",
-        &second,
-        PIP_INSTALL,
-    );
-    let node = client_verdicts(
-        "node",
-        "tests/interop/node/rules_corpus.js",
-        &second,
-        NPM_INSTALL,
-    );
+    let (python, node) = client_verdicts(&second);
     for r in &suggested {
         let name = r["name"].as_str().unwrap();
         let expr = r["expr"].as_str().unwrap();

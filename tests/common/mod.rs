@@ -6,11 +6,13 @@
 //! - [`services`]: `schemactl registry serve` as a process, and waiting for a child's output;
 //! - [`brokers`]: Mosquitto and Tansu on free loopback ports;
 //! - [`kafka_front`]: a Kafka protocol front that caps Fetch for librdkafka;
-//! - [`tls`]: a throwaway PKI and TLS fronts for the brokers.
+//! - [`tls`]: a throwaway PKI and TLS fronts for the brokers;
+//! - [`interop`]: the scripts in `tests/interop/` under the real Python and Node clients.
 #![allow(dead_code)]
 
 pub mod brokers;
 pub mod cli;
+pub mod interop;
 pub mod kafka_front;
 pub mod services;
 pub mod tls;

@@ -6,40 +6,16 @@
 
 use super::brokers::{Mosquitto, Tansu};
 use super::{Audit, run_ok, services};
+use crate::common::interop;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Command;
-
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]' paho-mqtt (or run scripts/install-test-deps.sh)";
 
 /// Runs the fleet producer with `args` and `envs`; returns its report of what it sent and its
 /// stdout and stderr (for the credential checks). A missing library fails with the command
 /// that installs it.
 pub fn fleet_traffic(args: &[&str], envs: &[(&str, &str)]) -> (Value, String) {
-    let script = super::root().join("tests/interop/fleet_traffic.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .args(args)
-        .envs(envs.iter().copied())
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "the fleet producer's libraries are missing: run `{PIP_INSTALL}`\n{stderr}"
-    );
-    assert!(
-        out.status.success(),
-        "fleet_traffic.py {}: {stderr}",
-        args.join(" ")
-    );
-    let report: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("fleet_traffic.py printed no report ({e}): {stdout}{stderr}"));
-    (report, format!("{stdout}{stderr}"))
+    let out = interop::python("fleet_traffic.py", args, envs, String::new);
+    (out.report(), format!("{}{}", out.stdout, out.stderr))
 }
 
 /// What the producer says it sent on `transport`: generator id → (messages, misbehaved).

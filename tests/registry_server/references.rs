@@ -2,6 +2,7 @@
 //! references refused with 42201, and nothing ever fetched.
 
 use super::{Api, body, enc};
+use crate::common::interop;
 use crate::services::Registry;
 use serde_json::{Value, json};
 use std::net::TcpListener;
@@ -235,34 +236,20 @@ async fn a_referenced_version_cannot_be_deleted_soft_or_hard() {
         .ok();
 }
 
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
-
 /// confluent-kafka-python, unmodified: registers a schema with a reference, and its serializer
 /// and deserializer use it (tests/interop/references_python.py).
 #[tokio::test]
 async fn confluent_kafka_python_registers_and_serializes_with_references() {
     let api = Api::start();
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/references_python.py");
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .arg(&api.registry.url)
-        .arg("com.example")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => assert!(stdout.contains("all interop checks passed"), "{stdout}"),
-        // Never skip: a missing client is a failure with the command that fixes it.
-        Some(2) => panic!(
-            "confluent-kafka for Python is missing: run `{PIP_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
-        ),
-        _ => panic!(
-            "the Python references checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
-            api.registry.stderr.text()
-        ),
-    }
+    let out = interop::python(
+        "references_python.py",
+        &[&api.registry.url, "com.example"],
+        &[],
+        || format!("server log:\n{}", api.registry.stderr.text()),
+    );
+    assert!(
+        out.stdout.contains("all interop checks passed"),
+        "{}",
+        out.stdout
+    );
 }
