@@ -3,6 +3,7 @@
 
 mod common;
 use common::cli::{Run, root, schemactl, schemactl_in};
+use common::git::git;
 
 use std::path::Path;
 use std::process::Command;
@@ -482,33 +483,23 @@ fn missing_files_and_bad_contracts_are_input_errors() {
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
-    write(
-        &dir.path().join("contracts"),
-        "missing.toml",
-        "subject = \"x-value\"\nschemas = \"schemas/missing\"\n",
-    );
-    assert_input_error(
-        &schemactl_in(dir.path(), &["test"]),
-        &["missing.toml", "schemas/missing", "no such folder"],
-    );
-    write(
-        &dir.path().join("contracts"),
-        "missing.toml",
-        "subject = \"x-value\"\nschemas = \"schemas\"\nlevle = \"FULL\"\n",
-    );
-    assert_input_error(
-        &schemactl_in(dir.path(), &["test"]),
-        &["missing.toml", "line 3", "levle"],
-    );
-    write(
-        &dir.path().join("contracts"),
-        "missing.toml",
-        "subject = \"x-value\"\nschemas = \"schemas\"\nlevel = \"SIDEWAYS\"\n",
-    );
-    assert_input_error(
-        &schemactl_in(dir.path(), &["test"]),
-        &["missing.toml", "SIDEWAYS", "BACKWARD_TRANSITIVE"],
-    );
+    for (contract, expected) in [
+        (
+            "subject = \"x-value\"\nschemas = \"schemas/missing\"\n",
+            ["missing.toml", "schemas/missing", "no such folder"],
+        ),
+        (
+            "subject = \"x-value\"\nschemas = \"schemas\"\nlevle = \"FULL\"\n",
+            ["missing.toml", "line 3", "levle"],
+        ),
+        (
+            "subject = \"x-value\"\nschemas = \"schemas\"\nlevel = \"SIDEWAYS\"\n",
+            ["missing.toml", "SIDEWAYS", "BACKWARD_TRANSITIVE"],
+        ),
+    ] {
+        write(&dir.path().join("contracts"), "missing.toml", contract);
+        assert_input_error(&schemactl_in(dir.path(), &["test"]), &expected);
+    }
 }
 
 #[test]
@@ -653,27 +644,6 @@ fn usage_errors_exit_2_and_help_exits_0() {
 }
 
 // ---- published versions are immutable ----
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
 
 #[test]
 fn base_ref_catches_rewritten_and_deleted_versions() {

@@ -13,6 +13,7 @@
 //! rule's severity. `tests/snapshots/gate_rules__<ID>.snap` records what each fixture reports.
 
 mod common;
+use common::git::git;
 use common::services;
 
 use common::cli::{Run, root, schemactl_in};
@@ -20,7 +21,6 @@ use schemactl::gate::Rule;
 use schemactl::report::Severity;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Rules no fixture can raise against the embedded registry, each with the reason.
 const NOT_RAISED: &[(Rule, &str)] = &[(
@@ -162,25 +162,4 @@ fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git is installed (apt-get install git)");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

@@ -4,10 +4,10 @@
 
 mod common;
 use common::cli::{Run, schemactl_in};
+use common::git::git;
 use common::{interop, services};
 
 use std::path::Path;
-use std::process::Command;
 
 /// The schema the fleet registered (FLEET.md), without descriptions.
 const FLEET_SCHEMA: &str = r#"{
@@ -645,27 +645,6 @@ fn pull_and_init_bring_every_versions_rule_set_back_and_registering_again_adds_n
         both.stderr.contains("p.toml") && both.stderr.contains("v2.rules.json"),
         "{}",
         both.stderr
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 

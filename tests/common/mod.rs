@@ -3,6 +3,7 @@
 //! crate uses only some of it.
 //!
 //! - [`cli`]: running the binary under test (colour off, nothing from the caller's environment);
+//! - [`git`]: git in a scratch project, for the base-ref checks;
 //! - [`services`]: `schemactl registry serve` as a process, and waiting for a child's output;
 //! - [`brokers`]: Mosquitto and Tansu on free loopback ports;
 //! - [`kafka_front`]: a Kafka protocol front that caps Fetch for librdkafka;
@@ -12,6 +13,7 @@
 
 pub mod brokers;
 pub mod cli;
+pub mod git;
 pub mod interop;
 pub mod kafka_front;
 pub mod services;
