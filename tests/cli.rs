@@ -6,7 +6,6 @@ use common::cli::{Run, root, schemactl, schemactl_in};
 use common::git::git;
 
 use std::path::Path;
-use std::process::Command;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);

@@ -15,13 +15,7 @@ use std::sync::mpsc;
 /// Runs schemactl with stdout a pipe whose reading end is closed before anything is written;
 /// returns the exit code and stderr.
 fn into_closed_pipe(args: &[&str]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(args)
-        .arg("--color=never")
-        .current_dir(root())
-        .env_remove("SCHEMACTL_ROOT")
-        .env_remove("SCHEMACTL_CONFIG")
-        .env_remove("SCHEMA_REGISTRY_URL")
+    let mut child = common::cli::command(&root(), args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -137,15 +131,10 @@ fn audit_report(dir: &Path) -> PathBuf {
     let report = dir.join("audit.json");
     let (generators, count) = (6, 16);
     let total = (generators * count).to_string();
-    let mut audit = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(["audit", "--mqtt", &broker.url(), "--max-messages", &total])
-        .args(["--duration", "120s", "--report"])
+    let mut audit = common::cli::command(&root(), &["audit", "--mqtt", &broker.url()])
+        .args(["--max-messages", &total, "--duration", "120s", "--report"])
         .arg(&report)
-        .args(["--format", "markdown", "--color=never"])
-        .current_dir(root())
-        .env_remove("SCHEMACTL_ROOT")
-        .env_remove("SCHEMACTL_CONFIG")
-        .env_remove("SCHEMA_REGISTRY_URL")
+        .args(["--format", "markdown"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -271,6 +271,29 @@ impl Drop for Tansu {
     }
 }
 
+/// Accepts connections on `listener` until `stop` is set, connects each to `target` on
+/// loopback, and hands both ends to `relay`; a connection the target refuses is dropped at once,
+/// as a refused connection would be. Stop it by setting `stop` and connecting once to wake it.
+pub fn relay_connections(
+    listener: TcpListener,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    target: u16,
+    mut relay: impl FnMut(TcpStream, TcpStream) + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            let Ok(client) = client else { continue };
+            let Ok(broker) = TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            relay(client, broker);
+        }
+    })
+}
+
 /// A loopback TCP relay in front of a broker: while plugged in it accepts connections on its
 /// port and relays them to the broker; [`Cable::pull`] closes every relayed connection and
 /// stops listening (clients see the broker vanish: resets, then refused connections), and
@@ -300,31 +323,22 @@ impl Cable {
 
     /// Listens again on the same port and relays new connections.
     pub fn plug_in(&mut self) {
-        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::atomic::AtomicBool;
         assert!(self.acceptor.is_none(), "the cable is already plugged in");
         let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind the cable's port");
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let (flag, live, target) = (stop.clone(), self.live.clone(), self.target);
-        let handle = std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if flag.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(broker) = TcpStream::connect(("127.0.0.1", target)) else {
-                    continue;
-                };
-                for (from, to) in [(&client, &broker), (&broker, &client)] {
-                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-                let mut live = live.lock().unwrap();
-                live.push(client);
-                live.push(broker);
+        let handle = relay_connections(listener, flag, target, move |client, broker| {
+            for (from, to) in [(&client, &broker), (&broker, &client)] {
+                let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
             }
+            let mut live = live.lock().unwrap();
+            live.push(client);
+            live.push(broker);
         });
         self.acceptor = Some((stop, handle));
     }

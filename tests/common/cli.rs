@@ -32,8 +32,9 @@ impl Run {
     }
 }
 
-/// Runs schemactl with `args` in `dir`, with only the environment given.
-pub fn schemactl_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+/// schemactl with `args` in `dir`, colour off and the caller's registry settings, schemactl
+/// settings and proxies removed, ready to run or spawn.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_schemactl"));
     command.args(args).arg("--color=never").current_dir(dir);
     for (key, _) in std::env::vars() {
@@ -44,9 +45,14 @@ pub fn schemactl_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
             command.env_remove(key);
         }
     }
-    let out = command
+    command.stdin(Stdio::null());
+    command
+}
+
+/// Runs schemactl with `args` in `dir`, with only the environment given.
+pub fn schemactl_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = command(dir, args)
         .envs(env.iter().copied())
-        .stdin(Stdio::null())
         .output()
         .expect("run schemactl");
     Run {

@@ -13,6 +13,7 @@
 //! (checking the user name and password) before relaying the connection to the broker. The
 //! clients under test do the whole SASL_SSL handshake as against Confluent Cloud.
 use super::brokers::{Mosquitto, Tansu, free_port};
+use super::kafka_front::{read_frame, write_frame};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -278,24 +279,6 @@ impl TlsFront {
     pub fn handshakes_failed(&self) -> usize {
         self.handshakes_failed.load(Ordering::SeqCst)
     }
-}
-
-fn read_frame(from: &mut impl std::io::Read) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 4];
-    from.read_exact(&mut len)?;
-    let len = u32::from_be_bytes(len) as usize;
-    if len > 64 << 20 {
-        return Err(std::io::ErrorKind::InvalidData.into());
-    }
-    let mut body = vec![0u8; len];
-    from.read_exact(&mut body)?;
-    Ok(body)
-}
-
-fn write_frame(to: &mut impl std::io::Write, body: &[u8]) -> std::io::Result<()> {
-    to.write_all(&(body.len() as u32).to_be_bytes())?;
-    to.write_all(body)?;
-    to.flush()
 }
 
 /// Kafka's SASL exchange, answered by the front: ApiVersions goes to the broker (whose answer

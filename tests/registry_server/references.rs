@@ -2,7 +2,6 @@
 //! references refused with 42201, and nothing ever fetched.
 
 use super::{Api, body, enc};
-use crate::common::interop;
 use crate::services::Registry;
 use serde_json::{Value, json};
 use std::net::TcpListener;
@@ -174,18 +173,23 @@ async fn a_ref_to_a_url_is_refused_and_nothing_is_fetched() {
     }
 }
 
+/// Registers `location` (its `lat` a number), then `site-value`, whose record references it.
+async fn location_then_record(api: &Api) {
+    api.register("location", &location("number")).await;
+    api.post(
+        "/subjects/site-value/versions",
+        &with_references(&record(), location_ref(1)),
+    )
+    .await
+    .ok();
+}
+
 #[tokio::test]
 async fn a_reopened_registry_resolves_its_references_again() {
     let dir = tempfile::tempdir().unwrap();
     {
         let api = Api::on(Registry::start_on(dir.path()));
-        api.register("location", &location("number")).await;
-        api.post(
-            "/subjects/site-value/versions",
-            &with_references(&record(), location_ref(1)),
-        )
-        .await
-        .ok();
+        location_then_record(&api).await;
         api.registry.terminate();
     }
     let api = Api::on(Registry::start_on(dir.path()));
@@ -213,13 +217,7 @@ async fn a_reopened_registry_resolves_its_references_again() {
 #[tokio::test]
 async fn a_referenced_version_cannot_be_deleted_soft_or_hard() {
     let api = Api::start();
-    api.register("location", &location("number")).await;
-    api.post(
-        "/subjects/site-value/versions",
-        &with_references(&record(), location_ref(1)),
-    )
-    .await
-    .ok();
+    location_then_record(&api).await;
     api.delete("/subjects/location/versions/1")
         .await
         .error(422, 42206);
@@ -240,16 +238,5 @@ async fn a_referenced_version_cannot_be_deleted_soft_or_hard() {
 /// and deserializer use it (tests/interop/references_python.py).
 #[tokio::test]
 async fn confluent_kafka_python_registers_and_serializes_with_references() {
-    let api = Api::start();
-    let out = interop::python(
-        "references_python.py",
-        &[&api.registry.url, "com.example"],
-        &[],
-        || format!("server log:\n{}", api.registry.stderr.text()),
-    );
-    assert!(
-        out.stdout.contains("all interop checks passed"),
-        "{}",
-        out.stdout
-    );
+    super::interop::python_client("references_python.py", "com.example");
 }
