@@ -76,3 +76,26 @@ pub fn schemactl(args: &[&str]) -> Run {
 pub fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+/// `prefix` (an audit's transports and registry), then the flags of an audit that reads from
+/// the beginning and stops after `total` messages or two minutes, scored against the manifest
+/// `expect` when given, reporting JSON.
+pub fn bounded_audit<'a>(
+    prefix: &[&'a str],
+    total: &'a str,
+    expect: Option<&'a str>,
+) -> Vec<&'a str> {
+    let mut args = prefix.to_vec();
+    args.extend([
+        "--from-beginning",
+        "--max-messages",
+        total,
+        "--duration",
+        "120s",
+    ]);
+    if let Some(manifest) = expect {
+        args.extend(["--expect", manifest]);
+    }
+    args.extend(["--format", "json"]);
+    args
+}
