@@ -62,6 +62,15 @@ impl Reply {
         assert_eq!(keys, ["error_code", "message"], "{self:?}");
         self.json["message"].as_str().unwrap()
     }
+
+    /// Asserts [`Reply::error`], and that its message says every one of `needles`.
+    #[track_caller]
+    pub fn error_says(&self, status: u16, code: i64, needles: &[&str]) {
+        let message = self.error(status, code);
+        for needle in needles {
+            assert!(message.contains(needle), "no {needle:?} in {message:?}");
+        }
+    }
 }
 
 impl Api {

@@ -86,12 +86,9 @@ async fn a_reference_to_a_missing_subject_or_version_is_42201() {
             &record(),
             json!([{"name": "location.json", "subject": subject, "version": version}]),
         );
-        let m = api
-            .post("/subjects/site-value/versions", &req)
+        api.post("/subjects/site-value/versions", &req)
             .await
-            .error(422, 42201)
-            .to_string();
-        assert!(m.contains(&format!("'{subject}' version {version}")), "{m}");
+            .error_says(422, 42201, &[&format!("'{subject}' version {version}")]);
         api.post("/compatibility/subjects/site-value/versions", &req)
             .await
             .error(422, 42201);
