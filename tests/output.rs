@@ -6,7 +6,7 @@ mod common;
 use common::brokers;
 
 use brokers::Mosquitto;
-use common::cli::{root, schemactl, schemactl_in};
+use common::cli::{root, schemactl, schemactl_in, stdout_of};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -296,17 +296,12 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
     let url = format!("file://{}", page.display());
 
     // What the browser made of it: the scorecard and generator3's section.
-    let dom = Command::new(&browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
-        .arg(&url)
-        .output()
-        .expect("run chromium --dump-dom");
-    assert!(
-        dom.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dom.stderr)
+    let dom = stdout_of(
+        Command::new(&browser)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(&url),
+        "chromium --dump-dom",
     );
-    let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.contains("<table id=\"scorecard\">"), "{dom}");
     assert!(dom.contains("generator3 on mqtt: "), "{dom}");
     // A chart per producer in the scorecard, and generator3's own.
@@ -314,22 +309,18 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
 
     // What a person sees: a screenshot, its pixels counted.
     let shot = dir.path().join("audit.png");
-    let run = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .args(["--window-size=1200,2000"])
-        .arg(&url)
-        .output()
-        .expect("run chromium --screenshot");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    stdout_of(
+        Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--screenshot={}", shot.display()))
+            .args(["--window-size=1200,2000"])
+            .arg(&url),
+        "chromium --screenshot",
     );
     let (width, height, pixels) = decode_png(&shot);
     assert!(width >= 1000 && height >= 1500, "{width}x{height}");

@@ -99,3 +99,19 @@ pub fn bounded_audit<'a>(
     args.extend(["--format", "json"]);
     args
 }
+
+/// Runs any program (`what` names it in the failure); its stdout, after it succeeded. It fails
+/// the test with the program's stderr otherwise.
+#[track_caller]
+pub fn stdout_of(command: &mut Command, what: &str) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -110,12 +110,9 @@ async fn a_reference_name_used_twice_is_42201() {
             {"name": "location.json", "subject": "point", "version": 1}
         ]),
     );
-    let m = api
-        .post("/subjects/site-value/versions", &req)
+    api.post("/subjects/site-value/versions", &req)
         .await
-        .error(422, 42201)
-        .to_string();
-    assert!(m.contains("\"location.json\" is used twice"), "{m}");
+        .error_says(422, 42201, &["\"location.json\" is used twice"]);
 }
 
 #[tokio::test]
