@@ -1,6 +1,7 @@
 //! The whole registry in memory: schemas, their indexes, subjects, levels, modes and contracts.
 
 use super::*;
+use crate::registry::server::store::CorruptData;
 
 /// A version row in memory.
 #[derive(Clone, Copy, Debug)]
@@ -36,11 +37,11 @@ pub(super) struct State {
 }
 
 impl State {
-    pub(super) fn load(snapshot: Snapshot) -> Result<State, String> {
+    pub(super) fn load(snapshot: Snapshot) -> Result<State, CorruptData> {
         let mut state = State::default();
         // Rows first: a schema's references are resolved through them.
         for v in snapshot.versions {
-            let id = i32::try_from(v.schema_id).map_err(|_| "schema id out of range")?;
+            let id = i32::try_from(v.schema_id).map_err(|_| CorruptData::VersionIdOutOfRange)?;
             state.add_row(&v.subject, v.version, id, v.deleted);
         }
         for row in snapshot.schemas {

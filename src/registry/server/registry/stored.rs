@@ -1,6 +1,19 @@
 //! A registered schema, with what is derived from it once, and the keys schemas are matched by.
 
 use super::*;
+use crate::registry::server::store::CorruptData;
+use thiserror::Error;
+
+/// Why a stored schema can no longer take part in compatibility checks.
+#[derive(Debug, Error)]
+pub enum Unparsable {
+    /// Its references no longer resolve.
+    #[error(transparent)]
+    References(ApiError),
+    /// It no longer parses as a JSON Schema.
+    #[error(transparent)]
+    Schema(compat::SchemaError),
+}
 
 /// A registered schema, with everything derived from it once.
 #[derive(Debug)]
@@ -17,7 +30,7 @@ pub struct Stored {
     pub metadata: Option<Value>,
     /// Rule set as registered.
     pub rule_set: Option<Value>,
-    pub(super) parsed: Result<compat::Schema, String>,
+    pub(super) parsed: Result<compat::Schema, Unparsable>,
     pub(super) compat_metadata: Option<Metadata>,
     pub(super) content_key: String,
     pub(super) normalized_key: String,
@@ -29,26 +42,26 @@ pub struct Stored {
 }
 
 impl Stored {
-    pub(super) fn from_row(row: SchemaRow, state: &State) -> Result<Stored, String> {
-        let id = i32::try_from(row.id).map_err(|_| format!("schema id {} out of range", row.id))?;
+    pub(super) fn from_row(row: SchemaRow, state: &State) -> Result<Stored, CorruptData> {
+        let id = i32::try_from(row.id).map_err(|_| CorruptData::SchemaIdOutOfRange(row.id))?;
         let references: Vec<SchemaReference> = serde_json::from_str(&row.refs)
-            .map_err(|e| format!("schema {id}: bad references: {e}"))?;
+            .map_err(|source| CorruptData::References { id, source })?;
         let json = |t: Option<String>| {
             t.map(|t| serde_json::from_str::<Value>(&t))
                 .transpose()
-                .map_err(|e| format!("schema {id}: bad metadata or rule set: {e}"))
+                .map_err(|source| CorruptData::MetadataOrRuleSet { id, source })
         };
         let metadata = json(row.metadata)?;
         let rule_set = json(row.rule_set)?;
         let doc: Value = serde_json::from_str(&row.schema)
-            .map_err(|e| format!("schema {id}: stored text is not JSON: {e}"))?;
+            .map_err(|source| CorruptData::NotJson { id, source })?;
         let keys = Keys::new(&row.schema_type, &references, &row.schema, &doc);
         // Referenced schemas have lower ids, so they are loaded already.
         let parsed = state
             .resolve_references(&references)
-            .map_err(|e| e.to_string())
+            .map_err(Unparsable::References)
             .and_then(|refs| {
-                compat::Schema::parse_with_references(doc, refs).map_err(|e| e.to_string())
+                compat::Schema::parse_with_references(doc, refs).map_err(Unparsable::Schema)
             });
         let compat_metadata = metadata
             .as_ref()
@@ -76,7 +89,7 @@ impl Stored {
         references: Vec<SchemaReference>,
         metadata: Option<Value>,
         rule_set: Option<Value>,
-        parsed: Result<compat::Schema, String>,
+        parsed: Result<compat::Schema, Unparsable>,
         compat_metadata: Option<Metadata>,
         keys: Keys,
     ) -> Stored {
