@@ -67,6 +67,13 @@ pub enum CatalogError {
     Git(String),
 }
 
+impl CatalogError {
+    /// The exit code: every catalog error is the input's fault (a file, a contract, a git ref).
+    pub fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
+}
+
 /// Loads every contract in `<root>/contracts`, sorted by name.
 pub fn load_contracts(root: &Path) -> Result<Vec<Contract>, CatalogError> {
     let dir = root.join("contracts");
