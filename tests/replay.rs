@@ -255,12 +255,7 @@ fn a_capture_of_another_contract_is_replayed_with_a_warning_naming_both() {
         "--replay",
         "tests/fixtures/replay/other-contract.jsonl",
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains("this capture was taken for contract \"meter\", and is replayed against contract \"generator\""),
-        "{}",
-        run.stderr
-    );
+    run.exits_saying(0, &["this capture was taken for contract \"meter\", and is replayed against contract \"generator\""]);
     assert_eq!(counts(&doc["replay"]), (1, 0, 0));
     assert_eq!(counts(&doc["replay"]["by_producer"]["meter-1"]), (1, 0, 0));
 }
@@ -357,12 +352,7 @@ fn bad_replay_input_is_an_input_error_naming_the_file() {
         "--replay",
         DAY,
     ]);
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains("--replay needs --contract NAME"),
-        "{}",
-        run.stderr
-    );
+    run.exits_saying(2, &["--replay needs --contract NAME"]);
 }
 
 #[test]
@@ -490,13 +480,9 @@ fn with_a_registry_today_is_the_subjects_newest_version_with_its_rules() {
         "--replay",
         DAY,
     ]);
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains(
-            "nothing to replay against: subject \"emergency_generator-value\" has no version"
-        ),
-        "{}",
-        run.stderr
+    run.exits_saying(
+        2,
+        &["nothing to replay against: subject \"emergency_generator-value\" has no version"],
     );
 
     // The subject's versions registered from a copy of the contract without its rules.

@@ -26,6 +26,19 @@ impl Run {
         )
     }
 
+    /// Asserts the exit code, and that stderr says every one of `needles`.
+    #[track_caller]
+    pub fn exits_saying(&self, code: i32, needles: &[&str]) {
+        assert_eq!(self.code, code, "{}", self.text());
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "no {needle:?} in stderr:\n{}",
+                self.text()
+            );
+        }
+    }
+
     /// Stdout as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
