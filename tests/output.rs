@@ -285,8 +285,7 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
         dir.path(),
         &["report", "merge", report, "--format", "markdown"],
     );
-    assert_eq!(md.code, 1, "{}", md.stderr);
-    assert!(md.stdout.contains("| mqtt | 96 | "), "{}", md.stdout);
+    md.exits_printing(1, &["| mqtt | 96 | "]);
 
     let html = schemactl_in(dir.path(), &["report", "merge", report, "--format", "html"]);
     assert_eq!(html.code, 1, "{}", html.stderr);

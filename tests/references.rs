@@ -102,8 +102,7 @@ fn validate_checks_payloads_against_the_referenced_schema() {
             "json",
         ],
     );
-    assert_eq!(r.code, 1, "{}", r.text());
-    assert!(r.stdout.contains("/location/lon"), "{}", r.text());
+    r.exits_printing(1, &["/location/lon"]);
 }
 
 #[test]
@@ -423,7 +422,6 @@ async fn register_puts_referenced_contracts_first_with_their_references() {
         &fixture(),
         &["check-compat", "--contract", "site", "--registry", &url],
     );
-    assert_eq!(r.code, 0, "{}", r.text());
-    assert!(r.stdout.contains("ok   registry:"), "{}", r.text());
+    r.exits_printing(0, &["ok   registry:"]);
     assert!(!r.stderr.contains("warning"), "{}", r.text());
 }

@@ -26,14 +26,29 @@ impl Run {
         )
     }
 
-    /// Asserts the exit code, and that stderr says every one of `needles`.
+    /// Asserts the exit code, that nothing panicked, and that stderr says every one of
+    /// `needles`.
     #[track_caller]
     pub fn exits_saying(&self, code: i32, needles: &[&str]) {
         assert_eq!(self.code, code, "{}", self.text());
+        assert!(!self.stderr.contains("panicked"), "{}", self.text());
         for needle in needles {
             assert!(
                 self.stderr.contains(needle),
                 "no {needle:?} in stderr:\n{}",
+                self.text()
+            );
+        }
+    }
+
+    /// Asserts the exit code, and that stdout says every one of `needles`.
+    #[track_caller]
+    pub fn exits_printing(&self, code: i32, needles: &[&str]) {
+        assert_eq!(self.code, code, "{}", self.text());
+        for needle in needles {
+            assert!(
+                self.stdout.contains(needle),
+                "no {needle:?} in stdout:\n{}",
                 self.text()
             );
         }
