@@ -39,44 +39,53 @@ pub struct Pki {
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run openssl ({e}): {INSTALL_OPENSSL}"));
-    assert!(
-        out.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
+    super::cli::stdout_of(
+        Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .stdin(Stdio::null()),
+        &format!("openssl {} ({INSTALL_OPENSSL})", args.join(" ")),
     );
 }
 
+/// `openssl req` with a new P-256 key, unencrypted, written to `key`.
+fn req_with_new_key<'a>(key: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+    ];
+    args.extend(["-nodes", "-keyout", key]);
+    args.extend(rest);
+    args
+}
+
 fn make_ca(dir: &Path, name: &str) {
+    let (key, pem, subject) = (
+        format!("{name}.key"),
+        format!("{name}.pem"),
+        format!("/CN=schemactl test {name}"),
+    );
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN=schemactl test {name}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+        &req_with_new_key(
+            &key,
+            &[
+                "-x509",
+                "-out",
+                &pem,
+                "-days",
+                "2",
+                "-subj",
+                &subject,
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ),
     );
 }
 
@@ -95,20 +104,10 @@ impl Pki {
         make_ca(d, "other-ca");
         openssl(
             d,
-            &[
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
+            &req_with_new_key(
                 "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
+                &["-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ),
         );
         std::fs::write(
             d.join("server.ext"),
