@@ -46,6 +46,18 @@ fn find(name: &str, candidates: &[&str]) -> PathBuf {
     panic!("{name} is not installed: {INSTALL}");
 }
 
+/// Starts `command` with no terminal I/O and waits until it listens on `port`.
+fn start_listening(command: &mut Command, port: u16, what: &str) -> Child {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    wait_for_port(port, &mut child, what);
+    child
+}
+
 fn wait_for_port(port: u16, child: &mut Child, what: &str) {
     let deadline = Instant::now() + BROKER_STARTUP;
     loop {
@@ -96,15 +108,7 @@ impl Mosquitto {
             format!("{listener}max_inflight_messages 0\nmax_queued_messages 100000\n"),
         )
         .unwrap();
-        let mut child = Command::new(bin)
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mosquitto");
-        wait_for_port(port, &mut child, "mosquitto");
+        let child = start_listening(Command::new(bin).arg("-c").arg(&conf), port, "mosquitto");
         Mosquitto { child, port, dir }
     }
 
@@ -183,24 +187,21 @@ impl Tansu {
         let bin = find("tansu", &[]);
         let listener = format!("tcp://127.0.0.1:{port}");
         let url = format!("tcp://127.0.0.1:{advertised}");
-        let mut child = Command::new(bin)
-            .args([
-                "broker",
-                "--listener-url",
-                &listener,
-                "--advertised-listener-url",
-                &url,
-            ])
-            .args(["--storage-engine", "memory://tansu/"])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tansu");
-        wait_for_port(port, &mut child, "tansu");
-        child
+        start_listening(
+            Command::new(bin)
+                .args([
+                    "broker",
+                    "--listener-url",
+                    &listener,
+                    "--advertised-listener-url",
+                    &url,
+                ])
+                .args(["--storage-engine", "memory://tansu/"])
+                .args(args)
+                .env("RUST_LOG", "warn"),
+            port,
+            "tansu",
+        )
     }
 
     fn wait_until_answering(&self) {
