@@ -9,8 +9,8 @@
 //! recursive schemas form cycles in the arena rather than infinite trees. Nothing is ever
 //! fetched: a `$ref` to any other document is an error.
 //!
-//! The parts: [`model`] holds the node types the diff walks, `keywords` the table of keywords
-//! the loader reads, `loader` the walk from JSON to nodes, and [`references`] the schemas a
+//! The parts: `model` holds the node types the diff walks, `keywords` the table of keywords
+//! the loader reads, `loader` the walk from JSON to nodes, and `references` the schemas a
 //! document's Confluent references name.
 
 mod keywords;
