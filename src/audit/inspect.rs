@@ -78,7 +78,7 @@ impl Attribution {
 
 /// What the checks concluded about one message.
 #[derive(Debug, Default)]
-pub struct Verdict {
+pub struct Inspection {
     /// Who sent it.
     pub producer: String,
     /// Everything wrong.
@@ -96,7 +96,7 @@ pub fn check(
     attribution: &Attribution,
     channel_id: Option<&str>,
     early: Option<Violation>,
-) -> Verdict {
+) -> Inspection {
     let capture = attribution.top_level_key();
     if early.is_none()
         && (capture.is_some() || attribution.pointer.is_none())
@@ -156,7 +156,7 @@ fn verdict(
     channel_id: Option<&str>,
     payload_id: Option<String>,
     mut violations: Vec<Violation>,
-) -> Verdict {
+) -> Inspection {
     if let (Some(channel), Some(payload)) = (channel_id, payload_id.as_deref())
         && channel != payload
     {
@@ -165,7 +165,7 @@ fn verdict(
             format!("the topic or key names \"{channel}\" but the payload says \"{payload}\""),
         ));
     }
-    Verdict {
+    Inspection {
         producer: channel_id
             .map(str::to_string)
             .or(payload_id)

@@ -8,6 +8,7 @@
 pub mod expect;
 pub mod inspect;
 pub mod ledger;
+pub mod merge;
 pub mod report;
 pub mod rule_sets;
 pub mod scorecard;

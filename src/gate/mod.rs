@@ -71,11 +71,22 @@ pub struct FilesOutcome {
     pub contract: Option<ContractName>,
     /// With a replay: what it found (filled by the replay step).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replay: Option<serde_json::Value>,
+    pub replay: Option<Replayed>,
     #[serde(skip)]
     verdict: Verdict,
     #[serde(skip)]
     files: Files,
+}
+
+/// What a replay found, as an outcome carries it: its JSON object, and its check.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Replayed {
+    /// The `replay` object of the JSON document.
+    pub doc: serde_json::Value,
+    /// The replay's check in the report.
+    #[serde(skip)]
+    pub case: Case,
 }
 
 /// A contract, as an outcome names it.
@@ -190,8 +201,9 @@ impl FilesOutcome {
         Ok((contract, today, &self.files.proposal))
     }
 
-    /// The report; `replay` is the replay's check, when one ran.
-    pub fn report(&self, replay: Option<Case>) -> Report {
+    /// The report: the verdict, the published versions, then the replay's check (when one
+    /// ran).
+    pub fn report(&self) -> Report {
         let proposal = &self.files.proposal;
         let history = &self.files.history;
         let against: Vec<String> = history.iter().map(label).collect();
@@ -212,13 +224,14 @@ impl FilesOutcome {
         };
         let mut cases = vec![Case::new(name, verdict_items(&self.verdict, proposal))];
         cases.extend(self.published.as_ref().map(Published::case));
-        cases.extend(replay);
-        Report {
-            command: "check-compat",
-            header: vec![],
-            cases,
-            json: serde_json::to_value(self).unwrap_or_default(),
-        }
+        cases.extend(self.replay.as_ref().map(|r| r.case.clone()));
+        Report::new("check-compat", cases)
+    }
+}
+
+impl crate::report::Render for FilesOutcome {
+    fn report(&self) -> Report {
+        FilesOutcome::report(self)
     }
 }
 

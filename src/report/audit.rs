@@ -8,7 +8,6 @@ use super::{Case, Format, Item, Report, Severity, rfc3339};
 use crate::audit::report::AuditReport;
 use crate::audit::scorecard::{ProducerCard, Scorecard};
 use crate::validate::ViolationKind;
-use serde_json::json;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -34,7 +33,7 @@ pub fn render(
         Format::Markdown => out.write_all(markdown(report, title).as_bytes()),
         Format::Html => out.write_all(html(report, title).as_bytes()),
         Format::Text | Format::Junit | Format::Sarif | Format::Github => {
-            super::render(&checks(report, fail_on), format, false, out)
+            super::render_checks(&checks(report, fail_on), format, false, out)
         }
     }
 }
@@ -147,12 +146,7 @@ pub fn checks(report: &AuditReport, fail_on: &BTreeSet<ViolationKind>) -> Report
             items,
         ));
     }
-    Report {
-        command: "audit",
-        header: Vec::new(),
-        cases,
-        json: json!({}),
-    }
+    Report::new("audit", cases)
 }
 
 fn severity(kind: ViolationKind, fail_on: &BTreeSet<ViolationKind>) -> Severity {
