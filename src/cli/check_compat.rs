@@ -111,8 +111,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             let contract =
                 catalog::load_contract(&cli.root, args.contract.as_deref().unwrap_or_default())
                     .input()?;
-            let (case, doc) = replay_registry_newest(&contract, &outcome, &session, args)?;
-            outcome.replay = Some(gate::Replayed { doc, case });
+            outcome.replay = Some(replay_registry_newest(&contract, &outcome, &session, args)?);
         }
         return super::finish(&outcome, args.format.format, out);
     }
@@ -147,7 +146,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 }
             }
         };
-        let (case, json) = replay::run(
+        let replayed = replay::run(
             contract,
             today,
             rules,
@@ -156,7 +155,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             args.max_rejected,
             outcome.compatible,
         )?;
-        outcome.replay = Some(gate::Replayed { doc: json, case });
+        outcome.replay = Some(replayed);
     }
     super::finish(&outcome, args.format.format, out)
 }
@@ -168,7 +167,7 @@ fn replay_registry_newest(
     outcome: &gate::SubjectOutcome,
     session: &Session,
     args: &Args,
-) -> Result<(crate::report::Case, serde_json::Value), Failure> {
+) -> Result<gate::Replayed, Failure> {
     let subject = &outcome.subject;
     let Some(compared) = &outcome.compared else {
         return Err(anyhow!(

@@ -78,15 +78,54 @@ pub struct FilesOutcome {
     files: Files,
 }
 
-/// What a replay found, as an outcome carries it: its JSON object, and its check.
+/// What a replay (`check-compat --replay`) found, as an outcome carries it: the `replay` object
+/// of the JSON document, and its check in the report.
 #[derive(Debug, Serialize)]
-#[serde(transparent)]
 pub struct Replayed {
-    /// The `replay` object of the JSON document.
-    pub doc: serde_json::Value,
+    /// The counts in total, per producer, and the first refused payloads.
+    #[serde(flatten)]
+    pub result: crate::replay::Replay,
+    /// The most payloads the proposal may refuse that are accepted today.
+    pub max_rejected: u64,
+    /// Whether the proposal refuses no more than `max_rejected`.
+    pub passed: bool,
+    /// The sentences of the text report.
+    pub summary: Vec<String>,
+    /// Today's newest version (its file, or the registry version).
+    pub today: String,
+    /// Each file replayed.
+    pub files: Vec<ReplayedFile>,
+    /// What the readers warned about.
+    pub warnings: Vec<String>,
+    /// How many rules judged each side.
+    pub rules: ReplayRules,
+    /// Producers with a payload the proposal refuses.
+    pub producers_affected: usize,
     /// The replay's check in the report.
     #[serde(skip)]
     pub case: Case,
+}
+
+/// One file a replay read.
+#[derive(Debug, Serialize)]
+pub struct ReplayedFile {
+    /// The file as named.
+    pub file: String,
+    /// `capture` or `json-lines`.
+    pub kind: &'static str,
+    /// Payloads replayed from it.
+    pub payloads: u64,
+}
+
+/// The data-contract rules each side of a replay was judged by.
+#[derive(Debug, Serialize)]
+pub struct ReplayRules {
+    /// Rules of today's newest version.
+    pub today: usize,
+    /// Rules of the proposal.
+    pub proposal: usize,
+    /// Where today's rules come from.
+    pub today_from: String,
 }
 
 /// A contract, as an outcome names it.

@@ -529,7 +529,10 @@ mod tests {
         let payload = br#"{"generatorID":"generator1","fuel":"64"}"#;
         let at = payload_position(payload, 7, Some("/fuel"));
         assert_eq!(at.line, 7);
-        assert_eq!(at.column, 37, "the column of \"64\" in the payload");
+        assert_eq!(
+            at.column, 29,
+            "the column of the member \"fuel\" in the payload"
+        );
         assert_eq!(payload_position(b"not json", 2, None).column, 1);
     }
 
