@@ -91,8 +91,6 @@ pub struct Outcome {
     /// What the readers warned about (stderr, not the document).
     #[serde(skip)]
     pub warnings: Vec<String>,
-    #[serde(skip)]
-    cases: Vec<Case>,
 }
 
 /// One file's tallies.
@@ -111,6 +109,9 @@ pub struct FileTally {
     /// For captures: each producer's payloads and invalid payloads.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub producers: Option<BTreeMap<String, ProducerTally>>,
+    /// Its violations among the outcome's `violations` (those shown in detail).
+    #[serde(skip)]
+    pub shown: std::ops::Range<usize>,
 }
 
 /// A producer's payloads in a capture.
@@ -141,6 +142,43 @@ pub struct Detail {
     pub rule: Option<Box<super::rules::RuleFailure>>,
     /// The payload's producer, when known.
     pub producer: Option<String>,
+    /// Where in the file: the payload's line, and the column of the member `pointer` names.
+    #[serde(skip)]
+    pub at: LineCol,
+}
+
+impl Detail {
+    /// Whether it makes the payload fail (a rule with `onFailure = "NONE"` only reports).
+    pub fn fails(&self) -> bool {
+        self.rule.as_ref().is_none_or(|r| r.action.fails())
+    }
+
+    /// The violation as a report item, at its line and column.
+    fn item(&self) -> Item {
+        let message = match (&self.pointer, &self.keyword) {
+            _ if self.rule.is_some() => self.message.clone(),
+            (Some(p), Some(k)) => format!("at \"{p}\" ({k}): {}", self.message),
+            _ => self.message.clone(),
+        };
+        Item {
+            rule: self.kind.name().to_string(),
+            severity: if self.fails() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            file: Some(self.file.clone()),
+            at: Some(self.at),
+            pointer: self.pointer.clone().filter(|p| !p.is_empty()),
+            message: message
+                + &self
+                    .producer
+                    .as_ref()
+                    .map(|p| format!(" (from {p})"))
+                    .unwrap_or_default(),
+            help: Some(help(self.kind).into()),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -221,7 +259,6 @@ pub fn check_files(request: &Request<'_>) -> Result<Outcome, OfflineError> {
     } else {
         request.files
     };
-    let mut cases = Vec::new();
     let mut files = Vec::new();
     let mut details = Vec::new();
     let mut warnings = Vec::new();
@@ -247,7 +284,7 @@ pub fn check_files(request: &Request<'_>) -> Result<Outcome, OfflineError> {
         }
         let mut producers: BTreeMap<String, ProducerTally> = BTreeMap::new();
         let mut tally = Tally::default();
-        let mut items = Vec::new();
+        let first_shown = details.len();
         while let Some(entry) = reader.next_entry().map_err(OfflineError::Input)? {
             let (number, payload) = (entry.line, entry.payload.as_slice());
             let producer = entry.producer.as_deref();
@@ -280,10 +317,10 @@ pub fn check_files(request: &Request<'_>) -> Result<Outcome, OfflineError> {
                 if details.len() >= request.max_findings {
                     break;
                 }
-                items.push(violation_item(&v, &name, number, payload, producer));
                 details.push(Detail {
                     file: name.clone(),
                     line: number,
+                    at: payload_position(payload, number, v.pointer.as_deref()),
                     kind: v.kind,
                     pointer: v.pointer,
                     keyword: v.keyword,
@@ -294,29 +331,6 @@ pub fn check_files(request: &Request<'_>) -> Result<Outcome, OfflineError> {
             }
         }
         warnings.extend(reader.take_warnings());
-        let shown = items.len() as u64;
-        let counted: u64 = tally.by_kind.values().sum();
-        if counted > shown {
-            items.push(Item {
-                rule: "MORE_VIOLATIONS".into(),
-                severity: Severity::Warning,
-                file: Some(name.clone()),
-                pointer: None,
-                at: None,
-                message: format!(
-                    "{} more violation(s) not shown (raise --max-findings to see them)",
-                    counted - shown
-                ),
-                help: None,
-            });
-        }
-        cases.push(Case::new(
-            format!(
-                "{name}: {} payload(s), {} invalid against {} v{}",
-                tally.payloads, tally.invalid, contract.name, request.version
-            ),
-            items,
-        ));
         total.add(&tally);
         files.push(FileTally {
             file: name,
@@ -325,6 +339,7 @@ pub fn check_files(request: &Request<'_>) -> Result<Outcome, OfflineError> {
             violations: tally.by_kind,
             violations_by_rule: tally.by_rule,
             producers: capture.then_some(producers),
+            shown: first_shown..details.len(),
         });
     }
     Ok(Outcome {
@@ -340,41 +355,46 @@ pub fn check_files(request: &Request<'_>) -> Result<Outcome, OfflineError> {
         files,
         violations: details,
         warnings,
-        cases,
     })
 }
 
-/// A violation as a report item, at the payload's line and the column of the value it names.
-fn violation_item(
-    v: &Violation,
-    file: &str,
-    line: u64,
-    payload: &[u8],
-    producer: Option<&str>,
-) -> Item {
-    let message = match (&v.pointer, &v.keyword) {
-        _ if v.rule.is_some() => v.message.clone(),
-        (Some(p), Some(k)) => format!("at \"{p}\" ({k}): {}", v.message),
-        _ => v.message.clone(),
-    };
-    Item {
-        rule: v.kind.name().to_string(),
-        severity: if v.fails() {
-            Severity::Error
-        } else {
-            Severity::Warning
-        },
-        file: Some(file.to_string()),
-        at: Some(payload_position(payload, line, v.pointer.as_deref())),
-        pointer: v.pointer.clone().filter(|p| !p.is_empty()),
-        message: message + &producer.map(|p| format!(" (from {p})")).unwrap_or_default(),
-        help: Some(help(v.kind).into()),
-    }
-}
-
 impl Render for Outcome {
+    /// One check per file: its violations shown in detail, and how many more were counted.
     fn report(&self) -> Report {
-        Report::new("validate", self.cases.clone())
+        let cases = self
+            .files
+            .iter()
+            .map(|f| {
+                let mut items: Vec<Item> = self.violations[f.shown.clone()]
+                    .iter()
+                    .map(Detail::item)
+                    .collect();
+                let shown = items.len() as u64;
+                let counted: u64 = f.violations.values().sum();
+                if counted > shown {
+                    items.push(Item {
+                        rule: "MORE_VIOLATIONS".into(),
+                        severity: Severity::Warning,
+                        file: Some(f.file.clone()),
+                        pointer: None,
+                        at: None,
+                        message: format!(
+                            "{} more violation(s) not shown (raise --max-findings to see them)",
+                            counted - shown
+                        ),
+                        help: None,
+                    });
+                }
+                Case::new(
+                    format!(
+                        "{}: {} payload(s), {} invalid against {} v{}",
+                        f.file, f.payloads, f.invalid, self.contract, self.schema_version
+                    ),
+                    items,
+                )
+            })
+            .collect();
+        Report::new("validate", cases)
     }
 
     /// No payload was invalid (the checks shown may be capped by `max_findings`).
@@ -445,6 +465,11 @@ mod tests {
 
     /// The generator contract's newest schema and one file of JSON lines, checked.
     fn checked(lines: &str, max_findings: usize) -> Outcome {
+        checked_times(lines, max_findings, 1)
+    }
+
+    /// As [`checked`], with the file named `times` times.
+    fn checked_times(lines: &str, max_findings: usize, times: usize) -> Outcome {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let contract = catalog::load_contract(root, "generator").unwrap();
         let newest = contract.history().unwrap().pop().unwrap();
@@ -457,10 +482,25 @@ mod tests {
             version: newest.version,
             schema_text: &newest.text,
             validator: &validator,
-            files: &[file],
+            files: &vec![file; times],
             max_findings,
         })
         .unwrap()
+    }
+
+    #[test]
+    fn each_file_s_check_holds_its_own_violations() {
+        let outcome = checked_times(&format!("{FUEL_AS_STRING}\n"), 100, 2);
+        assert_eq!((outcome.payloads, outcome.invalid), (2, 2));
+        let report = outcome.report();
+        assert_eq!(report.cases.len(), 2);
+        for case in &report.cases {
+            assert_eq!(case.items.len(), 1, "{case:?}");
+            assert!(
+                case.name
+                    .ends_with(": 1 payload(s), 1 invalid against generator v3")
+            );
+        }
     }
 
     const GOOD: &str = r#"{"generatorID":"generator1","lat":40.68066,"lon":-73.47429,"temperature":36,"pressure":500,"fuel":400}"#;
