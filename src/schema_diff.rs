@@ -5,7 +5,7 @@
 //! [`Report`] the CI formats.
 
 use crate::catalog::rule_history::{self, RuleChange};
-use crate::catalog::{self, CatalogError, SchemaFile};
+use crate::catalog::{self, CatalogError};
 use crate::compat::{self, Change, Direction, Policy};
 use crate::report::{Case, Item, Render, Report, Severity};
 use anstyle::{AnsiColor, Style};
@@ -52,11 +52,8 @@ pub struct Outcome {
 /// What the text and CI forms need beyond the document.
 #[derive(Debug)]
 struct Texts {
-    backward: Vec<Change>,
-    forward: Vec<Change>,
-    rule_changes: Vec<RuleChange>,
     has_rules: bool,
-    new_file: SchemaFile,
+    new_text: String,
     rules_file: String,
     old_pretty: String,
     new_pretty: String,
@@ -91,6 +88,12 @@ pub struct ChangeRow {
     pub lenient: bool,
     /// One sentence.
     pub message: String,
+    /// What to do, when the change breaks under the strict policy.
+    #[serde(skip)]
+    pub help: Option<&'static str>,
+    /// The direction, typed.
+    #[serde(skip)]
+    pub towards: Direction,
 }
 
 /// A change between the rule sets, with its sentence.
@@ -122,6 +125,9 @@ fn rows(changes: &[Change], direction: Direction) -> impl Iterator<Item = Change
         strict: c.kind.is_compatible(Policy::Strict),
         lenient: c.kind.is_compatible(Policy::Lenient),
         message: compat::explain::message(c, direction),
+        help: (!c.kind.is_compatible(Policy::Strict))
+            .then(|| compat::explain::help(c.kind, direction)),
+        towards: direction,
     })
 }
 
@@ -162,11 +168,8 @@ pub fn compare(request: &Request<'_>) -> Result<Outcome, CatalogError> {
             .collect(),
         unified_diff,
         texts: Texts {
-            backward,
-            forward,
-            rule_changes,
             has_rules,
-            new_file: new,
+            new_text: new.text,
             rules_file: request
                 .new_rules
                 .unwrap_or(request.new)
@@ -189,48 +192,44 @@ impl Render for Outcome {
     /// errors, as they decide the exit code; breaking forward changes are warnings.
     fn report(&self) -> Report {
         let t = &self.texts;
-        let case = |name: &str, changes: &[Change], direction| Case {
-            name: format!("{name}: {} -> {}", self.old, self.new),
-            items: changes
+        let case = |direction: Direction| Case {
+            name: format!("{}: {} -> {}", direction.name(), self.old, self.new),
+            items: self
+                .changes
                 .iter()
-                .map(|c| {
-                    let ok = c.kind.is_compatible(Policy::Strict);
-                    Item {
-                        rule: c.kind.name().to_string(),
-                        severity: match (ok, direction) {
-                            (true, _) => Severity::Note,
-                            (false, Direction::Backward) => Severity::Error,
-                            (false, Direction::Forward) => Severity::Warning,
-                        },
-                        file: Some(self.new.clone()),
-                        pointer: Some(c.path.clone()),
-                        at: crate::report::location::locate(&t.new_file.text, &c.path),
-                        message: compat::explain::message(c, direction),
-                        help: (!ok).then(|| compat::explain::help(c.kind, direction).to_string()),
-                    }
+                .filter(|c| c.towards == direction)
+                .map(|c| Item {
+                    rule: c.kind.to_string(),
+                    severity: match (c.strict, direction) {
+                        (true, _) => Severity::Note,
+                        (false, Direction::Backward) => Severity::Error,
+                        (false, Direction::Forward) => Severity::Warning,
+                    },
+                    file: Some(self.new.clone()),
+                    pointer: Some(c.path.clone()),
+                    at: crate::report::location::locate(&t.new_text, &c.path),
+                    message: c.message.clone(),
+                    help: c.help.map(str::to_string),
                 })
                 .collect(),
             skipped: None,
         };
-        let mut cases = vec![
-            case("backward", &t.backward, Direction::Backward),
-            case("forward", &t.forward, Direction::Forward),
-        ];
+        let mut cases = vec![case(Direction::Backward), case(Direction::Forward)];
         // Only schemas with rule sets get the rules case, so plain diffs read as before. A rule
         // added or changed may refuse records the older set let through, a removed one lets
         // more through: warnings a reviewer should see, never the exit code.
         if t.has_rules {
             cases.push(Case::new(
                 format!("rules: {} -> {}", self.old, self.new),
-                t.rule_changes
+                self.rule_changes
                     .iter()
                     .map(|c| Item {
-                        rule: format!("{:?}", c.kind),
+                        rule: format!("{:?}", c.change.kind),
                         severity: Severity::Warning,
                         file: Some(t.rules_file.clone()),
                         pointer: None,
                         at: None,
-                        message: c.message(),
+                        message: c.message.clone(),
                         help: None,
                     })
                     .collect(),
@@ -257,41 +256,36 @@ impl Render for Outcome {
         let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
         let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
         let bold = Style::new().bold();
-        for (title, changes, direction) in [
-            (
-                "backward (new schema reads old data)",
-                &t.backward,
-                Direction::Backward,
-            ),
-            (
-                "forward (old schema reads new data)",
-                &t.forward,
-                Direction::Forward,
-            ),
+        for (title, direction) in [
+            ("backward (new schema reads old data)", Direction::Backward),
+            ("forward (old schema reads new data)", Direction::Forward),
         ] {
             writeln!(out, "{}", paint(bold, &format!("Changes, {title}:")))?;
-            if changes.is_empty() {
-                writeln!(out, "  none")?;
-            }
-            for c in changes {
-                let (s, l) = (
-                    c.kind.is_compatible(Policy::Strict),
-                    c.kind.is_compatible(Policy::Lenient),
+            let mut changes = self.changes.iter().filter(|c| c.towards == direction);
+            let mut any = false;
+            for c in changes.by_ref() {
+                any = true;
+                let tag = format!(
+                    "strict: {}, lenient: {}",
+                    verdict(c.strict),
+                    verdict(c.lenient)
                 );
-                let tag = format!("strict: {}, lenient: {}", verdict(s), verdict(l));
-                let tag = if s {
+                let tag = if c.strict {
                     paint(green, &tag)
                 } else {
                     paint(red, &tag)
                 };
-                writeln!(out, "  {} {} [{tag}]", c.kind.name(), c.path)?;
-                writeln!(out, "      {}", compat::explain::message(c, direction))?;
+                writeln!(out, "  {} {} [{tag}]", c.kind, c.path)?;
+                writeln!(out, "      {}", c.message)?;
+            }
+            if !any {
+                writeln!(out, "  none")?;
             }
         }
-        if !t.rule_changes.is_empty() {
+        if !self.rule_changes.is_empty() {
             writeln!(out, "{}", paint(bold, "Rule changes:"))?;
-            for c in &t.rule_changes {
-                writeln!(out, "  {:?} {}", c.kind, c.message())?;
+            for c in &self.rule_changes {
+                writeln!(out, "  {:?} {}", c.change.kind, c.message)?;
             }
         }
         writeln!(
