@@ -79,3 +79,75 @@ impl MergeOutcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Origin, Scorecard};
+    use crate::transport::TransportKind;
+    use crate::validate::Violation;
+
+    /// Writes one instance's report with one message from `producer`, invalid when `bad`.
+    fn write(dir: &std::path::Path, run: &str, producer: &str, bad: bool) -> PathBuf {
+        let mut card = Scorecard::new(10, false);
+        let v = [Violation::new(ViolationKind::NOT_JSON, "not JSON")];
+        card.record(
+            TransportKind::Kafka,
+            &Origin {
+                topic: "emergency_generator",
+                ..Origin::default()
+            },
+            producer,
+            Some(3),
+            b"x",
+            if bad { &v } else { &[] },
+        );
+        let report = AuditReport {
+            contract: "generator".into(),
+            subject: "emergency_generator-value".into(),
+            group: Some("auditors".into()),
+            runs: vec![run.into()],
+            card,
+            expect: None,
+        };
+        let path = dir.join(format!("{run}.json"));
+        std::fs::write(&path, serde_json::to_string(&report).unwrap()).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_violation_in_any_instance_fails_the_merged_run_unless_its_kind_is_let_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            write(dir.path(), "a", "generator1", false),
+            write(dir.path(), "b", "generator2", true),
+        ];
+        let all = ViolationKind::ALL.into_iter().collect();
+        let merged = merge_files(&files, all).unwrap();
+        assert_eq!(merged.count, 2);
+        assert_eq!(merged.exit(), Exit::Findings);
+        assert_eq!(
+            merged.title(),
+            "audit of contract \"generator\" (subject emergency_generator-value), 2 report(s) merged from group \"auditors\""
+        );
+        // The JSON form is the merged report itself, so it merges again.
+        let doc = serde_json::to_value(&merged).unwrap();
+        assert_eq!(doc, serde_json::to_value(&merged.report).unwrap());
+        assert_eq!(doc["runs"], serde_json::json!(["a", "b"]));
+        let lenient = merge_files(&files, BTreeSet::new()).unwrap();
+        assert_eq!(lenient.exit(), Exit::Pass, "--fail-on none");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_report_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.json");
+        std::fs::write(&path, "[1, 2]").unwrap();
+        let err = merge_files(&[path], BTreeSet::new()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("notes.json is not a schemactl audit report"),
+            "{err}"
+        );
+    }
+}
