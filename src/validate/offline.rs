@@ -444,8 +444,8 @@ pub fn help(kind: ViolationKind) -> &'static str {
     }
 }
 
-/// Where a violation is in a JSON-lines file: the payload's line, and the column of the value
-/// `pointer` names in it (the payload's first character when that cannot be found).
+/// Where a violation is in a JSON-lines file: the payload's line, and the column of the member
+/// `pointer` names in it (its key; the payload's first character when that cannot be found).
 fn payload_position(payload: &[u8], line: u64, pointer: Option<&str>) -> LineCol {
     let column = std::str::from_utf8(payload)
         .ok()
