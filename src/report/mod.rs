@@ -64,6 +64,30 @@ pub struct Item {
     pub help: Option<String>,
 }
 
+impl Item {
+    /// A finding about no place in a file (the run, the traffic, a whole count): no file,
+    /// pointer or help.
+    pub fn new(rule: impl Into<String>, severity: Severity, message: impl Into<String>) -> Item {
+        Item {
+            rule: rule.into(),
+            severity,
+            file: None,
+            pointer: None,
+            at: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// The same finding, with what to do.
+    pub fn with_help(self, help: impl Into<String>) -> Item {
+        Item {
+            help: Some(help.into()),
+            ..self
+        }
+    }
+}
+
 /// One check (one test case in JUnit terms).
 #[derive(Clone, Debug)]
 pub struct Case {
@@ -230,14 +254,16 @@ pub fn render<O: Render + ?Sized>(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(outcome).map_err(io::Error::other)?
-        ),
+        Format::Json => json_document(outcome, out),
         Format::Text => outcome.text(color, out),
         format => render_checks(&outcome.report(), format, color, out),
     }
+}
+
+/// Writes `value` as one pretty-printed JSON document and a line break.
+pub fn json_document<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    writeln!(out, "{text}")
 }
 
 /// Writes `report`'s checks in `format` (not JSON: a report's JSON is its outcome's).
@@ -254,11 +280,7 @@ pub fn render_checks(
             report.command
         ))),
         Format::Junit => junit(report, out),
-        Format::Sarif => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&sarif(report)).unwrap_or_default()
-        ),
+        Format::Sarif => json_document(&sarif(report), out),
         Format::Github => github(report, out),
         Format::Markdown => out.write_all(markdown(report).as_bytes()),
         Format::Html => Err(io::Error::new(

@@ -185,49 +185,34 @@ fn case(
     let over = t.rejected > max_rejected;
     let mut items = Vec::new();
     if today_rules + proposal_rules > 0 {
-        items.push(Item {
-            rule: "REPLAY_RULES".into(),
-            severity: Severity::Note,
-            file: None,
-            pointer: None,
-            at: None,
-            message: format!(
-                "each payload is judged by the schema, then by the data-contract rules ({today_rules} for {}, {proposal_rules} for the proposal): a payload a rule refuses counts as refused",
-                label(today)
-            ),
-            help: None,
-        });
+        let message = format!(
+            "each payload is judged by the schema, then by the data-contract rules ({today_rules} for {}, {proposal_rules} for the proposal): a payload a rule refuses counts as refused",
+            label(today)
+        );
+        items.push(Item::new("REPLAY_RULES", Severity::Note, message));
     }
     let sentences = result.sentences();
     let affected = sentences.len();
     for sentence in sentences.iter().take(PRODUCERS_SHOWN) {
-        items.push(Item {
-            rule: "REPLAY_REJECTED".into(),
-            severity: if over {
+        items.push(Item::new(
+            "REPLAY_REJECTED",
+            if over {
                 Severity::Error
             } else {
                 Severity::Warning
             },
-            file: None,
-            pointer: None,
-            at: None,
-            message: sentence.clone(),
-            help: None,
-        });
+            sentence.clone(),
+        ));
     }
     if affected > PRODUCERS_SHOWN {
-        items.push(Item {
-            rule: "REPLAY_REJECTED".into(),
-            severity: Severity::Note,
-            file: None,
-            pointer: None,
-            at: None,
-            message: format!(
+        items.push(Item::new(
+            "REPLAY_REJECTED",
+            Severity::Note,
+            format!(
                 "and {} more producer(s) (--format json lists them all)",
                 affected - PRODUCERS_SHOWN
             ),
-            help: None,
-        });
+        ));
     }
     for e in &result.examples {
         // `e.at` is `file:line`: the file for the annotation, the line for its place in it.
@@ -291,19 +276,15 @@ fn case(
         }),
     });
     if t.newly_accepted > 0 {
-        items.push(Item {
-            rule: "REPLAY_NEWLY_ACCEPTED".into(),
-            severity: Severity::Note,
-            file: None,
-            pointer: None,
-            at: None,
-            message: format!(
+        items.push(Item::new(
+            "REPLAY_NEWLY_ACCEPTED",
+            Severity::Note,
+            format!(
                 "the proposal accepts {} replayed payload(s) that {} refuses",
                 thousands(t.newly_accepted),
                 label(today)
             ),
-            help: None,
-        });
+        ));
     }
     Case {
         name: format!(
