@@ -35,6 +35,7 @@ pub mod config;
 pub mod contract_test;
 pub mod demo;
 pub mod gate;
+pub mod producer;
 pub mod registry;
 pub mod replay;
 pub mod report;

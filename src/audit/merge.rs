@@ -3,7 +3,7 @@
 //! [`merge_files`] returns a typed [`MergeOutcome`]; its JSON form is the merged report (which
 //! merges again).
 
-use super::report::{self, AuditReport, ReportError};
+use super::outcome::{self as report, AuditReport, ReportError};
 use crate::Exit;
 use crate::validate::ViolationKind;
 use serde::Serialize;
@@ -49,13 +49,11 @@ pub fn merge_files(
 impl MergeOutcome {
     /// The heading every format gives the merged scorecard.
     pub fn title(&self) -> String {
-        let merged = &self.report;
         format!(
-            "audit of contract \"{}\" (subject {}), {} report(s) merged{}",
-            merged.contract,
-            merged.subject,
+            "{}, {} report(s) merged{}",
+            self.report.title(),
             self.count,
-            merged
+            self.report
                 .group
                 .as_ref()
                 .map(|g| format!(" from group \"{g}\""))
@@ -63,20 +61,11 @@ impl MergeOutcome {
         )
     }
 
-    /// The run's verdict: a transport still lost at some instance's end is an infrastructure
-    /// failure; a transport no instance saw traffic on, an imperfect score against the
-    /// manifest, or (unscored) a violation of the `fail_on` kinds are findings.
+    /// The run's verdict, as one audit's: a transport still lost at some instance's end is an
+    /// infrastructure failure; a transport no instance saw traffic on, an imperfect score
+    /// against the manifest, or (unscored) a violation of the `fail_on` kinds are findings.
     pub fn exit(&self) -> Exit {
-        let card = &self.report.card;
-        let failing = card.has_violations_of(&self.fail_on) || card.has_no_traffic();
-        match &self.report.expect {
-            _ if card.has_open_gap() => Exit::Infrastructure,
-            _ if card.has_no_traffic() => Exit::Findings,
-            Some(e) if e.perfect => Exit::Pass,
-            Some(_) => Exit::Findings,
-            None if failing => Exit::Findings,
-            None => Exit::Pass,
-        }
+        self.report.exit(&self.fail_on)
     }
 }
 

@@ -2,9 +2,8 @@
 //! lines) → render → exit code.
 
 use super::{Classify, Cli, FormatArg, Outcome, Output};
-use crate::catalog::{self, Contract};
-use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, offline};
-use anyhow::anyhow;
+use crate::catalog::{Catalog, NewestSchema};
+use crate::validate::{DEFAULT_MAX_PAYLOAD, offline};
 use std::path::PathBuf;
 
 /// Arguments of `validate`.
@@ -34,50 +33,15 @@ pub struct Args {
     pub format: FormatArg,
 }
 
-/// Picks the contract named, or the only one there is.
-pub(crate) fn pick_contract(cli: &Cli, name: Option<&str>) -> Result<Contract, super::Failure> {
-    if let Some(name) = name {
-        return catalog::load_contract(&cli.root, name).input();
-    }
-    let mut all = catalog::load_contracts(&cli.root).input()?;
-    match all.len() {
-        1 => Ok(all.remove(0)),
-        0 => Err(anyhow!(
-            "no contracts in {}",
-            cli.root.join("contracts").display()
-        ))
-        .input(),
-        _ => Err(anyhow!(
-            "several contracts ({}): name one with --contract",
-            all.iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .input(),
-    }
-}
-
-/// The contract's newest schema, compiled, with its version.
-pub(crate) fn newest_validator(
-    contract: &Contract,
-    max_payload: usize,
-) -> Result<(u32, String, PayloadValidator), super::Failure> {
-    let history = contract.history().input()?;
-    let newest = history
-        .last()
-        .ok_or_else(|| anyhow!("{} holds no schema", contract.schemas.display()))
-        .input()?;
-    let validator = PayloadValidator::new(&newest.schema)
-        .map_err(|e| anyhow!("{}: {e}", newest.path.display()))
-        .input()?
-        .with_max_bytes(max_payload);
-    Ok((newest.version, newest.text.clone(), validator))
-}
-
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, schema_text, validator) = newest_validator(&contract, args.max_payload)?;
+    let contract = Catalog::at(&cli.root)
+        .contract(args.contract.as_deref())
+        .input()?;
+    let NewestSchema {
+        version,
+        text: schema_text,
+        validator,
+    } = contract.newest(args.max_payload).input()?;
     let outcome = offline::check_files(&offline::Request {
         contract: &contract,
         version,
