@@ -131,6 +131,13 @@ impl Catalog {
     }
 }
 
+impl CatalogError {
+    /// The exit code: every catalog error is the input's fault (a file, a contract, a git ref).
+    pub fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
+}
+
 /// Loads every contract in `<root>/contracts`, sorted by name.
 pub fn load_contracts(root: &Path) -> Result<Vec<Contract>, CatalogError> {
     let dir = root.join("contracts");

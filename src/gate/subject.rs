@@ -504,7 +504,10 @@ fn local_verdict(
                 .as_ref()
                 .map(Metadata::from_json)
                 .transpose()
-                .map_err(|message| GateError::RegistryMetadata { origin, message })?,
+                .map_err(|e| GateError::RegistryMetadata {
+                    origin,
+                    message: e.to_string(),
+                })?,
         );
     }
     let verdict = check(

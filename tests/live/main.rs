@@ -3,14 +3,9 @@
 //! reported wrongly, every message counted once. Hostile payloads and a broker restart are
 //! findings and gaps, never crashes.
 
-#[path = "../services/brokers.rs"]
-mod brokers;
-#[path = "../services/kafka_front.rs"]
-mod kafka_front;
-#[path = "../services/mod.rs"]
-mod services;
-#[path = "../services/tls.rs"]
-mod tls;
+#[path = "../common/mod.rs"]
+mod common;
+use common::{brokers, kafka_front, services, tls};
 
 mod fleet_traffic;
 mod over_tls;

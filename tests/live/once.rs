@@ -6,6 +6,7 @@
 //! judged by the contract too.
 
 use super::*;
+use crate::common::cli::bounded_audit;
 use schemactl::audit::{self, Plan, Progress, Scorecard};
 use schemactl::transport::TransportKind;
 use schemactl::transport::kafka::{KafkaConfig, KafkaSink, StartAt};
@@ -695,21 +696,12 @@ fn a_registry_404_for_a_framed_id_is_unknown_schema_id() {
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
     let (generators, count) = (4u64, 10u64);
-    let audit = Audit::start(&[
-        "--kafka",
-        &tansu.bootstrap(),
-        "--registry",
-        &registry.url,
-        "--from-beginning",
-        "--max-messages",
-        &(generators * count).to_string(),
-        "--duration",
-        "120s",
-        "--expect",
-        manifest,
-        "--format",
-        "json",
-    ]);
+    let (kafka, total) = (tansu.bootstrap(), (generators * count).to_string());
+    let audit = Audit::start(&bounded_audit(
+        &["--kafka", &kafka, "--registry", &registry.url],
+        &total,
+        Some(manifest),
+    ));
     run_ok(&[
         "register",
         "--contract",
