@@ -110,14 +110,7 @@ pub fn contract(cli: &super::Cli, name: Option<&str>) -> Result<crate::catalog::
         .input()
 }
 
-/// A library error as the command's failure, by the exit code the error classified itself with.
-pub fn classified(exit: crate::Exit, e: impl Into<anyhow::Error>) -> Failure {
-    if exit == crate::Exit::Infrastructure {
-        Failure::Infrastructure(e.into())
-    } else {
-        Failure::Input(e.into())
-    }
-}
+pub use super::classified;
 
 /// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

@@ -167,6 +167,16 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
     }
 }
 
+/// A library error as the command's failure, by the exit code the error classified itself with:
+/// 3 for infrastructure, 2 for anything else.
+pub fn classified(exit: Exit, e: impl Into<anyhow::Error>) -> Failure {
+    if exit == Exit::Infrastructure {
+        Failure::Infrastructure(e.into())
+    } else {
+        Failure::Input(e.into())
+    }
+}
+
 /// How every command reaches stdout (colour, the broken-pipe policy): [`crate::report::shell`].
 pub use crate::report::shell::Shell as Output;
 

@@ -1,9 +1,7 @@
 //! `schemactl pull`: flags → [`crate::registry::pull`] → text or JSON → exit code.
 
-use super::registry::{
-    Session, SessionArgs, TextOrJson, classified, missing, paint, print_json, say, styles,
-};
-use super::{Cli, Outcome, Output};
+use super::registry::{Session, SessionArgs, TextOrJson, missing, paint, print_json, say, styles};
+use super::{Cli, Outcome, Output, classified};
 use crate::Exit;
 use crate::registry::pull::{self, FileAction, SubjectHistory};
 use serde_json::json;

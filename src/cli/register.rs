@@ -1,9 +1,7 @@
 //! `schemactl register`: flags → [`crate::registry::publish`] → text or JSON → exit code.
 
-use super::registry::{
-    Session, SessionArgs, TextOrJson, classified, paint, print_json, say, shorten, styles,
-};
-use super::{Cli, Outcome, Output};
+use super::registry::{Session, SessionArgs, TextOrJson, paint, print_json, say, shorten, styles};
+use super::{Cli, Outcome, Output, classified};
 use crate::registry::publish::{
     Action, ContractOutcome, LevelAction, Options, Plan, Publication, Selection,
 };

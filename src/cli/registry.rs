@@ -78,23 +78,9 @@ impl Session {
     }
 }
 
-/// A library error as the command's failure, by the exit code the library gave it: 3 for
-/// infrastructure, 2 for anything else.
-pub fn classified<E>(exit: crate::Exit, e: E) -> Failure
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    let e = anyhow::Error::new(e);
-    if exit == crate::Exit::Infrastructure {
-        Failure::Infrastructure(e)
-    } else {
-        Failure::Input(e)
-    }
-}
-
 /// Which exit code a registry error earns.
 pub fn failure(e: RegistryError) -> Failure {
-    classified(e.exit(), e)
+    super::classified(e.exit(), e)
 }
 
 /// Like [`failure`], but says plainly when the subject or version does not exist.
