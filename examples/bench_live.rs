@@ -17,7 +17,7 @@
 //! mqtt: `schemactl audit` (release binary) listens while `schemactl simulate` publishes at
 //! RATE messages/s (1000 generators); checks every message was counted, none unaccounted.
 
-#[path = "../tests/services/brokers.rs"]
+#[path = "../tests/common/brokers.rs"]
 mod brokers;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};

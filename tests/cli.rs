@@ -1,12 +1,11 @@
 //! Command-line tests against the real binary: outputs are snapshot-tested (colour off) together
 //! with their exit codes; bad input must exit 2 with an error naming the file and position.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, root, schemactl, schemactl_in};
+mod common;
+use common::cli::{Run, root, schemactl, schemactl_in};
+use common::git::git;
 
 use std::path::Path;
-use std::process::Command;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -288,20 +287,9 @@ fn reserved_properties_in_metadata_are_enforced() {
 
 // ---- bad input: exit 2, the file and position named, no panic ----
 
+#[track_caller]
 fn assert_input_error(run: &Run, needles: &[&str]) {
-    assert_eq!(
-        run.code, 2,
-        "stdout: {}\nstderr: {}",
-        run.stdout, run.stderr
-    );
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    for needle in needles {
-        assert!(
-            run.stderr.contains(needle),
-            "expected {needle:?} in: {}",
-            run.stderr
-        );
-    }
+    run.exits_saying(2, needles);
 }
 
 #[test]
@@ -483,33 +471,23 @@ fn missing_files_and_bad_contracts_are_input_errors() {
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("contracts")).unwrap();
-    write(
-        &dir.path().join("contracts"),
-        "missing.toml",
-        "subject = \"x-value\"\nschemas = \"schemas/missing\"\n",
-    );
-    assert_input_error(
-        &schemactl_in(dir.path(), &["test"]),
-        &["missing.toml", "schemas/missing", "no such folder"],
-    );
-    write(
-        &dir.path().join("contracts"),
-        "missing.toml",
-        "subject = \"x-value\"\nschemas = \"schemas\"\nlevle = \"FULL\"\n",
-    );
-    assert_input_error(
-        &schemactl_in(dir.path(), &["test"]),
-        &["missing.toml", "line 3", "levle"],
-    );
-    write(
-        &dir.path().join("contracts"),
-        "missing.toml",
-        "subject = \"x-value\"\nschemas = \"schemas\"\nlevel = \"SIDEWAYS\"\n",
-    );
-    assert_input_error(
-        &schemactl_in(dir.path(), &["test"]),
-        &["missing.toml", "SIDEWAYS", "BACKWARD_TRANSITIVE"],
-    );
+    for (contract, expected) in [
+        (
+            "subject = \"x-value\"\nschemas = \"schemas/missing\"\n",
+            ["missing.toml", "schemas/missing", "no such folder"],
+        ),
+        (
+            "subject = \"x-value\"\nschemas = \"schemas\"\nlevle = \"FULL\"\n",
+            ["missing.toml", "line 3", "levle"],
+        ),
+        (
+            "subject = \"x-value\"\nschemas = \"schemas\"\nlevel = \"SIDEWAYS\"\n",
+            ["missing.toml", "SIDEWAYS", "BACKWARD_TRANSITIVE"],
+        ),
+    ] {
+        write(&dir.path().join("contracts"), "missing.toml", contract);
+        assert_input_error(&schemactl_in(dir.path(), &["test"]), &expected);
+    }
 }
 
 #[test]
@@ -633,8 +611,7 @@ fn a_second_contract_gets_its_own_simulator_without_code() {
 #[test]
 fn usage_errors_exit_2_and_help_exits_0() {
     let run = schemactl(&["check-compat", "--levl", "FULL"]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("--levl"), "{}", run.stderr);
+    run.exits_saying(2, &["--levl"]);
     let run = schemactl(&[
         "check-compat",
         "a.json",
@@ -645,36 +622,10 @@ fn usage_errors_exit_2_and_help_exits_0() {
     ]);
     assert_eq!(run.code, 2);
     let help = schemactl(&["--help"]);
-    assert_eq!(help.code, 0);
-    assert!(
-        help.stdout.contains("Exit codes: 0 pass, 1 findings"),
-        "{}",
-        help.stdout
-    );
+    help.exits_printing(0, &["Exit codes: 0 pass, 1 findings"]);
 }
 
 // ---- published versions are immutable ----
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
 
 #[test]
 fn base_ref_catches_rewritten_and_deleted_versions() {
@@ -741,8 +692,7 @@ fn base_ref_catches_rewritten_and_deleted_versions() {
         d,
         &["check-compat", "--contract", "generator", "--base", "main"],
     );
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("VERSION_DELETED"), "{}", run.stdout);
+    run.exits_printing(1, &["VERSION_DELETED"]);
 
     let run = schemactl_in(
         d,
@@ -1004,14 +954,12 @@ fn test_reports_a_check_it_could_not_run_as_skipped() {
     );
 
     let junit = schemactl_in(dir.path(), &["test", "--format", "junit"]);
-    assert_eq!(junit.code, 0);
-    assert!(junit.stdout.contains("skipped=\"1\""), "{}", junit.stdout);
-    assert!(
-        junit
-            .stdout
-            .contains("<skipped message=\"SIMULATOR_NOT_APPLICABLE"),
-        "{}",
-        junit.stdout
+    junit.exits_printing(
+        0,
+        &[
+            "skipped=\"1\"",
+            "<skipped message=\"SIMULATOR_NOT_APPLICABLE",
+        ],
     );
 
     let json = schemactl_in(dir.path(), &["test", "--format", "json"]);
@@ -1063,14 +1011,7 @@ fn closing_a_content_model_reads_right_in_each_direction() {
     insta::assert_snapshot!("direction_closing_backward", backward.stdout);
 
     let forward = check_direction("closed", "open-v1", "FORWARD", &[]);
-    assert_eq!(forward.code, 0, "{}{}", forward.stdout, forward.stderr);
-    assert!(
-        forward.stdout.contains(
-            "note[ADDITIONAL_PROPERTIES_ADDED]: The new schema forbids additional properties the old one permits"
-        ),
-        "{}",
-        forward.stdout
-    );
+    forward.exits_printing(0, &["note[ADDITIONAL_PROPERTIES_ADDED]: The new schema forbids additional properties the old one permits"]);
     assert!(
         !forward.stdout.contains("now permits"),
         "{}",
@@ -1181,16 +1122,7 @@ fn a_default_is_not_called_safe_for_old_payloads() {
         "{\"generatorID\": \"generator1\", \"lat\": 40.68066, \"lon\": -73.47429, \"temperature\": 36, \"pressure\": 500, \"fuel\": 400}\n",
     );
     let validated = schemactl_in(dir.path(), &["validate", &old]);
-    assert_eq!(
-        validated.code, 1,
-        "{}{}",
-        validated.stdout, validated.stderr
-    );
-    assert!(
-        validated.stdout.contains("required"),
-        "{}",
-        validated.stdout
-    );
+    validated.exits_printing(1, &["required"]);
 }
 
 /// Every `--help` example that names a registry subject names the contract's real one.
@@ -1261,5 +1193,41 @@ fn faults_that_do_not_fit_the_fleet_are_a_usage_error() {
         ] {
             assert!(run.stderr.contains(&needle), "{needle}: {}", run.stderr);
         }
+    }
+}
+
+/// Every command that talks to a registry takes the one `--registry URL` flag, under one
+/// "Schema registry" heading that holds the registry's flags and nothing else (the commands
+/// whose only service is the registry add `--timeout`; audit and simulate have their own).
+#[test]
+fn every_registry_command_takes_the_one_registry_flag_under_one_heading() {
+    for (command, flags) in [
+        (&["register"][..], &["--registry", "--timeout"][..]),
+        (&["subjects"], &["--registry", "--timeout"]),
+        (&["show"], &["--registry", "--timeout"]),
+        (&["pull"], &["--registry", "--timeout"]),
+        (&["delete"], &["--registry", "--timeout"]),
+        (&["config", "get"], &["--registry", "--timeout"]),
+        (&["config", "set-level"], &["--registry", "--timeout"]),
+        (&["init"], &["--registry", "--timeout"]),
+        (&["audit"], &["--registry"]),
+        (&["simulate"], &["--registry"]),
+    ] {
+        let run = schemactl(&[command, &["--help"]].concat());
+        assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
+        let section: Vec<&str> = run
+            .stdout
+            .lines()
+            .skip_while(|l| *l != "Schema registry:")
+            .skip(1)
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .collect();
+        let listed: Vec<&str> = section
+            .iter()
+            .map(|l| l.trim_start())
+            .filter(|l| l.starts_with('-'))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(listed, flags, "{command:?} --help:\n{}", run.stdout);
     }
 }

@@ -2,9 +2,8 @@
 //! them (text `-->`, SARIF region, GitHub `line=`/`col=`, JUnit), shell completions and the
 //! manual page.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, root, schemactl};
+mod common;
+use common::cli::{Run, root, schemactl};
 
 use std::process::{Command, Stdio};
 
@@ -215,8 +214,7 @@ fn groff(roff: &str) -> (String, String) {
 #[test]
 fn man_page_is_roff_naming_the_commands() {
     let run = schemactl(&["man"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains(".TH schemactl 1"), "{}", run.stdout);
+    run.exits_printing(0, &[".TH schemactl 1"]);
     let (page, warnings) = groff(&run.stdout);
     assert_eq!(warnings, "", "groff warnings");
     for section in ["NAME", "SYNOPSIS", "SUBCOMMANDS"] {
@@ -252,6 +250,5 @@ fn man_dir_writes_one_page_per_command() {
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "").unwrap();
     let bad = schemactl(&["man", "--dir", blocker.join("x").to_str().unwrap()]);
-    assert_eq!(bad.code, 2, "{}", bad.stderr);
-    assert!(bad.stderr.contains("cannot create"), "{}", bad.stderr);
+    bad.exits_saying(2, &["cannot create"]);
 }

@@ -12,17 +12,15 @@
 //! reason), when a folder names no rule, and when a fixture does not raise its rule at the
 //! rule's severity. `tests/snapshots/gate_rules__<ID>.snap` records what each fixture reports.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-#[path = "services/mod.rs"]
-mod services;
+mod common;
+use common::git::git;
+use common::services;
 
-use cli_run::{Run, root, schemactl_in};
+use common::cli::{Run, root, schemactl_in};
 use schemactl::gate::Rule;
 use schemactl::report::Severity;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Rules no fixture can raise against the embedded registry, each with the reason.
 const NOT_RAISED: &[(Rule, &str)] = &[(
@@ -164,25 +162,4 @@ fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git is installed (apt-get install git)");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

@@ -2,19 +2,13 @@
 //! as a process, filled by the fleet's own producer code or by `register`), drafting from
 //! samples, and the bad input it refuses with nothing written.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, schemactl_in};
-
-#[path = "services/mod.rs"]
-mod services;
+mod common;
+use common::cli::{Run, schemactl_in};
+use common::{interop, services};
 
 use serde_json::Value;
 use services::Registry;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
 
 /// Runs schemactl and insists on exit 0.
 fn pass(dir: &Path, args: &[&str]) -> Run {
@@ -63,29 +57,10 @@ fn toml_file(path: &Path) -> toml::Table {
 /// default settings and FLEET.md's schema_str) fills the registry; returns the schema id its
 /// frame carries.
 fn fleet_producer(registry: &Registry) -> i64 {
-    let script = repo().join("tests/interop/fleet_producer.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&registry.url)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => {}
-        // Never skip: a missing client is a failure with the command that fixes it.
-        Some(2) => panic!(
-            "confluent-kafka for Python is missing: run `{PIP_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
-        ),
-        _ => panic!(
-            "the fleet producer failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nregistry log:\n{}",
-            registry.stderr.text()
-        ),
-    }
-    let report: Value = serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("the producer printed no report ({e}):\n{stdout}"));
+    let report = interop::python("fleet_producer.py", &[&registry.url], &[], || {
+        format!("registry log:\n{}", registry.stderr.text())
+    })
+    .report();
     assert_eq!(report["magic"], 0, "Confluent's wire format V0: {report}");
     report["schema_id"]
         .as_i64()
@@ -411,18 +386,10 @@ fn existing_files_are_not_overwritten_without_force() {
     let before = tree(dir);
 
     let run = schemactl_in(dir, &args);
-    assert_eq!(run.code, 2, "{}", run.text());
-    assert!(
-        run.stderr.contains("contracts/pumps.toml"),
-        "{}",
-        run.text()
+    run.exits_saying(
+        2,
+        &["contracts/pumps.toml", "schemas/pumps/v1.json", "--force"],
     );
-    assert!(
-        run.stderr.contains("schemas/pumps/v1.json"),
-        "{}",
-        run.text()
-    );
-    assert!(run.stderr.contains("--force"), "{}", run.text());
     assert_eq!(tree(dir), before, "nothing written");
 
     let run = pass(dir, &[&args[..], &["--force", "--format", "json"]].concat());
@@ -504,8 +471,7 @@ fn bad_samples_are_refused_naming_the_file_and_line() {
         dir,
         &["init", "--from-samples", "missing.jsonl", "--name", "x"],
     );
-    assert_eq!(run.code, 2, "{}", run.text());
-    assert!(run.stderr.contains("missing.jsonl"), "{}", run.text());
+    run.exits_saying(2, &["missing.jsonl"]);
 }
 
 #[test]
@@ -523,12 +489,7 @@ fn an_unknown_subject_and_an_unreachable_registry_write_nothing() {
             &registry.url,
         ],
     );
-    assert_eq!(run.code, 2, "{}", run.text());
-    assert!(
-        run.stderr.contains("subject \"nobody-value\" not found"),
-        "{}",
-        run.text()
-    );
+    run.exits_saying(2, &["subject \"nobody-value\" not found"]);
     assert!(tree(dir).is_empty(), "nothing written");
     drop(registry);
 

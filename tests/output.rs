@@ -2,13 +2,11 @@
 //! exit code, and a real audit (Mosquitto, the simulator's misbehaving fleet) renders in every
 //! format, its html looked at in a real headless browser (Debian's `chromium`).
 
-#[path = "services/brokers.rs"]
-mod brokers;
-#[path = "common/cli.rs"]
-mod cli_run;
+mod common;
+use common::brokers;
 
 use brokers::Mosquitto;
-use cli_run::{root, schemactl, schemactl_in};
+use common::cli::{root, schemactl, schemactl_in, stdout_of};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,13 +15,7 @@ use std::sync::mpsc;
 /// Runs schemactl with stdout a pipe whose reading end is closed before anything is written;
 /// returns the exit code and stderr.
 fn into_closed_pipe(args: &[&str]) -> (i32, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(args)
-        .arg("--color=never")
-        .current_dir(root())
-        .env_remove("SCHEMACTL_ROOT")
-        .env_remove("SCHEMACTL_CONFIG")
-        .env_remove("SCHEMA_REGISTRY_URL")
+    let mut child = common::cli::command(&root(), args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -105,8 +97,7 @@ fn html_is_refused_where_there_is_no_audit_and_markdown_is_everywhere() {
         "--format",
         "html",
     ]);
-    assert_eq!(html.code, 2, "{}", html.stderr);
-    assert!(html.stderr.contains("--format html"), "{}", html.stderr);
+    html.exits_saying(2, &["--format html"]);
     let md = schemactl(&[
         "validate",
         "tests/fixtures/generator/captured.jsonl",
@@ -139,15 +130,10 @@ fn audit_report(dir: &Path) -> PathBuf {
     let report = dir.join("audit.json");
     let (generators, count) = (6, 16);
     let total = (generators * count).to_string();
-    let mut audit = Command::new(env!("CARGO_BIN_EXE_schemactl"))
-        .args(["audit", "--mqtt", &broker.url(), "--max-messages", &total])
-        .args(["--duration", "120s", "--report"])
+    let mut audit = common::cli::command(&root(), &["audit", "--mqtt", &broker.url()])
+        .args(["--max-messages", &total, "--duration", "120s", "--report"])
         .arg(&report)
-        .args(["--format", "markdown", "--color=never"])
-        .current_dir(root())
-        .env_remove("SCHEMACTL_ROOT")
-        .env_remove("SCHEMACTL_CONFIG")
-        .env_remove("SCHEMA_REGISTRY_URL")
+        .args(["--format", "markdown"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -299,8 +285,7 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
         dir.path(),
         &["report", "merge", report, "--format", "markdown"],
     );
-    assert_eq!(md.code, 1, "{}", md.stderr);
-    assert!(md.stdout.contains("| mqtt | 96 | "), "{}", md.stdout);
+    md.exits_printing(1, &["| mqtt | 96 | "]);
 
     let html = schemactl_in(dir.path(), &["report", "merge", report, "--format", "html"]);
     assert_eq!(html.code, 1, "{}", html.stderr);
@@ -309,17 +294,12 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
     let url = format!("file://{}", page.display());
 
     // What the browser made of it: the scorecard and generator3's section.
-    let dom = Command::new(&browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
-        .arg(&url)
-        .output()
-        .expect("run chromium --dump-dom");
-    assert!(
-        dom.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dom.stderr)
+    let dom = stdout_of(
+        Command::new(&browser)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+            .arg(&url),
+        "chromium --dump-dom",
     );
-    let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.contains("<table id=\"scorecard\">"), "{dom}");
     assert!(dom.contains("generator3 on mqtt: "), "{dom}");
     // A chart per producer in the scorecard, and generator3's own.
@@ -327,22 +307,18 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
 
     // What a person sees: a screenshot, its pixels counted.
     let shot = dir.path().join("audit.png");
-    let run = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .arg(format!("--screenshot={}", shot.display()))
-        .args(["--window-size=1200,2000"])
-        .arg(&url)
-        .output()
-        .expect("run chromium --screenshot");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    stdout_of(
+        Command::new(&browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--screenshot={}", shot.display()))
+            .args(["--window-size=1200,2000"])
+            .arg(&url),
+        "chromium --screenshot",
     );
     let (width, height, pixels) = decode_png(&shot);
     assert!(width >= 1000 && height >= 1500, "{width}x{height}");

@@ -2,11 +2,9 @@
 //! producers sent (tests/fixtures/replay, readings in FLEET.md's shape), in every format, and the
 //! bad inputs a replay can meet.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, root, schemactl, schemactl_in};
-#[path = "services/mod.rs"]
-mod services;
+mod common;
+use common::cli::{Run, root, schemactl, schemactl_in};
+use common::services;
 
 use serde_json::Value;
 
@@ -72,12 +70,7 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
         "--replay",
         DAY,
     ]);
-    assert_eq!(text.code, 1);
-    assert!(
-        text.stdout.contains("the proposal refuses 2 of 3 readings (66.7%) that generator1 sent; /fuel 400 is greater than the maximum of 100"),
-        "{}",
-        text.stdout
-    );
+    text.exits_printing(1, &["the proposal refuses 2 of 3 readings (66.7%) that generator1 sent; /fuel 400 is greater than the maximum of 100"]);
     assert!(
         !text.stdout.contains("that generator3 sent"),
         "{}",
@@ -201,17 +194,7 @@ fn an_incompatible_change_no_reading_notices_still_fails_but_says_so() {
         "--replay",
         &calm_path,
     ]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("error[MINIMUM_ADDED]"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("the evidence shows no producer affected: the proposal refuses none of the 6 replayed payloads"),
-        "{}",
-        run.stdout
-    );
+    run.exits_printing(1, &["error[MINIMUM_ADDED]", "the evidence shows no producer affected: the proposal refuses none of the 6 replayed payloads"]);
     // With the -9 reading the schema change would refuse generator3's reading, but today's
     // version refuses it already through the rule fuel_not_negative: still no producer
     // affected.
@@ -257,12 +240,7 @@ fn a_capture_of_another_contract_is_replayed_with_a_warning_naming_both() {
         "--replay",
         "tests/fixtures/replay/other-contract.jsonl",
     ]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains("this capture was taken for contract \"meter\", and is replayed against contract \"generator\""),
-        "{}",
-        run.stderr
-    );
+    run.exits_saying(0, &["this capture was taken for contract \"meter\", and is replayed against contract \"generator\""]);
     assert_eq!(counts(&doc["replay"]), (1, 0, 0));
     assert_eq!(counts(&doc["replay"]["by_producer"]["meter-1"]), (1, 0, 0));
 }
@@ -359,12 +337,7 @@ fn bad_replay_input_is_an_input_error_naming_the_file() {
         "--replay",
         DAY,
     ]);
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains("--replay needs --contract NAME"),
-        "{}",
-        run.stderr
-    );
+    run.exits_saying(2, &["--replay needs --contract NAME"]);
 }
 
 #[test]
@@ -492,13 +465,9 @@ fn with_a_registry_today_is_the_subjects_newest_version_with_its_rules() {
         "--replay",
         DAY,
     ]);
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr.contains(
-            "nothing to replay against: subject \"emergency_generator-value\" has no version"
-        ),
-        "{}",
-        run.stderr
+    run.exits_saying(
+        2,
+        &["nothing to replay against: subject \"emergency_generator-value\" has no version"],
     );
 
     // The subject's versions registered from a copy of the contract without its rules.

@@ -2,12 +2,12 @@
 //! `validate` and `test` on payloads that passed the schema, and bad rules refused with the
 //! file, the rule's name, the line and the column.
 
-#[path = "common/cli.rs"]
-mod cli_run;
-use cli_run::{Run, schemactl_in};
+mod common;
+use common::cli::{Run, schemactl_in};
+use common::git::git;
+use common::{interop, services};
 
 use std::path::Path;
-use std::process::Command;
 
 /// The schema the fleet registered (FLEET.md), without descriptions.
 const FLEET_SCHEMA: &str = r#"{
@@ -116,18 +116,12 @@ fn validate_reports_rule_violations_with_rule_expression_and_values() {
 
     // The text report names the rule, its expression and the value read.
     let text = schemactl_in(dir.path(), &["validate", "in.jsonl"]);
-    assert_eq!(text.code, 1);
-    assert!(
-        text.stdout.contains(
-            "rule \"fuel_not_negative\" failed: message.fuel >= 0 (with message.fuel = -9)"
-        ),
-        "{}",
-        text.stdout
-    );
-    assert!(
-        text.stdout.contains("emergency_generator-dlq"),
-        "{}",
-        text.stdout
+    text.exits_printing(
+        1,
+        &[
+            "rule \"fuel_not_negative\" failed: message.fuel >= 0 (with message.fuel = -9)",
+            "emergency_generator-dlq",
+        ],
     );
 }
 
@@ -189,27 +183,13 @@ violation = { kind = "RULE_VIOLATION", keyword = "fuel_not_negative" }
     let lax = examples.replace("fuel = -9", "fuel = 9");
     let dir = project(&format!("{RULES}{lax}"));
     let run = schemactl_in(dir.path(), &["test"]);
-    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("EXAMPLE_NOT_REJECTED"),
-        "{}",
-        run.stdout
-    );
+    run.exits_printing(1, &["EXAMPLE_NOT_REJECTED"]);
 }
 
 /// Exit 2, no panic, and stderr holds every needle.
 fn refused(rules: &str, needles: &[&str]) {
     let dir = project(rules);
-    let run = schemactl_in(dir.path(), &["validate", "-"]);
-    assert_eq!(run.code, 2, "{rules}\n{}{}", run.stdout, run.stderr);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    for n in needles {
-        assert!(
-            run.stderr.contains(n),
-            "{rules}: no {n:?} in\n{}",
-            run.stderr
-        );
-    }
+    schemactl_in(dir.path(), &["validate", "-"]).exits_saying(2, needles);
 }
 
 #[test]
@@ -289,11 +269,6 @@ fn bad_rules_are_refused_naming_the_rule_line_and_column() {
         &["line 5", "secret", "sensitive"],
     );
 }
-
-#[path = "services/mod.rs"]
-mod services;
-
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]'";
 
 fn json_of(run: &Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout)
@@ -380,29 +355,17 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     );
 
     // Confluent's serializer reads the stored rules: refuses fuel -9, serializes fuel 400.
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/rules_python.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&registry.url)
-        .arg("emergency_generator")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => {
-            assert!(
-                stdout.contains("all rule interop checks passed"),
-                "{stdout}"
-            );
-            assert!(stdout.contains("refused to serialize fuel -9"), "{stdout}");
-            assert!(stdout.contains("'owner': 'fleet-ops'"), "{stdout}");
-        }
-        Some(2) => panic!("confluent-kafka with rules is missing: run `{PIP_INSTALL}`\n{stderr}"),
-        _ => panic!("the Python rule checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}"),
-    }
+    interop::python(
+        "rules_python.py",
+        &[&registry.url, "emergency_generator"],
+        &[],
+        String::new,
+    )
+    .says(&[
+        "all rule interop checks passed",
+        "refused to serialize fuel -9",
+        "'owner': 'fleet-ops'",
+    ]);
 
     // A change to the rules alone registers a new version of the same schema; version 1
     // keeps the rule set it was registered with.
@@ -580,8 +543,7 @@ fn pull_and_init_bring_every_versions_rule_set_back_and_registering_again_adds_n
             &registry.url,
         ],
     );
-    assert_eq!(pull.code, 0, "{}", pull.text());
-    assert!(pull.stdout.contains("v2.rules.json"), "{}", pull.stdout);
+    pull.exits_printing(0, &["v2.rules.json"]);
     let file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("schemas/p/v2.rules.json")).unwrap())
             .unwrap();
@@ -665,27 +627,6 @@ fn pull_and_init_bring_every_versions_rule_set_back_and_registering_again_adds_n
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_not() {
     let dir = project(RULES);
@@ -760,32 +701,17 @@ fn a_published_rule_set_edited_in_place_is_caught_by_base_and_a_new_version_is_n
     // Dropping v1's rule set from the history is an edit of a published version too.
     std::fs::remove_file(d.join("schemas/g/v1.rules.json")).unwrap();
     let run = check(d);
-    assert_eq!(run.code, 1, "{}", run.text());
-    assert!(run.stdout.contains("RULES_REWRITTEN"), "{}", run.stdout);
+    run.exits_printing(1, &["RULES_REWRITTEN"]);
 }
 
-const NPM_INSTALL: &str = "npm ci --prefix tests/interop/node";
-
-/// Runs one client's corpus evaluator: {rule: {payload: "pass" | "fail"}}.
-fn client_verdicts(
-    program: &str,
-    script: &str,
-    corpus: &Path,
-    install: &str,
-) -> serde_json::Map<String, serde_json::Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
-    let out = Command::new(program)
-        .arg(&script)
-        .arg(corpus)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program} ({e}); install it, then: {install}"));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{script:?}: {e}\n{stderr}")),
-        Some(2) => panic!("{program}'s Confluent client is missing: run `{install}`\n{stderr}"),
-        _ => panic!("{script:?} failed\n{stderr}"),
-    }
+/// Both Confluent clients' verdicts on a corpus (Python's, then JavaScript's):
+/// {rule: {payload: "pass" | "fail"}}.
+fn client_verdicts(corpus: &Path) -> (serde_json::Value, serde_json::Value) {
+    let corpus = corpus.to_str().unwrap();
+    (
+        interop::python("rules_corpus_python.py", &[corpus], &[], String::new).report(),
+        interop::node("rules_corpus.js", &[corpus], String::new).report(),
+    )
 }
 
 fn cel_rule(name: &str, expr: &str) -> schemactl::catalog::Rule {
@@ -828,18 +754,7 @@ fn on_the_rule_corpus_schemactl_agrees_with_both_confluent_clients_and_follows_t
         rules.len() * payloads.len() >= 200,
         "a corpus of 200+ cases"
     );
-    let python = client_verdicts(
-        "python3",
-        "tests/interop/rules_corpus_python.py",
-        &path,
-        PIP_INSTALL,
-    );
-    let node = client_verdicts(
-        "node",
-        "tests/interop/node/rules_corpus.js",
-        &path,
-        NPM_INSTALL,
-    );
+    let (python, node) = client_verdicts(&path);
     let mut agreed = 0;
     let mut differed = Vec::new();
     for r in rules {
@@ -903,18 +818,7 @@ fn on_the_rule_corpus_schemactl_agrees_with_both_confluent_clients_and_follows_t
         serde_json::json!({"schema": schema, "rules": suggested, "payloads": payloads}).to_string(),
     )
     .unwrap();
-    let python = client_verdicts(
-        "python3",
-        "tests/interop/rules_corpus_python.py",
-        &second,
-        PIP_INSTALL,
-    );
-    let node = client_verdicts(
-        "node",
-        "tests/interop/node/rules_corpus.js",
-        &second,
-        NPM_INSTALL,
-    );
+    let (python, node) = client_verdicts(&second);
     for r in &suggested {
         let name = r["name"].as_str().unwrap();
         let expr = r["expr"].as_str().unwrap();
@@ -1059,18 +963,13 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     let d = dir.path();
     let test = schemactl_in(d, &["test", "--contract", "g"]);
     // Warnings, not failures: the rules are valid CEL, only not portable.
-    assert_eq!(test.code, 0, "{}", test.text());
-    assert!(test.stdout.contains("RULE_NOT_PORTABLE"), "{}", test.stdout);
-    assert!(
-        test.stdout.contains("double(message.fuel) >= 0.0"),
-        "{}",
-        test.stdout
-    );
-    assert!(
-        test.stdout
-            .contains("has(message.status) && (message.status != 'fault')"),
-        "{}",
-        test.stdout
+    test.exits_printing(
+        0,
+        &[
+            "RULE_NOT_PORTABLE",
+            "double(message.fuel) >= 0.0",
+            "has(message.status) && (message.status != 'fault')",
+        ],
     );
     let json = json_of(&schemactl_in(
         d,
@@ -1128,7 +1027,7 @@ expr = "message.pressure >= 100 && message.pressure <= 1000"
     );
 
     // The generator contract's own rules are portable.
-    let ours = json_of(&cli_run::schemactl(&[
+    let ours = json_of(&common::cli::schemactl(&[
         "test",
         "--contract",
         "generator",
@@ -1177,8 +1076,7 @@ fn a_bad_rule_set_in_the_history_is_refused_naming_the_file_and_rule() {
     std::fs::remove_file(d.join("schemas/g/v1.rules.json")).unwrap();
     std::fs::write(d.join("schemas/g/v7.rules.json"), "{}").unwrap();
     let run = schemactl_in(d, &["test", "--contract", "g"]);
-    assert_eq!(run.code, 2, "{}", run.text());
-    assert!(run.stderr.contains("no v7.json"), "{}", run.stderr);
+    run.exits_saying(2, &["no v7.json"]);
 }
 
 #[test]

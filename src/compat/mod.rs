@@ -141,7 +141,7 @@ pub struct Metadata {
 
 impl Metadata {
     /// Reads `{"properties": {"confluent:reserved": "a,b"}}` (other fields are ignored).
-    pub fn from_json(value: &serde_json::Value) -> Result<Metadata, String> {
+    pub fn from_json(value: &serde_json::Value) -> Result<Metadata, MetadataError> {
         let reserved = match value.pointer("/properties/confluent:reserved") {
             None => BTreeSet::new(),
             Some(serde_json::Value::String(list)) => list
@@ -150,14 +150,18 @@ impl Metadata {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-            Some(_) => {
-                return Err(
-                    "properties.confluent:reserved must be a comma-separated string".into(),
-                );
-            }
+            Some(_) => return Err(MetadataError::ReservedNotAString),
         };
         Ok(Metadata { reserved })
     }
+}
+
+/// Schema metadata that is not Confluent metadata.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    /// `confluent:reserved` holds something other than a string.
+    #[error("properties.confluent:reserved must be a comma-separated string")]
+    ReservedNotAString,
 }
 
 /// Differences that come from metadata rather than the schema body.

@@ -80,8 +80,22 @@ impl Drop for MqttBroker {
     }
 }
 
-async fn serve(stream: TcpStream, session: u64, table: &Mutex<Table>) -> Result<(), String> {
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+/// Why a client's session with the demo broker ended early.
+#[derive(Debug, thiserror::Error)]
+enum SessionError {
+    /// The connection failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The client sent bytes that are not MQTT.
+    #[error("{0:?}")]
+    Malformed(rumqttc::mqttbytes::Error),
+    /// A packet for the client could not be encoded.
+    #[error("{0}")]
+    Encode(rumqttc::mqttbytes::Error),
+}
+
+async fn serve(stream: TcpStream, session: u64, table: &Mutex<Table>) -> Result<(), SessionError> {
+    stream.set_nodelay(true)?;
     let (mut reader, mut writer) = stream.into_split();
     let (tx, mut rx) = mpsc::channel::<Packet>(QUEUE);
     let write = tokio::spawn(async move {
@@ -100,14 +114,14 @@ async fn serve(stream: TcpStream, session: u64, table: &Mutex<Table>) -> Result<
                 }
                 packet
                     .write(&mut out, MAX_PACKET)
-                    .map_err(|e| e.to_string())?;
+                    .map_err(SessionError::Encode)?;
                 if out.len() < 256 * 1024 {
                     next = rx.try_recv().ok();
                 }
             }
-            writer.write_all(&out).await.map_err(|e| e.to_string())?;
+            writer.write_all(&out).await?;
         }
-        Ok::<(), String>(())
+        Ok::<(), SessionError>(())
     });
     let mut buf = BytesMut::with_capacity(64 * 1024);
     let result = loop {
@@ -117,10 +131,10 @@ async fn serve(stream: TcpStream, session: u64, table: &Mutex<Table>) -> Result<
                 match reader.read_buf(&mut buf).await {
                     Ok(0) => break Ok(()),
                     Ok(_) => continue,
-                    Err(e) => break Err(e.to_string()),
+                    Err(e) => break Err(SessionError::Io(e)),
                 }
             }
-            Err(e) => break Err(format!("{e:?}")),
+            Err(e) => break Err(SessionError::Malformed(e)),
         };
         let reply = match packet {
             Packet::Connect(_) => Some(Packet::ConnAck(ConnAck::new(

@@ -312,7 +312,7 @@ fn read_metadata(path: &Path) -> Result<Metadata, GateError> {
     let message = match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(value) => match Metadata::from_json(&value) {
             Ok(metadata) => return Ok(metadata),
-            Err(message) => message,
+            Err(e) => e.to_string(),
         },
         Err(e) => format!(
             "invalid JSON at line {}, column {}: {e}",

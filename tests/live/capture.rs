@@ -3,10 +3,10 @@
 //! two audits at once (one capturing everything, one sampling), and two proposals replayed on
 //! the capture, every count checked against the simulator's manifest.
 
-use super::brokers::{Mosquitto, Tansu};
-use super::{Audit, root, schemactl, services};
+use super::{Audit, root, run_ok, schemactl};
+use crate::common::fleet::Fleet;
 use schemactl::capture::{Header, Payload, Record};
-use schemactl::simulate::manifest;
+use schemactl::producer::manifest;
 use schemactl::transport::TransportKind;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,10 +20,6 @@ fn read_capture(path: &std::path::Path) -> (Header, Vec<Record>) {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     (header, records)
-}
-
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 fn replay(proposal: &str, capture: &str) -> (i32, Value) {
@@ -40,10 +36,7 @@ fn replay(proposal: &str, capture: &str) -> (i32, Value) {
 
 #[test]
 fn a_captured_fleet_on_both_transports_replays_against_two_proposals() {
-    let registry = services::Registry::start();
-    let mosquitto = Mosquitto::start();
-    let tansu = Tansu::start();
-    tansu.create_topic("emergency_generator", 3);
+    let fleet = Fleet::start();
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     let (full, sampled, truth) = (
@@ -53,54 +46,29 @@ fn a_captured_fleet_on_both_transports_replays_against_two_proposals() {
     );
     let (generators, count, sample) = (6u64, 20u64, 5u64);
     let total = 2 * generators * count;
-    let audit_args = |capture: &str| {
-        vec![
-            "--mqtt".to_string(),
-            mosquitto.url(),
-            "--kafka".into(),
-            tansu.bootstrap(),
-            "--registry".into(),
-            registry.url.clone(),
-            "--from-beginning".into(),
-            "--max-messages".into(),
-            total.to_string(),
-            "--duration".into(),
-            "120s".into(),
-            "--format".into(),
-            "json".into(),
-            "--capture".into(),
-            capture.to_string(),
-        ]
-    };
-    let full_args = audit_args(&full);
-    let mut sampled_args = audit_args(&sampled);
-    sampled_args.extend(["--capture-sample".to_string(), sample.to_string()]);
+    let total_text = total.to_string();
+    let mut full_args = fleet.audit_args(&total_text, None);
+    full_args.extend(["--capture", &full]);
+    let mut sampled_args = fleet.audit_args(&total_text, None);
+    let sample_text = sample.to_string();
+    sampled_args.extend(["--capture", &sampled, "--capture-sample", &sample_text]);
     // Two audits read the same traffic: both are read-only, so each sees all of it.
-    let audit = Audit::start(&refs(&full_args));
-    let second = Audit::start(&refs(&sampled_args));
-    let sim = schemactl()
-        .args([
-            "simulate",
-            "--mqtt",
-            &mosquitto.url(),
-            "--kafka",
-            &tansu.bootstrap(),
-        ])
-        .args(["--registry", &registry.url, "--register", "--seed", "9"])
-        .args([
-            "--generators",
-            &generators.to_string(),
-            "--count",
-            &count.to_string(),
-        ])
-        .args(["--rate", "50", "--manifest", &truth])
-        .output()
-        .unwrap();
-    assert!(
-        sim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sim.stderr)
-    );
+    let audit = Audit::start(&full_args);
+    let second = Audit::start(&sampled_args);
+    let (generators_text, count_text) = (generators.to_string(), count.to_string());
+    let mut simulate = vec!["simulate"];
+    simulate.extend(fleet.transports());
+    simulate.extend([
+        "--register",
+        "--seed",
+        "9",
+        "--rate",
+        "50",
+        "--manifest",
+        &truth,
+    ]);
+    simulate.extend(["--generators", &generators_text, "--count", &count_text]);
+    run_ok(&simulate);
     for a in [audit, second] {
         let (code, stdout, stderr) = a.finish();
         assert_eq!(code, 0, "{stdout}{stderr}");

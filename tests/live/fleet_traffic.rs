@@ -4,42 +4,18 @@
 //! firmware's below-zero dip breaks, on either transport, and misbehaving producers beside them
 //! are flagged exactly, by producer, with the counts the producers report they sent.
 
-use super::brokers::{Mosquitto, Tansu};
-use super::{Audit, run_ok, services};
+use super::{Audit, run_ok};
+use crate::common::fleet::Fleet;
+use crate::common::interop;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::process::Command;
-
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]' paho-mqtt (or run scripts/install-test-deps.sh)";
 
 /// Runs the fleet producer with `args` and `envs`; returns its report of what it sent and its
 /// stdout and stderr (for the credential checks). A missing library fails with the command
 /// that installs it.
 pub fn fleet_traffic(args: &[&str], envs: &[(&str, &str)]) -> (Value, String) {
-    let script = super::root().join("tests/interop/fleet_traffic.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .args(args)
-        .envs(envs.iter().copied())
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "the fleet producer's libraries are missing: run `{PIP_INSTALL}`\n{stderr}"
-    );
-    assert!(
-        out.status.success(),
-        "fleet_traffic.py {}: {stderr}",
-        args.join(" ")
-    );
-    let report: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("fleet_traffic.py printed no report ({e}): {stdout}{stderr}"));
-    (report, format!("{stdout}{stderr}"))
+    let out = interop::python("fleet_traffic.py", args, envs, String::new);
+    (out.report(), format!("{}{}", out.stdout, out.stderr))
 }
 
 /// What the producer says it sent on `transport`: generator id → (messages, misbehaved).
@@ -73,37 +49,27 @@ pub fn cards_on<'a>(doc: &'a Value, transport: &str) -> BTreeMap<&'a str, &'a Va
 
 /// The services of one run: the registry (the contract registered first, as a team that
 /// adopted schemactl runs it), Mosquitto and Tansu with the fleet's topic.
-fn fleet_services() -> (services::Registry, Mosquitto, Tansu) {
-    let registry = services::Registry::start();
-    run_ok(&["register", "--all", "--registry", &registry.url]);
-    let mosquitto = Mosquitto::start();
-    let tansu = Tansu::start();
-    tansu.create_topic("emergency_generator", 3);
-    (registry, mosquitto, tansu)
+fn fleet_services() -> Fleet {
+    let fleet = Fleet::start();
+    run_ok(&["register", "--all", "--registry", &fleet.registry.url]);
+    fleet
 }
 
-/// Starts an audit of both transports expecting `total` messages.
-fn audit_both(
-    registry: &services::Registry,
-    mosquitto: &Mosquitto,
-    tansu: &Tansu,
-    total: u64,
-) -> Audit {
-    Audit::start(&[
-        "--mqtt",
-        &mosquitto.url(),
-        "--kafka",
-        &tansu.bootstrap(),
-        "--registry",
-        &registry.url,
-        "--from-beginning",
-        "--max-messages",
-        &total.to_string(),
-        "--duration",
-        "120s",
-        "--format",
-        "json",
-    ])
+/// Starts an audit of both transports expecting `total` messages, then runs the fleet's
+/// producers (`generators` of them, `count` readings each, then `extra`) on both; the audit and
+/// the producers' report.
+fn audit_the_fleet(fleet: &Fleet, generators: u64, count: u64, extra: &[&str]) -> (Audit, Value) {
+    let total = (2 * generators * count).to_string();
+    let audit = Audit::start(&fleet.audit_args(&total, None));
+    // The producers take Mosquitto as host:port.
+    let mqtt = format!("127.0.0.1:{}", fleet.mosquitto.port);
+    let (generators, count) = (generators.to_string(), count.to_string());
+    let mut args = vec!["--mqtt", &mqtt, "--kafka", &fleet.kafka];
+    args.extend(["--registry", &fleet.registry.url]);
+    args.extend(["--generators", &generators, "--count", &count]);
+    args.extend(extra);
+    let (report, _) = fleet_traffic(&args, &[]);
+    (audit, report)
 }
 
 /// The fleet's normal traffic breaks nothing but the one rule FLEET.md's firmware defect breaks:
@@ -111,26 +77,11 @@ fn audit_both(
 /// `fuel_not_negative`, on either transport, and nothing else is reported.
 #[test]
 fn the_fleets_normal_traffic_breaks_only_the_rule_its_below_zero_dip_breaks() {
-    let (registry, mosquitto, tansu) = fleet_services();
+    let fleet = fleet_services();
     // Enough readings for every tank to run dry once: the fleet's firmware reports a level
     // below zero before each refill, which its schema lets through (FLEET.md).
     let (generators, count) = (3u64, 250u64);
-    let audit = audit_both(&registry, &mosquitto, &tansu, 2 * generators * count);
-    let (report, _) = fleet_traffic(
-        &[
-            "--mqtt",
-            &format!("127.0.0.1:{}", mosquitto.port),
-            "--kafka",
-            &tansu.bootstrap(),
-            "--registry",
-            &registry.url,
-            "--generators",
-            &generators.to_string(),
-            "--count",
-            &count.to_string(),
-        ],
-        &[],
-    );
+    let (audit, report) = audit_the_fleet(&fleet, generators, count, &[]);
     let (code, stdout, stderr) = audit.finish();
     let doc: Value =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
@@ -199,7 +150,11 @@ fn the_fleets_normal_traffic_breaks_only_the_rule_its_below_zero_dip_breaks() {
     assert_eq!(code, 1, "the firmware's defect is a finding: {stderr}");
     // The producer found the contract's v1 registered (default auto.register.schemas): the
     // subject holds only what `register --all` put there.
-    let versions: Value = reqwest_get(&registry.at("/subjects/emergency_generator-value/versions"));
+    let versions: Value = reqwest_get(
+        &fleet
+            .registry
+            .at("/subjects/emergency_generator-value/versions"),
+    );
     let shipped = std::fs::read_dir(super::root().join("schemas/generator"))
         .unwrap()
         .filter(|e| {
@@ -216,21 +171,13 @@ fn the_fleets_normal_traffic_breaks_only_the_rule_its_below_zero_dip_breaks() {
 
 #[test]
 fn misbehaving_producers_beside_the_fleet_are_flagged_exactly_by_producer() {
-    let (registry, mosquitto, tansu) = fleet_services();
+    let fleet = fleet_services();
     let (generators, count) = (6u64, 25u64);
-    let audit = audit_both(&registry, &mosquitto, &tansu, 2 * generators * count);
-    let (report, _) = fleet_traffic(
+    let (audit, report) = audit_the_fleet(
+        &fleet,
+        generators,
+        count,
         &[
-            "--mqtt",
-            &format!("127.0.0.1:{}", mosquitto.port),
-            "--kafka",
-            &tansu.bootstrap(),
-            "--registry",
-            &registry.url,
-            "--generators",
-            &generators.to_string(),
-            "--count",
-            &count.to_string(),
             "--misbehave",
             "generator2=fuel-as-string",
             "--misbehave",
@@ -238,7 +185,6 @@ fn misbehaving_producers_beside_the_fleet_are_flagged_exactly_by_producer() {
             "--misbehave",
             "generator6=truncate",
         ],
-        &[],
     );
     let (code, stdout, stderr) = audit.finish();
     let doc: Value =

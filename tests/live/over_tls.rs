@@ -10,6 +10,7 @@ use super::brokers::{Mosquitto, Tansu};
 use super::fleet_traffic::{cards_on, fleet_traffic, sent_on};
 use super::tls::{Pki, TlsFront};
 use super::{Audit, schemactl, services};
+use crate::common::cli::bounded_audit;
 use serde_json::Value;
 
 const MQTT_USER: &str = "fleet-mqtt";
@@ -94,22 +95,9 @@ fn simulate_and_audit_cross_tls_on_both_transports_with_sasl_plain_on_kafka() {
     let total = 2 * generators * count;
     let flags = env.flags(&env.pki.ca);
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-    let mut args = flags.clone();
     let total_text = total.to_string();
-    args.extend([
-        "--from-beginning",
-        "--max-messages",
-        &total_text,
-        "--duration",
-        "120s",
-        "--expect",
-        manifest,
-        "--format",
-        "json",
-        "--report",
-        report.to_str().unwrap(),
-        "-vvv",
-    ]);
+    let mut args = bounded_audit(&flags, &total_text, Some(manifest));
+    args.extend(["--report", report.to_str().unwrap(), "-vvv"]);
     let audit = Audit::start_with(&args, &CREDENTIALS);
     let sim = schemactl()
         .args(["simulate", "--register"])

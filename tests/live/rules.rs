@@ -4,9 +4,10 @@
 //! below-zero dip breaks, which the simulator's manifest expects; `--expect` scores both;
 //! `--fail-on` knows the kind; onFailure NONE reports without failing and DLQ names its topic.
 
-use super::brokers::{Mosquitto, Tansu};
+use super::brokers::Mosquitto;
 use super::fleet_traffic::cards_on as cards;
-use super::{Audit, publish, root, run_ok, schemactl, services};
+use super::{Audit, publish, root, run_ok, schemactl};
+use crate::common::fleet::Fleet;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -16,11 +17,9 @@ fn json_of(stdout: &str, stderr: &str) -> Value {
 
 #[test]
 fn a_rule_breaking_generator_is_flagged_and_the_fleets_own_dips_are_expected() {
-    let registry = services::Registry::start();
+    let fleet = Fleet::start();
+    let (registry, tansu) = (&fleet.registry, &fleet.tansu);
     run_ok(&["register", "--all", "--registry", &registry.url]);
-    let mosquitto = Mosquitto::start();
-    let tansu = Tansu::start();
-    tansu.create_topic("emergency_generator", 3);
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("truth.jsonl");
     let manifest = manifest.to_str().unwrap();
@@ -28,37 +27,16 @@ fn a_rule_breaking_generator_is_flagged_and_the_fleets_own_dips_are_expected() {
     // before its refill, the firmware's dip (FLEET.md), beside generator3's implausible readings.
     let (generators, count) = (4u64, 250u64);
     let total = 2 * generators * count;
-    let audit = Audit::start(&[
-        "--mqtt",
-        &mosquitto.url(),
-        "--kafka",
-        &tansu.bootstrap(),
-        "--registry",
-        &registry.url,
-        "--from-beginning",
-        "--max-messages",
-        &total.to_string(),
-        "--duration",
-        "120s",
-        "--expect",
-        manifest,
-        "--format",
-        "json",
-    ]);
-    let sim = schemactl()
-        .args(["simulate", "--mqtt", &mosquitto.url()])
-        .args(["--kafka", &tansu.bootstrap(), "--registry", &registry.url])
-        .args(["--faults", "rule-break=3:0.3", "--seed", "6"])
-        .args(["--generators", &generators.to_string()])
-        .args(["--count", &count.to_string(), "--rate", "500"])
-        .args(["--manifest", manifest])
-        .output()
-        .unwrap();
-    assert!(
-        sim.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sim.stderr)
-    );
+    let total_text = total.to_string();
+    let audit = Audit::start(&fleet.audit_args(&total_text, Some(manifest)));
+    let (generators_text, count_text) = (generators.to_string(), count.to_string());
+    let mut simulate = vec!["simulate"];
+    simulate.extend(fleet.transports());
+    simulate.extend(["--faults", "rule-break=3:0.3", "--seed", "6"]);
+    simulate.extend(["--generators", &generators_text, "--count", &count_text]);
+    simulate.extend(["--rate", "500"]);
+    simulate.extend(["--manifest", manifest]);
+    run_ok(&simulate);
     let (code, stdout, stderr) = audit.finish();
     let doc = json_of(&stdout, &stderr);
     let score = &doc["expect"]["score"];
@@ -84,7 +62,7 @@ fn a_rule_breaking_generator_is_flagged_and_the_fleets_own_dips_are_expected() {
     assert!(dips > 0, "no tank dipped below zero: {score:#}");
     assert_eq!(fleet[0]["detected"], dips);
 
-    let manifest = schemactl::simulate::manifest::read(std::path::Path::new(manifest)).unwrap();
+    let manifest = schemactl::producer::manifest::read(std::path::Path::new(manifest)).unwrap();
     let mut rule_breaks = 0;
     for transport in ["mqtt", "kafka"] {
         let cards = cards(&doc, transport);

@@ -41,13 +41,13 @@ fn a_registry_that_hangs_times_out_with_exit_3() {
     ] {
         let started = Instant::now();
         let run = schemactl(dir.path(), &args);
-        assert_eq!(run.code, 3, "{}", run.all());
+        assert_eq!(run.code, 3, "{}", run.text());
         assert!(
             run.stderr.contains("did not answer") && run.stderr.contains("within 0.5 s"),
             "{}",
-            run.all()
+            run.text()
         );
-        assert!(run.stderr.contains("help: "), "{}", run.all());
+        assert!(run.stderr.contains("help: "), "{}", run.text());
         // Timeouts are not retried: one budget, not four.
         assert!(
             started.elapsed() < Duration::from_secs(5),
@@ -63,13 +63,10 @@ fn a_refused_connection_exits_3_and_says_what_to_check() {
     let dir = temp();
     let url = fake::closed_port_url();
     let run = schemactl(dir.path(), &["config", "get", "--registry", &url]);
-    assert_eq!(run.code, 3, "{}", run.all());
-    assert!(
-        run.stderr.contains("cannot reach the schema registry"),
-        "{}",
-        run.all()
+    run.exits_saying(
+        3,
+        &["cannot reach the schema registry", "help: check the URL"],
     );
-    assert!(run.stderr.contains("help: check the URL"), "{}", run.all());
 }
 
 #[test]
@@ -85,21 +82,20 @@ fn refused_credentials_exit_3_and_are_never_printed() {
                 "FLEETKEY:t0p-s3cret",
             )],
         );
-        assert_eq!(run.code, 3, "{}", run.all());
-        assert!(run.stderr.contains("HTTP 401"), "{}", run.all());
-        assert!(
-            run.stderr
-                .contains("help: check SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"),
-            "{}",
-            run.all()
+        run.exits_saying(
+            3,
+            &[
+                "HTTP 401",
+                "help: check SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO",
+                "user \"FLEETKEY\"",
+            ],
         );
-        assert!(run.stderr.contains("user \"FLEETKEY\""), "{}", run.all());
-        assert!(!run.all().contains("t0p-s3cret"), "{}", run.all());
+        assert!(!run.text().contains("t0p-s3cret"), "{}", run.text());
         // Nor its base64 form, which -vvv could otherwise show in a header dump.
         assert!(
-            !run.all().contains("RkxFRVRLRVk6dDBwLXMzY3JldA"),
+            !run.text().contains("RkxFRVRLRVk6dDBwLXMzY3JldA"),
             "{}",
-            run.all()
+            run.text()
         );
     }
     // The credentials did reach the registry.
@@ -128,15 +124,11 @@ fn a_forbidden_call_exits_3_and_names_the_missing_permission() {
             ("SCHEMA_REGISTRY_BEARER_AUTH_TOKEN", "eyJ-token-value"),
         ],
     );
-    assert_eq!(run.code, 3, "{}", run.all());
-    assert!(run.stderr.contains("HTTP 403"), "{}", run.all());
-    assert!(run.stderr.contains("lack permission"), "{}", run.all());
-    assert!(
-        run.stderr.contains("a bearer token was sent"),
-        "{}",
-        run.all()
+    run.exits_saying(
+        3,
+        &["HTTP 403", "lack permission", "a bearer token was sent"],
     );
-    assert!(!run.all().contains("eyJ-token-value"), "{}", run.all());
+    assert!(!run.text().contains("eyJ-token-value"), "{}", run.text());
     assert!(registry.requests()[0].contains("authorization: Bearer eyJ-token-value"));
 }
 
@@ -153,7 +145,7 @@ fn the_config_file_names_the_registry_and_its_credentials() {
     )
     .unwrap();
     let run = schemactl(dir.path(), &["config", "get", "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, 0, "{}", run.text());
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["level"], "FULL");
     assert_eq!(doc["source"], "global");
@@ -163,42 +155,33 @@ fn the_config_file_names_the_registry_and_its_credentials() {
     // The flag wins over the file.
     let elsewhere = fake::closed_port_url();
     let run = schemactl(dir.path(), &["config", "get", "--registry", &elsewhere]);
-    assert_eq!(run.code, 3, "{}", run.all());
-    assert!(run.stderr.contains(&elsewhere), "{}", run.all());
+    run.exits_saying(3, &[&elsewhere]);
 }
 
 #[test]
 fn configuration_mistakes_exit_2() {
     let dir = temp();
     let run = schemactl(dir.path(), &["subjects"]);
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert!(
-        run.stderr.contains("no schema registry configured"),
-        "{}",
-        run.all()
-    );
-    assert!(run.stderr.contains("SCHEMA_REGISTRY_URL"), "{}", run.all());
+    run.exits_saying(2, &["no schema registry configured", "SCHEMA_REGISTRY_URL"]);
 
     let run = schemactl_env(
         dir.path(),
         &["subjects", "--registry", "http://127.0.0.1:9"],
         &[("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "no-colon-s3cret")],
     );
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert!(!run.all().contains("no-colon-s3cret"), "{}", run.all());
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(!run.text().contains("no-colon-s3cret"), "{}", run.text());
 
     let run = schemactl_env(
         dir.path(),
         &["subjects", "--registry", "http://127.0.0.1:9"],
         &[("SCHEMA_REGISTRY_CA_FILE", "/nonexistent/ca.pem")],
     );
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains("/nonexistent/ca.pem"), "{}", run.all());
+    run.exits_saying(2, &["/nonexistent/ca.pem"]);
 
     std::fs::write(dir.path().join("schemactl.toml"), "[registry]\nurl = 3\n").unwrap();
     let run = schemactl(dir.path(), &["subjects"]);
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains("schemactl.toml"), "{}", run.all());
+    run.exits_saying(2, &["schemactl.toml"]);
 }
 
 #[test]
@@ -207,8 +190,7 @@ fn subjects_no_url_can_carry_are_refused_before_any_request() {
     let registry = fake::Answering::start(200, "{}");
     for subject in [".", ".."] {
         let run = schemactl(dir.path(), &["show", subject, "--registry", &registry.url]);
-        assert_eq!(run.code, 2, "{}", run.all());
-        assert!(run.stderr.contains("cannot be addressed"), "{}", run.all());
+        run.exits_saying(2, &["cannot be addressed"]);
     }
     assert!(registry.requests().is_empty());
 }
@@ -226,9 +208,7 @@ fn delete_without_a_terminal_or_yes_refuses_with_exit_2() {
             &registry.url,
         ],
     );
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains("without confirmation"), "{}", run.all());
-    assert!(run.stderr.contains("--yes"), "{}", run.all());
+    run.exits_saying(2, &["without confirmation", "--yes"]);
     assert!(
         registry.requests().is_empty(),
         "nothing is asked or deleted"
@@ -255,7 +235,7 @@ fn a_private_ca_and_a_client_certificate_are_used() {
             ("SCHEMA_REGISTRY_CLIENT_KEY", &key),
         ],
     );
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, 0, "{}", run.text());
     assert_eq!(run.stdout.trim(), "FULL_TRANSITIVE (global)");
     assert_eq!(
         registry.handshakes(),
@@ -272,22 +252,13 @@ fn a_private_ca_and_a_client_certificate_are_used() {
             ("SCHEMA_REGISTRY_CLIENT_KEY", &key),
         ],
     );
-    assert_eq!(run.code, 3, "{}", run.all());
-    assert!(
-        run.stderr.contains("TLS with the schema registry"),
-        "{}",
-        run.all()
-    );
-    assert!(
-        run.stderr
-            .contains("help: the registry's certificate is not trusted"),
-        "{}",
-        run.all()
-    );
-    assert!(
-        run.stderr.contains("SCHEMA_REGISTRY_CA_FILE"),
-        "{}",
-        run.all()
+    run.exits_saying(
+        3,
+        &[
+            "TLS with the schema registry",
+            "help: the registry's certificate is not trusted",
+            "SCHEMA_REGISTRY_CA_FILE",
+        ],
     );
     assert_eq!(
         registry.handshakes().len(),
@@ -297,16 +268,12 @@ fn a_private_ca_and_a_client_certificate_are_used() {
 
     // Without the client certificate the registry refuses the handshake.
     let run = schemactl_env(dir.path(), &args, &[("SCHEMA_REGISTRY_CA_FILE", &ca)]);
-    assert_eq!(run.code, 3, "{}", run.all());
-    assert!(
-        run.stderr.contains("TLS with the schema registry"),
-        "{}",
-        run.all()
-    );
-    assert!(
-        run.stderr.contains("SCHEMA_REGISTRY_CLIENT_CERT"),
-        "{}",
-        run.all()
+    run.exits_saying(
+        3,
+        &[
+            "TLS with the schema registry",
+            "SCHEMA_REGISTRY_CLIENT_CERT",
+        ],
     );
 
     // Paths in schemactl.toml are relative to the file.
@@ -325,5 +292,5 @@ fn a_private_ca_and_a_client_certificate_are_used() {
     let elsewhere = temp();
     let config = dir.path().join("schemactl.toml").display().to_string();
     let run = schemactl(elsewhere.path(), &["--config", &config, "config", "get"]);
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, 0, "{}", run.text());
 }

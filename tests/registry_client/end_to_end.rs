@@ -32,7 +32,7 @@ fn run(registry: &Registry, args: &[&str]) -> Run {
 
 #[track_caller]
 fn ok(run: Run) -> Run {
-    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(run.code, 0, "{}", run.text());
     run
 }
 
@@ -111,7 +111,7 @@ fn register_is_idempotent_and_sets_the_contracts_level() {
         normalized.json()["summary"]["already_registered"],
         3,
         "{}",
-        normalized.all()
+        normalized.text()
     );
 }
 
@@ -129,7 +129,7 @@ fn a_version_refused_as_incompatible_exits_1_with_the_registrys_reasons() {
         &[FUEL_NUMBER, FUEL_STRING, FUEL_AND_STATUS],
     );
     let refused = run_in(dir.path(), &registry, &["register", "--all"], &[]);
-    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert_eq!(refused.code, 1, "{}", refused.text());
     let text = shown(&refused, &registry);
     assert!(text.contains("v1.json  already registered"), "{text}");
     assert!(
@@ -150,7 +150,7 @@ fn a_version_refused_as_incompatible_exits_1_with_the_registrys_reasons() {
         &["register", "--all", "--format", "json"],
         &[],
     );
-    assert_eq!(json.code, 1, "{}", json.all());
+    assert_eq!(json.code, 1, "{}", json.text());
     let doc = json.json();
     let v2 = &doc["contracts"][0]["versions"][1];
     assert_eq!(v2["action"], "refused");
@@ -176,7 +176,7 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
     assert!(
         first.stdout.contains("will be its first version"),
         "{}",
-        first.all()
+        first.text()
     );
 
     ok(run(&registry, &["register", "--contract", "generator"]));
@@ -206,7 +206,7 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
             "json",
         ],
     );
-    assert_eq!(bad.code, 1, "{}", bad.all());
+    assert_eq!(bad.code, 1, "{}", bad.text());
     let doc = bad.json();
     assert_eq!(doc["compatible"], false);
     assert_eq!(doc["agree"], true, "{doc}");
@@ -229,24 +229,24 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
             "--registry",
         ],
     );
-    assert_eq!(text.code, 1, "{}", text.all());
+    assert_eq!(text.code, 1, "{}", text.text());
     // One finding carrying the registry's messages as it wrote them, long ones shortened.
     assert_eq!(
         text.stdout.matches("error[REGISTRY_INCOMPATIBLE]").count(),
         1,
         "{}",
-        text.all()
+        text.text()
     );
     assert!(
         text.stdout.contains("errorType:\"TYPE_CHANGED\""),
         "{}",
-        text.all()
+        text.text()
     );
     assert!(
         text.stdout
             .contains("more characters; --format json has them all"),
         "{}",
-        text.all()
+        text.text()
     );
 
     // The registry's level goes down to NONE; the contract still promises BACKWARD.
@@ -261,7 +261,7 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
             "--registry",
         ],
     );
-    assert_eq!(split.code, 1, "{}", split.all());
+    assert_eq!(split.code, 1, "{}", split.text());
     let text = shown(&split, &registry);
     assert!(text.contains("warning[VERDICTS_DISAGREE]: the local engine says incompatible, the registry says compatible"), "{text}");
     assert!(
@@ -293,25 +293,25 @@ fn subjects_show_pull_and_delete_manage_versions() {
             .stdout
             .starts_with("subject    emergency_generator-value\nversion    2\n"),
         "{}",
-        shown.all()
+        shown.text()
     );
     assert!(
         shown.stdout.contains("\n{\n  \"$schema\""),
         "pretty-printed: {}",
-        shown.all()
+        shown.text()
     );
     let latest = ok(run(&registry, &["show", SUBJECT, "--format", "json"])).json();
     assert_eq!(latest["version"], 3);
     assert_eq!(latest["schemaType"], "JSON");
     assert!(latest["schema"].is_object());
     let missing = run(&registry, &["show", "no-such-value"]);
-    assert_eq!(missing.code, 2, "{}", missing.all());
+    assert_eq!(missing.code, 2, "{}", missing.text());
     assert!(
         missing
             .stderr
             .contains("subject \"no-such-value\" not found"),
         "{}",
-        missing.all()
+        missing.text()
     );
 
     // Adopt the subject in a new repository: pull, then register finds every version.
@@ -325,12 +325,12 @@ fn subjects_show_pull_and_delete_manage_versions() {
     assert!(
         pulled.stdout.contains("v3.json  ← version 3"),
         "{}",
-        pulled.all()
+        pulled.text()
     );
     assert!(
         pulled.stdout.contains("schemas = \"schemas/gen\""),
         "{}",
-        pulled.all()
+        pulled.text()
     );
     for n in 1..=3 {
         let ours: Value = serde_json::from_str(
@@ -359,7 +359,7 @@ fn subjects_show_pull_and_delete_manage_versions() {
         registered.json()["summary"]["already_registered"],
         3,
         "{}",
-        registered.all()
+        registered.text()
     );
     let again = ok(run_in(
         adopt.path(),
@@ -372,7 +372,7 @@ fn subjects_show_pull_and_delete_manage_versions() {
         again.stdout.matches("unchanged").count(),
         4,
         "{}",
-        again.all()
+        again.text()
     );
 
     // Delete version 2: the next pull numbers the files 1..2 and says which version each is.
@@ -385,7 +385,7 @@ fn subjects_show_pull_and_delete_manage_versions() {
             .stdout
             .starts_with("soft-deleted version 2 of subject"),
         "{}",
-        deleted.all()
+        deleted.text()
     );
     let gap = tempfile::tempdir().unwrap();
     let pulled = ok(run_in(
@@ -406,8 +406,7 @@ fn subjects_show_pull_and_delete_manage_versions() {
         &["pull", SUBJECT, "--into", "schemas/gen"],
         &[],
     );
-    assert_eq!(conflict.code, 2, "{}", conflict.all());
-    assert!(conflict.stderr.contains("--force"), "{}", conflict.all());
+    conflict.exits_saying(2, &["--force"]);
 
     // Permanent: soft first, then for good; then the subject is gone.
     let gone = ok(run(
@@ -445,7 +444,7 @@ fn subject_names_with_slashes_spaces_and_unicode_round_trip() {
             &[],
         ));
         assert_eq!(first.json()["contracts"][0]["subject"], subject);
-        assert_eq!(first.json()["summary"]["registered"], 2, "{}", first.all());
+        assert_eq!(first.json()["summary"]["registered"], 2, "{}", first.text());
 
         let shown = ok(run(
             &registry,
@@ -457,7 +456,7 @@ fn subject_names_with_slashes_spaces_and_unicode_round_trip() {
         assert!(
             level.stdout.starts_with("FULL (set on subject"),
             "{}",
-            level.all()
+            level.text()
         );
         let checked = ok(run_in(
             dir.path(),
@@ -506,13 +505,7 @@ fn a_registry_requiring_credentials_gets_them_from_the_environment() {
     let registry =
         Registry::start_with(&[], &[("SCHEMACTL_REGISTRY_BASIC_AUTH", "fleet:s3cr3t-pw")]);
     let refused = run(&registry, &["subjects"]);
-    assert_eq!(refused.code, 3, "{}", refused.all());
-    assert!(refused.stderr.contains("HTTP 401"), "{}", refused.all());
-    assert!(
-        refused.stderr.contains("no credentials were sent"),
-        "{}",
-        refused.all()
-    );
+    refused.exits_saying(3, &["HTTP 401", "no credentials were sent"]);
 
     let wrong = run_in(
         &repo(),
@@ -520,8 +513,8 @@ fn a_registry_requiring_credentials_gets_them_from_the_environment() {
         &["-v", "register", "--all"],
         &[("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "fleet:wr0ng-pw")],
     );
-    assert_eq!(wrong.code, 3, "{}", wrong.all());
-    assert!(!wrong.all().contains("wr0ng-pw"), "{}", wrong.all());
+    assert_eq!(wrong.code, 3, "{}", wrong.text());
+    assert!(!wrong.text().contains("wr0ng-pw"), "{}", wrong.text());
 
     let right = run_in(
         &repo(),
@@ -529,15 +522,15 @@ fn a_registry_requiring_credentials_gets_them_from_the_environment() {
         &["-v", "register", "--all"],
         &[("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "fleet:s3cr3t-pw")],
     );
-    assert_eq!(right.code, 0, "{}", right.all());
+    assert_eq!(right.code, 0, "{}", right.text());
     assert!(
         right
             .stderr
             .contains("POST /subjects/emergency_generator-value/versions"),
         "{}",
-        right.all()
+        right.text()
     );
-    assert!(!right.all().contains("s3cr3t-pw"), "{}", right.all());
+    assert!(!right.text().contains("s3cr3t-pw"), "{}", right.text());
 }
 
 #[test]
@@ -551,7 +544,7 @@ fn a_lenient_contract_sets_the_registrys_policy_too() {
         &[FUEL_NUMBER, FUEL_AND_STATUS],
     );
     let refused = run_in(strict.path(), &registry, &["register", "--all"], &[]);
-    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert_eq!(refused.code, 1, "{}", refused.text());
 
     let lenient = project(
         "open",
@@ -621,12 +614,12 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
     assert!(
         simulated.stderr.contains("280 Kafka record(s)"),
         "{}",
-        simulated.all()
+        simulated.text()
     );
     assert!(
         simulated.stderr.contains("Kafka values carry schema id 1"),
         "{}",
-        simulated.all()
+        simulated.text()
     );
     let subjects = ok(run(&registry, &["subjects", "--format", "json"])).json();
     assert_eq!(subjects["subjects"][0]["subject"], SUBJECT, "{subjects}");
@@ -649,10 +642,10 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
         ],
     );
     // Faults were sent on purpose; with --expect the audit passes when it finds exactly them.
-    assert_eq!(audited.code, 0, "{}", audited.all());
+    assert_eq!(audited.code, 0, "{}", audited.text());
     let doc = audited.json();
-    assert_eq!(doc["expect"]["perfect"], true, "{}", audited.all());
-    assert_eq!(doc["expect"]["score"]["matched"], 280, "{}", audited.all());
+    assert_eq!(doc["expect"]["perfect"], true, "{}", audited.text());
+    assert_eq!(doc["expect"]["score"]["matched"], 280, "{}", audited.text());
     // Ids the registry does not know, and ids registered under another subject, are told
     // apart only by asking the registry.
     let faults = doc["expect"]["score"]["faults"].as_array().unwrap();
@@ -732,7 +725,7 @@ fn a_dry_run_says_what_the_registry_would_refuse_and_changes_nothing() {
         &["register", "--all", "--dry-run"],
         &[],
     );
-    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert_eq!(refused.code, 1, "{}", refused.text());
     let text = shown(&refused, &registry);
     insta::assert_snapshot!("register_dry_run_refused", text);
     assert!(text.contains("v2.json  would be refused:"), "{text}");
@@ -779,7 +772,7 @@ fn simulate_only_looks_schemas_up_unless_asked_to_register() {
         "100",
     ];
     let missing = run(&registry, &base);
-    assert_eq!(missing.code, 2, "{}", missing.all());
+    assert_eq!(missing.code, 2, "{}", missing.text());
     assert!(
         missing
             .stderr
@@ -789,7 +782,7 @@ fn simulate_only_looks_schemas_up_unless_asked_to_register() {
                 .contains("schemactl register --contract generator")
             && missing.stderr.contains("--register"),
         "{}",
-        missing.all()
+        missing.text()
     );
     let subjects = ok(run(&registry, &["subjects", "--format", "json"])).json();
     assert_eq!(
@@ -804,7 +797,7 @@ fn simulate_only_looks_schemas_up_unless_asked_to_register() {
     assert!(
         plain.stderr.contains("nothing registered"),
         "{}",
-        plain.all()
+        plain.text()
     );
     let foreign = run(
         &registry,
@@ -814,11 +807,11 @@ fn simulate_only_looks_schemas_up_unless_asked_to_register() {
         ]
         .concat(),
     );
-    assert_eq!(foreign.code, 2, "{}", foreign.all());
+    assert_eq!(foreign.code, 2, "{}", foreign.text());
     assert!(
         foreign.stderr.contains("foreign-schema-id") && foreign.stderr.contains("--register"),
         "{}",
-        foreign.all()
+        foreign.text()
     );
     let after = ok(run(&registry, &["subjects", "--format", "json"])).json();
     assert_eq!(before, after, "simulate registered nothing");
@@ -842,9 +835,76 @@ fn simulate_only_looks_schemas_up_unless_asked_to_register() {
         .stderr
         .lines()
         .find(|l| l.starts_with("registered schema id "))
-        .unwrap_or_else(|| panic!("no registration said: {}", registering.all()));
+        .unwrap_or_else(|| panic!("no registration said: {}", registering.text()));
     assert!(
         said.ends_with("under \"schemactl-simulator-foreign-value\""),
         "{said}"
     );
+}
+
+/// Registry publishing is a library use case: what `schemactl::registry::publish` returns is,
+/// as JSON, the document `register --format json` prints, and a second publication of the same
+/// contract finds every version registered.
+#[test]
+fn the_library_publication_is_the_register_json_document() {
+    use schemactl::registry::RegistryClient;
+    use schemactl::registry::publish::{Action, Options, Plan, Selection};
+    let registry = Registry::start();
+    let client = RegistryClient::new(&schemactl::config::RegistrySettings {
+        url: Some(registry.url.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    // Read from the root as the command reads it (cargo runs tests in the package root), so
+    // that the files are named alike.
+    assert_eq!(std::env::current_dir().unwrap(), repo());
+    let plan = Plan::read(Path::new("."), &Selection::Contract("generator".into())).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dry_run = Options {
+        dry_run: true,
+        normalize: false,
+    };
+    let mut seen = Vec::new();
+    let dry = runtime
+        .block_on(plan.publish(&client, dry_run, |c| seen.push(c.contract.clone())))
+        .unwrap();
+    assert_eq!(
+        seen,
+        ["generator"],
+        "each contract is reported as it is done"
+    );
+    let printed = ok(run(
+        &registry,
+        &[
+            "register",
+            "--contract",
+            "generator",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    ))
+    .json();
+    assert_eq!(serde_json::to_value(&dry).unwrap(), printed);
+    assert_eq!(dry.summary.would_register, 3, "{printed}");
+
+    let first = runtime
+        .block_on(plan.publish(&client, Options::default(), |_| {}))
+        .unwrap();
+    assert_eq!(first.summary.registered, 3);
+    assert!(!first.refused());
+    let again = runtime
+        .block_on(plan.publish(&client, Options::default(), |_| {}))
+        .unwrap();
+    assert!(
+        again.contracts[0]
+            .versions
+            .iter()
+            .all(|v| v.action == Action::AlreadyRegistered),
+        "{again:?}"
+    );
+    assert_eq!(again.summary.already_registered, 3);
 }

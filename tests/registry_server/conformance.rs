@@ -196,22 +196,17 @@ fn schemathesis_finds_no_gap_against_confluents_api_document() {
 /// `(METHOD, path template)` of every operation in the document, read with PyYAML (which
 /// schemathesis depends on).
 fn documented_operations(document: &std::path::Path) -> Vec<(String, String)> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1]))['paths'], sys.stdout)",
-        ])
-        .arg(document)
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "cannot read {}: {}",
-        document.display(),
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::common::cli::stdout_of(
+        Command::new("python3")
+            .args([
+                "-c",
+                "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1]))['paths'], sys.stdout)",
+            ])
+            .arg(document),
+        &format!("reading {} with PyYAML", document.display()),
     );
     let paths: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_slice(&out.stdout).expect("the document's paths as JSON");
+        serde_json::from_str(&out).expect("the document's paths as JSON");
     let methods = ["get", "put", "post", "delete", "patch"];
     paths
         .iter()

@@ -3,12 +3,11 @@
 //! The registry runs as a process; the producer is confluent-kafka's JSONSerializer with its
 //! default settings and the fleet's `schema_str` (tests/interop/fleet_producer.py).
 
-use crate::services::{Registry, schemactl};
+use crate::common::{cli, interop};
+use crate::services::Registry;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
 const SUBJECT: &str = "emergency_generator-value";
 
 fn root() -> &'static Path {
@@ -17,44 +16,15 @@ fn root() -> &'static Path {
 
 /// Runs the fleet's serializer once against `url`; its JSON report.
 fn fleet_produces(url: &str) -> Value {
-    let script = root().join("tests/interop/fleet_producer.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(url)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => serde_json::from_str(stdout.trim())
-            .unwrap_or_else(|e| panic!("the producer printed no report ({e}):\n{stdout}")),
-        // Never skip: a missing client is a failure with the command that fixes it.
-        Some(2) => panic!(
-            "confluent-kafka for Python is missing: run `{PIP_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
-        ),
-        _ => panic!("the fleet's producer failed\nstdout:\n{stdout}\nstderr:\n{stderr}"),
-    }
+    interop::python("fleet_producer.py", &[url], &[], String::new).report()
 }
 
 /// `schemactl register --all --format json` from the project root; the generator contract's
 /// version steps.
 fn register_all(url: &str) -> Vec<Value> {
-    let out = Command::new(schemactl())
-        .current_dir(root())
-        .args(["register", "--all", "--format", "json", "--registry", url])
-        .env_remove("SCHEMA_REGISTRY_URL")
-        .output()
-        .expect("run schemactl");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let run = cli::schemactl(&["register", "--all", "--format", "json", "--registry", url]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    let doc = run.json();
     let contract = doc["contracts"]
         .as_array()
         .unwrap()

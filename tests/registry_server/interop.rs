@@ -3,6 +3,7 @@
 //! `schema_registry_converter`, and on Node `@kafkajs/confluent-schema-registry` and Confluent's
 //! `@confluentinc/schemaregistry` (scripts in `tests/interop/node/`).
 
+use crate::common::interop;
 use crate::{Api, generator_v1};
 use schema_registry_converter::async_impl::json::{JsonDecoder, JsonEncoder};
 use schema_registry_converter::async_impl::schema_registry::{
@@ -13,36 +14,20 @@ use schema_registry_converter::schema_registry_common::{
     SchemaType, SubjectNameStrategy, SuppliedSchema,
 };
 use serde_json::json;
-use std::path::Path;
-use std::process::Command;
-
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
 
 #[tokio::test]
 async fn confluent_kafka_python_client_serializer_and_deserializer() {
+    python_client("confluent_python.py", "py");
+}
+
+/// Runs one of the Python scripts in `tests/interop/` against a fresh registry (its URL, then
+/// `arg`); they print that all their checks passed.
+pub fn python_client(script: &str, arg: &str) {
     let api = Api::start();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/confluent_python.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(&api.registry.url)
-        .arg("py")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => assert!(stdout.contains("all interop checks passed"), "{stdout}"),
-        // Never skip: a missing client is a failure with the command that fixes it.
-        Some(2) => panic!(
-            "confluent-kafka for Python is missing: run `{PIP_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
-        ),
-        _ => panic!(
-            "the Python interop checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
-            api.registry.stderr.text()
-        ),
-    }
+    interop::python(script, &[&api.registry.url, arg], &[], || {
+        format!("server log:\n{}", api.registry.stderr.text())
+    })
+    .says(&["all interop checks passed"]);
 }
 
 fn supplied(schema: &serde_json::Value) -> SuppliedSchema {
@@ -141,33 +126,14 @@ async fn schema_registry_converter_registers_encodes_and_decodes() {
     );
 }
 
-const NPM_INSTALL: &str = "npm ci --prefix tests/interop/node";
-
 /// Runs one of the Node scripts in `tests/interop/node/` against a fresh registry. Never skips:
 /// a missing Node or client package fails with the command that installs it.
 fn node_client(script: &str) {
     let api = Api::start();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/node");
-    let out = Command::new("node")
-        .arg(dir.join(script))
-        .arg(&api.registry.url)
-        .current_dir(&dir)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run node ({e}); install Node.js 20 or later, then: {NPM_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => assert!(stdout.contains("all interop checks passed"), "{stdout}"),
-        Some(2) => panic!(
-            "the Node clients are missing: run `{NPM_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
-        ),
-        _ => panic!(
-            "the {script} interop checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
-            api.registry.stderr.text()
-        ),
-    }
+    interop::node(script, &[&api.registry.url], || {
+        format!("server log:\n{}", api.registry.stderr.text())
+    })
+    .says(&["all interop checks passed"]);
 }
 
 #[test]

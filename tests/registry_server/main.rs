@@ -1,8 +1,9 @@
 //! `schemactl registry serve` tested through its REST API: the real binary on a free loopback
 //! port, driven with reqwest, and with Confluent's own clients.
 
-#[path = "../services/mod.rs"]
-mod services;
+#[path = "../common/mod.rs"]
+mod common;
+use common::services;
 
 mod api;
 mod auth_and_logs;
@@ -60,6 +61,15 @@ impl Reply {
         let keys: Vec<&String> = self.json.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["error_code", "message"], "{self:?}");
         self.json["message"].as_str().unwrap()
+    }
+
+    /// Asserts [`Reply::error`], and that its message says every one of `needles`.
+    #[track_caller]
+    pub fn error_says(&self, status: u16, code: i64, needles: &[&str]) {
+        let message = self.error(status, code);
+        for needle in needles {
+            assert!(message.contains(needle), "no {needle:?} in {message:?}");
+        }
     }
 }
 

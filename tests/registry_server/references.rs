@@ -86,12 +86,9 @@ async fn a_reference_to_a_missing_subject_or_version_is_42201() {
             &record(),
             json!([{"name": "location.json", "subject": subject, "version": version}]),
         );
-        let m = api
-            .post("/subjects/site-value/versions", &req)
+        api.post("/subjects/site-value/versions", &req)
             .await
-            .error(422, 42201)
-            .to_string();
-        assert!(m.contains(&format!("'{subject}' version {version}")), "{m}");
+            .error_says(422, 42201, &[&format!("'{subject}' version {version}")]);
         api.post("/compatibility/subjects/site-value/versions", &req)
             .await
             .error(422, 42201);
@@ -113,12 +110,9 @@ async fn a_reference_name_used_twice_is_42201() {
             {"name": "location.json", "subject": "point", "version": 1}
         ]),
     );
-    let m = api
-        .post("/subjects/site-value/versions", &req)
+    api.post("/subjects/site-value/versions", &req)
         .await
-        .error(422, 42201)
-        .to_string();
-    assert!(m.contains("\"location.json\" is used twice"), "{m}");
+        .error_says(422, 42201, &["\"location.json\" is used twice"]);
 }
 
 #[tokio::test]
@@ -173,18 +167,23 @@ async fn a_ref_to_a_url_is_refused_and_nothing_is_fetched() {
     }
 }
 
+/// Registers `location` (its `lat` a number), then `site-value`, whose record references it.
+async fn location_then_record(api: &Api) {
+    api.register("location", &location("number")).await;
+    api.post(
+        "/subjects/site-value/versions",
+        &with_references(&record(), location_ref(1)),
+    )
+    .await
+    .ok();
+}
+
 #[tokio::test]
 async fn a_reopened_registry_resolves_its_references_again() {
     let dir = tempfile::tempdir().unwrap();
     {
         let api = Api::on(Registry::start_on(dir.path()));
-        api.register("location", &location("number")).await;
-        api.post(
-            "/subjects/site-value/versions",
-            &with_references(&record(), location_ref(1)),
-        )
-        .await
-        .ok();
+        location_then_record(&api).await;
         api.registry.terminate();
     }
     let api = Api::on(Registry::start_on(dir.path()));
@@ -212,13 +211,7 @@ async fn a_reopened_registry_resolves_its_references_again() {
 #[tokio::test]
 async fn a_referenced_version_cannot_be_deleted_soft_or_hard() {
     let api = Api::start();
-    api.register("location", &location("number")).await;
-    api.post(
-        "/subjects/site-value/versions",
-        &with_references(&record(), location_ref(1)),
-    )
-    .await
-    .ok();
+    location_then_record(&api).await;
     api.delete("/subjects/location/versions/1")
         .await
         .error(422, 42206);
@@ -235,34 +228,9 @@ async fn a_referenced_version_cannot_be_deleted_soft_or_hard() {
         .ok();
 }
 
-const PIP_INSTALL: &str = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'";
-
 /// confluent-kafka-python, unmodified: registers a schema with a reference, and its serializer
 /// and deserializer use it (tests/interop/references_python.py).
 #[tokio::test]
 async fn confluent_kafka_python_registers_and_serializes_with_references() {
-    let api = Api::start();
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/references_python.py");
-    let out = std::process::Command::new("python3")
-        .arg(&script)
-        .arg(&api.registry.url)
-        .arg("com.example")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run python3 ({e}); install Python 3, then: {PIP_INSTALL}")
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    match out.status.code() {
-        Some(0) => assert!(stdout.contains("all interop checks passed"), "{stdout}"),
-        // Never skip: a missing client is a failure with the command that fixes it.
-        Some(2) => panic!(
-            "confluent-kafka for Python is missing: run `{PIP_INSTALL}` (or scripts/install-test-deps.sh)\n{stderr}"
-        ),
-        _ => panic!(
-            "the Python references checks failed\nstdout:\n{stdout}\nstderr:\n{stderr}\nserver log:\n{}",
-            api.registry.stderr.text()
-        ),
-    }
+    super::interop::python_client("references_python.py", "com.example");
 }

@@ -45,7 +45,7 @@ pub enum InitError {
         /// The registry's version number.
         version: i32,
         /// What the engine said.
-        message: String,
+        message: Unreadable,
     },
     /// The subject has no versions.
     #[error("subject \"{0}\" has no versions to adopt")]
@@ -120,6 +120,13 @@ pub enum InitError {
     /// What was written does not load back (a bug in init, reported rather than hidden).
     #[error("the files init wrote do not load back: {0}")]
     Catalog(#[from] CatalogError),
+}
+
+impl InitError {
+    /// The exit code: `init` refuses only because of its input.
+    pub fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
 }
 
 fn exists(paths: &[PathBuf]) -> String {
@@ -330,10 +337,24 @@ fn schema_text(doc: &Value) -> String {
     )
 }
 
+/// Why a registered schema text is not one the catalog could read.
+#[derive(Debug, Error)]
+pub enum Unreadable {
+    /// Not JSON.
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    /// JSON, but not a JSON Schema the engine reads.
+    #[error(transparent)]
+    Schema(crate::compat::SchemaError),
+    /// Its rule set or metadata is not one a contract could hold.
+    #[error("its rule set: {0}")]
+    RuleSet(CatalogError),
+}
+
 /// Parses and checks one schema text as the catalog would read it.
-fn readable(text: &str) -> Result<Value, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    Schema::parse(doc.clone()).map_err(|e| e.to_string())?;
+fn readable(text: &str) -> Result<Value, Unreadable> {
+    let doc: Value = serde_json::from_str(text).map_err(Unreadable::NotJson)?;
+    Schema::parse(doc.clone()).map_err(Unreadable::Schema)?;
     Ok(doc)
 }
 
@@ -350,7 +371,7 @@ struct ContractText<'a> {
     mqtt: Option<String>,
     identity: &'a Option<IdentityGuess>,
     /// The `[simulator]` section, or why there is none.
-    simulator: Result<String, String>,
+    simulator: Result<String, reading::NoDraft>,
     examples: Vec<(String, String)>,
 }
 
@@ -548,7 +569,7 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
                 InitError::UnreadableSchema {
                     subject: subject.clone(),
                     version: v.version,
-                    message: format!("its rule set: {e}"),
+                    message: Unreadable::RuleSet(e),
                 }
             })?;
             files.push(DraftFile {
@@ -610,7 +631,7 @@ pub fn from_registry(source: &RegistrySubject, name: Option<&str>) -> Result<Dra
         ],
         mqtt: None,
         identity: &identity,
-        simulator: Err("the registry holds no readings to draft it from".into()),
+        simulator: Err(reading::NoDraft::NoReadings),
         examples: vec![],
     }
     .render();

@@ -51,13 +51,30 @@ fn number_text(v: f64) -> String {
     }
 }
 
+/// Why no `[simulator]` section could be drafted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoDraft {
+    /// No sample is a JSON object.
+    #[error("no samples")]
+    NoSamples,
+    /// The source has no readings at all (a registry holds schemas, not payloads).
+    #[error("the registry holds no readings to draft it from")]
+    NoReadings,
+    /// A field is null in every sample, so nothing says what it holds.
+    #[error("field \"{0}\" is null in every sample")]
+    AlwaysNull(String),
+    /// A field holds a null inside an array or object.
+    #[error("field \"{0}\" holds a null inside, which TOML cannot write")]
+    NullInside(String),
+}
+
 /// The `[simulator]` section for `samples`, or why none could be drafted. `id_field` is the
 /// top-level field naming the producer, if one was guessed.
-pub fn draft(samples: &[&Value], id_field: Option<&str>) -> Result<String, String> {
+pub fn draft(samples: &[&Value], id_field: Option<&str>) -> Result<String, NoDraft> {
     let objects: Vec<&serde_json::Map<String, Value>> =
         samples.iter().filter_map(|s| s.as_object()).collect();
     let Some(first) = objects.first() else {
-        return Err("no samples".into());
+        return Err(NoDraft::NoSamples);
     };
     // Fields every sample carried, in the first sample's order.
     let names: Vec<&String> = first
@@ -173,10 +190,9 @@ pub fn draft(samples: &[&Value], id_field: Option<&str>) -> Result<String, Strin
             None => {
                 let seen = values(&objects, name)
                     .find(|v| !v.is_null())
-                    .ok_or_else(|| format!("field \"{name}\" is null in every sample"))?;
-                let value = toml_value(seen).ok_or_else(|| {
-                    format!("field \"{name}\" holds a null inside, which TOML cannot write")
-                })?;
+                    .ok_or_else(|| NoDraft::AlwaysNull(name.to_string()))?;
+                let value =
+                    toml_value(seen).ok_or_else(|| NoDraft::NullInside(name.to_string()))?;
                 let _ = writeln!(out, "kind = \"const\"   # the first value seen");
                 let _ = writeln!(out, "value = {value}");
             }
@@ -255,7 +271,10 @@ mod tests {
     fn a_field_that_is_always_null_cannot_be_modelled() {
         let samples = [json!({"a": null})];
         let refs: Vec<&Value> = samples.iter().collect();
-        assert!(draft(&refs, None).unwrap_err().contains("\"a\" is null"));
+        assert_eq!(
+            draft(&refs, None).unwrap_err(),
+            NoDraft::AlwaysNull("a".into())
+        );
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub fn check(rule_set: &Value) -> Result<(), ApiError> {
             if !names.insert(name) {
                 return Err(invalid("found rule with duplicate name".into()));
             }
-            check_name(name).map_err(invalid)?;
+            check_name(name).map_err(|e| invalid(e.to_string()))?;
             if rule.rule_type.is_none() {
                 return Err(invalid("missing rule type".into()));
             }
@@ -116,20 +116,38 @@ pub fn check(rule_set: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_name(name: Option<&str>) -> Result<(), String> {
-    let name = name.ok_or("missing rule name")?;
+/// What is wrong with a rule's name, in Confluent's words.
+#[derive(Debug, thiserror::Error)]
+enum BadName {
+    /// No name.
+    #[error("missing rule name")]
+    Missing,
+    /// An empty name.
+    #[error("empty rule name")]
+    Empty,
+    /// Longer than Confluent allows.
+    #[error("rule name longer than {NAME_MAX_LENGTH} characters")]
+    TooLong,
+    /// Not a letter or `_` first.
+    #[error("illegal initial character in rule name")]
+    IllegalInitial,
+    /// Something other than letters, digits, `_` and `-`.
+    #[error("illegal character in rule name")]
+    Illegal,
+}
+
+fn check_name(name: Option<&str>) -> Result<(), BadName> {
+    let name = name.ok_or(BadName::Missing)?;
     let mut chars = name.chars();
-    let first = chars.next().ok_or("empty rule name")?;
+    let first = chars.next().ok_or(BadName::Empty)?;
     if name.encode_utf16().count() > NAME_MAX_LENGTH {
-        return Err(format!(
-            "rule name longer than {NAME_MAX_LENGTH} characters"
-        ));
+        return Err(BadName::TooLong);
     }
     if !(first.is_alphabetic() || first == '_') {
-        return Err("illegal initial character in rule name".into());
+        return Err(BadName::IllegalInitial);
     }
     if chars.any(|c| !(c.is_alphanumeric() || c == '_' || c == '-')) {
-        return Err("illegal character in rule name".into());
+        return Err(BadName::Illegal);
     }
     Ok(())
 }

@@ -84,7 +84,7 @@ pub enum StoreError {
         /// The database file.
         path: String,
         /// What is wrong.
-        reason: String,
+        reason: CorruptData,
     },
     /// SQLite failed.
     #[error("{path}: {source}")]
@@ -93,6 +93,48 @@ pub enum StoreError {
         path: String,
         /// Why.
         source: rusqlite::Error,
+    },
+}
+
+impl StoreError {
+    /// The exit code: the registry's own storage failed, which is no fault of the input.
+    pub fn exit(&self) -> crate::Exit {
+        crate::Exit::Infrastructure
+    }
+}
+
+/// What is wrong with stored rows that do not make sense.
+#[derive(Debug, Error)]
+pub enum CorruptData {
+    /// A version row names an id outside the range of ids.
+    #[error("schema id out of range")]
+    VersionIdOutOfRange,
+    /// A schema row's id is outside the range of ids.
+    #[error("schema id {0} out of range")]
+    SchemaIdOutOfRange(i64),
+    /// A schema row's references are not a JSON list of references.
+    #[error("schema {id}: bad references: {source}")]
+    References {
+        /// The schema id.
+        id: i32,
+        /// Why they do not parse.
+        source: serde_json::Error,
+    },
+    /// A schema row's metadata or rule set is not JSON.
+    #[error("schema {id}: bad metadata or rule set: {source}")]
+    MetadataOrRuleSet {
+        /// The schema id.
+        id: i32,
+        /// Why it does not parse.
+        source: serde_json::Error,
+    },
+    /// A schema row's text is not JSON.
+    #[error("schema {id}: stored text is not JSON: {source}")]
+    NotJson {
+        /// The schema id.
+        id: i32,
+        /// Why it does not parse.
+        source: serde_json::Error,
     },
 }
 

@@ -1,6 +1,5 @@
 //! A Kafka-protocol relay in front of Tansu that keeps its Fetch answers inside what
-//! librdkafka 2.12.1 survives. Include with `#[path = "../services/kafka_front.rs"] mod
-//! kafka_front;` beside `brokers.rs`.
+//! librdkafka 2.12.1 survives.
 //!
 //! Why: once Tansu 0.6.0 no longer has a topic (deleted, or an in-memory broker restarted), it
 //! answers a Fetch for it with `unknown_topic_response` (tansu-storage's `service/fetch.rs`):
@@ -22,9 +21,7 @@
 //! the last exchange before a crash is on the terminal. With `SCHEMACTL_TEST_KAFKA_UNCAPPED=1`
 //! [`Tansu::behind_front`] leaves Fetch's versions as Tansu says (to see whether a newer
 //! librdkafka still needs the front).
-#![allow(dead_code)]
-
-use super::brokers::{Tansu, free_port};
+use super::brokers::{Tansu, free_port, relay_connections};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -68,19 +65,10 @@ impl KafkaFront {
         let exchanges = Arc::new(Mutex::new(Vec::new()));
         let trace = std::env::var_os("SCHEMACTL_TEST_KAFKA_TRACE").is_some();
         let (flag, log) = (stop.clone(), exchanges.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if flag.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(broker) = TcpStream::connect(("127.0.0.1", target)) else {
-                    continue;
-                };
-                let _ = client.set_nodelay(true);
-                let _ = broker.set_nodelay(true);
-                relay(client, broker, fetch_max, log.clone(), trace);
-            }
+        relay_connections(listener, flag, target, move |client, broker| {
+            let _ = client.set_nodelay(true);
+            let _ = broker.set_nodelay(true);
+            relay(client, broker, fetch_max, log.clone(), trace);
         });
         KafkaFront {
             port,
@@ -239,7 +227,8 @@ fn uvarint(b: &[u8], at: &mut usize) -> Option<u64> {
     }
 }
 
-fn read_frame(from: &mut impl Read) -> std::io::Result<Vec<u8>> {
+/// Reads one length-prefixed Kafka frame (at most 256 MiB).
+pub fn read_frame(from: &mut impl Read) -> std::io::Result<Vec<u8>> {
     let mut len = [0u8; 4];
     from.read_exact(&mut len)?;
     let len = u32::from_be_bytes(len) as usize;
@@ -251,11 +240,13 @@ fn read_frame(from: &mut impl Read) -> std::io::Result<Vec<u8>> {
     Ok(body)
 }
 
-fn write_frame(to: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
+/// Writes one length-prefixed Kafka frame, in one write, and flushes it (a TLS stream buffers).
+pub fn write_frame(to: &mut impl Write, body: &[u8]) -> std::io::Result<()> {
     let mut out = Vec::with_capacity(body.len() + 4);
     out.extend_from_slice(&(body.len() as u32).to_be_bytes());
     out.extend_from_slice(body);
-    to.write_all(&out)
+    to.write_all(&out)?;
+    to.flush()
 }
 
 /// The ApiVersions rewrite on hand-made answers in both encodings: only Fetch's highest version

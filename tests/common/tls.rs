@@ -1,6 +1,5 @@
 //! TLS and SASL for the live tests, as production connects: a private CA made at test time with
-//! the `openssl` command, Mosquitto with a TLS listener, and a TLS front for Tansu. Include
-//! with `#[path = "../services/tls.rs"] mod tls;` beside `brokers.rs`.
+//! the `openssl` command, Mosquitto with a TLS listener, and a TLS front for Tansu.
 //!
 //! Tansu 0.6.0 serves neither TLS nor SASL PLAIN. `tansu broker` refuses `--cert` with `--key`
 //! ("the argument '--cert <CERT>' cannot be used with '--key <KEY>'": clap puts both in one
@@ -13,9 +12,8 @@
 //! it terminates TLS with a certificate of the private CA and, given a login, SASL PLAIN
 //! (checking the user name and password) before relaying the connection to the broker. The
 //! clients under test do the whole SASL_SSL handshake as against Confluent Cloud.
-#![allow(dead_code)]
-
 use super::brokers::{Mosquitto, Tansu, free_port};
+use super::kafka_front::{read_frame, write_frame};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -41,44 +39,53 @@ pub struct Pki {
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run openssl ({e}): {INSTALL_OPENSSL}"));
-    assert!(
-        out.status.success(),
-        "openssl {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
+    super::cli::stdout_of(
+        Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .stdin(Stdio::null()),
+        &format!("openssl {} ({INSTALL_OPENSSL})", args.join(" ")),
     );
 }
 
+/// `openssl req` with a new P-256 key, unencrypted, written to `key`.
+fn req_with_new_key<'a>(key: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+    ];
+    args.extend(["-nodes", "-keyout", key]);
+    args.extend(rest);
+    args
+}
+
 fn make_ca(dir: &Path, name: &str) {
+    let (key, pem, subject) = (
+        format!("{name}.key"),
+        format!("{name}.pem"),
+        format!("/CN=schemactl test {name}"),
+    );
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN=schemactl test {name}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+        &req_with_new_key(
+            &key,
+            &[
+                "-x509",
+                "-out",
+                &pem,
+                "-days",
+                "2",
+                "-subj",
+                &subject,
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ),
     );
 }
 
@@ -97,20 +104,10 @@ impl Pki {
         make_ca(d, "other-ca");
         openssl(
             d,
-            &[
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
+            &req_with_new_key(
                 "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
+                &["-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+            ),
         );
         std::fs::write(
             d.join("server.ext"),
@@ -281,24 +278,6 @@ impl TlsFront {
     pub fn handshakes_failed(&self) -> usize {
         self.handshakes_failed.load(Ordering::SeqCst)
     }
-}
-
-fn read_frame(from: &mut impl std::io::Read) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 4];
-    from.read_exact(&mut len)?;
-    let len = u32::from_be_bytes(len) as usize;
-    if len > 64 << 20 {
-        return Err(std::io::ErrorKind::InvalidData.into());
-    }
-    let mut body = vec![0u8; len];
-    from.read_exact(&mut body)?;
-    Ok(body)
-}
-
-fn write_frame(to: &mut impl std::io::Write, body: &[u8]) -> std::io::Result<()> {
-    to.write_all(&(body.len() as u32).to_be_bytes())?;
-    to.write_all(body)?;
-    to.flush()
 }
 
 /// Kafka's SASL exchange, answered by the front: ApiVersions goes to the broker (whose answer

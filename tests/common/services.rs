@@ -1,11 +1,8 @@
 //! Starting the services integration tests talk to, each on a free loopback port and never a
-//! fixed one. Include with `#[path = "../services/mod.rs"] mod services;` from a test crate
-//! (the brokers are in `brokers.rs`, included the same way).
+//! fixed one. The brokers are in [`super::brokers`].
 //!
 //! - [`Registry`]: the real `schemactl registry serve` binary, in memory or on a data directory,
 //!   its URL read from the first line it prints (`--listen 127.0.0.1:0`).
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -1,6 +1,7 @@
 //! Mosquitto and Tansu for the live-traffic tests, each on a free loopback port. A missing
 //! binary fails the test with the command that installs it; readiness is a successful
 //! connection (Mosquitto) or metadata answer (Tansu) within a bounded retry loop, never a sleep.
+//! (`examples/bench_live.rs` includes this file on its own, and uses only some of it.)
 #![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
@@ -43,6 +44,18 @@ fn find(name: &str, candidates: &[&str]) -> PathBuf {
         }
     }
     panic!("{name} is not installed: {INSTALL}");
+}
+
+/// Starts `command` with no terminal I/O and waits until it listens on `port`.
+fn start_listening(command: &mut Command, port: u16, what: &str) -> Child {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    wait_for_port(port, &mut child, what);
+    child
 }
 
 fn wait_for_port(port: u16, child: &mut Child, what: &str) {
@@ -95,15 +108,7 @@ impl Mosquitto {
             format!("{listener}max_inflight_messages 0\nmax_queued_messages 100000\n"),
         )
         .unwrap();
-        let mut child = Command::new(bin)
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mosquitto");
-        wait_for_port(port, &mut child, "mosquitto");
+        let child = start_listening(Command::new(bin).arg("-c").arg(&conf), port, "mosquitto");
         Mosquitto { child, port, dir }
     }
 
@@ -182,24 +187,21 @@ impl Tansu {
         let bin = find("tansu", &[]);
         let listener = format!("tcp://127.0.0.1:{port}");
         let url = format!("tcp://127.0.0.1:{advertised}");
-        let mut child = Command::new(bin)
-            .args([
-                "broker",
-                "--listener-url",
-                &listener,
-                "--advertised-listener-url",
-                &url,
-            ])
-            .args(["--storage-engine", "memory://tansu/"])
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tansu");
-        wait_for_port(port, &mut child, "tansu");
-        child
+        start_listening(
+            Command::new(bin)
+                .args([
+                    "broker",
+                    "--listener-url",
+                    &listener,
+                    "--advertised-listener-url",
+                    &url,
+                ])
+                .args(["--storage-engine", "memory://tansu/"])
+                .args(args)
+                .env("RUST_LOG", "warn"),
+            port,
+            "tansu",
+        )
     }
 
     fn wait_until_answering(&self) {
@@ -270,6 +272,29 @@ impl Drop for Tansu {
     }
 }
 
+/// Accepts connections on `listener` until `stop` is set, connects each to `target` on
+/// loopback, and hands both ends to `relay`; a connection the target refuses is dropped at once,
+/// as a refused connection would be. Stop it by setting `stop` and connecting once to wake it.
+pub fn relay_connections(
+    listener: TcpListener,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    target: u16,
+    mut relay: impl FnMut(TcpStream, TcpStream) + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            let Ok(client) = client else { continue };
+            let Ok(broker) = TcpStream::connect(("127.0.0.1", target)) else {
+                continue;
+            };
+            relay(client, broker);
+        }
+    })
+}
+
 /// A loopback TCP relay in front of a broker: while plugged in it accepts connections on its
 /// port and relays them to the broker; [`Cable::pull`] closes every relayed connection and
 /// stops listening (clients see the broker vanish: resets, then refused connections), and
@@ -299,31 +324,22 @@ impl Cable {
 
     /// Listens again on the same port and relays new connections.
     pub fn plug_in(&mut self) {
-        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::atomic::AtomicBool;
         assert!(self.acceptor.is_none(), "the cable is already plugged in");
         let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("bind the cable's port");
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let (flag, live, target) = (stop.clone(), self.live.clone(), self.target);
-        let handle = std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if flag.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(client) = client else { continue };
-                let Ok(broker) = TcpStream::connect(("127.0.0.1", target)) else {
-                    continue;
-                };
-                for (from, to) in [(&client, &broker), (&broker, &client)] {
-                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
-                        let _ = to.shutdown(std::net::Shutdown::Both);
-                    });
-                }
-                let mut live = live.lock().unwrap();
-                live.push(client);
-                live.push(broker);
+        let handle = relay_connections(listener, flag, target, move |client, broker| {
+            for (from, to) in [(&client, &broker), (&broker, &client)] {
+                let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Both);
+                });
             }
+            let mut live = live.lock().unwrap();
+            live.push(client);
+            live.push(broker);
         });
         self.acceptor = Some((stop, handle));
     }
