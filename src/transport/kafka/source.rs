@@ -141,7 +141,7 @@ impl KafkaRecord<'_> {
 /// partition's next Fetch is postponed by `fetch.queue.backoff.ms`; at its default (1 s) a small
 /// queue drains long before the refill and the audit waits (20,000 messages: 31,000 records/s).
 /// A backlog of 1 M of the fleet's records held about 100 MiB with 200,000 messages queued;
-/// with the bounds below it holds about 45–55 MiB and reads as fast (docs/BENCHMARKS.md).
+/// with the bounds below it peaks at 38–55 MiB and reads as fast (docs/BENCHMARKS.md).
 pub const FETCH_SETTINGS: &[(&str, &str)] = &[
     // With a live topic, a batch of telemetry arrives in one fetch.
     ("fetch.wait.max.ms", "100"),
