@@ -3,13 +3,17 @@
 //! time. Build in release first:
 //!
 //!     cargo build --release --bin schemactl --example bench_live
-//!     target/release/examples/bench_live kafka [RECORDS]        # default 1,000,000
+//!     target/release/examples/bench_live kafka [RECORDS] [-X key=value]...  # default 1,000,000
+//!     target/release/examples/bench_live kafka-sweep RECORDS SETTINGS...
 //!     target/release/examples/bench_live mqtt [RATE] [SECONDS]   # default 20,000/s for 10 s
 //!
 //! kafka: produces RECORDS compliant wire-format records to a 3-partition topic, reads them all
 //! with a plain rdkafka consumer (the baseline), then audits them in a child process, without
 //! the contract's data-contract rules and with them, and compares rates; the child reports its
-//! peak resident memory (VmHWM).
+//! peak resident memory (VmHWM). `-X key=value` sets a librdkafka property over the audit's
+//! fetch settings, for the audit and the plain consumer that uses them.
+//! kafka-sweep: produces once, then for each SETTINGS (comma-separated `key=value`, or `-` for
+//! the audit's own) a plain consumer and the two audits, one line each: to compare settings.
 //! mqtt: `schemactl audit` (release binary) listens while `schemactl simulate` publishes at
 //! RATE messages/s (1000 generators); checks every message was counted, none unaccounted.
 
@@ -51,20 +55,55 @@ fn main() -> Result<()> {
     let arg = |i: usize, default: f64| -> Result<f64> {
         Ok(args
             .get(i)
+            .filter(|s| !s.starts_with('-'))
             .map(|s| s.parse())
             .transpose()?
             .unwrap_or(default))
     };
     match args.first().map(String::as_str) {
-        Some("kafka") => kafka(arg(1, 1e6)? as u64),
+        Some("kafka") => kafka(arg(1, 1e6)? as u64, &extra_properties(&args[1..])?),
+        Some("kafka-sweep") => kafka_sweep(arg(1, 1e6)? as u64, &args[2..]),
         Some("mqtt") => mqtt(arg(1, 20_000.0)?, arg(2, 10.0)?),
         Some("audit-child") => audit_child(
             &args[1],
             args[2].parse()?,
-            args.get(3).map(String::as_str) != Some("no-rules"),
+            args[3] != "no-rules",
+            &args[4..],
         ),
-        _ => Err("usage: bench_live kafka [RECORDS] | mqtt [RATE] [SECONDS]".into()),
+        _ => Err(USAGE.into()),
     }
+}
+
+const USAGE: &str = "usage: bench_live kafka [RECORDS] [-X key=value]... | kafka-sweep RECORDS SETTINGS... | mqtt [RATE] [SECONDS]";
+
+/// The `-X key=value` pairs among `args`.
+fn extra_properties(args: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-X" {
+            let pair = it.next().ok_or("-X needs key=value")?;
+            if !pair.contains('=') {
+                return Err(format!("-X {pair}: expected key=value").into());
+            }
+            out.push(pair.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The audit's fetch settings with `extra` (`key=value`) applied over them.
+fn audit_settings(extra: &[String]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = schemactl::transport::kafka::FETCH_SETTINGS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    for pair in extra {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.retain(|(key, _)| key != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    out
 }
 
 /// Peak resident memory of a process, from /proc (Linux), in MiB.
@@ -75,12 +114,85 @@ fn peak_mib(pid: &str) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn kafka(records: u64) -> Result<()> {
+fn kafka(records: u64, extra: &[String]) -> Result<()> {
     let tansu = brokers::Tansu::start();
     tansu.create_topic(TOPIC, PARTITIONS);
     let bootstrap = tansu.bootstrap();
-    let (contract, newest) = schema()?;
+    produce(&bootstrap, records)?;
+    let settings = audit_settings(extra);
+    println!(
+        "the audit's fetch settings: {}",
+        settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 
+    // The baselines: plain consumers reading every record and touching its value, with
+    // librdkafka's defaults and with the fetch settings the audit's source uses.
+    let mut plain_rate: f64 = 0.0;
+    for (name, ours) in [
+        ("librdkafka defaults", &[][..]),
+        ("the audit's fetch settings", &settings[..]),
+    ] {
+        let rate = plain_consumer(&bootstrap, records, ours)?;
+        println!("plain rdkafka consumer ({name}): {rate:.0} records/s");
+        plain_rate = plain_rate.max(rate);
+    }
+
+    // The audit, in a process of its own so that its memory is its own: without the
+    // contract's data-contract rules, then with them.
+    let mut rates = Vec::new();
+    for rules in [false, true] {
+        let run = audit(&bootstrap, records, rules, extra, true)?;
+        println!(
+            "audit ({}) / the faster plain consumer: {:.0}% (target at least 80%)",
+            if rules { "rules" } else { "no-rules" },
+            100.0 * run.rate / plain_rate
+        );
+        rates.push(run.rate);
+    }
+    println!(
+        "audit with rules / without: {:.0}% (target at least 80%)",
+        100.0 * rates[1] / rates[0]
+    );
+    Ok(())
+}
+
+/// Produces once, then for each of `sweep` (a comma-separated list of librdkafka
+/// `key=value` properties over the audit's own settings, or `-` for none) reads everything
+/// with a plain consumer on those settings and audits it without and with rules: one line
+/// per setting, to compare prefetch settings on the same records.
+fn kafka_sweep(records: u64, sweep: &[String]) -> Result<()> {
+    if sweep.is_empty() {
+        return Err(USAGE.into());
+    }
+    let tansu = brokers::Tansu::start();
+    tansu.create_topic(TOPIC, PARTITIONS);
+    let bootstrap = tansu.bootstrap();
+    produce(&bootstrap, records)?;
+    println!("settings | plain consumer | audit without rules, peak | audit with rules, peak");
+    for setting in sweep {
+        let extra: Vec<String> = setting
+            .split(',')
+            .filter(|p| !p.is_empty() && *p != "-")
+            .map(str::to_string)
+            .collect();
+        let plain = plain_consumer(&bootstrap, records, &audit_settings(&extra))?;
+        let without = audit(&bootstrap, records, false, &extra, false)?;
+        let with = audit(&bootstrap, records, true, &extra, false)?;
+        println!(
+            "{setting} | {plain:.0}/s | {:.0}/s, {:.1} MiB | {:.0}/s, {:.1} MiB",
+            without.rate, without.peak_mib, with.rate, with.peak_mib
+        );
+    }
+    Ok(())
+}
+
+/// Produces `records` compliant records from 1,000 generators to the topic.
+fn produce(bootstrap: &str, records: u64) -> Result<()> {
+    let (contract, newest) = schema()?;
     // Compliant records, framed with schema id 1 (the child's registry hands out 1 first).
     let mut fleet = Fleet::new(
         contract.simulator.as_ref().ok_or("no [simulator]")?,
@@ -91,7 +203,7 @@ fn kafka(records: u64) -> Result<()> {
         1 << 20,
     )?;
     let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-        .set("bootstrap.servers", &bootstrap)
+        .set("bootstrap.servers", bootstrap)
         .set("linger.ms", "20")
         .set("batch.num.messages", "10000")
         .set("queue.buffering.max.messages", "1000000")
@@ -128,65 +240,72 @@ fn kafka(records: u64) -> Result<()> {
         produced.as_secs_f64(),
         records as f64 / produced.as_secs_f64()
     );
-
-    // The baselines: plain consumers reading every record and touching its value, with
-    // librdkafka's defaults and with the fetch settings the audit's source uses.
-    let mut plain_rate: f64 = 0.0;
-    for (name, ours) in [
-        ("librdkafka defaults", &[][..]),
-        (
-            "the audit's fetch settings",
-            &[
-                ("fetch.wait.max.ms", "100"),
-                ("queued.min.messages", "200000"),
-            ][..],
-        ),
-    ] {
-        let rate = plain_consumer(&bootstrap, records, ours)?;
-        println!("plain rdkafka consumer ({name}): {rate:.0} records/s");
-        plain_rate = plain_rate.max(rate);
-    }
-
-    // The audit, in a process of its own so that its memory is its own: without the
-    // contract's data-contract rules, then with them.
-    let mut rates = Vec::new();
-    for rules in ["no-rules", "rules"] {
-        let mut child = Command::new(std::env::current_exe()?)
-            .args(["audit-child", &bootstrap, &records.to_string(), rules])
-            .stdout(Stdio::piped())
-            .spawn()?;
-        let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
-        let mut audit_rate = 0.0;
-        for line in out.lines() {
-            let line = line?;
-            println!("{line}");
-            if let Some(rate) = line.strip_prefix("audit rate: ") {
-                audit_rate = rate.trim_end_matches("/s").parse()?;
-            }
-        }
-        child.wait()?;
-        println!(
-            "audit ({rules}) / the faster plain consumer: {:.0}% (target at least 80%)",
-            100.0 * audit_rate / plain_rate
-        );
-        rates.push(audit_rate);
-    }
-    println!(
-        "audit with rules / without: {:.0}% (target at least 80%)",
-        100.0 * rates[1] / rates[0]
-    );
     Ok(())
 }
 
+/// One audit's figures.
+struct AuditRun {
+    rate: f64,
+    peak_mib: f64,
+}
+
+/// Audits every record in a child process of its own (so that its memory is its own), with
+/// `extra` librdkafka properties over the audit's; `echo` prints the child's lines.
+fn audit(
+    bootstrap: &str,
+    records: u64,
+    rules: bool,
+    extra: &[String],
+    echo: bool,
+) -> Result<AuditRun> {
+    // BENCH_LIVE_WRAP runs the child under a tool: `BENCH_LIVE_WRAP="heaptrack -o /tmp/audit"`.
+    let wrap = std::env::var("BENCH_LIVE_WRAP").unwrap_or_default();
+    let mut wrap = wrap.split_whitespace();
+    let exe = std::env::current_exe()?;
+    let mut command = match wrap.next() {
+        Some(tool) => {
+            let mut c = Command::new(tool);
+            c.args(wrap).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    let mut child = command
+        .args(["audit-child", bootstrap, &records.to_string()])
+        .arg(if rules { "rules" } else { "no-rules" })
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let out = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+    let mut run = None;
+    for line in out.lines() {
+        let line = line?;
+        if let Some(figures) = line.strip_prefix("audit figures: ") {
+            let (rate, peak) = figures.split_once(' ').ok_or("bad figures line")?;
+            run = Some(AuditRun {
+                rate: rate.parse()?,
+                peak_mib: peak.parse()?,
+            });
+        } else if echo {
+            println!("{line}");
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        return Err(format!("the audit child failed: {status}").into());
+    }
+    run.ok_or_else(|| "the audit child printed no figures".into())
+}
+
 /// Reads `records` records from the beginning; returns records per second.
-fn plain_consumer(bootstrap: &str, records: u64, settings: &[(&str, &str)]) -> Result<f64> {
+fn plain_consumer(bootstrap: &str, records: u64, settings: &[(String, String)]) -> Result<f64> {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", bootstrap)
         .set("group.id", "bench-baseline")
         .set("enable.auto.commit", "false");
     for (k, v) in settings {
-        config.set(*k, *v);
+        config.set(k, v);
     }
     let consumer: BaseConsumer = config.create()?;
     let mut tpl = TopicPartitionList::new();
@@ -210,7 +329,7 @@ fn plain_consumer(bootstrap: &str, records: u64, settings: &[(&str, &str)]) -> R
     Ok(n as f64 / elapsed.as_secs_f64())
 }
 
-fn audit_child(bootstrap: &str, records: u64, with_rules: bool) -> Result<()> {
+fn audit_child(bootstrap: &str, records: u64, with_rules: bool, extra: &[String]) -> Result<()> {
     use schemactl::audit::{self, Attribution, KafkaPlan, Plan, Progress};
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
     use schemactl::validate::resolver::{MemoryRegistry, SchemaLookup};
@@ -222,7 +341,8 @@ fn audit_child(bootstrap: &str, records: u64, with_rules: bool) -> Result<()> {
     let plan = Plan {
         mqtt: None,
         kafka: Some(KafkaPlan {
-            config: KafkaConfig::new(bootstrap),
+            config: KafkaConfig::new(bootstrap)
+                .with_properties(extra.iter().map(String::as_str))?,
             topic: TOPIC.into(),
             start: StartAt::Beginning,
             group: None,
@@ -268,9 +388,14 @@ fn audit_child(bootstrap: &str, records: u64, with_rules: bool) -> Result<()> {
         elapsed.as_secs_f64(),
         peak_mib("self").unwrap_or(f64::NAN)
     );
+    let rate = card.messages() as f64 / elapsed.as_secs_f64();
+    println!("audit rate: {rate:.0}/s");
+    if card.messages() < records {
+        return Err(format!("the audit read {} of {records} records", card.messages()).into());
+    }
     println!(
-        "audit rate: {:.0}/s",
-        card.messages() as f64 / elapsed.as_secs_f64()
+        "audit figures: {rate} {}",
+        peak_mib("self").unwrap_or(f64::NAN)
     );
     Ok(())
 }

@@ -1014,10 +1014,9 @@ fn read_kafka<L: SchemaLookup>(
         // The record's own schema, when it is not the contract's: reported, and the payload
         // judged by it as well as by the contract's newest version.
         let mut named: Option<(Arc<PayloadValidator>, String)> = None;
-        let (validator, version, early, payload) = match wire::decode(
-            value,
-            record.header(VALUE_SCHEMA_ID_HEADER),
-        ) {
+        let (validator, version, early, payload) = match wire::decode_with(value, || {
+            record.header(VALUE_SCHEMA_ID_HEADER)
+        }) {
             Err(v) => (None, None, Some(v), value),
             Ok(framed) => {
                 let resolution = match resolver.get(framed.schema) {
@@ -1149,7 +1148,7 @@ fn read_kafka<L: SchemaLookup>(
             card.judged_also(&verdict.producer, what);
         }
         if let Some(c) = capture {
-            let schema = wire::decode(value, record.header(VALUE_SCHEMA_ID_HEADER))
+            let schema = wire::decode_with(value, || record.header(VALUE_SCHEMA_ID_HEADER))
                 .ok()
                 .map(|f| f.schema);
             c.write(

@@ -7,4 +7,4 @@ mod source;
 
 pub use config::{ENV_SASL_PASSWORD, ENV_SASL_USERNAME, KafkaConfig, is_secret};
 pub use sink::{Delivered, KafkaSink, NewTopicSpec, TopicState, create_topic_hint};
-pub use source::{Gap, KafkaRecord, KafkaSource, StartAt, TopicCheck};
+pub use source::{FETCH_SETTINGS, Gap, KafkaRecord, KafkaSource, StartAt, TopicCheck};

@@ -131,6 +131,29 @@ impl KafkaRecord<'_> {
     }
 }
 
+/// The prefetch settings the audit's consumer asks librdkafka for (a user's `-X` wins).
+///
+/// librdkafka forwards every assigned partition's fetch queue to the one consumer queue and,
+/// before each Fetch, compares the length and the value bytes of *that* queue with
+/// `queued.min.messages` and `queued.max.messages.kbytes`: both bound what waits across all
+/// partitions, not per partition, and a Fetch already sent may overshoot them by its whole
+/// answer (on Tansu a record batch, about 8,000 of the fleet's records). Past a bound, the
+/// partition's next Fetch is postponed by `fetch.queue.backoff.ms`; at its default (1 s) a small
+/// queue drains long before the refill and the audit waits (20,000 messages: 31,000 records/s).
+/// A backlog of 1 M of the fleet's records held about 100 MiB with 200,000 messages queued;
+/// with the bounds below it peaks at 38–55 MiB and reads as fast (docs/BENCHMARKS.md).
+pub const FETCH_SETTINGS: &[(&str, &str)] = &[
+    // With a live topic, a batch of telemetry arrives in one fetch.
+    ("fetch.wait.max.ms", "100"),
+    // About 80 ms of the audit's work at 250,000 records/s.
+    ("queued.min.messages", "20000"),
+    // The same bound in value bytes, for large payloads (the default is 64 MiB); librdkafka
+    // then also lowers `fetch.max.bytes` to it.
+    ("queued.max.messages.kbytes", "16384"),
+    // Look again soon: the refill must arrive before the queue drains.
+    ("fetch.queue.backoff.ms", "10"),
+];
+
 /// A read-only consumer of one topic.
 pub struct KafkaSource {
     consumer: BaseConsumer<SourceContext>,
@@ -174,10 +197,8 @@ impl KafkaSource {
             ("enable.partition.eof", "false"),
             ("auto.offset.reset", reset),
             ("enable.auto.offset.store", "true"),
-            // Large enough that a batch of telemetry arrives in one fetch.
-            ("fetch.wait.max.ms", "100"),
-            ("queued.min.messages", "200000"),
         ];
+        ours.extend_from_slice(FETCH_SETTINGS);
         match group {
             Some(g) => {
                 ours.push(("group.id", g));
@@ -366,5 +387,45 @@ impl KafkaSource {
             let _ = self.consumer.commit_consumer_state(CommitMode::Sync);
             self.consumer.unsubscribe();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setting(key: &str) -> u64 {
+        FETCH_SETTINGS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or_else(|| panic!("{key} is not among the fetch settings"))
+    }
+
+    #[test]
+    fn the_queue_is_refilled_before_the_audit_drains_it() {
+        // At the rate the audit checks a backlog (about 250,000 records/s on two cores), the
+        // queued messages must outlast several postponed looks at the queue: with librdkafka's
+        // default backoff (1 s) a 20,000-message queue lasts 80 ms, then the audit waits for the
+        // rest of the second (measured: 31,000 records/s).
+        let drain_ms = setting("queued.min.messages") * 1000 / 250_000;
+        let backoff_ms = setting("fetch.queue.backoff.ms");
+        assert!(
+            drain_ms >= 4 * backoff_ms,
+            "the queue drains in {drain_ms} ms, the next fetch waits {backoff_ms} ms"
+        );
+        // And the bounds are bounds: below librdkafka's defaults (100,000 messages, 64 MiB).
+        assert!(setting("queued.min.messages") < 100_000);
+        assert!(setting("queued.max.messages.kbytes") < 65_536);
+    }
+
+    #[test]
+    fn librdkafka_accepts_the_fetch_settings() {
+        // Creating a consumer checks every property and its range; nothing is contacted.
+        let cfg = KafkaConfig::new("127.0.0.1:1");
+        let mut ours = FETCH_SETTINGS.to_vec();
+        ours.push(("group.id", "schemactl-test"));
+        let created = cfg.client_config(&ours).create::<BaseConsumer>();
+        assert!(created.is_ok(), "{:?}", created.err());
     }
 }
