@@ -30,6 +30,7 @@ pub mod compat;
 pub mod config;
 pub mod demo;
 pub mod gate;
+pub mod producer;
 pub mod registry;
 pub mod replay;
 pub mod report;

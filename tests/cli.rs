@@ -1195,3 +1195,39 @@ fn faults_that_do_not_fit_the_fleet_are_a_usage_error() {
         }
     }
 }
+
+/// Every command that talks to a registry takes the one `--registry URL` flag, under one
+/// "Schema registry" heading that holds the registry's flags and nothing else (the commands
+/// whose only service is the registry add `--timeout`; audit and simulate have their own).
+#[test]
+fn every_registry_command_takes_the_one_registry_flag_under_one_heading() {
+    for (command, flags) in [
+        (&["register"][..], &["--registry", "--timeout"][..]),
+        (&["subjects"], &["--registry", "--timeout"]),
+        (&["show"], &["--registry", "--timeout"]),
+        (&["pull"], &["--registry", "--timeout"]),
+        (&["delete"], &["--registry", "--timeout"]),
+        (&["config", "get"], &["--registry", "--timeout"]),
+        (&["config", "set-level"], &["--registry", "--timeout"]),
+        (&["init"], &["--registry", "--timeout"]),
+        (&["audit"], &["--registry"]),
+        (&["simulate"], &["--registry"]),
+    ] {
+        let run = schemactl(&[command, &["--help"]].concat());
+        assert_eq!(run.code, 0, "{command:?}: {}", run.stderr);
+        let section: Vec<&str> = run
+            .stdout
+            .lines()
+            .skip_while(|l| *l != "Schema registry:")
+            .skip(1)
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+            .collect();
+        let listed: Vec<&str> = section
+            .iter()
+            .map(|l| l.trim_start())
+            .filter(|l| l.starts_with('-'))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(listed, flags, "{command:?} --help:\n{}", run.stdout);
+    }
+}

@@ -5,25 +5,28 @@
 //! copying); MQTT on a task. Each keeps its own scorecard and they merge at the end, so the hot
 //! paths share nothing but two counters for the progress line.
 
-pub mod expect;
 pub mod inspect;
 pub mod ledger;
-pub mod report;
+pub mod outcome;
 pub mod rule_sets;
+pub mod score;
 pub mod scorecard;
 
-pub use inspect::Attribution;
-pub use report::AuditReport;
+pub use crate::producer::Attribution;
+pub use outcome::AuditReport;
 pub use rule_sets::RuleSets;
 pub use scorecard::{GapRecord, Origin, Scorecard};
 
 use crate::capture;
+use crate::catalog::Contract;
 use crate::transport::kafka::{KafkaConfig, KafkaSource, StartAt, TopicCheck};
+use crate::transport::mqtt::MqttVersion;
 use crate::transport::mqtt::{MqttConfig, MqttEvent, MqttSource};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::resolver::{Known, Resolution, Resolver, SchemaLookup};
 use crate::validate::wire::{self, SchemaRef, VALUE_SCHEMA_ID_HEADER};
 use crate::validate::{PayloadValidator, Violation, ViolationKind};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,6 +42,64 @@ pub enum AuditError {
     /// A broker or the registry could not be reached at start (exit 3).
     #[error("{0}")]
     Infrastructure(String),
+    /// The contract, its history or its rules could not be read.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// Neither transport was asked for.
+    #[error("nothing to audit\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP")]
+    NothingToAudit,
+    /// MQTT asked for, and the contract names no MQTT topic.
+    #[error("contract \"{contract}\" has no [mqtt] topics")]
+    NoMqttTopics {
+        /// The contract.
+        contract: String,
+    },
+    /// Kafka asked for, and the contract names no Kafka topic.
+    #[error("contract \"{contract}\" has no [kafka] section")]
+    NoKafkaTopic {
+        /// The contract.
+        contract: String,
+    },
+    /// A group asked for over MQTT 3.1.1, which has no shared subscriptions.
+    #[error(
+        "--group splits MQTT through a shared subscription, which needs MQTT 5\nhelp: add --mqtt-version 5"
+    )]
+    GroupNeedsMqtt5,
+    /// A `--fail-on` kind that does not exist.
+    #[error("--fail-on: unknown kind \"{kind}\" (known: any, none, {known})")]
+    UnknownFailOn {
+        /// The kind given.
+        kind: String,
+        /// Every kind there is.
+        known: String,
+    },
+    /// The capture file could not be written.
+    #[error("{0}")]
+    Capture(String),
+    /// The simulator's manifest (`--expect`) could not be read.
+    #[error(transparent)]
+    Manifest(#[from] crate::producer::manifest::ManifestError),
+    /// The report file (`--report`) could not be written.
+    #[error("cannot write {}: {reason}", path.display())]
+    WriteReport {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why (not a `source`: the message already says it).
+        reason: std::io::Error,
+    },
+}
+
+impl AuditError {
+    /// The exit code: 3 when a broker, the registry or the disk failed us, 2 when the input is
+    /// wrong.
+    pub fn exit(&self) -> crate::Exit {
+        match self {
+            AuditError::Infrastructure(_) => crate::Exit::Infrastructure,
+            // Creating the capture file is the input's fault (a path that cannot be written);
+            // finishing it is the disk's, and is reported as infrastructure by the caller.
+            _ => crate::Exit::Usage,
+        }
+    }
 }
 
 impl From<TransportError> for AuditError {
@@ -82,11 +143,41 @@ pub struct KafkaPlan {
 
 /// The contract's history as [`KafkaPlan::history`] takes it: every version of `schemas/…`,
 /// oldest first.
-pub fn contract_history(contract: &crate::catalog::Contract) -> Result<Vec<(u32, String)>, String> {
+pub fn contract_history(
+    contract: &Contract,
+) -> Result<Vec<(u32, String)>, crate::catalog::CatalogError> {
     crate::catalog::load_history(&contract.schemas)
         .map(|h| h.into_iter().map(|f| (f.version, f.text)).collect())
-        .map_err(|e| e.to_string())
 }
+
+/// What an audit reads, before the contract says which topics, subject and history: the
+/// brokers, where Kafka reading starts, and the group that splits the work.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    /// The MQTT broker, if MQTT is audited.
+    pub mqtt: Option<MqttConfig>,
+    /// The Kafka cluster, if Kafka is audited.
+    pub kafka: Option<KafkaConfig>,
+    /// Where Kafka reading starts.
+    pub start: StartAt,
+    /// Join this Kafka consumer group and MQTT shared subscription (`$share/GROUP/...`).
+    pub group: Option<String>,
+}
+
+impl Default for Sources {
+    /// Nothing audited yet; new Kafka records only; no group.
+    fn default() -> Sources {
+        Sources {
+            mqtt: None,
+            kafka: None,
+            start: StartAt::End,
+            group: None,
+        }
+    }
+}
+
+/// Violations an audit keeps in detail unless told otherwise (all are counted).
+pub const DEFAULT_MAX_VIOLATIONS: usize = 1000;
 
 /// What to audit and for how long.
 #[derive(Clone, Debug)]
@@ -117,13 +208,164 @@ pub struct Plan {
     pub allow_empty: bool,
 }
 
+impl Plan {
+    /// The audit of `contract` over `sources`: its MQTT topics (as shared subscriptions
+    /// `$share/GROUP/...` when a group splits the work, which needs MQTT 5), its Kafka topic,
+    /// subject and history, its producers' identity, and its rules. It runs until stopped, with
+    /// the command line's default limits; set the others with `Plan { .., ..plan }`.
+    pub fn from_contract(contract: &Contract, sources: Sources) -> Result<Plan, AuditError> {
+        let rules = RuleSets::of_contract(contract)?;
+        if sources.mqtt.is_none() && sources.kafka.is_none() {
+            return Err(AuditError::NothingToAudit);
+        }
+        let history = contract_history(contract)?;
+        let version = history.last().map_or(0, |(v, _)| *v as i32);
+        let mqtt = match sources.mqtt {
+            Some(config) => {
+                let topics = contract
+                    .mqtt
+                    .as_ref()
+                    .map(|m| m.topics.clone())
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| AuditError::NoMqttTopics {
+                        contract: contract.name.clone(),
+                    })?;
+                let filters = match &sources.group {
+                    Some(g) if config.version == MqttVersion::V5 => {
+                        topics.iter().map(|t| format!("$share/{g}/{t}")).collect()
+                    }
+                    Some(_) => return Err(AuditError::GroupNeedsMqtt5),
+                    None => topics,
+                };
+                Some(MqttPlan {
+                    config,
+                    filters,
+                    version,
+                })
+            }
+            None => None,
+        };
+        let kafka = match sources.kafka {
+            Some(config) => {
+                let k = contract
+                    .kafka
+                    .as_ref()
+                    .ok_or_else(|| AuditError::NoKafkaTopic {
+                        contract: contract.name.clone(),
+                    })?;
+                Some(KafkaPlan {
+                    config,
+                    topic: k.topic.clone(),
+                    start: sources.start,
+                    group: sources.group,
+                    subject: contract.subject.clone(),
+                    history,
+                })
+            }
+            None => None,
+        };
+        Ok(Plan {
+            mqtt,
+            kafka,
+            attribution: Attribution::of(contract),
+            rules,
+            max_messages: None,
+            duration: None,
+            idle: None,
+            max_bytes: crate::validate::DEFAULT_MAX_PAYLOAD,
+            max_violations: DEFAULT_MAX_VIOLATIONS,
+            keep_seen: false,
+            connect_timeout: Duration::from_secs(10),
+            allow_empty: false,
+        })
+    }
+
+    /// The transports audited.
+    pub fn transports(&self) -> BTreeSet<TransportKind> {
+        [
+            self.mqtt.as_ref().map(|_| TransportKind::Mqtt),
+            self.kafka.as_ref().map(|_| TransportKind::Kafka),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The header of a capture of this audit: the contract, its newest version, when
+    /// (`taken_at`), and the brokers and topics audited (addresses only: no credentials).
+    pub fn capture_header(
+        &self,
+        contract: &str,
+        version: u32,
+        sample: Option<u64>,
+        taken_at: String,
+    ) -> capture::Header {
+        let mut sources = Vec::new();
+        if let Some(m) = &self.mqtt {
+            let at = url::Url::parse(&m.config.url)
+                .map(|mut u| {
+                    let _ = u.set_username("");
+                    let _ = u.set_password(None);
+                    u.to_string()
+                })
+                .unwrap_or_else(|_| m.config.url.clone());
+            for f in &m.filters {
+                sources.push(format!("{} {f}", at.trim_end_matches('/')));
+            }
+        }
+        if let Some(k) = &self.kafka {
+            sources.push(format!(
+                "kafka://{} {}",
+                k.config.bootstrap_servers, k.topic
+            ));
+        }
+        capture::Header {
+            schemactl_capture: capture::FORMAT_VERSION,
+            contract: contract.to_string(),
+            schema_version: Some(version),
+            taken_at: Some(taken_at),
+            sources,
+            sample_per_producer: sample,
+            seen: None,
+            kept: None,
+            by_producer: Default::default(),
+        }
+    }
+}
+
+/// The violation kinds `--fail-on` names: `any`, `none`, or a comma-separated list.
+pub fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, AuditError> {
+    match spec.trim() {
+        "any" => Ok(ViolationKind::ALL.into_iter().collect()),
+        "none" => Ok(BTreeSet::new()),
+        list => list
+            .split(',')
+            .map(|k| {
+                ViolationKind::from_name(k.trim()).ok_or_else(|| AuditError::UnknownFailOn {
+                    kind: k.to_string(),
+                    known: ViolationKind::ALL.map(ViolationKind::name).join(", "),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// One transport's live counters.
+#[derive(Debug, Default)]
+pub struct TransportCounts {
+    /// Messages counted.
+    pub messages: AtomicU64,
+    /// Of those, the invalid ones.
+    pub invalid: AtomicU64,
+}
+
 /// Live counters for the progress line.
 #[derive(Debug, Default)]
 pub struct Progress {
     /// MQTT messages and invalid messages.
-    pub mqtt: (AtomicU64, AtomicU64),
+    pub mqtt: TransportCounts,
     /// Kafka messages and invalid messages.
-    pub kafka: (AtomicU64, AtomicU64),
+    pub kafka: TransportCounts,
     /// Set while a transport is disconnected.
     pub mqtt_down: AtomicBool,
     /// Set while the Kafka brokers are lost.
@@ -135,17 +377,34 @@ pub struct Progress {
 impl Progress {
     /// Messages counted so far over both transports.
     pub fn messages(&self) -> u64 {
-        self.mqtt.0.load(Ordering::Relaxed) + self.kafka.0.load(Ordering::Relaxed)
+        self.mqtt.messages.load(Ordering::Relaxed) + self.kafka.messages.load(Ordering::Relaxed)
+    }
+
+    /// The counters of transport `t`.
+    pub fn of(&self, t: TransportKind) -> &TransportCounts {
+        match t {
+            TransportKind::Mqtt => &self.mqtt,
+            TransportKind::Kafka => &self.kafka,
+        }
+    }
+
+    /// Whether transport `t` is away now: its broker lost, or (Kafka) the audited topic gone.
+    pub fn gap(&self, t: TransportKind) -> Option<&'static str> {
+        match t {
+            TransportKind::Kafka if self.kafka_topic_gone.load(Ordering::Relaxed) => {
+                Some("TOPIC MISSING")
+            }
+            TransportKind::Kafka if self.kafka_down.load(Ordering::Relaxed) => Some("RECONNECTING"),
+            TransportKind::Mqtt if self.mqtt_down.load(Ordering::Relaxed) => Some("RECONNECTING"),
+            _ => None,
+        }
     }
 
     fn add(&self, t: TransportKind, invalid: bool) {
-        let (m, i) = match t {
-            TransportKind::Mqtt => &self.mqtt,
-            TransportKind::Kafka => &self.kafka,
-        };
-        m.fetch_add(1, Ordering::Relaxed);
+        let counts = self.of(t);
+        counts.messages.fetch_add(1, Ordering::Relaxed);
         if invalid {
-            i.fetch_add(1, Ordering::Relaxed);
+            counts.invalid.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -259,7 +518,7 @@ pub async fn run_capturing<L: SchemaLookup + 'static>(
                     plan.connect_timeout.as_secs_f64()
                 ))
             })?
-            .map_err(AuditError::Infrastructure)?;
+            .map_err(|e| AuditError::Infrastructure(e.to_string()))?;
             let (cfg, topic, start, group, timeout) = (
                 k.config.clone(),
                 k.topic.clone(),
@@ -942,4 +1201,154 @@ fn read_kafka<L: SchemaLookup>(
     }
     source.close();
     card
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generator() -> Contract {
+        crate::catalog::Catalog::at(".")
+            .contract(Some("generator"))
+            .expect("the generator contract")
+    }
+
+    fn mqtt(version: MqttVersion) -> Option<MqttConfig> {
+        let mut config = MqttConfig::new("mqtt://127.0.0.1:1883");
+        config.version = version;
+        Some(config)
+    }
+
+    fn kafka() -> Option<KafkaConfig> {
+        Some(KafkaConfig::new("127.0.0.1:9092"))
+    }
+
+    /// The generator contract's audit over these sources.
+    fn plan(
+        mqtt: Option<MqttConfig>,
+        kafka: Option<KafkaConfig>,
+        group: Option<&str>,
+    ) -> Result<Plan, AuditError> {
+        let sources = Sources {
+            mqtt,
+            kafka,
+            group: group.map(str::to_string),
+            ..Sources::default()
+        };
+        Plan::from_contract(&generator(), sources)
+    }
+
+    #[test]
+    fn a_group_splits_mqtt_through_shared_subscriptions_and_joins_kafka() {
+        let contract = generator();
+        let plan = plan(mqtt(MqttVersion::V5), kafka(), Some("audit")).unwrap();
+        let topics = &contract.mqtt.as_ref().unwrap().topics;
+        let m = plan.mqtt.as_ref().unwrap();
+        assert_eq!(
+            m.filters,
+            topics
+                .iter()
+                .map(|t| format!("$share/audit/{t}"))
+                .collect::<Vec<_>>()
+        );
+        let history = contract_history(&contract).unwrap();
+        assert_eq!(m.version, history.last().unwrap().0 as i32);
+        let k = plan.kafka.as_ref().unwrap();
+        assert_eq!(k.topic, contract.kafka.as_ref().unwrap().topic);
+        assert_eq!(k.group.as_deref(), Some("audit"));
+        assert_eq!(k.subject, contract.subject);
+        assert_eq!(k.history, history);
+        assert_eq!(
+            plan.transports(),
+            [TransportKind::Mqtt, TransportKind::Kafka].into()
+        );
+    }
+
+    #[test]
+    fn without_a_group_the_contracts_topics_are_subscribed_as_they_are() {
+        let contract = generator();
+        let plan = plan(mqtt(MqttVersion::V311), None, None).unwrap();
+        assert_eq!(
+            plan.mqtt.unwrap().filters,
+            contract.mqtt.unwrap().topics,
+            "no $share prefix"
+        );
+        assert!(plan.kafka.is_none());
+    }
+
+    #[test]
+    fn plans_that_cannot_run_are_input_errors() {
+        let contract = generator();
+        let group_on_3 = plan(mqtt(MqttVersion::V311), None, Some("audit")).unwrap_err();
+        assert!(matches!(group_on_3, AuditError::GroupNeedsMqtt5));
+        assert!(
+            group_on_3
+                .to_string()
+                .contains("help: add --mqtt-version 5")
+        );
+        let nothing = Plan::from_contract(&contract, Sources::default()).unwrap_err();
+        assert!(matches!(nothing, AuditError::NothingToAudit));
+        let mut no_kafka = contract.clone();
+        no_kafka.kafka = None;
+        let err = Plan::from_contract(
+            &no_kafka,
+            Sources {
+                kafka: kafka(),
+                ..Sources::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "contract \"generator\" has no [kafka] section"
+        );
+        for e in [group_on_3, nothing, err] {
+            assert_eq!(e.exit(), crate::Exit::Usage);
+        }
+        assert_eq!(
+            AuditError::Infrastructure("broker gone".into()).exit(),
+            crate::Exit::Infrastructure
+        );
+    }
+
+    #[test]
+    fn fail_on_names_kinds_or_says_which_exist() {
+        assert!(fail_kinds("none").unwrap().is_empty());
+        assert_eq!(fail_kinds("any").unwrap().len(), ViolationKind::ALL.len());
+        assert_eq!(
+            fail_kinds("NOT_JSON, OVERSIZE").unwrap(),
+            [ViolationKind::NOT_JSON, ViolationKind::OVERSIZE].into()
+        );
+        let err = fail_kinds("NOT_JSON,BAD").unwrap_err().to_string();
+        assert!(
+            err.starts_with("--fail-on: unknown kind \"BAD\" (known: any, none, "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_capture_header_names_brokers_without_credentials() {
+        let contract = generator();
+        let plan = plan(
+            Some(MqttConfig::new("mqtt://fleet:s3cret@127.0.0.1:1883")),
+            kafka(),
+            None,
+        )
+        .unwrap();
+        let header = plan.capture_header(&contract.name, 3, Some(10), "now".into());
+        let sources = header.sources.join(" | ");
+        assert!(
+            !sources.contains("s3cret") && !sources.contains("fleet@"),
+            "{sources}"
+        );
+        assert!(
+            sources.contains("mqtt://127.0.0.1:1883 emergency_generator"),
+            "{sources}"
+        );
+        assert!(
+            sources.contains("kafka://127.0.0.1:9092 emergency_generator"),
+            "{sources}"
+        );
+        assert_eq!(header.sample_per_producer, Some(10));
+    }
 }

@@ -2,7 +2,7 @@
 //! version the payload was judged by, when the contract's history holds one for it, else the
 //! newest version's (and the scorecard says so).
 
-use crate::catalog::Contract;
+use crate::catalog::{CatalogError, Contract};
 use crate::validate::rules::RuleEngine;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -50,8 +50,8 @@ impl RuleSets {
     /// version's; an older version has the rule set its `vN.rules.json` holds (even an empty
     /// one), each compiled against that version's schema. An older version without such a file
     /// holds none, and is checked against the newest's ([`Applied::borrowed_from`]).
-    pub fn of_contract(contract: &Contract) -> Result<RuleSets, String> {
-        let history = crate::catalog::load_history(&contract.schemas).map_err(|e| e.to_string())?;
+    pub fn of_contract(contract: &Contract) -> Result<RuleSets, CatalogError> {
+        let history = crate::catalog::load_history(&contract.schemas)?;
         let Some(newest) = history.last() else {
             return Ok(RuleSets::none());
         };
@@ -59,8 +59,12 @@ impl RuleSets {
                        schema: &crate::catalog::SchemaFile,
                        metadata: Option<&crate::catalog::Metadata>,
                        file: &std::path::Path| {
-            RuleEngine::new(rules, schema.schema.document(), metadata)
-                .map_err(|(name, e)| format!("{}: rule \"{name}\": {e}", file.display()))
+            RuleEngine::new(rules, schema.schema.document(), metadata).map_err(|(name, e)| {
+                CatalogError::Contract {
+                    path: file.to_path_buf(),
+                    message: format!("rule \"{name}\": {e}"),
+                }
+            })
         };
         let mut sets = RuleSets::new(
             newest.version as i32,
@@ -71,8 +75,7 @@ impl RuleSets {
                 &contract.file,
             )?,
         );
-        let written = crate::catalog::rule_history::rule_sets(contract, newest.version)
-            .map_err(|e| e.to_string())?;
+        let written = crate::catalog::rule_history::rule_sets(contract, newest.version)?;
         for (schema, rules) in history.iter().zip(&written) {
             let Some(source) = &rules.source else {
                 continue;

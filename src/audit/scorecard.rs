@@ -486,7 +486,7 @@ pub struct Seen {
     pub offset: Option<i64>,
     /// The violations' kinds and keywords.
     pub found: Vec<(ViolationKind, Option<String>)>,
-    /// The body's digest (`simulate::manifest::digest`), for transports without offsets.
+    /// The body's digest (`producer::manifest::digest`), for transports without offsets.
     pub digest: Option<String>,
 }
 
@@ -665,7 +665,7 @@ impl Scorecard {
                 digest: origin
                     .offset
                     .is_none()
-                    .then(|| crate::simulate::manifest::digest(payload)),
+                    .then(|| crate::producer::manifest::digest(payload)),
             });
         }
     }

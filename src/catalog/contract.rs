@@ -4,6 +4,7 @@ use super::CatalogError;
 use super::reading_model::{RawModel, ReadingModel};
 use super::rules::{self, Metadata, RawRule, Rule};
 use crate::compat::{Level, Policy};
+use crate::validate::PayloadValidator;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -402,10 +403,42 @@ impl Contract {
     }
 }
 
+/// A contract's newest schema version, compiled to check payloads.
+pub struct NewestSchema {
+    /// Its version number (`v3.json` → 3).
+    pub version: u32,
+    /// Its exact text.
+    pub text: String,
+    /// The payload validator, with the payload size limit asked for.
+    pub validator: PayloadValidator,
+}
+
+impl Contract {
+    /// The newest version of the contract's history, compiled; payloads above `max_payload`
+    /// bytes are OVERSIZE.
+    pub fn newest(&self, max_payload: usize) -> Result<NewestSchema, CatalogError> {
+        let newest = self
+            .history()?
+            .pop()
+            .ok_or_else(|| CatalogError::EmptyHistory {
+                dir: self.schemas.clone(),
+            })?;
+        let validator =
+            PayloadValidator::new(&newest.schema).map_err(|message| CatalogError::Schema {
+                path: newest.path.clone(),
+                message,
+            })?;
+        Ok(NewestSchema {
+            version: newest.version,
+            text: newest.text,
+            validator: validator.with_max_bytes(max_payload),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::PayloadValidator;
 
     fn generator() -> Contract {
         crate::catalog::load_contract(Path::new("."), "generator").expect("the generator contract")

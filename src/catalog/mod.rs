@@ -12,7 +12,7 @@ mod rules;
 
 pub use contract::{
     Contract, ContractReference, Example, ExpectedViolation, IdentitySpec, KafkaKey, KafkaSpec,
-    MqttSpec,
+    MqttSpec, NewestSchema,
 };
 pub use history::{
     SchemaFile, load_history, parse_schema_text, parse_schema_text_with, read_schema_file,
@@ -62,9 +62,73 @@ pub enum CatalogError {
         /// The names found.
         available: String,
     },
+    /// No contract name given, and the catalog holds none to pick.
+    #[error("no contracts in {}", dir.display())]
+    NoContracts {
+        /// Where we looked.
+        dir: PathBuf,
+    },
+    /// No contract name given, and the catalog holds several.
+    #[error("several contracts ({names}): name one with --contract")]
+    SeveralContracts {
+        /// Their names, comma-separated.
+        names: String,
+    },
+    /// A contract's history folder holds no schema version.
+    #[error("{} holds no schema", dir.display())]
+    EmptyHistory {
+        /// The contract's `schemas` folder.
+        dir: PathBuf,
+    },
     /// A git operation for `--base` failed.
     #[error("git: {0}")]
     Git(String),
+}
+
+/// The catalog under one folder (the one holding `contracts/` and `schemas/`): where a command
+/// finds the contract it works on.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    root: PathBuf,
+}
+
+impl Catalog {
+    /// The catalog whose `contracts/` and `schemas/` are in `root`.
+    pub fn at(root: impl Into<PathBuf>) -> Catalog {
+        Catalog { root: root.into() }
+    }
+
+    /// The folder holding `contracts/` and `schemas/`.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every contract, sorted by name.
+    pub fn contracts(&self) -> Result<Vec<Contract>, CatalogError> {
+        load_contracts(&self.root)
+    }
+
+    /// The contract named, or, when no name is given, the only one there is (several are an
+    /// error that names them).
+    pub fn contract(&self, name: Option<&str>) -> Result<Contract, CatalogError> {
+        if let Some(name) = name {
+            return load_contract(&self.root, name);
+        }
+        let mut all = self.contracts()?;
+        match all.len() {
+            1 => Ok(all.remove(0)),
+            0 => Err(CatalogError::NoContracts {
+                dir: self.root.join("contracts"),
+            }),
+            _ => Err(CatalogError::SeveralContracts {
+                names: all
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
 }
 
 impl CatalogError {
@@ -117,4 +181,66 @@ pub fn load_contract(root: &Path, name: &str) -> Result<Contract, CatalogError> 
             available
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A catalog folder holding the given contracts, each with a one-version history.
+    fn catalog_with(names: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("contracts")).unwrap();
+        for name in names {
+            let schemas = dir.path().join("schemas").join(name);
+            std::fs::create_dir_all(&schemas).unwrap();
+            std::fs::write(schemas.join("v1.json"), r#"{"type": "object"}"#).unwrap();
+            std::fs::write(
+                dir.path().join("contracts").join(format!("{name}.toml")),
+                format!("subject = \"{name}-value\"\nschemas = \"schemas/{name}\"\n"),
+            )
+            .unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn the_only_contract_is_picked_and_several_are_named() {
+        let one = catalog_with(&["generator"]);
+        let picked = Catalog::at(one.path()).contract(None).unwrap();
+        assert_eq!(picked.name, "generator");
+        assert_eq!(picked.newest(64).unwrap().version, 1);
+
+        let two = catalog_with(&["b", "a"]);
+        let err = Catalog::at(two.path()).contract(None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "several contracts (a, b): name one with --contract"
+        );
+        assert_eq!(
+            Catalog::at(two.path()).contract(Some("b")).unwrap().name,
+            "b"
+        );
+
+        let none = catalog_with(&[]);
+        let err = Catalog::at(none.path()).contract(None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no contracts in {}",
+                none.path().join("contracts").display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_history_without_versions_has_no_newest_schema() {
+        let dir = catalog_with(&["generator"]);
+        let contract = Catalog::at(dir.path()).contract(None).unwrap();
+        // Gone after the contract was read (a contract is not read without a version).
+        std::fs::remove_file(dir.path().join("schemas/generator/v1.json")).unwrap();
+        let err = contract.newest(64).err().expect("no newest schema");
+        let folder = dir.path().join("schemas/generator").display().to_string();
+        assert!(err.to_string().starts_with(&folder), "{err}");
+    }
 }

@@ -2,25 +2,18 @@
 //! producer, and print the per-producer scorecard.
 
 use super::live::{
-    KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration, score_text, scorecard_text,
+    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration, rfc3339,
 };
-use super::validate::{newest_validator, pick_contract};
 use super::{Classify, Cli, Failure, Outcome, Output};
-use crate::Exit;
-use crate::audit::expect::{Score, score};
-use crate::audit::{
-    Attribution, AuditError, AuditReport, KafkaPlan, MqttPlan, Plan, Progress, run_capturing,
-};
+use crate::audit::{self, AuditError, AuditReport, Plan, Progress, run_capturing, score};
 use crate::capture;
+use crate::catalog::NewestSchema;
 use crate::report::Format;
-use crate::simulate::manifest;
 use crate::transport::TransportKind;
 use crate::transport::kafka::StartAt;
-use crate::transport::mqtt::MqttVersion;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -110,7 +103,7 @@ pub struct Args {
     #[arg(long, default_value_t = DEFAULT_MAX_PAYLOAD, value_name = "BYTES")]
     pub max_payload: usize,
     /// Keep at most this many violations in detail (all are counted).
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = audit::DEFAULT_MAX_VIOLATIONS, value_name = "N")]
     pub max_violations: usize,
     /// Seconds brokers and the registry may take to answer at start.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
@@ -128,105 +121,33 @@ pub struct Args {
     pub registry: RegistryArgs,
 }
 
+/// The `--fail-on` kinds ([`audit::fail_kinds`]); `report merge` takes the flag too.
 pub(crate) fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure> {
-    match spec.trim() {
-        "any" => Ok(ViolationKind::ALL.into_iter().collect()),
-        "none" => Ok(BTreeSet::new()),
-        list => list
-            .split(',')
-            .map(|k| {
-                ViolationKind::from_name(k.trim()).ok_or_else(|| {
-                    Failure::Input(anyhow!(
-                        "--fail-on: unknown kind \"{k}\" (known: any, none, {})",
-                        ViolationKind::ALL.map(ViolationKind::name).join(", ")
-                    ))
-                })
-            })
-            .collect(),
-    }
+    audit::fail_kinds(spec).map_err(failure)
+}
+
+/// The audit's error as the command's failure, classified once by [`AuditError::exit`].
+fn failure(e: AuditError) -> Failure {
+    classified(e.exit(), e)
 }
 
 pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let fail_on = fail_kinds(&args.fail_on)?;
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, _, validator) = newest_validator(&contract, args.max_payload)?;
-    let rules = crate::audit::RuleSets::of_contract(&contract)
-        .map_err(|e| anyhow!(e))
-        .input()?;
-    let mqtt_cfg = args.mqtt.config();
-    let kafka_cfg = args.kafka.config()?;
-    if mqtt_cfg.is_none() && kafka_cfg.is_none() {
-        return Err(anyhow!(
-            "nothing to audit\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP"
-        ))
-        .input();
-    }
-    let mqtt = match mqtt_cfg {
-        Some(config) => {
-            let topics = contract
-                .mqtt
-                .as_ref()
-                .map(|m| m.topics.clone())
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| anyhow!("contract \"{}\" has no [mqtt] topics", contract.name))
-                .input()?;
-            let filters = match &args.group {
-                Some(g) if config.version == MqttVersion::V5 => {
-                    topics.iter().map(|t| format!("$share/{g}/{t}")).collect()
-                }
-                Some(_) => {
-                    return Err(anyhow!(
-                        "--group splits MQTT through a shared subscription, which needs MQTT 5\nhelp: add --mqtt-version 5"
-                    ))
-                    .input();
-                }
-                None => topics,
-            };
-            Some(MqttPlan {
-                config,
-                filters,
-                version: version as i32,
-            })
-        }
-        None => None,
+    let contract = contract(cli, args.contract.as_deref())?;
+    let NewestSchema {
+        version, validator, ..
+    } = contract.newest(args.max_payload).input()?;
+    let sources = audit::Sources {
+        mqtt: args.mqtt.config(),
+        kafka: args.kafka.config()?,
+        start: if args.from_beginning {
+            StartAt::Beginning
+        } else {
+            StartAt::End
+        },
+        group: args.group.clone(),
     };
-    let kafka = match kafka_cfg {
-        Some(config) => {
-            let k = contract
-                .kafka
-                .as_ref()
-                .ok_or_else(|| anyhow!("contract \"{}\" has no [kafka] section", contract.name))
-                .input()?;
-            Some(KafkaPlan {
-                config,
-                topic: k.topic.clone(),
-                start: if args.from_beginning {
-                    StartAt::Beginning
-                } else {
-                    StartAt::End
-                },
-                group: args.group.clone(),
-                subject: contract.subject.clone(),
-                history: crate::audit::contract_history(&contract)
-                    .map_err(|e| anyhow!(e))
-                    .input()?,
-            })
-        }
-        None => None,
-    };
-    let audited: BTreeSet<TransportKind> = [
-        mqtt.as_ref().map(|_| TransportKind::Mqtt),
-        kafka.as_ref().map(|_| TransportKind::Kafka),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    let lookup = lookup(cli, &args.registry)?;
     let plan = Plan {
-        mqtt,
-        kafka,
-        attribution: Attribution::of(&contract),
-        rules,
         max_messages: args.max_messages,
         duration: args.duration,
         idle: args.idle,
@@ -235,15 +156,23 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         keep_seen: args.expect.is_some(),
         connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
         allow_empty: args.allow_empty,
+        ..Plan::from_contract(&contract, sources).map_err(failure)?
     };
+    let audited = plan.transports();
+    let lookup = lookup(cli, &args.registry)?;
     let capture = match &args.capture {
-        Some(path) => Some(Arc::new(open_capture(
-            path,
-            &contract.name,
-            version,
-            &plan,
-            args.capture_sample,
-        )?)),
+        Some(path) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            let header =
+                plan.capture_header(&contract.name, version, args.capture_sample, rfc3339(now));
+            Some(Arc::new(
+                capture::Writer::create(path, header, now as u64)
+                    .map_err(|e| failure(AuditError::Capture(e)))?,
+            ))
+        }
         None => None,
     };
     let progress = Arc::new(Progress::default());
@@ -291,10 +220,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             bar.finish_and_clear();
             result
         })
-        .map_err(|e| match e {
-            AuditError::Input(m) => Failure::Input(anyhow!(m)),
-            AuditError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
-        })?;
+        .map_err(failure)?;
     if let Some(c) = &capture {
         let written = c
             .finish()
@@ -310,75 +236,26 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             }
         );
     }
-    // The manifest is read at the end: the audit usually starts before the simulator finishes,
-    // and the simulator only puts the manifest in place once it is complete.
-    let scored: Option<Score> = match &args.expect {
-        Some(path) => {
-            wait_for_manifest(path);
-            let (m, digest) = manifest::read_with_digest(path)
-                .map_err(|e| anyhow!(e))
-                .input()?;
-            Some(Score {
-                manifest: Some(digest),
-                ..score(&m, &card.seen, &audited)
+    let scored = match &args.expect {
+        Some(path) => Some(
+            score::score_file(path, &card.seen, &audited, |wait| {
+                eprintln!(
+                    "waiting up to {} s for the simulator to finish {}",
+                    wait.as_secs(),
+                    path.display()
+                )
             })
-        }
+            .map_err(failure)?,
+        ),
         None => None,
     };
-    let doc = AuditReport {
-        contract: contract.name.clone(),
-        subject: contract.subject.clone(),
-        group: args.group.clone(),
-        runs: vec![uuid::Uuid::new_v4().to_string()],
-        card,
-        expect: scored.clone().map(Into::into),
-    };
-    let card = &doc.card;
+    let doc = AuditReport::of_run(&contract, args.group.clone(), card, scored.clone());
     if let Some(path) = &args.report {
-        std::fs::write(path, serde_json::to_string_pretty(&doc).unwrap_or_default())
-            .with_context(|| format!("cannot write {}", path.display()))
-            .input()?;
+        doc.write(path).map_err(failure)?;
     }
-    let title = format!(
-        "audit of contract \"{}\" (subject {})",
-        contract.name, contract.subject
-    );
-    let mut stdout = out.stdout();
-    match args.format {
-        Format::Text => {
-            write!(stdout, "{}", scorecard_text(card, &title)).input()?;
-            if card.violations_not_shown > 0 || !card.violations.is_empty() {
-                writeln!(
-                    stdout,
-                    "\n{} violation(s) kept in detail{}; see --format json or --report",
-                    card.violations.len(),
-                    if card.violations_not_shown > 0 {
-                        format!(", {} more counted", card.violations_not_shown)
-                    } else {
-                        String::new()
-                    }
-                )
-                .input()?;
-            }
-            if let Some(s) = &scored {
-                write!(stdout, "{}", score_text(s)).input()?;
-            }
-        }
-        format => {
-            crate::report::audit::render(&doc, &title, &fail_on, format, &mut stdout).input()?
-        }
-    }
-    // No traffic fails whatever --fail-on says: a gate that saw nothing has checked nothing.
-    let failing = card.has_violations_of(&fail_on) || card.has_no_traffic();
-    Ok(match &scored {
-        // Blind at the end: what the window held is not known.
-        _ if card.has_open_gap() => Exit::Infrastructure,
-        _ if card.has_no_traffic() => Exit::Findings,
-        Some(s) if s.perfect() => Exit::Pass,
-        Some(_) => Exit::Findings,
-        None if failing => Exit::Findings,
-        None => Exit::Pass,
-    })
+    let title = doc.title();
+    crate::report::audit::render(&doc, &title, &fail_on, args.format, &mut out.stdout()).input()?;
+    Ok(doc.exit(&fail_on))
 }
 
 /// The live progress display (stderr, only on a terminal): per transport, messages, messages/s
@@ -394,93 +271,20 @@ async fn show_progress(
         let now = Instant::now();
         let mut parts = Vec::new();
         for (t, prev) in audited.iter().zip(last.iter_mut()) {
-            let ((m, i), down) = match t {
-                TransportKind::Mqtt => (&progress.mqtt, &progress.mqtt_down),
-                TransportKind::Kafka => (&progress.kafka, &progress.kafka_down),
-            };
-            let (m, i) = (m.load(Ordering::Relaxed), i.load(Ordering::Relaxed));
+            let counts = progress.of(*t);
+            let m = counts.messages.load(Ordering::Relaxed);
+            let i = counts.invalid.load(Ordering::Relaxed);
             let rate = m.saturating_sub(prev.0) as f64
                 / now.duration_since(prev.1).as_secs_f64().max(0.001);
             *prev = (m, now);
-            let gone =
-                *t == TransportKind::Kafka && progress.kafka_topic_gone.load(Ordering::Relaxed);
             parts.push(format!(
                 "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
-                if gone {
-                    ", TOPIC MISSING (gap)"
-                } else if down.load(Ordering::Relaxed) {
-                    ", RECONNECTING (gap)"
-                } else {
-                    ""
-                }
+                progress
+                    .gap(*t)
+                    .map(|g| format!(", {g} (gap)"))
+                    .unwrap_or_default()
             ));
         }
         bar.set_message(parts.join("  |  "));
-    }
-}
-
-/// Creates the capture file with its header: the contract, its newest version, when, and the
-/// brokers and topics audited (addresses only: no credentials).
-fn open_capture(
-    path: &std::path::Path,
-    contract: &str,
-    version: u32,
-    plan: &Plan,
-    sample: Option<u64>,
-) -> Result<capture::Writer, Failure> {
-    let mut sources = Vec::new();
-    if let Some(m) = &plan.mqtt {
-        let at = url::Url::parse(&m.config.url)
-            .map(|mut u| {
-                let _ = u.set_username("");
-                let _ = u.set_password(None);
-                u.to_string()
-            })
-            .unwrap_or_else(|_| m.config.url.clone());
-        for f in &m.filters {
-            sources.push(format!("{} {f}", at.trim_end_matches('/')));
-        }
-    }
-    if let Some(k) = &plan.kafka {
-        sources.push(format!(
-            "kafka://{} {}",
-            k.config.bootstrap_servers, k.topic
-        ));
-    }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    let header = capture::Header {
-        schemactl_capture: capture::FORMAT_VERSION,
-        contract: contract.to_string(),
-        schema_version: Some(version),
-        taken_at: Some(super::rfc3339(now)),
-        sources,
-        sample_per_producer: sample,
-        seen: None,
-        kept: None,
-        by_producer: Default::default(),
-    };
-    capture::Writer::create(path, header, now as u64).map_err(|e| Failure::Input(anyhow!(e)))
-}
-
-/// How long the audit waits for the simulator to put its manifest in place.
-const MANIFEST_WAIT: Duration = Duration::from_secs(60);
-
-/// Waits (bounded) until the manifest exists; reading it then reports what is missing.
-fn wait_for_manifest(path: &std::path::Path) {
-    let deadline = std::time::Instant::now() + MANIFEST_WAIT;
-    let mut told = false;
-    while !path.exists() && std::time::Instant::now() < deadline {
-        if !told {
-            eprintln!(
-                "waiting up to {} s for the simulator to finish {}",
-                MANIFEST_WAIT.as_secs(),
-                path.display()
-            );
-            told = true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -1,11 +1,11 @@
-//! `schemactl config`: compatibility levels, global or per subject.
+//! `schemactl config`: flags → [`crate::registry::levels`] → text or JSON → exit code.
 
-use super::registry::{RegistryArgs, Session, TextOrJson, failure, print_json, say};
+use super::registry::{Session, SessionArgs, TextOrJson, failure, print_json, say};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
+use crate::registry::{LevelSource, levels};
 use anyhow::anyhow;
-use serde_json::json;
 
 /// Arguments of `config`.
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,7 @@ pub enum Action {
         /// The subject; without it, the global level.
         subject: Option<String>,
         #[command(flatten)]
-        registry: RegistryArgs,
+        registry: SessionArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
@@ -41,7 +41,7 @@ pub enum Action {
         #[arg(value_name = "LEVEL")]
         second: Option<String>,
         #[command(flatten)]
-        registry: RegistryArgs,
+        registry: SessionArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: TextOrJson,
@@ -60,36 +60,19 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             format,
         } => {
             let session = Session::from_args(cli, registry)?;
-            let client = &session.client;
-            let (level, reported, source) = session
-                .run(async {
-                    Ok(match subject {
-                        Some(s) => {
-                            let settings = client.subject_settings(s).await?;
-                            let source = settings.level_source();
-                            (settings.level(), settings.reported_policy(), source)
-                        }
-                        None => {
-                            let global = client.global_config().await?;
-                            (global.level, global.policy, "global")
-                        }
-                    })
-                })
+            let applied = session
+                .run(levels::applied(&session.client, subject.as_deref()))
                 .map_err(failure)?;
             // Only schemactl's registry has policies; say nothing where none is reported.
-            let policy = reported
+            let policy = applied
+                .policy
                 .map(|p| format!(", policy {}", p.name()))
                 .unwrap_or_default();
+            let level = applied.level;
             match format {
-                TextOrJson::Json => print_json(&json!({
-                    "registry": client.url(),
-                    "subject": subject,
-                    "level": level,
-                    "policy": reported,
-                    "source": source,
-                }))?,
-                TextOrJson::Text => match (subject, source) {
-                    (Some(s), "global") => say!(
+                TextOrJson::Json => print_json(&applied)?,
+                TextOrJson::Text => match (subject, applied.source) {
+                    (Some(s), LevelSource::Global) => say!(
                         "{level}{policy} (the global default; subject \"{s}\" has no level of its own)"
                     ),
                     (Some(s), _) => say!("{level}{policy} (set on subject \"{s}\")"),
@@ -109,32 +92,15 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             };
             let level: Level = level.parse().map_err(|e: String| anyhow!(e)).input()?;
             let session = Session::from_args(cli, registry)?;
-            let client = &session.client;
-            let (before, source) = session
-                .run(async {
-                    let before = match subject {
-                        Some(s) => {
-                            let settings = client.subject_settings(s).await?;
-                            let source = settings.level_source();
-                            (settings.level(), source)
-                        }
-                        None => (client.global_level().await?, "global"),
-                    };
-                    client.set_level(subject, level).await?;
-                    Ok(before)
-                })
+            let changed = session
+                .run(levels::set(&session.client, subject, level))
                 .map_err(failure)?;
             match format {
-                TextOrJson::Json => print_json(&json!({
-                    "registry": client.url(),
-                    "subject": subject,
-                    "level": level,
-                    "previous": before,
-                    "previous_source": source,
-                }))?,
+                TextOrJson::Json => print_json(&changed)?,
                 TextOrJson::Text => {
-                    let was = match (subject, source) {
-                        (Some(_), "global") => format!("{before}, the global default"),
+                    let before = changed.previous;
+                    let was = match (subject, changed.previous_source) {
+                        (Some(_), LevelSource::Global) => format!("{before}, the global default"),
                         _ => before.to_string(),
                     };
                     say!("{}: level {level} (was {was})", whose(subject));

@@ -1,14 +1,13 @@
-//! `schemactl delete`: soft-deletes a subject or one version, and with `--permanent` deletes
-//! it for good afterwards (Confluent refuses a permanent delete that no soft delete preceded).
+//! `schemactl delete`: flags → confirmation → [`crate::registry::delete`] → text or JSON →
+//! exit code.
 
 use super::registry::{
-    RegistryArgs, Session, TextOrJson, missing, paint, print_json, say, styles, subject_at,
+    Session, SessionArgs, TextOrJson, missing, paint, print_json, say, styles, subject_at,
 };
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
-use crate::registry::model::{VersionRef, codes};
+use crate::registry::delete::{DeleteError, Deletion, list};
 use anyhow::anyhow;
-use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 
 /// Arguments of `delete`.
@@ -27,18 +26,10 @@ pub struct Args {
     #[arg(long, short = 'y')]
     pub yes: bool,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,
-}
-
-fn list(versions: &[i32]) -> String {
-    versions
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn confirm(question: &str) -> Result<(), Failure> {
@@ -66,111 +57,39 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     }
     let session = Session::from_args(cli, &args.registry)?;
     let client = &session.client;
-    let url = client.url();
-    let how = if args.permanent {
-        "permanently delete"
-    } else {
-        "soft-delete"
-    };
-
-    // Name exactly what will go, so the question is worth answering.
-    let (question, version) = match version {
-        Some(wanted) => {
-            let number = match wanted {
-                VersionRef::Number(n) => n,
-                VersionRef::Latest => {
-                    session
-                        .run(client.version(&subject, VersionRef::Latest))
-                        .map_err(|e| missing(e, client, &subject))?
-                        .version
-                }
-            };
-            (
-                format!("{how} version {number} of subject \"{subject}\" at {url}"),
-                Some(number),
-            )
-        }
-        None => match session.run(client.versions(&subject)) {
-            Ok(live) => (
-                format!(
-                    "{how} subject \"{subject}\" (versions {}) at {url}",
-                    list(&live)
-                ),
-                None,
-            ),
-            // Already soft-deleted: only a permanent delete is left to do.
-            Err(e) if args.permanent && e.is_code(&[codes::SUBJECT_NOT_FOUND]) => (
-                format!("{how} soft-deleted subject \"{subject}\" at {url}"),
-                None,
-            ),
-            Err(e) => return Err(missing(e, client, &subject)),
-        },
-    };
+    let deletion = session
+        .run(Deletion::prepare(client, &subject, version, args.permanent))
+        .map_err(|e| missing(e, client, &subject))?;
     if !args.yes {
-        confirm(&question)?;
+        confirm(&deletion.question)?;
     }
-
-    let mut soft = Vec::new();
-    let mut hard = Vec::new();
-    let soft_gone = [codes::SUBJECT_SOFT_DELETED, codes::VERSION_SOFT_DELETED];
-    let result = session.run(async {
-        match version {
-            None => match client.delete_subject(&subject, false).await {
-                Ok(v) => soft = v,
-                Err(e) if args.permanent && e.is_code(&soft_gone) => {}
-                Err(e) if args.permanent && e.is_code(&[codes::SUBJECT_NOT_FOUND]) => {}
-                Err(e) => return Err(e),
-            },
-            Some(n) => match client
-                .delete_version(&subject, VersionRef::Number(n), false)
-                .await
-            {
-                Ok(v) => soft = vec![v],
-                Err(e) if args.permanent && e.is_code(&soft_gone) => {}
-                Err(e) => return Err(e),
-            },
-        }
-        if args.permanent {
-            hard = match version {
-                None => client.delete_subject(&subject, true).await?,
-                Some(n) => vec![
-                    client
-                        .delete_version(&subject, VersionRef::Number(n), true)
-                        .await?,
-                ],
-            };
-        }
-        Ok(())
-    });
-    if let Err(e) = result {
-        if e.is_code(&soft_gone) {
+    let deleted = match session.run(deletion.run(client)) {
+        Ok(deleted) => deleted,
+        Err(DeleteError::AlreadySoftDeleted) => {
             return Err(anyhow!(
-                "\"{}\" is already soft-deleted at {url}\nhelp: pass --permanent to delete it for good",
-                args.target
+                "\"{}\" is already soft-deleted at {}\nhelp: pass --permanent to delete it for good",
+                args.target,
+                client.url()
             ))
             .input();
         }
-        return Err(missing(e, client, &subject));
-    }
+        Err(DeleteError::Registry(e)) => return Err(missing(e, client, &subject)),
+    };
     match args.format {
-        TextOrJson::Json => print_json(&json!({
-            "registry": url,
-            "subject": subject,
-            "version": version,
-            "soft_deleted": soft,
-            "permanently_deleted": hard,
-        }))?,
+        TextOrJson::Json => print_json(&deleted)?,
         TextOrJson::Text => {
-            let what = match version {
+            let what = match deleted.version {
                 Some(n) => format!("version {n} of subject \"{subject}\""),
                 None => format!("subject \"{subject}\""),
             };
+            let soft = &deleted.soft_deleted;
+            let hard = &deleted.permanently_deleted;
             if !soft.is_empty() {
                 say!(
                     "{} {what}: version{} {}",
                     paint(out, styles::YELLOW, "soft-deleted"),
                     if soft.len() == 1 { "" } else { "s" },
-                    list(&soft)
+                    list(soft)
                 );
             }
             if args.permanent {
@@ -178,7 +97,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     "{} {what}: version{} {}",
                     paint(out, styles::RED, "permanently deleted"),
                     if hard.len() == 1 { "" } else { "s" },
-                    list(&hard)
+                    list(hard)
                 );
             } else {
                 say!(

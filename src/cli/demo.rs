@@ -2,43 +2,16 @@
 //! Kafka cluster in this process on loopback, runs a compliant and misbehaving fleet on both
 //! transports for a while, audits it, and prints the scorecard. Nothing to install.
 
-use super::live::{parse_duration, scorecard_text};
-use super::validate::{newest_validator, pick_contract};
+use super::live::parse_duration;
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
+use crate::catalog::NewestSchema;
 use crate::demo::{self, DemoPlan, Services, mqtt_broker::MqttBroker};
-use crate::simulate::FaultPlan;
+use crate::report::audit::scorecard_text;
 use crate::validate::DEFAULT_MAX_PAYLOAD;
 use anyhow::anyhow;
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
-
-/// Misbehaving producers by default: some break the schema, one sends junk, one uses a schema id
-/// the registry never issued, one sends readings only a data-contract rule refuses; and
-/// generator 7 is given away by its channel (see [`default_faults`]).
-const DEFAULT_FAULTS: &str = "wrong-type=2:0.3,missing-field=3:0.2,out-of-range=5:0.3,\
-not-json=6:0.1,unknown-schema-id=8:0.5,rule-break=9:0.2";
-
-/// The default faults for `contract` (rule-break where it carries a rule that catches one):
-/// generator 7 keys its Kafka records by its id where the
-/// contract says keys are UUIDs, or else sends payloads naming another producer than its key or
-/// topic, where those name the producer.
-fn default_faults(contract: &crate::catalog::Contract) -> String {
-    let a = crate::audit::Attribution::of(contract);
-    let channel = if a.kafka_key == crate::catalog::KafkaKey::Uuid {
-        ",key-not-uuid=7:0.2"
-    } else if a.kafka_key == crate::catalog::KafkaKey::Producer || a.mqtt_topic_level.is_some() {
-        ",identity-mismatch=7:0.2"
-    } else {
-        ""
-    };
-    let mut faults = format!("{DEFAULT_FAULTS}{channel}");
-    if contract.rules.is_empty() {
-        faults = faults.replace(",rule-break=9:0.2", "");
-    }
-    faults
-}
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -82,30 +55,21 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, _, validator) = newest_validator(&contract, DEFAULT_MAX_PAYLOAD)?;
-    let history: Vec<String> = crate::catalog::load_history(&contract.schemas)
-        .input()?
-        .into_iter()
-        .map(|s| s.text)
-        .collect();
-    let spec = args
-        .faults
-        .clone()
-        .unwrap_or_else(|| default_faults(&contract));
-    let faults = FaultPlan::parse(&spec)
-        .map_err(|e| anyhow!("--faults: {e}"))
-        .input()?;
-    if !(args.rate > 0.0 && args.rate.is_finite()) || args.generators == 0 {
-        return Err(anyhow!("--rate and --generators must be above 0")).input();
-    }
-    let generators = args.generators.max(faults.generators_needed());
-    let kafka_topic = contract
-        .kafka
-        .as_ref()
-        .map(|k| k.topic.clone())
-        .ok_or_else(|| anyhow!("contract \"{}\" has no [kafka] section", contract.name))
-        .input()?;
+    let contract = super::live::contract(cli, args.contract.as_deref())?;
+    let NewestSchema {
+        version, validator, ..
+    } = contract.newest(DEFAULT_MAX_PAYLOAD).input()?;
+    let request = demo::Request {
+        duration: args.duration,
+        generators: args.generators,
+        rate: args.rate,
+        faults: args.faults.clone(),
+        seed: args.seed,
+    };
+    // Every DemoError is the input's fault (exit 2).
+    let plan = DemoPlan::from_contract(contract.clone(), request).input()?;
+    let kafka_topic = plan.kafka_topic().to_string();
+    let generators = plan.generators;
     let started = Instant::now();
     let mut err = std::io::stderr();
     let live = err.is_terminal();
@@ -168,16 +132,11 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             "schemactl demo: schema registry {registry_url}, MQTT broker {}, Kafka mock cluster {}",
             services.mqtt_url, services.kafka_bootstrap
         );
-        let misbehaving: Vec<String> = faults
-            .rules
-            .iter()
-            .map(|(g, f, p)| {
-                let id = contract
-                    .simulator
-                    .as_ref()
-                    .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
-                format!("{id} {f} ({:.0}%)", p * 100.0)
-            })
+        let misbehaving: Vec<String> = plan
+            .faults
+            .by_producer(contract.simulator.as_ref())
+            .into_iter()
+            .map(|(id, f, p)| format!("{id} {f} ({:.0}%)", p * 100.0))
             .collect();
         let _ = writeln!(
             err,
@@ -198,15 +157,6 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 args.rate
             );
         }
-        let plan = DemoPlan {
-            contract: contract.clone(),
-            history,
-            duration: args.duration,
-            generators,
-            rate: args.rate,
-            faults,
-            seed: args.seed,
-        };
         let tick = |n: u64| {
             if live {
                 let mut e = std::io::stderr();
@@ -235,144 +185,57 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         contract.name, contract.subject
     );
     write!(stdout, "{}", scorecard_text(card, &title)).input()?;
-    // Compare with the ground truth: which generators did the audit flag? A rule the fleet's
-    // own readings break (the manifest says which) flags no generator: it is the fleet's.
-    let fleet_rules: std::collections::BTreeSet<&str> = outcome
-        .score
-        .fleet_rules
-        .iter()
-        .map(|r| r.rule.as_str())
-        .collect();
-    let mut flagged: BTreeMap<&str, u64> = BTreeMap::new();
-    for p in &card.producers {
-        let beyond_the_fleet: u64 = p
-            .violations
-            .iter()
-            .filter(|(k, _)| **k != crate::validate::ViolationKind::RULE_VIOLATION)
-            .map(|(_, n)| n)
-            .sum::<u64>()
-            + p.rules
-                .iter()
-                .filter(|(r, _)| !fleet_rules.contains(r.as_str()))
-                .filter(|(r, _)| {
-                    card.summary
-                        .get(&p.transport)
-                        .and_then(|t| t.rules.get(*r))
-                        .is_none_or(|t| t.fails())
-                })
-                .map(|(_, n)| n)
-                .sum::<u64>();
-        if beyond_the_fleet > 0 {
-            *flagged.entry(p.producer.as_str()).or_default() += beyond_the_fleet;
-        }
-    }
-    // Where only the payload names its sender (one topic, UUID keys), a payload that is not
-    // readable JSON names no one: the audit reports it under "unknown".
-    let attribution = crate::audit::Attribution::of(&contract);
-    let channel_names_sender = attribution.kafka_key == crate::catalog::KafkaKey::Producer
-        || attribution.mqtt_topic_level.is_some();
-    let anonymous = |f: &crate::simulate::Fault| !channel_names_sender && f.hides_the_sender();
-    let unknown_flagged = flagged.contains_key(crate::audit::inspect::UNKNOWN_PRODUCER);
-    let truth: BTreeMap<&str, String> = outcome
-        .misbehaving
-        .iter()
-        .map(|(g, f)| {
-            let name = if anonymous(f) {
-                format!(
-                    "{f}, reported as \"{}\"",
-                    crate::audit::inspect::UNKNOWN_PRODUCER
-                )
-            } else {
-                f.name().to_string()
-            };
-            (g.as_str(), name)
-        })
-        .collect();
-    let seen = |g: &str| {
-        flagged.contains_key(g)
-            || unknown_flagged
-                && outcome
-                    .misbehaving
-                    .iter()
-                    .any(|(m, f)| m == g && anonymous(f))
-    };
-    let found: Vec<String> = truth
-        .iter()
-        .filter(|(g, _)| seen(g))
-        .map(|(g, f)| format!("{g} ({f})"))
-        .collect();
-    let missed: Vec<&str> = truth.keys().filter(|g| !seen(g)).copied().collect();
-    let any_anonymous = outcome.misbehaving.iter().any(|(_, f)| anonymous(f));
-    let wrongly: Vec<&str> = flagged
-        .keys()
-        .filter(|g| {
-            let excused = any_anonymous && **g == crate::audit::inspect::UNKNOWN_PRODUCER;
-            !truth.contains_key(*g) && !excused
-        })
-        .copied()
-        .collect();
+    let found = outcome.findings(&contract);
     writeln!(
         stdout,
         "\nsent {} MQTT message(s) and {} Kafka record(s), audited {}",
-        outcome.sent.mqtt,
-        outcome.sent.kafka,
-        card.messages()
+        outcome.sent.mqtt, outcome.sent.kafka, found.audited
     )
     .input()?;
     writeln!(
         stdout,
         "found {} of {} misbehaving generator(s): {}",
-        found.len(),
-        truth.len(),
-        if found.is_empty() {
+        found.found.len(),
+        found.misbehaving,
+        if found.found.is_empty() {
             "-".into()
         } else {
-            found.join(", ")
+            found
+                .found
+                .iter()
+                .map(|(g, how)| format!("{g} ({how})"))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     )
     .input()?;
-    if !missed.is_empty() {
-        writeln!(stdout, "missed: {}", missed.join(", ")).input()?;
+    if !found.missed.is_empty() {
+        writeln!(stdout, "missed: {}", found.missed.join(", ")).input()?;
     }
-    if !wrongly.is_empty() {
-        writeln!(stdout, "flagged but compliant: {}", wrongly.join(", ")).input()?;
-    }
-    let mut fleet_missed = false;
-    for r in &outcome.score.fleet_rules {
-        let generators: std::collections::BTreeSet<&str> = card
-            .producers
-            .iter()
-            .filter(|p| p.rules.contains_key(&r.rule))
-            .map(|p| p.producer.as_str())
-            .collect();
-        let doc = contract
-            .rules
-            .iter()
-            .find(|c| c.name == r.rule)
-            .and_then(|c| c.doc.as_deref())
-            .map(|d| format!(": {d}"))
-            .unwrap_or_default();
+    if !found.wrongly_flagged.is_empty() {
         writeln!(
             stdout,
-            "the fleet's own readings: {} of {} that break rule {} as its producers make them reported, from {} generator(s){doc}",
+            "flagged but compliant: {}",
+            found.wrongly_flagged.join(", ")
+        )
+        .input()?;
+    }
+    for r in &found.fleet_rules {
+        writeln!(
+            stdout,
+            "the fleet's own readings: {} of {} that break rule {} as its producers make them reported, from {} generator(s){}",
             r.detected,
             r.expected,
             r.rule,
-            generators.len()
+            r.generators,
+            r.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
         )
         .input()?;
-        fleet_missed |= r.detected != r.expected;
     }
     writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64()).input()?;
-    Ok(
-        if missed.is_empty()
-            && wrongly.is_empty()
-            && !fleet_missed
-            && card.messages() == outcome.sent.mqtt + outcome.sent.kafka
-        {
-            Exit::Pass
-        } else {
-            Exit::Findings
-        },
-    )
+    Ok(if found.passed() {
+        Exit::Pass
+    } else {
+        Exit::Findings
+    })
 }

@@ -2,10 +2,11 @@
 //! samples, as a contract and `schemas/NAME/v1.json...`. Everything is decided and checked
 //! before anything is written (see [`crate::catalog::init`]).
 
-use super::registry::{RegistryArgs, Session, TextOrJson, missing, print_json, say};
+use super::registry::{Session, SessionArgs, TextOrJson, missing, print_json, say};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
-use crate::catalog::init::{self, Draft, RegisteredVersion, RegistrySubject};
+use crate::catalog::init::{self, Draft};
+use crate::registry::pull::SubjectHistory;
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -41,7 +42,7 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,
@@ -79,28 +80,10 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
 fn from_registry(cli: &Cli, args: &Args, subject: &str) -> Result<Draft, super::Failure> {
     let session = Session::from_args(cli, &args.registry)?;
     let client = &session.client;
-    let (versions, settings) = session
-        .run(super::pull::history(client, subject))
+    let history = session
+        .run(SubjectHistory::read(client, subject))
         .map_err(|e| missing(e, client, subject))?;
-    let source = RegistrySubject {
-        subject: subject.to_string(),
-        url: client.url().to_string(),
-        versions: versions
-            .into_iter()
-            .map(|v| RegisteredVersion {
-                version: v.version,
-                id: v.id,
-                schema_type: v.schema_type,
-                text: v.schema,
-                metadata: v.metadata,
-                rule_set: v.rule_set,
-            })
-            .collect(),
-        level: settings.level(),
-        level_is_subjects: settings.own.is_some(),
-        policy: settings.reported_policy(),
-    };
-    init::from_registry(&source, args.name.as_deref()).input()
+    init::from_registry(&history.to_init_source(), args.name.as_deref()).input()
 }
 
 fn report(

@@ -1,9 +1,7 @@
 //! Flags and helpers shared by the commands that touch live traffic (`simulate`, `audit`):
-//! broker connections, the registry, durations, and the scorecard as text.
+//! broker connections, the registry, durations and the progress display.
 
 use super::Failure;
-use crate::audit::Scorecard;
-use crate::audit::expect::Score;
 use crate::transport::kafka::KafkaConfig;
 use crate::transport::mqtt::{MqttConfig, MqttVersion, Qos};
 use std::path::PathBuf;
@@ -101,13 +99,24 @@ impl KafkaArgs {
     }
 }
 
-/// Where the schema registry is.
-#[derive(Debug, clap::Args)]
-#[command(next_help_heading = "Schema registry")]
-pub struct RegistryArgs {
-    /// Registry URL.
-    #[arg(long, env = "SCHEMA_REGISTRY_URL", value_name = "URL")]
-    pub registry: Option<String>,
+/// Where the schema registry is: the one set of flags every command that talks to one takes.
+pub use super::registry::RegistryArgs;
+
+/// The contract named, or the only one in the catalog under `--root`.
+pub fn contract(cli: &super::Cli, name: Option<&str>) -> Result<crate::catalog::Contract, Failure> {
+    use super::Classify;
+    crate::catalog::Catalog::at(&cli.root)
+        .contract(name)
+        .input()
+}
+
+/// A library error as the command's failure, by the exit code the error classified itself with.
+pub fn classified(exit: crate::Exit, e: impl Into<anyhow::Error>) -> Failure {
+    if exit == crate::Exit::Infrastructure {
+        Failure::Infrastructure(e.into())
+    } else {
+        Failure::Input(e.into())
+    }
 }
 
 /// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).
@@ -139,194 +148,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 pub use crate::report::rfc3339;
 
-/// The scorecard as a person reads it.
-pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(out, "{title}");
-    if card.summary.is_empty() {
-        let _ = writeln!(out, "no messages seen");
-    }
-    for (t, s) in &card.summary {
-        let pct = if s.messages == 0 {
-            0.0
-        } else {
-            100.0 * s.invalid as f64 / s.messages as f64
-        };
-        let _ = writeln!(
-            out,
-            "{t:<6} {} messages, {} invalid ({pct:.1}%){}",
-            s.messages,
-            s.invalid,
-            if s.gaps.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", {} gap(s): {}",
-                    s.gaps.len(),
-                    s.gaps
-                        .iter()
-                        .map(|g| if g.partition.is_some() {
-                            g.reason.clone()
-                        } else {
-                            format!(
-                                "{:.1} s blind until {} ({})",
-                                g.millis as f64 / 1000.0,
-                                rfc3339(g.regained_at_millis),
-                                g.reason
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            }
-        );
-        if s.replayed > 0 {
-            let _ = writeln!(
-                out,
-                "{:<6} {} message(s) delivered again and not counted again",
-                "", s.replayed
-            );
-        }
-    }
-    if !card.producers.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{:<16} {:<9} {:>9} {:>8}  {:<10} {:<24} {:<24} VIOLATIONS",
-            "PRODUCER", "TRANSPORT", "MESSAGES", "INVALID", "VERSIONS", "FIRST SEEN", "LAST SEEN"
-        );
-        // Worst first; many compliant producers are one line after the table.
-        let summary = crate::report::audit::compliant_line(card);
-        for p in card
-            .worst_first()
-            .into_iter()
-            .filter(|p| summary.is_none() || p.invalid > 0)
-        {
-            let pct = 100.0 * p.invalid as f64 / p.messages.max(1) as f64;
-            let versions = if p.schema_versions.is_empty() {
-                "-".to_string()
-            } else {
-                p.schema_versions
-                    .iter()
-                    .map(|v| format!("v{v}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            let kinds = if p.violations.is_empty() {
-                "-".to_string()
-            } else {
-                p.violations
-                    .iter()
-                    .map(|(k, n)| format!("{k}×{n}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            let _ = writeln!(
-                out,
-                "{:<16} {:<9} {:>9} {:>7.1}%  {:<10} {:<24} {:<24} {kinds}",
-                p.producer,
-                p.transport.name(),
-                p.messages,
-                pct,
-                versions,
-                rfc3339(p.first_seen_millis),
-                rfc3339(p.last_seen_millis),
-            );
-        }
-        if let Some(line) = &summary {
-            let _ = writeln!(out, "{line}");
-        }
-        let wrong: Vec<String> = card
-            .worst_first()
-            .into_iter()
-            .filter_map(|p| {
-                p.what_is_wrong()
-                    .map(|w| format!("{} on {}: {w}", p.producer, p.transport.name()))
-            })
-            .collect();
-        if !wrong.is_empty() {
-            let _ = writeln!(out, "\nwhat is wrong, worst first:");
-            for line in wrong {
-                let _ = writeln!(out, "  {line}");
-            }
-        }
-        for p in card
-            .producers
-            .iter()
-            .filter(|p| !p.other_schemas.is_empty())
-        {
-            let contract = p
-                .schema_versions
-                .iter()
-                .map(|v| format!("v{v}"))
-                .collect::<Vec<_>>()
-                .join(",");
-            let _ = writeln!(
-                out,
-                "{} on {} named {}: judged by it and by the contract's {contract}",
-                p.producer,
-                p.transport.name(),
-                p.other_schemas
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-    }
-    let rules = card.violations_by_rule();
-    if !rules.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{:<28} {:<8} {:>10}  PRODUCERS",
-            "RULE", "ACTION", "VIOLATIONS"
-        );
-        for (rule, t) in &rules {
-            let producers = card
-                .producers
-                .iter()
-                .filter_map(|p| {
-                    p.rules
-                        .get(rule)
-                        .map(|n| format!("{}/{}×{n}", p.producer, p.transport.name()))
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
-            let action = match &t.dlq_topic {
-                Some(topic) => format!("DLQ → {topic}"),
-                None => t.action.clone(),
-            };
-            let errors = if t.errors > 0 {
-                format!(" ({} could not be evaluated)", t.errors)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "{rule:<28} {action:<8} {:>10}  {producers}{errors}",
-                t.violations
-            );
-        }
-    }
-    for (version, of) in &card.rules_borrowed {
-        let _ = writeln!(
-            out,
-            "rules: payloads of v{version} were checked against v{of}'s rules (the contract's history holds no rule set for v{version})"
-        );
-    }
-    for v in card
-        .violations
-        .iter()
-        .filter(|v| v.kind == crate::validate::ViolationKind::NO_TRAFFIC)
-    {
-        let _ = writeln!(
-            out,
-            "\nerror[NO_TRAFFIC]: {}\nhelp: check the topic names and that the producers run; --allow-empty accepts a quiet window",
-            v.message
-        );
-    }
-    out
-}
+/// The scorecard and the score as text live in the output layer; `report merge` reaches them
+/// here too.
+pub use crate::report::audit::{score_text, scorecard_text};
 
 /// The live progress display of `audit` and `simulate`: a spinner on stderr when both stdout and stderr are terminals, else a hidden one (a pipe, a
 /// file or a test reads the output, and must not get the display's redraws).
@@ -361,56 +185,6 @@ pub fn lookup(cli: &super::Cli, args: &RegistryArgs) -> Result<Option<Lookup>, F
     crate::registry::RegistryClient::new(&settings)
         .map(Some)
         .map_err(super::registry::failure)
-}
-
-/// A ratio as a percentage, or "n/a" when there was nothing to divide.
-fn percent(r: Option<f64>) -> String {
-    r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
-}
-
-/// The score against a simulator manifest, as a person reads it.
-pub fn score_text(s: &Score) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\nagainst the manifest: {} sent, {} seen, {} matched once, {} missing, {} unexpected, {} false alarm(s) on compliant messages",
-        s.sent, s.seen, s.matched, s.missing, s.unexpected, s.false_alarms
-    );
-    let _ = writeln!(
-        out,
-        "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
-        "FAULT", "SENT", "DETECTED", "FALSE+", "PRECISION", "RECALL"
-    );
-    for f in &s.faults {
-        let _ = writeln!(
-            out,
-            "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
-            f.fault.name(),
-            f.sent,
-            f.detected,
-            f.false_positives,
-            percent(f.precision),
-            percent(f.recall)
-        );
-    }
-    for r in &s.fleet_rules {
-        let _ = writeln!(
-            out,
-            "the fleet's own readings break rule {}: {} expected (as its firmware sends them, not a fault), {} reported",
-            r.rule, r.expected, r.detected
-        );
-    }
-    let _ = writeln!(
-        out,
-        "{}",
-        if s.perfect() {
-            "score: perfect"
-        } else {
-            "score: NOT perfect"
-        }
-    );
-    out
 }
 
 #[cfg(test)]

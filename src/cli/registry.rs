@@ -1,5 +1,6 @@
-//! What the registry commands share: the flags, opening a session, and mapping registry errors
-//! to exit codes (refused or unreachable: 3; the user's input: 2).
+//! What the registry commands share: the flags (and [`RegistryArgs`], which `audit` and
+//! `simulate` take too), opening a session, and mapping registry errors to exit codes (refused
+//! or unreachable: 3; the user's input: 2).
 
 use super::{Classify, Cli, Failure};
 use crate::config::Config;
@@ -7,15 +8,28 @@ use crate::registry::model::codes;
 use crate::registry::{RegistryClient, RegistryError};
 use std::future::Future;
 
-/// `--registry` and `--timeout`, as every registry command takes them.
+/// Where the schema registry is, as every command that talks to one takes it: `--registry URL`,
+/// else `$SCHEMA_REGISTRY_URL`, else url under [registry] in schemactl.toml (whose credentials
+/// and TLS settings apply either way).
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct RegistryArgs {
     /// Schema Registry URL [default: $SCHEMA_REGISTRY_URL, else url under [registry] in
     /// schemactl.toml].
-    #[arg(long, value_name = "URL")]
+    // A heading on the argument, not `next_help_heading` on the struct: that one would carry
+    // over to the flags that follow the flattened struct (`--format`).
+    #[arg(long, value_name = "URL", help_heading = "Schema registry")]
     pub registry: Option<String>,
+}
+
+/// The flags of the commands whose only service is the registry: where it is, and how long one
+/// request may take (`audit` and `simulate` have a `--timeout` of their own, brokers included).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct SessionArgs {
+    /// Where the registry is.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Seconds one registry request may take [default: 10, or timeout_secs under [registry]].
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", help_heading = "Schema registry")]
     pub timeout: Option<f64>,
 }
 
@@ -54,8 +68,8 @@ impl Session {
     }
 
     /// Opens a session from the common flags.
-    pub fn from_args(cli: &Cli, args: &RegistryArgs) -> Result<Session, Failure> {
-        Session::open(cli, args.registry.as_deref(), args.timeout)
+    pub fn from_args(cli: &Cli, args: &SessionArgs) -> Result<Session, Failure> {
+        Session::open(cli, args.registry.registry.as_deref(), args.timeout)
     }
 
     /// Runs registry calls to completion.
@@ -64,15 +78,23 @@ impl Session {
     }
 }
 
+/// A library error as the command's failure, by the exit code the library gave it: 3 for
+/// infrastructure, 2 for anything else.
+pub fn classified<E>(exit: crate::Exit, e: E) -> Failure
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let e = anyhow::Error::new(e);
+    if exit == crate::Exit::Infrastructure {
+        Failure::Infrastructure(e)
+    } else {
+        Failure::Input(e)
+    }
+}
+
 /// Which exit code a registry error earns.
 pub fn failure(e: RegistryError) -> Failure {
-    let exit = e.exit();
-    let e = anyhow::Error::new(e);
-    if exit == crate::Exit::Usage {
-        Failure::Input(e)
-    } else {
-        Failure::Infrastructure(e)
-    }
+    classified(e.exit(), e)
 }
 
 /// Like [`failure`], but says plainly when the subject or version does not exist.
@@ -94,15 +116,7 @@ pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Fail
     Failure::Input(anyhow::anyhow!(what))
 }
 
-pub use crate::registry::shorten;
-
-/// Pretty-prints schema text that is JSON; other text is returned as it is.
-pub fn pretty(schema: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(schema)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or_else(|| schema.to_string())
-}
+pub use crate::registry::{pretty, shorten};
 
 /// Parses `SUBJECT[@VERSION]`. A suffix that is not a version stays part of the subject, since
 /// subjects may contain `@`.
@@ -137,8 +151,8 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// Writes a JSON document to stdout.
-pub fn print_json(doc: &serde_json::Value) -> Result<(), Failure> {
+/// Writes a command's outcome to stdout as one JSON document.
+pub fn print_json(doc: &impl serde::Serialize) -> Result<(), Failure> {
     say_line(format_args!(
         "{}",
         serde_json::to_string_pretty(doc).unwrap_or_default()

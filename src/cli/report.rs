@@ -4,7 +4,7 @@ use super::audit::fail_kinds;
 use super::live::{score_text, scorecard_text};
 use super::{Classify, Outcome, Output};
 use crate::Exit;
-use crate::audit::report::{self, AuditReport};
+use crate::audit::outcome::{self as report, AuditReport};
 use crate::report::Format;
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,15 +1,16 @@
 //! `schemactl simulate`: the reference compliant producer, with chosen generators turned into
 //! misbehaving producers and the ground truth written as a manifest.
 
-use super::live::{KafkaArgs, MqttArgs, RegistryArgs, lookup, parse_duration};
-use super::validate::{newest_validator, pick_contract};
+use super::live::{
+    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration,
+};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
-use crate::simulate::FaultPlan;
+use crate::simulate::Request;
 use crate::simulate::run::{Plan, SchemaIdIn, Sent, SimulateError, run_counting};
 use crate::transport::kafka::{NewTopicSpec, TopicState};
 use crate::validate::DEFAULT_MAX_PAYLOAD;
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -113,41 +114,32 @@ pub struct Args {
     pub registry: RegistryArgs,
 }
 
+/// The simulator's error as the command's failure, classified once by [`SimulateError::exit`].
+fn failure(e: SimulateError) -> Failure {
+    classified(e.exit(), e)
+}
+
 pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (_, schema_text, _) = newest_validator(&contract, args.max_payload)?;
-    let mqtt = args.mqtt.config();
-    let kafka = args.kafka.config()?;
-    if mqtt.is_none() && kafka.is_none() {
-        return Err(anyhow!(
-            "nothing to produce to\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP"
-        ))
-        .input();
-    }
-    let faults = match &args.faults {
-        Some(spec) => FaultPlan::parse(spec)
-            .map_err(|e| anyhow!("--faults: {e}"))
-            .input()?,
-        None => FaultPlan { rules: vec![] },
+    let contract = contract(cli, args.contract.as_deref())?;
+    let request = Request {
+        mqtt: args.mqtt.config(),
+        kafka: args.kafka.config()?,
+        generators: args.generators,
+        rate: args.rate,
+        count: args.count,
+        duration: args.duration,
+        seed: args.seed,
+        faults: args.faults.clone(),
+        schema_id_in: args.schema_id_in,
+        oversize_bytes: args.max_payload,
+        connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
+        register: args.register,
+        create_topic: args.create_topic.then(|| NewTopicSpec {
+            partitions: args.partitions.unwrap_or(-1),
+            replication: args.replication_factor.unwrap_or(-1),
+        }),
     };
-    // Decided here, where the spec is known: `all` and FAULT=GEN name generators the fleet must
-    // have; a fleet too small for them is an error, not quietly enlarged.
-    let needed = faults.generators_needed();
-    let generators = match args.generators {
-        Some(0) => return Err(anyhow!("--generators must be at least 1")).input(),
-        Some(n) if n < needed => {
-            return Err(anyhow!(
-                "--faults {}: names generator {needed}, but --generators is {n}\nhelp: pass --generators {needed} or more (`all` gives every fault its own generator after generator 1, which stays compliant), or name generators from 1 to {n}",
-                args.faults.as_deref().unwrap_or_default()
-            ))
-            .input();
-        }
-        Some(n) => n,
-        None => needed.max(5),
-    };
-    if args.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
-        return Err(anyhow!("--rate must be above 0")).input();
-    }
+    let plan = Plan::from_contract(contract, request).map_err(failure)?;
     // The manifest is written beside its final name and renamed once complete, so an audit
     // waiting for it (`audit --expect`) never reads half of it.
     let partial = args.manifest.as_ref().map(|p| partial_path(p));
@@ -160,28 +152,13 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         None => None,
     };
     let lookup = lookup(cli, &args.registry)?;
-    let kafka_topic = contract.kafka.as_ref().map(|k| k.topic.clone());
-    let plan_ids = contract.simulator.clone();
-    let plan = Plan {
-        contract,
-        schema_text,
-        mqtt: mqtt.clone(),
-        kafka: kafka.clone(),
-        generators,
-        rate: args.rate,
-        count: args.count,
-        duration: args.duration,
-        seed: args.seed,
-        faults: faults.clone(),
-        schema_id_in: args.schema_id_in,
-        oversize_bytes: args.max_payload,
-        connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
-        register: args.register,
-        create_topic: args.create_topic.then(|| NewTopicSpec {
-            partitions: args.partitions.unwrap_or(-1),
-            replication: args.replication_factor.unwrap_or(-1),
-        }),
-    };
+    let kafka_topic = plan.contract.kafka.as_ref().map(|k| k.topic.clone());
+    let faulty: Vec<String> = plan
+        .faults
+        .by_producer(plan.contract.simulator.as_ref())
+        .into_iter()
+        .map(|(id, f, p)| format!("{id} {f} ({:.0}%)", p * 100.0))
+        .collect();
     let runtime = tokio::runtime::Runtime::new().infra()?;
     let sent = std::sync::Arc::new(Sent::default());
     let used = (plan.mqtt.is_some(), plan.kafka.is_some());
@@ -200,10 +177,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             bar.finish_and_clear();
             result
         })
-        .map_err(|e| match e {
-            SimulateError::Input(m) => Failure::Input(anyhow!(m)),
-            SimulateError::Infrastructure(m) => Failure::Infrastructure(anyhow!(m)),
-        })?;
+        .map_err(failure)?;
     if let (Some(partial), Some(path)) = (&partial, &args.manifest) {
         std::fs::rename(partial, path)
             .with_context(|| format!("cannot write {}", path.display()))
@@ -228,16 +202,6 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     if let Some((subject, id)) = &summary.foreign {
         eprintln!("foreign-schema-id frames records with schema id {id} of subject \"{subject}\"");
     }
-    let faulty: Vec<String> = faults
-        .rules
-        .iter()
-        .map(|(g, f, p)| {
-            let id = plan_ids
-                .as_ref()
-                .map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
-            format!("{id} {f} ({:.0}%)", p * 100.0)
-        })
-        .collect();
     eprintln!(
         "sent {} MQTT message(s) and {} Kafka record(s) in {:.1} s, {} with a fault{}{}",
         summary.mqtt,

@@ -1,16 +1,10 @@
-//! `schemactl subjects`: the registry's subjects with their versions, ids and levels.
+//! `schemactl subjects`: flags → [`crate::registry::browse::subjects`] → text or JSON → exit
+//! code.
 
-use super::registry::{RegistryArgs, Session, TextOrJson, failure, paint, print_json, say, styles};
+use super::registry::{Session, SessionArgs, TextOrJson, failure, paint, print_json, say, styles};
 use super::{Cli, Outcome, Output};
 use crate::Exit;
-use crate::compat::Level;
-use crate::registry::{RegistryClient, RegistryError};
-use futures_util::{StreamExt, TryStreamExt, stream};
-use serde::Serialize;
-use serde_json::json;
-
-/// How many subjects are read at once (each reads its versions a few at a time).
-const SUBJECTS_AT_ONCE: usize = 4;
+use crate::registry::browse;
 
 /// Arguments of `subjects`.
 #[derive(Debug, clap::Args)]
@@ -19,85 +13,30 @@ pub struct Args {
     #[arg(long, value_name = "PREFIX")]
     pub prefix: Option<String>,
     #[command(flatten)]
-    pub registry: RegistryArgs,
+    pub registry: SessionArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: TextOrJson,
 }
 
-#[derive(Debug, Serialize)]
-struct VersionId {
-    version: i32,
-    id: i32,
-}
-
-#[derive(Debug, Serialize)]
-struct SubjectRow {
-    subject: String,
-    level: Level,
-    /// `subject` when the subject has its own level, `global` when it falls back.
-    level_source: &'static str,
-    versions: Vec<VersionId>,
-}
-
-async fn row(
-    client: &RegistryClient,
-    subject: String,
-    global: Level,
-) -> Result<SubjectRow, RegistryError> {
-    let own = client.subject_level(&subject).await?;
-    let numbers = client.versions(&subject).await?;
-    let versions = client
-        .versions_of(&subject, &numbers)
-        .await?
-        .into_iter()
-        .map(|v| VersionId {
-            version: v.version,
-            id: v.id,
-        })
-        .collect();
-    Ok(SubjectRow {
-        level: own.unwrap_or(global),
-        level_source: if own.is_some() { "subject" } else { "global" },
-        subject,
-        versions,
-    })
-}
-
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let session = Session::from_args(cli, &args.registry)?;
-    let client = &session.client;
-    let (global, rows) = session
-        .run(async {
-            let global = client.global_level().await?;
-            let mut subjects = client.subjects().await?;
-            if let Some(prefix) = &args.prefix {
-                subjects.retain(|s| s.starts_with(prefix.as_str()));
-            }
-            subjects.sort();
-            let rows: Vec<SubjectRow> = stream::iter(subjects)
-                .map(|s| row(client, s, global))
-                .buffered(SUBJECTS_AT_ONCE)
-                .try_collect()
-                .await?;
-            Ok((global, rows))
-        })
+    let listing = session
+        .run(browse::subjects(&session.client, args.prefix.as_deref()))
         .map_err(failure)?;
+    let global = listing.global_level;
+    let rows = &listing.subjects;
     match args.format {
-        TextOrJson::Json => print_json(&json!({
-            "registry": client.url(),
-            "global_level": global,
-            "subjects": rows,
-        }))?,
+        TextOrJson::Json => print_json(&listing)?,
         TextOrJson::Text => {
             if rows.is_empty() {
-                say!("no subjects at {}; global level {global}", client.url());
+                say!("no subjects at {}; global level {global}", listing.registry);
                 return Ok(Exit::Pass);
             }
             let levels: Vec<String> = rows
                 .iter()
                 .map(|r| {
-                    if r.level_source == "global" {
+                    if r.is_global() {
                         format!("{} (global)", r.level)
                     } else {
                         r.level.to_string()
@@ -131,7 +70,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 "{} subject{} at {}; global level {global}",
                 rows.len(),
                 if rows.len() == 1 { "" } else { "s" },
-                client.url()
+                listing.registry
             );
         }
     }

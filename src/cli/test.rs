@@ -181,7 +181,7 @@ fn simulator_sample(
     };
     let made = match &contract.simulator {
         Some(model) => Fleet::new(model, schema, 10, 0, &FaultPlan { rules: vec![] }, 1 << 20),
-        None => Err("the contract has no [simulator] reading model".into()),
+        None => Err(crate::simulate::fleet::FleetError::NoReadingModel),
     };
     let mut fleet = match made {
         Ok(f) => f,

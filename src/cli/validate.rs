@@ -4,13 +4,13 @@
 use super::{Classify, Cli, FormatArg, Outcome, Output};
 use crate::Exit;
 use crate::capture::{Kind, Reader};
-use crate::catalog::{self, Contract};
+use crate::catalog::{self, Catalog, Contract, NewestSchema};
 use crate::replay::UNKNOWN_PRODUCER;
 use crate::report::location::locate;
 use crate::report::{Case, Item, LineCol, Report, Severity, render};
 use crate::validate::rules::RuleEngine;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, PayloadValidator, Violation, ViolationKind};
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -41,47 +41,6 @@ pub struct Args {
     pub max_findings: usize,
     #[command(flatten)]
     pub format: FormatArg,
-}
-
-/// Picks the contract named, or the only one there is.
-pub(crate) fn pick_contract(cli: &Cli, name: Option<&str>) -> Result<Contract, super::Failure> {
-    if let Some(name) = name {
-        return catalog::load_contract(&cli.root, name).input();
-    }
-    let mut all = catalog::load_contracts(&cli.root).input()?;
-    match all.len() {
-        1 => Ok(all.remove(0)),
-        0 => Err(anyhow!(
-            "no contracts in {}",
-            cli.root.join("contracts").display()
-        ))
-        .input(),
-        _ => Err(anyhow!(
-            "several contracts ({}): name one with --contract",
-            all.iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .input(),
-    }
-}
-
-/// The contract's newest schema, compiled, with its version.
-pub(crate) fn newest_validator(
-    contract: &Contract,
-    max_payload: usize,
-) -> Result<(u32, String, PayloadValidator), super::Failure> {
-    let history = contract.history().input()?;
-    let newest = history
-        .last()
-        .ok_or_else(|| anyhow!("{} holds no schema", contract.schemas.display()))
-        .input()?;
-    let validator = PayloadValidator::new(&newest.schema)
-        .map_err(|e| anyhow!("{}: {e}", newest.path.display()))
-        .input()?
-        .with_max_bytes(max_payload);
-    Ok((newest.version, newest.text.clone(), validator))
 }
 
 /// The contract's rules, compiled against its newest schema (`schema_text`).
@@ -139,8 +98,14 @@ struct Tally {
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    let contract = pick_contract(cli, args.contract.as_deref())?;
-    let (version, schema_text, validator) = newest_validator(&contract, args.max_payload)?;
+    let contract = Catalog::at(&cli.root)
+        .contract(args.contract.as_deref())
+        .input()?;
+    let NewestSchema {
+        version,
+        text: schema_text,
+        validator,
+    } = contract.newest(args.max_payload).input()?;
     let rules = contract_rules(&contract, &schema_text)?;
     // Schema and rules in one pass over each payload where they can be; the full checks
     // otherwise, and to say what is wrong.

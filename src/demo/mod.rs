@@ -5,16 +5,18 @@
 
 pub mod mqtt_broker;
 
-use crate::audit::expect::Score;
-use crate::audit::{self, Attribution, KafkaPlan, MqttPlan, Plan, Progress, Scorecard};
+use crate::audit::score::Score;
+use crate::audit::{self, Plan, Progress, Scorecard};
 use crate::catalog::Contract;
-use crate::simulate::manifest;
+use crate::producer::manifest;
 use crate::simulate::run::{self as sim, Summary};
 use crate::simulate::{Fault, FaultPlan};
 use crate::transport::kafka::{KafkaConfig, StartAt};
 use crate::transport::mqtt::MqttConfig;
 use crate::validate::PayloadValidator;
 use crate::validate::resolver::SchemaLookup;
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,6 +37,80 @@ pub struct DemoPlan {
     pub faults: FaultPlan,
     /// Seed of the stream.
     pub seed: u64,
+}
+
+/// What a person asks of the demo.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// How long the fleet produces.
+    pub duration: Duration,
+    /// Fleet size (at least as many as the faults name).
+    pub generators: usize,
+    /// Readings per second per generator.
+    pub rate: f64,
+    /// The `--faults` spec (default: [`default_faults`]).
+    pub faults: Option<String>,
+    /// Seed of the stream.
+    pub seed: u64,
+}
+
+/// Why the demo cannot run as asked; all the input's fault (exit 2). A service that cannot
+/// start is the machine's, and is said by the command.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The contract's history could not be read.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// `--faults` cannot be read.
+    #[error("--faults: {0}")]
+    Faults(#[from] crate::simulate::FaultSpecError),
+    /// A rate or fleet size that is not above 0.
+    #[error("--rate and --generators must be above 0")]
+    NotAboveZero,
+    /// The contract names no Kafka topic, and the demo produces to Kafka.
+    #[error("contract \"{contract}\" has no [kafka] section")]
+    NoKafkaTopic {
+        /// The contract.
+        contract: String,
+    },
+}
+
+impl DemoPlan {
+    /// The demo of `contract` that `request` asks for: its whole history registered, the
+    /// faults asked for (or [`default_faults`]), and a fleet large enough for them.
+    pub fn from_contract(contract: Contract, request: Request) -> Result<DemoPlan, DemoError> {
+        let history: Vec<String> = crate::catalog::load_history(&contract.schemas)?
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
+        let spec = request.faults.unwrap_or_else(|| default_faults(&contract));
+        let faults = FaultPlan::parse(&spec)?;
+        if !(request.rate > 0.0 && request.rate.is_finite()) || request.generators == 0 {
+            return Err(DemoError::NotAboveZero);
+        }
+        if contract.kafka.is_none() {
+            return Err(DemoError::NoKafkaTopic {
+                contract: contract.name.clone(),
+            });
+        }
+        Ok(DemoPlan {
+            generators: request.generators.max(faults.generators_needed()),
+            contract,
+            history,
+            duration: request.duration,
+            rate: request.rate,
+            faults,
+            seed: request.seed,
+        })
+    }
+
+    /// The Kafka topic the fleet produces to.
+    pub fn kafka_topic(&self) -> &str {
+        self.contract
+            .kafka
+            .as_ref()
+            .map_or("", |k| k.topic.as_str())
+    }
 }
 
 /// Where the demo's services listen.
@@ -58,6 +134,191 @@ pub struct DemoOutcome {
     /// The audit scored against the simulator's manifest: among others, the rules the fleet's
     /// own readings break (its below-zero dip), expected and reported.
     pub score: Score,
+}
+
+/// Misbehaving producers by default: some break the schema, one sends junk, one uses a schema id
+/// the registry never issued, one sends readings only a data-contract rule refuses; and
+/// generator 7 is given away by its channel (see [`default_faults`]).
+const DEFAULT_FAULTS: &str = "wrong-type=2:0.3,missing-field=3:0.2,out-of-range=5:0.3,\
+not-json=6:0.1,unknown-schema-id=8:0.5,rule-break=9:0.2";
+
+/// The default faults for `contract` (rule-break where it carries a rule that catches one):
+/// generator 7 keys its Kafka records by its id where the
+/// contract says keys are UUIDs, or else sends payloads naming another producer than its key or
+/// topic, where those name the producer.
+pub fn default_faults(contract: &crate::catalog::Contract) -> String {
+    let a = crate::producer::Attribution::of(contract);
+    let channel = if a.kafka_key == crate::catalog::KafkaKey::Uuid {
+        ",key-not-uuid=7:0.2"
+    } else if a.kafka_key == crate::catalog::KafkaKey::Producer || a.mqtt_topic_level.is_some() {
+        ",identity-mismatch=7:0.2"
+    } else {
+        ""
+    };
+    let mut faults = format!("{DEFAULT_FAULTS}{channel}");
+    if contract.rules.is_empty() {
+        faults = faults.replace(",rule-break=9:0.2", "");
+    }
+    faults
+}
+
+/// What the demo found against what it made happen: the misbehaving generators the audit
+/// named, those it missed, the compliant ones it flagged, and the rules the fleet's own
+/// readings break.
+#[derive(Debug, Serialize)]
+pub struct Findings {
+    /// Messages the audit counted.
+    pub audited: u64,
+    /// Messages the simulator sent over both transports.
+    pub sent: u64,
+    /// How many generators were made to misbehave.
+    pub misbehaving: usize,
+    /// Each misbehaving generator the audit found, with its fault (and, where the payload alone
+    /// names the sender and the fault leaves it unreadable, that it was reported as unknown).
+    pub found: Vec<(String, String)>,
+    /// Misbehaving generators the audit did not flag.
+    pub missed: Vec<String>,
+    /// Generators the audit flagged that were not made to misbehave.
+    pub wrongly_flagged: Vec<String>,
+    /// The rules the fleet's own readings break: reported against expected.
+    pub fleet_rules: Vec<FleetRuleFinding>,
+}
+
+/// A rule the fleet's own readings break, as the demo's audit reported it.
+#[derive(Debug, Serialize)]
+pub struct FleetRuleFinding {
+    /// The rule.
+    pub rule: String,
+    /// Readings breaking it that the audit reported.
+    pub detected: u64,
+    /// Readings breaking it that the fleet sent.
+    pub expected: u64,
+    /// The generators it was reported on.
+    pub generators: usize,
+    /// The rule's doc, from the contract.
+    pub doc: Option<String>,
+}
+
+impl Findings {
+    /// Exactly the misbehaving generators found, every reading that breaks a rule on the
+    /// fleet's own account reported, and every message sent audited.
+    pub fn passed(&self) -> bool {
+        self.missed.is_empty()
+            && self.wrongly_flagged.is_empty()
+            && self.fleet_rules.iter().all(|r| r.detected == r.expected)
+            && self.audited == self.sent
+    }
+}
+
+impl DemoOutcome {
+    /// Compares what the audit found with the ground truth of `contract`'s demo.
+    pub fn findings(&self, contract: &Contract) -> Findings {
+        let card = &self.card;
+        // Compare with the ground truth: which generators did the audit flag? A rule the fleet's
+        // own readings break (the manifest says which) flags no generator: it is the fleet's.
+        let fleet_rules: std::collections::BTreeSet<&str> = self
+            .score
+            .fleet_rules
+            .iter()
+            .map(|r| r.rule.as_str())
+            .collect();
+        let mut flagged: BTreeMap<&str, u64> = BTreeMap::new();
+        for p in &card.producers {
+            let beyond_the_fleet: u64 = p
+                .violations
+                .iter()
+                .filter(|(k, _)| **k != crate::validate::ViolationKind::RULE_VIOLATION)
+                .map(|(_, n)| n)
+                .sum::<u64>()
+                + p.rules
+                    .iter()
+                    .filter(|(r, _)| !fleet_rules.contains(r.as_str()))
+                    .filter(|(r, _)| {
+                        card.summary
+                            .get(&p.transport)
+                            .and_then(|t| t.rules.get(*r))
+                            .is_none_or(|t| t.fails())
+                    })
+                    .map(|(_, n)| n)
+                    .sum::<u64>();
+            if beyond_the_fleet > 0 {
+                *flagged.entry(p.producer.as_str()).or_default() += beyond_the_fleet;
+            }
+        }
+        // Where only the payload names its sender (one topic, UUID keys), a payload that is not
+        // readable JSON names no one: the audit reports it under "unknown".
+        let attribution = crate::producer::Attribution::of(contract);
+        let channel_names_sender = attribution.kafka_key == crate::catalog::KafkaKey::Producer
+            || attribution.mqtt_topic_level.is_some();
+        let anonymous = |f: &Fault| !channel_names_sender && f.hides_the_sender();
+        let unknown_flagged = flagged.contains_key(crate::producer::UNKNOWN_PRODUCER);
+        let truth: BTreeMap<&str, String> = self
+            .misbehaving
+            .iter()
+            .map(|(g, f)| {
+                let name = if anonymous(f) {
+                    format!("{f}, reported as \"{}\"", crate::producer::UNKNOWN_PRODUCER)
+                } else {
+                    f.name().to_string()
+                };
+                (g.as_str(), name)
+            })
+            .collect();
+        let seen = |g: &str| {
+            flagged.contains_key(g)
+                || unknown_flagged && self.misbehaving.iter().any(|(m, f)| m == g && anonymous(f))
+        };
+        let found: Vec<(String, String)> = truth
+            .iter()
+            .filter(|(g, _)| seen(g))
+            .map(|(g, f)| (g.to_string(), f.clone()))
+            .collect();
+        let missed: Vec<String> = truth
+            .keys()
+            .filter(|g| !seen(g))
+            .map(|g| g.to_string())
+            .collect();
+        let any_anonymous = self.misbehaving.iter().any(|(_, f)| anonymous(f));
+        let wrongly_flagged: Vec<String> = flagged
+            .keys()
+            .filter(|g| {
+                let excused = any_anonymous && **g == crate::producer::UNKNOWN_PRODUCER;
+                !truth.contains_key(*g) && !excused
+            })
+            .map(|g| g.to_string())
+            .collect();
+        let fleet_rules = self
+            .score
+            .fleet_rules
+            .iter()
+            .map(|r| FleetRuleFinding {
+                rule: r.rule.clone(),
+                detected: r.detected,
+                expected: r.expected,
+                generators: card
+                    .producers
+                    .iter()
+                    .filter(|p| p.rules.contains_key(&r.rule))
+                    .map(|p| p.producer.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                doc: contract
+                    .rules
+                    .iter()
+                    .find(|c| c.name == r.rule)
+                    .and_then(|c| c.doc.clone()),
+            })
+            .collect();
+        Findings {
+            audited: card.messages(),
+            sent: self.sent.mqtt + self.sent.kafka,
+            misbehaving: truth.len(),
+            found,
+            missed,
+            wrongly_flagged,
+            fleet_rules,
+        }
+    }
 }
 
 /// The simulator's manifest, kept in memory.
@@ -99,48 +360,22 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .ok_or("the contract has no schema")?
         .clone();
     for text in &plan.history {
-        registry.register(&contract.subject, text).await?;
+        registry
+            .register(&contract.subject, text)
+            .await
+            .map_err(|e| e.to_string())?;
     }
-    let version = registry
-        .subject_versions(&contract.subject)
-        .await?
-        .last()
-        .map_or(1, |r| r.version);
-    let kafka_topic = contract
-        .kafka
-        .as_ref()
-        .ok_or("the contract has no [kafka] section")?
-        .topic
-        .clone();
-    let filters = contract
-        .mqtt
-        .as_ref()
-        .map(|m| m.topics.clone())
-        .ok_or("the contract has no [mqtt] topics")?;
+    let sources = audit::Sources {
+        mqtt: Some(MqttConfig::new(services.mqtt_url.clone())),
+        kafka: Some(KafkaConfig::new(services.kafka_bootstrap.clone())),
+        start: StartAt::Beginning,
+        group: None,
+    };
     let audit_plan = Plan {
-        mqtt: Some(MqttPlan {
-            config: MqttConfig::new(services.mqtt_url.clone()),
-            filters,
-            version,
-        }),
-        kafka: Some(KafkaPlan {
-            config: KafkaConfig::new(services.kafka_bootstrap.clone()),
-            topic: kafka_topic,
-            start: StartAt::Beginning,
-            group: None,
-            subject: contract.subject.clone(),
-            history: audit::contract_history(contract)?,
-        }),
-        attribution: Attribution::of(contract),
-        rules: audit::RuleSets::of_contract(contract)?,
-        max_messages: None,
-        duration: None,
-        idle: None,
         max_bytes: MAX_PAYLOAD,
-        max_violations: 1000,
         keep_seen: true,
-        connect_timeout: Duration::from_secs(10),
         allow_empty: true,
+        ..Plan::from_contract(contract, sources).map_err(|e| e.to_string())?
     };
     let progress = Arc::new(Progress::default());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -220,17 +455,86 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         .map_err(|e| e.to_string())?;
     let text = String::from_utf8(truth.0.lock().map_err(|e| e.to_string())?.clone())
         .map_err(|e| e.to_string())?;
-    let lines = manifest::parse(&text, "the demo's manifest")?;
+    let lines = manifest::parse(&text, "the demo's manifest").map_err(|e| e.to_string())?;
     let both = [
         crate::transport::TransportKind::Mqtt,
         crate::transport::TransportKind::Kafka,
     ]
     .into();
-    let score = audit::expect::score(&lines, &card.seen, &both);
+    let score = audit::score::score(&lines, &card.seen, &both);
     Ok(DemoOutcome {
         card,
         sent,
         misbehaving,
         score,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(faults: Option<&str>) -> Request {
+        Request {
+            duration: Duration::from_secs(1),
+            generators: 2,
+            rate: 10.0,
+            faults: faults.map(str::to_string),
+            seed: 1,
+        }
+    }
+
+    fn generator() -> Contract {
+        crate::catalog::Catalog::at(".")
+            .contract(Some("generator"))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_default_faults_fit_the_contract_and_the_fleet_grows_to_them() {
+        let contract = generator();
+        let plan = DemoPlan::from_contract(contract.clone(), request(None)).unwrap();
+        // The generator contract keys Kafka records with UUIDs and carries rules.
+        assert_eq!(
+            contract.kafka.as_ref().map(|k| k.key),
+            Some(crate::catalog::KafkaKey::Uuid)
+        );
+        let faults: Vec<Fault> = plan.faults.rules.iter().map(|r| r.1).collect();
+        assert!(faults.contains(&Fault::KeyNotUuid), "{faults:?}");
+        assert!(faults.contains(&Fault::RuleBreak), "{faults:?}");
+        assert!(!faults.contains(&Fault::IdentityMismatch), "{faults:?}");
+        assert_eq!(plan.generators, plan.faults.generators_needed());
+        assert!(plan.generators > 2, "enlarged to the faults named");
+        assert_eq!(
+            plan.history.len(),
+            crate::audit::contract_history(&contract).unwrap().len()
+        );
+        assert_eq!(plan.kafka_topic(), contract.kafka.unwrap().topic);
+    }
+
+    #[test]
+    fn requests_that_cannot_run_say_why() {
+        let bad_faults = DemoPlan::from_contract(generator(), request(Some("nope=1"))).unwrap_err();
+        assert!(
+            bad_faults
+                .to_string()
+                .starts_with("--faults: unknown fault \"nope\"")
+        );
+        let slow = DemoPlan::from_contract(
+            generator(),
+            Request {
+                rate: 0.0,
+                ..request(None)
+            },
+        )
+        .unwrap_err();
+        assert_eq!(slow.to_string(), "--rate and --generators must be above 0");
+        let mut no_kafka = generator();
+        no_kafka.kafka = None;
+        let err = DemoPlan::from_contract(no_kafka, request(Some("not-json=1"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "contract \"generator\" has no [kafka] section"
+        );
+    }
 }

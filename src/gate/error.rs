@@ -3,6 +3,7 @@
 use crate::Exit;
 use crate::catalog::CatalogError;
 use crate::registry::RegistryError;
+use crate::validate::resolver::LookupError;
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -83,14 +84,14 @@ pub enum GateError {
     )]
     ReplayNeedsContract,
     /// A registry version's references could not be resolved through the registry.
-    #[error("registry subject \"{subject}\" version {version}: {message}")]
+    #[error("registry subject \"{subject}\" version {version}: {error}")]
     RegistryReferences {
         /// The subject.
         subject: String,
         /// The version whose references failed.
         version: i32,
-        /// What failed.
-        message: String,
+        /// What failed (not a `source`: the message already quotes it).
+        error: LookupError,
     },
     /// A proposal's reference names a contract version the registry does not hold yet.
     #[error(
@@ -113,6 +114,9 @@ impl GateError {
     pub fn exit(&self) -> Exit {
         match self {
             GateError::Registry(e) => e.exit(),
+            // A reference the registry could not be asked for is infrastructure; one it does
+            // not hold is the input's.
+            GateError::RegistryReferences { error, .. } => error.exit(),
             _ => Exit::Usage,
         }
     }
@@ -139,6 +143,39 @@ mod tests {
         assert_eq!(GateError::NoProposal.exit(), Exit::Usage);
         let missing = CatalogError::Git("unknown revision".into());
         assert_eq!(GateError::from(missing).exit(), Exit::Usage);
+    }
+
+    #[test]
+    fn a_reference_the_registry_could_not_be_asked_for_exits_3() {
+        let unreachable = RegistryError::Unreachable {
+            url: "http://127.0.0.1:9".into(),
+            op: "GET /subjects/location/versions/1".into(),
+            reason: "connection refused".into(),
+            help: "start it".into(),
+            connecting: true,
+        };
+        let fetch = GateError::RegistryReferences {
+            subject: "site-value".into(),
+            version: 2,
+            error: LookupError::from(unreachable),
+        };
+        assert_eq!(fetch.exit(), Exit::Infrastructure);
+        assert!(
+            fetch
+                .to_string()
+                .starts_with("registry subject \"site-value\" version 2: cannot reach"),
+            "{fetch}"
+        );
+        let dangling = GateError::RegistryReferences {
+            subject: "site-value".into(),
+            version: 2,
+            error: LookupError::MissingReference {
+                name: "location.json".into(),
+                subject: "location".into(),
+                version: 7,
+            },
+        };
+        assert_eq!(dangling.exit(), Exit::Usage);
     }
 
     #[test]

@@ -406,10 +406,10 @@ async fn gather(
         resolved.push(
             crate::validate::resolver::resolve_references(client, &v.references)
                 .await
-                .map_err(|message| GateError::RegistryReferences {
+                .map_err(|error| GateError::RegistryReferences {
                     subject: subject.to_string(),
                     version: v.version,
-                    message,
+                    error,
                 })?,
         );
     }
@@ -463,7 +463,7 @@ async fn gather(
     Ok(Some(Remote {
         level,
         policy: settings.policy(),
-        level_source: settings.level_source(),
+        level_source: settings.level_source().name(),
         numbers,
         versions,
         resolved,

@@ -1,11 +1,12 @@
-//! An audit's report (one instance's, or several merged) in every format but text, which the
-//! scorecard table keeps: JSON is the report itself; JUnit, SARIF and GitHub annotations
+//! An audit's report (one instance's, or several merged) in every format: text is the
+//! scorecard table a person reads; JSON is the report itself; JUnit, SARIF and GitHub annotations
 //! render it as checks (one per transport and per producer); markdown is a summary for a pull
 //! request or `$GITHUB_STEP_SUMMARY`; html is one self-contained page with a chart of each
 //! producer's invalid rate over time.
 
 use super::{Case, Format, Item, Report, Severity, rfc3339};
-use crate::audit::report::AuditReport;
+use crate::audit::AuditReport;
+use crate::audit::score::Score;
 use crate::audit::scorecard::{ProducerCard, Scorecard};
 use crate::validate::ViolationKind;
 use serde_json::json;
@@ -16,8 +17,8 @@ use std::io::{self, Write};
 /// More compliant producers than this are summed up in one line.
 pub const COMPLIANT_ROWS: usize = 3;
 
-/// Writes `report` in `format` (not text: the scorecard table is the CLI's). `title` heads
-/// it; `fail_on` says which violation kinds are errors rather than warnings.
+/// Writes `report` in `format`. `title` heads it; `fail_on` says which violation kinds are
+/// errors rather than warnings.
 pub fn render(
     report: &AuditReport,
     title: &str,
@@ -33,7 +34,8 @@ pub fn render(
         ),
         Format::Markdown => out.write_all(markdown(report, title).as_bytes()),
         Format::Html => out.write_all(html(report, title).as_bytes()),
-        Format::Text | Format::Junit | Format::Sarif | Format::Github => {
+        Format::Text => out.write_all(text(report, title).as_bytes()),
+        Format::Junit | Format::Sarif | Format::Github => {
             super::render(&checks(report, fail_on), format, false, out)
         }
     }
@@ -469,6 +471,266 @@ pub fn html(report: &AuditReport, title: &str) -> String {
     }
     h.push_str("</body></html>\n");
     h
+}
+
+/// The audit as a person reads it (`--format text`): the scorecard, how many violations were
+/// kept in detail, and the score against a manifest when there is one.
+pub fn text(report: &AuditReport, title: &str) -> String {
+    let card = &report.card;
+    let mut out = scorecard_text(card, title);
+    if card.violations_not_shown > 0 || !card.violations.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} violation(s) kept in detail{}; see --format json or --report",
+            card.violations.len(),
+            if card.violations_not_shown > 0 {
+                format!(", {} more counted", card.violations_not_shown)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(e) = &report.expect {
+        out.push_str(&score_text(&e.score));
+    }
+    out
+}
+
+/// The scorecard as a person reads it.
+pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
+    if card.summary.is_empty() {
+        let _ = writeln!(out, "no messages seen");
+    }
+    for (t, s) in &card.summary {
+        let pct = if s.messages == 0 {
+            0.0
+        } else {
+            100.0 * s.invalid as f64 / s.messages as f64
+        };
+        let _ = writeln!(
+            out,
+            "{t:<6} {} messages, {} invalid ({pct:.1}%){}",
+            s.messages,
+            s.invalid,
+            if s.gaps.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} gap(s): {}",
+                    s.gaps.len(),
+                    s.gaps
+                        .iter()
+                        .map(|g| if g.partition.is_some() {
+                            g.reason.clone()
+                        } else {
+                            format!(
+                                "{:.1} s blind until {} ({})",
+                                g.millis as f64 / 1000.0,
+                                rfc3339(g.regained_at_millis),
+                                g.reason
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            }
+        );
+        if s.replayed > 0 {
+            let _ = writeln!(
+                out,
+                "{:<6} {} message(s) delivered again and not counted again",
+                "", s.replayed
+            );
+        }
+    }
+    if !card.producers.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<16} {:<9} {:>9} {:>8}  {:<10} {:<24} {:<24} VIOLATIONS",
+            "PRODUCER", "TRANSPORT", "MESSAGES", "INVALID", "VERSIONS", "FIRST SEEN", "LAST SEEN"
+        );
+        // Worst first; many compliant producers are one line after the table.
+        let summary = compliant_line(card);
+        for p in card
+            .worst_first()
+            .into_iter()
+            .filter(|p| summary.is_none() || p.invalid > 0)
+        {
+            let pct = 100.0 * p.invalid as f64 / p.messages.max(1) as f64;
+            let versions = if p.schema_versions.is_empty() {
+                "-".to_string()
+            } else {
+                p.schema_versions
+                    .iter()
+                    .map(|v| format!("v{v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let kinds = if p.violations.is_empty() {
+                "-".to_string()
+            } else {
+                p.violations
+                    .iter()
+                    .map(|(k, n)| format!("{k}×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let _ = writeln!(
+                out,
+                "{:<16} {:<9} {:>9} {:>7.1}%  {:<10} {:<24} {:<24} {kinds}",
+                p.producer,
+                p.transport.name(),
+                p.messages,
+                pct,
+                versions,
+                rfc3339(p.first_seen_millis),
+                rfc3339(p.last_seen_millis),
+            );
+        }
+        if let Some(line) = &summary {
+            let _ = writeln!(out, "{line}");
+        }
+        let wrong: Vec<String> = card
+            .worst_first()
+            .into_iter()
+            .filter_map(|p| {
+                p.what_is_wrong()
+                    .map(|w| format!("{} on {}: {w}", p.producer, p.transport.name()))
+            })
+            .collect();
+        if !wrong.is_empty() {
+            let _ = writeln!(out, "\nwhat is wrong, worst first:");
+            for line in wrong {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        for p in card
+            .producers
+            .iter()
+            .filter(|p| !p.other_schemas.is_empty())
+        {
+            let contract = p
+                .schema_versions
+                .iter()
+                .map(|v| format!("v{v}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            let _ = writeln!(
+                out,
+                "{} on {} named {}: judged by it and by the contract's {contract}",
+                p.producer,
+                p.transport.name(),
+                p.other_schemas
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let rules = card.violations_by_rule();
+    if !rules.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<28} {:<8} {:>10}  PRODUCERS",
+            "RULE", "ACTION", "VIOLATIONS"
+        );
+        for (rule, t) in &rules {
+            let producers = card
+                .producers
+                .iter()
+                .filter_map(|p| {
+                    p.rules
+                        .get(rule)
+                        .map(|n| format!("{}/{}×{n}", p.producer, p.transport.name()))
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let action = match &t.dlq_topic {
+                Some(topic) => format!("DLQ → {topic}"),
+                None => t.action.clone(),
+            };
+            let errors = if t.errors > 0 {
+                format!(" ({} could not be evaluated)", t.errors)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "{rule:<28} {action:<8} {:>10}  {producers}{errors}",
+                t.violations
+            );
+        }
+    }
+    for (version, of) in &card.rules_borrowed {
+        let _ = writeln!(
+            out,
+            "rules: payloads of v{version} were checked against v{of}'s rules (the contract's history holds no rule set for v{version})"
+        );
+    }
+    for v in card
+        .violations
+        .iter()
+        .filter(|v| v.kind == crate::validate::ViolationKind::NO_TRAFFIC)
+    {
+        let _ = writeln!(
+            out,
+            "\nerror[NO_TRAFFIC]: {}\nhelp: check the topic names and that the producers run; --allow-empty accepts a quiet window",
+            v.message
+        );
+    }
+    out
+}
+
+/// A ratio as a percentage, or "n/a" when there was nothing to divide.
+fn percent(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// The score against a simulator manifest, as a person reads it.
+pub fn score_text(s: &Score) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nagainst the manifest: {} sent, {} seen, {} matched once, {} missing, {} unexpected, {} false alarm(s) on compliant messages",
+        s.sent, s.seen, s.matched, s.missing, s.unexpected, s.false_alarms
+    );
+    let _ = writeln!(
+        out,
+        "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
+        "FAULT", "SENT", "DETECTED", "FALSE+", "PRECISION", "RECALL"
+    );
+    for f in &s.faults {
+        let _ = writeln!(
+            out,
+            "{:<20} {:>8} {:>9} {:>9} {:>10} {:>8}",
+            f.fault.name(),
+            f.sent,
+            f.detected,
+            f.false_positives,
+            percent(f.precision),
+            percent(f.recall)
+        );
+    }
+    for r in &s.fleet_rules {
+        let _ = writeln!(
+            out,
+            "the fleet's own readings break rule {}: {} expected (as its firmware sends them, not a fault), {} reported",
+            r.rule, r.expected, r.detected
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        if s.perfect() {
+            "score: perfect"
+        } else {
+            "score: NOT perfect"
+        }
+    );
+    out
 }
 
 #[cfg(test)]

@@ -1,169 +1,43 @@
-//! The ways a producer misbehaves, what each does to a message, and the violation an audit must
-//! report for it.
+//! The simulator's fault plan: which generator misbehaves how ([`Fault`]), and how often.
 
-use crate::transport::TransportKind;
-use crate::validate::{Violation, ViolationKind};
-use serde::{Deserialize, Serialize};
-use std::fmt;
+pub use crate::producer::Fault;
+use thiserror::Error;
 
-/// One kind of misbehaviour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Fault {
-    /// A required field is left out (`fuel`).
-    MissingField,
-    /// A field has the wrong type (`fuel` as a string, as old firmware sends it).
-    WrongType,
-    /// A value outside what the schema allows for a field: beyond the first `minimum`/`maximum`
-    /// of the newest schema, or, where it bounds no number, outside the first `enum`.
-    OutOfRange,
-    /// Not JSON at all (a rogue script's `key=value` line).
-    NotJson,
-    /// JSON cut short (a bridge with a small buffer).
-    Truncated,
-    /// Binary garbage, not even UTF-8.
-    Binary,
-    /// Kafka only: the JSON value without Confluent's wire header.
-    NoWireHeader,
-    /// Kafka only: a schema id the registry does not know.
-    UnknownSchemaId,
-    /// Kafka only: the schema id of another subject.
-    ForeignSchemaId,
-    /// The topic level or key names one generator, the payload another.
-    IdentityMismatch,
-    /// Kafka only, where the contract says keys are UUIDs: the generator's id as the key, as a
-    /// producer written before the fleet keyed its records by `uuid4()` does.
-    KeyNotUuid,
-    /// A payload larger than the audit's limit.
-    Oversize,
-    /// A reading the schema accepts but a data-contract rule refuses: a number the contract's
-    /// `[simulator]` draws far outside its range (a broken sensor), where a rule of the contract
-    /// catches it (for the generators: an implausible temperature or pressure).
-    RuleBreak,
-}
-
-impl Fault {
-    /// Every fault.
-    pub const ALL: [Fault; 13] = [
-        Fault::MissingField,
-        Fault::WrongType,
-        Fault::OutOfRange,
-        Fault::NotJson,
-        Fault::Truncated,
-        Fault::Binary,
-        Fault::NoWireHeader,
-        Fault::UnknownSchemaId,
-        Fault::ForeignSchemaId,
-        Fault::IdentityMismatch,
-        Fault::KeyNotUuid,
-        Fault::Oversize,
-        Fault::RuleBreak,
-    ];
-
-    /// The kebab-case name used on the command line and in manifests.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::MissingField => "missing-field",
-            Fault::WrongType => "wrong-type",
-            Fault::OutOfRange => "out-of-range",
-            Fault::NotJson => "not-json",
-            Fault::Truncated => "truncated",
-            Fault::Binary => "binary",
-            Fault::NoWireHeader => "no-wire-header",
-            Fault::UnknownSchemaId => "unknown-schema-id",
-            Fault::ForeignSchemaId => "foreign-schema-id",
-            Fault::IdentityMismatch => "identity-mismatch",
-            Fault::KeyNotUuid => "key-not-uuid",
-            Fault::Oversize => "oversize",
-            Fault::RuleBreak => "rule-break",
-        }
-    }
-
-    /// Looks a fault up by name.
-    pub fn from_name(name: &str) -> Option<Fault> {
-        Fault::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    /// Whether the fault can happen on `transport` (the wire-format faults are Kafka's).
-    pub fn applies_to(self, transport: TransportKind) -> bool {
-        !matches!(
-            (self, transport),
-            (
-                Fault::NoWireHeader
-                    | Fault::UnknownSchemaId
-                    | Fault::ForeignSchemaId
-                    | Fault::KeyNotUuid,
-                TransportKind::Mqtt
-            )
-        )
-    }
-
-    /// Whether the fault leaves nothing readable in the payload (not JSON, cut short, binary,
-    /// oversized), so that where only the payload names its sender the audit cannot say who sent it.
-    pub fn hides_the_sender(self) -> bool {
-        matches!(
-            self,
-            Fault::NotJson | Fault::Truncated | Fault::Binary | Fault::Oversize
-        )
-    }
-
-    /// The violation kind an audit must report for this fault.
-    pub fn expected_kind(self) -> ViolationKind {
-        match self {
-            Fault::MissingField | Fault::WrongType | Fault::OutOfRange => {
-                ViolationKind::SCHEMA_VIOLATION
-            }
-            Fault::NotJson | Fault::Truncated => ViolationKind::NOT_JSON,
-            Fault::Binary => ViolationKind::NOT_UTF8,
-            Fault::NoWireHeader => ViolationKind::MISSING_WIRE_HEADER,
-            Fault::UnknownSchemaId => ViolationKind::UNKNOWN_SCHEMA_ID,
-            Fault::ForeignSchemaId => ViolationKind::WRONG_SUBJECT,
-            Fault::IdentityMismatch => ViolationKind::IDENTITY_MISMATCH,
-            Fault::KeyNotUuid => ViolationKind::KEY_NOT_UUID,
-            Fault::Oversize => ViolationKind::OVERSIZE,
-            Fault::RuleBreak => ViolationKind::RULE_VIOLATION,
-        }
-    }
-
-    /// Whether an audit still checks the reading's values against the contract's schema and
-    /// rules: the fault is in the framing the audit resolves, the key or the producer's id, or
-    /// is a rule break. So a rule the reading itself breaks is reported on it too.
-    pub fn keeps_the_reading_checked(self) -> bool {
-        matches!(
-            self,
-            Fault::IdentityMismatch | Fault::KeyNotUuid | Fault::ForeignSchemaId | Fault::RuleBreak
-        )
-    }
-
-    /// Whether a reported violation is this fault's signature: the kind, and for faults sharing
-    /// a kind, the keyword that tells them apart.
-    pub fn matches(self, v: &Violation) -> bool {
-        self.matches_kind(v.kind, v.keyword.as_deref())
-    }
-
-    /// [`Fault::matches`] over a violation's kind and keyword.
-    pub fn matches_kind(self, kind: ViolationKind, keyword: Option<&str>) -> bool {
-        if kind != self.expected_kind() {
-            return false;
-        }
-        match self {
-            Fault::MissingField => keyword == Some("required"),
-            Fault::WrongType => keyword == Some("type"),
-            Fault::OutOfRange => matches!(
-                keyword,
-                Some("minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "enum")
-            ),
-            Fault::NotJson => keyword != Some("eof"),
-            Fault::Truncated => keyword == Some("eof"),
-            _ => true,
-        }
-    }
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+/// Why a `--faults` spec cannot be read; each names the part at fault.
+#[derive(Debug, Error, PartialEq)]
+pub enum FaultSpecError {
+    /// A share that is not a number in (0, 1].
+    #[error("share \"{share}\" must be a number in (0, 1]")]
+    Share {
+        /// The share as written.
+        share: String,
+    },
+    /// `all` followed by something other than `:SHARE`.
+    #[error("unknown fault \"{spec}\"")]
+    NotAll {
+        /// The spec as written.
+        spec: String,
+    },
+    /// A part that is not `FAULT=GENERATOR[:SHARE]`.
+    #[error("\"{part}\": expected FAULT=GENERATOR[:SHARE], e.g. wrong-type=3:0.2")]
+    NotARule {
+        /// The part as written.
+        part: String,
+    },
+    /// A fault name that does not exist.
+    #[error("unknown fault \"{name}\" (known: {known})")]
+    UnknownFault {
+        /// The name as written.
+        name: String,
+        /// Every fault's name.
+        known: String,
+    },
+    /// A generator that is not a number from 1.
+    #[error("\"{part}\": generator must be a number from 1")]
+    Generator {
+        /// The part as written.
+        part: String,
+    },
 }
 
 /// Which generator misbehaves how, and how often.
@@ -177,22 +51,22 @@ impl FaultPlan {
     /// Parses `--faults`: `all[:P]`, or comma-separated `FAULT=GEN[:P]` where GEN is a 1-based
     /// generator number and P the share of its messages that are faulty (default 0.5). `all`
     /// gives each fault its own generator after the first, which stays compliant.
-    pub fn parse(spec: &str) -> Result<FaultPlan, String> {
+    pub fn parse(spec: &str) -> Result<FaultPlan, FaultSpecError> {
         let spec = spec.trim();
-        let share = |s: Option<&str>| -> Result<f64, String> {
+        let share = |s: Option<&str>| -> Result<f64, FaultSpecError> {
             match s {
                 None => Ok(0.5),
                 Some(p) => p
                     .parse::<f64>()
                     .ok()
                     .filter(|p| *p > 0.0 && *p <= 1.0)
-                    .ok_or_else(|| format!("share \"{p}\" must be a number in (0, 1]")),
+                    .ok_or_else(|| FaultSpecError::Share { share: p.into() }),
             }
         };
         if let Some(rest) = spec.strip_prefix("all") {
             let p = share(rest.strip_prefix(':').filter(|s| !s.is_empty()))?;
             if !rest.is_empty() && !rest.starts_with(':') {
-                return Err(format!("unknown fault \"{spec}\""));
+                return Err(FaultSpecError::NotAll { spec: spec.into() });
             }
             return Ok(FaultPlan {
                 rules: Fault::ALL
@@ -204,15 +78,15 @@ impl FaultPlan {
         }
         let mut rules = Vec::new();
         for part in spec.split(',').filter(|p| !p.trim().is_empty()) {
-            let (name, rest) = part.trim().split_once('=').ok_or_else(|| {
-                format!("\"{part}\": expected FAULT=GENERATOR[:SHARE], e.g. wrong-type=3:0.2")
-            })?;
-            let fault = Fault::from_name(name.trim()).ok_or_else(|| {
-                format!(
-                    "unknown fault \"{name}\" (known: {})",
-                    Fault::ALL.map(Fault::name).join(", ")
-                )
-            })?;
+            let (name, rest) = part
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| FaultSpecError::NotARule { part: part.into() })?;
+            let fault =
+                Fault::from_name(name.trim()).ok_or_else(|| FaultSpecError::UnknownFault {
+                    name: name.into(),
+                    known: Fault::ALL.map(Fault::name).join(", "),
+                })?;
             let (generator, p) = match rest.split_once(':') {
                 Some((g, p)) => (g, Some(p)),
                 None => (rest, None),
@@ -222,10 +96,25 @@ impl FaultPlan {
                 .parse()
                 .ok()
                 .filter(|g| *g >= 1)
-                .ok_or_else(|| format!("\"{part}\": generator must be a number from 1"))?;
+                .ok_or_else(|| FaultSpecError::Generator { part: part.into() })?;
             rules.push((generator - 1, fault, share(p)?));
         }
         Ok(FaultPlan { rules })
+    }
+
+    /// Each misbehaving generator by the id the contract's reading model gives it (`#N`
+    /// without one), with its fault and the share of its messages that carry it.
+    pub fn by_producer(
+        &self,
+        model: Option<&crate::catalog::ReadingModel>,
+    ) -> Vec<(String, Fault, f64)> {
+        self.rules
+            .iter()
+            .map(|(g, f, p)| {
+                let id = model.map_or_else(|| format!("#{}", g + 1), |m| m.producer_id(*g));
+                (id, *f, *p)
+            })
+            .collect()
     }
 
     /// The highest generator number used, so the fleet is at least that large.
@@ -249,17 +138,27 @@ mod tests {
         let all = FaultPlan::parse("all:1").unwrap();
         assert_eq!(all.rules.len(), Fault::ALL.len());
         assert_eq!(all.generators_needed(), Fault::ALL.len() + 1);
-        assert!(FaultPlan::parse("wrong=1").unwrap_err().contains("known:"));
-        assert!(FaultPlan::parse("wrong-type=0").is_err());
-        assert!(FaultPlan::parse("wrong-type=1:2").is_err());
-    }
-
-    #[test]
-    fn names_round_trip() {
-        for f in Fault::ALL {
-            assert_eq!(Fault::from_name(f.name()), Some(f));
-            let json = serde_json::to_string(&f).unwrap();
-            assert_eq!(json, format!("\"{}\"", f.name()));
-        }
+        let unknown = FaultPlan::parse("wrong=1").unwrap_err();
+        assert!(matches!(unknown, FaultSpecError::UnknownFault { .. }));
+        assert!(
+            unknown.to_string().contains("known: missing-field, "),
+            "{unknown}"
+        );
+        assert_eq!(
+            FaultPlan::parse("wrong-type=0").unwrap_err().to_string(),
+            "\"wrong-type=0\": generator must be a number from 1"
+        );
+        assert_eq!(
+            FaultPlan::parse("wrong-type=1:2").unwrap_err(),
+            FaultSpecError::Share { share: "2".into() }
+        );
+        assert!(matches!(
+            FaultPlan::parse("allsorts"),
+            Err(FaultSpecError::NotAll { .. })
+        ));
+        assert!(matches!(
+            FaultPlan::parse("wrong-type"),
+            Err(FaultSpecError::NotARule { .. })
+        ));
     }
 }

@@ -190,6 +190,45 @@ pub struct Fleet {
     implausible: Vec<Implausible>,
 }
 
+/// Why the simulator cannot make a contract's fleet, or its faults, from the reading model and
+/// the newest schema.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    /// The contract has no `[simulator]` table.
+    #[error("the contract has no [simulator] reading model")]
+    NoReadingModel,
+    /// The schema requires a field the reading model does not make.
+    #[error(
+        "the schema requires \"{field}\", which the contract's [simulator] does not produce\nhelp: add a [[simulator.fields]] table named \"{field}\""
+    )]
+    RequiredNotProduced {
+        /// The field.
+        field: String,
+    },
+    /// out-of-range asked for, and the schema bounds nothing.
+    #[error(
+        "out-of-range: the newest schema bounds no property (no minimum, maximum or enum), so no value can be out of its range"
+    )]
+    NothingToBreach,
+    /// missing-field asked for, and the schema requires nothing the simulator fills.
+    #[error(
+        "missing-field: the schema requires no field the simulator fills besides the producer's id"
+    )]
+    NothingToLeaveOut,
+    /// wrong-type asked for, and the schema requires no number the simulator fills.
+    #[error("wrong-type: the schema requires no number field the simulator fills")]
+    NoNumberToMistype,
+    /// rule-break asked for, and no rule refuses a reading out of its model's range.
+    #[error(
+        "rule-break: no rule of the contract refuses a reading whose number lies outside the [simulator] range it is drawn in{}\nhelp: add a [[rules]] entry that bounds such a field (e.g. message.temperature <= 90), or leave rule-break out of --faults (`all` includes it: name the faults one by one)",
+        if *.no_rules { " (the contract has no rule schemactl evaluates)" } else { "" }
+    )]
+    NoRuleToBreak {
+        /// Whether the contract has no rule schemactl evaluates at all.
+        no_rules: bool,
+    },
+}
+
 impl Fleet {
     /// A fleet of `size` producers as the contract's reading `model` describes them, for the
     /// newest `schema`, with `plan`'s faults; `oversize_bytes` is the size an oversized payload
@@ -201,7 +240,7 @@ impl Fleet {
         seed: u64,
         plan: &FaultPlan,
         oversize_bytes: usize,
-    ) -> Result<Fleet, String> {
+    ) -> Result<Fleet, FleetError> {
         let doc = schema.document();
         let required: Vec<&str> = doc["required"]
             .as_array()
@@ -209,9 +248,9 @@ impl Fleet {
             .unwrap_or_default();
         let produced = |f: &&str| model.fields.iter().any(|m| m.name == *f);
         if let Some(unknown) = required.iter().find(|f| !produced(f)) {
-            return Err(format!(
-                "the schema requires \"{unknown}\", which the contract's [simulator] does not produce\nhelp: add a [[simulator.fields]] table named \"{unknown}\""
-            ));
+            return Err(FleetError::RequiredNotProduced {
+                field: unknown.to_string(),
+            });
         }
         let is_number = |k: &FieldKind| {
             matches!(
@@ -237,15 +276,13 @@ impl Fleet {
         let breach = Breach::find(doc);
         let uses = |fault: Fault| plan.rules.iter().any(|r| r.1 == fault);
         if breach.is_none() && uses(Fault::OutOfRange) {
-            return Err("out-of-range: the newest schema bounds no property (no minimum, maximum or enum), so no value can be out of its range".into());
+            return Err(FleetError::NothingToBreach);
         }
         if missing.is_none() && uses(Fault::MissingField) {
-            return Err("missing-field: the schema requires no field the simulator fills besides the producer's id".into());
+            return Err(FleetError::NothingToLeaveOut);
         }
         if wrong_type.is_none() && uses(Fault::WrongType) {
-            return Err(
-                "wrong-type: the schema requires no number field the simulator fills".into(),
-            );
+            return Err(FleetError::NoNumberToMistype);
         }
         let size = size.max(plan.generators_needed()).max(1);
         let mut rng = Rng::new(seed);
@@ -305,7 +342,7 @@ impl Fleet {
         mut self,
         rules: &RuleEngine,
         validator: &PayloadValidator,
-    ) -> Result<Fleet, String> {
+    ) -> Result<Fleet, FleetError> {
         if !self
             .generators
             .iter()
@@ -342,14 +379,9 @@ impl Fleet {
             }
         }
         if self.implausible.is_empty() {
-            return Err(format!(
-                "rule-break: no rule of the contract refuses a reading whose number lies outside the [simulator] range it is drawn in{}\nhelp: add a [[rules]] entry that bounds such a field (e.g. message.temperature <= 90), or leave rule-break out of --faults (`all` includes it: name the faults one by one)",
-                if rules.is_empty() {
-                    " (the contract has no rule schemactl evaluates)"
-                } else {
-                    ""
-                }
-            ));
+            return Err(FleetError::NoRuleToBreak {
+                no_rules: rules.is_empty(),
+            });
         }
         Ok(self)
     }
@@ -720,7 +752,8 @@ mod tests {
         let v1 = &history[0];
         let plan = FaultPlan::parse("out-of-range=1").unwrap();
         let err = Fleet::new(&model, v1, 1, 1, &plan, 2048).unwrap_err();
-        assert!(err.contains("bounds no property"), "{err}");
+        assert!(matches!(err, FleetError::NothingToBreach), "{err}");
+        assert!(err.to_string().contains("bounds no property"), "{err}");
         let plan = FaultPlan::parse("identity-mismatch=1:1,key-not-uuid=2:1").unwrap();
         let mut fleet = Fleet::new(&model, v1, 2, 1, &plan, 2048).unwrap();
         for g in 0..2 {
@@ -758,7 +791,9 @@ mod tests {
     fn the_schema_must_not_require_what_the_model_does_not_make() {
         let (mut model, history) = generator();
         model.fields.retain(|f| f.name != "fuel");
-        let err = Fleet::new(&model, &history[0], 1, 1, &no_faults(), 2048).unwrap_err();
+        let err = Fleet::new(&model, &history[0], 1, 1, &no_faults(), 2048)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("requires \"fuel\"") && err.contains("[simulator]"),
             "{err}"
@@ -824,7 +859,14 @@ mod tests {
             .with_rules(&none, &v)
             .unwrap_err();
         assert!(
-            err.contains("rule-break") && err.contains("[[rules]]"),
+            matches!(err, FleetError::NoRuleToBreak { no_rules: true }),
+            "{err}"
+        );
+        let err = err.to_string();
+        assert!(
+            err.contains("rule-break")
+                && err.contains("[[rules]]")
+                && err.contains("(the contract has no rule schemactl evaluates)"),
             "{err}"
         );
     }

@@ -4,8 +4,9 @@
 
 pub mod fault;
 pub mod fleet;
-pub mod manifest;
 pub mod pace;
+pub mod plan;
 pub mod run;
 
-pub use fault::{Fault, FaultPlan};
+pub use fault::{Fault, FaultPlan, FaultSpecError};
+pub use plan::Request;

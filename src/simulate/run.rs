@@ -1,16 +1,16 @@
 //! Driving the fleet onto the brokers at a steady rate, writing the ground truth as it goes.
 
 use super::fleet::{Fleet, Possible};
-use super::manifest::{ManifestLine, digest};
 use super::pace::{Clock, Pace};
 use super::{Fault, FaultPlan};
-use crate::audit::Attribution;
 use crate::catalog::{Contract, KafkaKey};
+use crate::producer::Attribution;
+use crate::producer::manifest::{ManifestLine, digest};
 use crate::transport::kafka::{KafkaConfig, KafkaSink, NewTopicSpec, TopicState};
 use crate::transport::mqtt::{MqttConfig, MqttSink};
 use crate::transport::{TransportError, TransportKind};
 use crate::validate::PayloadValidator;
-use crate::validate::resolver::SchemaLookup;
+use crate::validate::resolver::{LookupError, SchemaLookup};
 use crate::validate::rules::RuleEngine;
 use crate::validate::wire::{VALUE_SCHEMA_ID_HEADER, encode_v0, guid_header};
 use std::io::Write;
@@ -30,6 +30,46 @@ pub enum SimulateError {
     /// A broker or the registry failed (exit 3).
     #[error("{0}")]
     Infrastructure(String),
+    /// The reading model or the schema cannot make the fleet or a fault asked for (exit 2).
+    #[error(transparent)]
+    Fleet(#[from] super::fleet::FleetError),
+    /// The contract or its newest schema could not be read (exit 2).
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
+    /// Neither transport was asked for.
+    #[error("nothing to produce to\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP")]
+    NothingToProduceTo,
+    /// `--faults` cannot be read.
+    #[error("--faults: {0}")]
+    Faults(#[from] super::fault::FaultSpecError),
+    /// A fleet of no generators.
+    #[error("--generators must be at least 1")]
+    NoGenerators,
+    /// The faults name a generator beyond the fleet.
+    #[error(
+        "--faults {spec}: names generator {needed}, but --generators is {given}\nhelp: pass --generators {needed} or more (`all` gives every fault its own generator after generator 1, which stays compliant), or name generators from 1 to {given}"
+    )]
+    TooFewGenerators {
+        /// The `--faults` spec.
+        spec: String,
+        /// The highest generator it names.
+        needed: usize,
+        /// The fleet size asked for.
+        given: usize,
+    },
+    /// A rate that is not a positive number.
+    #[error("--rate must be above 0")]
+    BadRate,
+}
+
+impl SimulateError {
+    /// The exit code: 3 when a broker or the registry failed us, 2 otherwise.
+    pub fn exit(&self) -> crate::Exit {
+        match self {
+            SimulateError::Infrastructure(_) => crate::Exit::Infrastructure,
+            _ => crate::Exit::Usage,
+        }
+    }
 }
 
 impl From<TransportError> for SimulateError {
@@ -147,15 +187,36 @@ pub fn mqtt_topic(contract: &Contract, id: &str) -> Option<String> {
         .cloned()
 }
 
+/// What Kafka records are framed with (schema ids, or GUIDs in a header), one for each kind of
+/// record: the contract's schema, the foreign-schema-id fault's decoy of another subject, and
+/// the unknown-schema-id fault's schema nobody registered (zero for a fault not asked for).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Framing<T> {
+    ours: T,
+    foreign: T,
+    unknown: T,
+}
+
+impl<T: Copy> Framing<T> {
+    /// The one a record with `fault` is framed with.
+    fn of(&self, fault: Option<Fault>) -> T {
+        match fault {
+            Some(Fault::UnknownSchemaId) => self.unknown,
+            Some(Fault::ForeignSchemaId) => self.foreign,
+            _ => self.ours,
+        }
+    }
+}
+
 /// The GUIDs of the contract's schema, the foreign decoy and an unknown schema, for records
 /// that carry their schema in a header. Registries before Confluent 8 have no GUIDs.
 async fn schema_guids<L: SchemaLookup>(
     lookup: &L,
     subject: &str,
     foreign_subject: Option<&str>,
-    ids: (u32, u32, u32),
-) -> Result<[[u8; 16]; 3], SimulateError> {
-    let infra = |e: String| SimulateError::Infrastructure(e);
+    ids: Framing<u32>,
+) -> Result<Framing<[u8; 16]>, SimulateError> {
+    let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
     let guid_of = async |subject: &str, id: u32| -> Result<[u8; 16], SimulateError> {
         let versions = lookup.subject_versions(subject).await.map_err(infra)?;
         versions
@@ -168,8 +229,8 @@ async fn schema_guids<L: SchemaLookup>(
                 ))
             })
     };
-    let ours = guid_of(subject, ids.0).await?;
-    let foreign = match (foreign_subject, ids.1) {
+    let ours = guid_of(subject, ids.ours).await?;
+    let foreign = match (foreign_subject, ids.foreign) {
         (Some(other), id) if id != 0 => guid_of(other, id).await?,
         _ => [0; 16],
     };
@@ -183,7 +244,11 @@ async fn schema_guids<L: SchemaLookup>(
     {
         unknown -= 1;
     }
-    Ok([ours, foreign, unknown.to_be_bytes()])
+    Ok(Framing {
+        ours,
+        foreign,
+        unknown: unknown.to_be_bytes(),
+    })
 }
 
 /// The subject and schema id the foreign-schema fault can frame records with without
@@ -193,7 +258,7 @@ async fn borrowed_foreign<L: SchemaLookup>(
     lookup: &L,
     ours: &str,
 ) -> Result<Option<(String, u32)>, SimulateError> {
-    let infra = |e: String| SimulateError::Infrastructure(e);
+    let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
     if let Some(id) = lookup
         .lookup(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
         .await
@@ -324,17 +389,16 @@ pub async fn run_counting<L: SchemaLookup>(
         &plan.faults,
         plan.oversize_bytes,
     )
-    .and_then(|f| f.with_rules(&rules, &validator))
-    .map_err(SimulateError::Input)?;
+    .and_then(|f| f.with_rules(&rules, &validator))?;
     let contract = &plan.contract;
     let attribution = Attribution::of(contract);
 
     // The registry: the contract's id, and the ids the faults need (and their GUIDs).
-    let mut ids = (0u32, 0u32, 0u32);
+    let mut ids = Framing::<u32>::default();
     let mut registered = Vec::new();
     let mut foreign: Option<(String, u32)> = None;
     let mut early_kafka: Option<(KafkaSink, TopicState)> = None;
-    let mut guids: Option<[[u8; 16]; 3]> = None;
+    let mut guids: Option<Framing<[u8; 16]>> = None;
     let kafka_topic = match (&plan.kafka, &contract.kafka) {
         (Some(_), Some(k)) => Some(k.topic.clone()),
         (Some(_), None) => {
@@ -351,7 +415,7 @@ pub async fn run_counting<L: SchemaLookup>(
                 "producing to Kafka needs a schema registry (the wire format carries its schema id)\nhelp: pass --registry URL or set SCHEMA_REGISTRY_URL".into(),
             )
         })?;
-        let infra = |e: String| SimulateError::Infrastructure(e);
+        let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
         // Looked up, never registered unless asked: the user's registry is theirs.
         let ours = lookup
             .lookup(&contract.subject, &plan.schema_text)
@@ -388,7 +452,7 @@ pub async fn run_counting<L: SchemaLookup>(
             early_kafka =
                 Some(open_kafka(c, topic, plan.create_topic, plan.connect_timeout).await?);
         }
-        ids.0 = match ours {
+        ids.ours = match ours {
             Some(id) => id,
             None => {
                 let id = lookup
@@ -417,7 +481,7 @@ pub async fn run_counting<L: SchemaLookup>(
                     (FOREIGN_SUBJECT.to_string(), id)
                 }
             };
-            ids.1 = id;
+            ids.foreign = id;
             foreign = Some((subject, id));
         }
         if plan
@@ -435,7 +499,7 @@ pub async fn run_counting<L: SchemaLookup>(
             {
                 candidate -= 1;
             }
-            ids.2 = candidate;
+            ids.unknown = candidate;
         }
         if plan.schema_id_in == SchemaIdIn::Header {
             guids = Some(
@@ -517,8 +581,8 @@ pub async fn run_counting<L: SchemaLookup>(
     let mut clock = Clock::new(pace, fleet.len(), plan.seed);
     let deadline = plan.duration.map(|d| tokio::time::Instant::now() + d);
     let mut summary = Summary {
-        schema_id: kafka_topic.as_ref().map(|_| ids.0),
-        schema_guid: guids.map(|g| g[0]),
+        schema_id: kafka_topic.as_ref().map(|_| ids.ours),
+        schema_guid: guids.map(|g| g.ours),
         registered,
         foreign,
         topic: topic_state,
@@ -587,18 +651,10 @@ pub async fn run_counting<L: SchemaLookup>(
                 } else {
                     reading.id.clone()
                 };
-                let which = match out.fault {
-                    Some(Fault::UnknownSchemaId) => 2,
-                    Some(Fault::ForeignSchemaId) => 1,
-                    _ => 0,
-                };
                 let (value, header) = match (out.fault, guids) {
                     (Some(Fault::NoWireHeader), _) => (out.bytes, None),
-                    (_, Some(g)) => (out.bytes, Some(guid_header(g[which]))),
-                    (_, None) => {
-                        let id = [ids.0, ids.1, ids.2][which];
-                        (encode_v0(id, &out.bytes), None)
-                    }
+                    (_, Some(g)) => (out.bytes, Some(guid_header(g.of(out.fault)))),
+                    (_, None) => (encode_v0(ids.of(out.fault), &out.bytes), None),
                 };
                 let headers: Vec<(&str, &[u8])> = header
                     .as_ref()
@@ -665,6 +721,19 @@ fn fleet_rules(rules: &RuleEngine, reading: &serde_json::Value) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::validate::resolver::{MemoryRegistry, NoGuidsInVersions};
+
+    #[test]
+    fn each_fault_is_framed_with_its_own_schema() {
+        let ids = Framing {
+            ours: 1,
+            foreign: 7,
+            unknown: 2_147_483_647,
+        };
+        assert_eq!(ids.of(None), 1);
+        assert_eq!(ids.of(Some(Fault::WrongType)), 1);
+        assert_eq!(ids.of(Some(Fault::ForeignSchemaId)), 7);
+        assert_eq!(ids.of(Some(Fault::UnknownSchemaId)), 2_147_483_647);
+    }
 
     #[test]
     fn guid_headers_need_a_registry_with_guids() {

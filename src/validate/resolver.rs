@@ -17,17 +17,113 @@
 
 use super::PayloadValidator;
 use super::wire::SchemaRef;
+use crate::Exit;
 use crate::compat::ResolvedReferences;
+use crate::registry::RegistryError;
 use crate::registry::model::SchemaReference;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use thiserror::Error;
 
 /// How long an id the registry did not know is believed unknown.
 const UNKNOWN_TTL: Duration = Duration::from_secs(5);
 /// How long to stop asking after the registry failed to answer.
 const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
+
+/// Why a schema could not be looked up or compiled.
+#[derive(Debug, Error)]
+pub enum LookupError {
+    /// The registry could not be reached, refused us, or refused the request.
+    #[error(transparent)]
+    Registry(Box<RegistryError>),
+    /// The registry answered with a schema id this seam cannot carry.
+    #[error("schema id {0} out of range")]
+    IdOutOfRange(i32),
+    /// The in-memory registry is switched off (an outage in a test).
+    #[error("the in-memory registry is down")]
+    Down,
+    /// The in-memory registry's lock was poisoned by a panic elsewhere.
+    #[error("the in-memory registry is unusable: {0}")]
+    Poisoned(String),
+    /// A reference names a version the registry does not hold.
+    #[error(
+        "reference \"{name}\" names subject \"{subject}\" version {version}, which the registry does not hold"
+    )]
+    MissingReference {
+        /// The reference's name.
+        name: String,
+        /// The subject it names.
+        subject: String,
+        /// The version it names.
+        version: i32,
+    },
+    /// A referenced schema is not JSON.
+    #[error("version {version} of \"{subject}\" (reference \"{name}\") is not JSON: {reason}")]
+    ReferenceNotJson {
+        /// The reference's name.
+        name: String,
+        /// The subject it names.
+        subject: String,
+        /// The version it names.
+        version: i32,
+        /// The parser's words.
+        reason: String,
+    },
+    /// A version of the contract's history is not JSON.
+    #[error("version {version} of the contract is not JSON: {reason}")]
+    ContractNotJson {
+        /// The contract's version.
+        version: u32,
+        /// The parser's words.
+        reason: String,
+    },
+    /// The contract's newest version does not compile (with the registry's references).
+    #[error("version {version} of the contract does not compile: {reason}")]
+    ContractDoesNotCompile {
+        /// The contract's version.
+        version: u32,
+        /// The compiler's words.
+        reason: String,
+    },
+    /// A version registered under the subject does not compile.
+    #[error("schema id {id} (version {version} of \"{subject}\") does not compile: {reason}")]
+    RegisteredDoesNotCompile {
+        /// Its global id.
+        id: u32,
+        /// Its version in the subject.
+        version: i32,
+        /// The subject.
+        subject: String,
+        /// The compiler's words.
+        reason: String,
+    },
+}
+
+impl From<RegistryError> for LookupError {
+    fn from(e: RegistryError) -> Self {
+        LookupError::Registry(Box::new(e))
+    }
+}
+
+impl LookupError {
+    /// The exit code: 3 when the registry could not be asked or failed us, the registry
+    /// error's own for its answers, 2 when what it holds (or the contract) is wrong.
+    pub fn exit(&self) -> Exit {
+        match self {
+            LookupError::Registry(e) => e.exit(),
+            LookupError::IdOutOfRange(_) | LookupError::Down | LookupError::Poisoned(_) => {
+                Exit::Infrastructure
+            }
+            LookupError::MissingReference { .. }
+            | LookupError::ReferenceNotJson { .. }
+            | LookupError::ContractNotJson { .. }
+            | LookupError::ContractDoesNotCompile { .. }
+            | LookupError::RegisteredDoesNotCompile { .. } => Exit::Usage,
+        }
+    }
+}
 
 /// One registered version of a subject.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,43 +140,46 @@ pub struct Registered {
     pub references: Vec<SchemaReference>,
 }
 
-/// What schemactl asks a schema registry. Errors are sentences naming the registry.
+/// What schemactl asks a schema registry. Errors name the registry and the call.
 pub trait SchemaLookup: Send + Sync {
     /// Every version registered under `subject`, oldest first; empty when the subject is unknown.
     fn subject_versions(
         &self,
         subject: &str,
-    ) -> impl Future<Output = Result<Vec<Registered>, String>> + Send;
+    ) -> impl Future<Output = Result<Vec<Registered>, LookupError>> + Send;
     /// The schema registered with `id`; `None` when the registry does not know the id.
-    fn schema_by_id(&self, id: u32) -> impl Future<Output = Result<Option<String>, String>> + Send;
+    fn schema_by_id(
+        &self,
+        id: u32,
+    ) -> impl Future<Output = Result<Option<String>, LookupError>> + Send;
     /// The schema whose GUID is `guid`; `None` when the registry does not know it.
     fn schema_by_guid(
         &self,
         guid: [u8; 16],
-    ) -> impl Future<Output = Result<Option<String>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<String>, LookupError>> + Send;
     /// Registers `schema` (JSON Schema) under `subject` and returns its id; registering a
     /// schema that is already there returns the existing id.
     fn register(
         &self,
         subject: &str,
         schema: &str,
-    ) -> impl Future<Output = Result<u32, String>> + Send;
+    ) -> impl Future<Output = Result<u32, LookupError>> + Send;
     /// Looks `schema` up among `subject`'s versions without registering anything
     /// (`POST /subjects/{s}`): its id, or `None` when the subject does not hold it.
     fn lookup(
         &self,
         subject: &str,
         schema: &str,
-    ) -> impl Future<Output = Result<Option<u32>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<u32>, LookupError>> + Send;
     /// Every subject the registry holds.
-    fn subjects(&self) -> impl Future<Output = Result<Vec<String>, String>> + Send;
+    fn subjects(&self) -> impl Future<Output = Result<Vec<String>, LookupError>> + Send;
     /// Version `version` of `subject`, `None` when the registry does not hold it; by default
     /// found among [`Self::subject_versions`].
     fn subject_version(
         &self,
         subject: &str,
         version: i32,
-    ) -> impl Future<Output = Result<Option<Registered>, String>> + Send {
+    ) -> impl Future<Output = Result<Option<Registered>, LookupError>> + Send {
         async move {
             Ok(self
                 .subject_versions(subject)
@@ -97,7 +196,7 @@ pub trait SchemaLookup: Send + Sync {
 pub async fn resolve_references<L: SchemaLookup>(
     lookup: &L,
     references: &[SchemaReference],
-) -> Result<ResolvedReferences, String> {
+) -> Result<ResolvedReferences, LookupError> {
     let mut resolved = ResolvedReferences::default();
     let mut seen = std::collections::HashSet::new();
     let mut queue: std::collections::VecDeque<SchemaReference> =
@@ -109,18 +208,18 @@ pub async fn resolve_references<L: SchemaLookup>(
         let found = lookup
             .subject_version(&r.subject, r.version)
             .await?
-            .ok_or_else(|| {
-                format!(
-                    "reference \"{}\" names subject \"{}\" version {}, which the registry does not hold",
-                    r.name, r.subject, r.version
-                )
+            .ok_or_else(|| LookupError::MissingReference {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version: r.version,
             })?;
-        let doc = serde_json::from_str(&found.schema).map_err(|e| {
-            format!(
-                "version {} of \"{}\" (reference \"{}\") is not JSON: {e}",
-                r.version, r.subject, r.name
-            )
-        })?;
+        let doc =
+            serde_json::from_str(&found.schema).map_err(|e| LookupError::ReferenceNotJson {
+                name: r.name.clone(),
+                subject: r.subject.clone(),
+                version: r.version,
+                reason: e.to_string(),
+            })?;
         resolved.insert(&r.name, doc);
         queue.extend(found.references);
     }
@@ -203,15 +302,18 @@ impl<L: SchemaLookup> Resolver<L> {
         subject: &str,
         history: &[(u32, String)],
         max_bytes: usize,
-    ) -> Result<Resolver<L>, String> {
+    ) -> Result<Resolver<L>, LookupError> {
         let parsed = history
             .iter()
             .map(|(v, text)| {
                 serde_json::from_str::<serde_json::Value>(text)
                     .map(|j| (*v, j))
-                    .map_err(|e| format!("version {v} of the contract is not JSON: {e}"))
+                    .map_err(|e| LookupError::ContractNotJson {
+                        version: *v,
+                        reason: e.to_string(),
+                    })
             })
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, LookupError>>()?;
         let mut r = Resolver {
             lookup,
             subject: subject.to_string(),
@@ -235,8 +337,9 @@ impl<L: SchemaLookup> Resolver<L> {
                     *v,
                     Arc::new(
                         compile(text, references)
-                            .map_err(|e| {
-                                format!("version {v} of the contract does not compile: {e}")
+                            .map_err(|reason| LookupError::ContractDoesNotCompile {
+                                version: *v,
+                                reason,
                             })?
                             .with_max_bytes(max_bytes),
                     ),
@@ -249,7 +352,7 @@ impl<L: SchemaLookup> Resolver<L> {
 
     /// Reads the subject's versions; returns the references of those that are the
     /// contract's, by the contract's version.
-    async fn refresh(&mut self) -> Result<Vec<(u32, Vec<SchemaReference>)>, String> {
+    async fn refresh(&mut self) -> Result<Vec<(u32, Vec<SchemaReference>)>, LookupError> {
         let mut governed = Vec::new();
         for reg in self.lookup.subject_versions(&self.subject).await? {
             let governing = self.governing_version(&reg.schema);
@@ -263,11 +366,11 @@ impl<L: SchemaLookup> Resolver<L> {
                     let references = resolve_references(&self.lookup, &reg.references).await?;
                     let validator = Arc::new(
                         compile(&reg.schema, references)
-                            .map_err(|e| {
-                                format!(
-                                    "schema id {} (version {} of \"{}\") does not compile: {e}",
-                                    reg.id, reg.version, self.subject
-                                )
+                            .map_err(|reason| LookupError::RegisteredDoesNotCompile {
+                                id: reg.id,
+                                version: reg.version,
+                                subject: self.subject.clone(),
+                                reason,
                             })?
                             .with_max_bytes(self.max_bytes),
                     );
@@ -347,8 +450,8 @@ impl<L: SchemaLookup> Resolver<L> {
             }
             Ok(Some(text)) => {
                 // Perhaps a version registered after we started: ask the subject again.
-                if let Err(reason) = self.refresh().await {
-                    return self.fail(reason);
+                if let Err(e) = self.refresh().await {
+                    return self.fail(e.to_string());
                 }
                 let ours = self
                     .ours_by_text
@@ -373,7 +476,7 @@ impl<L: SchemaLookup> Resolver<L> {
                 self.known.insert(schema, known.clone());
                 Resolution::Known(known)
             }
-            Err(reason) => self.fail(reason),
+            Err(e) => self.fail(e.to_string()),
         }
     }
 
@@ -385,24 +488,20 @@ impl<L: SchemaLookup> Resolver<L> {
 
 /// The real registry, through the shared client (its retries, timeouts, TLS and credentials).
 impl SchemaLookup for crate::registry::RegistryClient {
-    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, LookupError> {
         use crate::registry::model::codes;
         let numbers = match self.versions(subject).await {
             Ok(numbers) => numbers,
             Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND]) => return Ok(Vec::new()),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         };
-        let versions = self
-            .versions_of(subject, &numbers)
-            .await
-            .map_err(|e| e.to_string())?;
+        let versions = self.versions_of(subject, &numbers).await?;
         versions
             .into_iter()
             .map(|v| {
                 Ok(Registered {
                     version: v.version,
-                    id: u32::try_from(v.id)
-                        .map_err(|_| format!("schema id {} out of range", v.id))?,
+                    id: u32::try_from(v.id).map_err(|_| LookupError::IdOutOfRange(v.id))?,
                     schema: v.schema,
                     guid: v
                         .guid
@@ -415,7 +514,7 @@ impl SchemaLookup for crate::registry::RegistryClient {
             .collect()
     }
 
-    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, LookupError> {
         use crate::registry::model::codes;
         let Ok(id) = i32::try_from(id) else {
             return Ok(None);
@@ -423,33 +522,31 @@ impl SchemaLookup for crate::registry::RegistryClient {
         match crate::registry::RegistryClient::schema_by_id(self, id).await {
             Ok(found) => Ok(Some(found.schema)),
             Err(e) if e.is_code(&[codes::SCHEMA_NOT_FOUND]) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 
-    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, LookupError> {
         use crate::registry::model::codes;
         let guid = uuid::Uuid::from_bytes(guid);
         match crate::registry::RegistryClient::schema_by_guid(self, &guid).await {
             Ok(found) => Ok(Some(found.schema)),
             Err(e) if e.is_code(&[codes::SCHEMA_NOT_FOUND]) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 
-    async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+    async fn register(&self, subject: &str, schema: &str) -> Result<u32, LookupError> {
         let request = crate::registry::model::RegisterRequest {
             schema_type: Some("JSON".into()),
             schema: schema.to_string(),
             ..Default::default()
         };
-        let id = crate::registry::RegistryClient::register(self, subject, &request, false)
-            .await
-            .map_err(|e| e.to_string())?;
-        u32::try_from(id).map_err(|_| format!("schema id {id} out of range"))
+        let id = crate::registry::RegistryClient::register(self, subject, &request, false).await?;
+        u32::try_from(id).map_err(|_| LookupError::IdOutOfRange(id))
     }
 
-    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, LookupError> {
         let request = crate::registry::model::RegisterRequest {
             schema_type: Some("JSON".into()),
             schema: schema.to_string(),
@@ -458,34 +555,32 @@ impl SchemaLookup for crate::registry::RegistryClient {
         match crate::registry::RegistryClient::lookup(self, subject, &request, false).await {
             Ok(Some(found)) => u32::try_from(found.id)
                 .map(Some)
-                .map_err(|_| format!("schema id {} out of range", found.id)),
+                .map_err(|_| LookupError::IdOutOfRange(found.id)),
             Ok(None) => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 
-    async fn subjects(&self) -> Result<Vec<String>, String> {
-        crate::registry::RegistryClient::subjects(self)
-            .await
-            .map_err(|e| e.to_string())
+    async fn subjects(&self) -> Result<Vec<String>, LookupError> {
+        Ok(crate::registry::RegistryClient::subjects(self).await?)
     }
 
     async fn subject_version(
         &self,
         subject: &str,
         version: i32,
-    ) -> Result<Option<Registered>, String> {
+    ) -> Result<Option<Registered>, LookupError> {
         use crate::registry::model::{VersionRef, codes};
         let v = match self.version(subject, VersionRef::Number(version)).await {
             Ok(v) => v,
             Err(e) if e.is_code(&[codes::SUBJECT_NOT_FOUND, codes::VERSION_NOT_FOUND]) => {
                 return Ok(None);
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         };
         Ok(Some(Registered {
             version: v.version,
-            id: u32::try_from(v.id).map_err(|_| format!("schema id {} out of range", v.id))?,
+            id: u32::try_from(v.id).map_err(|_| LookupError::IdOutOfRange(v.id))?,
             schema: v.schema,
             guid: None,
             references: v.references,
@@ -515,17 +610,20 @@ impl MemoryRegistry {
         }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut MemoryInner) -> T) -> Result<T, String> {
-        let mut i = self.inner.lock().map_err(|e| e.to_string())?;
+    fn with<T>(&self, f: impl FnOnce(&mut MemoryInner) -> T) -> Result<T, LookupError> {
+        let mut i = self
+            .inner
+            .lock()
+            .map_err(|e| LookupError::Poisoned(e.to_string()))?;
         if i.down {
-            return Err("the in-memory registry is down".into());
+            return Err(LookupError::Down);
         }
         Ok(f(&mut i))
     }
 }
 
 impl SchemaLookup for MemoryRegistry {
-    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, LookupError> {
         self.with(|i| {
             i.subjects
                 .get(subject)
@@ -548,7 +646,7 @@ impl SchemaLookup for MemoryRegistry {
         })
     }
 
-    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, LookupError> {
         self.with(|i| {
             (id as usize)
                 .checked_sub(1)
@@ -556,11 +654,11 @@ impl SchemaLookup for MemoryRegistry {
         })
     }
 
-    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, LookupError> {
         self.with(|i| i.schemas.iter().find(|s| memory_guid(s) == guid).cloned())
     }
 
-    async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+    async fn register(&self, subject: &str, schema: &str) -> Result<u32, LookupError> {
         self.with(|i| {
             let id = match i.schemas.iter().position(|s| s == schema) {
                 Some(n) => n as u32 + 1,
@@ -577,14 +675,14 @@ impl SchemaLookup for MemoryRegistry {
         })
     }
 
-    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, LookupError> {
         self.with(|i| {
             let id = i.schemas.iter().position(|s| s == schema)? as u32 + 1;
             i.subjects.get(subject)?.contains(&id).then_some(id)
         })
     }
 
-    async fn subjects(&self) -> Result<Vec<String>, String> {
+    async fn subjects(&self) -> Result<Vec<String>, LookupError> {
         self.with(|i| {
             let mut names: Vec<String> = i.subjects.keys().cloned().collect();
             names.sort();
@@ -605,24 +703,24 @@ pub(crate) struct NoGuidsInVersions(pub MemoryRegistry);
 
 #[cfg(test)]
 impl SchemaLookup for NoGuidsInVersions {
-    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+    async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, LookupError> {
         let mut v = self.0.subject_versions(subject).await?;
         v.iter_mut().for_each(|r| r.guid = None);
         Ok(v)
     }
-    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+    async fn schema_by_id(&self, id: u32) -> Result<Option<String>, LookupError> {
         self.0.schema_by_id(id).await
     }
-    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+    async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, LookupError> {
         self.0.schema_by_guid(guid).await
     }
-    async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+    async fn register(&self, subject: &str, schema: &str) -> Result<u32, LookupError> {
         self.0.register(subject, schema).await
     }
-    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+    async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, LookupError> {
         self.0.lookup(subject, schema).await
     }
-    async fn subjects(&self) -> Result<Vec<String>, String> {
+    async fn subjects(&self) -> Result<Vec<String>, LookupError> {
         self.0.subjects().await
     }
 }
@@ -767,25 +865,25 @@ mod tests {
     struct WithReferences(MemoryRegistry, HashMap<String, Vec<SchemaReference>>);
 
     impl SchemaLookup for WithReferences {
-        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, String> {
+        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, LookupError> {
             let mut v = self.0.subject_versions(subject).await?;
             let refs = self.1.get(subject).cloned().unwrap_or_default();
             v.iter_mut().for_each(|r| r.references = refs.clone());
             Ok(v)
         }
-        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, String> {
+        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, LookupError> {
             self.0.schema_by_id(id).await
         }
-        async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, String> {
+        async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, LookupError> {
             self.0.schema_by_guid(guid).await
         }
-        async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+        async fn register(&self, subject: &str, schema: &str) -> Result<u32, LookupError> {
             self.0.register(subject, schema).await
         }
-        async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, String> {
+        async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, LookupError> {
             self.0.lookup(subject, schema).await
         }
-        async fn subjects(&self) -> Result<Vec<String>, String> {
+        async fn subjects(&self) -> Result<Vec<String>, LookupError> {
             self.0.subjects().await
         }
     }
@@ -843,7 +941,13 @@ mod tests {
                 .await
                 .err()
                 .unwrap();
-            assert!(err.contains("\"location\" version 7"), "{err}");
+            assert!(
+                matches!(err, LookupError::MissingReference { version: 7, .. }),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("\"location\" version 7"), "{err}");
+            // What the registry holds is wrong, not the registry unreachable: exit 2.
+            assert_eq!(err.exit(), Exit::Usage);
         });
     }
 
@@ -851,6 +955,11 @@ mod tests {
     fn load_fails_when_the_registry_is_down() {
         let reg = MemoryRegistry::default();
         reg.set_down(true);
-        assert!(block(Resolver::load(reg, "s", &history(), 1)).is_err());
+        let err = block(Resolver::load(reg, "s", &history(), 1))
+            .err()
+            .unwrap();
+        assert!(matches!(err, LookupError::Down), "{err:?}");
+        // A registry that cannot be asked is infrastructure: exit 3, never 2.
+        assert_eq!(err.exit(), Exit::Infrastructure);
     }
 }

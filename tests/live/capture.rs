@@ -6,7 +6,7 @@
 use super::{Audit, root, run_ok, schemactl};
 use crate::common::fleet::Fleet;
 use schemactl::capture::{Header, Payload, Record};
-use schemactl::simulate::manifest;
+use schemactl::producer::manifest;
 use schemactl::transport::TransportKind;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

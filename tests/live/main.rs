@@ -184,7 +184,7 @@ fn kafka_guids_in_headers_are_resolved_through_tansu() {
 }
 
 fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn) {
-    use schemactl::audit::{self, Attribution, KafkaPlan, Plan, Progress};
+    use schemactl::audit::{self, Plan, Progress};
     use schemactl::simulate::{FaultPlan, run as sim};
     use schemactl::transport::TransportKind;
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
@@ -242,26 +242,18 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
         summary.schema_guid.is_some(),
         schema_id_in == schemactl::simulate::run::SchemaIdIn::Header
     );
+    let sources = audit::Sources {
+        kafka: Some(kafka),
+        start: StartAt::Beginning,
+        ..audit::Sources::default()
+    };
     let plan = Plan {
-        mqtt: None,
-        kafka: Some(KafkaPlan {
-            config: kafka,
-            topic: "emergency_generator".into(),
-            start: StartAt::Beginning,
-            group: None,
-            subject: contract.subject.clone(),
-            history: audit::contract_history(&contract).unwrap(),
-        }),
-        attribution: Attribution::of(&contract),
-        rules: audit::RuleSets::of_contract(&contract).unwrap(),
         max_messages: Some(summary.kafka),
         duration: Some(Duration::from_secs(60)),
-        idle: None,
         max_bytes: 64 * 1024,
         max_violations: 10_000,
         keep_seen: true,
-        connect_timeout: Duration::from_secs(10),
-        allow_empty: false,
+        ..Plan::from_contract(&contract, sources).unwrap()
     };
     let card = rt
         .block_on(audit::run(
@@ -273,8 +265,8 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
             std::future::pending(),
         ))
         .expect("audit");
-    let manifest = schemactl::simulate::manifest::read(&manifest_path).unwrap();
-    let score = audit::expect::score(&manifest, &card.seen, &[TransportKind::Kafka].into());
+    let manifest = schemactl::producer::manifest::read(&manifest_path).unwrap();
+    let score = audit::score::score(&manifest, &card.seen, &[TransportKind::Kafka].into());
     assert!(score.perfect(), "{score:#?}");
     assert_eq!(score.matched, summary.kafka);
     let kinds: Vec<_> = score
@@ -498,7 +490,7 @@ fn a_kafka_broker_outage_is_reported_as_a_gap() {
 /// the ground truth shows every message was seen by exactly one of them.
 #[test]
 fn two_instances_split_the_fleet_and_their_reports_merge() {
-    use schemactl::audit::{self, Attribution, AuditReport, KafkaPlan, MqttPlan, Plan, Progress};
+    use schemactl::audit::{self, AuditReport, Plan, Progress};
     use schemactl::simulate::{FaultPlan, run as sim};
     use schemactl::transport::TransportKind;
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
@@ -532,38 +524,26 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     });
     let mut mqtt = MqttConfig::new(mosquitto.url());
     mqtt.version = MqttVersion::V5;
+    // The library plans the split: `$share/GROUP/...` filters over MQTT 5, the group on Kafka.
+    let sources = audit::Sources {
+        mqtt: Some(mqtt),
+        kafka: Some(kafka.clone()),
+        start: StartAt::Beginning,
+        group: Some(group.clone()),
+    };
     let plan = Plan {
-        mqtt: Some(MqttPlan {
-            config: mqtt,
-            filters: contract
-                .mqtt
-                .as_ref()
-                .unwrap()
-                .topics
-                .iter()
-                .map(|t| format!("$share/{group}/{t}"))
-                .collect(),
-            version: 3,
-        }),
-        kafka: Some(KafkaPlan {
-            config: kafka.clone(),
-            topic: "emergency_generator".into(),
-            start: StartAt::Beginning,
-            group: Some(group.clone()),
-            subject: contract.subject.clone(),
-            history: audit::contract_history(&contract).unwrap(),
-        }),
-        attribution: Attribution::of(&contract),
-        rules: audit::RuleSets::of_contract(&contract).unwrap(),
-        max_messages: None,
         duration: Some(Duration::from_secs(120)),
-        idle: None,
         max_bytes: 64 * 1024,
         max_violations: 100_000,
         keep_seen: true,
         connect_timeout: Duration::from_secs(30),
-        allow_empty: false,
+        ..Plan::from_contract(&contract, sources).unwrap()
     };
+    assert_eq!(
+        plan.mqtt.as_ref().unwrap().filters,
+        [format!("$share/{group}/emergency_generator")]
+    );
+
     // Each instance stops when the test says so: once both together counted everything sent.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let start = |progress: Arc<Progress>| {
@@ -643,13 +623,13 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     }
     // Kafka: every record seen by exactly one instance (matched by partition and offset), every
     // fault found.
-    let manifest = schemactl::simulate::manifest::read(&manifest_path).unwrap();
+    let manifest = schemactl::producer::manifest::read(&manifest_path).unwrap();
     let seen: Vec<_> = cards
         .iter()
         .flat_map(|c| c.seen.clone())
         .filter(|s| s.transport == TransportKind::Kafka)
         .collect();
-    let score = audit::expect::score(&manifest, &seen, &[TransportKind::Kafka].into());
+    let score = audit::score::score(&manifest, &seen, &[TransportKind::Kafka].into());
     assert!(score.perfect(), "{score:#?}");
     assert_eq!(score.matched, summary.kafka);
     // MQTT has no offsets, and a shared subscription interleaves each topic between the
@@ -708,15 +688,15 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
 
     // The reports merge through the CLI into what was sent, and each instance's score against
     // the manifest into the whole run's: every message of both transports matched once.
-    let (_, digest) = schemactl::simulate::manifest::read_with_digest(&manifest_path).unwrap();
+    let (_, digest) = schemactl::producer::manifest::read_with_digest(&manifest_path).unwrap();
     let both: std::collections::BTreeSet<TransportKind> =
         [TransportKind::Mqtt, TransportKind::Kafka].into();
     let mut files = Vec::new();
     for (i, card) in cards.into_iter().enumerate() {
         let path = dir.path().join(format!("audit-{i}.json"));
-        let score = audit::expect::Score {
+        let score = audit::score::Score {
             manifest: Some(digest.clone()),
-            ..audit::expect::score(&manifest, &card.seen, &both)
+            ..audit::score::score(&manifest, &card.seen, &both)
         };
         assert!(score.missing > 0, "instance {i} saw everything alone");
         let report = AuditReport {

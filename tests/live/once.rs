@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::common::cli::bounded_audit;
-use schemactl::audit::{self, Attribution, KafkaPlan, MqttPlan, Plan, Progress, Scorecard};
+use schemactl::audit::{self, Plan, Progress, Scorecard};
 use schemactl::transport::TransportKind;
 use schemactl::transport::kafka::{KafkaConfig, KafkaSink, StartAt};
 use schemactl::transport::mqtt::MqttConfig;
@@ -104,29 +104,27 @@ impl InProcess {
     }
 }
 
-fn kafka_plan(bootstrap: String, start: StartAt) -> Plan {
-    let contract = contract();
+/// The audit the command line plans for the contract over these transports, without its
+/// rules: these tests are about counting, framing and gaps.
+fn plan_for(mqtt: Option<MqttConfig>, kafka: Option<KafkaConfig>, start: StartAt) -> Plan {
+    let sources = audit::Sources {
+        mqtt,
+        kafka,
+        start,
+        group: None,
+    };
     Plan {
-        mqtt: None,
-        kafka: Some(KafkaPlan {
-            config: KafkaConfig::new(bootstrap),
-            topic: TOPIC.into(),
-            start,
-            group: None,
-            subject: contract.subject.clone(),
-            history: audit::contract_history(&contract).unwrap(),
-        }),
-        attribution: Attribution::of(&contract),
         rules: Default::default(),
-        max_messages: None,
         duration: Some(Duration::from_secs(300)),
-        idle: None,
         max_bytes: 64 * 1024,
         max_violations: 100_000,
         keep_seen: true,
-        connect_timeout: Duration::from_secs(10),
-        allow_empty: false,
+        ..Plan::from_contract(&contract(), sources).unwrap()
     }
+}
+
+fn kafka_plan(bootstrap: String, start: StartAt) -> Plan {
+    plan_for(None, Some(KafkaConfig::new(bootstrap)), start)
 }
 
 /// A registry holding the contract's newest version; its id.
@@ -611,15 +609,8 @@ fn mqtt_messages_are_counted_once_across_a_broker_restart() {
     use std::sync::atomic::Ordering;
     let broker = Mosquitto::start();
     let contract = contract();
-    let plan = Plan {
-        mqtt: Some(MqttPlan {
-            config: MqttConfig::new(broker.url()),
-            filters: contract.mqtt.clone().unwrap().topics,
-            version: audit::contract_history(&contract).unwrap().pop().unwrap().0 as i32,
-        }),
-        kafka: None,
-        ..kafka_plan(String::new(), StartAt::End)
-    };
+    let plan = plan_for(Some(MqttConfig::new(broker.url())), None, StartAt::End);
+
     let audit = InProcess::start(plan, MemoryRegistry::default());
     // Distinct bodies, so each can be told apart by its digest.
     let reading = |n: usize| reading_of(&contract, &format!("gen-{n:04}"));
@@ -661,7 +652,7 @@ fn mqtt_messages_are_counted_once_across_a_broker_restart() {
         .map(|s| s.digest.clone().unwrap())
         .collect();
     let times = |body: &[u8]| {
-        let d = schemactl::simulate::manifest::digest(body);
+        let d = schemactl::producer::manifest::digest(body);
         digests.iter().filter(|x| **x == d).count()
     };
     for body in before.iter().chain(&after) {
@@ -786,12 +777,12 @@ fn an_ungoverned_schema_is_reported_and_both_transports_judged_by_the_contract()
     let tansu = Tansu::start();
     tansu.create_topic(TOPIC, 1);
     let mosquitto = Mosquitto::start();
-    let mut plan = kafka_plan(tansu.bootstrap(), StartAt::Beginning);
-    plan.mqtt = Some(MqttPlan {
-        config: MqttConfig::new(mosquitto.url()),
-        filters: contract.mqtt.clone().unwrap().topics,
-        version: newest_version as i32,
-    });
+    let plan = plan_for(
+        Some(MqttConfig::new(mosquitto.url())),
+        Some(KafkaConfig::new(tansu.bootstrap())),
+        StartAt::Beginning,
+    );
+
     let audit = InProcess::start(plan, registry);
     trickle(
         &tansu.bootstrap(),

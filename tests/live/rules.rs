@@ -62,7 +62,7 @@ fn a_rule_breaking_generator_is_flagged_and_the_fleets_own_dips_are_expected() {
     assert!(dips > 0, "no tank dipped below zero: {score:#}");
     assert_eq!(fleet[0]["detected"], dips);
 
-    let manifest = schemactl::simulate::manifest::read(std::path::Path::new(manifest)).unwrap();
+    let manifest = schemactl::producer::manifest::read(std::path::Path::new(manifest)).unwrap();
     let mut rule_breaks = 0;
     for transport in ["mqtt", "kafka"] {
         let cards = cards(&doc, transport);

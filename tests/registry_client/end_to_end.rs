@@ -841,3 +841,70 @@ fn simulate_only_looks_schemas_up_unless_asked_to_register() {
         "{said}"
     );
 }
+
+/// Registry publishing is a library use case: what `schemactl::registry::publish` returns is,
+/// as JSON, the document `register --format json` prints, and a second publication of the same
+/// contract finds every version registered.
+#[test]
+fn the_library_publication_is_the_register_json_document() {
+    use schemactl::registry::RegistryClient;
+    use schemactl::registry::publish::{Action, Options, Plan, Selection};
+    let registry = Registry::start();
+    let client = RegistryClient::new(&schemactl::config::RegistrySettings {
+        url: Some(registry.url.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    // Read from the root as the command reads it (cargo runs tests in the package root), so
+    // that the files are named alike.
+    assert_eq!(std::env::current_dir().unwrap(), repo());
+    let plan = Plan::read(Path::new("."), &Selection::Contract("generator".into())).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let dry_run = Options {
+        dry_run: true,
+        normalize: false,
+    };
+    let mut seen = Vec::new();
+    let dry = runtime
+        .block_on(plan.publish(&client, dry_run, |c| seen.push(c.contract.clone())))
+        .unwrap();
+    assert_eq!(
+        seen,
+        ["generator"],
+        "each contract is reported as it is done"
+    );
+    let printed = ok(run(
+        &registry,
+        &[
+            "register",
+            "--contract",
+            "generator",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    ))
+    .json();
+    assert_eq!(serde_json::to_value(&dry).unwrap(), printed);
+    assert_eq!(dry.summary.would_register, 3, "{printed}");
+
+    let first = runtime
+        .block_on(plan.publish(&client, Options::default(), |_| {}))
+        .unwrap();
+    assert_eq!(first.summary.registered, 3);
+    assert!(!first.refused());
+    let again = runtime
+        .block_on(plan.publish(&client, Options::default(), |_| {}))
+        .unwrap();
+    assert!(
+        again.contracts[0]
+            .versions
+            .iter()
+            .all(|v| v.action == Action::AlreadyRegistered),
+        "{again:?}"
+    );
+    assert_eq!(again.summary.already_registered, 3);
+}

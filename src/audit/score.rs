@@ -3,8 +3,8 @@
 //! and recall are computed per fault kind from each fault's signature.
 
 use super::scorecard::Seen;
-use crate::simulate::Fault;
-use crate::simulate::manifest::ManifestLine;
+use crate::producer::Fault;
+use crate::producer::manifest::ManifestLine;
 use crate::transport::TransportKind;
 use crate::validate::ViolationKind;
 use serde::{Deserialize, Serialize};
@@ -65,32 +65,57 @@ pub struct Score {
     pub fleet_rules: Vec<FleetRuleScore>,
 }
 
+/// Why two scores cannot be added up: they do not score the same run.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum ScoreMismatch {
+    /// Scored against another manifest.
+    #[error("it was scored against manifest {theirs}, not {ours}")]
+    OtherManifest {
+        /// The other score's manifest.
+        theirs: String,
+        /// This score's.
+        ours: String,
+    },
+    /// The same manifest over other transports.
+    #[error(
+        "its manifest holds {theirs} message(s) for the transports it audited, not {ours}: it audited other transports"
+    )]
+    OtherTransports {
+        /// Messages the other score's manifest holds for its transports.
+        theirs: u64,
+        /// This score's.
+        ours: u64,
+    },
+    /// Nothing to merge.
+    #[error("no score to merge")]
+    Nothing,
+}
+
 impl Score {
     /// Whether `other` scores the same run as this score: the same manifest, over the same
     /// transports. The reason when not.
-    pub fn fits(&self, other: &Score) -> Result<(), String> {
+    pub fn fits(&self, other: &Score) -> Result<(), ScoreMismatch> {
         if other.manifest != self.manifest {
             let name = |m: &Option<String>| m.clone().unwrap_or_else(|| "an unnamed one".into());
-            return Err(format!(
-                "it was scored against manifest {}, not {}",
-                name(&other.manifest),
-                name(&self.manifest)
-            ));
+            return Err(ScoreMismatch::OtherManifest {
+                theirs: name(&other.manifest),
+                ours: name(&self.manifest),
+            });
         }
         if other.sent != self.sent {
-            return Err(format!(
-                "its manifest holds {} message(s) for the transports it audited, not {}: it audited other transports",
-                other.sent, self.sent
-            ));
+            return Err(ScoreMismatch::OtherTransports {
+                theirs: other.sent,
+                ours: self.sent,
+            });
         }
         Ok(())
     }
 
     /// The scores of audit instances that split one run between them (`audit --group`), as one,
     /// once each [`fits`](Score::fits) the first.
-    pub fn merge(scores: &[Score]) -> Result<Score, String> {
+    pub fn merge(scores: &[Score]) -> Result<Score, ScoreMismatch> {
         let Some(first) = scores.first() else {
-            return Err("no score to merge".into());
+            return Err(ScoreMismatch::Nothing);
         };
         scores.iter().try_for_each(|s| first.fits(s))?;
         Ok(Score::combine(first, scores))
@@ -164,6 +189,34 @@ fn ratios(detected: u64, false_positives: u64, sent: u64) -> (Option<f64>, Optio
         ratio(detected, detected + false_positives),
         ratio(detected, sent),
     )
+}
+
+/// How long an audit waits for the simulator to put its manifest in place.
+pub const MANIFEST_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Scores `seen` against the manifest file at `path`, which the score then names by its digest.
+/// The audit usually starts before the simulator finishes, and the simulator only puts the
+/// manifest in place once it is complete: this waits (at most [`MANIFEST_WAIT`]) until the file
+/// exists, calling `waiting` once if it is not there yet; reading it then says what is missing.
+pub fn score_file(
+    path: &std::path::Path,
+    seen: &[Seen],
+    audited: &BTreeSet<TransportKind>,
+    waiting: impl FnOnce(std::time::Duration),
+) -> Result<Score, super::AuditError> {
+    let deadline = std::time::Instant::now() + MANIFEST_WAIT;
+    let mut waiting = Some(waiting);
+    while !path.exists() && std::time::Instant::now() < deadline {
+        if let Some(tell) = waiting.take() {
+            tell(MANIFEST_WAIT);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (manifest, digest) = crate::producer::manifest::read_with_digest(path)?;
+    Ok(Score {
+        manifest: Some(digest),
+        ..score(&manifest, seen, audited)
+    })
 }
 
 /// Scores `seen` against `manifest`, over the transports audited.
@@ -401,7 +454,18 @@ mod tests {
         a.manifest = Some("sha256:aa".into());
         b.manifest = Some("sha256:bb".into());
         let err = Score::merge(&[a, b]).unwrap_err();
-        assert!(err.contains("sha256:bb"), "{err}");
+        assert_eq!(
+            err,
+            ScoreMismatch::OtherManifest {
+                theirs: "sha256:bb".into(),
+                ours: "sha256:aa".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "it was scored against manifest sha256:bb, not sha256:aa"
+        );
+        assert_eq!(Score::merge(&[]).unwrap_err(), ScoreMismatch::Nothing);
     }
 
     #[test]
@@ -435,7 +499,7 @@ mod tests {
             generator: "gen-0001".into(),
             fault,
             expect: fault.map(Fault::expected_kind),
-            digest: Some(crate::simulate::manifest::digest(body.as_bytes())),
+            digest: Some(crate::producer::manifest::digest(body.as_bytes())),
             fleet_rules: Vec::new(),
         };
         let seen_mqtt = |body: &str, found: &[(ViolationKind, Option<&str>)]| Seen {
@@ -447,7 +511,7 @@ mod tests {
                 .iter()
                 .map(|(k, kw)| (*k, kw.map(str::to_string)))
                 .collect(),
-            digest: Some(crate::simulate::manifest::digest(body.as_bytes())),
+            digest: Some(crate::producer::manifest::digest(body.as_bytes())),
         };
         let manifest = [
             mqtt("{\"fuel\":1}", None),

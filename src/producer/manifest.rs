@@ -50,16 +50,43 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Why a manifest cannot be read; each names the file (and the line) at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file cannot be read.
+    #[error("cannot read manifest {}: {reason}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why (not a `source`: the message already says it).
+        reason: std::io::Error,
+    },
+    /// A line that is not a manifest line.
+    #[error("{name}:{line}: not a manifest line: {reason}")]
+    Line {
+        /// The manifest's name.
+        name: String,
+        /// The line number, from 1.
+        line: usize,
+        /// Why (not a `source`: the message already says it).
+        reason: serde_json::Error,
+    },
+}
+
 /// Reads a manifest file.
-pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, String> {
+pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, ManifestError> {
     read_with_digest(path).map(|(lines, _)| lines)
 }
 
 /// Reads a manifest file, with `sha256:` and the digest of its bytes: what names this ground
 /// truth in a score, so that scores are only merged against the same one.
-pub fn read_with_digest(path: &std::path::Path) -> Result<(Vec<ManifestLine>, String), String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
+pub fn read_with_digest(
+    path: &std::path::Path,
+) -> Result<(Vec<ManifestLine>, String), ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|reason| ManifestError::Read {
+        path: path.to_path_buf(),
+        reason,
+    })?;
     let lines = parse(&text, &path.display().to_string())?;
     Ok((
         lines,
@@ -68,13 +95,43 @@ pub fn read_with_digest(path: &std::path::Path) -> Result<(Vec<ManifestLine>, St
 }
 
 /// Parses a manifest's text; `name` names it in errors.
-pub fn parse(text: &str, name: &str) -> Result<Vec<ManifestLine>, String> {
+pub fn parse(text: &str, name: &str) -> Result<Vec<ManifestLine>, ManifestError> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(n, l)| {
-            serde_json::from_str(l)
-                .map_err(|e| format!("{name}:{}: not a manifest line: {e}", n + 1))
+            serde_json::from_str(l).map_err(|reason| ManifestError::Line {
+                name: name.to_string(),
+                line: n + 1,
+                reason,
+            })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_line_is_named_by_its_number() {
+        let good =
+            r#"{"transport":"mqtt","topic":"t","generator":"g1","fault":null,"expect":null}"#;
+        let lines = parse(&format!("{good}\n\n{good}\n"), "truth.jsonl").unwrap();
+        assert_eq!(lines.len(), 2);
+        let err = parse(&format!("{good}\nnot json\n"), "truth.jsonl").unwrap_err();
+        assert!(matches!(err, ManifestError::Line { line: 2, .. }), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("truth.jsonl:2: not a manifest line: "),
+            "{err}"
+        );
+        let missing = read(std::path::Path::new("no/such/truth.jsonl")).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("cannot read manifest no/such/truth.jsonl: "),
+            "{missing}"
+        );
+    }
 }

@@ -2,8 +2,10 @@
 //! Instances that split a fleet (`--group`) each write one; [`merge`] combines them.
 
 use super::Scorecard;
-use super::expect::Score;
+use super::score::Score;
+use crate::validate::ViolationKind;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::path::Path;
 use thiserror::Error;
 
@@ -44,6 +46,61 @@ impl From<Score> for Expectation {
             perfect: score.perfect(),
             score,
         }
+    }
+}
+
+impl AuditReport {
+    /// The report of one audit run of `contract`: a fresh run id, the scorecard, and the score
+    /// against a manifest when one was asked for.
+    pub fn of_run(
+        contract: &crate::catalog::Contract,
+        group: Option<String>,
+        card: Scorecard,
+        score: Option<Score>,
+    ) -> AuditReport {
+        AuditReport {
+            contract: contract.name.clone(),
+            subject: contract.subject.clone(),
+            group,
+            runs: vec![uuid::Uuid::new_v4().to_string()],
+            card,
+            expect: score.map(Into::into),
+        }
+    }
+
+    /// What the report is about, as every rendering heads it.
+    pub fn title(&self) -> String {
+        format!(
+            "audit of contract \"{}\" (subject {})",
+            self.contract, self.subject
+        )
+    }
+
+    /// The audit's exit code: 3 when a transport is still lost at the end (what the window held
+    /// is not known), 1 for NO_TRAFFIC whatever `fail_on` says (a gate that saw nothing has
+    /// checked nothing), then with a score the score's verdict, else 1 for a violation of a
+    /// kind in `fail_on`.
+    pub fn exit(&self, fail_on: &BTreeSet<ViolationKind>) -> crate::Exit {
+        use crate::Exit;
+        let card = &self.card;
+        match &self.expect {
+            _ if card.has_open_gap() => Exit::Infrastructure,
+            _ if card.has_no_traffic() => Exit::Findings,
+            Some(e) if e.perfect => Exit::Pass,
+            Some(_) => Exit::Findings,
+            None if card.has_violations_of(fail_on) => Exit::Findings,
+            None => Exit::Pass,
+        }
+    }
+
+    /// Writes the report as JSON (`--report FILE`, the input of `report merge`).
+    pub fn write(&self, path: &Path) -> Result<(), super::AuditError> {
+        std::fs::write(path, serde_json::to_string_pretty(self).unwrap_or_default()).map_err(
+            |reason| super::AuditError::WriteReport {
+                path: path.to_path_buf(),
+                reason,
+            },
+        )
     }
 }
 
@@ -138,7 +195,7 @@ pub fn merge(reports: Vec<(String, AuditReport)>) -> Result<Merged, ReportError>
                         .map_err(|reason| ReportError::Mismatch {
                             first: first_name.clone(),
                             file: name.clone(),
-                            reason,
+                            reason: reason.to_string(),
                         })?;
                 }
                 scores.push(e.score.clone());
