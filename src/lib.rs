@@ -9,17 +9,21 @@
 //!   [`registry::server`], the embedded registry (`schemactl registry serve`: REST routes over an
 //!   in-memory index and SQLite).
 //! - [`compat`]: the compatibility engine; pure functions over parsed schemas.
+//! - [`schema_diff`]: `schemactl diff`, two schema files and their rule sets compared both ways.
 //! - [`gate`]: the CI gate behind `check-compat` (files or a registry subject → a typed
 //!   outcome), and the gate's own finding ids.
 //! - [`validate`]: payloads checked against schemas; Confluent's wire format; schema ids
-//!   resolved through the registry and cached.
+//!   resolved through the registry and cached; [`validate::offline`], `schemactl validate`.
+//! - [`contract_test`]: `schemactl test`, the offline contract tests of every contract.
 //! - [`transport`]: MQTT and Kafka sources (sniffing) and sinks (the simulator); raw bytes only.
-//! - [`audit`]: both transports → checks → attribution → per-producer scorecard.
+//! - [`audit`]: both transports → checks → attribution → per-producer scorecard;
+//!   [`audit::merge`], `schemactl report merge`.
 //! - [`simulate`]: the reference compliant fleet and its misbehaving producers.
 //! - [`demo`]: everything in one process on loopback (registry, MQTT broker, Kafka mock
 //!   cluster) for `schemactl demo`.
-//! - [`report`]: the output layer (stdout, colour, the broken-pipe policy) and findings rendered
-//!   as text, JSON, JUnit, SARIF, GitHub annotations, markdown, or (audits) html.
+//! - [`report`]: rendering, the output layer (stdout, colour, the broken-pipe policy): a use
+//!   case's typed outcome ([`report::Render`]) as JSON (its serde form), text, JUnit, SARIF,
+//!   GitHub annotations, markdown, or (audits) html.
 //! - [`cli`]: one module per command; the only place that prints and maps errors to exit codes.
 
 pub mod audit;
@@ -28,12 +32,14 @@ pub mod catalog;
 pub mod cli;
 pub mod compat;
 pub mod config;
+pub mod contract_test;
 pub mod demo;
 pub mod gate;
 pub mod producer;
 pub mod registry;
 pub mod replay;
 pub mod report;
+pub mod schema_diff;
 pub mod simulate;
 pub mod transport;
 pub mod validate;

@@ -8,7 +8,7 @@ use crate::validate::{PayloadValidator, Violation, ViolationKind};
 
 /// What the checks concluded about one message.
 #[derive(Debug, Default)]
-pub struct Verdict {
+pub struct Inspection {
     /// Who sent it.
     pub producer: String,
     /// Everything wrong.
@@ -26,7 +26,7 @@ pub fn check(
     attribution: &Attribution,
     channel_id: Option<&str>,
     early: Option<Violation>,
-) -> Verdict {
+) -> Inspection {
     let capture = attribution.top_level_key();
     if early.is_none()
         && (capture.is_some() || attribution.pointer.is_none())
@@ -86,7 +86,7 @@ fn verdict(
     channel_id: Option<&str>,
     payload_id: Option<String>,
     mut violations: Vec<Violation>,
-) -> Verdict {
+) -> Inspection {
     if let (Some(channel), Some(payload)) = (channel_id, payload_id.as_deref())
         && channel != payload
     {
@@ -95,7 +95,7 @@ fn verdict(
             format!("the topic or key names \"{channel}\" but the payload says \"{payload}\""),
         ));
     }
-    Verdict {
+    Inspection {
         producer: channel_id
             .map(str::to_string)
             .or(payload_id)

@@ -7,6 +7,7 @@
 
 pub mod inspect;
 pub mod ledger;
+pub mod merge;
 pub mod outcome;
 pub mod rule_sets;
 pub mod score;

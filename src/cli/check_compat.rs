@@ -5,7 +5,6 @@ mod replay;
 
 use super::registry::Session;
 use super::{Classify, Cli, Failure, FormatArg, Outcome, Output};
-use crate::Exit;
 use crate::catalog;
 use crate::compat::{Level, Policy};
 use crate::gate::{self, GateError, Request, SubjectCheck, label};
@@ -75,13 +74,7 @@ fn parse_level(s: &str) -> Result<Level, String> {
 
 /// The gate's error as the command's failure, classified once by [`GateError::exit`].
 fn failure(e: GateError) -> Failure {
-    let exit = e.exit();
-    let e = anyhow::Error::new(e);
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e)
-    } else {
-        Failure::Input(e)
-    }
+    super::failure(e.exit(), e)
 }
 
 fn warn(warnings: &[String]) {
@@ -114,23 +107,17 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         )?;
         let mut outcome = session.run(check.run(&session.client)).map_err(failure)?;
         warn(&outcome.warnings);
-        let replayed = if args.replay.is_empty() {
-            None
-        } else {
+        if !args.replay.is_empty() {
             let contract =
                 catalog::load_contract(&cli.root, args.contract.as_deref().unwrap_or_default())
                     .input()?;
-            let (case, json) = replay_registry_newest(&contract, &outcome, &session, args)?;
-            outcome.replay = Some(json);
-            Some(case)
-        };
-        return super::finish(&outcome.report(replayed), args.format.format, out);
+            outcome.replay = Some(replay_registry_newest(&contract, &outcome, &session, args)?);
+        }
+        return super::finish(&outcome, args.format.format, out);
     }
     let mut outcome = gate::check_files(&cli.root, &request).map_err(failure)?;
     warn(&outcome.warnings);
-    let replayed = if args.replay.is_empty() {
-        None
-    } else {
+    if !args.replay.is_empty() {
         let (contract, today, proposal) = outcome.replay_inputs().map_err(failure)?;
         // Today's rules: the contract's when today is the newest version; when the proposal is
         // the newest itself, the rule set today's version was registered with (its
@@ -159,7 +146,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 }
             }
         };
-        let (case, json) = replay::run(
+        let replayed = replay::run(
             contract,
             today,
             rules,
@@ -168,10 +155,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             args.max_rejected,
             outcome.compatible,
         )?;
-        outcome.replay = Some(json);
-        Some(case)
-    };
-    super::finish(&outcome.report(replayed), args.format.format, out)
+        outcome.replay = Some(replayed);
+    }
+    super::finish(&outcome, args.format.format, out)
 }
 
 /// `--replay` with `--registry`: the subject's newest version, with the rules and metadata it
@@ -181,7 +167,7 @@ fn replay_registry_newest(
     outcome: &gate::SubjectOutcome,
     session: &Session,
     args: &Args,
-) -> Result<(crate::report::Case, serde_json::Value), Failure> {
+) -> Result<gate::Replayed, Failure> {
     let subject = &outcome.subject;
     let Some(compared) = &outcome.compared else {
         return Err(anyhow!(

@@ -15,7 +15,7 @@ mod pull;
 mod register;
 mod registry;
 mod registry_serve;
-mod report;
+mod report_merge;
 mod show;
 mod simulate;
 mod subjects;
@@ -114,7 +114,7 @@ pub enum Command {
     Validate(validate::Args),
     /// Work with audit reports: merge the reports of instances that split a fleet.
     #[command(after_help = EXIT_CODES)]
-    Report(report::Args),
+    Report(report_merge::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::Args),
     /// Print the manual page (roff), or write one page per command with --dir.
@@ -136,6 +136,15 @@ pub enum Failure {
     Input(anyhow::Error),
     /// Something outside could not be reached or refused us (exit 3).
     Infrastructure(anyhow::Error),
+}
+
+/// A library error as the command's failure, by the exit code the library classified it with.
+fn failure(exit: Exit, e: impl Into<anyhow::Error>) -> Failure {
+    if exit == Exit::Infrastructure {
+        Failure::Infrastructure(e.into())
+    } else {
+        Failure::Input(e.into())
+    }
 }
 
 /// What a command returns.
@@ -199,7 +208,7 @@ pub fn main() -> Exit {
         Command::Validate(args) => validate::run(&cli, args, out),
         Command::Simulate(args) => simulate::run_command(&cli, args, out),
         Command::Audit(args) => audit::run_command(&cli, args, out),
-        Command::Report(args) => report::run(args, out),
+        Command::Report(args) => report_merge::run(args, out),
         Command::Demo(args) => demo::run(&cli, args, out),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
@@ -217,11 +226,11 @@ pub fn main() -> Exit {
     }
 }
 
-/// Writes `report` to stdout in `format`; findings when any of its checks failed. A reader
-/// that stopped reading (`| head`) does not change the verdict.
-fn finish(report: &crate::report::Report, format: Format, out: Output) -> Outcome {
-    crate::report::render(report, format, out.color, &mut out.stdout()).input()?;
-    Ok(if report.passed() {
+/// Writes `outcome` to stdout in `format`; findings when it did not pass. A reader that
+/// stopped reading (`| head`) does not change the verdict.
+fn finish<O: crate::report::Render>(outcome: &O, format: Format, out: Output) -> Outcome {
+    crate::report::render(outcome, format, out.color, &mut out.stdout()).input()?;
+    Ok(if outcome.passed() {
         Exit::Pass
     } else {
         Exit::Findings

@@ -16,7 +16,7 @@ use std::fmt;
 /// any content model. `tests/compat_fixtures.rs` holds its own copy of both sets and checks
 /// every fixture against it under both policies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Verdict {
+enum Cell {
     C,
     B,
 }
@@ -44,8 +44,8 @@ macro_rules! change_types {
                 match self { $(ChangeType::$name => concat!($($doc),*).trim_ascii(),)* }
             }
 
-            fn table(self) -> (Verdict, Verdict) {
-                match self { $(ChangeType::$name => (Verdict::$strict, Verdict::$lenient),)* }
+            fn table(self) -> (Cell, Cell) {
+                match self { $(ChangeType::$name => (Cell::$strict, Cell::$lenient),)* }
             }
 
             /// Looks a change type up by its Confluent name.
@@ -350,8 +350,8 @@ impl ChangeType {
     pub fn is_compatible(self, policy: Policy) -> bool {
         let (strict, lenient) = self.table();
         match policy {
-            Policy::Strict => strict == Verdict::C,
-            Policy::Lenient => lenient == Verdict::C,
+            Policy::Strict => strict == Cell::C,
+            Policy::Lenient => lenient == Cell::C,
         }
     }
 }

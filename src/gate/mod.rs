@@ -71,11 +71,61 @@ pub struct FilesOutcome {
     pub contract: Option<ContractName>,
     /// With a replay: what it found (filled by the replay step).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replay: Option<serde_json::Value>,
+    pub replay: Option<Replayed>,
     #[serde(skip)]
     verdict: Verdict,
     #[serde(skip)]
     files: Files,
+}
+
+/// What a replay (`check-compat --replay`) found, as an outcome carries it: the `replay` object
+/// of the JSON document, and its check in the report.
+#[derive(Debug, Serialize)]
+pub struct Replayed {
+    /// The counts in total, per producer, and the first refused payloads.
+    #[serde(flatten)]
+    pub result: crate::replay::Replay,
+    /// The most payloads the proposal may refuse that are accepted today.
+    pub max_rejected: u64,
+    /// Whether the proposal refuses no more than `max_rejected`.
+    pub passed: bool,
+    /// The sentences of the text report.
+    pub summary: Vec<String>,
+    /// Today's newest version (its file, or the registry version).
+    pub today: String,
+    /// Each file replayed.
+    pub files: Vec<ReplayedFile>,
+    /// What the readers warned about.
+    pub warnings: Vec<String>,
+    /// How many rules judged each side.
+    pub rules: ReplayRules,
+    /// Producers with a payload the proposal refuses.
+    pub producers_affected: usize,
+    /// The replay's check in the report.
+    #[serde(skip)]
+    pub case: Case,
+}
+
+/// One file a replay read.
+#[derive(Debug, Serialize)]
+pub struct ReplayedFile {
+    /// The file as named.
+    pub file: String,
+    /// `capture` or `json-lines`.
+    pub kind: &'static str,
+    /// Payloads replayed from it.
+    pub payloads: u64,
+}
+
+/// The data-contract rules each side of a replay was judged by.
+#[derive(Debug, Serialize)]
+pub struct ReplayRules {
+    /// Rules of today's newest version.
+    pub today: usize,
+    /// Rules of the proposal.
+    pub proposal: usize,
+    /// Where today's rules come from.
+    pub today_from: String,
 }
 
 /// A contract, as an outcome names it.
@@ -190,8 +240,9 @@ impl FilesOutcome {
         Ok((contract, today, &self.files.proposal))
     }
 
-    /// The report; `replay` is the replay's check, when one ran.
-    pub fn report(&self, replay: Option<Case>) -> Report {
+    /// The report: the verdict, the published versions, then the replay's check (when one
+    /// ran).
+    pub fn report(&self) -> Report {
         let proposal = &self.files.proposal;
         let history = &self.files.history;
         let against: Vec<String> = history.iter().map(label).collect();
@@ -212,13 +263,14 @@ impl FilesOutcome {
         };
         let mut cases = vec![Case::new(name, verdict_items(&self.verdict, proposal))];
         cases.extend(self.published.as_ref().map(Published::case));
-        cases.extend(replay);
-        Report {
-            command: "check-compat",
-            header: vec![],
-            cases,
-            json: serde_json::to_value(self).unwrap_or_default(),
-        }
+        cases.extend(self.replay.as_ref().map(|r| r.case.clone()));
+        Report::new("check-compat", cases)
+    }
+}
+
+impl crate::report::Render for FilesOutcome {
+    fn report(&self) -> Report {
+        FilesOutcome::report(self)
     }
 }
 

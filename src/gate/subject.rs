@@ -56,7 +56,7 @@ pub struct SubjectOutcome {
     pub warnings: Vec<String>,
     /// With a replay: what it found (filled by the replay step).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub replay: Option<serde_json::Value>,
+    pub replay: Option<super::Replayed>,
     #[serde(skip)]
     proposal_file: SchemaFile,
 }
@@ -246,7 +246,7 @@ impl SubjectOutcome {
 
     /// The report: both verdicts as checks, then the replay's check (when one ran), then the
     /// published versions.
-    pub fn report(&self, replay: Option<Case>) -> Report {
+    pub fn report(&self) -> Report {
         let subject = &self.subject;
         let name = &self.proposal;
         let mut header = Vec::new();
@@ -300,13 +300,12 @@ impl SubjectOutcome {
                 cases.push(self.registry_case(c));
             }
         }
-        cases.extend(replay);
+        cases.extend(self.replay.as_ref().map(|r| r.case.clone()));
         cases.extend(self.published.as_ref().map(Published::case));
         Report {
             command: "check-compat",
             header,
             cases,
-            json: serde_json::to_value(self).unwrap_or_default(),
         }
     }
 
@@ -520,4 +519,10 @@ fn local_verdict(
     );
     let warnings = files.iter().flat_map(schema_warnings).collect();
     Ok((verdict, warnings))
+}
+
+impl crate::report::Render for SubjectOutcome {
+    fn report(&self) -> Report {
+        SubjectOutcome::report(self)
+    }
 }

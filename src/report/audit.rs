@@ -9,7 +9,6 @@ use crate::audit::AuditReport;
 use crate::audit::score::Score;
 use crate::audit::scorecard::{ProducerCard, Scorecard};
 use crate::validate::ViolationKind;
-use serde_json::json;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -27,16 +26,12 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(report).map_err(io::Error::other)?
-        ),
+        Format::Json => super::json_document(report, out),
         Format::Markdown => out.write_all(markdown(report, title).as_bytes()),
         Format::Html => out.write_all(html(report, title).as_bytes()),
         Format::Text => out.write_all(text(report, title).as_bytes()),
         Format::Junit | Format::Sarif | Format::Github => {
-            super::render(&checks(report, fail_on), format, false, out)
+            super::render_checks(&checks(report, fail_on), format, false, out)
         }
     }
 }
@@ -68,42 +63,33 @@ pub fn checks(report: &AuditReport, fail_on: &BTreeSet<ViolationKind>) -> Report
             .iter()
             .filter(|v| v.transport == *t && v.kind == ViolationKind::NO_TRAFFIC)
         {
-            items.push(Item {
-                rule: v.kind.to_string(),
-                severity: Severity::Error,
-                file: None,
-                pointer: None,
-                at: None,
-                message: v.message.clone(),
-                help: Some(
-                    "check the topic names and that the producers run; --allow-empty accepts a quiet window"
-                        .into(),
-                ),
-            });
+            let help = "check the topic names and that the producers run; --allow-empty accepts a quiet window";
+            items.push(
+                Item::new(v.kind.to_string(), Severity::Error, v.message.clone()).with_help(help),
+            );
         }
         for g in &totals.gaps {
-            items.push(Item {
-                rule: "GAP".into(),
-                severity: if g.open {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                },
-                file: None,
-                pointer: None,
-                at: None,
-                message: format!(
-                    "{t} not read for {:.1} s{}: {}",
-                    g.millis as f64 / 1000.0,
+            items.push(
+                Item::new(
+                    "GAP",
                     if g.open {
-                        ", still lost at the end"
+                        Severity::Error
                     } else {
-                        ""
+                        Severity::Warning
                     },
-                    g.reason
-                ),
-                help: Some("what the broker held meanwhile was not audited".into()),
-            });
+                    format!(
+                        "{t} not read for {:.1} s{}: {}",
+                        g.millis as f64 / 1000.0,
+                        if g.open {
+                            ", still lost at the end"
+                        } else {
+                            ""
+                        },
+                        g.reason
+                    ),
+                )
+                .with_help("what the broker held meanwhile was not audited"),
+            );
         }
         cases.push(Case::new(
             format!(
@@ -130,31 +116,22 @@ pub fn checks(report: &AuditReport, fail_on: &BTreeSet<ViolationKind>) -> Report
         }
         // Kinds no group tells (a report written before groups were kept, or past the cap).
         for (k, n) in p.violations.iter().filter(|(k, _)| !told.contains(*k)) {
-            items.push(Item {
-                rule: k.to_string(),
-                severity: severity(*k, fail_on),
-                file: None,
-                pointer: None,
-                at: None,
-                message: format!(
+            items.push(Item::new(
+                k.to_string(),
+                severity(*k, fail_on),
+                format!(
                     "{}: {k} in {:.1}% of readings ({n})",
                     p.producer,
                     pct(*n, p.messages)
                 ),
-                help: None,
-            });
+            ));
         }
         cases.push(Case::new(
             format!("{} on {}", p.producer, p.transport.name()),
             items,
         ));
     }
-    Report {
-        command: "audit",
-        header: Vec::new(),
-        cases,
-        json: json!({}),
-    }
+    Report::new("audit", cases)
 }
 
 fn severity(kind: ViolationKind, fail_on: &BTreeSet<ViolationKind>) -> Severity {

@@ -1,5 +1,7 @@
-//! Findings as people and machines read them: text, JSON, JUnit XML, SARIF and GitHub Actions
-//! workflow commands. Commands build a [`Report`]; this module only renders it.
+//! Rendering: a use case's typed outcome as people and machines read it: text, JSON, JUnit XML,
+//! SARIF, GitHub Actions workflow commands and markdown. An outcome implements [`Render`]: its
+//! serde form is the JSON document, and its [`Report`] (checks holding findings) is what every
+//! other format renders, so the formats cannot drift apart. This module only renders.
 
 pub mod audit;
 pub mod location;
@@ -8,6 +10,7 @@ pub mod shell;
 pub use location::LineCol;
 
 use anstyle::{AnsiColor, Style};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
@@ -61,6 +64,30 @@ pub struct Item {
     pub help: Option<String>,
 }
 
+impl Item {
+    /// A finding about no place in a file (the run, the traffic, a whole count): no file,
+    /// pointer or help.
+    pub fn new(rule: impl Into<String>, severity: Severity, message: impl Into<String>) -> Item {
+        Item {
+            rule: rule.into(),
+            severity,
+            file: None,
+            pointer: None,
+            at: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// The same finding, with what to do.
+    pub fn with_help(self, help: impl Into<String>) -> Item {
+        Item {
+            help: Some(help.into()),
+            ..self
+        }
+    }
+}
+
 /// One check (one test case in JUnit terms).
 #[derive(Clone, Debug)]
 pub struct Case {
@@ -103,7 +130,7 @@ impl Case {
     }
 }
 
-/// A command's whole report.
+/// A command's checks, as every format but JSON renders them.
 #[derive(Clone, Debug)]
 pub struct Report {
     /// The command (`check-compat`, `test`).
@@ -112,11 +139,35 @@ pub struct Report {
     pub header: Vec<String>,
     /// The checks.
     pub cases: Vec<Case>,
-    /// The command's JSON document for `--format json`.
-    pub json: Value,
+}
+
+/// A use case's typed outcome, renderable in every format: `--format json` is its serde form,
+/// the other formats render its [`Report`].
+pub trait Render: Serialize {
+    /// The outcome as checks.
+    fn report(&self) -> Report;
+
+    /// Whether the outcome passes (exit 0); by default, no check failed.
+    fn passed(&self) -> bool {
+        self.report().passed()
+    }
+
+    /// The text form; by default the checks'.
+    fn text(&self, color: bool, out: &mut dyn Write) -> io::Result<()> {
+        text(&self.report(), color, out)
+    }
 }
 
 impl Report {
+    /// A report of `cases` with no header.
+    pub fn new(command: &'static str, cases: Vec<Case>) -> Report {
+        Report {
+            command,
+            header: Vec::new(),
+            cases,
+        }
+    }
+
     /// Whether no case failed (skipped cases do not fail a report; they are counted apart).
     pub fn passed(&self) -> bool {
         !self.cases.iter().any(Case::failed)
@@ -160,7 +211,8 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// The summary line: `N checks, P passed, F failed[, S skipped], E errors`.
+    /// The summary line: `N checks, P passed, F failed[, S skipped], E errors` (`1 check`,
+    /// `1 error` for one).
     pub fn line(&self) -> String {
         let skipped = if self.skipped > 0 {
             format!(", {} skipped", self.skipped)
@@ -168,9 +220,21 @@ impl Counts {
             String::new()
         };
         format!(
-            "{} checks, {} passed, {} failed{skipped}, {} errors",
-            self.checks, self.passed, self.failed, self.errors
+            "{}, {} passed, {} failed{skipped}, {}",
+            plural(self.checks, "check"),
+            self.passed,
+            self.failed,
+            plural(self.errors, "error")
         )
+    }
+}
+
+/// `1 check`, `2 checks`.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -182,21 +246,41 @@ fn paint(color: bool, style: Style, text: &str) -> String {
     }
 }
 
-/// Writes `report` in `format`.
-pub fn render(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> io::Result<()> {
+/// Writes `outcome` in `format`: JSON is its serde form, text its own, the others its checks.
+pub fn render<O: Render + ?Sized>(
+    outcome: &O,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json_document(outcome, out),
+        Format::Text => outcome.text(color, out),
+        format => render_checks(&outcome.report(), format, color, out),
+    }
+}
+
+/// Writes `value` as one pretty-printed JSON document and a line break.
+pub fn json_document<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+    writeln!(out, "{text}")
+}
+
+/// Writes `report`'s checks in `format` (not JSON: a report's JSON is its outcome's).
+pub fn render_checks(
+    report: &Report,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Text => text(report, color, out),
-        Format::Json => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&report.json).unwrap_or_default()
-        ),
+        Format::Json => Err(io::Error::other(format!(
+            "`schemactl {}`: a report's JSON is its outcome's",
+            report.command
+        ))),
         Format::Junit => junit(report, out),
-        Format::Sarif => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&sarif(report)).unwrap_or_default()
-        ),
+        Format::Sarif => json_document(&sarif(report), out),
         Format::Github => github(report, out),
         Format::Markdown => out.write_all(markdown(report).as_bytes()),
         Format::Html => Err(io::Error::new(
@@ -549,8 +633,9 @@ fn github(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "{} checks, {} failed{skipped}",
-        counts.checks, counts.failed
+        "{}, {} failed{skipped}",
+        plural(counts.checks, "check"),
+        counts.failed
     )
 }
 
@@ -578,7 +663,6 @@ mod tests {
                 }],
                 skipped: None,
             }],
-            json: json!({}),
         }
     }
 
@@ -600,7 +684,7 @@ mod tests {
         let counts = report.counts();
         assert_eq!((counts.passed, counts.failed, counts.skipped), (1, 0, 1));
         let mut out = Vec::new();
-        render(&report, Format::Text, false, &mut out).unwrap();
+        render_checks(&report, Format::Text, false, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains("skip simulator sample\n  skipped: no reading model\n"),
@@ -613,9 +697,66 @@ mod tests {
     }
 
     #[test]
+    fn one_check_and_one_error_are_singular() {
+        let counts = sample().counts();
+        assert_eq!(counts.line(), "1 check, 0 passed, 1 failed, 1 error");
+        let mut out = Vec::new();
+        render_checks(&sample(), Format::Github, false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.ends_with("\n1 check, 1 failed\n"), "{text}");
+        let mut out = Vec::new();
+        render_checks(&sample(), Format::Markdown, false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("**1 check, 0 passed, 1 failed, 1 error**"),
+            "{text}"
+        );
+    }
+
+    /// An outcome whose document says more than its checks: JSON is the document, the other
+    /// formats the checks.
+    #[derive(serde::Serialize)]
+    struct Checked {
+        passed: bool,
+        note: &'static str,
+    }
+
+    impl Render for Checked {
+        fn report(&self) -> Report {
+            sample()
+        }
+    }
+
+    #[test]
+    fn json_is_the_outcome_and_the_other_formats_its_checks() {
+        let outcome = Checked {
+            passed: false,
+            note: "only in the document",
+        };
+        let mut out = Vec::new();
+        render(&outcome, Format::Json, false, &mut out).unwrap();
+        let doc: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            doc,
+            json!({"passed": false, "note": "only in the document"})
+        );
+        let mut out = Vec::new();
+        render(&outcome, Format::Text, false, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("FAIL v2 against v1\n"), "{text}");
+        assert!(!Render::passed(&outcome), "the checks failed");
+        let mut out = Vec::new();
+        let err = render(&outcome, Format::Html, false, &mut out).unwrap_err();
+        assert!(
+            err.to_string().contains("does not write --format html"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn junit_marks_skipped_cases_skipped() {
         let mut out = Vec::new();
-        render(&with_a_skipped_check(), Format::Junit, false, &mut out).unwrap();
+        render_checks(&with_a_skipped_check(), Format::Junit, false, &mut out).unwrap();
         let xml = String::from_utf8(out).unwrap();
         assert!(xml.contains("skipped=\"1\""), "{xml}");
         assert!(
@@ -628,7 +769,7 @@ mod tests {
     #[test]
     fn github_annotations_escape_properties_and_newlines() {
         let mut out = Vec::new();
-        render(&sample(), Format::Github, false, &mut out).unwrap();
+        render_checks(&sample(), Format::Github, false, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.starts_with(
@@ -642,7 +783,7 @@ mod tests {
     #[test]
     fn junit_marks_failed_cases() {
         let mut out = Vec::new();
-        render(&sample(), Format::Junit, false, &mut out).unwrap();
+        render_checks(&sample(), Format::Junit, false, &mut out).unwrap();
         let xml = String::from_utf8(out).unwrap();
         assert!(xml.contains("<failure"), "{xml}");
         assert!(xml.contains("tests=\"1\""), "{xml}");

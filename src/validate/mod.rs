@@ -2,11 +2,13 @@
 //! violations of stable kinds.
 //!
 //! - [`fast`]: flat object schemas checked while parsing, without building a JSON value;
+//! - [`offline`]: `schemactl validate`, JSON-lines files checked as the audit checks traffic;
 //! - [`wire`]: Confluent's wire format (V0 id, V1 GUID, id in a header);
 //! - [`resolver`]: schema ids → compiled validators, cached, checked against the contract's
 //!   subject, behind the small [`resolver::SchemaLookup`] seam to the registry.
 
 pub mod fast;
+pub mod offline;
 pub mod portability;
 pub mod resolver;
 pub mod rules;

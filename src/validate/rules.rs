@@ -705,31 +705,31 @@ pub fn to_cel(v: &serde_json::Value) -> Value {
 }
 
 /// The outcome of one program on one binding.
-enum Verdict {
+enum Evaluation {
     Pass,
     Fail,
     Error(String),
 }
 
-fn run(program: &Program, ctx: &Context) -> Verdict {
+fn run(program: &Program, ctx: &Context) -> Evaluation {
     match program.execute(ctx) {
-        Ok(Value::Bool(true)) => Verdict::Pass,
-        Ok(Value::Bool(false)) => Verdict::Fail,
-        Ok(other) => Verdict::Error(format!(
+        Ok(Value::Bool(true)) => Evaluation::Pass,
+        Ok(Value::Bool(false)) => Evaluation::Fail,
+        Ok(other) => Evaluation::Error(format!(
             "the expression yielded {}, not a bool",
             other.type_of()
         )),
-        Err(e) => Verdict::Error(e.to_string()),
+        Err(e) => Evaluation::Error(e.to_string()),
     }
 }
 
 /// Runs a rule (guard first) on a bound context.
-fn judge(rule: &Compiled, ctx: &Context) -> Verdict {
+fn judge(rule: &Compiled, ctx: &Context) -> Evaluation {
     if let Some(guard) = &rule.guard {
         match run(guard, ctx) {
-            Verdict::Pass => {}
-            Verdict::Fail => return Verdict::Pass,
-            Verdict::Error(e) => return Verdict::Error(format!("in the guard: {e}")),
+            Evaluation::Pass => {}
+            Evaluation::Fail => return Evaluation::Pass,
+            Evaluation::Error(e) => return Evaluation::Error(format!("in the guard: {e}")),
         }
     }
     run(&rule.body, ctx)
@@ -1265,7 +1265,7 @@ impl RuleEngine {
         ctx.add_variable_as_val("message", Box::new(ValMap::from(message)));
         self.rules
             .iter()
-            .all(|r| matches!(judge(r, &ctx), Verdict::Pass))
+            .all(|r| matches!(judge(r, &ctx), Evaluation::Pass))
     }
 
     /// Every failed rule on `record` (a payload that passed its schema).
@@ -1312,9 +1312,9 @@ impl RuleEngine {
                         )),
                     );
                     let error = match judge(rule, &fctx) {
-                        Verdict::Pass => continue,
-                        Verdict::Fail => None,
-                        Verdict::Error(e) => Some(e),
+                        Evaluation::Pass => continue,
+                        Evaluation::Fail => None,
+                        Evaluation::Error(e) => Some(e),
                     };
                     let mut vals = values(&rule.reads);
                     vals.insert("value".into(), value.clone());
@@ -1330,9 +1330,9 @@ impl RuleEngine {
                 continue;
             }
             let error = match judge(rule, &ctx) {
-                Verdict::Pass => continue,
-                Verdict::Fail => None,
-                Verdict::Error(e) => Some(e),
+                Evaluation::Pass => continue,
+                Evaluation::Fail => None,
+                Evaluation::Error(e) => Some(e),
             };
             failures.push(RuleFailure {
                 rule: rule.name.clone(),

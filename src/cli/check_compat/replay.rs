@@ -3,12 +3,12 @@
 use super::super::{Classify, Failure};
 use crate::capture::{Entry, Kind, Reader};
 use crate::catalog::{Contract, Metadata, Rule, SchemaFile};
+use crate::gate::{ReplayRules, Replayed, ReplayedFile};
 use crate::replay::{Judge, Replay, Replayer, UNKNOWN_PRODUCER, thousands};
 use crate::report::{Case, Item, LineCol, Severity};
 use crate::validate::PayloadValidator;
 use crate::validate::rules::RuleEngine;
 use anyhow::anyhow;
-use serde_json::{Value, json};
 use std::path::PathBuf;
 
 /// Refused payloads shown in detail.
@@ -25,8 +25,8 @@ pub(crate) struct TodayRules<'a> {
     pub origin: String,
 }
 
-/// Replays `files` against `today` and `proposal`; returns the report case, the JSON `replay`
-/// object and the warnings (also printed to stderr). The proposal is judged by the contract's
+/// Replays `files` against `today` and `proposal`; returns what the replay found (the JSON
+/// `replay` object and the report's check; the warnings are also printed to stderr). The proposal is judged by the contract's
 /// rules, today's version by `today_rules`.
 pub(crate) fn run(
     contract: &Contract,
@@ -36,7 +36,7 @@ pub(crate) fn run(
     files: &[PathBuf],
     max_rejected: u64,
     compatible: bool,
-) -> Result<(Case, Value), Failure> {
+) -> Result<Replayed, Failure> {
     let compile = |f: &SchemaFile| {
         PayloadValidator::new(&f.schema)
             .map_err(|e| anyhow!("{}: {e}", f.path.display()))
@@ -71,17 +71,17 @@ pub(crate) fn run(
     };
     let today_judge = Judge::with_rules(&today_v, today_engine.as_ref().unwrap_or(&proposal_rules));
     let proposal_judge = Judge::with_rules(&proposal_v, &proposal_rules);
-    let rules_json = json!({
-        "today": today_judge.rules.map_or(0, RuleEngine::len),
-        "proposal": proposal_judge.rules.map_or(0, RuleEngine::len),
-        "today_from": today_rules.origin,
-    });
+    let rules = ReplayRules {
+        today: today_judge.rules.map_or(0, RuleEngine::len),
+        proposal: proposal_judge.rules.map_or(0, RuleEngine::len),
+        today_from: today_rules.origin,
+    };
     let pointer = contract.identity.pointer.as_deref();
     // Plain lines' producers are found by the replayer, as today's version checks each one.
     let mut replayer =
         Replayer::judging(today_judge, proposal_judge, EXAMPLES).with_identity(pointer);
     let mut warnings = Vec::new();
-    let mut files_json = Vec::new();
+    let mut files_read = Vec::new();
     for path in files {
         let name = path.display().to_string();
         let file = std::fs::File::open(path)
@@ -125,8 +125,11 @@ pub(crate) fn run(
             replayer.replay(&name, &entry);
         }
         warnings.extend(reader.take_warnings());
-        files_json
-            .push(json!({"file": name, "kind": kind, "payloads": replayer.payloads() - before}));
+        files_read.push(ReplayedFile {
+            file: name,
+            kind,
+            payloads: replayer.payloads() - before,
+        });
     }
     if replayer.payloads() == 0 {
         warnings.push(
@@ -151,30 +154,22 @@ pub(crate) fn run(
         compatible,
         rule_counts,
     );
-    let mut doc = serde_json::to_value(&result).unwrap_or_default();
-    if let Value::Object(map) = &mut doc {
-        map.insert("max_rejected".into(), json!(max_rejected));
-        map.insert(
-            "passed".into(),
-            json!(result.total.rejected <= max_rejected),
-        );
-        map.insert("summary".into(), json!(result.sentences()));
-        map.insert("today".into(), json!(today.path.display().to_string()));
-        map.insert("files".into(), json!(files_json));
-        map.insert("warnings".into(), json!(warnings));
-        map.insert("rules".into(), rules_json);
-        map.insert(
-            "producers_affected".into(),
-            json!(
-                result
-                    .by_producer
-                    .values()
-                    .filter(|c| c.rejected > 0)
-                    .count()
-            ),
-        );
-    }
-    Ok((case, doc))
+    Ok(Replayed {
+        max_rejected,
+        passed: result.total.rejected <= max_rejected,
+        summary: result.sentences(),
+        today: today.path.display().to_string(),
+        files: files_read,
+        warnings,
+        rules,
+        producers_affected: result
+            .by_producer
+            .values()
+            .filter(|c| c.rejected > 0)
+            .count(),
+        result,
+        case,
+    })
 }
 
 fn case(
@@ -190,49 +185,34 @@ fn case(
     let over = t.rejected > max_rejected;
     let mut items = Vec::new();
     if today_rules + proposal_rules > 0 {
-        items.push(Item {
-            rule: "REPLAY_RULES".into(),
-            severity: Severity::Note,
-            file: None,
-            pointer: None,
-            at: None,
-            message: format!(
-                "each payload is judged by the schema, then by the data-contract rules ({today_rules} for {}, {proposal_rules} for the proposal): a payload a rule refuses counts as refused",
-                label(today)
-            ),
-            help: None,
-        });
+        let message = format!(
+            "each payload is judged by the schema, then by the data-contract rules ({today_rules} for {}, {proposal_rules} for the proposal): a payload a rule refuses counts as refused",
+            label(today)
+        );
+        items.push(Item::new("REPLAY_RULES", Severity::Note, message));
     }
     let sentences = result.sentences();
     let affected = sentences.len();
     for sentence in sentences.iter().take(PRODUCERS_SHOWN) {
-        items.push(Item {
-            rule: "REPLAY_REJECTED".into(),
-            severity: if over {
+        items.push(Item::new(
+            "REPLAY_REJECTED",
+            if over {
                 Severity::Error
             } else {
                 Severity::Warning
             },
-            file: None,
-            pointer: None,
-            at: None,
-            message: sentence.clone(),
-            help: None,
-        });
+            sentence.clone(),
+        ));
     }
     if affected > PRODUCERS_SHOWN {
-        items.push(Item {
-            rule: "REPLAY_REJECTED".into(),
-            severity: Severity::Note,
-            file: None,
-            pointer: None,
-            at: None,
-            message: format!(
+        items.push(Item::new(
+            "REPLAY_REJECTED",
+            Severity::Note,
+            format!(
                 "and {} more producer(s) (--format json lists them all)",
                 affected - PRODUCERS_SHOWN
             ),
-            help: None,
-        });
+        ));
     }
     for e in &result.examples {
         // `e.at` is `file:line`: the file for the annotation, the line for its place in it.
@@ -296,19 +276,15 @@ fn case(
         }),
     });
     if t.newly_accepted > 0 {
-        items.push(Item {
-            rule: "REPLAY_NEWLY_ACCEPTED".into(),
-            severity: Severity::Note,
-            file: None,
-            pointer: None,
-            at: None,
-            message: format!(
+        items.push(Item::new(
+            "REPLAY_NEWLY_ACCEPTED",
+            Severity::Note,
+            format!(
                 "the proposal accepts {} replayed payload(s) that {} refuses",
                 thousands(t.newly_accepted),
                 label(today)
             ),
-            help: None,
-        });
+        ));
     }
     Case {
         name: format!(

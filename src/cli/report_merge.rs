@@ -1,10 +1,10 @@
-//! `schemactl report merge`: several audit instances' JSON reports → one scorecard.
+//! `schemactl report merge`: flags → [`merge::merge_files`] (several audit instances' JSON
+//! reports → one) → the scorecard in the format asked → the run's exit code.
 
 use super::audit::fail_kinds;
 use super::live::{score_text, scorecard_text};
 use super::{Classify, Outcome, Output};
-use crate::Exit;
-use crate::audit::outcome::{self as report, AuditReport};
+use crate::audit::merge;
 use crate::report::Format;
 use std::io::Write;
 use std::path::PathBuf;
@@ -62,49 +62,27 @@ pub fn run(args: &Args, out: Output) -> Outcome {
 
 fn merge(args: &MergeArgs, out: Output) -> Outcome {
     let fail_on = fail_kinds(&args.fail_on)?;
-    let reports = args
-        .reports
-        .iter()
-        .map(|p| report::read(p).map(|r| (p.display().to_string(), r)))
-        .collect::<Result<Vec<(String, AuditReport)>, _>>()
-        .input()?;
-    let count = reports.len();
-    let report::Merged {
-        report: merged,
-        unscored,
-    } = report::merge(reports).input()?;
-    if let Some(note) = &unscored {
+    let merged = merge::merge_files(&args.reports, fail_on).input()?;
+    if let Some(note) = &merged.unscored {
         crate::report::shell::warn(note);
     }
-    let title = format!(
-        "audit of contract \"{}\" (subject {}), {count} report(s) merged{}",
-        merged.contract,
-        merged.subject,
-        merged
-            .group
-            .as_ref()
-            .map(|g| format!(" from group \"{g}\""))
-            .unwrap_or_default()
-    );
+    let title = merged.title();
     let mut stdout = out.stdout();
     match args.format {
         Format::Text => {
-            write!(stdout, "{}", scorecard_text(&merged.card, &title)).input()?;
-            if let Some(e) = &merged.expect {
+            write!(stdout, "{}", scorecard_text(&merged.report.card, &title)).input()?;
+            if let Some(e) = &merged.report.expect {
                 write!(stdout, "{}", score_text(&e.score)).input()?;
             }
         }
-        format => {
-            crate::report::audit::render(&merged, &title, &fail_on, format, &mut stdout).input()?
-        }
+        format => crate::report::audit::render(
+            &merged.report,
+            &title,
+            &merged.fail_on,
+            format,
+            &mut stdout,
+        )
+        .input()?,
     }
-    let failing = merged.card.has_violations_of(&fail_on) || merged.card.has_no_traffic();
-    Ok(match &merged.expect {
-        _ if merged.card.has_open_gap() => Exit::Infrastructure,
-        _ if merged.card.has_no_traffic() => Exit::Findings,
-        Some(e) if e.perfect => Exit::Pass,
-        Some(_) => Exit::Findings,
-        None if failing => Exit::Findings,
-        None => Exit::Pass,
-    })
+    Ok(merged.exit())
 }
