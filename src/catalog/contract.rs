@@ -236,7 +236,8 @@ impl Contract {
                 rules::HINT
             ))
         })?;
-        let contract_rules = rules::check_rules(&text, raw.rules).map_err(&err)?;
+        let contract_rules =
+            rules::check_rules(&text, raw.rules).map_err(|e| err(e.to_string()))?;
         let mut references = std::collections::BTreeMap::new();
         for (key, list) in raw.references {
             let Some(version) = super::history::version_of(&format!("{}.json", key.get_ref()))
@@ -278,7 +279,7 @@ impl Contract {
             references.insert(version, checked);
         }
         if let Some(m) = &raw.metadata {
-            rules::check_metadata(m).map_err(&err)?;
+            rules::check_metadata(m).map_err(|e| err(e.to_string()))?;
         }
         let name = path
             .file_stem()

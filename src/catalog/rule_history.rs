@@ -378,12 +378,11 @@ pub fn rewritten_since(
     if !then.contains_key(&base_newest)
         && let Some(text) = super::git::file_at(&contract.file, base)?
     {
-        let (rules, metadata) = super::rules::rules_in_contract_text(&text).map_err(|message| {
-            CatalogError::Contract {
+        let (rules, metadata) =
+            super::rules::rules_in_contract_text(&text).map_err(|e| CatalogError::Contract {
                 path: PathBuf::from(format!("{} at {base}", contract.file.display())),
-                message,
-            }
-        })?;
+                message: e.to_string(),
+            })?;
         then.insert(
             base_newest,
             VersionRules::from_contract(base_newest, &contract.file, &rules, metadata.as_ref()),
@@ -597,13 +596,12 @@ pub fn rules_for_file(
     if let Some(path) = rules {
         let text = read(path)?;
         if path.extension().is_some_and(|x| x == "toml") {
-            let (rules, metadata) =
-                super::rules::rules_in_contract_text(&text).map_err(|message| {
-                    CatalogError::Contract {
-                        path: path.to_path_buf(),
-                        message,
-                    }
-                })?;
+            let (rules, metadata) = super::rules::rules_in_contract_text(&text).map_err(|e| {
+                CatalogError::Contract {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                }
+            })?;
             return Ok(VersionRules::from_contract(
                 0,
                 path,

@@ -172,6 +172,94 @@ pub(super) struct RawRule {
 /// The hint for a malformed `[[rules]]` entry or `[metadata]` table.
 pub(super) const HINT: &str = "[[rules]] takes name, expr, doc, kind (CONDITION|TRANSFORM), mode (WRITE|READ|WRITEREAD|UPGRADE|DOWNGRADE|UPDOWN), type (CEL|CEL_FIELD|JSONATA|ENCRYPT|ENCRYPT_PAYLOAD), tags, params, onSuccess, onFailure (NONE|ERROR|DLQ), disabled; [metadata] takes properties, tags, sensitive";
 
+/// A contract's `[[rules]]` or `[metadata]` that cannot be used; each names the place in the
+/// file ("line L, column C") and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// A rule without a name.
+    #[error("{at}: a rule's name must not be empty\nhelp: {HINT}")]
+    EmptyName {
+        /// Where.
+        at: String,
+    },
+    /// Two rules of one name.
+    #[error(
+        "{at}: duplicate rule name \"{name}\" (first at {first})\nhelp: rule names are unique in a rule set; rename one"
+    )]
+    DuplicateName {
+        /// Where the second one is.
+        at: String,
+        /// The name.
+        name: String,
+        /// Where the first one is.
+        first: String,
+    },
+    /// A type Confluent does not know.
+    #[error("{at}: rule \"{name}\": unknown rule type \"{rule_type}\"\nhelp: types: {}", KNOWN_TYPES.join(", "))]
+    UnknownType {
+        /// Where.
+        at: String,
+        /// The rule.
+        name: String,
+        /// The type as written.
+        rule_type: String,
+    },
+    /// `onSuccess` or `onFailure` that is not an action.
+    #[error(
+        "{at}: rule \"{rule}\": {key} = \"{value}\" is not an action\nhelp: use NONE, ERROR or DLQ (or \"write,read\" such as \"ERROR,NONE\" when mode is WRITEREAD or UPDOWN)"
+    )]
+    NotAnAction {
+        /// Where.
+        at: String,
+        /// The rule.
+        rule: String,
+        /// `onSuccess` or `onFailure`.
+        key: String,
+        /// The value as written.
+        value: String,
+    },
+    /// `onFailure = "DLQ"` without `dlq.topic`.
+    #[error(
+        "{at}: rule \"{name}\": onFailure DLQ needs the topic in params\nhelp: add params = {{ \"dlq.topic\" = \"<topic>\" }}"
+    )]
+    DlqWithoutTopic {
+        /// Where.
+        at: String,
+        /// The rule.
+        name: String,
+    },
+    /// A rule type that needs an expression, without one.
+    #[error("{at}: rule \"{name}\" of type {rule_type} needs an `expr`\nhelp: {HINT}")]
+    NeedsExpr {
+        /// Where.
+        at: String,
+        /// The rule.
+        name: String,
+        /// Its type.
+        rule_type: String,
+    },
+    /// A CEL expression that does not compile.
+    #[error("{at}: rule \"{name}\": {error}\nhelp: {help}")]
+    DoesNotCompile {
+        /// Where in the expression.
+        at: String,
+        /// The rule.
+        name: String,
+        /// What the compiler said.
+        error: CompileError,
+        /// What to do.
+        help: String,
+    },
+    /// `[metadata] sensitive` names a property `[metadata] properties` lacks.
+    #[error(
+        "[metadata] sensitive names \"{0}\", which is not in [metadata] properties\nhelp: {HINT}"
+    )]
+    SensitiveNotAProperty(String),
+    /// The contract text is not TOML (when read for its rules alone).
+    #[error("{0}")]
+    NotToml(String),
+}
+
 /// "line L, column C" of byte offset `at` in `text`.
 pub(super) fn place(text: &str, at: usize) -> String {
     let at = at.min(text.len());
@@ -200,7 +288,7 @@ fn check_action(
     mode: RuleMode,
     key: &str,
     value: &Spanned<String>,
-) -> Result<(), String> {
+) -> Result<(), RuleError> {
     let parts: Vec<&str> = value.get_ref().split(',').map(str::trim).collect();
     let pair_ok = matches!(mode, RuleMode::WRITEREAD | RuleMode::UPDOWN);
     let ok = (parts.len() == 1 || (parts.len() == 2 && pair_ok))
@@ -208,31 +296,31 @@ fn check_action(
     if ok {
         return Ok(());
     }
-    Err(format!(
-        "{}: rule \"{rule}\": {key} = \"{}\" is not an action\nhelp: use NONE, ERROR or DLQ (or \"write,read\" such as \"ERROR,NONE\" when mode is WRITEREAD or UPDOWN)",
-        place(text, value.span().start),
-        value.get_ref()
-    ))
+    Err(RuleError::NotAnAction {
+        at: place(text, value.span().start),
+        rule: rule.to_string(),
+        key: key.to_string(),
+        value: value.get_ref().clone(),
+    })
 }
 
 /// Checks a contract's `[[rules]]` (names unique, types known, actions valid, CEL compiled) and
 /// returns them with the contract defaults filled in. `text` is the contract file, for places.
-pub(super) fn check_rules(text: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, String> {
+pub(super) fn check_rules(text: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, RuleError> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut rules = Vec::with_capacity(raw.len());
     for r in raw {
         let name = r.name.get_ref().trim().to_string();
         let at = place(text, r.name.span().start);
         if name.is_empty() {
-            return Err(format!(
-                "{at}: a rule's name must not be empty\nhelp: {HINT}"
-            ));
+            return Err(RuleError::EmptyName { at });
         }
         if let Some(first) = seen.insert(name.clone(), r.name.span().start) {
-            return Err(format!(
-                "{at}: duplicate rule name \"{name}\" (first at {})\nhelp: rule names are unique in a rule set; rename one",
-                place(text, first)
-            ));
+            return Err(RuleError::DuplicateName {
+                at,
+                name,
+                first: place(text, first),
+            });
         }
         let rule_type = r
             .rule_type
@@ -240,11 +328,11 @@ pub(super) fn check_rules(text: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, St
             .map_or_else(|| "CEL".to_string(), |t| t.get_ref().clone());
         if !KNOWN_TYPES.contains(&rule_type.as_str()) {
             let span = r.rule_type.as_ref().map_or(0, |t| t.span().start);
-            return Err(format!(
-                "{}: rule \"{name}\": unknown rule type \"{rule_type}\"\nhelp: types: {}",
-                place(text, span),
-                KNOWN_TYPES.join(", ")
-            ));
+            return Err(RuleError::UnknownType {
+                at: place(text, span),
+                name,
+                rule_type,
+            });
         }
         for (key, value) in [("onSuccess", &r.on_success), ("onFailure", &r.on_failure)] {
             if let Some(v) = value {
@@ -256,15 +344,15 @@ pub(super) fn check_rules(text: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, St
             .as_ref()
             .map_or_else(|| "ERROR".to_string(), |v| v.get_ref().clone());
         if on_failure.contains("DLQ") && !r.params.contains_key("dlq.topic") {
-            return Err(format!(
-                "{at}: rule \"{name}\": onFailure DLQ needs the topic in params\nhelp: add params = {{ \"dlq.topic\" = \"<topic>\" }}"
-            ));
+            return Err(RuleError::DlqWithoutTopic { at, name });
         }
         let needs_expr = matches!(rule_type.as_str(), "CEL" | "CEL_FIELD" | "JSONATA");
         if needs_expr && r.expr.is_none() {
-            return Err(format!(
-                "{at}: rule \"{name}\" of type {rule_type} needs an `expr`\nhelp: {HINT}"
-            ));
+            return Err(RuleError::NeedsExpr {
+                at,
+                name,
+                rule_type,
+            });
         }
         let rule = Rule {
             name: name.clone(),
@@ -289,11 +377,12 @@ pub(super) fn check_rules(text: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, St
                     }
                     _ => expr.span().start,
                 };
-                format!(
-                    "{}: rule \"{name}\": {e}\nhelp: {}",
-                    place(text, where_),
-                    e.help()
-                )
+                RuleError::DoesNotCompile {
+                    at: place(text, where_),
+                    name: name.clone(),
+                    help: e.help(),
+                    error: e,
+                }
             })?;
         }
         rules.push(rule);
@@ -302,29 +391,28 @@ pub(super) fn check_rules(text: &str, raw: Vec<RawRule>) -> Result<Vec<Rule>, St
 }
 
 /// Checks `[metadata]`: every `sensitive` name is a property.
-pub(super) fn check_metadata(metadata: &Metadata) -> Result<(), String> {
+pub(super) fn check_metadata(metadata: &Metadata) -> Result<(), RuleError> {
     let props: BTreeSet<&str> = metadata.properties.keys().map(String::as_str).collect();
     if let Some(missing) = metadata
         .sensitive
         .iter()
         .find(|s| !props.contains(s.as_str()))
     {
-        return Err(format!(
-            "[metadata] sensitive names \"{missing}\", which is not in [metadata] properties\nhelp: {HINT}"
-        ));
+        return Err(RuleError::SensitiveNotAProperty(missing.clone()));
     }
     Ok(())
 }
 
 /// A contract text's `[[rules]]` and `[metadata]` alone (the rest of the file is not read), as
 /// `check-compat --base` reads the contract as it stood at a git ref.
-pub fn rules_in_contract_text(text: &str) -> Result<(Vec<Rule>, Option<Metadata>), String> {
+pub fn rules_in_contract_text(text: &str) -> Result<(Vec<Rule>, Option<Metadata>), RuleError> {
     #[derive(Deserialize)]
     struct Only {
         #[serde(default)]
         rules: Vec<RawRule>,
         metadata: Option<Metadata>,
     }
-    let only: Only = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let only: Only =
+        toml::from_str(text).map_err(|e| RuleError::NotToml(e.message().to_string()))?;
     Ok((check_rules(text, only.rules)?, only.metadata))
 }
