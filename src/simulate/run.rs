@@ -720,7 +720,7 @@ fn fleet_rules(rules: &RuleEngine, reading: &serde_json::Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::resolver::{MemoryRegistry, NoGuidsInVersions};
+    use crate::validate::resolver::{MemoryRegistry, no_guids_in_versions};
 
     #[test]
     fn each_fault_is_framed_with_its_own_schema() {
@@ -769,7 +769,7 @@ mod tests {
         let err = rt
             .block_on(run(
                 plan,
-                Some(&NoGuidsInVersions(registry)),
+                Some(&no_guids_in_versions(registry)),
                 None,
                 std::future::pending(),
             ))

@@ -696,16 +696,16 @@ pub fn memory_guid(schema: &str) -> [u8; 16] {
     crate::registry::guid::schema_guid(schema, &[], None, None).into_bytes()
 }
 
-/// The memory registry, with the GUIDs left out of its version records (as a registry
-/// older than Confluent 8 would, or one that serves `/schemas/guids` but does not say).
+/// The memory registry, each version record it lists changed by `edit` first (for tests: what
+/// another registry answers).
 #[cfg(test)]
-pub(crate) struct NoGuidsInVersions(pub MemoryRegistry);
+pub(crate) struct EditedVersions<F>(pub MemoryRegistry, pub F);
 
 #[cfg(test)]
-impl SchemaLookup for NoGuidsInVersions {
+impl<F: Fn(&str, &mut Registered) + Send + Sync> SchemaLookup for EditedVersions<F> {
     async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, LookupError> {
         let mut v = self.0.subject_versions(subject).await?;
-        v.iter_mut().for_each(|r| r.guid = None);
+        v.iter_mut().for_each(|r| (self.1)(subject, r));
         Ok(v)
     }
     async fn schema_by_id(&self, id: u32) -> Result<Option<String>, LookupError> {
@@ -723,6 +723,15 @@ impl SchemaLookup for NoGuidsInVersions {
     async fn subjects(&self) -> Result<Vec<String>, LookupError> {
         self.0.subjects().await
     }
+}
+
+/// The memory registry, with the GUIDs left out of its version records (as a registry
+/// older than Confluent 8 would, or one that serves `/schemas/guids` but does not say).
+#[cfg(test)]
+pub(crate) fn no_guids_in_versions(
+    registry: MemoryRegistry,
+) -> EditedVersions<impl Fn(&str, &mut Registered) + Send + Sync> {
+    EditedVersions(registry, |_: &str, r: &mut Registered| r.guid = None)
 }
 
 #[cfg(test)]
@@ -821,7 +830,7 @@ mod tests {
             assert!(matches!(r.get(ours), Some(Known::Ours { version: 3, .. })));
 
             // Recognised by its text once the registry has named it.
-            let mut r = Resolver::load(NoGuidsInVersions(reg), "gen-value", &history(), 1024)
+            let mut r = Resolver::load(no_guids_in_versions(reg), "gen-value", &history(), 1024)
                 .await
                 .unwrap();
             assert!(r.get(ours).is_none());
@@ -862,30 +871,13 @@ mod tests {
     }
 
     /// The memory registry, with references on the versions of chosen subjects.
-    struct WithReferences(MemoryRegistry, HashMap<String, Vec<SchemaReference>>);
-
-    impl SchemaLookup for WithReferences {
-        async fn subject_versions(&self, subject: &str) -> Result<Vec<Registered>, LookupError> {
-            let mut v = self.0.subject_versions(subject).await?;
-            let refs = self.1.get(subject).cloned().unwrap_or_default();
-            v.iter_mut().for_each(|r| r.references = refs.clone());
-            Ok(v)
-        }
-        async fn schema_by_id(&self, id: u32) -> Result<Option<String>, LookupError> {
-            self.0.schema_by_id(id).await
-        }
-        async fn schema_by_guid(&self, guid: [u8; 16]) -> Result<Option<String>, LookupError> {
-            self.0.schema_by_guid(guid).await
-        }
-        async fn register(&self, subject: &str, schema: &str) -> Result<u32, LookupError> {
-            self.0.register(subject, schema).await
-        }
-        async fn lookup(&self, subject: &str, schema: &str) -> Result<Option<u32>, LookupError> {
-            self.0.lookup(subject, schema).await
-        }
-        async fn subjects(&self) -> Result<Vec<String>, LookupError> {
-            self.0.subjects().await
-        }
+    fn with_references(
+        registry: MemoryRegistry,
+        refs: HashMap<String, Vec<SchemaReference>>,
+    ) -> EditedVersions<impl Fn(&str, &mut Registered) + Send + Sync> {
+        EditedVersions(registry, move |subject: &str, r: &mut Registered| {
+            r.references = refs.get(subject).cloned().unwrap_or_default()
+        })
     }
 
     #[test]
@@ -906,7 +898,7 @@ mod tests {
             )]);
             let history = vec![(1, site.to_string())];
             let mut r = Resolver::load(
-                WithReferences(reg.clone(), refs),
+                with_references(reg.clone(), refs),
                 "site-value",
                 &history,
                 1024,
@@ -937,7 +929,7 @@ mod tests {
                     version: 7,
                 }],
             )]);
-            let err = Resolver::load(WithReferences(reg, dangling), "site-value", &history, 1024)
+            let err = Resolver::load(with_references(reg, dangling), "site-value", &history, 1024)
                 .await
                 .err()
                 .unwrap();
