@@ -317,9 +317,12 @@ impl Contract {
         };
         let simulator = raw
             .simulator
-            .map(|m| m.check(&place))
+            .map(|m| m.check(&text))
             .transpose()
-            .map_err(err)?;
+            .map_err(|source| CatalogError::ReadingModel {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if let Some(pointer) = &raw.identity.pointer
             && !pointer.starts_with('/')
         {
@@ -342,7 +345,10 @@ impl Contract {
         }
         let (contract_rules, metadata) =
             super::rule_history::newest_from_history(&schemas, contract_rules, raw.metadata)
-                .map_err(&err)?;
+                .map_err(|source| CatalogError::InContract {
+                    path: path.to_path_buf(),
+                    source: Box::new(source),
+                })?;
         let convert =
             |list: Vec<RawExample>, must_fail: bool| -> Result<Vec<Example>, CatalogError> {
                 list.into_iter()
@@ -423,11 +429,12 @@ impl Contract {
             .ok_or_else(|| CatalogError::EmptyHistory {
                 dir: self.schemas.clone(),
             })?;
-        let validator =
-            PayloadValidator::new(&newest.schema).map_err(|message| CatalogError::Schema {
+        let validator = PayloadValidator::new(&newest.schema).map_err(|source| {
+            CatalogError::DoesNotCompile {
                 path: newest.path.clone(),
-                message,
-            })?;
+                source,
+            }
+        })?;
         Ok(NewestSchema {
             version: newest.version,
             text: newest.text,

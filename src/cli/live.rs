@@ -110,8 +110,6 @@ pub fn contract(cli: &super::Cli, name: Option<&str>) -> Result<crate::catalog::
         .input()
 }
 
-pub use super::classified;
-
 /// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -177,7 +175,7 @@ pub fn lookup(cli: &super::Cli, args: &RegistryArgs) -> Result<Option<Lookup>, F
     }
     crate::registry::RegistryClient::new(&settings)
         .map(Some)
-        .map_err(super::registry::failure)
+        .map_err(super::Failure::from)
 }
 
 #[cfg(test)]

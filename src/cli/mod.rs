@@ -138,15 +138,6 @@ pub enum Failure {
     Infrastructure(anyhow::Error),
 }
 
-/// A library error as the command's failure, by the exit code the library classified it with.
-fn failure(exit: Exit, e: impl Into<anyhow::Error>) -> Failure {
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e.into())
-    } else {
-        Failure::Input(e.into())
-    }
-}
-
 /// What a command returns.
 pub type Outcome = Result<Exit, Failure>;
 
@@ -167,13 +158,16 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
     }
 }
 
-/// A library error as the command's failure, by the exit code the error classified itself with:
-/// 3 for infrastructure, 2 for anything else.
-pub fn classified(exit: Exit, e: impl Into<anyhow::Error>) -> Failure {
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e.into())
-    } else {
-        Failure::Input(e.into())
+/// A library error as the command's failure, by the exit code the error classified itself
+/// with ([`crate::Classified`]): 3 for infrastructure, 2 for anything else. The one place a
+/// library error becomes an exit code; commands pass library errors on with `?`.
+impl<E: crate::Classified> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        if e.exit() == Exit::Infrastructure {
+            Failure::Infrastructure(e.into())
+        } else {
+            Failure::Input(e.into())
+        }
     }
 }
 
