@@ -204,7 +204,7 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, ContractResult), Cat
         let validator =
             PayloadValidator::new(schema).map_err(|source| CatalogError::DoesNotCompile {
                 path: path.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let rules = engine_for(contract, schema.document())?;
         if !rules.not_evaluated().is_empty() {

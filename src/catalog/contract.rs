@@ -321,7 +321,7 @@ impl Contract {
             .transpose()
             .map_err(|source| CatalogError::ReadingModel {
                 path: path.to_path_buf(),
-                source,
+                source: Box::new(source),
             })?;
         if let Some(pointer) = &raw.identity.pointer
             && !pointer.starts_with('/')
@@ -432,7 +432,7 @@ impl Contract {
         let validator = PayloadValidator::new(&newest.schema).map_err(|source| {
             CatalogError::DoesNotCompile {
                 path: newest.path.clone(),
-                source,
+                source: Box::new(source),
             }
         })?;
         Ok(NewestSchema {

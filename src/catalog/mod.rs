@@ -59,8 +59,8 @@ pub enum CatalogError {
     ReadingModel {
         /// The contract file.
         path: PathBuf,
-        /// What is wrong, with line and column when known.
-        source: ReadingModelError,
+        /// What is wrong, with line and column when known (boxed: it is large, and rare).
+        source: Box<ReadingModelError>,
     },
     /// A file a contract draws on (a rule-set file) is wrong, or conflicts with the contract.
     #[error("{path}: {source}")]
@@ -86,8 +86,8 @@ pub enum CatalogError {
     DoesNotCompile {
         /// The schema file.
         path: PathBuf,
-        /// Why.
-        source: crate::validate::ValidatorError,
+        /// Why (boxed: it is large, and rare).
+        source: Box<crate::validate::ValidatorError>,
     },
     /// No contract of that name.
     #[error("no contract named \"{name}\" in {dir} (have: {available})")]

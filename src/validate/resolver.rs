@@ -84,8 +84,8 @@ pub enum LookupError {
     ContractDoesNotCompile {
         /// The contract's version.
         version: u32,
-        /// Why (not a `source`: the message already says it).
-        reason: ValidatorError,
+        /// Why (not a `source`: the message already says it; boxed: it is large, and rare).
+        reason: Box<ValidatorError>,
     },
     /// A version registered under the subject does not compile.
     #[error("schema id {id} (version {version} of \"{subject}\") does not compile: {reason}")]
@@ -96,8 +96,8 @@ pub enum LookupError {
         version: i32,
         /// The subject.
         subject: String,
-        /// Why (not a `source`: the message already says it).
-        reason: ValidatorError,
+        /// Why (not a `source`: the message already says it; boxed: it is large, and rare).
+        reason: Box<ValidatorError>,
     },
 }
 
@@ -338,7 +338,7 @@ impl<L: SchemaLookup> Resolver<L> {
                         compile(text, references)
                             .map_err(|reason| LookupError::ContractDoesNotCompile {
                                 version: *v,
-                                reason,
+                                reason: Box::new(reason),
                             })?
                             .with_max_bytes(max_bytes),
                     ),
@@ -369,7 +369,7 @@ impl<L: SchemaLookup> Resolver<L> {
                                 id: reg.id,
                                 version: reg.version,
                                 subject: self.subject.clone(),
-                                reason,
+                                reason: Box::new(reason),
                             })?
                             .with_max_bytes(self.max_bytes),
                     );
