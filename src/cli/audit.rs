@@ -129,7 +129,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = contract(cli, args.contract.as_deref())?;
     let NewestSchema {
         version, validator, ..
-    } = contract.newest(args.max_payload).input()?;
+    } = contract.newest(args.max_payload)?;
     let sources = audit::Sources {
         mqtt: args.mqtt.config(),
         kafka: args.kafka.config()?,

@@ -104,10 +104,9 @@ pub use super::registry::RegistryArgs;
 
 /// The contract named, or the only one in the catalog under `--root`.
 pub fn contract(cli: &super::Cli, name: Option<&str>) -> Result<crate::catalog::Contract, Failure> {
-    use super::Classify;
     crate::catalog::Catalog::at(&cli.root)
         .contract(name)
-        .input()
+        .map_err(Failure::from)
 }
 
 /// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).

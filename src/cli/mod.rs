@@ -265,3 +265,31 @@ pub struct FormatArg {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::TransportError;
+
+    /// A library error reaches its exit code through `Failure::from` alone: the error's own
+    /// classification, not the command's.
+    #[test]
+    fn library_errors_become_the_failure_their_class_says() {
+        let bad_url = Failure::from(TransportError::Config("bad MQTT URL".into()));
+        assert!(matches!(bad_url, Failure::Input(ref e) if e.to_string() == "bad MQTT URL"));
+        let down = Failure::from(TransportError::Connect("no broker".into()));
+        assert!(matches!(down, Failure::Infrastructure(_)));
+        let registry_down = Failure::from(crate::demo::DemoRunError::Register(
+            crate::validate::resolver::LookupError::Down,
+        ));
+        assert!(matches!(registry_down, Failure::Infrastructure(_)));
+        let no_schema = Failure::from(crate::demo::DemoRunError::Register(
+            crate::validate::resolver::LookupError::MissingReference {
+                name: "location.json".into(),
+                subject: "location-value".into(),
+                version: 2,
+            },
+        ));
+        assert!(matches!(no_schema, Failure::Input(_)));
+    }
+}

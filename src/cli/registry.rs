@@ -53,7 +53,7 @@ pub struct Session {
 impl Session {
     /// Resolves flags, environment and config file, and builds the client.
     pub fn open(cli: &Cli, url: Option<&str>, timeout: Option<f64>) -> Result<Session, Failure> {
-        let config = Config::load(&cli.root, cli.config.as_deref()).input()?;
+        let config = Config::load(&cli.root, cli.config.as_deref())?;
         let settings = config
             .registry
             .with_url_flag(url)
