@@ -1,7 +1,7 @@
 //! The contract model: what a data product promises, read from TOML with unknown keys refused.
 
 use super::CatalogError;
-use super::reading_model::{RawModel, ReadingModel};
+use super::reading_model::{At, RawModel, ReadingModel};
 use super::rules::{self, Metadata, RawRule, Rule};
 use crate::compat::{Level, Policy};
 use crate::validate::PayloadValidator;
@@ -223,11 +223,7 @@ impl Contract {
             path: path.to_path_buf(),
             message,
         };
-        let place = |at: usize| {
-            let line = text[..at].matches('\n').count() + 1;
-            let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {col}: ")
-        };
+        let place = |at: usize| At::of(&text, at).to_string();
         let raw: RawContract = toml::from_str(&text).map_err(|e| {
             let place = e.span().map(|s| place(s.start)).unwrap_or_default();
             err(format!(
