@@ -211,6 +211,13 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+impl crate::Classified for ConfigError {
+    /// The exit code: a configuration problem is always the user's to fix.
+    fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {

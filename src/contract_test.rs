@@ -30,9 +30,9 @@ pub enum ContractTestError {
     Catalog(#[from] CatalogError),
 }
 
-impl ContractTestError {
+impl crate::Classified for ContractTestError {
     /// The exit code: every one of these is the input's fault.
-    pub fn exit(&self) -> crate::Exit {
+    fn exit(&self) -> crate::Exit {
         crate::Exit::Usage
     }
 }
@@ -201,10 +201,11 @@ fn test_contract(contract: &Contract) -> Result<(Vec<Case>, ContractResult), Cat
     let mut examples = Vec::new();
     let mut portable = None;
     if let Some((version, path, schema)) = newest {
-        let validator = PayloadValidator::new(schema).map_err(|message| CatalogError::Schema {
-            path: path.clone(),
-            message,
-        })?;
+        let validator =
+            PayloadValidator::new(schema).map_err(|source| CatalogError::DoesNotCompile {
+                path: path.clone(),
+                source: Box::new(source),
+            })?;
         let rules = engine_for(contract, schema.document())?;
         if !rules.not_evaluated().is_empty() {
             cases.extend(rules_not_evaluated(contract, rules.not_evaluated()));
@@ -287,7 +288,7 @@ fn simulator_sample(contract: &Contract, version: u32, schema: &Schema) -> (Case
                     name: SAMPLE,
                     must_pass: true,
                     passed: false,
-                    reason: why,
+                    reason: why.to_string(),
                 },
             );
         }
@@ -495,6 +496,7 @@ fn example_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classified;
     use crate::report::{Format, render};
 
     #[test]

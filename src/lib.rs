@@ -44,6 +44,16 @@ pub mod simulate;
 pub mod transport;
 pub mod validate;
 
+/// An error that says which exit code it earns: [`Exit::Usage`] when the input is wrong,
+/// [`Exit::Infrastructure`] when something outside (a registry, a broker, the disk) failed us.
+/// Every library error a command can end with implements it, each variant classified once
+/// beside its message, so the command layer turns any of them into its exit code without
+/// deciding anything (`cli::Failure: From<E>`).
+pub trait Classified: std::error::Error + Send + Sync + 'static {
+    /// The exit code this error earns.
+    fn exit(&self) -> Exit;
+}
+
 /// The process exit codes, the same for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {

@@ -1196,6 +1196,29 @@ fn faults_that_do_not_fit_the_fleet_are_a_usage_error() {
     }
 }
 
+/// Transport errors earn the exit code of whoever is at fault: a URL the user got wrong is 2, a
+/// broker that cannot be reached is 3, and both name the broker.
+#[test]
+fn a_bad_broker_url_exits_2_and_an_unreachable_broker_exits_3() {
+    let bad = schemactl(&["simulate", "--mqtt", "ftp://127.0.0.1", "--count", "1"]);
+    bad.exits_saying(2, &["ftp://127.0.0.1"]);
+    // A port nothing listens on: taken from the system, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("mqtt://127.0.0.1:{port}");
+    let down = schemactl(&["simulate", "--mqtt", &url, "--count", "1", "--timeout", "5"]);
+    down.exits_saying(
+        3,
+        &[
+            &format!("cannot connect to the MQTT broker at {url}"),
+            "help: check the URL, that the broker runs",
+        ],
+    );
+}
+
 /// Every command that talks to a registry takes the one `--registry URL` flag, under one
 /// "Schema registry" heading that holds the registry's flags and nothing else (the commands
 /// whose only service is the registry add `--timeout`; audit and simulate have their own).

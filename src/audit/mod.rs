@@ -77,6 +77,10 @@ pub enum AuditError {
     /// The capture file could not be written.
     #[error("{0}")]
     Capture(String),
+    /// The registry could not be asked, or refused or failed a request, or the contract's
+    /// schemas do not compile with what it holds (its own exit code).
+    #[error(transparent)]
+    Lookup(#[from] crate::validate::resolver::LookupError),
     /// The simulator's manifest (`--expect`) could not be read.
     #[error(transparent)]
     Manifest(#[from] crate::producer::manifest::ManifestError),
@@ -90,12 +94,13 @@ pub enum AuditError {
     },
 }
 
-impl AuditError {
+impl crate::Classified for AuditError {
     /// The exit code: 3 when a broker, the registry or the disk failed us, 2 when the input is
     /// wrong.
-    pub fn exit(&self) -> crate::Exit {
+    fn exit(&self) -> crate::Exit {
         match self {
             AuditError::Infrastructure(_) => crate::Exit::Infrastructure,
+            AuditError::Lookup(e) => e.exit(),
             // Creating the capture file is the input's fault (a path that cannot be written);
             // finishing it is the disk's, and is reported as infrastructure by the caller.
             _ => crate::Exit::Usage,
@@ -519,7 +524,7 @@ pub async fn run_capturing<L: SchemaLookup + 'static>(
                     plan.connect_timeout.as_secs_f64()
                 ))
             })?
-            .map_err(|e| AuditError::Infrastructure(e.to_string()))?;
+            .map_err(AuditError::Lookup)?;
             let (cfg, topic, start, group, timeout) = (
                 k.config.clone(),
                 k.topic.clone(),
@@ -952,9 +957,8 @@ fn read_kafka<L: SchemaLookup>(
             }
             Some(Err(e)) => {
                 tracing::warn!("Kafka: {e}");
-                if e.to_string().contains("offset reset") || e.to_string().contains("out of range")
-                {
-                    reset_reason = Some(e.to_string());
+                if let TransportError::OffsetReset(reason) = e {
+                    reset_reason = Some(reason);
                 }
                 progress
                     .kafka_down
@@ -1206,6 +1210,7 @@ fn read_kafka<L: SchemaLookup>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classified;
 
     fn generator() -> Contract {
         crate::catalog::Catalog::at(".")

@@ -146,6 +146,13 @@ pub enum ReportError {
     },
 }
 
+impl crate::Classified for ReportError {
+    /// The exit code: reports that cannot be read or merged are the input's fault.
+    fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
+}
+
 /// Reads one report.
 pub fn read(path: &Path) -> Result<AuditReport, ReportError> {
     let file = path.display().to_string();

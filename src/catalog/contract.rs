@@ -1,7 +1,7 @@
 //! The contract model: what a data product promises, read from TOML with unknown keys refused.
 
 use super::CatalogError;
-use super::reading_model::{RawModel, ReadingModel};
+use super::reading_model::{At, RawModel, ReadingModel};
 use super::rules::{self, Metadata, RawRule, Rule};
 use crate::compat::{Level, Policy};
 use crate::validate::PayloadValidator;
@@ -223,11 +223,7 @@ impl Contract {
             path: path.to_path_buf(),
             message,
         };
-        let place = |at: usize| {
-            let line = text[..at].matches('\n').count() + 1;
-            let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {col}: ")
-        };
+        let place = |at: usize| At::of(&text, at).to_string();
         let raw: RawContract = toml::from_str(&text).map_err(|e| {
             let place = e.span().map(|s| place(s.start)).unwrap_or_default();
             err(format!(
@@ -317,9 +313,12 @@ impl Contract {
         };
         let simulator = raw
             .simulator
-            .map(|m| m.check(&place))
+            .map(|m| m.check(&text))
             .transpose()
-            .map_err(err)?;
+            .map_err(|source| CatalogError::ReadingModel {
+                path: path.to_path_buf(),
+                source: Box::new(source),
+            })?;
         if let Some(pointer) = &raw.identity.pointer
             && !pointer.starts_with('/')
         {
@@ -342,7 +341,10 @@ impl Contract {
         }
         let (contract_rules, metadata) =
             super::rule_history::newest_from_history(&schemas, contract_rules, raw.metadata)
-                .map_err(&err)?;
+                .map_err(|source| CatalogError::InContract {
+                    path: path.to_path_buf(),
+                    source: Box::new(source),
+                })?;
         let convert =
             |list: Vec<RawExample>, must_fail: bool| -> Result<Vec<Example>, CatalogError> {
                 list.into_iter()
@@ -423,11 +425,12 @@ impl Contract {
             .ok_or_else(|| CatalogError::EmptyHistory {
                 dir: self.schemas.clone(),
             })?;
-        let validator =
-            PayloadValidator::new(&newest.schema).map_err(|message| CatalogError::Schema {
+        let validator = PayloadValidator::new(&newest.schema).map_err(|source| {
+            CatalogError::DoesNotCompile {
                 path: newest.path.clone(),
-                message,
-            })?;
+                source: Box::new(source),
+            }
+        })?;
         Ok(NewestSchema {
             version: newest.version,
             text: newest.text,

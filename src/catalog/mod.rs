@@ -17,7 +17,9 @@ pub use contract::{
 pub use history::{
     SchemaFile, load_history, parse_schema_text, parse_schema_text_with, read_schema_file,
 };
-pub use reading_model::{FieldKind, FieldModel, Numbers, Range, ReadingModel};
+pub use reading_model::{
+    At, FieldKind, FieldModel, Numbers, Range, ReadingModel, ReadingModelError,
+};
 pub use references::ResolvedReference;
 pub use rule_history::VersionRules;
 pub use rules::{KNOWN_TYPES, Metadata, Rule, RuleKind, RuleMode, RuleSet, rules_in_contract_text};
@@ -51,6 +53,41 @@ pub enum CatalogError {
         path: PathBuf,
         /// What is wrong, with line/column or JSON pointer.
         message: String,
+    },
+    /// A contract's `[simulator]` table cannot make a fleet.
+    #[error("{path}: {source}")]
+    ReadingModel {
+        /// The contract file.
+        path: PathBuf,
+        /// What is wrong, with line and column when known (boxed: it is large, and rare).
+        source: Box<ReadingModelError>,
+    },
+    /// A file a contract draws on (a rule-set file) is wrong, or conflicts with the contract.
+    #[error("{path}: {source}")]
+    InContract {
+        /// The contract file.
+        path: PathBuf,
+        /// What is wrong.
+        source: Box<CatalogError>,
+    },
+    /// The contract's `[[rules]]`/`[metadata]` and the newest version's `vN.rules.json` both
+    /// give that version's rule set.
+    #[error(
+        "both [[rules]]/[metadata] and {path} give the rule set of v{version}, the newest version\nhelp: keep one: the contract's [[rules]] are the newest version's, and vN.rules.json files hold the rule sets earlier versions were registered with"
+    )]
+    TwoRuleSets {
+        /// The rule-set file.
+        path: PathBuf,
+        /// The newest version.
+        version: u32,
+    },
+    /// A schema file does not compile into a payload validator.
+    #[error("{path}: {source}")]
+    DoesNotCompile {
+        /// The schema file.
+        path: PathBuf,
+        /// Why (boxed: it is large, and rare).
+        source: Box<crate::validate::ValidatorError>,
     },
     /// No contract of that name.
     #[error("no contract named \"{name}\" in {dir} (have: {available})")]
@@ -131,9 +168,9 @@ impl Catalog {
     }
 }
 
-impl CatalogError {
+impl crate::Classified for CatalogError {
     /// The exit code: every catalog error is the input's fault (a file, a contract, a git ref).
-    pub fn exit(&self) -> crate::Exit {
+    fn exit(&self) -> crate::Exit {
         crate::Exit::Usage
     }
 }

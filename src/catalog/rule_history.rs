@@ -317,7 +317,7 @@ pub(super) fn newest_from_history(
     schemas: &Path,
     rules: Vec<Rule>,
     metadata: Option<Metadata>,
-) -> Result<(Vec<Rule>, Option<Metadata>), String> {
+) -> Result<(Vec<Rule>, Option<Metadata>), CatalogError> {
     let Some(newest) = newest_version(schemas) else {
         return Ok((rules, metadata));
     };
@@ -326,13 +326,16 @@ pub(super) fn newest_from_history(
         return Ok((rules, metadata));
     }
     if !rules.is_empty() || metadata.is_some() {
-        return Err(format!(
-            "both [[rules]]/[metadata] and {} give the rule set of v{newest}, the newest version\nhelp: keep one: the contract's [[rules]] are the newest version's, and vN.rules.json files hold the rule sets earlier versions were registered with",
-            path.display()
-        ));
+        return Err(CatalogError::TwoRuleSets {
+            path,
+            version: newest,
+        });
     }
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let found = parse_rules_text(&path, &text, newest).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&path).map_err(|source| CatalogError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let found = parse_rules_text(&path, &text, newest)?;
     Ok((found.rules(), found.typed_metadata()))
 }
 

@@ -1,9 +1,7 @@
 //! `schemactl audit`: sniff MQTT and Kafka at once, check every message, attribute it to a
 //! producer, and print the per-producer scorecard.
 
-use super::live::{
-    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration, rfc3339,
-};
+use super::live::{KafkaArgs, MqttArgs, RegistryArgs, contract, lookup, parse_duration, rfc3339};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::audit::{self, AuditError, AuditReport, Plan, Progress, run_capturing, score};
 use crate::capture;
@@ -123,12 +121,7 @@ pub struct Args {
 
 /// The `--fail-on` kinds ([`audit::fail_kinds`]); `report merge` takes the flag too.
 pub(crate) fn fail_kinds(spec: &str) -> Result<BTreeSet<ViolationKind>, Failure> {
-    audit::fail_kinds(spec).map_err(failure)
-}
-
-/// The audit's error as the command's failure, classified once by [`AuditError::exit`].
-fn failure(e: AuditError) -> Failure {
-    classified(e.exit(), e)
+    audit::fail_kinds(spec).map_err(Failure::from)
 }
 
 pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
@@ -136,7 +129,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = contract(cli, args.contract.as_deref())?;
     let NewestSchema {
         version, validator, ..
-    } = contract.newest(args.max_payload).input()?;
+    } = contract.newest(args.max_payload)?;
     let sources = audit::Sources {
         mqtt: args.mqtt.config(),
         kafka: args.kafka.config()?,
@@ -156,7 +149,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         keep_seen: args.expect.is_some(),
         connect_timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
         allow_empty: args.allow_empty,
-        ..Plan::from_contract(&contract, sources).map_err(failure)?
+        ..Plan::from_contract(&contract, sources).map_err(Failure::from)?
     };
     let audited = plan.transports();
     let lookup = lookup(cli, &args.registry)?;
@@ -170,7 +163,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 plan.capture_header(&contract.name, version, args.capture_sample, rfc3339(now));
             Some(Arc::new(
                 capture::Writer::create(path, header, now as u64)
-                    .map_err(|e| failure(AuditError::Capture(e)))?,
+                    .map_err(|e| Failure::from(AuditError::Capture(e)))?,
             ))
         }
         None => None,
@@ -220,7 +213,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
             bar.finish_and_clear();
             result
         })
-        .map_err(failure)?;
+        .map_err(Failure::from)?;
     if let Some(c) = &capture {
         let written = c
             .finish()
@@ -245,13 +238,13 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                     path.display()
                 )
             })
-            .map_err(failure)?,
+            .map_err(Failure::from)?,
         ),
         None => None,
     };
     let doc = AuditReport::of_run(&contract, args.group.clone(), card, scored.clone());
     if let Some(path) = &args.report {
-        doc.write(path).map_err(failure)?;
+        doc.write(path).map_err(Failure::from)?;
     }
     let title = doc.title();
     crate::report::audit::render(&doc, &title, &fail_on, args.format, &mut out.stdout()).input()?;

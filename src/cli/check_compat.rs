@@ -72,11 +72,6 @@ fn parse_level(s: &str) -> Result<Level, String> {
     s.parse()
 }
 
-/// The gate's error as the command's failure, classified once by [`GateError::exit`].
-fn failure(e: GateError) -> Failure {
-    super::failure(e.exit(), e)
-}
-
 fn warn(warnings: &[String]) {
     for w in warnings {
         crate::report::shell::warn(w);
@@ -85,7 +80,7 @@ fn warn(warnings: &[String]) {
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     if !args.replay.is_empty() && args.contract.is_none() {
-        return Err(failure(GateError::ReplayNeedsContract));
+        return Err(Failure::from(GateError::ReplayNeedsContract));
     }
     let request = Request {
         proposal: args.proposal.clone(),
@@ -99,13 +94,15 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         subject: args.subject.clone(),
     };
     if args.registry.is_some() || args.subject.is_some() {
-        let check = SubjectCheck::prepare(&cli.root, &request).map_err(failure)?;
+        let check = SubjectCheck::prepare(&cli.root, &request).map_err(Failure::from)?;
         let session = Session::open(
             cli,
             args.registry.clone().flatten().as_deref(),
             args.timeout,
         )?;
-        let mut outcome = session.run(check.run(&session.client)).map_err(failure)?;
+        let mut outcome = session
+            .run(check.run(&session.client))
+            .map_err(Failure::from)?;
         warn(&outcome.warnings);
         if !args.replay.is_empty() {
             let contract =
@@ -115,10 +112,10 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         }
         return super::finish(&outcome, args.format.format, out);
     }
-    let mut outcome = gate::check_files(&cli.root, &request).map_err(failure)?;
+    let mut outcome = gate::check_files(&cli.root, &request).map_err(Failure::from)?;
     warn(&outcome.warnings);
     if !args.replay.is_empty() {
-        let (contract, today, proposal) = outcome.replay_inputs().map_err(failure)?;
+        let (contract, today, proposal) = outcome.replay_inputs().map_err(Failure::from)?;
         // Today's rules: the contract's when today is the newest version; when the proposal is
         // the newest itself, the rule set today's version was registered with (its
         // vN.rules.json, or none).
@@ -189,7 +186,7 @@ fn replay_registry_newest(
                 .client
                 .version_with_rules(subject, VersionRef::Number(number)),
         )
-        .map_err(super::registry::failure)?;
+        .map_err(Failure::from)?;
     let origin = format!("registry subject \"{subject}\" version {}", newest.version);
     let today = catalog::parse_schema_text(
         Path::new(&origin),

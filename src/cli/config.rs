@@ -1,6 +1,6 @@
 //! `schemactl config`: flags → [`crate::registry::levels`] → text or JSON → exit code.
 
-use super::registry::{Session, SessionArgs, TextOrJson, failure, print_json, say};
+use super::registry::{Session, SessionArgs, TextOrJson, print_json, say};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
@@ -60,9 +60,7 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             format,
         } => {
             let session = Session::from_args(cli, registry)?;
-            let applied = session
-                .run(levels::applied(&session.client, subject.as_deref()))
-                .map_err(failure)?;
+            let applied = session.run(levels::applied(&session.client, subject.as_deref()))?;
             // Only schemactl's registry has policies; say nothing where none is reported.
             let policy = applied
                 .policy
@@ -92,9 +90,7 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             };
             let level: Level = level.parse().map_err(|e: String| anyhow!(e)).input()?;
             let session = Session::from_args(cli, registry)?;
-            let changed = session
-                .run(levels::set(&session.client, subject, level))
-                .map_err(failure)?;
+            let changed = session.run(levels::set(&session.client, subject, level))?;
             match format {
                 TextOrJson::Json => print_json(&changed)?,
                 TextOrJson::Text => {

@@ -174,7 +174,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         if live {
             let _ = write!(err, "\r\x1b[2K");
         }
-        result.map_err(|e| anyhow!(e)).infra()
+        result.map_err(super::Failure::from)
     })?;
     drop(cluster);
 

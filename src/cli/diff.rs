@@ -1,6 +1,6 @@
 //! `schemactl diff`: flags → [`crate::schema_diff::compare`] → render → exit code.
 
-use super::{Classify, FormatArg, Outcome, Output};
+use super::{FormatArg, Outcome, Output};
 use crate::schema_diff::{self, Request};
 use std::path::PathBuf;
 
@@ -29,7 +29,6 @@ pub fn run(args: &Args, out: Output) -> Outcome {
         new: &args.new,
         old_rules: args.old_rules.as_deref(),
         new_rules: args.new_rules.as_deref(),
-    })
-    .input()?;
+    })?;
     super::finish(&outcome, args.format.format, out)
 }

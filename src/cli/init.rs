@@ -3,7 +3,7 @@
 //! before anything is written (see [`crate::catalog::init`]).
 
 use super::registry::{Session, SessionArgs, TextOrJson, missing, print_json, say};
-use super::{Classify, Cli, Outcome, Output};
+use super::{Cli, Outcome, Output};
 use crate::Exit;
 use crate::catalog::init::{self, Draft};
 use crate::registry::pull::SubjectHistory;
@@ -54,15 +54,14 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         None => {
             let mut samples = Vec::new();
             for file in &args.from_samples {
-                samples.extend(init::read_samples(file).input()?);
+                samples.extend(init::read_samples(file)?);
             }
             let draft = init::from_samples(
                 &samples,
                 &args.from_samples,
                 args.name.as_deref().unwrap_or_default(),
                 args.subject.as_deref(),
-            )
-            .input()?;
+            )?;
             (draft, "samples")
         }
     };
@@ -71,8 +70,8 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         .iter()
         .map(|f| cli.root.join(&f.path).exists())
         .collect();
-    draft.check(&cli.root, args.force).input()?;
-    let written = draft.write(&cli.root).input()?;
+    draft.check(&cli.root, args.force)?;
+    let written = draft.write(&cli.root)?;
     report(args.format, source, &draft, &written, &existed)?;
     Ok(Exit::Pass)
 }
@@ -83,7 +82,8 @@ fn from_registry(cli: &Cli, args: &Args, subject: &str) -> Result<Draft, super::
     let history = session
         .run(SubjectHistory::read(client, subject))
         .map_err(|e| missing(e, client, subject))?;
-    init::from_registry(&history.to_init_source(), args.name.as_deref()).input()
+    init::from_registry(&history.to_init_source(), args.name.as_deref())
+        .map_err(super::Failure::from)
 }
 
 fn report(

@@ -104,13 +104,10 @@ pub use super::registry::RegistryArgs;
 
 /// The contract named, or the only one in the catalog under `--root`.
 pub fn contract(cli: &super::Cli, name: Option<&str>) -> Result<crate::catalog::Contract, Failure> {
-    use super::Classify;
     crate::catalog::Catalog::at(&cli.root)
         .contract(name)
-        .input()
+        .map_err(Failure::from)
 }
-
-pub use super::classified;
 
 /// Parses `500ms`, `15s`, `2m`, `1h` (a bare number is seconds).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -177,7 +174,7 @@ pub fn lookup(cli: &super::Cli, args: &RegistryArgs) -> Result<Option<Lookup>, F
     }
     crate::registry::RegistryClient::new(&settings)
         .map(Some)
-        .map_err(super::registry::failure)
+        .map_err(super::Failure::from)
 }
 
 #[cfg(test)]

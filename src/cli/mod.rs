@@ -138,15 +138,6 @@ pub enum Failure {
     Infrastructure(anyhow::Error),
 }
 
-/// A library error as the command's failure, by the exit code the library classified it with.
-fn failure(exit: Exit, e: impl Into<anyhow::Error>) -> Failure {
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e.into())
-    } else {
-        Failure::Input(e.into())
-    }
-}
-
 /// What a command returns.
 pub type Outcome = Result<Exit, Failure>;
 
@@ -167,13 +158,16 @@ impl<T, E: Into<anyhow::Error>> Classify<T> for Result<T, E> {
     }
 }
 
-/// A library error as the command's failure, by the exit code the error classified itself with:
-/// 3 for infrastructure, 2 for anything else.
-pub fn classified(exit: Exit, e: impl Into<anyhow::Error>) -> Failure {
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e.into())
-    } else {
-        Failure::Input(e.into())
+/// A library error as the command's failure, by the exit code the error classified itself
+/// with ([`crate::Classified`]): 3 for infrastructure, 2 for anything else. The one place a
+/// library error becomes an exit code; commands pass library errors on with `?`.
+impl<E: crate::Classified> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        if e.exit() == Exit::Infrastructure {
+            Failure::Infrastructure(e.into())
+        } else {
+            Failure::Input(e.into())
+        }
     }
 }
 
@@ -270,4 +264,32 @@ pub struct FormatArg {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::TransportError;
+
+    /// A library error reaches its exit code through `Failure::from` alone: the error's own
+    /// classification, not the command's.
+    #[test]
+    fn library_errors_become_the_failure_their_class_says() {
+        let bad_url = Failure::from(TransportError::Config("bad MQTT URL".into()));
+        assert!(matches!(bad_url, Failure::Input(ref e) if e.to_string() == "bad MQTT URL"));
+        let down = Failure::from(TransportError::Connect("no broker".into()));
+        assert!(matches!(down, Failure::Infrastructure(_)));
+        let registry_down = Failure::from(crate::demo::DemoRunError::Register(
+            crate::validate::resolver::LookupError::Down,
+        ));
+        assert!(matches!(registry_down, Failure::Infrastructure(_)));
+        let no_schema = Failure::from(crate::demo::DemoRunError::Register(
+            crate::validate::resolver::LookupError::MissingReference {
+                name: "location.json".into(),
+                subject: "location-value".into(),
+                version: 2,
+            },
+        ));
+        assert!(matches!(no_schema, Failure::Input(_)));
+    }
 }

@@ -1,7 +1,7 @@
 //! `schemactl pull`: flags → [`crate::registry::pull`] → text or JSON → exit code.
 
 use super::registry::{Session, SessionArgs, TextOrJson, missing, paint, print_json, say, styles};
-use super::{Cli, Outcome, Output, classified};
+use super::{Cli, Outcome, Output};
 use crate::Exit;
 use crate::registry::pull::{self, FileAction, SubjectHistory};
 use serde_json::json;
@@ -34,8 +34,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let history = session
         .run(SubjectHistory::read(client, &args.subject))
         .map_err(|e| missing(e, client, &args.subject))?;
-    let pulled =
-        pull::write(&history, &args.into, args.force).map_err(|e| classified(e.exit(), e))?;
+    let pulled = pull::write(&history, &args.into, args.force)?;
     for w in &pulled.warnings {
         eprintln!("warning: {w}");
     }

@@ -1,7 +1,7 @@
 //! `schemactl register`: flags → [`crate::registry::publish`] → text or JSON → exit code.
 
 use super::registry::{Session, SessionArgs, TextOrJson, paint, print_json, say, shorten, styles};
-use super::{Cli, Outcome, Output, classified};
+use super::{Cli, Outcome, Output};
 use crate::registry::publish::{
     Action, ContractOutcome, LevelAction, Options, Plan, Publication, Selection,
 };
@@ -133,7 +133,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         Some(name) => Selection::Contract(name.clone()),
         None => Selection::All,
     };
-    let plan = Plan::read(&cli.root, &selection).map_err(|e| classified(e.exit(), e))?;
+    let plan = Plan::read(&cli.root, &selection)?;
     let session = Session::from_args(cli, &args.registry)?;
     let url = session.client.url().to_string();
     let options = Options {
@@ -141,13 +141,11 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         normalize: args.normalize,
     };
     let text = args.format == TextOrJson::Text;
-    let publication = session
-        .run(plan.publish(&session.client, options, |contract| {
-            if text {
-                print_text(out, &url, contract, args.dry_run);
-            }
-        }))
-        .map_err(|e| classified(e.exit(), e))?;
+    let publication = session.run(plan.publish(&session.client, options, |contract| {
+        if text {
+            print_text(out, &url, contract, args.dry_run);
+        }
+    }))?;
     match args.format {
         TextOrJson::Json => print_json(&publication)?,
         TextOrJson::Text => print_summary(out, &publication),

@@ -53,13 +53,13 @@ pub struct Session {
 impl Session {
     /// Resolves flags, environment and config file, and builds the client.
     pub fn open(cli: &Cli, url: Option<&str>, timeout: Option<f64>) -> Result<Session, Failure> {
-        let config = Config::load(&cli.root, cli.config.as_deref()).input()?;
+        let config = Config::load(&cli.root, cli.config.as_deref())?;
         let settings = config
             .registry
             .with_url_flag(url)
             .with_timeout_flag(timeout)
             .input()?;
-        let client = RegistryClient::new(&settings).map_err(failure)?;
+        let client = RegistryClient::new(&settings)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -78,12 +78,8 @@ impl Session {
     }
 }
 
-/// Which exit code a registry error earns.
-pub fn failure(e: RegistryError) -> Failure {
-    super::classified(e.exit(), e)
-}
-
-/// Like [`failure`], but says plainly when the subject or version does not exist.
+/// A registry error as the command's failure ([`Failure::from`]), but says plainly when the
+/// subject or version does not exist.
 pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Failure {
     let what = if e.is_code(&[codes::SUBJECT_NOT_FOUND, codes::SUBJECT_SOFT_DELETED]) {
         format!(
@@ -97,7 +93,7 @@ pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Fail
             e.message().unwrap_or_default()
         )
     } else {
-        return failure(e);
+        return e.into();
     };
     Failure::Input(anyhow::anyhow!(what))
 }

@@ -62,7 +62,7 @@ pub fn run(args: &Args, out: Output) -> Outcome {
 
 fn merge(args: &MergeArgs, out: Output) -> Outcome {
     let fail_on = fail_kinds(&args.fail_on)?;
-    let merged = merge::merge_files(&args.reports, fail_on).input()?;
+    let merged = merge::merge_files(&args.reports, fail_on)?;
     if let Some(note) = &merged.unscored {
         crate::report::shell::warn(note);
     }

@@ -1,13 +1,11 @@
 //! `schemactl simulate`: the reference compliant producer, with chosen generators turned into
 //! misbehaving producers and the ground truth written as a manifest.
 
-use super::live::{
-    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration,
-};
+use super::live::{KafkaArgs, MqttArgs, RegistryArgs, contract, lookup, parse_duration};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::simulate::Request;
-use crate::simulate::run::{Plan, SchemaIdIn, Sent, SimulateError, run_counting};
+use crate::simulate::run::{Plan, SchemaIdIn, Sent, run_counting};
 use crate::transport::kafka::{NewTopicSpec, TopicState};
 use crate::validate::DEFAULT_MAX_PAYLOAD;
 use anyhow::Context;
@@ -114,11 +112,6 @@ pub struct Args {
     pub registry: RegistryArgs,
 }
 
-/// The simulator's error as the command's failure, classified once by [`SimulateError::exit`].
-fn failure(e: SimulateError) -> Failure {
-    classified(e.exit(), e)
-}
-
 pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     let contract = contract(cli, args.contract.as_deref())?;
     let request = Request {
@@ -139,7 +132,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             replication: args.replication_factor.unwrap_or(-1),
         }),
     };
-    let plan = Plan::from_contract(contract, request).map_err(failure)?;
+    let plan = Plan::from_contract(contract, request).map_err(Failure::from)?;
     // The manifest is written beside its final name and renamed once complete, so an audit
     // waiting for it (`audit --expect`) never reads half of it.
     let partial = args.manifest.as_ref().map(|p| partial_path(p));
@@ -177,7 +170,7 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             bar.finish_and_clear();
             result
         })
-        .map_err(failure)?;
+        .map_err(Failure::from)?;
     if let (Some(partial), Some(path)) = (&partial, &args.manifest) {
         std::fs::rename(partial, path)
             .with_context(|| format!("cannot write {}", path.display()))

@@ -1,7 +1,7 @@
 //! `schemactl subjects`: flags → [`crate::registry::browse::subjects`] → text or JSON → exit
 //! code.
 
-use super::registry::{Session, SessionArgs, TextOrJson, failure, paint, print_json, say, styles};
+use super::registry::{Session, SessionArgs, TextOrJson, paint, print_json, say, styles};
 use super::{Cli, Outcome, Output};
 use crate::Exit;
 use crate::registry::browse;
@@ -21,9 +21,7 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let session = Session::from_args(cli, &args.registry)?;
-    let listing = session
-        .run(browse::subjects(&session.client, args.prefix.as_deref()))
-        .map_err(failure)?;
+    let listing = session.run(browse::subjects(&session.client, args.prefix.as_deref()))?;
     let global = listing.global_level;
     let rows = &listing.subjects;
     match args.format {

@@ -15,7 +15,6 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    let outcome = contract_test::run(&cli.root, args.contract.as_deref())
-        .map_err(|e| super::failure(e.exit(), e))?;
+    let outcome = contract_test::run(&cli.root, args.contract.as_deref())?;
     super::finish(&outcome, args.format.format, out)
 }

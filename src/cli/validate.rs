@@ -1,7 +1,7 @@
 //! `schemactl validate`: flags → [`offline::check_files`] (the audit's payload checks over JSON
 //! lines) → render → exit code.
 
-use super::{Classify, Cli, FormatArg, Outcome, Output};
+use super::{Cli, Failure, FormatArg, Outcome, Output};
 use crate::catalog::{Catalog, NewestSchema};
 use crate::validate::{DEFAULT_MAX_PAYLOAD, offline};
 use std::path::PathBuf;
@@ -36,12 +36,12 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = Catalog::at(&cli.root)
         .contract(args.contract.as_deref())
-        .input()?;
+        .map_err(Failure::from)?;
     let NewestSchema {
         version,
         text: schema_text,
         validator,
-    } = contract.newest(args.max_payload).input()?;
+    } = contract.newest(args.max_payload)?;
     let outcome = offline::check_files(&offline::Request {
         contract: &contract,
         version,
@@ -49,8 +49,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         validator: &validator,
         files: &args.files,
         max_findings: args.max_findings,
-    })
-    .map_err(|e| super::failure(e.exit(), e))?;
+    })?;
     for w in &outcome.warnings {
         crate::report::shell::warn(w);
     }

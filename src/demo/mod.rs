@@ -75,6 +75,60 @@ pub enum DemoError {
     },
 }
 
+/// Why a started demo could not finish: the registry refused the contract, the audit or the
+/// simulator failed, or the simulator's ground truth could not be read back. Each keeps the
+/// error it wraps, and with it that error's exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoRunError {
+    /// The plan holds no schema to simulate.
+    #[error("the contract has no schema")]
+    NoSchema,
+    /// The embedded registry refused a version of the contract's history.
+    #[error(transparent)]
+    Register(#[from] crate::validate::resolver::LookupError),
+    /// The audit could not be planned, started or finished.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// The audit task ended before it was ready, without an error of its own.
+    #[error("the audit stopped before it was ready")]
+    AuditNotReady,
+    /// The audit task panicked or was cancelled.
+    #[error("the audit task failed: {0}")]
+    AuditTask(#[from] tokio::task::JoinError),
+    /// The simulator failed.
+    #[error(transparent)]
+    Simulate(#[from] crate::simulate::run::SimulateError),
+    /// The simulator's ground truth (its manifest, kept in memory) cannot be read back.
+    #[error("the demo's manifest: {0}")]
+    Truth(String),
+    /// The simulator's manifest does not parse.
+    #[error(transparent)]
+    Manifest(#[from] crate::producer::manifest::ManifestError),
+}
+
+impl crate::Classified for DemoRunError {
+    /// The exit code: the wrapped error's own; 3 for a failure of the demo's own machinery.
+    fn exit(&self) -> crate::Exit {
+        match self {
+            DemoRunError::NoSchema => crate::Exit::Usage,
+            DemoRunError::Register(e) => e.exit(),
+            DemoRunError::Audit(e) => e.exit(),
+            DemoRunError::Simulate(e) => e.exit(),
+            DemoRunError::AuditNotReady
+            | DemoRunError::AuditTask(_)
+            | DemoRunError::Truth(_)
+            | DemoRunError::Manifest(_) => crate::Exit::Infrastructure,
+        }
+    }
+}
+
+impl crate::Classified for DemoError {
+    /// The exit code: every one of these is the input's fault.
+    fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
+}
+
 impl DemoPlan {
     /// The demo of `contract` that `request` asks for: its whole history registered, the
     /// faults asked for (or [`default_faults`]), and a fleet large enough for them.
@@ -352,18 +406,11 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
     registry: L,
     validator: PayloadValidator,
     tick: impl Fn(u64),
-) -> Result<DemoOutcome, String> {
+) -> Result<DemoOutcome, DemoRunError> {
     let contract = &plan.contract;
-    let newest = plan
-        .history
-        .last()
-        .ok_or("the contract has no schema")?
-        .clone();
+    let newest = plan.history.last().ok_or(DemoRunError::NoSchema)?.clone();
     for text in &plan.history {
-        registry
-            .register(&contract.subject, text)
-            .await
-            .map_err(|e| e.to_string())?;
+        registry.register(&contract.subject, text).await?;
     }
     let sources = audit::Sources {
         mqtt: Some(MqttConfig::new(services.mqtt_url.clone())),
@@ -375,7 +422,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         max_bytes: MAX_PAYLOAD,
         keep_seen: true,
         allow_empty: true,
-        ..Plan::from_contract(contract, sources).map_err(|e| e.to_string())?
+        ..Plan::from_contract(contract, sources)?
     };
     let progress = Arc::new(Progress::default());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -392,8 +439,9 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
     ));
     if ready_rx.await.is_err() {
         return Err(match audit_task.await {
-            Ok(Err(e)) => e.to_string(),
-            _ => "the audit stopped before it was ready".into(),
+            Ok(Err(e)) => e.into(),
+            Ok(Ok(_)) => DemoRunError::AuditNotReady,
+            Err(e) => e.into(),
         });
     }
     let misbehaving = plan
@@ -438,7 +486,7 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
     let mut every = tokio::time::interval(Duration::from_millis(500));
     let sent = loop {
         tokio::select! {
-            done = &mut simulation => break done.map_err(|e| e.to_string())?,
+            done = &mut simulation => break done?,
             _ = every.tick() => tick(progress.messages()),
         }
     };
@@ -449,13 +497,16 @@ pub async fn run<L: SchemaLookup + Clone + 'static>(
         tick(progress.messages());
     }
     stop_tx.send_replace(true);
-    let card = audit_task
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8(truth.0.lock().map_err(|e| e.to_string())?.clone())
-        .map_err(|e| e.to_string())?;
-    let lines = manifest::parse(&text, "the demo's manifest").map_err(|e| e.to_string())?;
+    let card = audit_task.await??;
+    let text = String::from_utf8(
+        truth
+            .0
+            .lock()
+            .map_err(|e| DemoRunError::Truth(e.to_string()))?
+            .clone(),
+    )
+    .map_err(|e| DemoRunError::Truth(e.to_string()))?;
+    let lines = manifest::parse(&text, "the demo's manifest")?;
     let both = [
         crate::transport::TransportKind::Mqtt,
         crate::transport::TransportKind::Kafka,

@@ -109,9 +109,9 @@ pub enum GateError {
     },
 }
 
-impl GateError {
+impl crate::Classified for GateError {
     /// The exit code: 2 when the input is wrong, 3 when the registry failed us.
-    pub fn exit(&self) -> Exit {
+    fn exit(&self) -> Exit {
         match self {
             GateError::Registry(e) => e.exit(),
             // A reference the registry could not be asked for is infrastructure; one it does
@@ -125,6 +125,7 @@ impl GateError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classified;
 
     #[test]
     fn input_errors_exit_2_and_an_unreachable_registry_exits_3() {

@@ -73,6 +73,13 @@ pub enum ManifestError {
     },
 }
 
+impl crate::Classified for ManifestError {
+    /// The exit code: a manifest that cannot be read is the input's fault.
+    fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
+}
+
 /// Reads a manifest file.
 pub fn read(path: &std::path::Path) -> Result<Vec<ManifestLine>, ManifestError> {
     read_with_digest(path).map(|(lines, _)| lines)

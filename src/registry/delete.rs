@@ -31,6 +31,16 @@ pub enum DeleteError {
     AlreadySoftDeleted,
 }
 
+impl crate::Classified for DeleteError {
+    /// The exit code: the registry error's own; deleting twice softly is the input's fault.
+    fn exit(&self) -> crate::Exit {
+        match self {
+            DeleteError::Registry(e) => e.exit(),
+            DeleteError::AlreadySoftDeleted => crate::Exit::Usage,
+        }
+    }
+}
+
 /// The outcome of a delete: the `--format json` document of `schemactl delete`.
 #[derive(Debug, Serialize)]
 pub struct Deleted {

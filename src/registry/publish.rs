@@ -74,9 +74,9 @@ pub enum PublishError {
     },
 }
 
-impl PublishError {
+impl crate::Classified for PublishError {
     /// The exit code: 2 when the input is wrong, the registry error's own otherwise.
-    pub fn exit(&self) -> Exit {
+    fn exit(&self) -> Exit {
         match self {
             PublishError::Registry { error, .. } => error.exit(),
             _ => Exit::Usage,
@@ -743,6 +743,7 @@ async fn dry_run_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classified;
 
     fn step(action: Action) -> VersionStep {
         VersionStep {

@@ -142,9 +142,9 @@ pub enum PullError {
     },
 }
 
-impl PullError {
+impl crate::Classified for PullError {
     /// The exit code: every pull error is the input's (the folder, the subject's kind).
-    pub fn exit(&self) -> Exit {
+    fn exit(&self) -> Exit {
         Exit::Usage
     }
 }

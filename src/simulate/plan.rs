@@ -94,6 +94,7 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classified;
     use crate::catalog::Catalog;
 
     fn request(generators: Option<usize>, faults: Option<&str>) -> Request {

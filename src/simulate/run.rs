@@ -30,12 +30,18 @@ pub enum SimulateError {
     /// A broker or the registry failed (exit 3).
     #[error("{0}")]
     Infrastructure(String),
+    /// The registry could not be asked, or refused or failed a request (its own exit code).
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
     /// The reading model or the schema cannot make the fleet or a fault asked for (exit 2).
     #[error(transparent)]
     Fleet(#[from] super::fleet::FleetError),
     /// The contract or its newest schema could not be read (exit 2).
     #[error(transparent)]
     Catalog(#[from] crate::catalog::CatalogError),
+    /// The newest schema does not compile into a payload validator (exit 2).
+    #[error("newest schema: {0}")]
+    NewestDoesNotCompile(crate::validate::ValidatorError),
     /// Neither transport was asked for.
     #[error("nothing to produce to\nhelp: pass --mqtt URL and/or --kafka BOOTSTRAP")]
     NothingToProduceTo,
@@ -62,11 +68,13 @@ pub enum SimulateError {
     BadRate,
 }
 
-impl SimulateError {
-    /// The exit code: 3 when a broker or the registry failed us, 2 otherwise.
-    pub fn exit(&self) -> crate::Exit {
+impl crate::Classified for SimulateError {
+    /// The exit code: 3 when a broker or the registry failed us, the registry error's own for
+    /// its answers, 2 otherwise.
+    fn exit(&self) -> crate::Exit {
         match self {
             SimulateError::Infrastructure(_) => crate::Exit::Infrastructure,
+            SimulateError::Lookup(e) => e.exit(),
             _ => crate::Exit::Usage,
         }
     }
@@ -216,9 +224,8 @@ async fn schema_guids<L: SchemaLookup>(
     foreign_subject: Option<&str>,
     ids: Framing<u32>,
 ) -> Result<Framing<[u8; 16]>, SimulateError> {
-    let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
     let guid_of = async |subject: &str, id: u32| -> Result<[u8; 16], SimulateError> {
-        let versions = lookup.subject_versions(subject).await.map_err(infra)?;
+        let versions = lookup.subject_versions(subject).await?;
         versions
             .iter()
             .find(|v| v.id == id)
@@ -238,8 +245,7 @@ async fn schema_guids<L: SchemaLookup>(
     let mut unknown = u128::MAX;
     while lookup
         .schema_by_guid(unknown.to_be_bytes())
-        .await
-        .map_err(infra)?
+        .await?
         .is_some()
     {
         unknown -= 1;
@@ -258,25 +264,19 @@ async fn borrowed_foreign<L: SchemaLookup>(
     lookup: &L,
     ours: &str,
 ) -> Result<Option<(String, u32)>, SimulateError> {
-    let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
-    if let Some(id) = lookup
-        .lookup(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
-        .await
-        .map_err(infra)?
-    {
+    if let Some(id) = lookup.lookup(FOREIGN_SUBJECT, FOREIGN_SCHEMA).await? {
         return Ok(Some((FOREIGN_SUBJECT.to_string(), id)));
     }
     let our_ids: Vec<u32> = lookup
         .subject_versions(ours)
-        .await
-        .map_err(infra)?
+        .await?
         .iter()
         .map(|v| v.id)
         .collect();
-    let mut subjects = lookup.subjects().await.map_err(infra)?;
+    let mut subjects = lookup.subjects().await?;
     subjects.sort();
     for other in subjects.iter().filter(|s| s.as_str() != ours) {
-        let versions = lookup.subject_versions(other).await.map_err(infra)?;
+        let versions = lookup.subject_versions(other).await?;
         if let Some(v) = versions.last().filter(|v| !our_ids.contains(&v.id)) {
             return Ok(Some((other.clone(), v.id)));
         }
@@ -364,8 +364,7 @@ pub async fn run_counting<L: SchemaLookup>(
             plan.contract.file.display()
         ))
     })?;
-    let validator = PayloadValidator::new(&schema)
-        .map_err(|e| SimulateError::Input(format!("newest schema: {e}")))?;
+    let validator = PayloadValidator::new(&schema).map_err(SimulateError::NewestDoesNotCompile)?;
     // A fault plan that names generators the fleet does not have is an error, never a larger
     // fleet than asked for.
     let needed = plan.faults.generators_needed();
@@ -415,12 +414,8 @@ pub async fn run_counting<L: SchemaLookup>(
                 "producing to Kafka needs a schema registry (the wire format carries its schema id)\nhelp: pass --registry URL or set SCHEMA_REGISTRY_URL".into(),
             )
         })?;
-        let infra = |e: LookupError| SimulateError::Infrastructure(e.to_string());
         // Looked up, never registered unless asked: the user's registry is theirs.
-        let ours = lookup
-            .lookup(&contract.subject, &plan.schema_text)
-            .await
-            .map_err(infra)?;
+        let ours = lookup.lookup(&contract.subject, &plan.schema_text).await?;
         if ours.is_none() && !plan.register {
             return Err(SimulateError::Input(format!(
                 "the registry does not hold contract \"{}\"'s newest schema under \"{}\", so there is no schema id to frame Kafka records with\nhelp: register the contract first (`schemactl register --contract {}`), or pass --register to let simulate register it",
@@ -457,8 +452,7 @@ pub async fn run_counting<L: SchemaLookup>(
             None => {
                 let id = lookup
                     .register(&contract.subject, &plan.schema_text)
-                    .await
-                    .map_err(infra)?;
+                    .await?;
                 registered.push(Registration {
                     subject: contract.subject.clone(),
                     id,
@@ -470,10 +464,7 @@ pub async fn run_counting<L: SchemaLookup>(
             let (subject, id) = match borrowed {
                 Some(found) => found,
                 None => {
-                    let id = lookup
-                        .register(FOREIGN_SUBJECT, FOREIGN_SCHEMA)
-                        .await
-                        .map_err(infra)?;
+                    let id = lookup.register(FOREIGN_SUBJECT, FOREIGN_SCHEMA).await?;
                     registered.push(Registration {
                         subject: FOREIGN_SUBJECT.to_string(),
                         id,
@@ -491,12 +482,7 @@ pub async fn run_counting<L: SchemaLookup>(
             .any(|r| r.1 == Fault::UnknownSchemaId)
         {
             let mut candidate = i32::MAX as u32;
-            while lookup
-                .schema_by_id(candidate)
-                .await
-                .map_err(infra)?
-                .is_some()
-            {
+            while lookup.schema_by_id(candidate).await?.is_some() {
                 candidate -= 1;
             }
             ids.unknown = candidate;

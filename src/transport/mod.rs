@@ -49,11 +49,26 @@ pub enum TransportError {
     /// A send or receive failed after connecting.
     #[error("{0}")]
     Io(String),
+    /// The consumer's position was out of the partition's range and was reset: records between
+    /// the old position and the new one were not read.
+    #[error("{0}")]
+    OffsetReset(String),
 }
 
 impl TransportError {
     /// Whether the user's settings are at fault (exit 2) rather than the infrastructure (exit 3).
     pub fn is_config(&self) -> bool {
         matches!(self, TransportError::Config(_))
+    }
+}
+
+impl crate::Classified for TransportError {
+    /// The exit code: 2 for settings the user got wrong, 3 when the broker failed us.
+    fn exit(&self) -> crate::Exit {
+        if self.is_config() {
+            crate::Exit::Usage
+        } else {
+            crate::Exit::Infrastructure
+        }
     }
 }

@@ -154,6 +154,28 @@ impl Violation {
 /// Payloads larger than this are reported as [`ViolationKind::OVERSIZE`] unless configured.
 pub const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
 
+/// Why a schema cannot be compiled into a [`PayloadValidator`]; always the schema's fault
+/// (exit 2), whether it came from a file or from the registry.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidatorError {
+    /// The schema text is not JSON.
+    #[error("schema is not JSON: {0}")]
+    NotJson(#[from] serde_json::Error),
+    /// The JSON is not a JSON Schema schemactl reads.
+    #[error(transparent)]
+    Schema(#[from] crate::compat::SchemaError),
+    /// The validator refused the schema (a keyword it cannot build), in its own words.
+    #[error("{0}")]
+    Validator(String),
+}
+
+impl crate::Classified for ValidatorError {
+    /// The exit code: a schema that does not compile is the input's fault.
+    fn exit(&self) -> crate::Exit {
+        crate::Exit::Usage
+    }
+}
+
 /// A compiled validator for one schema.
 pub struct PayloadValidator {
     validator: jsonschema::Validator,
@@ -172,7 +194,7 @@ impl fmt::Debug for PayloadValidator {
 
 impl PayloadValidator {
     /// Compiles `schema` (already parsed and checked by [`Schema::parse`]).
-    pub fn new(schema: &Schema) -> Result<PayloadValidator, String> {
+    pub fn new(schema: &Schema) -> Result<PayloadValidator, ValidatorError> {
         let draft = match schema.draft {
             Draft::Draft4 => jsonschema::Draft::Draft4,
             Draft::Draft6 => jsonschema::Draft::Draft6,
@@ -192,7 +214,7 @@ impl PayloadValidator {
             .with_draft(draft)
             .with_retriever(References(schema.references().clone()))
             .build(&doc)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ValidatorError::Validator(e.to_string()))?;
         Ok(PayloadValidator {
             validator,
             fast: fast::FastPath::compile(&doc, schema.draft),
@@ -201,11 +223,9 @@ impl PayloadValidator {
     }
 
     /// Compiles a schema given as text, as the registry returns it.
-    pub fn from_text(text: &str) -> Result<PayloadValidator, String> {
-        let doc: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("schema is not JSON: {e}"))?;
-        let schema = Schema::parse(doc).map_err(|e| e.to_string())?;
-        PayloadValidator::new(&schema)
+    pub fn from_text(text: &str) -> Result<PayloadValidator, ValidatorError> {
+        let doc: serde_json::Value = serde_json::from_str(text)?;
+        PayloadValidator::new(&Schema::parse(doc)?)
     }
 
     /// The size above which payloads are [`ViolationKind::OVERSIZE`].
@@ -369,6 +389,34 @@ mod tests {
             small.check(br#"{"fuel": 1}"#)[0].kind,
             ViolationKind::OVERSIZE
         );
+    }
+
+    #[test]
+    fn a_schema_that_does_not_compile_says_why_and_is_the_inputs_fault() {
+        use crate::Classified;
+        let not_json = PayloadValidator::from_text("{").unwrap_err();
+        assert!(
+            matches!(not_json, ValidatorError::NotJson(_)),
+            "{not_json:?}"
+        );
+        assert!(
+            not_json
+                .to_string()
+                .starts_with("schema is not JSON: EOF while parsing"),
+            "{not_json}"
+        );
+        let not_schema = PayloadValidator::from_text("[1]").unwrap_err();
+        assert!(
+            matches!(not_schema, ValidatorError::Schema(_)),
+            "{not_schema:?}"
+        );
+        assert!(
+            not_schema.to_string().contains("not a JSON Schema"),
+            "{not_schema}"
+        );
+        for e in [not_json, not_schema] {
+            assert_eq!(e.exit(), crate::Exit::Usage);
+        }
     }
 
     #[test]

@@ -40,9 +40,9 @@ pub enum OfflineError {
     Catalog(#[from] catalog::CatalogError),
 }
 
-impl OfflineError {
+impl crate::Classified for OfflineError {
     /// The exit code: every one of these is the input's fault.
-    pub fn exit(&self) -> Exit {
+    fn exit(&self) -> Exit {
         Exit::Usage
     }
 }
@@ -460,6 +460,7 @@ fn payload_position(payload: &[u8], line: u64, pointer: Option<&str>) -> LineCol
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classified;
     use crate::report::{Format, render};
     use std::path::Path;
 

@@ -15,8 +15,8 @@
 //! the subject that the history does not hold (auto-registered by a producer, registered by
 //! hand) is [`Known::Ungoverned`].
 
-use super::PayloadValidator;
 use super::wire::SchemaRef;
+use super::{PayloadValidator, ValidatorError};
 use crate::Exit;
 use crate::compat::ResolvedReferences;
 use crate::registry::RegistryError;
@@ -84,8 +84,8 @@ pub enum LookupError {
     ContractDoesNotCompile {
         /// The contract's version.
         version: u32,
-        /// The compiler's words.
-        reason: String,
+        /// Why (not a `source`: the message already says it; boxed: it is large, and rare).
+        reason: Box<ValidatorError>,
     },
     /// A version registered under the subject does not compile.
     #[error("schema id {id} (version {version} of \"{subject}\") does not compile: {reason}")]
@@ -96,8 +96,8 @@ pub enum LookupError {
         version: i32,
         /// The subject.
         subject: String,
-        /// The compiler's words.
-        reason: String,
+        /// Why (not a `source`: the message already says it; boxed: it is large, and rare).
+        reason: Box<ValidatorError>,
     },
 }
 
@@ -107,10 +107,10 @@ impl From<RegistryError> for LookupError {
     }
 }
 
-impl LookupError {
+impl crate::Classified for LookupError {
     /// The exit code: 3 when the registry could not be asked or failed us, the registry
     /// error's own for its answers, 2 when what it holds (or the contract) is wrong.
-    pub fn exit(&self) -> Exit {
+    fn exit(&self) -> Exit {
         match self {
             LookupError::Registry(e) => e.exit(),
             LookupError::IdOutOfRange(_) | LookupError::Down | LookupError::Poisoned(_) => {
@@ -227,15 +227,14 @@ pub async fn resolve_references<L: SchemaLookup>(
 }
 
 /// Compiles a schema text whose `$ref`s may point into `references`.
-fn compile(text: &str, references: ResolvedReferences) -> Result<PayloadValidator, String> {
+fn compile(text: &str, references: ResolvedReferences) -> Result<PayloadValidator, ValidatorError> {
     if references.is_empty() {
         return PayloadValidator::from_text(text);
     }
-    let doc: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("schema is not JSON: {e}"))?;
-    let schema =
-        crate::compat::Schema::parse_with_references(doc, references).map_err(|e| e.to_string())?;
-    PayloadValidator::new(&schema)
+    let doc: serde_json::Value = serde_json::from_str(text)?;
+    PayloadValidator::new(&crate::compat::Schema::parse_with_references(
+        doc, references,
+    )?)
 }
 
 /// What the cache knows about an id.
@@ -339,7 +338,7 @@ impl<L: SchemaLookup> Resolver<L> {
                         compile(text, references)
                             .map_err(|reason| LookupError::ContractDoesNotCompile {
                                 version: *v,
-                                reason,
+                                reason: Box::new(reason),
                             })?
                             .with_max_bytes(max_bytes),
                     ),
@@ -370,7 +369,7 @@ impl<L: SchemaLookup> Resolver<L> {
                                 id: reg.id,
                                 version: reg.version,
                                 subject: self.subject.clone(),
-                                reason,
+                                reason: Box::new(reason),
                             })?
                             .with_max_bytes(self.max_bytes),
                     );
@@ -737,6 +736,7 @@ pub(crate) fn no_guids_in_versions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Classified;
 
     const OURS: &str = r#"{"type":"object","properties":{"fuel":{"type":"number","maximum":100}}}"#;
     const OTHER: &str = r#"{"type":"object","title":"other"}"#;

@@ -122,9 +122,9 @@ pub enum InitError {
     Catalog(#[from] CatalogError),
 }
 
-impl InitError {
+impl crate::Classified for InitError {
     /// The exit code: `init` refuses only because of its input.
-    pub fn exit(&self) -> crate::Exit {
+    fn exit(&self) -> crate::Exit {
         crate::Exit::Usage
     }
 }

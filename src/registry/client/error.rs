@@ -108,10 +108,10 @@ pub enum RegistryError {
     },
 }
 
-impl RegistryError {
+impl crate::Classified for RegistryError {
     /// The exit code this error earns: 2 when the request itself is wrong (no URL, a bad
     /// subject, a 4xx answer), 3 when the registry could not be reached or refused us.
-    pub fn exit(&self) -> crate::Exit {
+    fn exit(&self) -> crate::Exit {
         let input = match self {
             RegistryError::NotConfigured
             | RegistryError::Setup(_)
@@ -133,7 +133,9 @@ impl RegistryError {
             crate::Exit::Infrastructure
         }
     }
+}
 
+impl RegistryError {
     /// The Confluent error code of an error answer.
     pub fn code(&self) -> Option<i32> {
         match self {

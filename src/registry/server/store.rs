@@ -96,9 +96,9 @@ pub enum StoreError {
     },
 }
 
-impl StoreError {
+impl crate::Classified for StoreError {
     /// The exit code: the registry's own storage failed, which is no fault of the input.
-    pub fn exit(&self) -> crate::Exit {
+    fn exit(&self) -> crate::Exit {
         crate::Exit::Infrastructure
     }
 }

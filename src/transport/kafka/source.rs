@@ -346,7 +346,15 @@ impl KafkaSource {
     pub fn poll(&self, timeout: Duration) -> Option<Result<KafkaRecord<'_>, TransportError>> {
         match self.consumer.poll(timeout)? {
             Ok(m) => Some(Ok(KafkaRecord(m))),
-            Err(e) => Some(Err(TransportError::Io(self.cfg.describe(&e)))),
+            Err(e) => {
+                let text = self.cfg.describe(&e);
+                Some(Err(match e.rdkafka_error_code() {
+                    Some(
+                        RDKafkaErrorCode::AutoOffsetReset | RDKafkaErrorCode::OffsetOutOfRange,
+                    ) => TransportError::OffsetReset(text),
+                    _ => TransportError::Io(text),
+                }))
+            }
         }
     }
 

@@ -26,7 +26,18 @@ impl MqttSink {
     pub async fn connect(cfg: &MqttConfig, timeout: Duration) -> Result<MqttSink, TransportError> {
         let (client, mut eventloop) = build(cfg, "simulate", 4096)?;
         let url = redact_url(&cfg.url);
-        let (ready_tx, ready_rx) = oneshot::channel::<Result<(), String>>();
+        // The first connection attempt's outcome; later failures are retried and counted.
+        let (ready_tx, ready_rx) = oneshot::channel::<Result<(), TransportError>>();
+        let fail = {
+            let url = url.clone();
+            move |e: &str| {
+                TransportError::Connect(format!(
+                    "cannot connect to the MQTT broker at {url}: {e}\nhelp: check the URL, that the broker runs, and the credentials ({})",
+                    super::ENV_USERNAME
+                ))
+            }
+        };
+        let driver_fail = fail.clone();
         let (acked_tx, acked) = watch::channel(0u64);
         let errors = Arc::new(AtomicU64::new(0));
         let driver_errors = errors.clone();
@@ -49,7 +60,7 @@ impl MqttSink {
                     Polled::Disconnected => break,
                     Polled::Error(e) => {
                         if let Some(tx) = ready.take() {
-                            let _ = tx.send(Err(e));
+                            let _ = tx.send(Err(driver_fail(&e)));
                             break;
                         }
                         driver_errors.fetch_add(1, Ordering::Relaxed);
@@ -61,19 +72,13 @@ impl MqttSink {
                 }
             }
         });
-        let fail = |e: String| {
-            TransportError::Connect(format!(
-                "cannot connect to the MQTT broker at {url}: {e}\nhelp: check the URL, that the broker runs, and the credentials ({})",
-                super::ENV_USERNAME
-            ))
-        };
         match tokio::time::timeout(timeout, ready_rx).await {
             Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => return Err(fail(e)),
-            Ok(Err(_)) => return Err(fail("connection closed".into())),
+            Ok(Ok(Err(e))) => return Err(e),
+            Ok(Err(_)) => return Err(fail("connection closed")),
             Err(_) => {
                 driver.abort();
-                return Err(fail(format!(
+                return Err(fail(&format!(
                     "no CONNACK within {} s",
                     timeout.as_secs_f64()
                 )));
