@@ -138,15 +138,6 @@ pub enum Failure {
     Infrastructure(anyhow::Error),
 }
 
-/// A library error as the command's failure, by the exit code the library classified it with.
-fn failure(exit: Exit, e: impl Into<anyhow::Error>) -> Failure {
-    if exit == Exit::Infrastructure {
-        Failure::Infrastructure(e.into())
-    } else {
-        Failure::Input(e.into())
-    }
-}
-
 /// What a command returns.
 pub type Outcome = Result<Exit, Failure>;
 

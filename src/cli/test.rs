@@ -16,6 +16,6 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let outcome = contract_test::run(&cli.root, args.contract.as_deref())
-        .map_err(|e| super::failure(e.exit(), e))?;
+        .map_err(|e| super::classified(e.exit(), e))?;
     super::finish(&outcome, args.format.format, out)
 }

@@ -50,7 +50,7 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         files: &args.files,
         max_findings: args.max_findings,
     })
-    .map_err(|e| super::failure(e.exit(), e))?;
+    .map_err(|e| super::classified(e.exit(), e))?;
     for w in &outcome.warnings {
         crate::report::shell::warn(w);
     }
