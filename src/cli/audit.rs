@@ -8,16 +8,14 @@ use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::audit::{self, AuditError, AuditReport, Plan, Progress, run_capturing, score};
 use crate::capture;
 use crate::catalog::NewestSchema;
-use crate::report::Format;
-use crate::transport::TransportKind;
+use crate::report::{Format, progress};
 use crate::transport::kafka::StartAt;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
 use anyhow::anyhow;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Arguments of `audit`.
 #[derive(Debug, clap::Args)]
@@ -177,29 +175,23 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     };
     let progress = Arc::new(Progress::default());
     let runtime = tokio::runtime::Runtime::new().infra()?;
-    let bar = super::live::progress_bar("waiting for the brokers");
     let card = runtime
         .block_on(async {
-            let ticker = (!bar.is_hidden()).then(|| {
-                tokio::spawn(show_progress(
-                    bar.clone(),
-                    progress.clone(),
-                    audited.clone(),
-                ))
-            });
+            let live = progress::Live::start(
+                "waiting for the brokers",
+                progress::audit(progress.clone(), audited.clone()),
+            );
             let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
             let watched: Vec<String> = audited.iter().map(|t| t.to_string()).collect();
-            let above = bar.clone();
+            let above = live.above();
             tokio::spawn(async move {
                 if ready_rx.await.is_ok() {
                     // Tests and scripts wait for this line before producing; on a terminal it
                     // goes above the progress display.
-                    above.suspend(|| {
-                        eprintln!(
-                            "schemactl audit: connected, auditing {}",
-                            watched.join(" and ")
-                        )
-                    });
+                    above.line(format_args!(
+                        "schemactl audit: connected, auditing {}",
+                        watched.join(" and ")
+                    ));
                 }
             });
             let result = run_capturing(
@@ -214,10 +206,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
                 capture.clone(),
             )
             .await;
-            if let Some(t) = ticker {
-                t.abort();
-            }
-            bar.finish_and_clear();
+            live.finish();
             result
         })
         .map_err(failure)?;
@@ -253,38 +242,9 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
     if let Some(path) = &args.report {
         doc.write(path).map_err(failure)?;
     }
-    let title = doc.title();
-    crate::report::audit::render(&doc, &title, &fail_on, args.format, &mut out.stdout()).input()?;
-    Ok(doc.exit(&fail_on))
-}
-
-/// The live progress display (stderr, only on a terminal): per transport, messages, messages/s
-/// over the last half second, invalid messages, and `RECONNECTING` while its broker is away.
-async fn show_progress(
-    bar: indicatif::ProgressBar,
-    progress: Arc<Progress>,
-    audited: BTreeSet<TransportKind>,
-) {
-    let mut last: Vec<(u64, Instant)> = audited.iter().map(|_| (0, Instant::now())).collect();
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = Instant::now();
-        let mut parts = Vec::new();
-        for (t, prev) in audited.iter().zip(last.iter_mut()) {
-            let counts = progress.of(*t);
-            let m = counts.messages.load(Ordering::Relaxed);
-            let i = counts.invalid.load(Ordering::Relaxed);
-            let rate = m.saturating_sub(prev.0) as f64
-                / now.duration_since(prev.1).as_secs_f64().max(0.001);
-            *prev = (m, now);
-            parts.push(format!(
-                "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
-                progress
-                    .gap(*t)
-                    .map(|g| format!(", {g} (gap)"))
-                    .unwrap_or_default()
-            ));
-        }
-        bar.set_message(parts.join("  |  "));
-    }
+    let outcome = audit::outcome::AuditOutcome {
+        report: doc,
+        fail_on,
+    };
+    super::finish(&outcome, args.format, out)
 }

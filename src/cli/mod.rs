@@ -227,15 +227,11 @@ pub fn main() -> Exit {
     }
 }
 
-/// Writes `outcome` to stdout in `format`; findings when it did not pass. A reader that
+/// Writes `outcome` to stdout in `format` and returns the exit code it earns. A reader that
 /// stopped reading (`| head`) does not change the verdict.
 fn finish<O: crate::report::Render>(outcome: &O, format: Format, out: Output) -> Outcome {
     crate::report::render(outcome, format, out.color, &mut out.stdout()).input()?;
-    Ok(if outcome.passed() {
-        Exit::Pass
-    } else {
-        Exit::Findings
-    })
+    Ok(outcome.exit())
 }
 
 /// Sends log lines to stderr at the level `-v` asks for.

@@ -102,7 +102,7 @@ pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Fail
     Failure::Input(anyhow::anyhow!(what))
 }
 
-pub use crate::registry::{pretty, shorten};
+pub use crate::registry::pretty;
 
 /// Parses `SUBJECT[@VERSION]`. A suffix that is not a version stays part of the subject, since
 /// subjects may contain `@`.
@@ -146,36 +146,19 @@ pub fn print_json(doc: &impl serde::Serialize) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Colours `text` when the output is coloured.
+/// Colours `text` when the output is coloured ([`crate::report::paint`]).
 pub fn paint(out: super::Output, style: anstyle::Style, text: &str) -> String {
-    if out.color {
-        format!("{style}{text}{style:#}")
-    } else {
-        text.to_string()
-    }
+    crate::report::paint(out.color, style, text)
 }
 
 /// Common styles.
-pub mod styles {
-    use anstyle::{AnsiColor, Style};
-    /// Something failed.
-    pub const RED: Style = Style::new()
-        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
-        .bold();
-    /// Something changed as asked.
-    pub const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
-    /// Something would change.
-    pub const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
-    /// Nothing to do.
-    pub const DIM: Style = Style::new().dimmed();
-    /// A heading.
-    pub const BOLD: Style = Style::new().bold();
-}
+pub use crate::report::styles;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::registry::model::VersionRef;
+    use crate::registry::shorten;
 
     #[test]
     fn long_registry_messages_are_shortened_by_characters() {
