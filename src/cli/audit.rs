@@ -1,17 +1,16 @@
-//! `schemactl audit`: sniff MQTT and Kafka at once, check every message, attribute it to a
-//! producer, and print the per-producer scorecard.
+//! `schemactl audit`: flags → [`audit::request::Request`] (sniff MQTT and Kafka at once, check
+//! every message, attribute it to a producer) → the scorecard in the format asked → exit code.
 
 use super::live::{
-    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration, rfc3339,
+    KafkaArgs, MqttArgs, RegistryArgs, classified, contract, lookup, parse_duration,
 };
 use super::{Classify, Cli, Failure, Outcome, Output};
-use crate::audit::{self, AuditError, AuditReport, Plan, Progress, run_capturing, score};
-use crate::capture;
+use crate::audit::request::CaptureTo;
+use crate::audit::{self, AuditError, Plan, Progress};
 use crate::catalog::NewestSchema;
 use crate::report::{Format, progress};
 use crate::transport::kafka::StartAt;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
-use anyhow::anyhow;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -145,6 +144,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         },
         group: args.group.clone(),
     };
+    let counts = Arc::new(Progress::default());
     let plan = Plan {
         max_messages: args.max_messages,
         duration: args.duration,
@@ -156,95 +156,28 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         allow_empty: args.allow_empty,
         ..Plan::from_contract(&contract, sources).map_err(failure)?
     };
-    let audited = plan.transports();
-    let lookup = lookup(cli, &args.registry)?;
-    let capture = match &args.capture {
-        Some(path) => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            let header =
-                plan.capture_header(&contract.name, version, args.capture_sample, rfc3339(now));
-            Some(Arc::new(
-                capture::Writer::create(path, header, now as u64)
-                    .map_err(|e| failure(AuditError::Capture(e)))?,
-            ))
-        }
-        None => None,
-    };
-    let progress = Arc::new(Progress::default());
-    let runtime = tokio::runtime::Runtime::new().infra()?;
-    let card = runtime
-        .block_on(async {
-            let live = progress::Live::start(
-                "waiting for the brokers",
-                progress::audit(progress.clone(), audited.clone()),
-            );
-            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-            let watched: Vec<String> = audited.iter().map(|t| t.to_string()).collect();
-            let above = live.above();
-            tokio::spawn(async move {
-                if ready_rx.await.is_ok() {
-                    // Tests and scripts wait for this line before producing; on a terminal it
-                    // goes above the progress display.
-                    above.line(format_args!(
-                        "schemactl audit: connected, auditing {}",
-                        watched.join(" and ")
-                    ));
-                }
-            });
-            let result = run_capturing(
-                plan,
-                Some(validator),
-                lookup,
-                progress.clone(),
-                Some(ready_tx),
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                },
-                capture.clone(),
-            )
-            .await;
-            live.finish();
-            result
-        })
-        .map_err(failure)?;
-    if let Some(c) = &capture {
-        let written = c
-            .finish()
-            .map_err(|e| Failure::Infrastructure(anyhow!(e)))?;
-        eprintln!(
-            "capture: {} of {} audited message(s) written to {}{}",
-            written.kept,
-            written.seen,
-            c.path().display(),
-            match args.capture_sample {
-                Some(n) => format!(" (at most {n} per producer)"),
-                None => String::new(),
-            }
-        );
-    }
-    let scored = match &args.expect {
-        Some(path) => Some(
-            score::score_file(path, &card.seen, &audited, |wait| {
-                eprintln!(
-                    "waiting up to {} s for the simulator to finish {}",
-                    wait.as_secs(),
-                    path.display()
-                )
-            })
-            .map_err(failure)?,
-        ),
-        None => None,
-    };
-    let doc = AuditReport::of_run(&contract, args.group.clone(), card, scored.clone());
-    if let Some(path) = &args.report {
-        doc.write(path).map_err(failure)?;
-    }
-    let outcome = audit::outcome::AuditOutcome {
-        report: doc,
+    let display = progress::audit(counts.clone(), plan.transports());
+    let request = audit::request::Request {
+        plan,
+        contract,
+        version,
+        validator,
+        group: args.group.clone(),
+        capture: args.capture.clone().map(|path| CaptureTo {
+            path,
+            sample: args.capture_sample,
+        }),
+        expect: args.expect.clone(),
+        report: args.report.clone(),
         fail_on,
     };
+    let lookup = lookup(cli, &args.registry)?;
+    let runtime = tokio::runtime::Runtime::new().infra()?;
+    let live = progress::Live::start("waiting for the brokers", display);
+    let outcome = runtime.block_on(request.run(lookup, counts, &live.above(), async {
+        let _ = tokio::signal::ctrl_c().await;
+    }));
+    live.finish();
+    let outcome = outcome.map_err(failure)?;
     super::finish(&outcome, args.format, out)
 }

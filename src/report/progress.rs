@@ -148,6 +148,44 @@ impl Above {
     }
 }
 
+/// What the audit tells as it runs, above the display. Tests and scripts wait for the
+/// `connected` line before producing.
+impl crate::audit::request::Events for Above {
+    fn connected(&self, transports: &BTreeSet<TransportKind>) {
+        let watched: Vec<String> = transports.iter().map(|t| t.to_string()).collect();
+        self.line(format_args!(
+            "schemactl audit: connected, auditing {}",
+            watched.join(" and ")
+        ));
+    }
+
+    fn captured(
+        &self,
+        path: &std::path::Path,
+        written: &crate::capture::Written,
+        sample: Option<u64>,
+    ) {
+        self.line(format_args!(
+            "capture: {} of {} audited message(s) written to {}{}",
+            written.kept,
+            written.seen,
+            path.display(),
+            match sample {
+                Some(n) => format!(" (at most {n} per producer)"),
+                None => String::new(),
+            }
+        ));
+    }
+
+    fn waiting_for_manifest(&self, path: &std::path::Path, wait: Duration) {
+        self.line(format_args!(
+            "waiting up to {} s for the simulator to finish {}",
+            wait.as_secs(),
+            path.display()
+        ));
+    }
+}
+
 /// The audit's counters: per transport, messages, invalid messages, and the gap while its
 /// broker is away (`RECONNECTING`, `TOPIC MISSING`).
 pub fn audit(
