@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod demo;
+pub mod init;
 pub mod location;
 pub mod progress;
 pub mod publish;
