@@ -9,6 +9,7 @@ pub mod init;
 pub mod location;
 pub mod progress;
 pub mod publish;
+pub mod registry;
 pub mod shell;
 pub mod simulate;
 
