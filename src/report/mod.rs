@@ -306,10 +306,14 @@ pub fn render<O: Render + ?Sized>(
     }
 }
 
-/// Writes `value` as one pretty-printed JSON document and a line break.
+/// Writes `value` as one pretty-printed JSON document and a line break, streamed through a
+/// buffer rather than built whole in memory first (an audit of a thousand producers is a
+/// document of megabytes). A write error keeps its kind, so a closed pipe stays a closed pipe.
 pub fn json_document<T: Serialize + ?Sized>(value: &T, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
-    writeln!(out, "{text}")
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()
 }
 
 /// Writes `report`'s checks in `format` (not JSON: a report's JSON is its outcome's).
