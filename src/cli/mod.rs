@@ -1,5 +1,7 @@
 //! The command line: argument definitions, one module per command, and the mapping of
-//! outcomes to exit codes. The only place that prints.
+//! outcomes to exit codes. Each command parses its flags, calls one library use case, and
+//! hands the outcome to the output layer ([`crate::report`]), which owns stdout, stderr and
+//! colour.
 
 mod audit;
 mod check_compat;
