@@ -453,4 +453,36 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn an_audit_outcome_is_its_report_in_json_and_fails_on_the_kinds_asked_for() {
+        use crate::report::{Format, Render};
+        let bad = report("a", "gen-0001", true);
+        let fails = AuditOutcome {
+            report: bad.clone(),
+            fail_on: [ViolationKind::NOT_JSON].into(),
+        };
+        let mut json = Vec::new();
+        crate::report::render(&fails, Format::Json, false, &mut json).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(
+            written,
+            serde_json::to_value(&bad).unwrap(),
+            "the JSON is the report's own, mergeable again"
+        );
+        assert_eq!(Render::exit(&fails), crate::Exit::Findings);
+        assert!(!fails.passed());
+        let tolerated = AuditOutcome {
+            report: bad,
+            fail_on: BTreeSet::new(),
+        };
+        assert_eq!(Render::exit(&tolerated), crate::Exit::Pass);
+        let mut text = Vec::new();
+        crate::report::render(&tolerated, Format::Text, false, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.starts_with("audit of contract \"generator\" (subject emergency_generator-value)"),
+            "{text}"
+        );
+    }
 }

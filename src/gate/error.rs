@@ -233,6 +233,34 @@ mod tests {
     }
 
     #[test]
+    fn a_replay_file_that_cannot_be_read_exits_2_and_a_registry_contradicting_itself_exits_3() {
+        let missing = GateError::ReplayFile {
+            path: "captured.jsonl".into(),
+            reason: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(missing.exit(), Exit::Usage);
+        assert!(
+            missing
+                .to_string()
+                .starts_with("cannot read replay file captured.jsonl: "),
+            "{missing}"
+        );
+        let none = GateError::NoVersionToReplayAgainst {
+            subject: "s-value".into(),
+            registry: "http://127.0.0.1:8081".into(),
+        };
+        assert_eq!(none.exit(), Exit::Usage);
+        assert_eq!(
+            none.to_string(),
+            "nothing to replay against: subject \"s-value\" has no version at http://127.0.0.1:8081 today"
+        );
+        let contradicted = GateError::NoVersionReturned {
+            subject: "s-value".into(),
+        };
+        assert_eq!(contradicted.exit(), Exit::Infrastructure);
+    }
+
+    #[test]
     fn a_wrapped_error_reads_as_the_original() {
         let e = GateError::from(CatalogError::Git("unknown revision".into()));
         assert_eq!(e.to_string(), "git: unknown revision");
