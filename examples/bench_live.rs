@@ -330,7 +330,7 @@ fn plain_consumer(bootstrap: &str, records: u64, settings: &[(String, String)]) 
 }
 
 fn audit_child(bootstrap: &str, records: u64, with_rules: bool, extra: &[String]) -> Result<()> {
-    use schemactl::audit::{self, Attribution, KafkaPlan, Plan, Progress};
+    use schemactl::audit::{self, Plan, Progress};
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
     use schemactl::validate::resolver::{MemoryRegistry, SchemaLookup};
     let (contract, newest) = schema()?;
@@ -338,32 +338,21 @@ fn audit_child(bootstrap: &str, records: u64, with_rules: bool, extra: &[String]
     let registry = MemoryRegistry::default();
     let id = rt.block_on(registry.register(&contract.subject, &newest.text))?;
     assert_eq!(id, 1);
-    let plan = Plan {
-        mqtt: None,
-        kafka: Some(KafkaPlan {
-            config: KafkaConfig::new(bootstrap)
-                .with_properties(extra.iter().map(String::as_str))?,
-            topic: TOPIC.into(),
-            start: StartAt::Beginning,
-            group: None,
-            subject: contract.subject.clone(),
-            history: audit::contract_history(&contract)?,
-        }),
-        attribution: Attribution::of(&contract),
-        rules: if with_rules {
-            audit::RuleSets::of_contract(&contract)?
-        } else {
-            audit::RuleSets::none()
-        },
+    let sources = audit::Sources {
+        kafka: Some(KafkaConfig::new(bootstrap).with_properties(extra.iter().map(String::as_str))?),
+        start: StartAt::Beginning,
+        ..audit::Sources::default()
+    };
+    let mut plan = Plan {
         max_messages: Some(records),
         duration: Some(BOUND),
-        idle: None,
-        max_bytes: schemactl::validate::DEFAULT_MAX_PAYLOAD,
         max_violations: 1000,
-        keep_seen: false,
         connect_timeout: Duration::from_secs(30),
-        allow_empty: false,
+        ..Plan::from_contract(&contract, sources)?
     };
+    if !with_rules {
+        plan.rules = audit::RuleSets::none();
+    }
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let started = std::sync::Arc::new(std::sync::Mutex::new(None));
     let mark = started.clone();

@@ -69,6 +69,38 @@ impl MergeOutcome {
     }
 }
 
+/// JSON is the merged report (which merges again); the text is the merged scorecard and the
+/// merged score; the other formats render it as one audit's.
+impl crate::report::Render for MergeOutcome {
+    fn report(&self) -> crate::report::Report {
+        crate::report::audit::checks(&self.report, &self.fail_on)
+    }
+
+    fn passed(&self) -> bool {
+        self.exit() == Exit::Pass
+    }
+
+    fn exit(&self) -> Exit {
+        MergeOutcome::exit(self)
+    }
+
+    fn text(&self, _color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut text = crate::report::audit::scorecard_text(&self.report.card, &self.title());
+        if let Some(e) = &self.report.expect {
+            text.push_str(&crate::report::audit::score_text(&e.score));
+        }
+        out.write_all(text.as_bytes())
+    }
+
+    fn markdown(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(crate::report::audit::markdown(&self.report, &self.title()).as_bytes())
+    }
+
+    fn html(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(crate::report::audit::html(&self.report, &self.title()).as_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

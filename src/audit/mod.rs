@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod ledger;
 pub mod merge;
 pub mod outcome;
+pub mod request;
 pub mod rule_sets;
 pub mod score;
 pub mod scorecard;
@@ -81,6 +82,9 @@ pub enum AuditError {
     /// schemas do not compile with what it holds (its own exit code).
     #[error(transparent)]
     Lookup(#[from] crate::validate::resolver::LookupError),
+    /// The capture file could not be completed (the disk failed us: exit 3).
+    #[error("{0}")]
+    CaptureUnfinished(String),
     /// The simulator's manifest (`--expect`) could not be read.
     #[error(transparent)]
     Manifest(#[from] crate::producer::manifest::ManifestError),
@@ -99,10 +103,12 @@ impl crate::Classified for AuditError {
     /// wrong.
     fn exit(&self) -> crate::Exit {
         match self {
-            AuditError::Infrastructure(_) => crate::Exit::Infrastructure,
             AuditError::Lookup(e) => e.exit(),
             // Creating the capture file is the input's fault (a path that cannot be written);
-            // finishing it is the disk's, and is reported as infrastructure by the caller.
+            // finishing it is the disk's.
+            AuditError::Infrastructure(_) | AuditError::CaptureUnfinished(_) => {
+                crate::Exit::Infrastructure
+            }
             _ => crate::Exit::Usage,
         }
     }

@@ -104,6 +104,51 @@ impl AuditReport {
     }
 }
 
+/// One audit's outcome: its report, and the violation kinds that fail it (`--fail-on`). Its
+/// JSON form is the report itself (the input of `report merge`); every other format renders
+/// the report through [`crate::report::audit`].
+#[derive(Clone, Debug)]
+pub struct AuditOutcome {
+    /// The report.
+    pub report: AuditReport,
+    /// The violation kinds that fail the run.
+    pub fail_on: BTreeSet<ViolationKind>,
+}
+
+impl Serialize for AuditOutcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.report.serialize(serializer)
+    }
+}
+
+impl crate::report::Render for AuditOutcome {
+    fn report(&self) -> crate::report::Report {
+        crate::report::audit::checks(&self.report, &self.fail_on)
+    }
+
+    fn passed(&self) -> bool {
+        self.exit() == crate::Exit::Pass
+    }
+
+    fn exit(&self) -> crate::Exit {
+        self.report.exit(&self.fail_on)
+    }
+
+    fn text(&self, _color: bool, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let text = crate::report::audit::text(&self.report, &self.report.title());
+        out.write_all(text.as_bytes())
+    }
+
+    fn markdown(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let text = crate::report::audit::markdown(&self.report, &self.report.title());
+        out.write_all(text.as_bytes())
+    }
+
+    fn html(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(crate::report::audit::html(&self.report, &self.report.title()).as_bytes())
+    }
+}
+
 /// Merged reports, and why a score against a manifest could not be carried over, if so.
 #[derive(Debug)]
 pub struct Merged {
@@ -413,6 +458,38 @@ mod tests {
         assert!(
             err.starts_with("other.json cannot be merged with a.json"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn an_audit_outcome_is_its_report_in_json_and_fails_on_the_kinds_asked_for() {
+        use crate::report::{Format, Render};
+        let bad = report("a", "gen-0001", true);
+        let fails = AuditOutcome {
+            report: bad.clone(),
+            fail_on: [ViolationKind::NOT_JSON].into(),
+        };
+        let mut json = Vec::new();
+        crate::report::render(&fails, Format::Json, false, &mut json).unwrap();
+        let written: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(
+            written,
+            serde_json::to_value(&bad).unwrap(),
+            "the JSON is the report's own, mergeable again"
+        );
+        assert_eq!(Render::exit(&fails), crate::Exit::Findings);
+        assert!(!fails.passed());
+        let tolerated = AuditOutcome {
+            report: bad,
+            fail_on: BTreeSet::new(),
+        };
+        assert_eq!(Render::exit(&tolerated), crate::Exit::Pass);
+        let mut text = Vec::new();
+        crate::report::render(&tolerated, Format::Text, false, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.starts_with("audit of contract \"generator\" (subject emergency_generator-value)"),
+            "{text}"
         );
     }
 }

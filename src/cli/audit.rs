@@ -1,21 +1,18 @@
-//! `schemactl audit`: sniff MQTT and Kafka at once, check every message, attribute it to a
-//! producer, and print the per-producer scorecard.
+//! `schemactl audit`: flags → [`audit::request::Request`] (sniff MQTT and Kafka at once, check
+//! every message, attribute it to a producer) → the scorecard in the format asked → exit code.
 
-use super::live::{KafkaArgs, MqttArgs, RegistryArgs, contract, lookup, parse_duration, rfc3339};
+use super::live::{KafkaArgs, MqttArgs, RegistryArgs, contract, lookup, parse_duration};
 use super::{Classify, Cli, Failure, Outcome, Output};
-use crate::audit::{self, AuditError, AuditReport, Plan, Progress, run_capturing, score};
-use crate::capture;
+use crate::audit::request::CaptureTo;
+use crate::audit::{self, Plan, Progress};
 use crate::catalog::NewestSchema;
-use crate::report::Format;
-use crate::transport::TransportKind;
+use crate::report::{Format, progress};
 use crate::transport::kafka::StartAt;
 use crate::validate::{DEFAULT_MAX_PAYLOAD, ViolationKind};
-use anyhow::anyhow;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Arguments of `audit`.
 #[derive(Debug, clap::Args)]
@@ -140,6 +137,7 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         },
         group: args.group.clone(),
     };
+    let counts = Arc::new(Progress::default());
     let plan = Plan {
         max_messages: args.max_messages,
         duration: args.duration,
@@ -151,133 +149,28 @@ pub fn run_command(cli: &Cli, args: &Args, out: Output) -> Outcome {
         allow_empty: args.allow_empty,
         ..Plan::from_contract(&contract, sources).map_err(Failure::from)?
     };
-    let audited = plan.transports();
+    let display = progress::audit(counts.clone(), plan.transports());
+    let request = audit::request::Request {
+        plan,
+        contract,
+        version,
+        validator,
+        group: args.group.clone(),
+        capture: args.capture.clone().map(|path| CaptureTo {
+            path,
+            sample: args.capture_sample,
+        }),
+        expect: args.expect.clone(),
+        report: args.report.clone(),
+        fail_on,
+    };
     let lookup = lookup(cli, &args.registry)?;
-    let capture = match &args.capture {
-        Some(path) => {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            let header =
-                plan.capture_header(&contract.name, version, args.capture_sample, rfc3339(now));
-            Some(Arc::new(
-                capture::Writer::create(path, header, now as u64)
-                    .map_err(|e| Failure::from(AuditError::Capture(e)))?,
-            ))
-        }
-        None => None,
-    };
-    let progress = Arc::new(Progress::default());
     let runtime = tokio::runtime::Runtime::new().infra()?;
-    let bar = super::live::progress_bar("waiting for the brokers");
-    let card = runtime
-        .block_on(async {
-            let ticker = (!bar.is_hidden()).then(|| {
-                tokio::spawn(show_progress(
-                    bar.clone(),
-                    progress.clone(),
-                    audited.clone(),
-                ))
-            });
-            let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-            let watched: Vec<String> = audited.iter().map(|t| t.to_string()).collect();
-            let above = bar.clone();
-            tokio::spawn(async move {
-                if ready_rx.await.is_ok() {
-                    // Tests and scripts wait for this line before producing; on a terminal it
-                    // goes above the progress display.
-                    above.suspend(|| {
-                        eprintln!(
-                            "schemactl audit: connected, auditing {}",
-                            watched.join(" and ")
-                        )
-                    });
-                }
-            });
-            let result = run_capturing(
-                plan,
-                Some(validator),
-                lookup,
-                progress.clone(),
-                Some(ready_tx),
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                },
-                capture.clone(),
-            )
-            .await;
-            if let Some(t) = ticker {
-                t.abort();
-            }
-            bar.finish_and_clear();
-            result
-        })
-        .map_err(Failure::from)?;
-    if let Some(c) = &capture {
-        let written = c
-            .finish()
-            .map_err(|e| Failure::Infrastructure(anyhow!(e)))?;
-        eprintln!(
-            "capture: {} of {} audited message(s) written to {}{}",
-            written.kept,
-            written.seen,
-            c.path().display(),
-            match args.capture_sample {
-                Some(n) => format!(" (at most {n} per producer)"),
-                None => String::new(),
-            }
-        );
-    }
-    let scored = match &args.expect {
-        Some(path) => Some(
-            score::score_file(path, &card.seen, &audited, |wait| {
-                eprintln!(
-                    "waiting up to {} s for the simulator to finish {}",
-                    wait.as_secs(),
-                    path.display()
-                )
-            })
-            .map_err(Failure::from)?,
-        ),
-        None => None,
-    };
-    let doc = AuditReport::of_run(&contract, args.group.clone(), card, scored.clone());
-    if let Some(path) = &args.report {
-        doc.write(path).map_err(Failure::from)?;
-    }
-    let title = doc.title();
-    crate::report::audit::render(&doc, &title, &fail_on, args.format, &mut out.stdout()).input()?;
-    Ok(doc.exit(&fail_on))
-}
-
-/// The live progress display (stderr, only on a terminal): per transport, messages, messages/s
-/// over the last half second, invalid messages, and `RECONNECTING` while its broker is away.
-async fn show_progress(
-    bar: indicatif::ProgressBar,
-    progress: Arc<Progress>,
-    audited: BTreeSet<TransportKind>,
-) {
-    let mut last: Vec<(u64, Instant)> = audited.iter().map(|_| (0, Instant::now())).collect();
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = Instant::now();
-        let mut parts = Vec::new();
-        for (t, prev) in audited.iter().zip(last.iter_mut()) {
-            let counts = progress.of(*t);
-            let m = counts.messages.load(Ordering::Relaxed);
-            let i = counts.invalid.load(Ordering::Relaxed);
-            let rate = m.saturating_sub(prev.0) as f64
-                / now.duration_since(prev.1).as_secs_f64().max(0.001);
-            *prev = (m, now);
-            parts.push(format!(
-                "{t}: {m} msgs ({rate:.0}/s), {i} invalid{}",
-                progress
-                    .gap(*t)
-                    .map(|g| format!(", {g} (gap)"))
-                    .unwrap_or_default()
-            ));
-        }
-        bar.set_message(parts.join("  |  "));
-    }
+    let live = progress::Live::start("waiting for the brokers", display);
+    let outcome = runtime.block_on(request.run(lookup, counts, &live.above(), async {
+        let _ = tokio::signal::ctrl_c().await;
+    }));
+    live.finish();
+    let outcome = outcome.map_err(Failure::from)?;
+    super::finish(&outcome, args.format, out)
 }

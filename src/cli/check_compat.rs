@@ -1,16 +1,11 @@
 //! `schemactl check-compat`: the CI gate ([`crate::gate`]), against local files or a registry
 //! subject: flags → [`Request`] → the gate → report → exit code.
 
-mod replay;
-
 use super::registry::Session;
-use super::{Classify, Cli, Failure, FormatArg, Outcome, Output};
-use crate::catalog;
+use super::{Cli, Failure, FormatArg, Outcome, Output};
 use crate::compat::{Level, Policy};
-use crate::gate::{self, GateError, Request, SubjectCheck, label};
-use crate::registry::model::VersionRef;
-use anyhow::anyhow;
-use std::path::{Path, PathBuf};
+use crate::gate::{self, ReplayRequest, Request, SubjectCheck};
+use std::path::PathBuf;
 
 /// Arguments of `check-compat`.
 #[derive(Debug, clap::Args)]
@@ -72,16 +67,17 @@ fn parse_level(s: &str) -> Result<Level, String> {
     s.parse()
 }
 
-fn warn(warnings: &[String]) {
-    for w in warnings {
+/// What the gate and its replay warned about, on stderr beside the report.
+fn warn(warnings: &[String], replay: Option<&gate::Replayed>) {
+    for w in warnings
+        .iter()
+        .chain(replay.iter().flat_map(|r| &r.warnings))
+    {
         crate::report::shell::warn(w);
     }
 }
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
-    if !args.replay.is_empty() && args.contract.is_none() {
-        return Err(Failure::from(GateError::ReplayNeedsContract));
-    }
     let request = Request {
         proposal: args.proposal.clone(),
         against: args.against.clone(),
@@ -92,6 +88,10 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         against_metadata: args.against_metadata.clone(),
         base: args.base.clone(),
         subject: args.subject.clone(),
+        replay: (!args.replay.is_empty()).then(|| ReplayRequest {
+            files: args.replay.clone(),
+            max_rejected: args.max_rejected,
+        }),
     };
     if args.registry.is_some() || args.subject.is_some() {
         let check = SubjectCheck::prepare(&cli.root, &request).map_err(Failure::from)?;
@@ -100,129 +100,13 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
             args.registry.clone().flatten().as_deref(),
             args.timeout,
         )?;
-        let mut outcome = session
+        let outcome = session
             .run(check.run(&session.client))
             .map_err(Failure::from)?;
-        warn(&outcome.warnings);
-        if !args.replay.is_empty() {
-            let contract =
-                catalog::load_contract(&cli.root, args.contract.as_deref().unwrap_or_default())
-                    .input()?;
-            outcome.replay = Some(replay_registry_newest(&contract, &outcome, &session, args)?);
-        }
+        warn(&outcome.warnings, outcome.replay.as_ref());
         return super::finish(&outcome, args.format.format, out);
     }
-    let mut outcome = gate::check_files(&cli.root, &request).map_err(Failure::from)?;
-    warn(&outcome.warnings);
-    if !args.replay.is_empty() {
-        let (contract, today, proposal) = outcome.replay_inputs().map_err(Failure::from)?;
-        // Today's rules: the contract's when today is the newest version; when the proposal is
-        // the newest itself, the rule set today's version was registered with (its
-        // vN.rules.json, or none).
-        let today_rules: (Vec<catalog::Rule>, Option<catalog::Metadata>);
-        let rules = match args.proposal {
-            Some(_) => replay::TodayRules {
-                rules: &contract.rules,
-                metadata: contract.metadata.as_ref(),
-                origin: contract.file.display().to_string(),
-            },
-            None => {
-                let set = catalog::rule_history::rule_sets(contract, proposal.version)
-                    .input()?
-                    .into_iter()
-                    .find(|r| r.version == today.version)
-                    .unwrap_or_default();
-                today_rules = (set.rules(), set.typed_metadata());
-                replay::TodayRules {
-                    rules: &today_rules.0,
-                    metadata: today_rules.1.as_ref(),
-                    origin: set.source.map_or_else(
-                        || format!("v{} (no rule set)", today.version),
-                        |p| p.display().to_string(),
-                    ),
-                }
-            }
-        };
-        let replayed = replay::run(
-            contract,
-            today,
-            rules,
-            proposal,
-            &args.replay,
-            args.max_rejected,
-            outcome.compatible,
-        )?;
-        outcome.replay = Some(replayed);
-    }
+    let outcome = gate::check_files(&cli.root, &request).map_err(Failure::from)?;
+    warn(&outcome.warnings, outcome.replay.as_ref());
     super::finish(&outcome, args.format.format, out)
-}
-
-/// `--replay` with `--registry`: the subject's newest version, with the rules and metadata it
-/// carries there, is "today".
-fn replay_registry_newest(
-    contract: &catalog::Contract,
-    outcome: &gate::SubjectOutcome,
-    session: &Session,
-    args: &Args,
-) -> Result<gate::Replayed, Failure> {
-    let subject = &outcome.subject;
-    let Some(compared) = &outcome.compared else {
-        return Err(anyhow!(
-            "nothing to replay against: subject \"{subject}\" has no version at {} today",
-            outcome.registry
-        ))
-        .input();
-    };
-    let number = compared
-        .versions
-        .last()
-        .copied()
-        .ok_or_else(|| anyhow!("subject \"{subject}\" returned no version"))
-        .infra()?;
-    // With its ruleSet and metadata, which the versions read for the verdict leave out.
-    let newest = session
-        .run(
-            session
-                .client
-                .version_with_rules(subject, VersionRef::Number(number)),
-        )
-        .map_err(Failure::from)?;
-    let origin = format!("registry subject \"{subject}\" version {}", newest.version);
-    let today = catalog::parse_schema_text(
-        Path::new(&origin),
-        newest.schema.clone(),
-        u32::try_from(newest.version).unwrap_or(0),
-    )
-    .input()?;
-    let rules: Vec<catalog::Rule> = match &newest.rule_set {
-        Some(set) => {
-            serde_json::from_value::<catalog::RuleSet>(set.clone())
-                .map_err(|e| anyhow!("{origin}: ruleSet: {e}"))
-                .input()?
-                .domain_rules
-        }
-        None => Vec::new(),
-    };
-    let metadata: Option<catalog::Metadata> = match &newest.metadata {
-        Some(m) => Some(
-            serde_json::from_value(m.clone())
-                .map_err(|e| anyhow!("{origin}: metadata: {e}"))
-                .input()?,
-        ),
-        None => None,
-    };
-    let proposal = outcome.proposal_file();
-    replay::run(
-        contract,
-        &today,
-        replay::TodayRules {
-            rules: &rules,
-            metadata: metadata.as_ref(),
-            origin,
-        },
-        proposal,
-        &args.replay,
-        args.max_rejected,
-        compared.local.compatible && compared.remote.is_compatible,
-    )
 }

@@ -1,10 +1,10 @@
 //! `schemactl config`: flags → [`crate::registry::levels`] → text or JSON → exit code.
 
-use super::registry::{Session, SessionArgs, TextOrJson, print_json, say};
+use super::registry::{Session, SessionArgs, TextOrJson, print_json};
 use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::compat::Level;
-use crate::registry::{LevelSource, levels};
+use crate::registry::levels;
 use anyhow::anyhow;
 
 /// Arguments of `config`.
@@ -48,11 +48,7 @@ pub enum Action {
     },
 }
 
-fn whose(subject: Option<&str>) -> String {
-    subject.map_or_else(|| "global".into(), |s| format!("subject \"{s}\""))
-}
-
-pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
+pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     match &args.action {
         Action::Get {
             subject,
@@ -61,21 +57,11 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
         } => {
             let session = Session::from_args(cli, registry)?;
             let applied = session.run(levels::applied(&session.client, subject.as_deref()))?;
-            // Only schemactl's registry has policies; say nothing where none is reported.
-            let policy = applied
-                .policy
-                .map(|p| format!(", policy {}", p.name()))
-                .unwrap_or_default();
-            let level = applied.level;
             match format {
                 TextOrJson::Json => print_json(&applied)?,
-                TextOrJson::Text => match (subject, applied.source) {
-                    (Some(s), LevelSource::Global) => say!(
-                        "{level}{policy} (the global default; subject \"{s}\" has no level of its own)"
-                    ),
-                    (Some(s), _) => say!("{level}{policy} (set on subject \"{s}\")"),
-                    (None, _) => say!("{level}{policy} (global)"),
-                },
+                TextOrJson::Text => out
+                    .print(&crate::report::registry::applied_text(&applied))
+                    .input()?,
             }
         }
         Action::SetLevel {
@@ -93,14 +79,9 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             let changed = session.run(levels::set(&session.client, subject, level))?;
             match format {
                 TextOrJson::Json => print_json(&changed)?,
-                TextOrJson::Text => {
-                    let before = changed.previous;
-                    let was = match (subject, changed.previous_source) {
-                        (Some(_), LevelSource::Global) => format!("{before}, the global default"),
-                        _ => before.to_string(),
-                    };
-                    say!("{}: level {level} (was {was})", whose(subject));
-                }
+                TextOrJson::Text => out
+                    .print(&crate::report::registry::changed_text(&changed))
+                    .input()?,
             }
         }
     }

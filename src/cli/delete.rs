@@ -1,12 +1,10 @@
 //! `schemactl delete`: flags → confirmation → [`crate::registry::delete`] → text or JSON →
 //! exit code.
 
-use super::registry::{
-    Session, SessionArgs, TextOrJson, missing, paint, print_json, say, styles, subject_at,
-};
+use super::registry::{Session, SessionArgs, TextOrJson, missing, print_json, subject_at};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
-use crate::registry::delete::{DeleteError, Deletion, list};
+use crate::registry::delete::{DeleteError, Deletion};
 use anyhow::anyhow;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -77,35 +75,14 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     };
     match args.format {
         TextOrJson::Json => print_json(&deleted)?,
-        TextOrJson::Text => {
-            let what = match deleted.version {
-                Some(n) => format!("version {n} of subject \"{subject}\""),
-                None => format!("subject \"{subject}\""),
-            };
-            let soft = &deleted.soft_deleted;
-            let hard = &deleted.permanently_deleted;
-            if !soft.is_empty() {
-                say!(
-                    "{} {what}: version{} {}",
-                    paint(out, styles::YELLOW, "soft-deleted"),
-                    if soft.len() == 1 { "" } else { "s" },
-                    list(soft)
-                );
-            }
-            if args.permanent {
-                say!(
-                    "{} {what}: version{} {}",
-                    paint(out, styles::RED, "permanently deleted"),
-                    if hard.len() == 1 { "" } else { "s" },
-                    list(hard)
-                );
-            } else {
-                say!(
-                    "ids still resolve for consumers; `schemactl delete {} --permanent` removes it for good",
-                    args.target
-                );
-            }
-        }
+        TextOrJson::Text => out
+            .print(&crate::report::registry::deleted_text(
+                out.color,
+                &deleted,
+                &args.target,
+                args.permanent,
+            ))
+            .input()?,
     }
     Ok(Exit::Pass)
 }

@@ -3,15 +3,15 @@
 //! transports for a while, audits it, and prints the scorecard. Nothing to install.
 
 use super::live::parse_duration;
-use super::{Classify, Cli, Outcome, Output};
+use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
 use crate::catalog::NewestSchema;
-use crate::demo::{self, DemoPlan, Services, mqtt_broker::MqttBroker};
-use crate::report::audit::scorecard_text;
+use crate::demo::{self, DemoPlan, in_process};
+use crate::report::{self, progress};
 use crate::validate::DEFAULT_MAX_PAYLOAD;
-use anyhow::anyhow;
-use std::io::{IsTerminal, Write};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// Arguments of `demo`.
 #[derive(Debug, clap::Args)]
@@ -56,9 +56,7 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let contract = super::live::contract(cli, args.contract.as_deref())?;
-    let NewestSchema {
-        version, validator, ..
-    } = contract.newest(DEFAULT_MAX_PAYLOAD).input()?;
+    let NewestSchema { validator, .. } = contract.newest(DEFAULT_MAX_PAYLOAD).input()?;
     let request = demo::Request {
         duration: args.duration,
         generators: args.generators,
@@ -67,173 +65,29 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         seed: args.seed,
     };
     // Every DemoError is the input's fault (exit 2).
-    let plan = DemoPlan::from_contract(contract.clone(), request).input()?;
-    let kafka_topic = plan.kafka_topic().to_string();
-    let generators = plan.generators;
-    let started = Instant::now();
-    let mut err = std::io::stderr();
-    let live = err.is_terminal();
-
-    // librdkafka's mock cluster lives on this thread for the whole run.
-    let cluster = rdkafka::mocking::MockCluster::new(1)
-        .map_err(|e| anyhow!("cannot start the mock Kafka cluster: {e}"))
-        .infra()?;
-    cluster
-        .create_topic(&kafka_topic, 3, 1)
-        .map_err(|e| anyhow!("cannot create topic \"{kafka_topic}\" on the mock cluster: {e}"))
-        .infra()?;
-    let runtime = tokio::runtime::Runtime::new().infra()?;
-    let outcome = runtime.block_on(async {
-        let broker = MqttBroker::start()
-            .await
-            .map_err(|e| anyhow!("cannot start the demo MQTT broker: {e}"))
-            .infra()?;
-        // The embedded registry, in memory, served over HTTP on loopback like any other.
-        let store = crate::registry::server::Registry::open(None)
-            .map_err(|e| anyhow!("cannot open the in-memory registry: {e}"))
-            .infra()?;
-        // The subject runs at the contract's level and policy, as `register` would set them.
-        store
-            .set_config(
-                Some(&contract.subject),
-                crate::registry::model::ConfigRequest {
-                    compatibility: contract.level.name().to_string(),
-                    compatibility_policy: Some(contract.policy.name().to_ascii_uppercase()),
-                    ..Default::default()
-                },
-            )
-            .map_err(|e| anyhow!("cannot configure the in-memory registry: {e}"))
-            .infra()?;
-        let server = crate::registry::server::Server::bind(
-            ([127, 0, 0, 1], 0).into(),
-            std::sync::Arc::new(store),
-            crate::registry::server::Options::default(),
-        )
-        .await
-        .map_err(|e| anyhow!("cannot start the embedded registry: {e}"))
-        .infra()?;
-        let registry_url = server.url().infra()?;
-        let (stop_registry, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(server.run(async {
-            let _ = stopped.await;
-        }));
-        let registry = crate::registry::RegistryClient::new(&crate::config::RegistrySettings {
-            url: Some(registry_url.clone()),
-            ..Default::default()
-        })
-        .map_err(|e| anyhow!("{e}"))
-        .infra()?;
-        let services = Services {
-            mqtt_url: broker.url(),
-            kafka_bootstrap: cluster.bootstrap_servers(),
-        };
-        let _ = writeln!(
-            err,
-            "schemactl demo: schema registry {registry_url}, MQTT broker {}, Kafka mock cluster {}",
-            services.mqtt_url, services.kafka_bootstrap
-        );
-        let misbehaving: Vec<String> = plan
-            .faults
-            .by_producer(contract.simulator.as_ref())
-            .into_iter()
-            .map(|(id, f, p)| format!("{id} {f} ({:.0}%)", p * 100.0))
-            .collect();
-        let _ = writeln!(
-            err,
-            "registering contract \"{}\" v1..v{version} under {}; {generators} generators × {}/s for {:.0} s on MQTT and Kafka\nmisbehaving on purpose: {}",
-            contract.name,
-            contract.subject,
-            args.rate,
-            args.duration.as_secs_f64(),
-            if misbehaving.is_empty() { "none".into() } else { misbehaving.join(", ") }
-        );
-        if let Some(model) = &contract.simulator {
-            let (lo, hi) = model.interval;
-            let _ = writeln!(
-                err,
-                "the fleet's model, sped up: its generators read once every {}–{} s each; the demo has them read {}× a second (--rate)",
-                lo.as_secs_f64(),
-                hi.as_secs_f64(),
-                args.rate
-            );
-        }
-        let tick = |n: u64| {
-            if live {
-                let mut e = std::io::stderr();
-                let _ = write!(
-                    e,
-                    "\r\x1b[2K{:>4.0} s  {n} messages audited",
-                    started.elapsed().as_secs_f64()
-                );
-                let _ = e.flush();
-            }
-        };
-        let result = demo::run(plan, &services, registry, validator, tick).await;
-        let _ = stop_registry.send(());
-        let _ = serving.await;
-        if live {
-            let _ = write!(err, "\r\x1b[2K");
-        }
-        result.map_err(super::Failure::from)
-    })?;
-    drop(cluster);
-
-    let card = &outcome.card;
-    let mut stdout = out.stdout();
-    let title = format!(
-        "\naudit of contract \"{}\" (subject {}) over MQTT and Kafka",
-        contract.name, contract.subject
+    let plan = DemoPlan::from_contract(contract, request).input()?;
+    let audited = Arc::new(AtomicU64::new(0));
+    let counted = audited.clone();
+    let live = progress::Live::start("starting the services", move || progress::Reading {
+        counts: vec![progress::Count {
+            label: "audited".into(),
+            value: counted.load(Ordering::Relaxed),
+            noun: "msgs",
+            detail: String::new(),
+        }],
+        tail: None,
+    });
+    let above = live.above();
+    let ran = in_process::run(
+        plan.clone(),
+        validator,
+        |started| above.line(report::demo::started(&plan, started).trim_end()),
+        |n| audited.store(n, Ordering::Relaxed),
     );
-    write!(stdout, "{}", scorecard_text(card, &title)).input()?;
-    let found = outcome.findings(&contract);
-    writeln!(
-        stdout,
-        "\nsent {} MQTT message(s) and {} Kafka record(s), audited {}",
-        outcome.sent.mqtt, outcome.sent.kafka, found.audited
-    )
-    .input()?;
-    writeln!(
-        stdout,
-        "found {} of {} misbehaving generator(s): {}",
-        found.found.len(),
-        found.misbehaving,
-        if found.found.is_empty() {
-            "-".into()
-        } else {
-            found
-                .found
-                .iter()
-                .map(|(g, how)| format!("{g} ({how})"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    )
-    .input()?;
-    if !found.missed.is_empty() {
-        writeln!(stdout, "missed: {}", found.missed.join(", ")).input()?;
-    }
-    if !found.wrongly_flagged.is_empty() {
-        writeln!(
-            stdout,
-            "flagged but compliant: {}",
-            found.wrongly_flagged.join(", ")
-        )
-        .input()?;
-    }
-    for r in &found.fleet_rules {
-        writeln!(
-            stdout,
-            "the fleet's own readings: {} of {} that break rule {} as its producers make them reported, from {} generator(s){}",
-            r.detected,
-            r.expected,
-            r.rule,
-            r.generators,
-            r.doc.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
-        )
-        .input()?;
-    }
-    writeln!(stdout, "done in {:.1} s", started.elapsed().as_secs_f64()).input()?;
-    Ok(if found.passed() {
+    live.finish();
+    let ran = ran.map_err(Failure::from)?;
+    out.print(&report::demo::text(&plan, &ran)).input()?;
+    Ok(if ran.outcome.findings(&plan.contract).passed() {
         Exit::Pass
     } else {
         Exit::Findings

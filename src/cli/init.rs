@@ -2,12 +2,11 @@
 //! samples, as a contract and `schemas/NAME/v1.json...`. Everything is decided and checked
 //! before anything is written (see [`crate::catalog::init`]).
 
-use super::registry::{Session, SessionArgs, TextOrJson, missing, print_json, say};
-use super::{Cli, Outcome, Output};
+use super::registry::{Session, SessionArgs, TextOrJson, missing};
+use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::catalog::init::{self, Draft};
 use crate::registry::pull::SubjectHistory;
-use serde_json::json;
 use std::path::PathBuf;
 
 /// Arguments of `init`.
@@ -48,7 +47,7 @@ pub struct Args {
     pub format: TextOrJson,
 }
 
-pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
+pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let (draft, source) = match &args.from_registry {
         Some(subject) => (from_registry(cli, args, subject)?, "registry"),
         None => {
@@ -65,14 +64,11 @@ pub fn run(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             (draft, "samples")
         }
     };
-    let existed: Vec<bool> = draft
-        .files
-        .iter()
-        .map(|f| cli.root.join(&f.path).exists())
-        .collect();
-    draft.check(&cli.root, args.force)?;
-    let written = draft.write(&cli.root)?;
-    report(args.format, source, &draft, &written, &existed)?;
+    let adopted = draft.adopt(&cli.root, args.force, source)?;
+    match args.format {
+        TextOrJson::Json => super::registry::print_json(&adopted)?,
+        TextOrJson::Text => out.print(&crate::report::init::text(&adopted)).input()?,
+    }
     Ok(Exit::Pass)
 }
 
@@ -84,68 +80,4 @@ fn from_registry(cli: &Cli, args: &Args, subject: &str) -> Result<Draft, super::
         .map_err(|e| missing(e, client, subject))?;
     init::from_registry(&history.to_init_source(), args.name.as_deref())
         .map_err(super::Failure::from)
-}
-
-fn report(
-    format: TextOrJson,
-    source: &str,
-    draft: &Draft,
-    written: &[PathBuf],
-    existed: &[bool],
-) -> Result<(), super::Failure> {
-    let action = |i: usize| {
-        if existed.get(i).copied().unwrap_or(false) {
-            "overwritten"
-        } else {
-            "written"
-        }
-    };
-    match format {
-        TextOrJson::Json => print_json(&json!({
-            "source": source,
-            "name": draft.name,
-            "subject": draft.subject,
-            "level": draft.level,
-            "policy": draft.policy.name(),
-            "level_source": draft.level_source,
-            "policy_source": draft.policy_source,
-            "kafka_topic": draft.kafka_topic,
-            "identity_guess": draft.identity,
-            "examples": draft.examples,
-            "files": draft.files.iter().zip(written).enumerate().map(|(i, (f, path))| json!({
-                "file": path.display().to_string(),
-                "from": f.from,
-                "action": action(i),
-            })).collect::<Vec<_>>(),
-        })),
-        TextOrJson::Text => {
-            for (i, (f, path)) in draft.files.iter().zip(written).enumerate() {
-                say!("{:<11} {}  ← {}", action(i), path.display(), f.from);
-            }
-            say!("contract {} for subject \"{}\"", draft.name, draft.subject);
-            say!("level: {} ({})", draft.level, draft.level_source);
-            say!("policy: {} ({})", draft.policy.name(), draft.policy_source);
-            match &draft.identity {
-                Some(g) => say!(
-                    "identity: {} (a guess: {}; check it in the contract)",
-                    g.pointer,
-                    g.reason
-                ),
-                None => say!("identity: none guessed; set [identity] pointer in the contract"),
-            }
-            if draft.examples == 0 {
-                say!("examples: none; the contract says how to add them");
-            } else {
-                say!(
-                    "examples: {} sample(s) kept as valid examples",
-                    draft.examples
-                );
-            }
-            say!(
-                "next: schemactl test --contract {0} && schemactl check-compat --contract {0}",
-                draft.name
-            );
-            Ok(())
-        }
-    }
 }

@@ -1,5 +1,5 @@
 //! Flags and helpers shared by the commands that touch live traffic (`simulate`, `audit`):
-//! broker connections, the registry, durations and the progress display.
+//! broker connections, the registry and durations.
 
 use super::Failure;
 use crate::transport::kafka::KafkaConfig;
@@ -137,28 +137,6 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 pub use crate::report::rfc3339;
-
-/// The scorecard and the score as text live in the output layer; `report merge` reaches them
-/// here too.
-pub use crate::report::audit::{score_text, scorecard_text};
-
-/// The live progress display of `audit` and `simulate`: a spinner on stderr when both stdout and stderr are terminals, else a hidden one (a pipe, a
-/// file or a test reads the output, and must not get the display's redraws).
-pub fn progress_bar(initial: &str) -> indicatif::ProgressBar {
-    if !(std::io::IsTerminal::is_terminal(&std::io::stdout())
-        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-    {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(Duration::from_millis(250));
-    bar.set_message(initial.to_string());
-    bar
-}
 
 /// The registry behind the [`SchemaLookup`](crate::validate::resolver::SchemaLookup) seam.
 pub type Lookup = crate::registry::RegistryClient;

@@ -1,5 +1,7 @@
 //! The command line: argument definitions, one module per command, and the mapping of
-//! outcomes to exit codes. The only place that prints.
+//! outcomes to exit codes. Each command parses its flags, calls one library use case, and
+//! hands the outcome to the output layer ([`crate::report`]), which owns stdout, stderr and
+//! colour.
 
 mod audit;
 mod check_compat;
@@ -230,15 +232,11 @@ pub fn main() -> Exit {
     }
 }
 
-/// Writes `outcome` to stdout in `format`; findings when it did not pass. A reader that
+/// Writes `outcome` to stdout in `format` and returns the exit code it earns. A reader that
 /// stopped reading (`| head`) does not change the verdict.
 fn finish<O: crate::report::Render>(outcome: &O, format: Format, out: Output) -> Outcome {
     crate::report::render(outcome, format, out.color, &mut out.stdout()).input()?;
-    Ok(if outcome.passed() {
-        Exit::Pass
-    } else {
-        Exit::Findings
-    })
+    Ok(outcome.exit())
 }
 
 /// Sends log lines to stderr at the level `-v` asks for.

@@ -1,11 +1,10 @@
 //! `schemactl pull`: flags → [`crate::registry::pull`] → text or JSON → exit code.
 
-use super::registry::{Session, SessionArgs, TextOrJson, missing, paint, print_json, say, styles};
-use super::{Cli, Outcome, Output};
+use super::registry::{Session, SessionArgs, TextOrJson, missing, print_json};
+use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
-use crate::registry::pull::{self, FileAction, SubjectHistory};
-use serde_json::json;
-use std::path::{Path, PathBuf};
+use crate::registry::pull::{self, SubjectHistory};
+use std::path::PathBuf;
 
 /// Arguments of `pull`.
 #[derive(Debug, clap::Args)]
@@ -36,46 +35,18 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .map_err(|e| missing(e, client, &args.subject))?;
     let pulled = pull::write(&history, &args.into, args.force)?;
     for w in &pulled.warnings {
-        eprintln!("warning: {w}");
+        crate::report::shell::warn(w);
     }
     match args.format {
         TextOrJson::Json => print_json(&pulled)?,
-        TextOrJson::Text => {
-            for w in &pulled.written {
-                let name = Path::new(&w.file)
-                    .file_name()
-                    .map_or(w.file.clone(), |n| n.to_string_lossy().into_owned());
-                let (style, said) = match w.action {
-                    FileAction::Written => (styles::GREEN, "written"),
-                    FileAction::Unchanged => (styles::DIM, "unchanged"),
-                };
-                say!(
-                    "{name}  ← version {}, id {}  {}",
-                    w.version,
-                    w.id,
-                    paint(out, style, said)
-                );
-            }
-            say!(
-                "pulled {} version{} of \"{}\" into {}",
-                pulled.versions,
-                if pulled.versions == 1 { "" } else { "s" },
-                args.subject,
-                args.into.display()
-            );
-            say!(
-                "help: adopt it with a contract, e.g. contracts/<name>.toml:\n  subject = {}\n  schemas = {}\n  level = \"{}\"",
-                json!(args.subject),
-                json!(args.into.display().to_string()),
-                pulled.level,
-            );
-            if pulled.with_rules > 0 {
-                say!(
-                    "note: {} version(s) carry a rule set or metadata, written beside them as vN.rules.json; the newest one's stands in for the contract's [[rules]] (move it into [[rules]] and delete the file to edit the rules in the contract)",
-                    pulled.with_rules
-                );
-            }
-        }
+        TextOrJson::Text => out
+            .print(&crate::report::registry::pull_text(
+                out.color,
+                &pulled,
+                &args.subject,
+                &args.into,
+            ))
+            .input()?,
     }
     Ok(Exit::Pass)
 }

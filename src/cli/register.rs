@@ -1,10 +1,11 @@
-//! `schemactl register`: flags → [`crate::registry::publish`] → text or JSON → exit code.
+//! `schemactl register`: flags → [`crate::registry::publish`] → [`crate::report::publish`]
+//! (text, streamed per contract, or JSON) → exit code.
 
-use super::registry::{Session, SessionArgs, TextOrJson, paint, print_json, say, shorten, styles};
-use super::{Cli, Outcome, Output};
-use crate::registry::publish::{
-    Action, ContractOutcome, LevelAction, Options, Plan, Publication, Selection,
-};
+use super::registry::{Session, SessionArgs, TextOrJson};
+use super::{Classify, Cli, Outcome, Output};
+use crate::registry::publish::{Options, Plan, Selection};
+use crate::report::{Format, publish};
+use std::io::Write;
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]
@@ -36,98 +37,6 @@ pub struct Args {
     pub format: TextOrJson,
 }
 
-fn print_text(out: Output, url: &str, result: &ContractOutcome, dry_run: bool) {
-    use styles::*;
-    say!(
-        "{} {} → subject \"{}\" at {url}{}",
-        paint(out, BOLD, "contract"),
-        paint(out, BOLD, &result.contract),
-        result.subject,
-        if dry_run { " (dry run)" } else { "" }
-    );
-    let level = &result.level;
-    let mut before = match (level.subject_level, level.global_level) {
-        (Some(l), _) => format!("{l} on the subject"),
-        (None, Some(g)) => format!("{g}, the global default"),
-        (None, None) => "unknown".into(),
-    };
-    if level.registry_policy != level.policy {
-        before.push_str(&format!(", {}", level.registry_policy.name()));
-    }
-    let said = match level.action {
-        LevelAction::Unchanged => paint(out, DIM, "already set"),
-        LevelAction::Set => paint(out, GREEN, &format!("set (was {before})")),
-        LevelAction::WouldSet => paint(out, YELLOW, &format!("would set (now {before})")),
-    };
-    say!(
-        "  level {} ({}): {said}",
-        level.contract,
-        level.policy.name()
-    );
-    if let Some(w) = &level.warning {
-        say!("    {}: {w}", paint(out, YELLOW, "warning"));
-    }
-    let width = result
-        .versions
-        .iter()
-        .map(|v| file_name(&v.file).chars().count())
-        .max()
-        .unwrap_or(0);
-    for v in &result.versions {
-        let name = format!("{:<width$}", file_name(&v.file));
-        let at = match (v.version, v.id, v.action) {
-            (Some(version), None, Action::WouldRegister) => format!("as version {version}"),
-            (Some(version), Some(id), _) => format!("version {version}, id {id}"),
-            (None, Some(id), _) => format!("id {id}"),
-            _ => String::new(),
-        };
-        let at = match v.rules {
-            Some(n) => format!("{at} (with {n} rule(s))").trim().to_string(),
-            None => at,
-        };
-        let (label, style) = match v.action {
-            Action::AlreadyRegistered => ("already registered", DIM),
-            Action::Registered => ("registered", GREEN),
-            Action::WouldRegister => ("would register", YELLOW),
-            Action::WouldBeRefused => ("would be refused:", RED),
-            Action::Refused => ("REFUSED as incompatible by the registry", RED),
-            Action::NotAttempted => ("not attempted: an earlier version was refused", DIM),
-        };
-        let said = paint(out, style, &format!("{label:<18}"));
-        let line = format!("  {name}  {said}  {at}");
-        say!("{}", line.trim_end());
-        for m in &v.messages {
-            say!("      {}", shorten(m, 300));
-        }
-        for n in &v.notes {
-            say!("      {}: {n}", paint(out, DIM, "note"));
-        }
-        for p in &v.not_portable {
-            say!(
-                "      {}: {}: {}",
-                paint(out, YELLOW, "warning"),
-                p.kind,
-                p.finding.message
-            );
-            say!("        help: {}", p.help);
-        }
-        if matches!(v.action, Action::Refused | Action::WouldBeRefused) {
-            say!(
-                "    help: see each change with `schemactl check-compat --contract {} --registry`; \
-                 published versions stay, so make the change compatible at {} or choose a new subject",
-                result.contract,
-                level.contract
-            );
-        }
-    }
-}
-
-fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
-}
-
 pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
     let selection = match &args.contract {
         Some(name) => Selection::Contract(name.clone()),
@@ -140,44 +49,25 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         dry_run: args.dry_run,
         normalize: args.normalize,
     };
+    // Text is streamed contract by contract, so a person sees progress before a later
+    // contract fails; JSON is the whole publication at the end.
     let text = args.format == TextOrJson::Text;
+    let mut stdout = out.stdout();
+    let mut unwritten = Ok(());
     let publication = session.run(plan.publish(&session.client, options, |contract| {
-        if text {
-            print_text(out, &url, contract, args.dry_run);
+        if text && unwritten.is_ok() {
+            let block = publish::contract_text(out.color, &url, contract, args.dry_run);
+            unwritten = stdout.write_all(block.as_bytes());
         }
     }))?;
+    unwritten.input()?;
     match args.format {
-        TextOrJson::Json => print_json(&publication)?,
-        TextOrJson::Text => print_summary(out, &publication),
-    }
-    Ok(publication.exit())
-}
-
-/// The closing line: how many versions ended each way.
-fn print_summary(out: Output, publication: &Publication) {
-    let summary = &publication.summary;
-    let line = format!(
-        "{} registered, {} already registered{}{}",
-        summary.registered,
-        summary.already_registered,
-        if publication.dry_run {
-            format!(
-                ", {} would register, {} would be refused",
-                summary.would_register, summary.would_be_refused
-            )
-        } else {
-            String::new()
-        },
-        if summary.refused > 0 {
-            format!(", {} refused", summary.refused)
-        } else {
-            String::new()
+        TextOrJson::Json => super::finish(&publication, Format::Json, out),
+        TextOrJson::Text => {
+            stdout
+                .write_all(publish::summary_text(out.color, &publication).as_bytes())
+                .input()?;
+            Ok(publication.exit())
         }
-    );
-    let style = if publication.refused() {
-        styles::RED
-    } else {
-        styles::GREEN
-    };
-    say!("{}", paint(out, style, &line));
+    }
 }

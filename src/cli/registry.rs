@@ -98,8 +98,6 @@ pub fn missing(e: RegistryError, client: &RegistryClient, subject: &str) -> Fail
     Failure::Input(anyhow::anyhow!(what))
 }
 
-pub use crate::registry::{pretty, shorten};
-
 /// Parses `SUBJECT[@VERSION]`. A suffix that is not a version stays part of the subject, since
 /// subjects may contain `@`.
 pub fn subject_at(text: &str) -> (String, Option<crate::registry::model::VersionRef>) {
@@ -112,66 +110,18 @@ pub fn subject_at(text: &str) -> (String, Option<crate::registry::model::Version
     (text.to_string(), None)
 }
 
-/// Writes one line to stdout, under the one broken-pipe policy
-/// ([`crate::report::shell`]): when the reader has gone (`schemactl show S | head`), the rest
-/// of the output is dropped and the command ends with its own exit code.
-pub fn say_line(line: std::fmt::Arguments<'_>) {
-    use std::io::Write;
-    let mut out = crate::report::shell::PipeSafe;
-    // PipeSafe turns a closed pipe into success; any other stdout error has nowhere to go.
-    let _ = out
-        .write_fmt(line)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-}
-
-/// `println!` for the registry commands, through [`say_line`].
-macro_rules! say {
-    ($($arg:tt)*) => {
-        $crate::cli::registry::say_line(format_args!($($arg)*))
-    };
-}
-pub(crate) use say;
-
-/// Writes a command's outcome to stdout as one JSON document.
+/// Writes a command's outcome to stdout as one JSON document, under the one broken-pipe
+/// policy ([`crate::report::shell`]): when the reader has gone (`schemactl show S | head`), the
+/// rest of the output is dropped and the command ends with its own exit code.
 pub fn print_json(doc: &impl serde::Serialize) -> Result<(), Failure> {
-    say_line(format_args!(
-        "{}",
-        serde_json::to_string_pretty(doc).unwrap_or_default()
-    ));
-    Ok(())
-}
-
-/// Colours `text` when the output is coloured.
-pub fn paint(out: super::Output, style: anstyle::Style, text: &str) -> String {
-    if out.color {
-        format!("{style}{text}{style:#}")
-    } else {
-        text.to_string()
-    }
-}
-
-/// Common styles.
-pub mod styles {
-    use anstyle::{AnsiColor, Style};
-    /// Something failed.
-    pub const RED: Style = Style::new()
-        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
-        .bold();
-    /// Something changed as asked.
-    pub const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
-    /// Something would change.
-    pub const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
-    /// Nothing to do.
-    pub const DIM: Style = Style::new().dimmed();
-    /// A heading.
-    pub const BOLD: Style = Style::new().bold();
+    crate::report::json_document(doc, &mut crate::report::shell::PipeSafe).input()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::registry::model::VersionRef;
+    use crate::registry::shorten;
 
     #[test]
     fn long_registry_messages_are_shortened_by_characters() {

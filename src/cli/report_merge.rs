@@ -2,11 +2,9 @@
 //! reports → one) → the scorecard in the format asked → the run's exit code.
 
 use super::audit::fail_kinds;
-use super::live::{score_text, scorecard_text};
-use super::{Classify, Outcome, Output};
+use super::{Outcome, Output};
 use crate::audit::merge;
 use crate::report::Format;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `report`.
@@ -66,23 +64,5 @@ fn merge(args: &MergeArgs, out: Output) -> Outcome {
     if let Some(note) = &merged.unscored {
         crate::report::shell::warn(note);
     }
-    let title = merged.title();
-    let mut stdout = out.stdout();
-    match args.format {
-        Format::Text => {
-            write!(stdout, "{}", scorecard_text(&merged.report.card, &title)).input()?;
-            if let Some(e) = &merged.report.expect {
-                write!(stdout, "{}", score_text(&e.score)).input()?;
-            }
-        }
-        format => crate::report::audit::render(
-            &merged.report,
-            &title,
-            &merged.fail_on,
-            format,
-            &mut stdout,
-        )
-        .input()?,
-    }
-    Ok(merged.exit())
+    super::finish(&merged, args.format, out)
 }

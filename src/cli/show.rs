@@ -1,9 +1,7 @@
 //! `schemactl show`: flags → [`crate::registry::browse::Shown`] → text or JSON → exit code.
 
-use super::registry::{
-    Session, SessionArgs, TextOrJson, missing, paint, pretty, print_json, say, styles, subject_at,
-};
-use super::{Cli, Outcome, Output};
+use super::registry::{Session, SessionArgs, TextOrJson, missing, print_json, subject_at};
+use super::{Classify, Cli, Outcome, Output};
 use crate::Exit;
 use crate::registry::browse::Shown;
 use crate::registry::model::VersionRef;
@@ -34,31 +32,9 @@ pub fn run(cli: &Cli, args: &Args, out: Output) -> Outcome {
         .map_err(|e| missing(e, client, &subject))?;
     match args.format {
         TextOrJson::Json => print_json(&found)?,
-        TextOrJson::Text => {
-            let key = |k: &str| paint(out, styles::BOLD, &format!("{k:<11}"));
-            say!("{}{}", key("subject"), found.subject);
-            let latest = if found.latest { " (latest)" } else { "" };
-            say!("{}{}{latest}", key("version"), found.version);
-            say!("{}{}", key("id"), found.id);
-            say!("{}{}", key("type"), found.schema_type);
-            if found.references.is_empty() {
-                say!("{}none", key("references"));
-            }
-            for (i, r) in found.references.iter().enumerate() {
-                let k = if i == 0 { "references" } else { "" };
-                say!("{}{} → {}@{}", key(k), r.name, r.subject, r.version);
-            }
-            for (i, line) in found.rule_lines().iter().enumerate() {
-                let k = if i == 0 { "rules" } else { "" };
-                let note = if line.evaluated {
-                    ""
-                } else {
-                    " [not evaluated by schemactl]"
-                };
-                say!("{}{}{note}", key(k), line.text);
-            }
-            say!("{}", pretty(&found.text));
-        }
+        TextOrJson::Text => out
+            .print(&crate::report::registry::show_text(out.color, &found))
+            .input()?,
     }
     Ok(Exit::Pass)
 }

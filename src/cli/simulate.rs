@@ -4,9 +4,10 @@
 use super::live::{KafkaArgs, MqttArgs, RegistryArgs, contract, lookup, parse_duration};
 use super::{Classify, Cli, Failure, Outcome, Output};
 use crate::Exit;
+use crate::report::{self, progress};
 use crate::simulate::Request;
 use crate::simulate::run::{Plan, SchemaIdIn, Sent, run_counting};
-use crate::transport::kafka::{NewTopicSpec, TopicState};
+use crate::transport::kafka::NewTopicSpec;
 use crate::validate::DEFAULT_MAX_PAYLOAD;
 use anyhow::Context;
 use std::path::PathBuf;
@@ -146,28 +147,19 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
     };
     let lookup = lookup(cli, &args.registry)?;
     let kafka_topic = plan.contract.kafka.as_ref().map(|k| k.topic.clone());
-    let faulty: Vec<String> = plan
-        .faults
-        .by_producer(plan.contract.simulator.as_ref())
-        .into_iter()
-        .map(|(id, f, p)| format!("{id} {f} ({:.0}%)", p * 100.0))
-        .collect();
+    let faulty = plan.faults.by_producer(plan.contract.simulator.as_ref());
     let runtime = tokio::runtime::Runtime::new().infra()?;
     let sent = std::sync::Arc::new(Sent::default());
-    let used = (plan.mqtt.is_some(), plan.kafka.is_some());
-    let bar = super::live::progress_bar("connecting");
+    let transports = plan.transports();
     let summary = runtime
         .block_on(async {
-            let ticker = (!bar.is_hidden())
-                .then(|| tokio::spawn(show_progress(bar.clone(), sent.clone(), used)));
+            let live =
+                progress::Live::start("connecting", progress::simulate(sent.clone(), transports));
             let result = run_counting(plan, lookup.as_ref(), manifest, &sent, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await;
-            if let Some(t) = ticker {
-                t.abort();
-            }
-            bar.finish_and_clear();
+            live.finish();
             result
         })
         .map_err(Failure::from)?;
@@ -176,45 +168,11 @@ pub fn run_command(cli: &Cli, args: &Args, _out: Output) -> Outcome {
             .with_context(|| format!("cannot write {}", path.display()))
             .input()?;
     }
-    if let (Some(state), Some(k)) = (summary.topic, &kafka_topic) {
-        match state {
-            TopicState::Existed { partitions } => {
-                eprintln!("Kafka topic \"{k}\": {partitions} partition(s)")
-            }
-            TopicState::Created { partitions } => {
-                eprintln!("created Kafka topic \"{k}\" with {partitions} partition(s)")
-            }
-        }
-    }
-    for r in &summary.registered {
-        eprintln!("registered schema id {} under \"{}\"", r.id, r.subject);
-    }
-    if summary.schema_id.is_some() && summary.registered.is_empty() {
-        eprintln!("nothing registered: the registry already held every schema used");
-    }
-    if let Some((subject, id)) = &summary.foreign {
-        eprintln!("foreign-schema-id frames records with schema id {id} of subject \"{subject}\"");
-    }
-    eprintln!(
-        "sent {} MQTT message(s) and {} Kafka record(s) in {:.1} s, {} with a fault{}{}",
-        summary.mqtt,
-        summary.kafka,
-        summary.elapsed.as_secs_f64(),
-        summary.faulty,
-        match (summary.schema_guid, summary.schema_id) {
-            (Some(guid), _) => format!(
-                "; Kafka records carry schema GUID {} in the __value_schema_id header",
-                uuid::Uuid::from_bytes(guid)
-            ),
-            (None, Some(id)) => format!("; Kafka values carry schema id {id}"),
-            (None, None) => String::new(),
-        },
-        if faulty.is_empty() {
-            String::new()
-        } else {
-            format!("\nmisbehaving: {}", faulty.join(", "))
-        }
-    );
+    crate::report::shell::note(report::simulate::summary_text(
+        &summary,
+        kafka_topic.as_deref(),
+        &faulty,
+    ));
     Ok(Exit::Pass)
 }
 
@@ -223,43 +181,4 @@ fn partial_path(path: &std::path::Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".partial");
     path.with_file_name(name)
-}
-
-/// The live progress display (stderr, only on a terminal): messages sent per transport,
-/// messages/s over the last half second, and how many carried a fault.
-async fn show_progress(
-    bar: indicatif::ProgressBar,
-    sent: std::sync::Arc<Sent>,
-    (mqtt, kafka): (bool, bool),
-) {
-    use std::sync::atomic::Ordering;
-    let mut last = (0u64, 0u64, std::time::Instant::now());
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = std::time::Instant::now();
-        let (m, k) = (
-            sent.mqtt.load(Ordering::Relaxed),
-            sent.kafka.load(Ordering::Relaxed),
-        );
-        let secs = now.duration_since(last.2).as_secs_f64().max(0.001);
-        let mut parts = Vec::new();
-        if mqtt {
-            parts.push(format!(
-                "mqtt: {m} sent ({:.0}/s)",
-                m.saturating_sub(last.0) as f64 / secs
-            ));
-        }
-        if kafka {
-            parts.push(format!(
-                "kafka: {k} sent ({:.0}/s)",
-                k.saturating_sub(last.1) as f64 / secs
-            ));
-        }
-        parts.push(format!(
-            "{} with a fault",
-            sent.faulty.load(Ordering::Relaxed)
-        ));
-        bar.set_message(parts.join("  |  "));
-        last = (m, k, now);
-    }
 }

@@ -3,6 +3,7 @@
 //! registered, a compliant and misbehaving fleet simulated on both transports, audited, and
 //! scored against the simulator's own ground truth.
 
+pub mod in_process;
 pub mod mqtt_broker;
 
 use crate::audit::score::Score;

@@ -83,6 +83,58 @@ pub enum GateError {
         "--replay needs --contract NAME: the producers' identity pointer and today's newest version come from the contract"
     )]
     ReplayNeedsContract,
+    /// A replay against a registry subject that has no version to stand for today's.
+    #[error("nothing to replay against: subject \"{subject}\" has no version at {registry} today")]
+    NoVersionToReplayAgainst {
+        /// The subject.
+        subject: String,
+        /// The registry's URL.
+        registry: String,
+    },
+    /// The registry listed a subject's versions as none, after saying it has some.
+    #[error("subject \"{subject}\" returned no version")]
+    NoVersionReturned {
+        /// The subject.
+        subject: String,
+    },
+    /// A registry version carries a ruleSet that is not Confluent's.
+    #[error("{origin}: ruleSet: {message}")]
+    RegistryRuleSet {
+        /// `registry subject "S" version N`.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A schema of the replay cannot be compiled into a payload validator.
+    #[error("{}: {message}", path.display())]
+    ReplaySchema {
+        /// The schema's file (or registry version).
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A data-contract rule of the replay cannot be compiled.
+    #[error("{origin}: rule \"{rule}\": {message}")]
+    ReplayRule {
+        /// Where the rules come from.
+        origin: String,
+        /// The rule.
+        rule: String,
+        /// Why.
+        message: String,
+    },
+    /// A replay file cannot be opened.
+    #[error("cannot read replay file {}: {reason}", path.display())]
+    ReplayFile {
+        /// The file.
+        path: PathBuf,
+        /// Why (not a `source`: the message already says it).
+        reason: std::io::Error,
+    },
+    /// A replay file cannot be read as a capture or JSON lines (the message names the file
+    /// and line).
+    #[error("{0}")]
+    ReplayInput(String),
     /// A registry version's references could not be resolved through the registry.
     #[error("registry subject \"{subject}\" version {version}: {error}")]
     RegistryReferences {
@@ -117,6 +169,8 @@ impl crate::Classified for GateError {
             // A reference the registry could not be asked for is infrastructure; one it does
             // not hold is the input's.
             GateError::RegistryReferences { error, .. } => error.exit(),
+            // The registry answered against itself: the registry's fault, not the input's.
+            GateError::NoVersionReturned { .. } => Exit::Infrastructure,
             _ => Exit::Usage,
         }
     }
@@ -177,6 +231,34 @@ mod tests {
             },
         };
         assert_eq!(dangling.exit(), Exit::Usage);
+    }
+
+    #[test]
+    fn a_replay_file_that_cannot_be_read_exits_2_and_a_registry_contradicting_itself_exits_3() {
+        let missing = GateError::ReplayFile {
+            path: "captured.jsonl".into(),
+            reason: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(missing.exit(), Exit::Usage);
+        assert!(
+            missing
+                .to_string()
+                .starts_with("cannot read replay file captured.jsonl: "),
+            "{missing}"
+        );
+        let none = GateError::NoVersionToReplayAgainst {
+            subject: "s-value".into(),
+            registry: "http://127.0.0.1:8081".into(),
+        };
+        assert_eq!(none.exit(), Exit::Usage);
+        assert_eq!(
+            none.to_string(),
+            "nothing to replay against: subject \"s-value\" has no version at http://127.0.0.1:8081 today"
+        );
+        let contradicted = GateError::NoVersionReturned {
+            subject: "s-value".into(),
+        };
+        assert_eq!(contradicted.exit(), Exit::Infrastructure);
     }
 
     #[test]

@@ -6,14 +6,18 @@
 //! - [`SubjectCheck`]: against a registry subject, with the registry's own verdict beside the
 //!   local engine's.
 //! - [`rules`]: the gate's own finding ids.
+//! - [`replay`]: with a [`ReplayRequest`], both checks also replay real payloads against
+//!   today's newest version and the proposal.
 
 mod error;
 pub mod published;
+pub mod replay;
 pub mod rules;
 mod subject;
 
 pub use error::GateError;
 pub use published::Published;
+pub use replay::ReplayRequest;
 pub use rules::Rule;
 pub use subject::{SubjectCheck, SubjectOutcome};
 
@@ -44,6 +48,8 @@ pub struct Request {
     pub base: Option<String>,
     /// The registry subject (default with a contract: the contract's).
     pub subject: Option<String>,
+    /// Payloads to replay (needs a contract).
+    pub replay: Option<ReplayRequest>,
 }
 
 /// The outcome of checking a proposal against files.
@@ -69,7 +75,7 @@ pub struct FilesOutcome {
     /// With a contract: its name and subject.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub contract: Option<ContractName>,
-    /// With a replay: what it found (filled by the replay step).
+    /// With a replay: what it found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<Replayed>,
     #[serde(skip)]
@@ -145,8 +151,12 @@ struct Files {
     contract: Option<Contract>,
 }
 
-/// Checks the proposal against `--against` files or the contract's history under `root`.
+/// Checks the proposal against `--against` files or the contract's history under `root`, and
+/// replays payloads against today's newest version and the proposal when asked to.
 pub fn check_files(root: &Path, request: &Request) -> Result<FilesOutcome, GateError> {
+    if request.replay.is_some() && request.contract.is_none() {
+        return Err(GateError::ReplayNeedsContract);
+    }
     let proposal_meta = request.metadata.as_deref().map(read_metadata).transpose()?;
     let against_meta = request
         .against_metadata
@@ -198,7 +208,7 @@ pub fn check_files(root: &Path, request: &Request) -> Result<FilesOutcome, GateE
         .chain(&history)
         .flat_map(schema_warnings)
         .collect();
-    Ok(FilesOutcome {
+    let mut outcome = FilesOutcome {
         compatible: verdict.compatible && published.as_ref().is_none_or(Published::unchanged),
         level: verdict.level,
         policy: verdict.policy,
@@ -221,12 +231,24 @@ pub fn check_files(root: &Path, request: &Request) -> Result<FilesOutcome, GateE
             history,
             contract,
         },
-    })
+    };
+    if let Some(replay) = &request.replay {
+        let (contract, today, proposal) = outcome.replay_inputs()?;
+        outcome.replay = Some(replay::against_files(
+            contract,
+            today,
+            proposal,
+            request.proposal.is_some(),
+            replay,
+            outcome.compatible,
+        )?);
+    }
+    Ok(outcome)
 }
 
 impl FilesOutcome {
     /// What a replay compares: the contract, today's newest version and the proposal.
-    pub fn replay_inputs(&self) -> Result<(&Contract, &SchemaFile, &SchemaFile), GateError> {
+    fn replay_inputs(&self) -> Result<(&Contract, &SchemaFile, &SchemaFile), GateError> {
         let contract = self
             .files
             .contract

@@ -26,8 +26,9 @@ pub struct SubjectCheck {
     /// Whether that level came from `--level` (it names the reason in the report).
     level_from_flag: bool,
     policy: Option<Policy>,
-    contract: Option<String>,
+    contract: Option<catalog::Contract>,
     published: Option<Published>,
+    replay: Option<super::ReplayRequest>,
 }
 
 /// The outcome of checking a proposal against a registry subject.
@@ -54,7 +55,7 @@ pub struct SubjectOutcome {
     pub contract: Option<String>,
     /// What the schema parser warned about, and versions whose references were not followed.
     pub warnings: Vec<String>,
-    /// With a replay: what it found (filled by the replay step).
+    /// With a replay: what it found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replay: Option<super::Replayed>,
     #[serde(skip)]
@@ -114,6 +115,9 @@ impl SubjectCheck {
     /// Reads the local inputs of `request`: the contract, the proposal, its metadata and the
     /// published versions. Everything that can be wrong locally is found before the network.
     pub fn prepare(root: &Path, request: &Request) -> Result<SubjectCheck, GateError> {
+        if request.replay.is_some() && request.contract.is_none() {
+            return Err(GateError::ReplayNeedsContract);
+        }
         let contract = request
             .contract
             .as_deref()
@@ -146,8 +150,9 @@ impl SubjectCheck {
             level: request.level.or(contract.as_ref().map(|c| c.level)),
             level_from_flag: request.level.is_some(),
             policy: request.policy.or(contract.as_ref().map(|c| c.policy)),
-            contract: contract.map(|c| c.name),
+            contract,
             published,
+            replay: request.replay.clone(),
         })
     }
 
@@ -176,7 +181,7 @@ impl SubjectCheck {
                     } else {
                         format!(
                             "contract {}; `schemactl register --contract {0}` sets it on the subject",
-                            self.contract.as_deref().unwrap_or_default()
+                            self.contract.as_ref().map_or("", |c| c.name.as_str())
                         )
                     }
                 });
@@ -197,6 +202,23 @@ impl SubjectCheck {
             .as_ref()
             .is_none_or(|c| c.local.compatible && c.remote.is_compatible)
             && self.published.as_ref().is_none_or(Published::unchanged);
+        let replay = match (&self.replay, &self.contract) {
+            (Some(request), Some(contract)) => Some(
+                super::replay::against_subject(
+                    client,
+                    subject,
+                    compared.as_ref().map(|c| c.versions.as_slice()),
+                    contract,
+                    &self.proposal,
+                    request,
+                    compared
+                        .as_ref()
+                        .is_some_and(|c| c.local.compatible && c.remote.is_compatible),
+                )
+                .await?,
+            ),
+            _ => None,
+        };
         Ok(SubjectOutcome {
             proposal: self.proposal.path.display().to_string(),
             registry: client.url().to_string(),
@@ -205,9 +227,9 @@ impl SubjectCheck {
             compatible,
             compared,
             published: self.published,
-            contract: self.contract,
+            contract: self.contract.map(|c| c.name),
             warnings,
-            replay: None,
+            replay,
             proposal_file: self.proposal,
         })
     }

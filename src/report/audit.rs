@@ -4,37 +4,16 @@
 //! request or `$GITHUB_STEP_SUMMARY`; html is one self-contained page with a chart of each
 //! producer's invalid rate over time.
 
-use super::{Case, Format, Item, Report, Severity, rfc3339};
+use super::{Case, Item, Report, Severity, rfc3339};
 use crate::audit::AuditReport;
 use crate::audit::score::Score;
 use crate::audit::scorecard::{ProducerCard, Scorecard};
 use crate::validate::ViolationKind;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::io::{self, Write};
 
 /// More compliant producers than this are summed up in one line.
 pub const COMPLIANT_ROWS: usize = 3;
-
-/// Writes `report` in `format`. `title` heads it; `fail_on` says which violation kinds are
-/// errors rather than warnings.
-pub fn render(
-    report: &AuditReport,
-    title: &str,
-    fail_on: &BTreeSet<ViolationKind>,
-    format: Format,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
-        Format::Json => super::json_document(report, out),
-        Format::Markdown => out.write_all(markdown(report, title).as_bytes()),
-        Format::Html => out.write_all(html(report, title).as_bytes()),
-        Format::Text => out.write_all(text(report, title).as_bytes()),
-        Format::Junit | Format::Sarif | Format::Github => {
-            super::render_checks(&checks(report, fail_on), format, false, out)
-        }
-    }
-}
 
 fn pct(part: u64, whole: u64) -> f64 {
     100.0 * part as f64 / whole.max(1) as f64

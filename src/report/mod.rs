@@ -4,8 +4,14 @@
 //! other format renders, so the formats cannot drift apart. This module only renders.
 
 pub mod audit;
+pub mod demo;
+pub mod init;
 pub mod location;
+pub mod progress;
+pub mod publish;
+pub mod registry;
 pub mod shell;
+pub mod simulate;
 
 pub use location::LineCol;
 
@@ -152,9 +158,29 @@ pub trait Render: Serialize {
         self.report().passed()
     }
 
+    /// The exit code the outcome earns; by default 0 when it passed, else 1 (findings).
+    fn exit(&self) -> crate::Exit {
+        if self.passed() {
+            crate::Exit::Pass
+        } else {
+            crate::Exit::Findings
+        }
+    }
+
     /// The text form; by default the checks'.
     fn text(&self, color: bool, out: &mut dyn Write) -> io::Result<()> {
         text(&self.report(), color, out)
+    }
+
+    /// The markdown form; by default the checks'.
+    fn markdown(&self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(markdown(&self.report()).as_bytes())
+    }
+
+    /// The html page; by default none (only audits write one), which is an error naming the
+    /// command.
+    fn html(&self, out: &mut dyn Write) -> io::Result<()> {
+        render_checks(&self.report(), Format::Html, false, out)
     }
 }
 
@@ -238,7 +264,25 @@ fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-fn paint(color: bool, style: Style, text: &str) -> String {
+/// The styles the text forms share.
+pub mod styles {
+    use anstyle::{AnsiColor, Style};
+    /// Something failed.
+    pub const RED: Style = Style::new()
+        .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
+        .bold();
+    /// Something changed as asked.
+    pub const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+    /// Something would change.
+    pub const YELLOW: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+    /// Nothing to do.
+    pub const DIM: Style = Style::new().dimmed();
+    /// A heading.
+    pub const BOLD: Style = Style::new().bold();
+}
+
+/// `text` in `style` when `color`, else as it is.
+pub fn paint(color: bool, style: Style, text: &str) -> String {
     if color {
         format!("{style}{text}{style:#}")
     } else {
@@ -256,6 +300,8 @@ pub fn render<O: Render + ?Sized>(
     match format {
         Format::Json => json_document(outcome, out),
         Format::Text => outcome.text(color, out),
+        Format::Markdown => outcome.markdown(out),
+        Format::Html => outcome.html(out),
         format => render_checks(&outcome.report(), format, color, out),
     }
 }

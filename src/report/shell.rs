@@ -59,6 +59,12 @@ pub fn warn(message: impl std::fmt::Display) {
     let _ = writeln!(io::stderr().lock(), "warning: {message}");
 }
 
+/// Writes `text` to stderr as it is: what a command says of its run beside its output (a
+/// closed stderr has nowhere to report to).
+pub fn note(text: impl AsRef<str>) {
+    let _ = io::stderr().lock().write_all(text.as_ref().as_bytes());
+}
+
 /// Writes `error: MESSAGE` to stderr: why a command could not finish.
 pub fn error(message: impl std::fmt::Display) {
     let _ = writeln!(io::stderr().lock(), "error: {message}");

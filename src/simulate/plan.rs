@@ -43,6 +43,18 @@ pub struct Request {
 pub const DEFAULT_GENERATORS: usize = 5;
 
 impl Plan {
+    /// The transports the simulation produces to.
+    pub fn transports(&self) -> std::collections::BTreeSet<crate::transport::TransportKind> {
+        use crate::transport::TransportKind;
+        [
+            self.mqtt.as_ref().map(|_| TransportKind::Mqtt),
+            self.kafka.as_ref().map(|_| TransportKind::Kafka),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// The simulation of `contract` that `request` asks for. `all` and `FAULT=GEN` name
     /// generators the fleet must have: a fleet too small for them is an error, never quietly
     /// enlarged.

@@ -185,7 +185,7 @@ fn kafka_guids_in_headers_are_resolved_through_tansu() {
 
 fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn) {
     use schemactl::audit::{self, Plan, Progress};
-    use schemactl::simulate::{FaultPlan, run as sim};
+    use schemactl::simulate::run as sim;
     use schemactl::transport::TransportKind;
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
     use schemactl::validate::resolver::MemoryRegistry;
@@ -193,7 +193,6 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
     let broker = Tansu::start();
     broker.create_topic("emergency_generator", 3);
     let contract = schemactl::catalog::load_contract(&root(), "generator").unwrap();
-    let schema_text = std::fs::read_to_string(root().join("schemas/generator/v3.json")).unwrap();
     let registry = MemoryRegistry::default();
     let dir = tempfile::tempdir().unwrap();
     let manifest_path = dir.path().join("truth.jsonl");
@@ -201,25 +200,27 @@ fn kafka_every_fault_is_found(schema_id_in: schemactl::simulate::run::SchemaIdIn
     let kafka = KafkaConfig::new(broker.bootstrap());
     let summary = rt
         .block_on(sim::run(
-            sim::Plan {
-                contract: contract.clone(),
-                schema_text,
-                mqtt: None,
-                kafka: Some(kafka.clone()),
-                generators: 14,
-                rate: Some(200.0),
-                count: Some(20),
-                duration: None,
-                seed: 5,
-                faults: FaultPlan::parse("all:0.5").unwrap(),
-                schema_id_in,
-                oversize_bytes: 64 * 1024,
-                connect_timeout: Duration::from_secs(10),
-                // An empty in-memory registry of the test's own: simulate registers the
-                // contract's schema and the foreign fault's decoy, and says so.
-                register: true,
-                create_topic: None,
-            },
+            sim::Plan::from_contract(
+                contract.clone(),
+                schemactl::simulate::Request {
+                    mqtt: None,
+                    kafka: Some(kafka.clone()),
+                    generators: Some(14),
+                    rate: Some(200.0),
+                    count: Some(20),
+                    duration: None,
+                    seed: 5,
+                    faults: Some("all:0.5".into()),
+                    schema_id_in,
+                    oversize_bytes: 64 * 1024,
+                    connect_timeout: Duration::from_secs(10),
+                    // An empty in-memory registry of the test's own: simulate registers the
+                    // contract's schema and the foreign fault's decoy, and says so.
+                    register: true,
+                    create_topic: None,
+                },
+            )
+            .expect("the simulation's plan"),
             Some(&registry),
             Some(Box::new(std::fs::File::create(&manifest_path).unwrap())),
             std::future::pending(),
@@ -491,7 +492,7 @@ fn a_kafka_broker_outage_is_reported_as_a_gap() {
 #[test]
 fn two_instances_split_the_fleet_and_their_reports_merge() {
     use schemactl::audit::{self, AuditReport, Plan, Progress};
-    use schemactl::simulate::{FaultPlan, run as sim};
+    use schemactl::simulate::run as sim;
     use schemactl::transport::TransportKind;
     use schemactl::transport::kafka::{KafkaConfig, StartAt};
     use schemactl::transport::mqtt::{MqttConfig, MqttVersion};
@@ -572,23 +573,25 @@ fn two_instances_split_the_fleet_and_their_reports_merge() {
     let (generators, count) = (14, 25);
     let summary = rt
         .block_on(sim::run(
-            sim::Plan {
-                contract: contract.clone(),
-                schema_text: schema_text.clone(),
-                mqtt: Some(MqttConfig::new(mosquitto.url())),
-                kafka: Some(kafka.clone()),
-                generators,
-                rate: Some(200.0),
-                count: Some(count),
-                duration: None,
-                seed: 9,
-                faults: FaultPlan::parse("all:0.5").unwrap(),
-                schema_id_in: Default::default(),
-                oversize_bytes: 64 * 1024,
-                connect_timeout: Duration::from_secs(10),
-                register: true,
-                create_topic: None,
-            },
+            sim::Plan::from_contract(
+                contract.clone(),
+                schemactl::simulate::Request {
+                    mqtt: Some(MqttConfig::new(mosquitto.url())),
+                    kafka: Some(kafka.clone()),
+                    generators: Some(generators),
+                    rate: Some(200.0),
+                    count: Some(count),
+                    duration: None,
+                    seed: 9,
+                    faults: Some("all:0.5".into()),
+                    schema_id_in: Default::default(),
+                    oversize_bytes: 64 * 1024,
+                    connect_timeout: Duration::from_secs(10),
+                    register: true,
+                    create_topic: None,
+                },
+            )
+            .expect("the simulation's plan"),
             Some(&registry),
             Some(Box::new(std::fs::File::create(&manifest_path).unwrap())),
             std::future::pending(),

@@ -920,6 +920,87 @@ impl Draft {
     }
 }
 
+/// What `init` wrote: the `--format json` document of `schemactl init`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Adopted {
+    /// `registry` or `samples`.
+    pub source: &'static str,
+    /// The contract's name.
+    pub name: String,
+    /// The subject the contract names.
+    pub subject: String,
+    /// The level written.
+    pub level: Level,
+    /// The policy written.
+    pub policy: &'static str,
+    /// Where the level came from.
+    pub level_source: String,
+    /// Where the policy came from.
+    pub policy_source: String,
+    /// The Kafka topic, when the subject follows TopicNameStrategy for values.
+    pub kafka_topic: Option<String>,
+    /// The identity pointer guessed, if any.
+    pub identity_guess: Option<IdentityGuess>,
+    /// How many example payloads the contract carries.
+    pub examples: usize,
+    /// The files written, schemas first, then the contract.
+    pub files: Vec<WrittenFile>,
+}
+
+/// One file `init` wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct WrittenFile {
+    /// Where.
+    pub file: String,
+    /// Where it came from (`version 1, id 7`; `contract`).
+    pub from: String,
+    /// `written`, or `overwritten` (with `--force`).
+    pub action: &'static str,
+}
+
+impl Draft {
+    /// The whole of `init` once drafted: checks the draft under `root` (nothing is overwritten
+    /// without `force`), writes it, and says what was written; `source` names where the draft
+    /// came from (`registry`, `samples`).
+    pub fn adopt(
+        &self,
+        root: &Path,
+        force: bool,
+        source: &'static str,
+    ) -> Result<Adopted, InitError> {
+        let existed: Vec<bool> = self
+            .files
+            .iter()
+            .map(|f| root.join(&f.path).exists())
+            .collect();
+        self.check(root, force)?;
+        let written = self.write(root)?;
+        Ok(Adopted {
+            source,
+            name: self.name.clone(),
+            subject: self.subject.clone(),
+            level: self.level,
+            policy: self.policy.name(),
+            level_source: self.level_source.clone(),
+            policy_source: self.policy_source.clone(),
+            kafka_topic: self.kafka_topic.clone(),
+            identity_guess: self.identity.clone(),
+            examples: self.examples,
+            files: self
+                .files
+                .iter()
+                .zip(written)
+                .zip(existed)
+                .map(|((f, path), existed)| WrittenFile {
+                    file: path.display().to_string(),
+                    from: f.from.clone(),
+                    action: if existed { "overwritten" } else { "written" },
+                })
+                .collect(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,52 +1,166 @@
 //! `check-compat --replay`: the proposal and today's newest version against real payloads.
+//! Today is the newest version before the proposal (files), or the registry subject's newest
+//! version with the rules and metadata it carries there.
 
-use super::super::{Classify, Failure};
+use super::{GateError, ReplayRules, Replayed, ReplayedFile, label};
 use crate::capture::{Entry, Kind, Reader};
-use crate::catalog::{Contract, Metadata, Rule, SchemaFile};
-use crate::gate::{ReplayRules, Replayed, ReplayedFile};
+use crate::catalog::{self, Contract, Metadata, Rule, SchemaFile};
+use crate::registry::RegistryClient;
+use crate::registry::model::VersionRef;
 use crate::replay::{Judge, Replay, Replayer, UNKNOWN_PRODUCER, thousands};
 use crate::report::{Case, Item, LineCol, Severity};
 use crate::validate::PayloadValidator;
 use crate::validate::rules::RuleEngine;
-use anyhow::anyhow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Refused payloads shown in detail.
 const EXAMPLES: usize = 5;
 /// Producers named one by one in the text report.
 const PRODUCERS_SHOWN: usize = 10;
 
-/// The rules of today's newest version: the contract's own (files), or those the registry's
-/// newest version carries.
-pub(crate) struct TodayRules<'a> {
-    pub rules: &'a [Rule],
-    pub metadata: Option<&'a Metadata>,
-    /// Where they come from, for messages.
-    pub origin: String,
+/// What to replay: the files, and how many payloads the proposal may refuse.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayRequest {
+    /// Captures or plain JSON-lines files.
+    pub files: Vec<PathBuf>,
+    /// The most payloads the proposal may refuse that are accepted today.
+    pub max_rejected: u64,
 }
 
-/// Replays `files` against `today` and `proposal`; returns what the replay found (the JSON
-/// `replay` object and the report's check; the warnings are also printed to stderr). The proposal is judged by the contract's
-/// rules, today's version by `today_rules`.
-pub(crate) fn run(
+/// The rules of today's newest version: the contract's own (files), or those the registry's
+/// newest version carries.
+struct TodayRules<'a> {
+    rules: &'a [Rule],
+    metadata: Option<&'a Metadata>,
+    /// Where they come from, for messages.
+    origin: String,
+}
+
+/// The replay of a check against files: today is the history's newest version before the
+/// proposal. When the proposal was named, today's rules are the contract's; when the proposal
+/// is the history's newest itself, today's are the rule set today's version was registered
+/// with (its vN.rules.json, or none).
+pub(super) fn against_files(
+    contract: &Contract,
+    today: &SchemaFile,
+    proposal: &SchemaFile,
+    proposal_named: bool,
+    request: &ReplayRequest,
+    compatible: bool,
+) -> Result<Replayed, GateError> {
+    if proposal_named {
+        let rules = TodayRules {
+            rules: &contract.rules,
+            metadata: contract.metadata.as_ref(),
+            origin: contract.file.display().to_string(),
+        };
+        return run(contract, today, rules, proposal, request, compatible);
+    }
+    let set = catalog::rule_history::rule_sets(contract, proposal.version)?
+        .into_iter()
+        .find(|r| r.version == today.version)
+        .unwrap_or_default();
+    let (rules, metadata) = (set.rules(), set.typed_metadata());
+    let today_rules = TodayRules {
+        rules: &rules,
+        metadata: metadata.as_ref(),
+        origin: set.source.map_or_else(
+            || format!("v{} (no rule set)", today.version),
+            |p| p.display().to_string(),
+        ),
+    };
+    run(contract, today, today_rules, proposal, request, compatible)
+}
+
+/// The replay of a check against a registry subject whose live versions are `versions`: today
+/// is the subject's newest version, with the rules and metadata it carries there (which the
+/// versions read for the verdict leave out).
+pub(super) async fn against_subject(
+    client: &RegistryClient,
+    subject: &str,
+    versions: Option<&[i32]>,
+    contract: &Contract,
+    proposal: &SchemaFile,
+    request: &ReplayRequest,
+    compatible: bool,
+) -> Result<Replayed, GateError> {
+    let Some(versions) = versions else {
+        return Err(GateError::NoVersionToReplayAgainst {
+            subject: subject.to_string(),
+            registry: client.url().to_string(),
+        });
+    };
+    let number = versions
+        .last()
+        .copied()
+        .ok_or_else(|| GateError::NoVersionReturned {
+            subject: subject.to_string(),
+        })?;
+    let newest = client
+        .version_with_rules(subject, VersionRef::Number(number))
+        .await?;
+    let origin = format!("registry subject \"{subject}\" version {}", newest.version);
+    let today = catalog::parse_schema_text(
+        Path::new(&origin),
+        newest.schema.clone(),
+        u32::try_from(newest.version).unwrap_or(0),
+    )?;
+    let rules: Vec<Rule> = match &newest.rule_set {
+        Some(set) => {
+            serde_json::from_value::<catalog::RuleSet>(set.clone())
+                .map_err(|e| GateError::RegistryRuleSet {
+                    origin: origin.clone(),
+                    message: e.to_string(),
+                })?
+                .domain_rules
+        }
+        None => Vec::new(),
+    };
+    let metadata: Option<Metadata> =
+        match &newest.metadata {
+            Some(m) => Some(serde_json::from_value(m.clone()).map_err(|e| {
+                GateError::RegistryMetadata {
+                    origin: origin.clone(),
+                    message: e.to_string(),
+                }
+            })?),
+            None => None,
+        };
+    let today_rules = TodayRules {
+        rules: &rules,
+        metadata: metadata.as_ref(),
+        origin,
+    };
+    run(contract, &today, today_rules, proposal, request, compatible)
+}
+
+/// Replays the request's files against `today` and `proposal`; returns what the replay found
+/// (the JSON `replay` object, its warnings, and the report's check). The proposal is judged by
+/// the contract's rules, today's version by `today_rules`.
+fn run(
     contract: &Contract,
     today: &SchemaFile,
     today_rules: TodayRules<'_>,
     proposal: &SchemaFile,
-    files: &[PathBuf],
-    max_rejected: u64,
+    request: &ReplayRequest,
     compatible: bool,
-) -> Result<Replayed, Failure> {
+) -> Result<Replayed, GateError> {
+    let (files, max_rejected) = (&request.files, request.max_rejected);
     let compile = |f: &SchemaFile| {
-        PayloadValidator::new(&f.schema)
-            .map_err(|e| anyhow!("{}: {e}", f.path.display()))
-            .input()
+        PayloadValidator::new(&f.schema).map_err(|e| GateError::ReplaySchema {
+            path: f.path.clone(),
+            message: e.to_string(),
+        })
     };
     let (today_v, proposal_v) = (compile(today)?, compile(proposal)?);
     let engine = |rules: &[Rule], metadata: Option<&Metadata>, f: &SchemaFile, origin: &str| {
-        RuleEngine::new(rules, f.schema.document(), metadata)
-            .map_err(|(name, e)| anyhow!("{origin}: rule \"{name}\": {e}"))
-            .input()
+        RuleEngine::new(rules, f.schema.document(), metadata).map_err(|(name, e)| {
+            GateError::ReplayRule {
+                origin: origin.to_string(),
+                rule: name.to_string(),
+                message: e.to_string(),
+            }
+        })
     };
     let proposal_rules = engine(
         &contract.rules,
@@ -84,12 +198,12 @@ pub(crate) fn run(
     let mut files_read = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        let file = std::fs::File::open(path)
-            .map_err(|e| anyhow!("cannot read replay file {name}: {e}"))
-            .input()?;
+        let file = std::fs::File::open(path).map_err(|reason| GateError::ReplayFile {
+            path: path.clone(),
+            reason,
+        })?;
         let mut reader = Reader::new(file, &name, pointer)
-            .map_err(anyhow::Error::msg)
-            .input()?
+            .map_err(|e| GateError::ReplayInput(e.to_string()))?
             .plain_producers(false);
         let kind = match reader.kind() {
             Kind::Capture(h) => {
@@ -119,8 +233,7 @@ pub(crate) fn run(
         };
         while reader
             .read_into(&mut entry)
-            .map_err(anyhow::Error::msg)
-            .input()?
+            .map_err(|e| GateError::ReplayInput(e.to_string()))?
         {
             replayer.replay(&name, &entry);
         }
@@ -136,9 +249,6 @@ pub(crate) fn run(
             "no payload was replayed: the replay files are empty, so they are no evidence either way"
                 .into(),
         );
-    }
-    for w in &warnings {
-        crate::report::shell::warn(w);
     }
     let result = replayer.finish();
     let rule_counts = (
@@ -301,8 +411,4 @@ fn case(
         items,
         skipped: None,
     }
-}
-
-fn label(file: &SchemaFile) -> String {
-    super::label(file)
 }
