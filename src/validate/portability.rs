@@ -292,23 +292,10 @@ impl Scan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{RuleKind, RuleMode};
     use serde_json::json;
 
     fn rule(name: &str, expr: &str) -> Rule {
-        Rule {
-            name: name.into(),
-            doc: None,
-            kind: RuleKind::CONDITION,
-            mode: RuleMode::WRITEREAD,
-            rule_type: "CEL".into(),
-            tags: vec![],
-            params: Default::default(),
-            expr: Some(expr.into()),
-            on_success: None,
-            on_failure: None,
-            disabled: false,
-        }
+        Rule::condition(name, "CEL", expr)
     }
 
     fn schema() -> serde_json::Value {

@@ -1527,23 +1527,11 @@ impl<'de> Visitor<'de> for CelSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{RuleKind, RuleMode};
+    use crate::catalog::RuleKind;
     use serde_json::json;
 
     fn rule(name: &str, ty: &str, expr: &str) -> Rule {
-        Rule {
-            name: name.into(),
-            doc: None,
-            kind: RuleKind::CONDITION,
-            mode: RuleMode::WRITEREAD,
-            rule_type: ty.into(),
-            tags: vec![],
-            params: BTreeMap::new(),
-            expr: Some(expr.into()),
-            on_success: None,
-            on_failure: None,
-            disabled: false,
-        }
+        Rule::condition(name, ty, expr)
     }
 
     fn schema() -> serde_json::Value {
