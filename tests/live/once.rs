@@ -234,7 +234,7 @@ fn kafka_trickle_into_three_partitions_counts_every_record_once() {
             kafka_plan(broker.bootstrap(), StartAt::End),
             registry.clone(),
         );
-        let acked = trickle(&broker.bootstrap(), id, &payload, per_round);
+        let acked = trickle(&broker.bootstrap(), id, payload, per_round);
         assert_eq!(acked.len(), per_round);
         let partitions: std::collections::BTreeSet<i32> = acked.iter().map(|a| a.0).collect();
         assert_eq!(partitions.len(), 3, "the keys spread over the partitions");
@@ -586,14 +586,14 @@ fn kafka_records_are_counted_once_across_an_outage_and_reconnect() {
     let contract = contract();
     let payload = |producer: &str| reading_of(&contract, producer);
     let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
-    let mut acked = trickle(&broker.bootstrap(), id, &payload, 30);
+    let mut acked = trickle(&broker.bootstrap(), id, payload, 30);
     audit.wait_until("the records before the outage", |p| p.messages() >= 30);
     cable.pull();
     audit.wait_until("the audit to lose the broker", |p| {
         p.kafka_down.load(std::sync::atomic::Ordering::Relaxed)
     });
     cable.plug_in();
-    acked.extend(trickle(&broker.bootstrap(), id, &payload, 30));
+    acked.extend(trickle(&broker.bootstrap(), id, payload, 30));
     acked.sort_unstable();
     audit.wait_until("the records after the outage", |p| p.messages() >= 60);
     let card = audit.finish();
