@@ -17,23 +17,6 @@ fn pass(dir: &Path, args: &[&str]) -> Run {
     run
 }
 
-/// A registry holding the project's generator history, registered by `register` (which also
-/// sets the subject's level).
-fn generator_registered() -> Registry {
-    let registry = Registry::start();
-    pass(
-        &root(),
-        &[
-            "register",
-            "--contract",
-            "generator",
-            "--registry",
-            &registry.url,
-        ],
-    );
-    registry
-}
-
 /// `init --from-registry` of the fleet generator's subject, from `registry` into `dir`.
 fn init_generator(dir: &Path, registry: &str) -> Run {
     schemactl_in(
@@ -171,7 +154,7 @@ fn from_registry_adopts_what_the_fleets_producer_registered() {
 #[test]
 fn from_registry_writes_every_version_oldest_first_at_the_subjects_level() {
     // The project's own history, registered by `register` (which sets the subject's level).
-    let registry = generator_registered();
+    let registry = Registry::with_generator();
     let shipped = toml_file(&root().join("contracts/generator.toml"));
     let subject = shipped["subject"].as_str().unwrap();
     let history = root().join(shipped["schemas"].as_str().unwrap());
@@ -559,7 +542,7 @@ fn registry_credentials_stay_out_of_the_files_and_the_output() {
 
 #[test]
 fn a_deleted_version_leaves_no_gap_on_disk_and_each_file_names_its_version() {
-    let registry = generator_registered();
+    let registry = Registry::with_generator();
     pass(
         &root(),
         &[

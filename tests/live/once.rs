@@ -858,14 +858,7 @@ fn cli_text_says_which_schemas_judged_an_ungoverned_producer() {
     use schemactl::registry::RegistryClient;
     let contract = contract();
     let (newest_version, newest) = audit::contract_history(&contract).unwrap().pop().unwrap();
-    let registry = services::Registry::start();
-    run_ok(&[
-        "register",
-        "--contract",
-        "generator",
-        "--registry",
-        &registry.url,
-    ]);
+    let registry = services::Registry::with_generator();
     let client = RegistryClient::new(&RegistrySettings {
         url: Some(registry.url.clone()),
         ..RegistrySettings::default()

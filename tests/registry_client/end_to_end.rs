@@ -273,8 +273,7 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
 
 #[test]
 fn subjects_show_pull_and_delete_manage_versions() {
-    let registry = Registry::start();
-    ok(run(&registry, &["register", "--contract", "generator"]));
+    let registry = Registry::with_generator();
     ok(run(&registry, &["config", "set-level", "FULL"]));
 
     let listed = ok(run(&registry, &["subjects"]));
@@ -643,8 +642,7 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
 #[test]
 fn a_closed_stdout_ends_the_output_quietly() {
     // `schemactl show S | head -3`: the reader is gone before schemactl writes.
-    let registry = Registry::start();
-    ok(run(&registry, &["register", "--contract", "generator"]));
+    let registry = Registry::with_generator();
     for args in [["show", SUBJECT], ["subjects", "--format=json"]] {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
