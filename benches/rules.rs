@@ -17,34 +17,16 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use schemactl::simulate::FaultPlan;
-use schemactl::simulate::fleet::Fleet;
-use schemactl::transport::TransportKind;
-use schemactl::validate::PayloadValidator;
 use schemactl::validate::rules::RuleEngine;
-use std::hint::black_box;
+
+mod common;
 
 fn bench(c: &mut Criterion) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let contract = schemactl::catalog::load_contract(root, "generator").unwrap();
-    let history = schemactl::catalog::load_history(&contract.schemas).unwrap();
-    let newest = history.last().unwrap();
+    let (contract, newest) = common::generator();
     let rules = RuleEngine::new(&contract.rules, newest.schema.document(), None).unwrap();
     assert!(rules.len() >= 3 && rules.is_native());
-    let validator = PayloadValidator::new(&newest.schema)
-        .unwrap()
-        .with_max_bytes(64 * 1024);
-    let generators = 1000;
-    let model = contract.simulator.as_ref().unwrap();
-    let plan = FaultPlan { rules: vec![] };
-    let mut fleet = Fleet::new(model, &newest.schema, generators, 1, &plan, 64 * 1024).unwrap();
-    let payloads: Vec<Vec<u8>> = (0..10_000)
-        .map(|i| {
-            let r = fleet.read(i % generators);
-            fleet
-                .apply(&r, TransportKind::Mqtt, Default::default())
-                .bytes
-        })
-        .collect();
+    let validator = common::validator(&newest);
+    let payloads = common::fleet_payloads(&contract, &newest, &FaultPlan { rules: vec![] }, 10_000);
     let records: Vec<serde_json::Value> = payloads
         .iter()
         .map(|p| serde_json::from_slice(p).unwrap())
@@ -54,48 +36,16 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("rules");
     g.throughput(Throughput::Elements(payloads.len() as u64));
-    g.bench_function("passes", |b| {
-        b.iter(|| {
-            for p in &payloads {
-                black_box(rules.passes(p));
-            }
-        })
+    common::each(&mut g, "passes", &payloads, |p| rules.passes(p));
+    common::each(&mut g, "passes_by_crate", &payloads, |p| {
+        rules.passes_by_crate(p)
     });
-    g.bench_function("passes_by_crate", |b| {
-        b.iter(|| {
-            for p in &payloads {
-                black_box(rules.passes_by_crate(p));
-            }
-        })
+    common::each(&mut g, "check", &records, |r| rules.check(r));
+    common::each(&mut g, "one_pass", &payloads, |p| one_pass.certify(p));
+    common::each(&mut g, "is_valid_then_passes", &payloads, |p| {
+        validator.is_valid(p) && rules.passes(p)
     });
-    g.bench_function("check", |b| {
-        b.iter(|| {
-            for r in &records {
-                black_box(rules.check(r));
-            }
-        })
-    });
-    g.bench_function("one_pass", |b| {
-        b.iter(|| {
-            for p in &payloads {
-                black_box(one_pass.certify(p));
-            }
-        })
-    });
-    g.bench_function("is_valid_then_passes", |b| {
-        b.iter(|| {
-            for p in &payloads {
-                black_box(validator.is_valid(p) && rules.passes(p));
-            }
-        })
-    });
-    g.bench_function("is_valid", |b| {
-        b.iter(|| {
-            for p in &payloads {
-                black_box(validator.is_valid(p));
-            }
-        })
-    });
+    common::each(&mut g, "is_valid", &payloads, |p| validator.is_valid(p));
     g.finish();
 }
 

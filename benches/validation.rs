@@ -11,88 +11,44 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use schemactl::simulate::FaultPlan;
-use schemactl::simulate::fleet::Fleet;
-use schemactl::transport::TransportKind;
 use schemactl::validate::PayloadValidator;
 use schemactl::validate::rules::RuleEngine;
-use std::hint::black_box;
+
+mod common;
 
 fn payloads(faults: &str, n: usize) -> (PayloadValidator, Vec<Vec<u8>>) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let contract = schemactl::catalog::load_contract(root, "generator").unwrap();
-    let history = schemactl::catalog::load_history(&contract.schemas).unwrap();
-    let newest = history.last().unwrap();
+    let (contract, newest) = common::generator();
     let plan = if faults.is_empty() {
         FaultPlan { rules: vec![] }
     } else {
         FaultPlan::parse(faults).unwrap()
     };
-    let generators = 1000;
-    let model = contract.simulator.as_ref().unwrap();
-    let mut fleet = Fleet::new(model, &newest.schema, generators, 1, &plan, 64 * 1024).unwrap();
-    let out = (0..n)
-        .map(|i| {
-            let r = fleet.read(i % generators);
-            fleet
-                .apply(&r, TransportKind::Mqtt, Default::default())
-                .bytes
-        })
-        .collect();
-    let validator = PayloadValidator::new(&newest.schema)
-        .unwrap()
-        .with_max_bytes(64 * 1024);
-    (validator, out)
+    let out = common::fleet_payloads(&contract, &newest, &plan, n);
+    (common::validator(&newest), out)
 }
 
 fn bench(c: &mut Criterion) {
     let (validator, compliant) = payloads("", 10_000);
     let rules = {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let contract = schemactl::catalog::load_contract(root, "generator").unwrap();
-        let history = schemactl::catalog::load_history(&contract.schemas).unwrap();
-        let newest = history.last().unwrap();
+        let (contract, newest) = common::generator();
         RuleEngine::new(&contract.rules, newest.schema.document(), None).unwrap()
     };
     assert!(!rules.is_empty());
     let mut g = c.benchmark_group("validation");
     g.throughput(Throughput::Elements(compliant.len() as u64));
-    g.bench_function("parse_value", |b| {
-        b.iter(|| {
-            for p in &compliant {
-                black_box(serde_json::from_slice::<serde_json::Value>(p).unwrap());
-            }
-        })
+    common::each(&mut g, "parse_value", &compliant, |p| {
+        serde_json::from_slice::<serde_json::Value>(p).unwrap()
     });
-    g.bench_function("full", |b| {
-        b.iter(|| {
-            for p in &compliant {
-                let v = validator.check_parsed(p).unwrap();
-                black_box(validator.value_is_valid(&v));
-            }
-        })
+    common::each(&mut g, "full", &compliant, |p| {
+        let v = validator.check_parsed(p).unwrap();
+        validator.value_is_valid(&v)
     });
-    g.bench_function("is_valid", |b| {
-        b.iter(|| {
-            for p in &compliant {
-                black_box(validator.is_valid(p));
-            }
-        })
-    });
-    g.bench_function("is_valid_with_rules", |b| {
-        b.iter(|| {
-            for p in &compliant {
-                black_box(validator.is_valid(p) && rules.passes(p));
-            }
-        })
+    common::each(&mut g, "is_valid", &compliant, |p| validator.is_valid(p));
+    common::each(&mut g, "is_valid_with_rules", &compliant, |p| {
+        validator.is_valid(p) && rules.passes(p)
     });
     let (validator, mixed) = payloads("all:0.5", 10_000);
-    g.bench_function("faulty_mix", |b| {
-        b.iter(|| {
-            for p in &mixed {
-                black_box(validator.is_valid(p));
-            }
-        })
-    });
+    common::each(&mut g, "faulty_mix", &mixed, |p| validator.is_valid(p));
     g.finish();
 }
 

@@ -3,7 +3,7 @@
 //! samples, and the bad input it refuses with nothing written.
 
 mod common;
-use common::cli::{Run, schemactl_in};
+use common::cli::{Run, root, schemactl_in};
 use common::{interop, services};
 
 use serde_json::Value;
@@ -17,8 +17,18 @@ fn pass(dir: &Path, args: &[&str]) -> Run {
     run
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// `init --from-registry` of the fleet generator's subject, from `registry` into `dir`.
+fn init_generator(dir: &Path, registry: &str) -> Run {
+    schemactl_in(
+        dir,
+        &[
+            "init",
+            "--from-registry",
+            "emergency_generator-value",
+            "--registry",
+            registry,
+        ],
+    )
 }
 
 /// Every file under `dir`, relative, with its content: what "nothing was written" compares.
@@ -86,26 +96,13 @@ fn from_registry_adopts_what_the_fleets_producer_registered() {
 
     let project = tempfile::tempdir().unwrap();
     let dir = project.path();
-    let run = pass(
-        dir,
-        &[
-            "init",
-            "--from-registry",
-            "emergency_generator-value",
-            "--registry",
-            &registry.url,
-        ],
-    );
-    assert!(
-        run.stdout.contains(&format!("version 1, id {id}")),
-        "{}",
-        run.text()
-    );
+    let run = init_generator(dir, &registry.url);
+    run.exits_printing(0, &[&format!("version 1, id {id}")]);
 
     // v1 is the fleet's schema (the project's schemas/generator/v1.json is FLEET.md's, and the
     // registry takes the two for one): the same document, keys in the same order.
     let v1 = json_file(&dir.join("schemas/emergency_generator/v1.json"));
-    let fleets = json_file(&repo().join("schemas/generator/v1.json"));
+    let fleets = json_file(&root().join("schemas/generator/v1.json"));
     assert_eq!(v1.to_string(), fleets.to_string());
     assert!(!dir.join("schemas/emergency_generator/v2.json").exists());
 
@@ -156,21 +153,11 @@ fn from_registry_adopts_what_the_fleets_producer_registered() {
 
 #[test]
 fn from_registry_writes_every_version_oldest_first_at_the_subjects_level() {
-    let registry = Registry::start();
     // The project's own history, registered by `register` (which sets the subject's level).
-    pass(
-        &repo(),
-        &[
-            "register",
-            "--contract",
-            "generator",
-            "--registry",
-            &registry.url,
-        ],
-    );
-    let shipped = toml_file(&repo().join("contracts/generator.toml"));
+    let registry = Registry::with_generator();
+    let shipped = toml_file(&root().join("contracts/generator.toml"));
     let subject = shipped["subject"].as_str().unwrap();
-    let history = repo().join(shipped["schemas"].as_str().unwrap());
+    let history = root().join(shipped["schemas"].as_str().unwrap());
     let count = std::fs::read_dir(&history).unwrap().count();
     assert!(count > 1, "the shipped history has several versions");
 
@@ -416,7 +403,7 @@ fn a_folder_that_already_holds_the_subjects_contract_is_refused() {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
     }
     std::fs::copy(
-        repo().join("contracts/generator.toml"),
+        root().join("contracts/generator.toml"),
         dir.join("contracts/generator.toml"),
     )
     .unwrap();
@@ -525,7 +512,7 @@ fn registry_credentials_stay_out_of_the_files_and_the_output() {
         .url
         .replacen("http://", &format!("http://fleet:{secret}@"), 1);
     pass(
-        &repo(),
+        &root(),
         &[
             "register",
             "--contract",
@@ -537,27 +524,10 @@ fn registry_credentials_stay_out_of_the_files_and_the_output() {
     let project = tempfile::tempdir().unwrap();
     let dir = project.path();
     // Refused without credentials: the registry really asks for them.
-    let run = schemactl_in(
-        dir,
-        &[
-            "init",
-            "--from-registry",
-            "emergency_generator-value",
-            "--registry",
-            &registry.url,
-        ],
-    );
+    let run = init_generator(dir, &registry.url);
     assert_eq!(run.code, 3, "{}", run.text());
-    let run = pass(
-        dir,
-        &[
-            "init",
-            "--from-registry",
-            "emergency_generator-value",
-            "--registry",
-            &with_credentials,
-        ],
-    );
+    let run = init_generator(dir, &with_credentials);
+    assert_eq!(run.code, 0, "{}", run.text());
     assert!(!run.text().contains(secret), "{}", run.text());
     let files = tree(dir);
     assert!(!files.is_empty());
@@ -572,19 +542,9 @@ fn registry_credentials_stay_out_of_the_files_and_the_output() {
 
 #[test]
 fn a_deleted_version_leaves_no_gap_on_disk_and_each_file_names_its_version() {
-    let registry = Registry::start();
+    let registry = Registry::with_generator();
     pass(
-        &repo(),
-        &[
-            "register",
-            "--contract",
-            "generator",
-            "--registry",
-            &registry.url,
-        ],
-    );
-    pass(
-        &repo(),
+        &root(),
         &[
             "delete",
             "emergency_generator-value@2",
@@ -595,22 +555,8 @@ fn a_deleted_version_leaves_no_gap_on_disk_and_each_file_names_its_version() {
     );
     let project = tempfile::tempdir().unwrap();
     let dir = project.path();
-    let run = pass(
-        dir,
-        &[
-            "init",
-            "--from-registry",
-            "emergency_generator-value",
-            "--registry",
-            &registry.url,
-        ],
-    );
-    assert!(
-        run.stdout.contains("v2.json  ← version 3"),
-        "{}",
-        run.text()
-    );
-    let shipped_v3 = json_file(&repo().join("schemas/generator/v3.json"));
+    init_generator(dir, &registry.url).exits_printing(0, &["v2.json  ← version 3"]);
+    let shipped_v3 = json_file(&root().join("schemas/generator/v3.json"));
     let adopted_v2 = json_file(&dir.join("schemas/emergency_generator/v2.json"));
     assert_eq!(adopted_v2.to_string(), shipped_v3.to_string());
     assert!(!dir.join("schemas/emergency_generator/v3.json").exists());

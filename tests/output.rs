@@ -241,14 +241,7 @@ fn a_real_audit_renders_in_every_format_and_its_html_shows_the_charts_in_a_brows
         dir.path(),
         &["report", "merge", report, "--format", "junit"],
     );
-    assert_eq!(junit.code, 1, "{}", junit.stderr);
-    assert!(
-        junit
-            .stdout
-            .contains("<testcase name=\"generator3 on mqtt\""),
-        "{}",
-        junit.stdout
-    );
+    junit.exits_printing(1, &["<testcase name=\"generator3 on mqtt\""]);
     assert!(junit.stdout.contains("failures=\"1\""), "{}", junit.stdout);
     let sarif = schemactl_in(
         dir.path(),

@@ -14,13 +14,25 @@ const NO_NEGATIVE_FUEL: &str = "tests/fixtures/generator/tightens-fuel-range.jso
 const DAY: &str = "tests/fixtures/replay/day.jsonl";
 const CAPTURE: &str = "tests/fixtures/replay/capture.jsonl";
 
-fn replay_json(args: &[&str]) -> (Run, Value) {
-    let mut all = vec!["check-compat"];
+/// `check-compat PROPOSAL --contract generator --replay ARGS...`.
+fn check_replay(proposal: &str, args: &[&str]) -> Run {
+    let mut all = vec![
+        "check-compat",
+        proposal,
+        "--contract",
+        "generator",
+        "--replay",
+    ];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--contract", "generator", "--format", "json"]);
-    let run = schemactl(&all);
-    let doc: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", run.stdout, run.stderr));
+    schemactl(&all)
+}
+
+/// [`check_replay`] with `--format json`, and the document it printed.
+fn replay_json(proposal: &str, args: &[&str]) -> (Run, Value) {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--format", "json"]);
+    let run = check_replay(proposal, &all);
+    let doc = run.json();
     (run, doc)
 }
 
@@ -34,7 +46,7 @@ fn counts(v: &Value) -> (u64, u64, u64) {
 
 #[test]
 fn the_percentage_proposal_refuses_the_litres_producers_send() {
-    let (run, doc) = replay_json(&[PERCENT, "--replay", DAY]);
+    let (run, doc) = replay_json(PERCENT, &[DAY]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let replay = &doc["replay"];
     assert_eq!(doc["compatible"], false);
@@ -62,14 +74,7 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
         "the proposal refuses 2 of 3 readings (66.7%) that generator1 sent; /fuel 400 is greater than the maximum of 100"
     );
 
-    let text = schemactl(&[
-        "check-compat",
-        PERCENT,
-        "--contract",
-        "generator",
-        "--replay",
-        DAY,
-    ]);
+    let text = check_replay(PERCENT, &[DAY]);
     text.exits_printing(1, &["the proposal refuses 2 of 3 readings (66.7%) that generator1 sent; /fuel 400 is greater than the maximum of 100"]);
     assert!(
         !text.stdout.contains("that generator3 sent"),
@@ -88,16 +93,7 @@ fn the_percentage_proposal_refuses_the_litres_producers_send() {
 fn every_format_carries_the_replay() {
     // Text has its own test above; html is for audits only (below).
     for format in ["json", "junit", "sarif", "github", "markdown"] {
-        let run = schemactl(&[
-            "check-compat",
-            PERCENT,
-            "--contract",
-            "generator",
-            "--replay",
-            DAY,
-            "--format",
-            format,
-        ]);
+        let run = check_replay(PERCENT, &[DAY, "--format", format]);
         assert_eq!(run.code, 1, "{format}: {}{}", run.stdout, run.stderr);
         // GitHub's workflow commands escape `%` as `%25`.
         let percent = if format == "github" { "%25" } else { "%" };
@@ -112,51 +108,29 @@ fn every_format_carries_the_replay() {
     }
     // `check-compat` writes no html page: a usage error that names the formats it does write,
     // and no report half-written on stdout.
-    let html = schemactl(&[
-        "check-compat",
-        PERCENT,
-        "--contract",
-        "generator",
-        "--replay",
-        DAY,
-        "--format",
-        "html",
-    ]);
-    assert_eq!(html.code, 2, "{}{}", html.stdout, html.stderr);
-    assert!(
-        html.stderr
-            .contains("`schemactl check-compat` does not write --format html"),
-        "{}",
-        html.stderr
+    let html = check_replay(PERCENT, &[DAY, "--format", "html"]);
+    html.exits_saying(
+        2,
+        &["`schemactl check-compat` does not write --format html"],
     );
     assert!(html.stdout.is_empty(), "{}", html.stdout);
 }
 
 #[test]
 fn a_harmless_proposal_passes_and_max_rejected_is_a_threshold() {
-    let (run, doc) = replay_json(&[HARMLESS, "--replay", DAY, CAPTURE]);
+    let (run, doc) = replay_json(HARMLESS, &[DAY, CAPTURE]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(doc["compatible"], true);
     // 7 lines + 4 complete capture records (the cut-off fifth is not counted).
     assert_eq!(counts(&doc["replay"]), (11, 0, 0));
-    let text = schemactl(&[
-        "check-compat",
-        HARMLESS,
-        "--contract",
-        "generator",
-        "--replay",
-        DAY,
-    ]);
-    assert_eq!(text.code, 0, "{}", text.stdout);
-    assert!(
-        text.stdout
-            .contains("the proposal refuses none of the 7 replayed payloads that v3 accepts"),
-        "{}",
-        text.stdout
+    let text = check_replay(HARMLESS, &[DAY]);
+    text.exits_printing(
+        0,
+        &["the proposal refuses none of the 7 replayed payloads that v3 accepts"],
     );
 
     // An empty file is no evidence: said, not silently passed off as "none refused".
-    let (_, doc) = replay_json(&[HARMLESS, "--replay", "/dev/null"]);
+    let (_, doc) = replay_json(HARMLESS, &["/dev/null"]);
     assert_eq!(doc["replay"]["payloads"], 0);
     assert!(
         doc["replay"]["warnings"][0]
@@ -167,7 +141,21 @@ fn a_harmless_proposal_passes_and_max_rejected_is_a_threshold() {
     );
 
     // The proposal is the newest version itself: replaying against v2 shows what v3 changed.
-    let (run, doc) = replay_json(&["--replay", DAY, "--max-rejected", "5"]);
+    let (run, doc) = {
+        let run = schemactl(&[
+            "check-compat",
+            "--contract",
+            "generator",
+            "--replay",
+            DAY,
+            "--max-rejected",
+            "5",
+            "--format",
+            "json",
+        ]);
+        let doc = run.json();
+        (run, doc)
+    };
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(doc["replay"]["today"], "schemas/generator/v2.json");
 }
@@ -186,19 +174,12 @@ fn an_incompatible_change_no_reading_notices_still_fails_but_says_so() {
     let calm_path = dir.path().join("calm.jsonl");
     std::fs::write(&calm_path, calm).unwrap();
     let calm_path = calm_path.display().to_string();
-    let run = schemactl(&[
-        "check-compat",
-        NO_NEGATIVE_FUEL,
-        "--contract",
-        "generator",
-        "--replay",
-        &calm_path,
-    ]);
+    let run = check_replay(NO_NEGATIVE_FUEL, &[&calm_path]);
     run.exits_printing(1, &["error[MINIMUM_ADDED]", "the evidence shows no producer affected: the proposal refuses none of the 6 replayed payloads"]);
     // With the -9 reading the schema change would refuse generator3's reading, but today's
     // version refuses it already through the rule fuel_not_negative: still no producer
     // affected.
-    let (_, doc) = replay_json(&[NO_NEGATIVE_FUEL, "--replay", DAY]);
+    let (_, doc) = replay_json(NO_NEGATIVE_FUEL, &[DAY]);
     assert_eq!(
         counts(&doc["replay"]["by_producer"]["generator3"]),
         (1, 0, 0)
@@ -209,7 +190,7 @@ fn an_incompatible_change_no_reading_notices_still_fails_but_says_so() {
 
 #[test]
 fn a_capture_names_producers_and_tolerates_a_cut_off_end_and_binary_payloads() {
-    let (run, doc) = replay_json(&[PERCENT, "--replay", CAPTURE, "--max-rejected", "2"]);
+    let (run, doc) = replay_json(PERCENT, &[CAPTURE, "--max-rejected", "2"]);
     // Within --max-rejected, but the change is still incompatible.
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let replay = &doc["replay"];
@@ -229,17 +210,13 @@ fn a_capture_names_producers_and_tolerates_a_cut_off_end_and_binary_payloads() {
     assert_eq!(replay["warnings"].as_array().unwrap().len(), 1);
 
     // The same file twice counts each payload twice, never more.
-    let (_, doc) = replay_json(&[HARMLESS, "--replay", CAPTURE, CAPTURE]);
+    let (_, doc) = replay_json(HARMLESS, &[CAPTURE, CAPTURE]);
     assert_eq!(counts(&doc["replay"]), (8, 0, 0));
 }
 
 #[test]
 fn a_capture_of_another_contract_is_replayed_with_a_warning_naming_both() {
-    let (run, doc) = replay_json(&[
-        HARMLESS,
-        "--replay",
-        "tests/fixtures/replay/other-contract.jsonl",
-    ]);
+    let (run, doc) = replay_json(HARMLESS, &["tests/fixtures/replay/other-contract.jsonl"]);
     run.exits_saying(0, &["this capture was taken for contract \"meter\", and is replayed against contract \"generator\""]);
     assert_eq!(counts(&doc["replay"]), (1, 0, 0));
     assert_eq!(counts(&doc["replay"]["by_producer"]["meter-1"]), (1, 0, 0));
@@ -290,21 +267,8 @@ fn without_an_identity_pointer_plain_lines_have_unknown_producers() {
 
 #[test]
 fn bad_replay_input_is_an_input_error_naming_the_file() {
-    let run = schemactl(&[
-        "check-compat",
-        PERCENT,
-        "--contract",
-        "generator",
-        "--replay",
-        "no/such/day.jsonl",
-    ]);
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr
-            .contains("cannot read replay file no/such/day.jsonl"),
-        "{}",
-        run.stderr
-    );
+    let run = check_replay(PERCENT, &["no/such/day.jsonl"]);
+    run.exits_saying(2, &["cannot read replay file no/such/day.jsonl"]);
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.jsonl");
     std::fs::write(
@@ -313,21 +277,8 @@ fn bad_replay_input_is_an_input_error_naming_the_file() {
     )
     .unwrap();
     let broken = broken.display().to_string();
-    let run = schemactl(&[
-        "check-compat",
-        PERCENT,
-        "--contract",
-        "generator",
-        "--replay",
-        &broken,
-    ]);
-    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stderr
-            .contains(&format!("{broken}:2: not a capture record")),
-        "{}",
-        run.stderr
-    );
+    let run = check_replay(PERCENT, &[&broken]);
+    run.exits_saying(2, &[&format!("{broken}:2: not a capture record")]);
     // --replay needs a contract: the producer pointer and today's version come from it.
     let run = schemactl(&[
         "check-compat",
@@ -409,7 +360,7 @@ fn a_looser_proposal_counts_what_it_newly_accepts() {
         .retain(|r| r != "fuel");
     let proposal = dir.path().join("fuel-optional.json");
     std::fs::write(&proposal, schema.to_string()).unwrap();
-    let (run, doc) = replay_json(&[proposal.to_str().unwrap(), "--replay", DAY]);
+    let (run, doc) = replay_json(proposal.to_str().unwrap(), &[DAY]);
     let replay = &doc["replay"];
     // The proposal's schema accepts it, but its rules do not: fuel_not_negative cannot be
     // evaluated on a reading without fuel, and a rule that cannot be evaluated fails.
@@ -430,16 +381,9 @@ fn a_looser_proposal_counts_what_it_newly_accepts() {
     )
     .unwrap();
     let lines = lines.to_str().unwrap();
-    let (run, doc) = replay_json(&[proposal.to_str().unwrap(), "--replay", lines]);
+    let (run, doc) = replay_json(proposal.to_str().unwrap(), &[lines]);
     assert_eq!(counts(&doc["replay"]), (1, 0, 1), "{}", run.stderr);
-    let run = schemactl(&[
-        "check-compat",
-        proposal.to_str().unwrap(),
-        "--contract",
-        "generator",
-        "--replay",
-        lines,
-    ]);
+    let run = check_replay(proposal.to_str().unwrap(), &[lines]);
     assert!(
         run.stdout
             .contains("the proposal accepts 1 replayed payload(s) that v3 refuses"),
@@ -488,7 +432,7 @@ fn with_a_registry_today_is_the_subjects_newest_version_with_its_rules() {
     );
     assert_eq!(reg.code, 0, "{}{}", reg.stdout, reg.stderr);
 
-    let (run, doc) = replay_json(&[PERCENT, "--registry", url, "--replay", DAY]);
+    let (run, doc) = replay_json(PERCENT, &[DAY, "--registry", url]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let replay = &doc["replay"];
     assert_eq!(replay["rules"]["today"], 0, "{replay:#}");
@@ -506,7 +450,7 @@ fn with_a_registry_today_is_the_subjects_newest_version_with_its_rules() {
     assert_eq!(counts(&replay["by_producer"]["generator3"]), (1, 1, 0));
 
     // A harmless schema change still refuses the -9 reading, through the contract's rule.
-    let (run, doc) = replay_json(&[HARMLESS, "--registry", url, "--replay", DAY]);
+    let (run, doc) = replay_json(HARMLESS, &[DAY, "--registry", url]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let replay = &doc["replay"];
     assert_eq!(counts(replay), (7, 1, 0), "{replay:#}");
@@ -526,7 +470,7 @@ fn with_a_registry_today_is_the_subjects_newest_version_with_its_rules() {
     // reading today as well: nothing rejected.
     let reg = schemactl(&["register", "--contract", "generator", "--registry", url]);
     assert_eq!(reg.code, 0, "{}{}", reg.stdout, reg.stderr);
-    let (run, doc) = replay_json(&[HARMLESS, "--registry", url, "--replay", DAY]);
+    let (run, doc) = replay_json(HARMLESS, &[DAY, "--registry", url]);
     let replay = &doc["replay"];
     assert_eq!(replay["rules"]["today"], 3, "{replay:#}");
     assert_eq!(counts(replay), (7, 0, 0), "{replay:#}");
@@ -548,14 +492,7 @@ fn past_ten_producers_the_rest_are_counted_in_one_note() {
         .collect();
     let path = dir.path().join("twelve.jsonl");
     std::fs::write(&path, lines).unwrap();
-    let run = schemactl(&[
-        "check-compat",
-        PERCENT,
-        "--contract",
-        "generator",
-        "--replay",
-        path.to_str().unwrap(),
-    ]);
+    let run = check_replay(PERCENT, &[path.to_str().unwrap()]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let named = run
         .stdout

@@ -88,6 +88,27 @@ pub struct Rule {
     pub disabled: bool,
 }
 
+#[cfg(test)]
+impl Rule {
+    /// An enabled CONDITION of `rule_type` with `expr`, at the default mode (WRITEREAD) and
+    /// with nothing else set: the rule the unit tests build.
+    pub(crate) fn condition(name: &str, rule_type: &str, expr: &str) -> Rule {
+        Rule {
+            name: name.into(),
+            doc: None,
+            kind: RuleKind::default(),
+            mode: RuleMode::default(),
+            rule_type: rule_type.into(),
+            tags: vec![],
+            params: BTreeMap::new(),
+            expr: Some(expr.into()),
+            on_success: None,
+            on_failure: None,
+            disabled: false,
+        }
+    }
+}
+
 impl Rule {
     /// Whether schemactl evaluates this rule on payloads (an enabled CEL or CEL_FIELD condition).
     pub fn is_evaluated(&self) -> bool {

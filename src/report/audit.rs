@@ -7,7 +7,7 @@
 use super::{Case, Item, Report, Severity, rfc3339};
 use crate::audit::AuditReport;
 use crate::audit::score::Score;
-use crate::audit::scorecard::{ProducerCard, Scorecard};
+use crate::audit::scorecard::{ProducerCard, Scorecard, ViolationRecord};
 use crate::validate::ViolationKind;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -17,6 +17,13 @@ pub const COMPLIANT_ROWS: usize = 3;
 
 fn pct(part: u64, whole: u64) -> f64 {
     100.0 * part as f64 / whole.max(1) as f64
+}
+
+/// The transports that saw no message at all: an error in every format.
+fn no_traffic(card: &Scorecard) -> impl Iterator<Item = &ViolationRecord> {
+    card.violations
+        .iter()
+        .filter(|v| v.kind == ViolationKind::NO_TRAFFIC)
 }
 
 fn versions(p: &ProducerCard) -> String {
@@ -185,11 +192,7 @@ pub fn markdown(report: &AuditReport, title: &str) -> String {
         }
         out.push('\n');
     }
-    for v in card
-        .violations
-        .iter()
-        .filter(|v| v.kind == ViolationKind::NO_TRAFFIC)
-    {
+    for v in no_traffic(card) {
         let _ = writeln!(out, "> **error[NO_TRAFFIC]**: {}\n", v.message);
     }
     let shown = shown_producers(card);
@@ -349,11 +352,7 @@ pub fn html(report: &AuditReport, title: &str) -> String {
         );
     }
     h.push_str("</table>\n");
-    for v in card
-        .violations
-        .iter()
-        .filter(|v| v.kind == ViolationKind::NO_TRAFFIC)
-    {
+    for v in no_traffic(card) {
         let _ = writeln!(
             h,
             "<p class=\"error\">error[NO_TRAFFIC]: {}</p>",
@@ -460,11 +459,7 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
         let _ = writeln!(out, "no messages seen");
     }
     for (t, s) in &card.summary {
-        let pct = if s.messages == 0 {
-            0.0
-        } else {
-            100.0 * s.invalid as f64 / s.messages as f64
-        };
+        let pct = pct(s.invalid, s.messages);
         let _ = writeln!(
             out,
             "{t:<6} {} messages, {} invalid ({pct:.1}%){}",
@@ -626,11 +621,7 @@ pub fn scorecard_text(card: &Scorecard, title: &str) -> String {
             "rules: payloads of v{version} were checked against v{of}'s rules (the contract's history holds no rule set for v{version})"
         );
     }
-    for v in card
-        .violations
-        .iter()
-        .filter(|v| v.kind == crate::validate::ViolationKind::NO_TRAFFIC)
-    {
+    for v in no_traffic(card) {
         let _ = writeln!(
             out,
             "\nerror[NO_TRAFFIC]: {}\nhelp: check the topic names and that the producers run; --allow-empty accepts a quiet window",

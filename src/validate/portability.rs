@@ -19,9 +19,9 @@
 //! Only evaluated CEL rules are linted (CEL_FIELD rules bind `value`, whose type the field
 //! gives). A rule that reads nothing of these kinds gets no finding.
 
-use super::rules::parse_trees;
+use super::rules::{for_each_child, parse_trees};
 use crate::catalog::Rule;
-use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -282,46 +282,9 @@ impl Scan {
                             .push((field.to_string(), op, d, left));
                     }
                 }
-                if let Some(t) = &call.target {
-                    self.expr(t);
-                }
-                for a in &call.args {
-                    self.expr(a);
-                }
+                for_each_child(e, |x| self.expr(x));
             }
-            Expr::Comprehension(c) => {
-                for x in [
-                    &c.iter_range,
-                    &c.accu_init,
-                    &c.loop_cond,
-                    &c.loop_step,
-                    &c.result,
-                ] {
-                    self.expr(x);
-                }
-            }
-            Expr::List(l) => l.elements.iter().for_each(|x| self.expr(x)),
-            Expr::Map(m) => {
-                for entry in &m.entries {
-                    self.entry(&entry.expr);
-                }
-            }
-            Expr::Struct(s) => {
-                for entry in &s.entries {
-                    self.entry(&entry.expr);
-                }
-            }
-            Expr::Unspecified | Expr::Literal(_) | Expr::Ident(_) => {}
-        }
-    }
-
-    fn entry(&mut self, e: &EntryExpr) {
-        match e {
-            EntryExpr::StructField(f) => self.expr(&f.value),
-            EntryExpr::MapEntry(m) => {
-                self.expr(&m.key);
-                self.expr(&m.value);
-            }
+            _ => for_each_child(e, |x| self.expr(x)),
         }
     }
 }
@@ -329,23 +292,10 @@ impl Scan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{RuleKind, RuleMode};
     use serde_json::json;
 
     fn rule(name: &str, expr: &str) -> Rule {
-        Rule {
-            name: name.into(),
-            doc: None,
-            kind: RuleKind::CONDITION,
-            mode: RuleMode::WRITEREAD,
-            rule_type: "CEL".into(),
-            tags: vec![],
-            params: Default::default(),
-            expr: Some(expr.into()),
-            on_success: None,
-            on_failure: None,
-            disabled: false,
-        }
+        Rule::condition(name, "CEL", expr)
     }
 
     fn schema() -> serde_json::Value {

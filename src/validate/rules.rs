@@ -382,12 +382,7 @@ impl Walk {
             }
             Expr::Call(call) => {
                 self.funcs.push(call.func_name.clone());
-                if let Some(t) = &call.target {
-                    self.expr(t);
-                }
-                for a in &call.args {
-                    self.expr(a);
-                }
+                for_each_child(e, |x| self.expr(x));
             }
             Expr::Comprehension(c) => {
                 self.bound.insert(c.iter_var.clone());
@@ -395,32 +390,57 @@ impl Walk {
                     self.bound.insert(v.clone());
                 }
                 self.bound.insert(c.accu_var.clone());
-                for x in [
-                    &c.iter_range,
-                    &c.accu_init,
-                    &c.loop_cond,
-                    &c.loop_step,
-                    &c.result,
-                ] {
-                    self.expr(x);
-                }
+                for_each_child(e, |x| self.expr(x));
             }
-            Expr::List(l) => l.elements.iter().for_each(|x| self.expr(x)),
-            Expr::Map(m) => self.entries(m.entries.iter().map(|e| &e.expr)),
-            Expr::Struct(s) => self.entries(s.entries.iter().map(|e| &e.expr)),
+            Expr::List(_) | Expr::Map(_) | Expr::Struct(_) => for_each_child(e, |x| self.expr(x)),
         }
     }
+}
 
-    fn entries<'a>(&mut self, entries: impl Iterator<Item = &'a EntryExpr>) {
-        for e in entries {
-            match e {
-                EntryExpr::StructField(f) => self.expr(&f.value),
+/// Calls `f` on each direct subexpression of `e`, in source order: the one place that knows
+/// where a CEL tree keeps its children, for the walks over rule expressions (what a rule
+/// reads, here; what it compares, in the portability lint).
+pub(super) fn for_each_child<'a>(e: &'a IdedExpr, mut f: impl FnMut(&'a IdedExpr)) {
+    let mut entries = |entries: &mut dyn Iterator<Item = &'a EntryExpr>| {
+        for entry in entries {
+            match entry {
+                EntryExpr::StructField(field) => f(&field.value),
                 EntryExpr::MapEntry(m) => {
-                    self.expr(&m.key);
-                    self.expr(&m.value);
+                    f(&m.key);
+                    f(&m.value);
                 }
             }
         }
+    };
+    match &e.expr {
+        Expr::Unspecified | Expr::Literal(_) | Expr::Ident(_) => {}
+        Expr::Select(sel) => f(&sel.operand),
+        Expr::Call(call) => {
+            if let Some(t) = &call.target {
+                f(t);
+            }
+            for a in &call.args {
+                f(a);
+            }
+        }
+        Expr::Comprehension(c) => {
+            for x in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
+                f(x);
+            }
+        }
+        Expr::List(l) => {
+            for x in &l.elements {
+                f(x);
+            }
+        }
+        Expr::Map(m) => entries(&mut m.entries.iter().map(|x| &x.expr)),
+        Expr::Struct(s) => entries(&mut s.entries.iter().map(|x| &x.expr)),
     }
 }
 
@@ -889,34 +909,29 @@ fn eval<'a>(n: &'a Node, vals: &'a [Scalar<'_>]) -> V<'a> {
             V::Double(d) => V::Double(-d),
             _ => V::Unsure,
         },
-        Node::And(a, b) => {
-            let x = eval(a, vals);
-            if x == V::Bool(false) {
-                return x;
-            }
-            match (x, eval(b, vals)) {
-                (V::Bool(true), V::Bool(y)) => V::Bool(y),
-                (_, V::Bool(false)) => V::Bool(false),
-                _ => V::Unsure,
-            }
-        }
-        Node::Or(a, b) => {
-            let x = eval(a, vals);
-            if x == V::Bool(true) {
-                return x;
-            }
-            match (x, eval(b, vals)) {
-                (V::Bool(false), V::Bool(y)) => V::Bool(y),
-                (_, V::Bool(true)) => V::Bool(true),
-                _ => V::Unsure,
-            }
-        }
+        Node::And(a, b) => junction(false, a, b, vals),
+        Node::Or(a, b) => junction(true, a, b, vals),
         Node::Cond(c, a, b) => match eval(c, vals) {
             V::Bool(true) => eval(a, vals),
             V::Bool(false) => eval(b, vals),
             _ => V::Unsure,
         },
         Node::Cmp(op, a, b) => compare(*op, eval(a, vals), eval(b, vals)),
+    }
+}
+
+/// `a && b` (`absorbing` false) or `a || b` (`absorbing` true), as CEL evaluates them: the
+/// absorbing value on either side decides, whatever the other side is (an error included).
+fn junction<'a>(absorbing: bool, a: &'a Node, b: &'a Node, vals: &'a [Scalar<'_>]) -> V<'a> {
+    let x = eval(a, vals);
+    if x == V::Bool(absorbing) {
+        return x;
+    }
+    match (x, eval(b, vals)) {
+        // `x` is the other bool, so `b` decides.
+        (V::Bool(_), V::Bool(y)) => V::Bool(y),
+        (_, V::Bool(y)) if y == absorbing => V::Bool(absorbing),
+        _ => V::Unsure,
     }
 }
 
@@ -1512,23 +1527,11 @@ impl<'de> Visitor<'de> for CelSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{RuleKind, RuleMode};
+    use crate::catalog::RuleKind;
     use serde_json::json;
 
     fn rule(name: &str, ty: &str, expr: &str) -> Rule {
-        Rule {
-            name: name.into(),
-            doc: None,
-            kind: RuleKind::CONDITION,
-            mode: RuleMode::WRITEREAD,
-            rule_type: ty.into(),
-            tags: vec![],
-            params: BTreeMap::new(),
-            expr: Some(expr.into()),
-            on_success: None,
-            on_failure: None,
-            disabled: false,
-        }
+        Rule::condition(name, ty, expr)
     }
 
     fn schema() -> serde_json::Value {

@@ -90,6 +90,21 @@ impl Registry {
         Registry::start_with(&[], &[])
     }
 
+    /// An in-memory registry holding the project's generator history, registered by
+    /// `schemactl register --contract generator` (which also sets the subject's level).
+    pub fn with_generator() -> Registry {
+        let registry = Registry::start();
+        let run = super::cli::schemactl(&[
+            "register",
+            "--contract",
+            "generator",
+            "--registry",
+            &registry.url,
+        ]);
+        assert_eq!(run.code, 0, "register: {}", run.text());
+        registry
+    }
+
     /// A registry storing its data in `dir`.
     pub fn start_on(dir: &Path) -> Registry {
         Registry::start_with(&["--data", dir.to_str().expect("UTF-8 temp dir")], &[])

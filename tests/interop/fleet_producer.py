@@ -12,19 +12,16 @@ serializer alone registers and frames. Exits 2 when confluent-kafka is not insta
 """
 
 import json
-import sys
 from uuid import uuid4
 from fleet_schema import SCHEMA_STR
-
-INSTALL = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'  (or run scripts/install-test-deps.sh)"
+from script_support import missing, run
 
 try:
     from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.schema_registry.json_schema import JSONSerializer
     from confluent_kafka.serialization import MessageField, SerializationContext, StringSerializer
-except ImportError as e:  # the Rust test turns this into a failure naming the command
-    print(f"confluent-kafka is not installed ({e}); install it with: {INSTALL}", file=sys.stderr)
-    sys.exit(2)
+except ImportError as e:
+    missing(e)
 
 # Exactly as it stands in the fleet's producer (FLEET.md).
 schema_str = SCHEMA_STR
@@ -55,7 +52,4 @@ def main(url):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print(__doc__, file=sys.stderr)
-        sys.exit(64)
-    main(sys.argv[1])
+    run(main, __doc__, 1)

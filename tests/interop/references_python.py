@@ -11,18 +11,16 @@ everything agrees, 1 with a message otherwise, and 2 when confluent-kafka is not
 """
 
 import json
-import sys
 
-INSTALL = "python3 -m pip install 'confluent-kafka[schemaregistry,json]'  (or run scripts/install-test-deps.sh)"
+from script_support import check, missing, run
 
 try:
     from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
     from confluent_kafka.schema_registry.error import SchemaRegistryError
     from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
     from confluent_kafka.serialization import MessageField, SerializationContext
-except ImportError as e:  # the Rust test turns this into a failure naming the command
-    print(f"confluent-kafka is not installed ({e}); install it with: {INSTALL}", file=sys.stderr)
-    sys.exit(2)
+except ImportError as e:
+    missing(e)
 
 LOCATION = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -45,12 +43,6 @@ SITE = {
     },
     "required": ["siteID", "location"],
 }
-
-
-def check(condition, what):
-    if not condition:
-        raise AssertionError(what)
-    print(f"ok: {what}")
 
 
 def main(url, prefix):
@@ -104,11 +96,4 @@ def main(url, prefix):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        print(__doc__, file=sys.stderr)
-        sys.exit(64)
-    try:
-        main(sys.argv[1], sys.argv[2])
-    except AssertionError as e:
-        print(f"FAILED: {e}", file=sys.stderr)
-        sys.exit(1)
+    run(main, __doc__, 2)

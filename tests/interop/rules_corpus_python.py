@@ -14,7 +14,7 @@ its rules extra is not installed.
 import json
 import sys
 
-INSTALL = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]'  (or run scripts/install-test-deps.sh)"
+from script_support import WITH_RULES, missing
 
 try:
     from confluent_kafka.schema_registry import Schema
@@ -23,8 +23,7 @@ try:
     from confluent_kafka.schema_registry.schema_registry_client import Rule, RuleKind, RuleMode
     from confluent_kafka.serialization import MessageField, SerializationContext
 except ImportError as e:
-    print(f"confluent-kafka with rules is not installed ({e}); install it with: {INSTALL}", file=sys.stderr)
-    sys.exit(2)
+    missing(e, WITH_RULES)
 
 
 def main():

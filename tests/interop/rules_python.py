@@ -14,7 +14,7 @@ import json
 import struct
 import sys
 
-INSTALL = "python3 -m pip install 'confluent-kafka[schemaregistry,json,rules]'  (or run scripts/install-test-deps.sh)"
+from script_support import WITH_RULES, missing
 
 try:
     from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -22,8 +22,7 @@ try:
     from confluent_kafka.schema_registry.rules.cel.cel_executor import CelExecutor
     from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
 except ImportError as e:
-    print(f"confluent-kafka with rules is not installed ({e}); install it with: {INSTALL}", file=sys.stderr)
-    sys.exit(2)
+    missing(e, WITH_RULES)
 
 
 def fail(msg):

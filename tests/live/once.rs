@@ -98,6 +98,14 @@ impl InProcess {
         }
     }
 
+    /// Waits (as [`Self::wait_until`]) until the audit has seen its Kafka topic gone.
+    fn wait_until_topic_gone(&self, what: &str) {
+        self.wait_until(what, |p| {
+            p.kafka_topic_gone
+                .load(std::sync::atomic::Ordering::Relaxed)
+        });
+    }
+
     fn finish(self) -> Scorecard {
         self.stop.send_replace(true);
         self.rt.block_on(self.task).unwrap().expect("audit")
@@ -125,6 +133,26 @@ fn plan_for(mqtt: Option<MqttConfig>, kafka: Option<KafkaConfig>, start: StartAt
 
 fn kafka_plan(bootstrap: String, start: StartAt) -> Plan {
     plan_for(None, Some(KafkaConfig::new(bootstrap)), start)
+}
+
+/// What the tests of a log changed under a running audit start from: Tansu behind the relay
+/// with the topic (one partition), a registry holding the contract's newest version (its id),
+/// a reading that version accepts from a given producer, and an audit reading the topic from
+/// its beginning.
+fn topic_under_audit() -> (
+    Tansu,
+    kafka_front::KafkaFront,
+    u32,
+    impl Fn(&str) -> Vec<u8>,
+    InProcess,
+) {
+    let (broker, front) = Tansu::behind_front();
+    broker.create_topic(TOPIC, 1);
+    let (registry, id) = registry_with_contract();
+    let contract = contract();
+    let payload = move |producer: &str| reading_of(&contract, producer);
+    let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
+    (broker, front, id, payload, audit)
 }
 
 /// A registry holding the contract's newest version; its id.
@@ -456,19 +484,11 @@ fn a_filter_or_topic_that_matches_nothing_is_no_traffic() {
 /// is a gap that is still open at the end (the audit could not watch the rest of the window).
 #[test]
 fn a_kafka_topic_deleted_while_the_audit_runs_is_an_open_gap() {
-    let (broker, _front) = Tansu::behind_front();
-    broker.create_topic(TOPIC, 1);
-    let (registry, id) = registry_with_contract();
-    let contract = contract();
-    let payload = |producer: &str| reading_of(&contract, producer);
-    let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
-    let acked = trickle(&broker.bootstrap(), id, payload, 10);
+    let (broker, _front, id, payload, audit) = topic_under_audit();
+    let acked = trickle(&broker.bootstrap(), id, &payload, 10);
     audit.wait_until("the records before the deletion", |p| p.messages() >= 10);
     delete_topic(&broker);
-    audit.wait_until("the audit to notice the deletion", |p| {
-        p.kafka_topic_gone
-            .load(std::sync::atomic::Ordering::Relaxed)
-    });
+    audit.wait_until_topic_gone("the audit to notice the deletion");
     let card = audit.finish();
     assert_eq!(kafka_offsets(&card), acked);
     let kafka = &card.summary[&TransportKind::Kafka];
@@ -485,21 +505,13 @@ fn a_kafka_topic_deleted_while_the_audit_runs_is_an_open_gap() {
 /// it is lost, nothing counted twice.
 #[test]
 fn a_kafka_position_out_of_range_is_a_gap_and_the_new_log_is_read() {
-    let (broker, _front) = Tansu::behind_front();
-    broker.create_topic(TOPIC, 1);
-    let (registry, id) = registry_with_contract();
-    let contract = contract();
-    let payload = |producer: &str| reading_of(&contract, producer);
-    let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
-    let before = trickle(&broker.bootstrap(), id, payload, 20);
+    let (broker, _front, id, payload, audit) = topic_under_audit();
+    let before = trickle(&broker.bootstrap(), id, &payload, 20);
     audit.wait_until("the first log", |p| p.messages() >= 20);
     delete_topic(&broker);
-    audit.wait_until("the audit to notice the deletion", |p| {
-        p.kafka_topic_gone
-            .load(std::sync::atomic::Ordering::Relaxed)
-    });
+    audit.wait_until_topic_gone("the audit to notice the deletion");
     broker.create_topic(TOPIC, 1);
-    let after = trickle(&broker.bootstrap(), id, payload, 5);
+    let after = trickle(&broker.bootstrap(), id, &payload, 5);
     assert_eq!(after, (0..5).map(|o| (0, o)).collect::<Vec<_>>());
     audit.wait_until("the new log", |p| p.messages() >= 25);
     let card = audit.finish();
@@ -522,23 +534,15 @@ fn a_kafka_position_out_of_range_is_a_gap_and_the_new_log_is_read() {
 /// twice, no gap left open.
 #[test]
 fn a_kafka_broker_restarted_mid_audit_is_a_gap_and_the_new_log_is_read() {
-    let (mut broker, front) = Tansu::behind_front();
-    broker.create_topic(TOPIC, 1);
-    let (registry, id) = registry_with_contract();
-    let contract = contract();
-    let payload = |producer: &str| reading_of(&contract, producer);
-    let audit = InProcess::start(kafka_plan(broker.bootstrap(), StartAt::Beginning), registry);
-    let before = trickle(&broker.bootstrap(), id, payload, 10);
+    let (mut broker, front, id, payload, audit) = topic_under_audit();
+    let before = trickle(&broker.bootstrap(), id, &payload, 10);
     audit.wait_until("the records before the restart", |p| p.messages() >= 10);
     let port = broker.port;
     broker.restart();
     assert_eq!(broker.port, port, "the clients' port is kept");
-    audit.wait_until("the audit to notice the topic missing", |p| {
-        p.kafka_topic_gone
-            .load(std::sync::atomic::Ordering::Relaxed)
-    });
+    audit.wait_until_topic_gone("the audit to notice the topic missing");
     broker.create_topic(TOPIC, 1);
-    let after = trickle(&broker.bootstrap(), id, payload, 5);
+    let after = trickle(&broker.bootstrap(), id, &payload, 5);
     assert_eq!(after, (0..5).map(|o| (0, o)).collect::<Vec<_>>());
     audit.wait_until("the new log", |p| p.messages() >= 15);
     let card = audit.finish();
@@ -854,14 +858,7 @@ fn cli_text_says_which_schemas_judged_an_ungoverned_producer() {
     use schemactl::registry::RegistryClient;
     let contract = contract();
     let (newest_version, newest) = audit::contract_history(&contract).unwrap().pop().unwrap();
-    let registry = services::Registry::start();
-    run_ok(&[
-        "register",
-        "--contract",
-        "generator",
-        "--registry",
-        &registry.url,
-    ]);
+    let registry = services::Registry::with_generator();
     let client = RegistryClient::new(&RegistrySettings {
         url: Some(registry.url.clone()),
         ..RegistrySettings::default()
@@ -991,4 +988,51 @@ fn kafka_audit_started_mid_trickle_counts_every_record_once() {
     eprintln!(
         "{rounds} rounds started mid-trickle: {replayed} redelivered record(s) not counted again"
     );
+}
+
+/// The ApiVersions rewrite on hand-made answers in both encodings: only Fetch's highest version
+/// changes, and only downwards. (Here, not in `common/kafka_front.rs`, so that it runs once
+/// rather than in every test crate that includes `common/`.)
+#[test]
+fn api_versions_answers_get_fetch_capped_and_nothing_else() {
+    let entries = [(0i16, 0i16, 11i16), (kafka_front::FETCH, 0, 16), (3, 0, 12)];
+    // v3+: error, compact array (count + 1), each entry with an empty tag buffer, then the
+    // throttle time and the top-level tags.
+    let mut flexible = vec![0, 0, entries.len() as u8 + 1];
+    for (key, min, max) in entries {
+        for v in [key, min, max] {
+            flexible.extend(v.to_be_bytes());
+        }
+        flexible.push(0);
+    }
+    flexible.extend([0, 0, 0, 0, 0]);
+    let mut capped = flexible.clone();
+    assert_eq!(
+        kafka_front::cap_fetch(&mut capped, 3, kafka_front::FETCH_WITHOUT_TAGS),
+        Some(())
+    );
+    let fetch_max = 3 + 6 + 1 + 4;
+    assert_eq!(&capped[fetch_max..fetch_max + 2], &11i16.to_be_bytes());
+    capped[fetch_max..fetch_max + 2].copy_from_slice(&16i16.to_be_bytes());
+    assert_eq!(capped, flexible, "nothing else changed");
+    // v0-2: a 4-byte count and 6-byte entries.
+    let mut plain = vec![0, 0];
+    plain.extend((entries.len() as i32).to_be_bytes());
+    for (key, min, max) in entries {
+        for v in [key, min, max] {
+            plain.extend(v.to_be_bytes());
+        }
+    }
+    assert_eq!(kafka_front::cap_fetch(&mut plain, 0, 20), Some(()));
+    assert_eq!(
+        &plain[6 + 6 + 4..6 + 6 + 6],
+        &16i16.to_be_bytes(),
+        "never raised"
+    );
+    assert_eq!(kafka_front::cap_fetch(&mut plain, 0, 11), Some(()));
+    assert_eq!(&plain[6 + 6 + 4..6 + 6 + 6], &11i16.to_be_bytes());
+    // An error answer is left alone.
+    let mut refused = vec![0, 35, 1];
+    assert_eq!(kafka_front::cap_fetch(&mut refused, 3, 11), None);
+    assert_eq!(refused, [0, 35, 1]);
 }

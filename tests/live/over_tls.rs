@@ -266,23 +266,13 @@ fn an_untrusted_certificate_is_refused_with_exit_3_on_both_transports() {
             vec!["audit", "--duration", "30s", "--timeout", "5"],
             vec!["simulate", "--count", "1", "--timeout", "5", "--register"],
         ] {
-            let out = schemactl()
-                .args(&command)
-                .args(flags)
-                .args(["--registry", &env.registry.url])
-                .envs(CREDENTIALS)
-                .output()
-                .unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert_eq!(
-                out.status.code(),
-                Some(3),
-                "{} with {what}: {text}",
-                command[0]
+            let text = exits_3(
+                schemactl()
+                    .args(&command)
+                    .args(flags)
+                    .args(["--registry", &env.registry.url])
+                    .envs(CREDENTIALS),
+                &format!("{} with {what}", command[0]),
             );
             no_credential(&format!("{} with {what}", command[0]), &text);
             // librdkafka's own reason, not only "BrokerTransportFailure".
@@ -313,20 +303,15 @@ fn a_wrong_mqtt_password_over_tls_exits_3_without_showing_it() {
         vec!["audit", "--duration", "30s", "--timeout", "5"],
         vec!["simulate", "--count", "1", "--timeout", "5"],
     ] {
-        let out = schemactl()
-            .args(&command)
-            .args(["--mqtt", &mosquitto.tls_url(), "--mqtt-ca-file"])
-            .arg(&pki.ca)
-            .args(["-vvv"])
-            .envs([("MQTT_USERNAME", MQTT_USER), ("MQTT_PASSWORD", wrong)])
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        let text = exits_3(
+            schemactl()
+                .args(&command)
+                .args(["--mqtt", &mosquitto.tls_url(), "--mqtt-ca-file"])
+                .arg(&pki.ca)
+                .args(["-vvv"])
+                .envs([("MQTT_USERNAME", MQTT_USER), ("MQTT_PASSWORD", wrong)]),
+            command[0],
         );
-        assert_eq!(out.status.code(), Some(3), "{}: {text}", command[0]);
         assert!(text.contains("NotAuthorized"), "{}: {text}", command[0]);
         assert!(
             !text.contains(wrong),
@@ -349,28 +334,23 @@ fn a_wrong_sasl_password_exits_3_without_showing_it() {
         vec!["audit", "--duration", "30s", "--timeout", "5"],
         vec!["simulate", "--count", "1", "--timeout", "5", "--register"],
     ] {
-        let out = schemactl()
-            .args(&command)
-            .args(["--kafka", &tansu.bootstrap(), "--registry", &registry.url])
-            .args([
-                "-X",
-                "security.protocol=SASL_SSL",
-                "-X",
-                "sasl.mechanism=PLAIN",
-            ])
-            .args(["-X", &ca, "-vvv"])
-            .envs([
-                ("KAFKA_SASL_USERNAME", SASL_USER),
-                ("KAFKA_SASL_PASSWORD", wrong),
-            ])
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+        let text = exits_3(
+            schemactl()
+                .args(&command)
+                .args(["--kafka", &tansu.bootstrap(), "--registry", &registry.url])
+                .args([
+                    "-X",
+                    "security.protocol=SASL_SSL",
+                    "-X",
+                    "sasl.mechanism=PLAIN",
+                ])
+                .args(["-X", &ca, "-vvv"])
+                .envs([
+                    ("KAFKA_SASL_USERNAME", SASL_USER),
+                    ("KAFKA_SASL_PASSWORD", wrong),
+                ]),
+            command[0],
         );
-        assert_eq!(out.status.code(), Some(3), "{}: {text}", command[0]);
         assert!(
             !text.contains(wrong),
             "{} shows the password:\n{text}",
@@ -388,4 +368,18 @@ fn a_wrong_sasl_password_exits_3_without_showing_it() {
             command[0]
         );
     }
+}
+
+/// Runs `command`, which must fail as an infrastructure error (exit 3); both its streams as one
+/// text. `what` names the run in a failure.
+#[track_caller]
+fn exits_3(command: &mut std::process::Command, what: &str) -> String {
+    let out = command.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(3), "{what}: {text}");
+    text
 }

@@ -2,15 +2,11 @@
 //! serve`), each test on its own in-memory registry on a free loopback port. Text outputs are
 //! snapshot-tested with the registry URL replaced.
 
+use crate::common::cli::root;
 use crate::services::Registry;
 use crate::{Run, schemactl_env};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-/// The repository root, holding the generator contract and its history.
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::Path;
 
 const SUBJECT: &str = "emergency_generator-value";
 
@@ -27,7 +23,7 @@ fn shown(run: &Run, registry: &Registry) -> String {
 }
 
 fn run(registry: &Registry, args: &[&str]) -> Run {
-    run_in(&repo(), registry, args, &[])
+    run_in(&root(), registry, args, &[])
 }
 
 #[track_caller]
@@ -58,6 +54,15 @@ fn write_project(root: &Path, name: &str, subject: &str, level: &str, history: &
     for (i, text) in history.iter().enumerate() {
         std::fs::write(schemas.join(format!("v{}.json", i + 1)), text).unwrap();
     }
+}
+
+/// A `fleet` project (subject `fleet-value`, BACKWARD) whose v1 ([`FUEL_NUMBER`]) is
+/// registered, its history then rewritten to `history`: what a later `register --all` meets.
+fn registered_then_rewritten(registry: &Registry, history: &[&str]) -> tempfile::TempDir {
+    let dir = project("fleet", "fleet-value", "BACKWARD", &[FUEL_NUMBER]);
+    ok(run_in(dir.path(), registry, &["register", "--all"], &[]));
+    write_project(dir.path(), "fleet", "fleet-value", "BACKWARD", history);
+    dir
 }
 
 const FUEL_NUMBER: &str = r#"{"type":"object","properties":{"generatorID":{"type":"string"},"fuel":{"type":"number"}},"required":["generatorID"]}"#;
@@ -118,16 +123,8 @@ fn register_is_idempotent_and_sets_the_contracts_level() {
 #[test]
 fn a_version_refused_as_incompatible_exits_1_with_the_registrys_reasons() {
     let registry = Registry::start();
-    let dir = project("fleet", "fleet-value", "BACKWARD", &[FUEL_NUMBER]);
-    ok(run_in(dir.path(), &registry, &["register", "--all"], &[]));
     // Later, someone rewrites the history with a breaking change and one more version after it.
-    write_project(
-        dir.path(),
-        "fleet",
-        "fleet-value",
-        "BACKWARD",
-        &[FUEL_NUMBER, FUEL_STRING, FUEL_AND_STATUS],
-    );
+    let dir = registered_then_rewritten(&registry, &[FUEL_NUMBER, FUEL_STRING, FUEL_AND_STATUS]);
     let refused = run_in(dir.path(), &registry, &["register", "--all"], &[]);
     assert_eq!(refused.code, 1, "{}", refused.text());
     let text = shown(&refused, &registry);
@@ -276,8 +273,7 @@ fn check_compat_against_the_registry_shows_both_verdicts() {
 
 #[test]
 fn subjects_show_pull_and_delete_manage_versions() {
-    let registry = Registry::start();
-    ok(run(&registry, &["register", "--contract", "generator"]));
+    let registry = Registry::with_generator();
     ok(run(&registry, &["config", "set-level", "FULL"]));
 
     let listed = ok(run(&registry, &["subjects"]));
@@ -304,37 +300,21 @@ fn subjects_show_pull_and_delete_manage_versions() {
     assert_eq!(latest["version"], 3);
     assert_eq!(latest["schemaType"], "JSON");
     assert!(latest["schema"].is_object());
-    let missing = run(&registry, &["show", "no-such-value"]);
-    assert_eq!(missing.code, 2, "{}", missing.text());
-    assert!(
-        missing
-            .stderr
-            .contains("subject \"no-such-value\" not found"),
-        "{}",
-        missing.text()
-    );
+    run(&registry, &["show", "no-such-value"])
+        .exits_saying(2, &["subject \"no-such-value\" not found"]);
 
     // Adopt the subject in a new repository: pull, then register finds every version.
     let adopt = tempfile::tempdir().unwrap();
-    let pulled = ok(run_in(
+    run_in(
         adopt.path(),
         &registry,
         &["pull", SUBJECT, "--into", "schemas/gen"],
         &[],
-    ));
-    assert!(
-        pulled.stdout.contains("v3.json  ← version 3"),
-        "{}",
-        pulled.text()
-    );
-    assert!(
-        pulled.stdout.contains("schemas = \"schemas/gen\""),
-        "{}",
-        pulled.text()
-    );
+    )
+    .exits_printing(0, &["v3.json  ← version 3", "schemas = \"schemas/gen\""]);
     for n in 1..=3 {
         let ours: Value = serde_json::from_str(
-            &std::fs::read_to_string(repo().join(format!("schemas/generator/v{n}.json"))).unwrap(),
+            &std::fs::read_to_string(root().join(format!("schemas/generator/v{n}.json"))).unwrap(),
         )
         .unwrap();
         let theirs: Value = serde_json::from_str(
@@ -508,7 +488,7 @@ fn a_registry_requiring_credentials_gets_them_from_the_environment() {
     refused.exits_saying(3, &["HTTP 401", "no credentials were sent"]);
 
     let wrong = run_in(
-        &repo(),
+        &root(),
         &registry,
         &["-v", "register", "--all"],
         &[("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "fleet:wr0ng-pw")],
@@ -517,7 +497,7 @@ fn a_registry_requiring_credentials_gets_them_from_the_environment() {
     assert!(!wrong.text().contains("wr0ng-pw"), "{}", wrong.text());
 
     let right = run_in(
-        &repo(),
+        &root(),
         &registry,
         &["-v", "register", "--all"],
         &[("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "fleet:s3cr3t-pw")],
@@ -662,14 +642,13 @@ fn kafka_traffic_resolves_schema_ids_through_the_registry() {
 #[test]
 fn a_closed_stdout_ends_the_output_quietly() {
     // `schemactl show S | head -3`: the reader is gone before schemactl writes.
-    let registry = Registry::start();
-    ok(run(&registry, &["register", "--contract", "generator"]));
+    let registry = Registry::with_generator();
     for args in [["show", SUBJECT], ["subjects", "--format=json"]] {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
         let out = std::process::Command::new(crate::services::schemactl())
             .args(args)
-            .current_dir(repo())
+            .current_dir(root())
             .env("SCHEMA_REGISTRY_URL", &registry.url)
             .stdout(writer)
             .stderr(std::process::Stdio::piped())
@@ -687,15 +666,7 @@ fn a_closed_stdout_ends_the_output_quietly() {
 #[test]
 fn a_dry_run_says_what_the_registry_would_refuse_and_changes_nothing() {
     let registry = Registry::start();
-    let dir = project("fleet", "fleet-value", "BACKWARD", &[FUEL_NUMBER]);
-    ok(run_in(dir.path(), &registry, &["register", "--all"], &[]));
-    write_project(
-        dir.path(),
-        "fleet",
-        "fleet-value",
-        "BACKWARD",
-        &[FUEL_NUMBER, FUEL_DESCRIBED],
-    );
+    let dir = registered_then_rewritten(&registry, &[FUEL_NUMBER, FUEL_DESCRIBED]);
     let accepted = ok(run_in(
         dir.path(),
         &registry,
@@ -857,7 +828,7 @@ fn the_library_publication_is_the_register_json_document() {
     .unwrap();
     // Read from the root as the command reads it (cargo runs tests in the package root), so
     // that the files are named alike.
-    assert_eq!(std::env::current_dir().unwrap(), repo());
+    assert_eq!(std::env::current_dir().unwrap(), root());
     let plan = Plan::read(Path::new("."), &Selection::Contract("generator".into())).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

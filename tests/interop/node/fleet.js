@@ -2,39 +2,15 @@
 // reading as the fleet sends them, shared by the two client scripts.
 "use strict";
 
-const GENERATOR_V1 = `{
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "Generator",
-    "description": "A fuel engines health data",
-    "type": "object",
-    "properties": {
-        "generatorID": {
-        "description": "UniqueID of generator",
-        "type": "string"
-        },
-        "lat": {
-        "description": "latitude",
-        "type": "number"
-        },
-        "lon": {
-        "description": "longitude",
-        "type": "number"
-        },
-        "temperature": {
-        "description": "temperature",
-        "type": "number"
-        },
-        "pressure": {
-        "description": "pressure",
-        "type": "number"
-        },
-        "fuel": {
-        "description": "fuel",
-        "type": "number"
-        }
-    },
-    "required": [ "generatorID", "lat", "lon", "temperature", "pressure", "fuel" ]
-}`;
+const fs = require("fs");
+const path = require("path");
+
+// Read from the project's schemas/generator/v1.json, which is FLEET.md's text to the byte, so
+// the text is written down once; without the file's final newline, as these scripts have
+// always registered it.
+const GENERATOR_V1 = fs
+  .readFileSync(path.join(__dirname, "..", "..", "..", "schemas", "generator", "v1.json"), "utf8")
+  .replace(/\n$/, "");
 
 const READING = {
   generatorID: "generator1",
