@@ -11,7 +11,7 @@
 //! finds the pointer and keyword runs only for the few refused payloads shown as examples.
 
 use crate::capture::Entry;
-use crate::validate::fast::Answer;
+use crate::validate::fast::{Answer, Scalar, Twin};
 use crate::validate::rules::{OnePass, RuleEngine};
 use crate::validate::{PayloadValidator, Violation};
 use serde::Serialize;
@@ -118,6 +118,8 @@ pub struct Replayer<'v> {
     /// Each version's one-pass check (schema fast path and native rules in one read).
     today_fast: Fast<'v>,
     proposal_fast: Fast<'v>,
+    /// Both versions judged in one read of the payload, when their one passes allow it.
+    twin: Option<TwinPass<'v>>,
     /// Both versions evaluate the same rules the same way: a payload that needs the full
     /// checks has its rules run once for both.
     same_rules: bool,
@@ -184,6 +186,74 @@ impl<'v> Fast<'v> {
     }
 }
 
+/// The most rule fields a twin picks (the rules' own limit is lower).
+const TWIN_PICKS: usize = 16;
+
+/// Both versions' one passes in one read ([`Twin`]): for schemas with fast paths, and rules (on
+/// either side or both) that the one pass evaluates natively, one engine for both. Each side's
+/// answer is what its own [`Fast::judge`] gives; where the twin gives up, they are asked.
+struct TwinPass<'v> {
+    twin: Twin,
+    /// The rules' one pass (for their native verdict on the values the twin picks), and which
+    /// sides they judge.
+    rules: Option<(OnePass<'v>, [bool; 2])>,
+}
+
+impl<'v> TwinPass<'v> {
+    fn of(today: Judge<'v>, proposal: Judge<'v>, capture: Option<&str>) -> Option<TwinPass<'v>> {
+        let side = |j: Judge<'v>| -> Option<Option<(&'v RuleEngine, OnePass<'v>)>> {
+            match j.rules {
+                None => Some(None),
+                Some(rules) => {
+                    let one = rules.one_pass(j.schema);
+                    one.is_one_pass().then_some(Some((rules, one)))
+                }
+            }
+        };
+        let rules = match (side(today)?, side(proposal)?) {
+            (None, None) => None,
+            (Some((a, one)), Some((b, _))) if std::ptr::eq(a, b) => Some((one, [true, true])),
+            (Some((_, one)), None) => Some((one, [true, false])),
+            (None, Some((_, one))) => Some((one, [false, true])),
+            _ => return None,
+        };
+        let picked = match &rules {
+            Some((one, _)) => one.reads()?,
+            None => &[],
+        };
+        if picked.len() > TWIN_PICKS {
+            return None;
+        }
+        let twin = Twin::new(today.schema, proposal.schema, picked, capture)?;
+        Some(TwinPass { twin, rules })
+    }
+
+    /// Both sides' answers in one read, as `today.judge(payload, capture)` and
+    /// `proposal.judge(payload, None)` give them; `None`: ask them.
+    fn judge(&self, payload: &[u8], capture: bool) -> Option<(Answer, Answer)> {
+        let mut vals: [Scalar<'_>; TWIN_PICKS] = Default::default();
+        let [today, proposed] = self.twin.judge(payload, capture, &mut vals)?;
+        let Some((one, ruled)) = &self.rules else {
+            return Some((today, proposed));
+        };
+        // Evaluated at most once, for the sides whose schema passes.
+        let mut native = None;
+        let mut verdict =
+            || *native.get_or_insert_with(|| one.native_verdict(&vals[..self.twin.picked()]));
+        let today = if ruled[0] {
+            OnePass::combine(today, &mut verdict)
+        } else {
+            today
+        };
+        let proposed = if ruled[1] {
+            OnePass::combine(proposed, &mut verdict)
+        } else {
+            proposed
+        };
+        Some((today, proposed))
+    }
+}
+
 /// A one-pass answer as the verdicts use it: `Some(true)` accepted (schema and rules),
 /// `Some(false)` refused by the schema, `None` not known; and the producer id read.
 fn split(answer: Answer) -> (Option<bool>, Option<String>) {
@@ -226,6 +296,7 @@ impl<'v> Replayer<'v> {
             proposal,
             today_fast: Fast::of(today),
             proposal_fast: Fast::of(proposal),
+            twin: TwinPass::of(today, proposal, None),
             same_rules,
             max_examples,
             identity: None,
@@ -244,6 +315,8 @@ impl<'v> Replayer<'v> {
                 .filter(|k| !k.contains('/'))
                 .map(|k| k.replace("~1", "/").replace("~0", "~")),
         });
+        let key = self.identity.as_ref().and_then(|i| i.key.as_deref());
+        self.twin = TwinPass::of(self.today, self.proposal, key);
         self
     }
 
@@ -265,13 +338,25 @@ impl<'v> Replayer<'v> {
         let payload = &entry.payload;
         let identity = self.identity.as_ref().filter(|_| entry.producer.is_none());
         let key = identity.and_then(|i| i.key.as_deref());
-        let (today, mut found) = split(self.today_fast.judge(payload, key));
+        // Both versions in one read when the twin can; else each version's own one pass.
+        let (today, proposed) = match self
+            .twin
+            .as_ref()
+            .and_then(|t| t.judge(payload, key.is_some()))
+        {
+            Some(both) => both,
+            None => (
+                self.today_fast.judge(payload, key),
+                self.proposal_fast.judge(payload, None),
+            ),
+        };
+        let (today, mut found) = split(today);
         if found.is_none()
             && let Some(identity) = identity
         {
             found = Replayer::producer_at(&identity.pointer, payload);
         }
-        let (proposed, _) = split(self.proposal_fast.judge(payload, None));
+        let (proposed, _) = split(proposed);
         if let (Some(t), Some(p)) = (today, proposed) {
             return (t, p, found);
         }
@@ -613,6 +698,41 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
+        // Schemas for the twin: other names (an added property, a string enum), a closed
+        // content model, another `required`.
+        let named = PayloadValidator::new(
+            &Schema::parse(json!({
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "fuel": {"type": "number", "maximum": 100},
+                    "runHours": {"type": "number", "minimum": 0},
+                    "status": {"enum": ["running", "standby"]}
+                },
+                "required": ["id", "fuel"]
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        let closed = PayloadValidator::new(
+            &Schema::parse(json!({
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "fuel": {"type": "number", "maximum": 1000}},
+                "required": ["id", "fuel"],
+                "additionalProperties": false
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        let needs_hours = PayloadValidator::new(
+            &Schema::parse(json!({
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "fuel": {"type": "number"}, "runHours": {"type": "number"}},
+                "required": ["id", "runHours"]
+            }))
+            .unwrap(),
+        )
+        .unwrap();
         let doc = json!({"type": "object"});
         let strict = RuleEngine::new(
             &[rule("fuel_positive", "message.fuel > 0", None)],
@@ -680,6 +800,14 @@ mod tests {
             r#"{"id":"g\u0031","fuel":4000}"#,
             r#"[{"id":"g12","fuel":400}]"#,
             &deep,
+            r#"{"id":"g13","fuel":40,"runHours":12,"status":"standby"}"#,
+            r#"{"id":"g13","fuel":40,"runHours":-1}"#,
+            r#"{"id":"g13","fuel":4,"status":"fault"}"#,
+            r#"{"id":"g14","runHours":3}"#,
+            r#"{"id":"g14","fuel":40,"runHours":3,"runHours":-3}"#,
+            r#"{"id":"g14","fuel":40,"x":1,"x":2}"#,
+            r#"{"id":"g15","fuel":40,"extra":{"a":[1]}}"#,
+            r#"{"id":"g15","fuel":400,"runHours":"many"}"#,
         ];
         let full = |j: Judge<'_>, p: &[u8]| {
             j.schema.check(p).is_empty()
@@ -715,9 +843,35 @@ mod tests {
                 Judge::with_rules(&opaque, &strict),
                 Judge::with_rules(&tight, &strict),
             ),
+            // The twin: both versions in one read.
+            (Judge::schema(&loose), Judge::schema(&named)),
+            (Judge::schema(&named), Judge::schema(&closed)),
+            (Judge::schema(&closed), Judge::schema(&needs_hours)),
+            (Judge::schema(&needs_hours), Judge::schema(&opaque)),
+            (
+                Judge::with_rules(&loose, &strict),
+                Judge::with_rules(&named, &strict),
+            ),
+            (
+                Judge::with_rules(&closed, &strict),
+                Judge::with_rules(&needs_hours, &strict),
+            ),
+            (Judge::schema(&named), Judge::with_rules(&closed, &strict)),
+            (Judge::with_rules(&opaque, &strict), Judge::schema(&named)),
         ];
         for (case, (today, proposal)) in pairs.into_iter().enumerate() {
             let mut r = Replayer::judging(today, proposal, 0).with_identity(Some("/id"));
+            // Every pair without rules the one pass cannot evaluate takes the twin.
+            let by_crate_rules = [today, proposal]
+                .iter()
+                .any(|j| j.rules.is_some_and(|e| std::ptr::eq(e, &by_crate)));
+            let two_engines =
+                matches!((today.rules, proposal.rules), (Some(a), Some(b)) if !std::ptr::eq(a, b));
+            assert_eq!(
+                r.twin.is_some(),
+                !by_crate_rules && !two_engines,
+                "case {case}"
+            );
             let mut want: BTreeMap<String, Counts> = BTreeMap::new();
             for (i, p) in payloads.iter().enumerate() {
                 r.replay("f", &entry(i as u64 + 1, None, p));

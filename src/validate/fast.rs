@@ -582,16 +582,10 @@ impl<'de> DeserializeSeed<'de> for Check<'_> {
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         match self.prop {
             Prop::Opaque if !self.refute => Err(unsure()),
-            // Read as anything: the full validator judges it, unless another value refutes.
-            Prop::Opaque => Check {
-                prop: &Prop::Any,
-                ..self
-            }
-            .deserialize(d)
-            .map(|(v, _)| (v, Fit::Unsure)),
-            Prop::Any if !self.want => d
+            // Its fit does not depend on the value: skipped unless it is wanted.
+            Prop::Any | Prop::Opaque if !self.want => d
                 .deserialize_any(Skip)
-                .map(|()| (Scalar::Absent, Fit::Fits)),
+                .map(|()| (Scalar::Absent, self.prop.fit(&Scalar::Absent))),
             _ => d.deserialize_any(self),
         }
     }
@@ -599,88 +593,88 @@ impl<'de> DeserializeSeed<'de> for Check<'_> {
 
 impl Check<'_> {
     /// The value read (when asked for) and its fit; a misfit is an error without `refute`.
-    fn give<'de, E: de::Error>(&self, v: Scalar<'de>, fit: Fit) -> Result<(Scalar<'de>, Fit), E> {
+    fn give<'de, E: de::Error>(&self, v: Scalar<'de>) -> Result<(Scalar<'de>, Fit), E> {
+        let fit = self.prop.fit(&v);
         if fit != Fit::Fits && !self.refute {
             return Err(unsure());
         }
         Ok((if self.want { v } else { Scalar::Absent }, fit))
     }
+}
 
-    /// How a number fits (exact: `x` is the value the full validator compares, and every
-    /// bound is exact in an `f64`).
-    fn number(&self, x: f64) -> Fit {
+impl Prop {
+    /// How a value read as `v` fits this property: the one place a fit is decided, for the
+    /// single fast path and the twin alike. [`Scalar::Absent`] stands for a value not read
+    /// (of a property whose fit does not depend on it); a compound value fits by its kind.
+    fn fit(&self, v: &Scalar<'_>) -> Fit {
         let Prop::Simple {
             ty,
             min,
             max,
             exclusive_min,
             exclusive_max,
-            one_of,
-            ..
-        } = self.prop
-        else {
-            return Fit::Fits;
-        };
-        // An enum of strings holds no number.
-        let ok = matches!(ty, Ty::Any | Ty::Number)
-            && one_of.is_none()
-            && min.is_none_or(|m| x >= m)
-            && max.is_none_or(|m| x <= m)
-            && exclusive_min.is_none_or(|m| x > m)
-            && exclusive_max.is_none_or(|m| x < m);
-        if ok { Fit::Fits } else { Fit::Breaks }
-    }
-
-    /// How a boolean or a null fits.
-    fn other(&self, ty_of: Ty) -> Fit {
-        match self.prop {
-            Prop::Simple { ty, one_of, .. }
-                if one_of.is_none() && (*ty == Ty::Any || *ty == ty_of) =>
-            {
-                Fit::Fits
-            }
-            Prop::Simple { .. } => Fit::Breaks,
-            _ => Fit::Fits,
-        }
-    }
-
-    /// How an array or an object fits: a type or a string enum refuses it; bounds and lengths
-    /// alone do not apply to it, and are left to the full validator.
-    fn compound(&self) -> Fit {
-        match self.prop {
-            Prop::Simple { ty, one_of, .. } if *ty != Ty::Any || one_of.is_some() => Fit::Breaks,
-            Prop::Simple { .. } => Fit::Unsure,
-            _ => Fit::Fits,
-        }
-    }
-
-    fn string(&self, s: &str) -> Fit {
-        if let Prop::Simple {
-            ty,
             min_len,
             max_len,
             one_of,
-            ..
-        } = self.prop
-        {
-            if !matches!(ty, Ty::Any | Ty::String) {
-                return Fit::Breaks;
+        } = self
+        else {
+            return match self {
+                Prop::Opaque => Fit::Unsure,
+                _ => Fit::Fits,
+            };
+        };
+        // Exact: `x` is the value the full validator compares, and every bound is exact in an
+        // `f64`. An enum of strings holds no number.
+        let number = |x: f64| {
+            let ok = matches!(ty, Ty::Any | Ty::Number)
+                && one_of.is_none()
+                && min.is_none_or(|m| x >= m)
+                && max.is_none_or(|m| x <= m)
+                && exclusive_min.is_none_or(|m| x > m)
+                && exclusive_max.is_none_or(|m| x < m);
+            if ok { Fit::Fits } else { Fit::Breaks }
+        };
+        let other = |ty_of: Ty| {
+            if one_of.is_none() && (*ty == Ty::Any || *ty == ty_of) {
+                Fit::Fits
+            } else {
+                Fit::Breaks
             }
-            if min_len.is_some() || max_len.is_some() {
-                // Characters (Unicode scalar values), as the full validator counts them.
-                let n = s.chars().count();
-                if min_len.is_some_and(|m| n < m) || max_len.is_some_and(|m| n > m) {
+        };
+        match v {
+            Scalar::Absent => Fit::Fits,
+            Scalar::Null => other(Ty::Null),
+            Scalar::Bool(_) => other(Ty::Boolean),
+            // Beyond 2^53 compared as integers by the validator: `2^53 + 1` rounds to `2^53`
+            // as an `f64`.
+            Scalar::Int(x) if x.unsigned_abs() > EXACT as u64 => Fit::Unsure,
+            Scalar::Int(x) => number(*x as f64),
+            Scalar::UInt(_) => Fit::Unsure,
+            Scalar::Double(x) => number(*x),
+            Scalar::Str(s) => {
+                if !matches!(ty, Ty::Any | Ty::String) {
                     return Fit::Breaks;
                 }
+                if min_len.is_some() || max_len.is_some() {
+                    // Characters (Unicode scalar values), as the full validator counts them.
+                    let n = s.chars().count();
+                    if min_len.is_some_and(|m| n < m) || max_len.is_some_and(|m| n > m) {
+                        return Fit::Breaks;
+                    }
+                }
+                if one_of
+                    .as_ref()
+                    .is_some_and(|all| !all.iter().any(|e| e == s))
+                {
+                    return Fit::Breaks;
+                }
+                Fit::Fits
             }
-            if one_of
-                .as_ref()
-                .is_some_and(|all| !all.iter().any(|e| e == s))
-            {
-                return Fit::Breaks;
-            }
+            // A type or a string enum refuses an array or an object; bounds and lengths alone
+            // do not apply to it, and are left to the full validator.
+            Scalar::Compound if *ty != Ty::Any || one_of.is_some() => Fit::Breaks,
+            Scalar::Compound => Fit::Unsure,
         }
-        Fit::Fits
     }
 }
 
@@ -690,34 +684,27 @@ impl<'de> Visitor<'de> for Check<'_> {
         f.write_str("a value")
     }
     fn visit_f64<E: de::Error>(self, x: f64) -> Result<Self::Value, E> {
-        self.give(Scalar::Double(x), self.number(x))
+        self.give(Scalar::Double(x))
     }
     fn visit_u64<E: de::Error>(self, x: u64) -> Result<Self::Value, E> {
-        // Below 2^53 an `i64`, as serde_json's `Value` holds it.
-        let v = i64::try_from(x).map_or(Scalar::UInt(x), Scalar::Int);
-        // Compared as integers: `2^53 + 1` rounds to `2^53` as an `f64`.
-        if x > EXACT as u64 {
-            return self.give(v, Fit::Unsure);
-        }
-        self.give(v, self.number(x as f64))
+        // Below 2^63 an `i64`, as serde_json's `Value` holds it.
+        self.give(i64::try_from(x).map_or(Scalar::UInt(x), Scalar::Int))
     }
     fn visit_i64<E: de::Error>(self, x: i64) -> Result<Self::Value, E> {
-        if x.unsigned_abs() > EXACT as u64 {
-            return self.give(Scalar::Int(x), Fit::Unsure);
-        }
-        self.give(Scalar::Int(x), self.number(x as f64))
+        self.give(Scalar::Int(x))
     }
     fn visit_bool<E: de::Error>(self, b: bool) -> Result<Self::Value, E> {
-        self.give(Scalar::Bool(b), self.other(Ty::Boolean))
+        self.give(Scalar::Bool(b))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        self.give(Scalar::Null, self.other(Ty::Null))
+        self.give(Scalar::Null)
     }
     fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
-        self.give(Scalar::Str(Cow::Borrowed(s)), self.string(s))
+        self.give(Scalar::Str(Cow::Borrowed(s)))
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        let fit = self.string(s);
+        // Judged borrowed; copied only when wanted.
+        let fit = self.prop.fit(&Scalar::Str(Cow::Borrowed(s)));
         if fit != Fit::Fits && !self.refute {
             return Err(unsure());
         }
@@ -731,22 +718,266 @@ impl<'de> Visitor<'de> for Check<'_> {
         ))
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let fit = self.compound();
-        if fit != Fit::Fits && !self.refute {
+        // The fit of a compound value is known before its elements are read.
+        if self.prop.fit(&Scalar::Compound) != Fit::Fits && !self.refute {
             return Err(unsure());
         }
         while seq.next_element_seed(Skip)?.is_some() {}
-        self.give(Scalar::Compound, fit)
+        self.give(Scalar::Compound)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let fit = self.compound();
-        if fit != Fit::Fits && !self.refute {
+        if self.prop.fit(&Scalar::Compound) != Fit::Fits && !self.refute {
             return Err(unsure());
         }
         while map.next_key_seed(Skip)?.is_some() {
             map.next_value_seed(Skip)?;
         }
-        self.give(Scalar::Compound, fit)
+        self.give(Scalar::Compound)
+    }
+}
+
+/// Both versions' fast paths in one read of a payload (the replay's "twin"): the union of both
+/// schemas' top-level property names (and the names asked for), each value read once and
+/// judged for each side by that side's own [`Prop`], `required` and `additionalProperties`, in
+/// refute mode. Where it answers, each side's [`Answer`] is exactly what that side's
+/// [`FastPath::judge`] (or [`FastPath::judge_picking`]) says; anything awkward (a name read
+/// twice, a payload over either side's size limit, a payload that does not parse whole) makes
+/// it give up, and the caller then asks each side's own judge.
+#[derive(Clone, Debug)]
+pub struct Twin {
+    /// The union's names: both schemas' declared properties, then the picked names and the
+    /// captured one that neither declares.
+    names: Vec<String>,
+    /// Per side, per name: its property, or `None` when that side does not declare it.
+    props: [Vec<Option<Prop>>; 2],
+    /// Per side, its required names (bits over `names`).
+    required: [u64; 2],
+    /// Per side, whether undeclared keys are allowed.
+    additional: [bool; 2],
+    /// Per name, its slot among the picked values.
+    picks: Vec<Option<usize>>,
+    /// How many values are picked.
+    picked: usize,
+    /// The name whose string is captured (the producer's id), if any.
+    capture: Option<usize>,
+    /// Payloads above this (the smaller of both sides' limits) are left to the sides' judges.
+    max_bytes: usize,
+}
+
+/// How a key of the payload stands in the union.
+enum TwinSlot {
+    Named(usize),
+    Other,
+}
+
+impl Twin {
+    /// The twin of `first` and `second`'s fast paths, reading out the top-level values
+    /// `picked` names (distinct; as [`FastPath::picks`] would, in that order) and capturing the
+    /// string at `capture`. `None` when either has no fast path or the union is too large.
+    pub fn new(
+        first: &super::PayloadValidator,
+        second: &super::PayloadValidator,
+        picked: &[String],
+        capture: Option<&str>,
+    ) -> Option<Twin> {
+        let sides = [first.fast.as_ref()?, second.fast.as_ref()?];
+        let mut names: Vec<String> = Vec::new();
+        let add = |names: &mut Vec<String>, name: &str| match names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                names.push(name.to_string());
+                names.len() - 1
+            }
+        };
+        for side in sides {
+            for name in &side.names {
+                add(&mut names, name);
+            }
+        }
+        let pick_at: Vec<usize> = picked.iter().map(|n| add(&mut names, n)).collect();
+        let capture = capture.map(|n| add(&mut names, n));
+        if names.len() > 64 {
+            return None;
+        }
+        let mut picks = vec![None; names.len()];
+        for (slot, &i) in pick_at.iter().enumerate() {
+            picks[i].get_or_insert(slot);
+        }
+        let side = |fast: &FastPath| {
+            let mut props = vec![None; names.len()];
+            let mut required = 0u64;
+            for (j, name) in fast.names.iter().enumerate() {
+                let i = names.iter().position(|n| n == name).expect("in the union");
+                props[i] = Some(fast.props[j].clone());
+                if fast.required & (1 << j) != 0 {
+                    required |= 1 << i;
+                }
+            }
+            (props, required)
+        };
+        let (a, b) = (side(sides[0]), side(sides[1]));
+        Some(Twin {
+            props: [a.0, b.0],
+            required: [a.1, b.1],
+            additional: [sides[0].additional, sides[1].additional],
+            picks,
+            picked: picked.len(),
+            capture,
+            names,
+            max_bytes: first.max_bytes.min(second.max_bytes),
+        })
+    }
+
+    /// How many values [`Twin::judge`] picks.
+    pub fn picked(&self) -> usize {
+        self.picked
+    }
+
+    /// Both sides' answers, as `first`'s `judge` (capturing when `capture` is set) and
+    /// `second`'s `judge` (capturing nothing) would give them, in one read; the picked values
+    /// go to `out` (at least [`Twin::picked`] long, to be read only for a side judged
+    /// [`Answer::Valid`]). `None`: the twin gave up, ask each side.
+    pub fn judge<'t>(
+        &self,
+        bytes: &'t [u8],
+        capture: bool,
+        out: &mut [Scalar<'t>],
+    ) -> Option<[Answer; 2]> {
+        if bytes.len() > self.max_bytes {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let root = TwinRoot {
+            twin: self,
+            capture: if capture { self.capture } else { None },
+            out,
+        };
+        match (root.deserialize(&mut de), de.end()) {
+            (Ok(answers), Ok(())) => Some(answers),
+            _ => None,
+        }
+    }
+}
+
+struct TwinRoot<'a, 'o, 't> {
+    twin: &'a Twin,
+    capture: Option<usize>,
+    out: &'o mut [Scalar<'t>],
+}
+
+impl<'de: 't, 't> DeserializeSeed<'de> for TwinRoot<'_, '_, 't> {
+    type Value = [Answer; 2];
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+struct TwinKey<'a>(&'a Twin);
+
+impl<'de> DeserializeSeed<'de> for TwinKey<'_> {
+    type Value = TwinSlot;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TwinKey<'_> {
+    type Value = TwinSlot;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, k: &str) -> Result<TwinSlot, E> {
+        Ok(
+            match self
+                .0
+                .names
+                .iter()
+                .position(|n| n.len() == k.len() && n == k)
+            {
+                Some(i) => TwinSlot::Named(i),
+                None => TwinSlot::Other,
+            },
+        )
+    }
+}
+
+impl<'de: 't, 't> Visitor<'de> for TwinRoot<'_, '_, 't> {
+    type Value = [Answer; 2];
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let twin = self.twin;
+        let mut seen = 0u64;
+        let mut found = None;
+        let (mut breaks, mut doubt) = ([false; 2], [false; 2]);
+        let mut note = |side: usize, fit: Fit| match fit {
+            Fit::Fits => {}
+            Fit::Breaks => breaks[side] = true,
+            Fit::Unsure => doubt[side] = true,
+        };
+        while let Some(key) = map.next_key_seed(TwinKey(twin))? {
+            match key {
+                TwinSlot::Named(i) => {
+                    if seen & (1 << i) != 0 {
+                        // A name read twice: the sides' own judges decide (for a declared
+                        // name, the full validator: the last one wins).
+                        return Err(unsure());
+                    }
+                    seen |= 1 << i;
+                    let pick = twin.picks[i];
+                    let capture = self.capture == Some(i);
+                    let judged = |s: usize| matches!(&twin.props[s][i], Some(p) if !matches!(p, Prop::Any | Prop::Opaque));
+                    let v = if pick.is_some() || capture || judged(0) || judged(1) {
+                        map.next_value_seed(Check {
+                            prop: &Prop::Any,
+                            want: true,
+                            refute: true,
+                        })?
+                        .0
+                    } else {
+                        map.next_value_seed(Skip)?;
+                        Scalar::Absent
+                    };
+                    for s in 0..2 {
+                        note(
+                            s,
+                            match &twin.props[s][i] {
+                                Some(p) => p.fit(&v),
+                                None if twin.additional[s] => Fit::Fits,
+                                None => Fit::Breaks,
+                            },
+                        );
+                    }
+                    if capture {
+                        found = captured(&v);
+                    }
+                    if let Some(slot) = pick {
+                        self.out[slot] = v;
+                    }
+                }
+                TwinSlot::Other => {
+                    for s in 0..2 {
+                        if !twin.additional[s] {
+                            note(s, Fit::Breaks);
+                        }
+                    }
+                    map.next_value_seed(Skip)?;
+                }
+            }
+        }
+        let answer = |s: usize, found: Option<String>| {
+            if seen & twin.required[s] != twin.required[s] || breaks[s] {
+                Answer::Invalid(found)
+            } else if doubt[s] {
+                Answer::Unsure
+            } else {
+                Answer::Valid(found)
+            }
+        };
+        Ok([answer(0, found), answer(1, None)])
     }
 }
 
@@ -1062,5 +1293,135 @@ mod tests {
                 "{schema}"
             );
         }
+    }
+
+    fn file_schema(path: &str) -> (Value, PayloadValidator) {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let full = PayloadValidator::new(&Schema::parse(doc.clone()).unwrap()).unwrap();
+        (doc, full)
+    }
+
+    /// The twin's two answers are the two single judges' answers, for every payload on which
+    /// it answers, and it answers on every payload that parses whole with no name read twice;
+    /// the values it picks are those the first side's own pass picks.
+    #[test]
+    fn the_twin_answers_as_both_judges_would() {
+        let validator = |doc: Value| {
+            let full = PayloadValidator::new(&Schema::parse(doc.clone()).unwrap()).unwrap();
+            (doc, full)
+        };
+        let mut schemas = vec![
+            validator(all_kinds(false)),
+            validator(all_kinds(true)),
+            // Other names, other `required`, `id` opaque and `fuel` tighter.
+            validator(serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "fuel": {"type": "number", "maximum": 50},
+                    "runHours": {"type": "number", "minimum": 0},
+                    "s": {"enum": ["a", "b", "c"]}
+                },
+                "required": ["runHours"]
+            })),
+            validator(serde_json::json!({
+                "type": "object",
+                "properties": {"x": true, "id": {"type": "string"}},
+                "additionalProperties": false
+            })),
+            validator(serde_json::json!({"type": "object"})),
+            file_schema("schemas/generator/v3.json"),
+            file_schema("tests/fixtures/generator/compatible-v4.json"),
+            file_schema("tests/fixtures/generator/fuel-as-percentage.json"),
+        ];
+        schemas.push(validator(serde_json::json!({
+            "type": "object",
+            "properties": {"fuel": {"type": "number", "maximum": 100}},
+            "additionalProperties": false,
+            "required": ["fuel"]
+        })));
+        let payloads = [
+            r#"{"id":"ab","fuel":40}"#,
+            r#"{"id":"ab","fuel":100.5}"#,
+            r#"{"id":"ab","fuel":-1,"runHours":3}"#,
+            r#"{"id":7,"fuel":1,"runHours":-1}"#,
+            r#"{"id":"abcde","fuel":"1"}"#,
+            r#"{"id":"ab","fuel":1,"s":"c","t":0.5}"#,
+            r#"{"id":"ab","fuel":1,"s":"a","b":true,"n":null,"any":{"k":[1]}}"#,
+            r#"{"id":"ab","fuel":1,"x":[1,2],"y":{}}"#,
+            r#"{"id":"ab","fuel":1,"i":2.5,"ts":"yesterday"}"#,
+            r#"{"id":"ab","fuel":9007199254740993}"#,
+            r#"{"id":"ab","fuel":18446744073709551615}"#,
+            r#"{"id":"\u0061b","fuel":1}"#,
+            r#"{"fuel":1}"#,
+            r#"{}"#,
+            r#"{"id":"ab","fuel":1,"fuel":500}"#,
+            r#"{"id":"ab","fuel":1,"x":1,"x":2}"#,
+            r#"{"id":"ab","fuel":500} x"#,
+            r#"{"id":"ab","fuel":500"#,
+            r#"[1]"#,
+            "not json",
+            r#"{"generatorID":"generator1","lat":40.68066,"lon":-73.47429,"temperature":36,"pressure":500,"fuel":400}"#,
+            r#"{"generatorID":"generator2","lat":1,"lon":2,"temperature":36,"pressure":500,"fuel":40,"status":"maintenance","runHours":-2}"#,
+            r#"{"generatorID":"g3","lat":1,"lon":2,"temperature":36,"pressure":500,"fuel":40,"timestamp":"2026-12-01T10:00:00Z","firmware":"4.2"}"#,
+            r#"{"generatorID":"g4","lat":1,"lon":2,"temperature":36,"pressure":500,"status":"standby"}"#,
+        ];
+        let picked: Vec<String> = ["fuel", "temperature", "extra"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // Names read twice: the twin leaves them to the sides.
+        let twice = [payloads[14], payloads[15]];
+        let mut answered = 0;
+        for (a_doc, a) in &schemas {
+            for (b_doc, b) in &schemas {
+                let twin = Twin::new(a, b, &picked, Some("id")).expect("flat schemas");
+                let draft = |doc: &Value| Schema::parse(doc.clone()).unwrap().draft;
+                let fast_a = FastPath::compile(a_doc, draft(a_doc)).unwrap();
+                let fast_b = FastPath::compile(b_doc, draft(b_doc)).unwrap();
+                let picks = fast_a.picks(&picked);
+                for p in payloads {
+                    for capture in [false, true] {
+                        let mut out = vec![Scalar::Absent; twin.picked()];
+                        let mut single = vec![Scalar::Absent; picks.len()];
+                        let first = fast_a.judge_picking(
+                            p.as_bytes(),
+                            1 << 20,
+                            capture.then_some("id"),
+                            &picks,
+                            &mut single,
+                        );
+                        let second = fast_b.judge(p.as_bytes(), 1 << 20, None);
+                        let both = twin.judge(p.as_bytes(), capture, &mut out);
+                        let Some([x, y]) = both else {
+                            let parses = serde_json::from_str::<serde_json::Map<String, Value>>(p);
+                            assert!(parses.is_err() || twice.contains(&p), "gave up on {p}");
+                            continue;
+                        };
+                        answered += 1;
+                        assert_eq!((&x, &y), (&first, &second), "{a_doc} / {b_doc}: {p}");
+                        if matches!(x, Answer::Valid(_)) {
+                            assert_eq!(out, single, "{a_doc}: {p}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(answered > schemas.len() * schemas.len() * 30, "{answered}");
+        // The replay's two proposals take the twin with today's version.
+        let (_, today) = file_schema("schemas/generator/v3.json");
+        for proposal in [
+            "tests/fixtures/generator/compatible-v4.json",
+            "tests/fixtures/generator/fuel-as-percentage.json",
+        ] {
+            let (_, proposal) = file_schema(proposal);
+            let twin = Twin::new(&today, &proposal, &[], Some("generatorID")).unwrap();
+            assert!(twin.judge(payloads[20].as_bytes(), true, &mut []).is_some());
+        }
+        // Over either side's size limit: left to the sides.
+        let (_, small) = file_schema("schemas/generator/v3.json");
+        let small = small.with_max_bytes(10);
+        let twin = Twin::new(&today, &small, &[], None).unwrap();
+        assert_eq!(twin.judge(payloads[20].as_bytes(), false, &mut []), None);
     }
 }

@@ -1138,15 +1138,33 @@ impl OnePass<'_> {
             };
         };
         let mut vals: [Scalar<'_>; MAX_PICKS] = Default::default();
-        match fast.judge_picking(bytes, self.validator.max_bytes(), capture, picks, &mut vals) {
-            Answer::Valid(found)
-                if self.rules.native_passes(&vals[..picks.len()]) == Some(true) =>
-            {
-                Answer::Valid(found)
-            }
+        let schema =
+            fast.judge_picking(bytes, self.validator.max_bytes(), capture, picks, &mut vals);
+        OnePass::combine(schema, || self.rules.native_passes(&vals[..picks.len()]))
+    }
+
+    /// A payload's answer from its schema's fast-path answer (in refute mode) and the rules'
+    /// native verdict on the fields it picked (asked only of a payload the schema passes):
+    /// `Valid` only when the schema passes and every rule certainly passes, `Invalid` when the
+    /// schema refutes it (its rules then do not count), else `Unsure`.
+    pub fn combine(schema: Answer, native: impl FnOnce() -> Option<bool>) -> Answer {
+        match schema {
+            Answer::Valid(found) if native() == Some(true) => Answer::Valid(found),
             Answer::Invalid(found) => Answer::Invalid(found),
             _ => Answer::Unsure,
         }
+    }
+
+    /// The top-level fields the rules read, in the order [`OnePass::native_verdict`] takes
+    /// their values; `None` when this one pass does not evaluate the rules natively.
+    pub fn reads(&self) -> Option<&[String]> {
+        self.picks.as_ref().map(|_| self.rules.reads.as_slice())
+    }
+
+    /// The rules' native verdict on the values of [`OnePass::reads`], in that order:
+    /// `Some(true)` when every rule certainly passes, `Some(false)` when one certainly fails.
+    pub fn native_verdict(&self, vals: &[Scalar<'_>]) -> Option<bool> {
+        self.rules.native_passes(vals)
     }
 
     /// Whether [`OnePass::certify`] can certify anything when there are rules (a fast path
