@@ -13,23 +13,46 @@ use super::diff::Change;
 /// One sentence naming the change as found in `direction`, with values where known.
 pub fn message(change: &Change, direction: Direction) -> String {
     let (old, new) = (change.old.as_deref(), change.new.as_deref());
+    // Built in one allocation: a transitive check writes one message per finding.
+    let values = old.map_or(0, str::len) + new.map_or(0, str::len);
     if direction == Direction::Forward
         && let Some(sentence) = forward_sentence(change.kind)
     {
+        let mut message = String::with_capacity(sentence.len() + change.path.len() + values + 32);
+        message.push_str(sentence);
+        message.push_str(" at ");
+        message.push_str(&change.path);
         // The diff ran new → old: its "old" value is the new schema's.
-        let mut message = format!("{sentence} at {}", change.path);
         match (old, new) {
-            (Some(o), Some(n)) => message.push_str(&format!(" (new schema: {o}; old schema: {n})")),
-            (Some(o), None) => message.push_str(&format!(" (new schema: {o})")),
-            (None, Some(n)) => message.push_str(&format!(" (old schema: {n})")),
+            (Some(o), Some(n)) => {
+                message.push_str(" (new schema: ");
+                message.push_str(o);
+                message.push_str("; old schema: ");
+                message.push_str(n);
+                message.push(')');
+            }
+            (Some(o), None) => {
+                message.push_str(" (new schema: ");
+                message.push_str(o);
+                message.push(')');
+            }
+            (None, Some(n)) => {
+                message.push_str(" (old schema: ");
+                message.push_str(n);
+                message.push(')');
+            }
             (None, None) => {}
         }
         return message;
     }
     let purpose = change.kind.purpose().trim_end_matches('.');
-    // Built in one allocation: a transitive check writes one message per finding.
-    let values = old.map_or(0, str::len) + new.map_or(0, str::len);
-    let mut message = String::with_capacity(purpose.len() + change.path.len() + values + 80);
+    let frame = if direction == Direction::Forward {
+        FORWARD_FRAME.len()
+    } else {
+        0
+    };
+    let mut message =
+        String::with_capacity(frame + purpose.len() + change.path.len() + values + 16);
     if direction == Direction::Forward {
         message.push_str(FORWARD_FRAME);
         let mut chars = purpose.chars();

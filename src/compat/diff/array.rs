@@ -80,12 +80,12 @@ fn partial_schema(ctx: &Ctx<'_>, update_side: bool, a: &ArrayNode) -> Option<Nod
 fn tuple(ctx: &mut Ctx<'_>, a: &ArrayNode, b: &ArrayNode) {
     let common = a.item_schemas.len().min(b.item_schemas.len());
     for (i, (&o, &u)) in a.item_schemas.iter().zip(&b.item_schemas).enumerate() {
-        ctx.enter(format_args!("items/{i}"));
+        ctx.enter_index("items", i);
         ctx.compare(o, u);
         ctx.leave();
     }
     for (i, &o) in a.item_schemas.iter().enumerate().skip(common) {
-        ctx.enter(format_args!("items/{i}"));
+        ctx.enter_index("items", i);
         if is_open(ctx, true, b) {
             ctx.add(ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL);
         } else if let Some(partial) = partial_schema(ctx, true, b) {
@@ -104,7 +104,7 @@ fn tuple(ctx: &mut Ctx<'_>, a: &ArrayNode, b: &ArrayNode) {
         ctx.leave();
     }
     for (i, &u) in b.item_schemas.iter().enumerate().skip(common) {
-        ctx.enter(format_args!("items/{i}"));
+        ctx.enter_index("items", i);
         if is_open(ctx, false, a) {
             ctx.add(if ctx.is_empty(true, u) {
                 ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL

@@ -49,7 +49,7 @@ pub(super) fn compare(ctx: &mut Ctx<'_>, (oc, osubs): Side<'_>, (uc, usubs): Sid
     // edges[i] lists the update subschemas original i may become, with what that changes.
     let mut edges: Vec<Vec<(usize, Vec<Change>)>> = Vec::with_capacity(on);
     for (i, &o) in originals.iter().enumerate() {
-        ctx.enter(format_args!("{}/{i}", oc.keyword()));
+        ctx.enter_index(oc.keyword(), i);
         let mut row = Vec::new();
         for (j, &u) in updates.iter().enumerate() {
             let (changes, ok) = ctx.trial(|c| c.compare(o, u));

@@ -13,9 +13,9 @@ mod object;
 mod scalar;
 
 use super::change::{ChangeType, Policy};
-use super::schema::{Kind, NodeId, Schema};
+use super::schema::{Kind, NodeId, Schema, escape_into};
 use serde::Serialize;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 /// One difference between two schemas.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -83,21 +83,24 @@ impl<'s> Ctx<'s> {
         self.schemas[usize::from(!self.flipped)]
     }
 
-    fn path_string(&self) -> String {
-        let mut path = String::with_capacity(2 + self.path.len());
+    /// The path of a change at the current place, with `tail` (segments already joined by
+    /// `/`) below it: built in one allocation, as a long check records one per change.
+    fn path_with(&self, tail: &[&str]) -> String {
+        let tail_len: usize = tail.iter().map(|t| t.len()).sum();
+        let mut path = String::with_capacity(3 + self.path.len() + tail_len);
         path.push_str("#/");
         path.push_str(&self.path);
+        if !self.marks.is_empty() && tail_len > 0 {
+            path.push('/');
+        }
+        for t in tail {
+            path.push_str(t);
+        }
         path
     }
 
     pub(crate) fn add(&mut self, kind: ChangeType) {
-        let path = self.path_string();
-        self.changes.push(Change {
-            kind,
-            path,
-            old: None,
-            new: None,
-        });
+        self.add_values(kind, None, None);
     }
 
     pub(crate) fn add_values(
@@ -106,7 +109,7 @@ impl<'s> Ctx<'s> {
         old: Option<String>,
         new: Option<String>,
     ) {
-        let path = self.path_string();
+        let path = self.path_with(&[]);
         self.changes.push(Change {
             kind,
             path,
@@ -115,27 +118,64 @@ impl<'s> Ctx<'s> {
         });
     }
 
-    /// Adds a change at `attribute` below the current path.
+    /// Adds a change at `attribute` (a keyword) below the current path.
     pub(crate) fn add_at(
         &mut self,
-        attribute: impl fmt::Display,
+        attribute: &str,
         kind: ChangeType,
         old: Option<String>,
         new: Option<String>,
     ) {
-        self.enter(attribute);
-        self.add_values(kind, old, new);
-        self.leave();
+        let path = self.path_with(&[attribute]);
+        self.changes.push(Change {
+            kind,
+            path,
+            old,
+            new,
+        });
     }
 
-    /// Descends into `segment` (which may hold several `/`-separated parts).
-    pub(crate) fn enter(&mut self, segment: impl fmt::Display) {
+    /// Adds a change at `keyword/name` below the current path, with the name as written:
+    /// Confluent does not escape the names in `required` and in array `dependencies`.
+    pub(crate) fn add_at_name(
+        &mut self,
+        keyword: &str,
+        name: &str,
+        kind: ChangeType,
+        old: Option<String>,
+        new: Option<String>,
+    ) {
+        let path = self.path_with(&[keyword, "/", name]);
+        self.changes.push(Change {
+            kind,
+            path,
+            old,
+            new,
+        });
+    }
+
+    /// Descends into `segment`: a keyword, or `/`-separated parts that need no escaping.
+    pub(crate) fn enter(&mut self, segment: &str) {
         self.marks.push(self.path.len());
         if self.marks.len() > 1 {
             self.path.push('/');
         }
+        self.path.push_str(segment);
+    }
+
+    /// Descends into the member `name` of `keyword` (`properties/fuel`), the name escaped for
+    /// a JSON pointer (RFC 6901).
+    pub(crate) fn enter_member(&mut self, keyword: &str, name: &str) {
+        self.enter(keyword);
+        self.path.push('/');
+        escape_into(&mut self.path, name);
+    }
+
+    /// Descends into entry `index` of `keyword` (`items/2`).
+    pub(crate) fn enter_index(&mut self, keyword: &str, index: usize) {
+        self.enter(keyword);
         // Writing into a String cannot fail.
-        let _ = write!(self.path, "{segment}");
+        let _ = write!(self.path, "/{index}");
     }
 
     pub(crate) fn leave(&mut self) {
@@ -353,11 +393,29 @@ pub(crate) fn show(value: &serde_json::Value) -> String {
 
 /// A number as JSON Schema users write it (`10`, not `10.0`).
 pub(crate) fn num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
+    if x.fract() != 0.0 || x.abs() >= 1e15 {
+        return format!("{x}");
     }
+    // Digits by hand: a long transitive check shows two bounds per change, and `format!`
+    // cost more than the rest of recording the change.
+    let n = x as i64;
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut text = String::with_capacity(digits.len() - at + 1);
+    if n < 0 {
+        text.push('-');
+    }
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
+    text
 }
 
 /// Whether a node has no subschemas, so comparing it cannot recurse.
@@ -381,5 +439,24 @@ fn describe(kind: &Kind) -> String {
         Kind::Number(n) if n.requires_integer => "integer".to_string(),
         Kind::Combined(c, subs) => format!("{} of {}", c.keyword(), subs.len()),
         other => other.class().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_are_shown_as_written() {
+        for x in [
+            0.0, -0.0, 1.0, -1.0, 9.0, 10.0, 90.0, -180.0, 3600.0, 100_000.0,
+        ] {
+            assert_eq!(num(x), format!("{}", x as i64), "{x}");
+        }
+        assert_eq!(num(999_999_999_999_999.0), "999999999999999");
+        assert_eq!(num(-999_999_999_999_999.0), "-999999999999999");
+        assert_eq!(num(1e15), "1000000000000000");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(-2.25), "-2.25");
     }
 }

@@ -4,7 +4,6 @@
 use super::scalar::{MAX_PROPERTIES, MIN_PROPERTIES, bound};
 use super::{Ctx, show};
 use crate::compat::change::ChangeType::*;
-use crate::compat::schema::escape;
 use crate::compat::schema::{Additional, NodeId, ObjectNode};
 use std::collections::HashSet;
 
@@ -56,7 +55,7 @@ fn required(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
             (false, true) => REQUIRED_ATTRIBUTE_ADDED,
             _ => continue,
         };
-        ctx.add_at(format_args!("required/{name}"), kind, None, None);
+        ctx.add_at_name("required", name, kind, None, None);
     }
 }
 
@@ -94,7 +93,7 @@ fn partial_schema(ctx: &Ctx<'_>, update_side: bool, o: &ObjectNode, name: &str) 
 fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     // The original's properties in order, then those only the update declares.
     for (i, (name, o)) in a.properties.iter().enumerate() {
-        ctx.enter(format_args!("properties/{}", escape(name)));
+        ctx.enter_member("properties", name);
         match b.property_near(name, i) {
             None => removed(ctx, b, name, *o),
             Some(u) => ctx.compare(*o, u),
@@ -103,7 +102,7 @@ fn properties(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
     }
     for (i, (name, u)) in b.properties.iter().enumerate() {
         if a.property_near(name, i).is_none() {
-            ctx.enter(format_args!("properties/{}", escape(name)));
+            ctx.enter_member("properties", name);
             added(ctx, a, b, name, *u);
             ctx.leave();
         }
@@ -196,12 +195,7 @@ fn dependencies(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
             }
         };
         let render = |d: &Option<Vec<String>>| d.as_ref().map(|d| show(&serde_json::json!(d)));
-        ctx.add_at(
-            format_args!("dependencies/{name}"),
-            kind,
-            render(&old),
-            render(&new),
-        );
+        ctx.add_at_name("dependencies", &name, kind, render(&old), render(&new));
     }
     let lookup = |deps: &[(String, NodeId)], name: &str| {
         deps.iter().find(|(n, _)| n == name).map(|&(_, id)| id)
@@ -215,7 +209,7 @@ fn dependencies(ctx: &mut Ctx<'_>, a: &ObjectNode, b: &ObjectNode) {
         .filter(|n| seen.insert(n.clone()))
         .collect();
     for name in names {
-        ctx.enter(format_args!("dependencies/{}", escape(&name)));
+        ctx.enter_member("dependencies", &name);
         match (
             lookup(&a.schema_dependencies, &name),
             lookup(&b.schema_dependencies, &name),

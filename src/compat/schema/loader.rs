@@ -42,11 +42,34 @@ fn child_pointer(pointer: &str, keyword: &str, member: Option<&str>) -> String {
 /// Escapes a member name for a JSON pointer (RFC 6901: `~` as `~0`, `/` as `~1`), allocating
 /// only when it has to.
 pub(crate) fn escape(segment: &str) -> Cow<'_, str> {
-    if segment.contains(['~', '/']) {
-        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    if needs_escape(segment) {
+        let mut escaped = String::with_capacity(segment.len() + 2);
+        escape_into(&mut escaped, segment);
+        Cow::Owned(escaped)
     } else {
         Cow::Borrowed(segment)
     }
+}
+
+/// Appends `segment` to `out`, escaped as [`escape`] does.
+pub(crate) fn escape_into(out: &mut String, segment: &str) {
+    if !needs_escape(segment) {
+        out.push_str(segment);
+        return;
+    }
+    for c in segment.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Whether a member name holds `~` or `/`; a scan over bytes, as both are ASCII and no other
+/// character's UTF-8 encoding contains their bytes.
+fn needs_escape(segment: &str) -> bool {
+    segment.bytes().any(|b| b == b'~' || b == b'/')
 }
 
 fn type_name(v: &Value) -> &'static str {

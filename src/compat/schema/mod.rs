@@ -20,7 +20,7 @@ mod references;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use loader::escape;
+pub(crate) use loader::{escape, escape_into};
 pub use model::{
     Additional, ArrayNode, Criterion, Draft, Kind, Node, NodeId, NumberNode, ObjectNode, StringNode,
 };
