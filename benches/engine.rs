@@ -7,79 +7,15 @@
 //!   earlier versions, each of which added an optional property to the closed content model or
 //!   relaxed a bound.
 //!
-//! Run with `cargo bench --bench engine`; the figures live in `docs/BENCHMARKS.md`.
+//! Run with `cargo bench --bench engine`; the figures live in `docs/BENCHMARKS.md`. The
+//! workloads are `benches/common/engine.rs`, which `examples/engine_driver.rs` runs too.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use schemactl::compat::{self, Level, Metadata, Policy, Schema, Version};
-use serde_json::{Map, Value, json};
-use std::fs;
 use std::hint::black_box;
-use std::path::Path;
 
-/// One fixture pair as text, the way a CI run receives it.
-struct Case {
-    previous: String,
-    current: String,
-    previous_metadata: Option<String>,
-    current_metadata: Option<String>,
-}
-
-fn cases() -> Vec<Case> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat");
-    let mut dirs: Vec<_> = fs::read_dir(&root)
-        .expect("tests/fixtures/compat exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    let read = |dir: &Path, file: &str| fs::read_to_string(dir.join(file)).ok();
-    dirs.iter()
-        .map(|dir| Case {
-            previous: read(dir, "previous.json").expect("previous.json"),
-            current: read(dir, "current.json").expect("current.json"),
-            previous_metadata: read(dir, "previous-metadata.json"),
-            current_metadata: read(dir, "current-metadata.json"),
-        })
-        .collect()
-}
-
-/// A fixture pair parsed once.
-struct Parsed {
-    previous: Schema,
-    current: Schema,
-    previous_metadata: Option<Metadata>,
-    current_metadata: Option<Metadata>,
-}
-
-fn metadata(text: Option<&String>) -> Option<Metadata> {
-    text.map(|t| {
-        let value: Value = serde_json::from_str(t).expect("metadata is JSON");
-        Metadata::from_json(&value).expect("valid metadata")
-    })
-}
-
-fn parse(case: &Case) -> Parsed {
-    Parsed {
-        previous: Schema::from_json_text(&case.previous).expect("previous parses"),
-        current: Schema::from_json_text(&case.current).expect("current parses"),
-        previous_metadata: metadata(case.previous_metadata.as_ref()),
-        current_metadata: metadata(case.current_metadata.as_ref()),
-    }
-}
-
-fn verdict(pair: &Parsed) -> bool {
-    let previous = Version {
-        label: "previous",
-        schema: &pair.previous,
-        metadata: pair.previous_metadata.as_ref(),
-    };
-    let current = Version {
-        label: "current",
-        schema: &pair.current,
-        metadata: pair.current_metadata.as_ref(),
-    };
-    compat::check(&current, &[previous], Level::Backward, Policy::Strict).compatible
-}
+#[path = "common/engine.rs"]
+mod workloads;
+use workloads::{FINAL_PROPERTIES, HISTORY, History, Parsed, cases, parse, verdict};
 
 fn verdicts(c: &mut Criterion) {
     let cases = cases();
@@ -105,130 +41,9 @@ fn verdicts(c: &mut Criterion) {
     group.finish();
 }
 
-/// Properties every version carries, before the history adds its own.
-const BASE_PROPERTIES: usize = 10;
-/// Properties of the proposal.
-const FINAL_PROPERTIES: usize = 50;
-/// Earlier versions checked against.
-const HISTORY: usize = 1_000;
-
-/// The generator telemetry record's schema history, oldest first, and the proposal.
-///
-/// Every version is a closed content model. Version `i` either adds an optional sensor reading
-/// (so the property count climbs from 10 to 50 across the history) or relaxes the upper bound
-/// of an existing reading, which is how telemetry schemas actually drift.
-fn history() -> Vec<Value> {
-    let mut properties: Vec<(String, Value)> = [
-        (
-            "generatorID",
-            json!({"type": "string", "minLength": 4, "maxLength": 32}),
-        ),
-        (
-            "lat",
-            json!({"type": "number", "minimum": -90, "maximum": 90}),
-        ),
-        (
-            "lon",
-            json!({"type": "number", "minimum": -180, "maximum": 180}),
-        ),
-        (
-            "temperature",
-            json!({"type": "number", "minimum": -40, "maximum": 120}),
-        ),
-        (
-            "pressure",
-            json!({"type": "number", "minimum": 0, "maximum": 800}),
-        ),
-        (
-            "fuel",
-            json!({"type": "number", "minimum": 0, "maximum": 100}),
-        ),
-        (
-            "rpm",
-            json!({"type": "integer", "minimum": 0, "maximum": 3600}),
-        ),
-        (
-            "voltage",
-            json!({"type": "number", "minimum": 0, "maximum": 480}),
-        ),
-        (
-            "current",
-            json!({"type": "number", "minimum": 0, "maximum": 400}),
-        ),
-        (
-            "runHours",
-            json!({"type": "number", "minimum": 0, "maximum": 100000}),
-        ),
-    ]
-    .into_iter()
-    .map(|(n, s)| (n.to_string(), s))
-    .collect();
-    assert_eq!(properties.len(), BASE_PROPERTIES);
-    let added = FINAL_PROPERTIES - BASE_PROPERTIES;
-    let document = |properties: &[(String, Value)], version: usize| {
-        let map: Map<String, Value> = properties.iter().cloned().collect();
-        json!({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "$id": format!("https://schemas.example.com/telemetry/generator/{version}"),
-            "title": "GeneratorTelemetry",
-            "type": "object",
-            "properties": map,
-            "required": ["generatorID", "lat", "lon"],
-            "additionalProperties": false,
-        })
-    };
-    let mut versions = vec![document(&properties, 0)];
-    for version in 1..=HISTORY {
-        // Spread the additions evenly: version i adds one when i·added/HISTORY steps up.
-        if version * added / HISTORY > (version - 1) * added / HISTORY {
-            let n = properties.len();
-            properties.push((
-                format!("sensor{n:02}"),
-                json!({
-                    "type": "number",
-                    "description": format!("Auxiliary sensor {n}"),
-                    "minimum": 0,
-                    "maximum": 1000,
-                }),
-            ));
-        } else {
-            let i = 1 + version % (properties.len() - 1);
-            let maximum = &mut properties[i].1["maximum"];
-            *maximum = json!(maximum.as_f64().expect("numeric maximum") + 1.0);
-        }
-        versions.push(document(&properties, version));
-    }
-    assert_eq!(versions.len(), HISTORY + 1);
-    assert_eq!(properties.len(), FINAL_PROPERTIES);
-    versions
-}
-
 fn full_transitive(c: &mut Criterion) {
-    let documents = history();
-    let texts: Vec<String> = documents.iter().map(Value::to_string).collect();
-    let schemas: Vec<Schema> = documents
-        .iter()
-        .map(|d| Schema::parse(d.clone()).expect("history parses"))
-        .collect();
-    let labels: Vec<String> = (1..=schemas.len()).map(|v| format!("v{v}")).collect();
-    let check = |schemas: &[Schema]| {
-        let history: Vec<Version<'_>> = schemas[..HISTORY]
-            .iter()
-            .zip(&labels)
-            .map(|(schema, label)| Version {
-                label,
-                schema,
-                metadata: None,
-            })
-            .collect();
-        let proposal = Version {
-            label: &labels[HISTORY],
-            schema: &schemas[HISTORY],
-            metadata: None,
-        };
-        compat::check(&proposal, &history, Level::FullTransitive, Policy::Strict)
-    };
-    let verdict = check(&schemas);
+    let history = History::new();
+    let verdict = history.check(&history.schemas);
     eprintln!(
         "history: {} earlier versions, proposal with {FINAL_PROPERTIES} properties: \
          FULL_TRANSITIVE compatible={}, {} findings",
@@ -243,16 +58,10 @@ fn full_transitive(c: &mut Criterion) {
     group.sample_size(20);
     group.measurement_time(std::time::Duration::from_secs(10));
     group.bench_function("full_transitive_1000/check", |b| {
-        b.iter(|| black_box(check(black_box(&schemas))).compatible)
+        b.iter(|| black_box(history.check(black_box(&history.schemas))).compatible)
     });
     group.bench_function("full_transitive_1000/parse+check", |b| {
-        b.iter(|| {
-            let parsed: Vec<Schema> = texts
-                .iter()
-                .map(|t| Schema::from_json_text(black_box(t)).expect("history parses"))
-                .collect();
-            black_box(check(&parsed)).compatible
-        })
+        b.iter(|| black_box(history.parse_and_check()).compatible)
     });
     group.finish();
 }
