@@ -532,6 +532,12 @@ enum Slot {
     Other(bool, Option<usize>),
 }
 
+/// Where `key` stands among a fast path's property names (the length compared first: most
+/// names differ in it).
+fn position(names: &[String], key: &str) -> Option<usize> {
+    names.iter().position(|n| n.len() == key.len() && n == key)
+}
+
 struct Key<'a>(&'a FastPath, Option<&'a str>, Option<&'a Picks>);
 
 impl<'de> DeserializeSeed<'de> for Key<'_> {
@@ -548,24 +554,17 @@ impl<'de> Visitor<'de> for Key<'_> {
     }
     fn visit_str<E: de::Error>(self, k: &str) -> Result<Slot, E> {
         let capture = self.1 == Some(k);
-        Ok(
-            match self
-                .0
-                .names
-                .iter()
-                .position(|n| n.len() == k.len() && n == k)
-            {
-                Some(i) => Slot::Declared(i, capture),
-                None => Slot::Other(
-                    capture,
-                    self.2.and_then(|p| {
-                        p.undeclared
-                            .iter()
-                            .find_map(|(n, slot)| (n == k).then_some(*slot))
-                    }),
-                ),
-            },
-        )
+        Ok(match position(&self.0.names, k) {
+            Some(i) => Slot::Declared(i, capture),
+            None => Slot::Other(
+                capture,
+                self.2.and_then(|p| {
+                    p.undeclared
+                        .iter()
+                        .find_map(|(n, slot)| (n == k).then_some(*slot))
+                }),
+            ),
+        })
     }
 }
 
@@ -888,17 +887,10 @@ impl<'de> Visitor<'de> for TwinKey<'_> {
         f.write_str("a key")
     }
     fn visit_str<E: de::Error>(self, k: &str) -> Result<TwinSlot, E> {
-        Ok(
-            match self
-                .0
-                .names
-                .iter()
-                .position(|n| n.len() == k.len() && n == k)
-            {
-                Some(i) => TwinSlot::Named(i),
-                None => TwinSlot::Other,
-            },
-        )
+        Ok(match position(&self.0.names, k) {
+            Some(i) => TwinSlot::Named(i),
+            None => TwinSlot::Other,
+        })
     }
 }
 
